@@ -1,0 +1,20 @@
+package dev.bffkit.core.config;
+
+import java.time.Duration;
+
+/** {@code composition:} in bff.yaml: how screens and ad-hoc GraphQL are served. */
+public record CompositionConfig(
+    /** The whole request's budget; every upstream call inherits what is left of it. */
+    Duration deadline,
+    /** Serve ad-hoc queries at {@link #graphqlPath}; when false only screens run. */
+    boolean adhocGraphql,
+    String graphqlPath,
+    /** Screens are served at {@code screensPath + "/" + name}. */
+    String screensPath,
+    /** Batched calls carry at most this many keys; more keys make more calls. */
+    int maxBatchSize) {
+
+  public static CompositionConfig defaults() {
+    return new CompositionConfig(Duration.ofSeconds(3), true, "/graphql", "/v1/screens", 100);
+  }
+}

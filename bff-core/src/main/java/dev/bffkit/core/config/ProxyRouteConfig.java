@@ -1,0 +1,14 @@
+package dev.bffkit.core.config;
+
+import java.util.Set;
+
+/**
+ * A plain proxy route, {@code routes:} in bff.yaml: requests whose path starts with
+ * {@code prefix} stream to {@code service}, with {@code stripPrefix} removed from the path
+ * first (empty for none). An empty {@code methods} set allows every method.
+ */
+public record ProxyRouteConfig(String prefix, String service, String stripPrefix, Set<String> methods) {
+  public ProxyRouteConfig {
+    methods = Set.copyOf(methods);
+  }
+}

@@ -1,0 +1,87 @@
+package dev.bffkit.core.pipeline;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The per-request context that travels through the {@link Stage} chain: the request, its id,
+ * its deadline, the caller's identity ({@code ctx} values for templates) and free attributes.
+ * Lives on one event loop; not thread-safe by design.
+ */
+public final class Exchange {
+  private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
+  private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+
+  private final HttpServerRequest request;
+  private final String requestId;
+  private final long startNanos;
+  private Deadline deadline;
+  /** Values templates read as {@code {ctx.x}}; filled by auth (later) and by the route. */
+  private final Map<String, Object> ctx = new HashMap<>(4);
+  private Map<String, Object> attributes;
+
+  public Exchange(HttpServerRequest request, String requestId, Deadline deadline) {
+    this.request = request;
+    this.requestId = requestId;
+    this.deadline = deadline;
+    this.startNanos = System.nanoTime();
+    request.response().putHeader(X_REQUEST_ID, requestId);
+  }
+
+  public HttpServerRequest request() { return request; }
+
+  public HttpServerResponse response() { return request.response(); }
+
+  public String requestId() { return requestId; }
+
+  public long startNanos() { return startNanos; }
+
+  public Deadline deadline() { return deadline; }
+
+  public void deadline(Deadline d) { this.deadline = d; }
+
+  public Map<String, Object> ctx() { return ctx; }
+
+  @SuppressWarnings("unchecked")
+  public <T> T attribute(String key) {
+    return attributes == null ? null : (T) attributes.get(key);
+  }
+
+  public void attribute(String key, Object value) {
+    if (attributes == null) attributes = new HashMap<>(4);
+    attributes.put(key, value);
+  }
+
+  /** True once a response has been (or is being) written; stages stop the chain then. */
+  public boolean answered() {
+    return request.response().ended() || request.response().headWritten();
+  }
+
+  public void respondJson(int status, Buffer body) {
+    HttpServerResponse r = request.response();
+    if (r.ended()) return;
+    r.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(body);
+  }
+
+  /**
+   * Answers with the one error shape every part of the gateway uses:
+   * {@code {"error":{"status":404,"code":"screen_not_found","message":"...","requestId":"..."}}}.
+   */
+  public void fail(int status, String code, String message) {
+    respondJson(status, errorBody(status, code, message, requestId));
+  }
+
+  public static Buffer errorBody(int status, String code, String message, String requestId) {
+    JsonObject err = new JsonObject()
+        .put("status", status)
+        .put("code", code)
+        .put("message", message)
+        .put("requestId", requestId);
+    return new JsonObject().put("error", err).toBuffer();
+  }
+}

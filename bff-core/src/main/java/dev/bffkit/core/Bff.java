@@ -1,15 +1,31 @@
 package dev.bffkit.core;
 
+import dev.bffkit.core.admin.Readiness;
+import dev.bffkit.core.compose.CompositionEngine;
+import dev.bffkit.core.config.BundleLoader;
+import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.ClientBundle;
+import dev.bffkit.core.config.ConfigException;
+import dev.bffkit.core.server.BffServer;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 
 /**
  * Entry point of every BFF. {@code java -jar bff.jar --config DIR [--port N]} serves any client
- * folder; a client module's Main calls {@link #run(String, String[])} to serve the folder
- * {@code bff/<client>/} built into its jar.
+ * folder (bff.yaml, schema.graphqls, screens/); a client module's Main calls
+ * {@link #run(String, String[])} to serve the folder {@code bff/<client>/} built into its jar.
  */
 public final class Bff {
+  private static final Logger LOG = Logger.getLogger("dev.bffkit");
+
   private Bff() {}
 
   /** Command line entry of the generic launcher. */
@@ -17,20 +33,114 @@ public final class Bff {
     run(null, args);
   }
 
-  /** Serves the built-in folder {@code bff/<client>/} (or {@code --config DIR}); exits non-zero on a config error. */
+  /**
+   * Serves the built-in folder {@code bff/<client>/} (or {@code --config DIR}). A configuration
+   * error prints {@code file:line: problem} and exits with status 2 before anything listens.
+   */
   public static void run(String client, String[] args) {
-    throw new IllegalStateException("not yet");
+    long t0 = System.nanoTime();
+    Logs.configure();
+    LaunchArgs launch;
+    ClientBundle bundle;
+    try {
+      launch = LaunchArgs.parse(args);
+      if (launch.help()) {
+        System.out.println(LaunchArgs.USAGE);
+        return;
+      }
+      if (launch.configDir() != null) {
+        Path dir = Path.of(launch.configDir());
+        if (!Files.isDirectory(dir)) throw new ConfigException(launch.configDir(), 0, "not a directory; --config takes a client folder holding bff.yaml");
+        bundle = BundleLoader.load(dir);
+      } else if (client != null) {
+        bundle = ClasspathBundles.load(client);
+      } else {
+        throw new ConfigException("command line", 0, "--config DIR is required\n" + LaunchArgs.USAGE);
+      }
+      if (launch.port() != null) bundle = bundle.withPort(launch.port());
+    } catch (ConfigException | IllegalArgumentException e) {
+      System.err.println("bff: configuration error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    ClientBundle started = bundle;
+    start(vertx, bundle).onComplete(ar -> {
+      if (ar.failed()) {
+        System.err.println("bff: failed to start: " + ar.cause().getMessage());
+        vertx.close();
+        System.exit(ar.cause() instanceof ConfigException ? 2 : 1);
+        return;
+      }
+      RunningBff bff = ar.result();
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      LOG.info("event=ready bff=" + started.config().name() + " url=http://" + started.config().server().host() + ":" + bff.port()
+          + " screens=" + started.screens().size() + " startup_ms=" + ms);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, bff, started), "bff-shutdown"));
+    });
   }
 
-  /** Starts one client BFF on the given Vert.x instance. */
+  private static void shutdown(Vertx vertx, RunningBff bff, ClientBundle bundle) {
+    LOG.info("event=draining bff=" + bundle.config().name());
+    long grace = bundle.config().server().shutdownGrace().toMillis();
+    try {
+      bff.close().compose(v -> vertx.close()).await(grace + 2000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.warning("event=shutdown_incomplete bff=" + bundle.config().name() + " error=" + e);
+    }
+  }
+
+  /**
+   * Starts one client BFF on the given Vert.x instance: validates and compiles the bundle
+   * (schema, screens, templates) once, then deploys one {@link BffServer} per event loop.
+   * Fails with a {@link ConfigException} when the bundle is invalid.
+   */
   public static Future<RunningBff> start(Vertx vertx, ClientBundle bundle) {
-    throw new IllegalStateException("not yet");
+    CompositionEngine engine;
+    try {
+      engine = CompositionEngine.create(bundle);
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
+    Readiness readiness = new Readiness();
+    int configured = bundle.config().server().instances();
+    int instances = configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
+    // Deploy one instance first so that port 0 resolves to one real port all instances share.
+    BffServer[] first = new BffServer[1];
+    List<String> deployments = new ArrayList<>();
+    return vertx.deployVerticle(() -> first[0] = new BffServer(bundle.config(), engine, readiness, bundle.config().server().port()),
+            new DeploymentOptions().setInstances(1))
+        .compose(id -> {
+          deployments.add(id);
+          int port = first[0].actualPort();
+          if (instances == 1) return Future.succeededFuture(port);
+          return vertx.deployVerticle(() -> new BffServer(bundle.config(), engine, readiness, port),
+                  new DeploymentOptions().setInstances(instances - 1))
+              .map(id2 -> {
+                deployments.add(id2);
+                return port;
+              });
+        })
+        .map(port -> {
+          readiness.ready();
+          return (RunningBff) new Running(vertx, port, deployments);
+        });
   }
 
   /** A started BFF. */
   public interface RunningBff {
     int port();
 
+    /** Graceful stop: drain in-flight requests (up to the configured grace), then release pools. */
     Future<Void> close();
+  }
+
+  private record Running(Vertx vertx, int port, List<String> deployments) implements RunningBff {
+    @Override
+    public Future<Void> close() {
+      List<Future<Void>> undeploys = new ArrayList<>();
+      for (String id : deployments) undeploys.add(vertx.undeploy(id));
+      return Future.all(undeploys).mapEmpty();
+    }
   }
 }

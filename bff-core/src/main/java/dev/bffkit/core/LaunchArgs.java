@@ -1,0 +1,38 @@
+package dev.bffkit.core;
+
+/** The launcher's command line: {@code [--config DIR] [--port N] [--help]}. */
+record LaunchArgs(String configDir, Integer port, boolean help) {
+  static final String USAGE = """
+      usage: java -jar bff.jar --config DIR [--port N]
+        --config DIR  a client folder: bff.yaml, schema.graphqls, screens/*.graphql
+        --port N      listen on N instead of server.port in bff.yaml (0 = any free port)""";
+
+  static LaunchArgs parse(String[] args) {
+    String config = null;
+    Integer port = null;
+    boolean help = false;
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      switch (a) {
+        case "--config" -> config = value(args, ++i, a);
+        case "--port" -> {
+          String v = value(args, ++i, a);
+          try {
+            port = Integer.parseInt(v);
+          } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--port takes a number, got '" + v + "'");
+          }
+          if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be 0..65535, got " + port);
+        }
+        case "-h", "--help" -> help = true;
+        default -> throw new IllegalArgumentException("unknown argument '" + a + "'\n" + USAGE);
+      }
+    }
+    return new LaunchArgs(config, port, help);
+  }
+
+  private static String value(String[] args, int i, String flag) {
+    if (i >= args.length) throw new IllegalArgumentException(flag + " needs a value\n" + USAGE);
+    return args[i];
+  }
+}

@@ -1,0 +1,147 @@
+package dev.bffkit.core.proxy;
+
+import dev.bffkit.core.config.ProxyRouteConfig;
+import dev.bffkit.core.pipeline.Exchange;
+import dev.bffkit.core.pipeline.Stage;
+import dev.bffkit.core.upstream.Service;
+import dev.bffkit.core.upstream.UpstreamException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import java.util.Locale;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A plain proxy route: streams the request body to the service and the response body back,
+ * chunk by chunk with back-pressure, never holding either whole in memory.
+ */
+public final class ProxyEndpoint implements Stage {
+  private final ProxyRouteConfig route;
+  private final Service service;
+  private final Vertx vertx;
+  private final long maxBodyBytes;
+
+  public ProxyEndpoint(ProxyRouteConfig route, Service service, Vertx vertx, long maxBodyBytes) {
+    this.route = route;
+    this.service = service;
+    this.vertx = vertx;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  public ProxyRouteConfig route() {
+    return route;
+  }
+
+  @Override
+  public void handle(Exchange ex, Next next) {
+    HttpServerRequest req = ex.request();
+    if (!route.methods().isEmpty() && !route.methods().contains(req.method().name())) {
+      ex.response().putHeader(HttpHeaders.ALLOW, String.join(", ", route.methods()));
+      ex.fail(405, "method_not_allowed", req.method().name() + " is not allowed on " + route.prefix());
+      return;
+    }
+    String contentLength = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (contentLength != null && parseLength(contentLength) > maxBodyBytes) {
+      ex.fail(413, "body_too_large", "request body exceeds " + maxBodyBytes + " bytes");
+      return;
+    }
+    req.pause(); // hold the body until the upstream connection is ready
+    long budget = Math.min(ex.deadline().remainingMillis(), service.config().timeout().toMillis());
+    RequestOptions options = service.requestOptions(req.method(), upstreamUri(req.uri()), budget);
+    service.client().request(options).onComplete(ar -> {
+      if (ar.failed()) {
+        req.resume();
+        failUpstream(ex, ar.cause());
+        return;
+      }
+      forward(ex, ar.result(), contentLength, budget);
+    });
+  }
+
+  private void forward(Exchange ex, HttpClientRequest up, String contentLength, long budget) {
+    HttpServerRequest req = ex.request();
+    HopByHop.copy(req.headers(), up.headers());
+    up.putHeader("x-request-id", ex.requestId());
+    up.putHeader("x-forwarded-proto", req.scheme() == null ? "http" : req.scheme());
+    if (req.authority() != null) up.putHeader("x-forwarded-host", req.authority().toString());
+    if (req.remoteAddress() != null) {
+      String prior = req.getHeader("x-forwarded-for");
+      String peer = req.remoteAddress().hostAddress();
+      up.putHeader("x-forwarded-for", prior == null ? peer : prior + ", " + peer);
+    }
+    // One timer bounds the whole exchange, streaming included: the deadline is absolute.
+    long timer = vertx.setTimer(budget, id -> up.reset(0, new TimeoutException()));
+    Future<HttpClientResponse> answer;
+    if (hasBody(req, contentLength)) {
+      answer = up.send(req);
+    } else {
+      req.resume();
+      answer = up.send();
+    }
+    answer.onComplete(ar -> {
+      if (ar.failed()) {
+        cancel(timer);
+        failUpstream(ex, ar.cause());
+        return;
+      }
+      HttpClientResponse resp = ar.result();
+      HttpServerResponse out = ex.response();
+      out.setStatusCode(resp.statusCode());
+      HopByHop.copy(resp.headers(), out.headers());
+      out.send(resp).onComplete(done -> {
+        cancel(timer);
+        if (done.failed() && !out.ended()) out.reset();
+      });
+    });
+  }
+
+  private void cancel(long timer) {
+    vertx.cancelTimer(timer);
+  }
+
+  private static boolean hasBody(HttpServerRequest req, String contentLength) {
+    if (contentLength != null) return parseLength(contentLength) > 0;
+    if (req.version() == HttpVersion.HTTP_2) return !req.isEnded();
+    String te = req.getHeader(HttpHeaders.TRANSFER_ENCODING);
+    return te != null && te.toLowerCase(Locale.ROOT).contains("chunked");
+  }
+
+  private static long parseLength(String v) {
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return Long.MAX_VALUE; // unparsable lengths are refused like oversized ones
+    }
+  }
+
+  /** Removes {@code stripPrefix}; the rest of the URI (and its query) is passed as the client sent it. */
+  String upstreamUri(String uri) {
+    String strip = route.stripPrefix();
+    if (!strip.isEmpty() && uri.startsWith(strip)) {
+      String rest = uri.substring(strip.length());
+      return rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest;
+    }
+    return uri;
+  }
+
+  private void failUpstream(Exchange ex, Throwable err) {
+    if (ex.answered()) {
+      if (!ex.response().ended()) ex.response().reset();
+      return;
+    }
+    boolean timeout = err instanceof TimeoutException || err.getCause() instanceof TimeoutException;
+    if (timeout) {
+      ex.fail(504, "upstream_timeout", service.name() + " did not answer before the deadline");
+    } else if (err instanceof UpstreamException ue) {
+      ex.fail(502, "upstream_error", ue.getMessage());
+    } else {
+      ex.fail(502, "upstream_error", service.name() + " is unreachable or closed the connection");
+    }
+  }
+}

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
@@ -44,14 +45,31 @@ final class YamlReader {
     try (StringReader reader = new StringReader(text)) {
       root = new Yaml(options).compose(reader);
     } catch (MarkedYAMLException e) {
-      int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : 0;
-      String where = e.getProblemMark() != null ? " (column " + (e.getProblemMark().getColumn() + 1) + ")" : "";
-      throw new ConfigException(file, line, "invalid YAML: " + e.getProblem() + where
-          + (e.getContext() != null ? ", " + e.getContext() : ""));
+      throw syntaxError(e);
     } catch (YAMLException e) {
       throw new ConfigException(file, 0, "invalid YAML: " + e.getMessage());
     }
     return new Obj("", root, root, allowed);
+  }
+
+  /** SnakeYAML's "context, problem" wording, with the line in the prefix and the column after it. */
+  private ConfigException syntaxError(MarkedYAMLException e) {
+    Mark at = e.getProblemMark();
+    int line = at == null ? 0 : at.getLine() + 1;
+    StringBuilder msg = new StringBuilder("invalid YAML: ");
+    if (e.getContext() != null) {
+      msg.append(e.getContext());
+      Mark started = e.getContextMark();
+      if (started != null && started.getLine() + 1 != line) {
+        msg.append(" started at line ").append(started.getLine() + 1);
+      }
+      msg.append(", ");
+    }
+    msg.append(e.getProblem());
+    if (at != null) {
+      msg.append(" (column ").append(at.getColumn() + 1).append(')');
+    }
+    return new ConfigException(file, line, msg.toString());
   }
 
   ConfigException errorAt(Node at, String path, String message) {

@@ -1,0 +1,309 @@
+package dev.bffkit.core.config;
+
+import java.io.StringReader;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Typed access to a YAML node tree where every error names the file, the 1-based line and the
+ * dotted field path. Only SnakeYAML's composer runs (no constructor), so a file can never make
+ * it build Java objects. Scalar values go through {@link EnvInterpolator} before conversion.
+ */
+final class YamlReader {
+  private final String file;
+  private final EnvInterpolator env;
+
+  YamlReader(String file, EnvInterpolator env) {
+    this.file = file;
+    this.env = env;
+  }
+
+  /** Parses {@code text} into its root mapping (empty for an empty file). */
+  Obj parseRoot(String text, Set<String> allowed) {
+    LoaderOptions options = new LoaderOptions();
+    options.setMaxAliasesForCollections(50); // no "billion laughs"
+    options.setNestingDepthLimit(40);
+    options.setCodePointLimit(1 << 20); // a config file of more than 1M characters is a mistake
+    options.setAllowRecursiveKeys(false);
+    Node root;
+    try (StringReader reader = new StringReader(text)) {
+      root = new Yaml(options).compose(reader);
+    } catch (MarkedYAMLException e) {
+      throw syntaxError(e);
+    } catch (YAMLException e) {
+      throw new ConfigException(file, 0, "invalid YAML: " + e.getMessage());
+    }
+    return new Obj("", root, root, allowed);
+  }
+
+  /** SnakeYAML's "context, problem" wording, with the line in the prefix and the column after it. */
+  private ConfigException syntaxError(MarkedYAMLException e) {
+    Mark at = e.getProblemMark();
+    int line = at == null ? 0 : at.getLine() + 1;
+    StringBuilder msg = new StringBuilder("invalid YAML: ");
+    if (e.getContext() != null) {
+      msg.append(e.getContext());
+      Mark started = e.getContextMark();
+      if (started != null && started.getLine() + 1 != line) {
+        msg.append(" started at line ").append(started.getLine() + 1);
+      }
+      msg.append(", ");
+    }
+    msg.append(e.getProblem());
+    if (at != null) {
+      msg.append(" (column ").append(at.getColumn() + 1).append(')');
+    }
+    return new ConfigException(file, line, msg.toString());
+  }
+
+  ConfigException errorAt(Node at, String path, String message) {
+    return new ConfigException(file, at == null ? 0 : at.getStartMark().getLine() + 1,
+        path.isEmpty() ? message : path + ": " + message);
+  }
+
+  /** A scalar after environment expansion, kept with its node and path for error messages. */
+  final class Scalar {
+    final String value;
+    final Node node;
+    final String path;
+
+    private Scalar(Node node, String path) {
+      if (!(node instanceof ScalarNode scalar)) {
+        throw errorAt(node, path, "expected a single value but found " + kind(node));
+      }
+      try {
+        this.value = env.expand(scalar.getValue());
+      } catch (EnvInterpolator.Problem p) {
+        throw errorAt(node, path, p.getMessage());
+      }
+      this.node = node;
+      this.path = path;
+    }
+
+    /** An error about this value: {@code path: 'value' <problem>}. */
+    ConfigException invalid(String problem) {
+      String raw = ((ScalarNode) node).getValue();
+      String shown = "'" + value + "'" + (raw.equals(value) ? "" : " (from '" + raw + "')");
+      return errorAt(node, path, shown + " " + problem);
+    }
+  }
+
+  /** A mapping at a dotted path; only the allowed keys may appear. An absent mapping is empty. */
+  final class Obj {
+    final String path;
+    private final Node at;
+    private final Map<String, NodeTuple> entries = new LinkedHashMap<>();
+
+    /** {@code at} is where errors about the mapping as a whole point (its key, or itself). */
+    private Obj(String path, Node at, Node node, Set<String> allowed) {
+      this.path = path;
+      this.at = at;
+      if (isAbsent(node)) {
+        return;
+      }
+      if (!(node instanceof MappingNode mapping)) {
+        throw errorAt(node, path, "expected a mapping ("
+            + (allowed == null ? "name: settings" : String.join(", ", sorted(allowed)))
+            + ") but found " + kind(node));
+      }
+      for (NodeTuple tuple : mapping.getValue()) {
+        Node keyNode = tuple.getKeyNode();
+        if (!(keyNode instanceof ScalarNode scalarKey)) {
+          throw errorAt(keyNode, path, "keys must be plain names, found " + kind(keyNode));
+        }
+        String key = scalarKey.getValue();
+        if (allowed != null && !allowed.contains(key)) {
+          throw errorAt(keyNode, child(key), "unknown key '" + key + "'; allowed here: "
+              + String.join(", ", sorted(allowed)));
+        }
+        NodeTuple first = entries.putIfAbsent(key, tuple);
+        if (first != null) {
+          throw errorAt(keyNode, child(key), "duplicate key; first given at line "
+              + (first.getKeyNode().getStartMark().getLine() + 1));
+        }
+      }
+    }
+
+    String child(String key) {
+      return path.isEmpty() ? key : path + "." + key;
+    }
+
+    /** The keys in file order. */
+    Set<String> keys() {
+      return entries.keySet();
+    }
+
+    boolean has(String key) {
+      NodeTuple t = entries.get(key);
+      return t != null && !isAbsent(t.getValueNode());
+    }
+
+    /** An error about a key itself, e.g. a bad name. */
+    ConfigException keyError(String key, String message) {
+      return YamlReader.this.errorAt(entries.get(key).getKeyNode(), child(key), message);
+    }
+
+    /** An error about the mapping as a whole, e.g. a missing key. */
+    ConfigException error(String message) {
+      return YamlReader.this.errorAt(at, path, message);
+    }
+
+    Obj obj(String key, Set<String> allowed) {
+      NodeTuple t = entries.get(key);
+      return t == null ? new Obj(child(key), at, null, allowed)
+          : new Obj(child(key), t.getKeyNode(), t.getValueNode(), allowed);
+    }
+
+    /** The value at key, required. */
+    Scalar scalar(String key, String hint) {
+      if (!has(key)) {
+        throw error("missing '" + key + "'; " + hint);
+      }
+      return new Scalar(entries.get(key).getValueNode(), child(key));
+    }
+
+    String string(String key, String def) {
+      return has(key) ? scalar(key, "").value : def;
+    }
+
+    int integer(String key, int def, int min, int max) {
+      if (!has(key)) {
+        return def;
+      }
+      Scalar s = scalar(key, "");
+      int n;
+      try {
+        n = Integer.parseInt(s.value.trim());
+      } catch (NumberFormatException e) {
+        throw s.invalid("is not a whole number; write e.g. " + def);
+      }
+      if (n < min || n > max) {
+        throw s.invalid(max == Integer.MAX_VALUE ? "must be at least " + min
+            : "must be between " + min + " and " + max);
+      }
+      return n;
+    }
+
+    boolean bool(String key, boolean def) {
+      if (!has(key)) {
+        return def;
+      }
+      Scalar s = scalar(key, "");
+      return switch (s.value.trim()) {
+        case "true" -> true;
+        case "false" -> false;
+        default -> throw s.invalid("is not a boolean; write true or false");
+      };
+    }
+
+    /** A positive duration. */
+    Duration duration(String key, Duration def) {
+      if (!has(key)) {
+        return def;
+      }
+      Scalar s = scalar(key, "");
+      Duration d = Units.duration(s.value);
+      if (d == null) {
+        throw s.invalid("is not a duration; write e.g. 250ms, 10s, 2m or 1h (a bare number is milliseconds)");
+      }
+      if (d.isZero()) {
+        throw s.invalid("must be positive; write e.g. 250ms or 10s");
+      }
+      return d;
+    }
+
+    /** A positive byte count that fits in an int. */
+    int bytes(String key, int def) {
+      if (!has(key)) {
+        return def;
+      }
+      Scalar s = scalar(key, "");
+      long n = Units.bytes(s.value);
+      if (n < 0) {
+        throw s.invalid("is not a size; write e.g. 8192, 64kb or 1mb (at most 2047mb)");
+      }
+      if (n == 0) {
+        throw s.invalid("must be positive; write e.g. 8192, 64kb or 1mb");
+      }
+      return (int) n;
+    }
+
+    /** The value at key as a list of nodes with their paths; a single scalar counts as a list of one. */
+    List<Scalar> scalars(String key) {
+      List<Scalar> out = new ArrayList<>();
+      if (!has(key)) {
+        return out;
+      }
+      Node node = entries.get(key).getValueNode();
+      if (node instanceof ScalarNode) {
+        out.add(new Scalar(node, child(key)));
+        return out;
+      }
+      List<Node> items = sequence(node, child(key));
+      for (int i = 0; i < items.size(); i++) {
+        out.add(new Scalar(items.get(i), child(key) + "[" + i + "]"));
+      }
+      return out;
+    }
+
+    /** The value at key as a list of mappings, each allowing the given keys. */
+    List<Obj> objs(String key, Set<String> allowed) {
+      List<Obj> out = new ArrayList<>();
+      if (!has(key)) {
+        return out;
+      }
+      List<Node> items = sequence(entries.get(key).getValueNode(), child(key));
+      for (int i = 0; i < items.size(); i++) {
+        Node item = items.get(i);
+        String itemPath = child(key) + "[" + i + "]";
+        if (isAbsent(item)) {
+          throw YamlReader.this.errorAt(item, itemPath, "empty list item; remove the lone '-'");
+        }
+        out.add(new Obj(itemPath, item, item, allowed));
+      }
+      return out;
+    }
+  }
+
+  private List<Node> sequence(Node node, String path) {
+    if (!(node instanceof SequenceNode seq)) {
+      throw errorAt(node, path, "expected a list but found " + kind(node));
+    }
+    return seq.getValue();
+  }
+
+  /** {@code key:} with nothing after it, or {@code ~}/{@code null}, counts as not given. */
+  private static boolean isAbsent(Node node) {
+    return node == null || (node instanceof ScalarNode && node.getTag().equals(Tag.NULL));
+  }
+
+  private static String kind(Node node) {
+    if (node instanceof MappingNode) {
+      return "a mapping";
+    }
+    if (node instanceof SequenceNode) {
+      return "a list";
+    }
+    return "'" + ((ScalarNode) node).getValue() + "'";
+  }
+
+  private static Set<String> sorted(Set<String> keys) {
+    return keys == null ? Set.of() : new TreeSet<>(keys);
+  }
+}

@@ -9,6 +9,7 @@ import java.nio.file.FileSystemAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Finds a client folder {@code bff/<client>/} on the classpath (a directory or inside a jar) and loads it. */
 public final class ClasspathBundles {
@@ -16,6 +17,11 @@ public final class ClasspathBundles {
 
   /** Loads {@code bff/<client>/} through the context class loader, with the process environment. */
   public static ClientBundle load(String client) throws ConfigException {
+    return load(client, System::getenv);
+  }
+
+  /** Loads {@code bff/<client>/}, resolving {@code ${NAME}} references through {@code env}. */
+  public static ClientBundle load(String client, Function<String, String> env) throws ConfigException {
     String resource = "bff/" + client + "/bff.yaml";
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
     if (loader == null) {
@@ -33,14 +39,14 @@ public final class ClasspathBundles {
       throw new ConfigException(resource, 0, "unusable classpath URL " + url);
     }
     return switch (url.getProtocol()) {
-      case "file" -> BundleLoader.load(Path.of(uri).getParent());
-      case "jar" -> loadFromJar(uri, resource);
+      case "file" -> BundleLoader.load(Path.of(uri).getParent(), env);
+      case "jar" -> loadFromJar(uri, resource, env);
       default -> throw new ConfigException(resource, 0, "found at " + url + ", but only directories"
           + " and jars are supported; unpack it and start with --config DIR");
     };
   }
 
-  private static ClientBundle loadFromJar(URI uri, String resource) {
+  private static ClientBundle loadFromJar(URI uri, String resource, Function<String, String> env) {
     FileSystem opened = null;
     try {
       try {
@@ -48,7 +54,7 @@ public final class ClasspathBundles {
       } catch (FileSystemAlreadyExistsException e) {
         // someone else opened this jar; use theirs and leave it open
       }
-      return BundleLoader.load(Path.of(uri).getParent());
+      return BundleLoader.load(Path.of(uri).getParent(), env);
     } catch (IOException e) {
       throw new ConfigException(resource, 0, "cannot open the jar " + uri + ": " + e.getMessage());
     } finally {

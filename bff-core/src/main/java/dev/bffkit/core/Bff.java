@@ -13,8 +13,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -25,6 +26,7 @@ import java.util.logging.Logger;
  */
 public final class Bff {
   private static final Logger LOG = Logger.getLogger("dev.bffkit");
+  private static final AtomicInteger EPHEMERAL_KEYS = new AtomicInteger();
 
   private Bff() {}
 
@@ -105,25 +107,19 @@ public final class Bff {
     Readiness readiness = new Readiness();
     int configured = bundle.config().server().instances();
     int instances = configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
-    // Deploy one instance first so that port 0 resolves to one real port all instances share.
-    BffServer[] first = new BffServer[1];
-    List<String> deployments = new ArrayList<>();
-    return vertx.deployVerticle(() -> first[0] = new BffServer(bundle.config(), engine, readiness, bundle.config().server().port()),
-            new DeploymentOptions().setInstances(1))
-        .compose(id -> {
-          deployments.add(id);
-          int port = first[0].actualPort();
-          if (instances == 1) return Future.succeededFuture(port);
-          return vertx.deployVerticle(() -> new BffServer(bundle.config(), engine, readiness, port),
-                  new DeploymentOptions().setInstances(instances - 1))
-              .map(id2 -> {
-                deployments.add(id2);
-                return port;
-              });
-        })
-        .map(port -> {
+    int port = bundle.config().server().port();
+    // Port 0 would give each instance its own random port; a negative port is Vert.x's
+    // "one random port shared by every server listening on this same negative number".
+    int listenPort = port == 0 ? -EPHEMERAL_KEYS.incrementAndGet() : port;
+    List<BffServer> servers = new CopyOnWriteArrayList<>();
+    return vertx.deployVerticle(() -> {
+          BffServer server = new BffServer(bundle.config(), engine, readiness, listenPort);
+          servers.add(server);
+          return server;
+        }, new DeploymentOptions().setInstances(instances))
+        .map(id -> {
           readiness.ready();
-          return (RunningBff) new Running(vertx, port, deployments);
+          return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id);
         });
   }
 
@@ -135,12 +131,10 @@ public final class Bff {
     Future<Void> close();
   }
 
-  private record Running(Vertx vertx, int port, List<String> deployments) implements RunningBff {
+  private record Running(Vertx vertx, int port, String deployment) implements RunningBff {
     @Override
     public Future<Void> close() {
-      List<Future<Void>> undeploys = new ArrayList<>();
-      for (String id : deployments) undeploys.add(vertx.undeploy(id));
-      return Future.all(undeploys).mapEmpty();
+      return vertx.undeploy(deployment);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.bffkit.core.compose;
 
 import dev.bffkit.core.config.ClientBundle;
+import dev.bffkit.core.config.CompositionConfig;
 import graphql.ExecutionInput;
 import graphql.ExecutionResult;
 import graphql.ExecutionResultImpl;
@@ -33,12 +34,14 @@ public final class CompositionEngine {
   private static final int MAX_CACHED_ADHOC = 256;
 
   private final GraphQLSchema schema;
+  private final CompositionConfig config;
   private final ScreenCatalog screens;
   private final DocumentCache documents;
   private final GraphQL graphQL;
 
-  private CompositionEngine(GraphQLSchema schema, ScreenCatalog screens) {
+  private CompositionEngine(GraphQLSchema schema, CompositionConfig config, ScreenCatalog screens) {
     this.schema = schema;
+    this.config = config;
     this.screens = screens;
     this.documents = new DocumentCache(schema, screens.all(), MAX_CACHED_ADHOC);
     this.graphQL = GraphQL.newGraphQL(schema)
@@ -50,7 +53,8 @@ public final class CompositionEngine {
   /** Parses + validates schema and screens once; ConfigException names file:line:problem. */
   public static CompositionEngine create(ClientBundle bundle) {
     SchemaLoader.Loaded loaded = SchemaLoader.load(bundle);
-    return new CompositionEngine(loaded.schema(), ScreenCatalog.load(bundle.screens(), loaded.schema()));
+    return new CompositionEngine(loaded.schema(), bundle.config().composition(),
+        ScreenCatalog.load(bundle.screens(), loaded.schema()));
   }
 
   /** The screen of that name, or null. */
@@ -60,6 +64,9 @@ public final class CompositionEngine {
   public Collection<Screen> screens() { return screens.all(); }
 
   public GraphQLSchema schema() { return schema; }
+
+  /** The bundle's {@code composition:} settings (paths, deadline, batch size). */
+  public CompositionConfig config() { return config; }
 
   /** Runs a persisted screen with already-coerced variables. */
   public Future<ComposeResult> run(Screen screen, Map<String, Object> variables, ComposeContext cx) {

@@ -117,6 +117,26 @@ class CompositionEngineTest {
   }
 
   @Test
+  void aBatchDoesNotWaitForASlowSibling() throws Exception {
+    services.handlers.put("posts", req -> FakeServices.json(req, Map.of("items", FakeServices.posts(10, 4))));
+    // ads answers only once the users batch has been sent: the batch must not wait for ads.
+    services.handlers.put("ads", req -> {
+      long[] poll = new long[1];
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      poll[0] = services.vertx.setPeriodic(5, id -> {
+        if (!services.seen.get("users").isEmpty() || System.nanoTime() > deadline) {
+          services.vertx.cancelTimer(id);
+          FakeServices.json(req, List.of(Map.of("id", "ad1")));
+        }
+      });
+    });
+    Map<String, Object> result = run("{ feed { author { id } } ads { id } }", 10_000);
+    assertTrue(errors(result).isEmpty(), () -> result.toString());
+    assertEquals(1, services.seen.get("users").size());
+    assertEquals(4, services.seen.get("users").get(0).split(",").length);
+  }
+
+  @Test
   void batchesAreChunkedAtMaxBatchSizeAndMissingKeysAreNull(Vertx vertx) throws Exception {
     engine = CompositionEngine.create(services.bundle(FakeServices.SCHEMA, List.of(), 3));
     services.handlers.put("posts", req -> FakeServices.json(req, Map.of("items", FakeServices.posts(14, 7))));

@@ -30,6 +30,7 @@ class EndpointsTest {
   FakeServices services;
   HttpServer server;
   HttpClient client;
+  io.vertx.core.Context clientContext;
   int port;
 
   record Answer(int status, MultiMap headers, String body) {}
@@ -50,6 +51,7 @@ class EndpointsTest {
     server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
     port = server.actualPort();
     client = vertx.createHttpClient();
+    clientContext = vertx.getOrCreateContext();
   }
 
   @AfterEach
@@ -62,10 +64,16 @@ class EndpointsTest {
   Answer send(HttpMethod method, String uri, MultiMap headers, String body) throws Exception {
     RequestOptions o = new RequestOptions().setHost("127.0.0.1").setPort(port).setMethod(method).setURI(uri);
     if (headers != null) o.setHeaders(headers);
-    return client.request(o)
+    // Issue the call from an event loop: clients driven from a foreign thread race on reused connections.
+    java.util.concurrent.CompletableFuture<Answer> done = new java.util.concurrent.CompletableFuture<>();
+    clientContext.runOnContext(v -> client.request(o)
         .compose(req -> body == null ? req.send() : req.send(Buffer.buffer(body)))
         .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), resp.headers(), b.toString())))
-        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        .onComplete(ar -> {
+          if (ar.succeeded()) done.complete(ar.result());
+          else done.completeExceptionally(ar.cause());
+        }));
+    return done.get(10, TimeUnit.SECONDS);
   }
 
   Answer get(String uri) throws Exception {

@@ -1,5 +1,145 @@
 package dev.bffkit.core.compose;
-// STUB: replaced by the compose branch
+
+import dev.bffkit.core.config.ClientBundle;
+import dev.bffkit.core.config.CompositionConfig;
+import graphql.ExecutionInput;
+import graphql.ExecutionResult;
+import graphql.ExecutionResultImpl;
+import graphql.GraphQL;
+import graphql.GraphqlErrorBuilder;
+import graphql.execution.DataFetcherExceptionHandler;
+import graphql.execution.DataFetcherExceptionHandlerResult;
+import graphql.execution.preparsed.PreparsedDocumentEntry;
+import graphql.language.Definition;
+import graphql.language.OperationDefinition;
+import graphql.schema.GraphQLSchema;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.dataloader.DataLoaderRegistry;
+
+/**
+ * The composition engine of one client bundle: schema with directive-bound fetchers, and the
+ * screens. Built once by {@link #create} and shared by all event loops (immutable); each run
+ * gets only a fresh DataLoaderRegistry and ExecutionInput.
+ */
 public final class CompositionEngine {
-  public static CompositionEngine create(dev.bffkit.core.config.ClientBundle b) { return new CompositionEngine(); }
+  private static final Logger LOG = Logger.getLogger("dev.bffkit.compose");
+  private static final int MAX_CACHED_ADHOC = 256;
+
+  private final GraphQLSchema schema;
+  private final CompositionConfig config;
+  private final ScreenCatalog screens;
+  private final DocumentCache documents;
+  private final GraphQL graphQL;
+
+  private CompositionEngine(GraphQLSchema schema, CompositionConfig config, ScreenCatalog screens) {
+    this.schema = schema;
+    this.config = config;
+    this.screens = screens;
+    this.documents = new DocumentCache(schema, screens.all(), MAX_CACHED_ADHOC);
+    this.graphQL = GraphQL.newGraphQL(schema)
+        .preparsedDocumentProvider(documents)
+        .defaultDataFetcherExceptionHandler(HIDE_INTERNALS)
+        .build();
+  }
+
+  /** Parses + validates schema and screens once; ConfigException names file:line:problem. */
+  public static CompositionEngine create(ClientBundle bundle) {
+    SchemaLoader.Loaded loaded = SchemaLoader.load(bundle);
+    return new CompositionEngine(loaded.schema(), bundle.config().composition(),
+        ScreenCatalog.load(bundle.screens(), loaded.schema()));
+  }
+
+  /** The screen of that name, or null. */
+  public Screen screen(String name) { return screens.get(name); }
+
+  /** All screens, sorted by name. */
+  public Collection<Screen> screens() { return screens.all(); }
+
+  public GraphQLSchema schema() { return schema; }
+
+  /** The bundle's {@code composition:} settings (paths, deadline, batch size). */
+  public CompositionConfig config() { return config; }
+
+  /** Runs a persisted screen with already-coerced variables. */
+  public Future<ComposeResult> run(Screen screen, Map<String, Object> variables, ComposeContext cx) {
+    return execute(screen.query(), screen.operationName(), variables, cx);
+  }
+
+  /** Runs an ad-hoc query (parse + validate errors → ComposeResult with requestError). */
+  public Future<ComposeResult> runQuery(String query, String operationName, Map<String, Object> variables,
+      ComposeContext cx) {
+    OperationDefinition.Operation op = operationType(query, operationName);
+    if (op == OperationDefinition.Operation.SUBSCRIPTION) {
+      return Future.succeededFuture(ComposeResult.of(ExecutionResultImpl.newExecutionResult()
+          .addError(GraphqlErrorBuilder.newError().message("subscriptions are not supported").build()).build()));
+    }
+    return execute(query, operationName, variables, cx);
+  }
+
+  /**
+   * The type of the operation the request would run (query, mutation, subscription), or null
+   * when the document does not parse/validate or names no such operation. Parses through the
+   * shared cache, so a following {@link #runQuery} does not parse again.
+   */
+  public OperationDefinition.Operation operationType(String query, String operationName) {
+    PreparsedDocumentEntry e = documents.entry(query);
+    if (e.getDocument() == null) return null;
+    OperationDefinition found = null;
+    int count = 0;
+    for (Definition<?> d : e.getDocument().getDefinitions()) {
+      if (d instanceof OperationDefinition o) {
+        count++;
+        if (operationName == null || operationName.isEmpty() ? found == null : operationName.equals(o.getName())) {
+          found = o;
+        }
+      }
+    }
+    if ((operationName == null || operationName.isEmpty()) && count > 1) return null;
+    return found == null ? null : found.getOperation();
+  }
+
+  private Future<ComposeResult> execute(String query, String operationName, Map<String, Object> variables,
+      ComposeContext cx) {
+    RequestScope scope = new RequestScope(cx);
+    ExecutionInput input = ExecutionInput.newExecutionInput(query)
+        .operationName(operationName == null || operationName.isEmpty() ? null : operationName)
+        .variables(variables == null ? Map.of() : variables)
+        .graphQLContext(b -> b.of(RequestScope.class, scope))
+        .dataLoaderRegistry(new DataLoaderRegistry())
+        .build();
+    CompletableFuture<ExecutionResult> cf;
+    try {
+      cf = graphQL.executeAsync(input);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    // Continue on the caller's event loop, whichever thread completed the last fetch.
+    Context vc = Vertx.currentContext();
+    Future<ExecutionResult> f = vc != null ? Future.fromCompletionStage(cf, vc) : Future.fromCompletionStage(cf);
+    return f.map(ComposeResult::of);
+  }
+
+  /** Exceptions thrown by fetchers (ours never throw) become a generic error; the log has the rest. */
+  private static final DataFetcherExceptionHandler HIDE_INTERNALS = params -> {
+    LOG.log(Level.SEVERE, "fetch failed at " + params.getPath(), params.getException());
+    return CompletableFuture.completedFuture(DataFetcherExceptionHandlerResult.newResult(
+        GraphqlErrorBuilder.newError()
+            .message("internal error")
+            .path(params.getPath())
+            .location(params.getSourceLocation())
+            .extensions(Map.of("code", "INTERNAL"))
+            .build()).build());
+  };
+
+  static List<String> names(Collection<Screen> screens) {
+    return screens.stream().map(Screen::name).toList();
+  }
 }

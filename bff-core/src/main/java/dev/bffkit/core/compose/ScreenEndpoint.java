@@ -1,6 +1,93 @@
 package dev.bffkit.core.compose;
-// STUB: replaced by the compose branch
-public final class ScreenEndpoint implements dev.bffkit.core.pipeline.Stage {
-  public ScreenEndpoint(CompositionEngine e, dev.bffkit.core.upstream.UpstreamCaller c) {}
-  public void handle(dev.bffkit.core.pipeline.Exchange ex, Next next) { ex.fail(501, "stub", "stub"); }
+
+import dev.bffkit.core.pipeline.Exchange;
+import dev.bffkit.core.pipeline.Failures;
+import dev.bffkit.core.pipeline.Stage;
+import dev.bffkit.core.upstream.UpstreamCaller;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.Map;
+
+/**
+ * {@code GET {screensPath}/{name}?var=...}: runs a persisted screen. Terminal stage.
+ *
+ * <p>200 with the body; 200 + {@code X-BFF-Partial: true} when some fields failed (no ETag:
+ * partial answers are not for caching); 502 when every root field failed; 304 when
+ * {@code If-None-Match} matches the weak ETag of a complete answer; 404 unknown screen; 400 bad
+ * variable; 405 other methods.
+ */
+public final class ScreenEndpoint implements Stage {
+  private static final CharSequence CACHE_CONTROL_VALUE = HttpHeaders.createOptimized("private, no-cache");
+  private static final CharSequence PARTIAL = HttpHeaders.createOptimized("X-BFF-Partial");
+
+  private final CompositionEngine engine;
+  private final UpstreamCaller upstreams;
+  private final String prefix;
+  private final String known;
+
+  public ScreenEndpoint(CompositionEngine engine, UpstreamCaller upstreams) {
+    this.engine = engine;
+    this.upstreams = upstreams;
+    this.prefix = engine.config().screensPath() + "/";
+    this.known = String.join(", ", CompositionEngine.names(engine.screens()));
+  }
+
+  @Override
+  public void handle(Exchange ex, Next next) {
+    HttpServerRequest req = ex.request();
+    if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
+      ex.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD");
+      ex.fail(405, "method_not_allowed", "screens answer GET and HEAD");
+      return;
+    }
+    String path = req.path();
+    String name = path.startsWith(prefix) ? path.substring(prefix.length()) : "";
+    Screen screen = engine.screen(name);
+    if (screen == null) {
+      String shown = name.length() > 64 ? name.substring(0, 64) + "..." : name;
+      ex.fail(404, "screen_not_found", "no screen '" + shown + "'; known: " + known);
+      return;
+    }
+    Map<String, Object> variables;
+    try {
+      variables = screen.variablesFrom(req.params());
+    } catch (BadVariableException e) {
+      ex.fail(400, "bad_variable", e.getMessage());
+      return;
+    }
+    ComposeContext cx = new ComposeContext(upstreams, ex.deadline(), ex.requestId(), ex.ctx(), req.headers());
+    engine.run(screen, variables, cx).onComplete(ar -> {
+      try {
+        if (ar.failed()) Failures.internal(ex, "ScreenEndpoint", ar.cause());
+        else respond(ex, ar.result());
+      } catch (RuntimeException e) {
+        Failures.internal(ex, "ScreenEndpoint", e);
+      }
+    });
+  }
+
+  private static void respond(Exchange ex, ComposeResult r) {
+    HttpServerResponse resp = ex.response();
+    if (resp.ended()) return;
+    resp.putHeader(HttpHeaders.CACHE_CONTROL, CACHE_CONTROL_VALUE);
+    if (r.requestError()) {
+      ex.respondJson(400, r.body());
+    } else if (r.allFailed()) {
+      resp.putHeader(PARTIAL, "true");
+      ex.respondJson(502, r.body());
+    } else if (r.hasFieldErrors()) {
+      resp.putHeader(PARTIAL, "true");
+      ex.respondJson(200, r.body());
+    } else {
+      String etag = ETags.weak(r.body());
+      resp.putHeader(HttpHeaders.ETAG, etag);
+      if (ETags.matches(ex.request().getHeader(HttpHeaders.IF_NONE_MATCH), etag)) {
+        resp.setStatusCode(304).end();
+      } else {
+        ex.respondJson(200, r.body());
+      }
+    }
+  }
 }

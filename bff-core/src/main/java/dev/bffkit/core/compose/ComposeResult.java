@@ -1,0 +1,34 @@
+package dev.bffkit.core.compose;
+
+import graphql.ExecutionResult;
+import io.vertx.core.buffer.Buffer;
+import java.util.Map;
+
+/**
+ * One composition's answer, already serialized: {@code {"data":..., "errors":[...]}}.
+ *
+ * @param requestError the operation did not run (parse, validation or variable error): no data
+ * @param hasFieldErrors some fields failed; data is partial
+ * @param allFailed fields failed and nothing useful is left (data null, or every root field null)
+ */
+public record ComposeResult(Buffer body, boolean requestError, boolean hasFieldErrors, boolean allFailed) {
+
+  static ComposeResult of(ExecutionResult er) {
+    boolean requestError = !er.isDataPresent();
+    boolean fieldErrors = !requestError && !er.getErrors().isEmpty();
+    boolean allFailed = fieldErrors && allNull(er.getData());
+    return new ComposeResult(Json.toBuffer(er.toSpecification()), requestError, fieldErrors, allFailed);
+  }
+
+  private static boolean allNull(Object data) {
+    if (data == null) return true;
+    if (!(data instanceof Map<?, ?> m)) return false;
+    for (Object v : m.values()) {
+      if (v != null) return false;
+    }
+    return true;
+  }
+
+  /** Whether the body is a complete answer (no errors at all). */
+  public boolean complete() { return !requestError && !hasFieldErrors; }
+}

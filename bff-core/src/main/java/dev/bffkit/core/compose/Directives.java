@@ -1,0 +1,24 @@
+package dev.bffkit.core.compose;
+
+/**
+ * The composition directives. The engine adds these definitions to every client schema, so
+ * client schemas use them without declaring them.
+ */
+final class Directives {
+  private Directives() {}
+
+  static final String REST = "rest";
+  static final String TIMEOUT = "timeout";
+  static final String FALLBACK = "fallback";
+  static final String MAP = "map";
+
+  static final String SDL = """
+      scalar JSON
+      directive @rest(service: String!, path: String!, method: String = "GET", body: String,
+                      select: String, batch: RestBatch) on FIELD_DEFINITION
+      input RestBatch { path: String!, key: String!, select: String }
+      directive @timeout(ms: Int!) on FIELD_DEFINITION
+      directive @fallback(value: JSON) on FIELD_DEFINITION
+      directive @map(from: String!) on FIELD_DEFINITION
+      """;
+}

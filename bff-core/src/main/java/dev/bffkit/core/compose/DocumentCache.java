@@ -1,0 +1,77 @@
+package dev.bffkit.core.compose;
+
+import graphql.ExecutionInput;
+import graphql.ParseAndValidate;
+import graphql.ParseAndValidateResult;
+import graphql.execution.preparsed.PreparsedDocumentEntry;
+import graphql.execution.preparsed.PreparsedDocumentProvider;
+import graphql.language.Document;
+import graphql.schema.GraphQLSchema;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Parsed and validated documents by query text, so no request parses or validates a screen:
+ * screens are fixed at start-up; ad-hoc queries share a small bounded cache (cleared when
+ * full: simple, lock-free, and a miss only costs one parse).
+ */
+final class DocumentCache implements PreparsedDocumentProvider {
+  private static final int MAX_CACHED_QUERY_CHARS = 16 * 1024;
+
+  private final GraphQLSchema schema;
+  private final Map<String, PreparsedDocumentEntry> screens;
+  private final ConcurrentHashMap<String, PreparsedDocumentEntry> adhoc = new ConcurrentHashMap<>();
+  private final int maxAdhoc;
+
+  DocumentCache(GraphQLSchema schema, Iterable<Screen> screenList, int maxAdhoc) {
+    this.schema = schema;
+    Map<String, PreparsedDocumentEntry> m = new HashMap<>();
+    for (Screen s : screenList) m.put(s.query(), new PreparsedDocumentEntry(s.document()));
+    this.screens = Map.copyOf(m);
+    this.maxAdhoc = maxAdhoc;
+  }
+
+  @Override
+  public CompletableFuture<PreparsedDocumentEntry> getDocumentAsync(ExecutionInput input,
+      Function<ExecutionInput, PreparsedDocumentEntry> parseAndValidate) {
+    PreparsedDocumentEntry e = cached(input.getQuery());
+    if (e == null) {
+      e = parseAndValidate.apply(input);
+      remember(input.getQuery(), e);
+    }
+    return CompletableFuture.completedFuture(e);
+  }
+
+  /** The entry for a query, parsing and validating it (and caching) when needed. */
+  PreparsedDocumentEntry entry(String query) {
+    PreparsedDocumentEntry e = cached(query);
+    if (e != null) return e;
+    ParseAndValidateResult r = ParseAndValidate.parseAndValidate(schema,
+        ExecutionInput.newExecutionInput(query).build());
+    if (r.getSyntaxException() != null) {
+      e = new PreparsedDocumentEntry(r.getSyntaxException().toInvalidSyntaxError());
+    } else {
+      Document doc = r.getDocument();
+      List<?> errors = r.getValidationErrors();
+      e = errors == null || errors.isEmpty() ? new PreparsedDocumentEntry(doc)
+          : new PreparsedDocumentEntry(doc, r.getValidationErrors());
+    }
+    remember(query, e);
+    return e;
+  }
+
+  private PreparsedDocumentEntry cached(String query) {
+    PreparsedDocumentEntry e = screens.get(query);
+    return e != null ? e : adhoc.get(query);
+  }
+
+  private void remember(String query, PreparsedDocumentEntry e) {
+    if (query.length() > MAX_CACHED_QUERY_CHARS) return;
+    if (adhoc.size() >= maxAdhoc) adhoc.clear();
+    adhoc.put(query, e);
+  }
+}

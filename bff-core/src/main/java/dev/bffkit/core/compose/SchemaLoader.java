@@ -1,0 +1,239 @@
+package dev.bffkit.core.compose;
+
+import dev.bffkit.core.config.ClientBundle;
+import dev.bffkit.core.config.ConfigException;
+import dev.bffkit.core.config.SourceFile;
+import graphql.GraphQLError;
+import graphql.language.Argument;
+import graphql.language.Directive;
+import graphql.language.FieldDefinition;
+import graphql.language.InputValueDefinition;
+import graphql.language.IntValue;
+import graphql.language.InterfaceTypeDefinition;
+import graphql.language.ObjectField;
+import graphql.language.ObjectTypeDefinition;
+import graphql.language.SourceLocation;
+import graphql.language.StringValue;
+import graphql.language.UnionTypeDefinition;
+import graphql.language.Value;
+import graphql.schema.FieldCoordinates;
+import graphql.schema.GraphQLCodeRegistry;
+import graphql.schema.GraphQLSchema;
+import graphql.schema.TypeResolver;
+import graphql.schema.idl.RuntimeWiring;
+import graphql.schema.idl.SchemaGenerator;
+import graphql.schema.idl.SchemaParser;
+import graphql.schema.idl.TypeDefinitionRegistry;
+import graphql.schema.idl.errors.SchemaProblem;
+import io.vertx.core.http.HttpMethod;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.dataloader.DataLoaderOptions;
+
+/**
+ * Parses the client schema, compiles every field's directives into fetchers and builds the
+ * executable schema, once at start-up. Every problem is a {@link ConfigException} naming the
+ * schema file and the line of the field.
+ */
+final class SchemaLoader {
+  private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
+
+  /** The executable schema and the bindings it was wired with. */
+  record Loaded(GraphQLSchema schema, List<RestBinding> bindings) {}
+
+  private final SourceFile file;
+  private final Set<String> services;
+  private final DataLoaderOptions batchOptions;
+
+  private SchemaLoader(ClientBundle bundle) {
+    this.file = bundle.schema();
+    this.services = bundle.config().services().keySet();
+    this.batchOptions = BatchLoader.options(bundle.config().composition().maxBatchSize());
+  }
+
+  static Loaded load(ClientBundle bundle) {
+    return new SchemaLoader(bundle).load();
+  }
+
+  private Loaded load() {
+    TypeDefinitionRegistry registry;
+    try {
+      registry = new SchemaParser().parse(file.text());
+      registry.merge(new SchemaParser().parse(Directives.SDL));
+    } catch (SchemaProblem p) {
+      throw problem(p);
+    }
+    GraphQLCodeRegistry.Builder code = GraphQLCodeRegistry.newCodeRegistry();
+    List<RestBinding> bindings = new ArrayList<>();
+    List<ObjectTypeDefinition> types = new ArrayList<>(registry.getTypes(ObjectTypeDefinition.class));
+    registry.objectTypeExtensions().values().forEach(types::addAll);
+    for (ObjectTypeDefinition type : types) {
+      for (FieldDefinition field : type.getFieldDefinitions()) {
+        wire(type.getName(), field, code, bindings);
+      }
+    }
+    // Interfaces and unions resolve by the upstream's "__typename".
+    TypeResolver byTypename = env -> env.getObject() instanceof Map<?, ?> m && m.get("__typename") instanceof String t
+        ? env.getSchema().getObjectType(t) : null;
+    for (InterfaceTypeDefinition i : registry.getTypes(InterfaceTypeDefinition.class)) code.typeResolver(i.getName(), byTypename);
+    for (UnionTypeDefinition u : registry.getTypes(UnionTypeDefinition.class)) code.typeResolver(u.getName(), byTypename);
+
+    RuntimeWiring wiring = RuntimeWiring.newRuntimeWiring().scalar(JsonScalar.JSON).codeRegistry(code).build();
+    try {
+      return new Loaded(new SchemaGenerator().makeExecutableSchema(registry, wiring), List.copyOf(bindings));
+    } catch (SchemaProblem p) {
+      throw problem(p);
+    }
+  }
+
+  private void wire(String typeName, FieldDefinition field, GraphQLCodeRegistry.Builder code, List<RestBinding> out) {
+    int line = line(field.getSourceLocation());
+    String where = typeName + "." + field.getName() + ": ";
+    Directive rest = one(field, Directives.REST, where, line);
+    Directive map = one(field, Directives.MAP, where, line);
+    Directive timeout = one(field, Directives.TIMEOUT, where, line);
+    Directive fallback = one(field, Directives.FALLBACK, where, line);
+    FieldCoordinates coords = FieldCoordinates.coordinates(typeName, field.getName());
+    if (map != null) {
+      if (rest != null) throw new ConfigException(file.name(), line, where + "@map and @rest exclude each other");
+      String from = string(map, "from", true, where, line);
+      code.dataFetcher(coords, new MapFetcher(selector(from, where + "@map(from:) ", line)));
+    }
+    if (rest == null) {
+      if (timeout != null || fallback != null) {
+        throw new ConfigException(file.name(), line, where + "@timeout and @fallback need @rest on the same field");
+      }
+      return;
+    }
+    try {
+      RestBinding b = compile(typeName, field, rest, timeout, fallback, where, line);
+      out.add(b);
+      code.dataFetcher(coords, new RestFetcher(b, batchOptions));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(file.name(), line, where + "@rest: " + e.getMessage());
+    }
+  }
+
+  private RestBinding compile(String typeName, FieldDefinition field, Directive rest, Directive timeout,
+      Directive fallback, String where, int line) {
+    String service = string(rest, "service", true, where, line);
+    if (!services.contains(service)) {
+      throw new IllegalArgumentException("unknown service '" + service + "'; bff.yaml services: "
+          + String.join(", ", new TreeSet<>(services)));
+    }
+    String methodName = string(rest, "method", false, where, line);
+    methodName = methodName == null ? "GET" : methodName.toUpperCase();
+    if (!METHODS.contains(methodName)) throw new IllegalArgumentException("method '" + methodName + "' is not one of " + METHODS);
+
+    Set<String> argNames = new TreeSet<>();
+    for (InputValueDefinition a : field.getInputValueDefinitions()) argNames.add(a.getName());
+
+    Template path = Template.compile(string(rest, "path", true, where, line), Template.FIELD_ROOTS);
+    checkArgs(path.refs(), argNames);
+    String bodyText = string(rest, "body", false, where, line);
+    JsonTemplate body = null;
+    if (bodyText != null) {
+      body = JsonTemplate.compile(bodyText, Template.FIELD_ROOTS);
+      checkArgs(body.refs(), argNames);
+    }
+    Selector select = selector(string(rest, "select", false, where, line), where + "@rest(select:) ", line);
+
+    RestBinding.Batch batch = null;
+    Argument batchArg = rest.getArgument("batch");
+    if (batchArg != null && batchArg.getValue() instanceof graphql.language.ObjectValue ov) {
+      batch = batch(typeName, field, path, ov);
+    }
+    long timeoutMs = 0;
+    if (timeout != null) {
+      Argument ms = timeout.getArgument("ms");
+      if (ms == null || !(ms.getValue() instanceof IntValue iv) || iv.getValue().signum() <= 0
+          || iv.getValue().bitLength() > 31) {
+        throw new IllegalArgumentException("@timeout(ms:) must be a positive Int");
+      }
+      timeoutMs = iv.getValue().longValue();
+    }
+    Object fallbackValue = null;
+    if (fallback != null) {
+      Argument v = fallback.getArgument("value");
+      fallbackValue = v == null ? null : JsonScalar.toJava(v.getValue(), Map.of());
+    }
+    return new RestBinding(typeName, field.getName(), service, HttpMethod.valueOf(methodName), path, body, select,
+        batch, timeoutMs, fallback != null, fallbackValue);
+  }
+
+  private RestBinding.Batch batch(String typeName, FieldDefinition field, Template single, graphql.language.ObjectValue ov) {
+    String pathText = null;
+    String key = null;
+    String select = null;
+    for (ObjectField f : ov.getObjectFields()) {
+      String s = f.getValue() instanceof StringValue sv ? sv.getValue() : null;
+      switch (f.getName()) {
+        case "path" -> pathText = s;
+        case "key" -> key = s;
+        case "select" -> select = s;
+        default -> { }
+      }
+    }
+    if (pathText == null || key == null || key.isEmpty()) throw new IllegalArgumentException("batch needs path and key strings");
+    Template path = Template.compile(pathText, Template.BATCH_ROOTS);
+    if (path.refs().stream().noneMatch(r -> r.root() == Template.Root.KEYS)) {
+      throw new IllegalArgumentException("batch path '" + pathText + "' must contain {keys}");
+    }
+    List<Template.Ref> sources = single.refs().stream().filter(r -> r.root() == Template.Root.SOURCE).toList();
+    if (sources.size() != 1) {
+      throw new IllegalArgumentException("a batched field's path must contain exactly one {source.x} (the key), found "
+          + sources.size() + " in '" + single.text() + "'");
+    }
+    return new RestBinding.Batch(path, key, Selector.compile(select), sources.get(0), typeName + "." + field.getName());
+  }
+
+  private static void checkArgs(List<Template.Ref> refs, Set<String> argNames) {
+    for (Template.Ref r : refs) {
+      if (r.root() == Template.Root.ARGS && !argNames.contains(r.name())) {
+        throw new IllegalArgumentException(r.text() + " is not an argument of this field"
+            + (argNames.isEmpty() ? " (it has none)" : "; arguments: " + String.join(", ", argNames)));
+      }
+    }
+  }
+
+  private Selector selector(String text, String what, int line) {
+    try {
+      return Selector.compile(text);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(file.name(), line, what + e.getMessage());
+    }
+  }
+
+  private Directive one(FieldDefinition field, String name, String where, int line) {
+    List<Directive> ds = field.getDirectives(name);
+    if (ds.size() > 1) throw new ConfigException(file.name(), line, where + "@" + name + " given more than once");
+    return ds.isEmpty() ? null : ds.get(0);
+  }
+
+  private String string(Directive d, String arg, boolean required, String where, int line) {
+    Argument a = d.getArgument(arg);
+    Value<?> v = a == null ? null : a.getValue();
+    if (v instanceof StringValue s) return s.getValue();
+    if (v == null && !required) return null;
+    if (v == null) throw new ConfigException(file.name(), line, where + "@" + d.getName() + " needs " + arg + ": \"...\"");
+    if (v instanceof graphql.language.NullValue && !required) return null;
+    throw new ConfigException(file.name(), line, where + "@" + d.getName() + "(" + arg + ":) must be a string");
+  }
+
+  private ConfigException problem(SchemaProblem p) {
+    List<GraphQLError> errors = p.getErrors();
+    GraphQLError first = errors.isEmpty() ? null : errors.get(0);
+    int line = first == null || first.getLocations() == null || first.getLocations().isEmpty()
+        ? 0 : line(first.getLocations().get(0));
+    String msg = first == null ? p.getMessage() : first.getMessage();
+    if (errors.size() > 1) msg += " (and " + (errors.size() - 1) + " more)";
+    return new ConfigException(file.name(), line, msg);
+  }
+
+  private static int line(SourceLocation loc) {
+    return loc == null ? 0 : loc.getLine();
+  }
+}

@@ -1,5 +1,6 @@
 package dev.bffkit.core.compose;
 
+import dev.bffkit.core.upstream.HttpUpstreams;
 import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.CompositionConfig;
@@ -71,7 +72,7 @@ final class FakeServices {
   final Map<String, List<MultiMap>> seenHeaders = new ConcurrentHashMap<>();
   final Map<String, List<String>> bodies = new ConcurrentHashMap<>();
   private final List<HttpServer> servers = new ArrayList<>();
-  final TestUpstreams upstreams;
+  final HttpUpstreams upstreams;
 
   FakeServices(Vertx vertx) throws Exception {
     this.vertx = vertx;
@@ -92,7 +93,9 @@ final class FakeServices {
       servers.add(s);
       ports.put(name, s.actualPort());
     }
-    upstreams = new TestUpstreams(vertx, ports);
+    Map<String, dev.bffkit.core.config.ServiceConfig> configs = new LinkedHashMap<>();
+    ports.forEach((name, port) -> configs.put(name, dev.bffkit.core.TestBundles.service(name, port)));
+    upstreams = new HttpUpstreams(vertx, configs);
     defaults();
   }
 

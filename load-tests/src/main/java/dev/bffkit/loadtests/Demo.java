@@ -1,0 +1,253 @@
+package dev.bffkit.loadtests;
+
+import dev.bffkit.core.Bff;
+import dev.bffkit.core.config.ClasspathBundles;
+import dev.bffkit.core.config.ClientBundle;
+import dev.bffkit.loadtests.demo.DemoServices;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * {@code java -jar bff-demo.jar}: the six demo services on 127.0.0.1:9101-9106 and the four BFFs
+ * (iOS 8081, Android 8082, web 8083, TV 8084) in one process, then a curl tour.
+ *
+ * <pre>
+ * --services-base-port N   (env SERVICES_BASE_PORT, default 9101; 0 = ephemeral)
+ * --ios-port N             (env IOS_PORT, default 8081)       --android-port N (ANDROID_PORT, 8082)
+ * --web-port N             (env WEB_PORT, default 8083)       --tv-port N      (TV_PORT, 8084)
+ * --service-instances N    event loops per demo service (env SERVICE_INSTANCES, default 1)
+ * --services-only          start only the six services
+ * </pre>
+ */
+public final class Demo {
+  static final List<String> CLIENTS = List.of("ios", "android", "web", "tv");
+  static final Map<String, Integer> DEFAULT_PORTS = Map.of("ios", 8081, "android", 8082, "web", 8083, "tv", 8084);
+  static final Map<String, String> SCREENS = Map.of("ios", "home", "android", "home", "web", "dashboard", "tv", "home");
+
+  private Demo() {}
+
+  /** Parsed command line. */
+  public record Options(int servicesBasePort, Map<String, Integer> bffPorts, int serviceInstances, boolean servicesOnly) {}
+
+  public static void main(String[] args) {
+    Options o;
+    try {
+      o = parse(args, System::getenv);
+    } catch (IllegalArgumentException e) {
+      System.err.println("bff-demo: " + e.getMessage());
+      System.err.println(usage());
+      System.exit(2);
+      return;
+    }
+    if (o == null) {
+      System.out.println(usage());
+      return;
+    }
+    Vertx vertx = Vertx.vertx();
+    CompletableFuture<Running> started = start(vertx, o).toCompletionStage().toCompletableFuture();
+    Running running;
+    try {
+      running = started.get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      System.err.println("bff-demo: failed to start: " + cause);
+      vertx.close();
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        running.close().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // exiting anyway
+      }
+    }, "bff-demo-shutdown"));
+    System.out.println(tour(running));
+  }
+
+  /** Everything the demo started. */
+  public record Running(DemoServices services, Map<String, Bff.RunningBff> bffs) {
+    public Future<Void> close() {
+      List<Future<Void>> all = new ArrayList<>();
+      bffs.values().forEach(b -> all.add(b.close()));
+      return Future.join(all).transform(x -> services.close());
+    }
+
+    public int bffPort(String client) {
+      Bff.RunningBff b = bffs.get(client);
+      return b == null ? -1 : b.port();
+    }
+  }
+
+  /** Starts the services, then the BFFs pointed at them. */
+  public static Future<Running> start(Vertx vertx, Options o) {
+    return DemoServices.start(vertx, o.servicesBasePort(), o.serviceInstances()).compose(services -> {
+      if (o.servicesOnly()) {
+        return Future.succeededFuture(new Running(services, Map.of()));
+      }
+      Map<String, String> urls = services.envUrls();
+      Function<String, String> env = name -> urls.containsKey(name) ? urls.get(name) : System.getenv(name);
+      Map<String, Bff.RunningBff> bffs = new LinkedHashMap<>();
+      Future<Void> chain = Future.succeededFuture();
+      for (String client : CLIENTS) {
+        chain = chain.compose(v -> startBff(vertx, client, o.bffPorts().get(client), env)
+            .map(b -> {
+              bffs.put(client, b);
+              return null;
+            }));
+      }
+      return chain.transform(ar -> {
+        Running r = new Running(services, bffs);
+        if (ar.succeeded()) {
+          return Future.succeededFuture(r);
+        }
+        return r.close().transform(x -> Future.failedFuture(ar.cause()));
+      });
+    });
+  }
+
+  private static Future<Bff.RunningBff> startBff(Vertx vertx, String client, int port, Function<String, String> env) {
+    try {
+      ClientBundle bundle = ClasspathBundles.load(client, env).withPort(port);
+      return Bff.start(vertx, bundle)
+          .recover(e -> Future.failedFuture(new IllegalStateException("BFF " + client + ": " + e.getMessage(), e)));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new IllegalStateException("BFF " + client + ": " + e.getMessage(), e));
+    }
+  }
+
+  static Options parse(String[] args, Function<String, String> env) {
+    int base = intEnv(env, "SERVICES_BASE_PORT", DemoServices.DEFAULT_BASE_PORT);
+    int instances = intEnv(env, "SERVICE_INSTANCES", 1);
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    for (String c : CLIENTS) {
+      ports.put(c, intEnv(env, c.toUpperCase() + "_PORT", DEFAULT_PORTS.get(c)));
+    }
+    boolean servicesOnly = false;
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      String value = null;
+      int eq = a.indexOf('=');
+      if (a.startsWith("--") && eq > 0) {
+        value = a.substring(eq + 1);
+        a = a.substring(0, eq);
+      }
+      switch (a) {
+        case "-h", "--help" -> {
+          return null;
+        }
+        case "--services-only" -> servicesOnly = true;
+        case "--services-base-port" -> base = port(a, value != null ? value : next(args, ++i, a));
+        case "--service-instances" -> instances = positive(a, value != null ? value : next(args, ++i, a));
+        case "--ios-port", "--android-port", "--web-port", "--tv-port" -> {
+          String client = a.substring(2, a.length() - "-port".length());
+          ports.put(client, port(a, value != null ? value : next(args, ++i, a)));
+        }
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    return new Options(base, Map.copyOf(ports), instances, servicesOnly);
+  }
+
+  private static String next(String[] args, int i, String flag) {
+    if (i >= args.length) {
+      throw new IllegalArgumentException(flag + " needs a value");
+    }
+    return args[i];
+  }
+
+  private static int intEnv(Function<String, String> env, String name, int def) {
+    String v = env.apply(name);
+    return v == null || v.isBlank() ? def : port(name, v);
+  }
+
+  private static int port(String what, String v) {
+    try {
+      int p = Integer.parseInt(v.trim());
+      if (p < 0 || p > 65535 - 5) {
+        throw new IllegalArgumentException(what + ": port out of range: " + v);
+      }
+      return p;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(what + ": not a number: " + v);
+    }
+  }
+
+  private static int positive(String what, String v) {
+    int n = port(what, v);
+    if (n < 1) {
+      throw new IllegalArgumentException(what + " must be >= 1");
+    }
+    return n;
+  }
+
+  static String usage() {
+    return """
+        usage: java -jar bff-demo.jar [options]
+          --services-base-port N  users N, posts N+1, recommendations N+2, notifications N+3, ads N+4,
+                                  analytics N+5 (env SERVICES_BASE_PORT, default 9101; 0 = ephemeral)
+          --ios-port N            (env IOS_PORT, default 8081)
+          --android-port N        (env ANDROID_PORT, default 8082)
+          --web-port N            (env WEB_PORT, default 8083)
+          --tv-port N             (env TV_PORT, default 8084)
+          --service-instances N   event loops per demo service (env SERVICE_INSTANCES, default 1)
+          --services-only         start only the six demo services""";
+  }
+
+  /** The curl tour printed at start-up. */
+  static String tour(Running r) {
+    DemoServices s = r.services();
+    StringBuilder b = new StringBuilder();
+    b.append("BFF Kit demo is up.\n\nDemo services (seeded data: users u1..u50, posts p1..p1000):\n");
+    for (String n : DemoServices.NAMES) {
+      b.append(String.format("  %-16s %s   (%s)%n", n, s.url(n), DemoServices.ENV_VARS.get(n)));
+    }
+    if (!r.bffs().isEmpty()) {
+      b.append("\nBFFs:\n");
+      for (String c : CLIENTS) {
+        b.append(String.format("  %-8s http://127.0.0.1:%d%n", c, r.bffPort(c)));
+      }
+      String ios = "http://127.0.0.1:" + r.bffPort("ios");
+      String web = "http://127.0.0.1:" + r.bffPort("web");
+      b.append("\nOne call per screen (each fans out to the services; authors come in one batched users call):\n");
+      for (String c : CLIENTS) {
+        b.append(String.format("  curl -s http://127.0.0.1:%d/v1/screens/%s%n", r.bffPort(c), SCREENS.get(c)));
+      }
+      b.append(String.format("  curl -s 'http://127.0.0.1:%d/v1/screens/home?page=1'        # TV, next rows%n",
+          r.bffPort("tv")));
+      b.append("\nAd-hoc GraphQL:\n");
+      b.append("  curl -s -H 'content-type: application/json' -d '{\"query\":\"{ viewer(id: \\\"u2\\\") { name handle }"
+          + " ads(user: \\\"u2\\\", limit: 1) { headline } }\"}' " + web + "/graphql\n");
+      b.append("\nPlain proxy route (/api/posts -> posts service, streamed):\n");
+      b.append("  curl -s " + ios + "/api/posts/p1\n");
+      b.append("  curl -s -X POST -H 'content-type: application/json' -d '{\"authorId\":\"u1\",\"text\":\"hello\"}' "
+          + ios + "/api/posts\n");
+      b.append("\nChaos (then call a screen again):\n");
+      b.append("  curl -s -X PUT -d '{\"latencyMs\":500}' " + s.url("notifications")
+          + "/_chaos   # unreadCount times out -> fallback 0\n");
+      b.append("  curl -s -X PUT -d '{\"errorRate\":1}' " + s.url("ads")
+          + "/_chaos      # ads fail -> partial response with errors\n");
+      b.append("  curl -s " + s.url("ads") + "/_chaos\n");
+      b.append("  curl -s -X DELETE " + s.url("notifications") + "/_chaos; curl -s -X DELETE " + s.url("ads")
+          + "/_chaos\n");
+      b.append("\nRequest counts (batching shows here):\n");
+      b.append("  curl -s " + s.url("users") + "/_stats\n");
+    } else {
+      b.append("\nServices only. Try:\n");
+      b.append("  curl -s " + s.url("users") + "/users/u1\n");
+      b.append("  curl -s '" + s.url("users") + "/users?ids=u1,u2,u3'\n");
+      b.append("  curl -s '" + s.url("posts") + "/users/u1/feed?limit=5'\n");
+      b.append("  curl -s -X PUT -d '{\"latencyMs\":200,\"errorRate\":0.1}' " + s.url("posts") + "/_chaos\n");
+      b.append("  curl -s " + s.url("posts") + "/_stats\n");
+    }
+    b.append("\nCtrl-C to stop.");
+    return b.toString();
+  }
+}

@@ -1,0 +1,104 @@
+package dev.bffkit.loadtests.demo;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The six demo services, started together on 127.0.0.1. With base port B: users B, posts B+1,
+ * recommendations B+2, notifications B+3, ads B+4, analytics B+5; base port 0 makes every port
+ * ephemeral.
+ */
+public final class DemoServices {
+  public static final String HOST = "127.0.0.1";
+  public static final int DEFAULT_BASE_PORT = 9101;
+  /** Service names in port order. */
+  public static final List<String> NAMES =
+      List.of("users", "posts", "recommendations", "notifications", "ads", "analytics");
+  /** The environment variable each bff.yaml reads the service's address from. */
+  public static final Map<String, String> ENV_VARS = Map.of(
+      "users", "USERS_URL",
+      "posts", "POSTS_URL",
+      "recommendations", "RECS_URL",
+      "notifications", "NOTIFICATIONS_URL",
+      "ads", "ADS_URL",
+      "analytics", "ANALYTICS_URL");
+
+  private final Map<String, DemoService> services;
+
+  private DemoServices(Map<String, DemoService> services) {
+    this.services = services;
+  }
+
+  public static Future<DemoServices> start(Vertx vertx, int basePort) {
+    return start(vertx, basePort, 1);
+  }
+
+  /** Starts all six; {@code instances} event-loop verticles per service (1 is plenty for tests). */
+  public static Future<DemoServices> start(Vertx vertx, int basePort, int instances) {
+    DemoData data = DemoData.get();
+    Map<String, DemoService> all = new LinkedHashMap<>();
+    all.put("users", new UsersService(data));
+    all.put("posts", new PostsService(data));
+    all.put("recommendations", new RecommendationsService(data));
+    all.put("notifications", new NotificationsService(data));
+    all.put("ads", new AdsService(data));
+    all.put("analytics", new AnalyticsService(data));
+    DemoServices ds = new DemoServices(all);
+    List<Future<Integer>> started = new ArrayList<>();
+    int offset = 0;
+    for (DemoService s : all.values()) {
+      started.add(s.start(vertx, HOST, basePort == 0 ? 0 : basePort + offset, instances));
+      offset++;
+    }
+    return Future.join(started).transform(ar -> {
+      if (ar.succeeded()) {
+        return Future.succeededFuture(ds);
+      }
+      // do not leave half of them listening
+      return ds.close().transform(ignored -> Future.failedFuture(ar.cause()));
+    });
+  }
+
+  /** The bound port of a service ("users", "posts", "recommendations", "notifications", "ads", "analytics"). */
+  public int port(String service) {
+    DemoService s = services.get(service);
+    if (s == null) {
+      throw new IllegalArgumentException("no demo service " + service + "; one of " + NAMES);
+    }
+    return s.port();
+  }
+
+  /** {@code http://127.0.0.1:<port>} of a service. */
+  public String url(String service) {
+    return "http://" + HOST + ":" + port(service);
+  }
+
+  /** USERS_URL, POSTS_URL, RECS_URL, NOTIFICATIONS_URL, ADS_URL, ANALYTICS_URL → this instance's addresses. */
+  public Map<String, String> envUrls() {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (String n : NAMES) {
+      env.put(ENV_VARS.get(n), url(n));
+    }
+    return env;
+  }
+
+  public DemoService service(String name) {
+    DemoService s = services.get(name);
+    if (s == null) {
+      throw new IllegalArgumentException("no demo service " + name);
+    }
+    return s;
+  }
+
+  public Future<Void> close() {
+    List<Future<Void>> all = new ArrayList<>();
+    for (DemoService s : services.values()) {
+      all.add(s.close());
+    }
+    return Future.join(all).mapEmpty();
+  }
+}

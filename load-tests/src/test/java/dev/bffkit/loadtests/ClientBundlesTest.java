@@ -1,0 +1,109 @@
+package dev.bffkit.loadtests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import graphql.ParseAndValidate;
+import graphql.language.Document;
+import graphql.language.OperationDefinition;
+import graphql.language.VariableDefinition;
+import graphql.parser.Parser;
+import graphql.schema.GraphQLSchema;
+import graphql.schema.idl.SchemaParser;
+import graphql.schema.idl.TypeDefinitionRegistry;
+import graphql.schema.idl.UnExecutableSchemaGenerator;
+import graphql.validation.ValidationError;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The four client bundles on the classpath are well formed: the schema (with the engine's
+ * directives prepended, as the engine does) builds, every screen validates against it and needs
+ * no variables, every service a field calls is declared in bff.yaml, every address comes from
+ * {@code ${NAME:-default}}.
+ */
+class ClientBundlesTest {
+  static final String PRELUDE = """
+      scalar JSON
+      directive @rest(service: String!, path: String!, method: String = "GET", body: String, select: String, batch: RestBatch) on FIELD_DEFINITION
+      input RestBatch { path: String!, key: String!, select: String }
+      directive @timeout(ms: Int!) on FIELD_DEFINITION
+      directive @fallback(value: JSON) on FIELD_DEFINITION
+      directive @map(from: String!) on FIELD_DEFINITION
+      """;
+  static final Map<String, List<String>> SCREENS = Map.of(
+      "ios", List.of("home"), "android", List.of("home"), "web", List.of("dashboard"), "tv", List.of("home"));
+  static final Map<String, String> ENV = Map.of(
+      "users", "USERS_URL", "posts", "POSTS_URL", "recommendations", "RECS_URL",
+      "notifications", "NOTIFICATIONS_URL", "ads", "ADS_URL", "analytics", "ANALYTICS_URL");
+
+  static String resource(String path) throws IOException {
+    try (InputStream in = ClientBundlesTest.class.getClassLoader().getResourceAsStream(path)) {
+      assertNotNull(in, "missing on classpath: " + path);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ios", "android", "web", "tv"})
+  void bundleIsWellFormed(String client) throws IOException {
+    String schemaText = resource("bff/" + client + "/schema.graphqls");
+    TypeDefinitionRegistry reg = new SchemaParser().parse(PRELUDE + schemaText);
+    GraphQLSchema schema = UnExecutableSchemaGenerator.makeUnExecutableSchema(reg);
+
+    for (String screen : SCREENS.get(client)) {
+      String text = resource("bff/" + client + "/screens/" + screen + ".graphql");
+      Document doc = Parser.parse(text);
+      List<ValidationError> errors = ParseAndValidate.validate(schema, doc);
+      assertTrue(errors.isEmpty(), client + "/" + screen + ": " + errors);
+      List<OperationDefinition> ops = doc.getDefinitionsOfType(OperationDefinition.class);
+      assertEquals(1, ops.size(), "one operation per screen");
+      for (VariableDefinition v : ops.get(0).getVariableDefinitions()) {
+        boolean nullable = !(v.getType() instanceof graphql.language.NonNullType);
+        assertTrue(nullable || v.getDefaultValue() != null,
+            client + "/" + screen + ": $" + v.getName() + " must be optional (the screen answers with no parameters)");
+      }
+    }
+
+    String yaml = resource("bff/" + client + "/bff.yaml");
+    assertTrue(yaml.contains("name: " + client), "name");
+    Set<String> called = new TreeSet<>();
+    Matcher m = Pattern.compile("@rest\\(\\s*service:\\s*\"([^\"]+)\"").matcher(schemaText);
+    while (m.find()) {
+      called.add(m.group(1));
+    }
+    assertTrue(called.size() >= 2, "calls services: " + called);
+    for (String service : called) {
+      assertTrue(ENV.containsKey(service), "unknown service " + service);
+      String line = "${" + ENV.get(service) + ":-http://127.0.0.1:";
+      assertTrue(Pattern.compile("(?m)^\\s*" + service + ":.*" + Pattern.quote(line)).matcher(yaml).find(),
+          client + ": service " + service + " must be declared with endpoints [\"" + line + "…}\"]");
+    }
+    assertTrue(yaml.contains("${BFF_PORT:-80"), "port from env");
+    assertTrue(yaml.contains("${BFF_HOST:-127.0.0.1}"), "host from env");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ios", "android"})
+  void phoneHomeTouchesAllSixServicesAndBatchesAuthors(String client) throws IOException {
+    String schemaText = resource("bff/" + client + "/schema.graphqls");
+    assertTrue(schemaText.contains("batch: {path: \"/users?ids={keys}\", key: \"id\"}"));
+    assertTrue(schemaText.contains("@fallback(value: 0)"));
+    Set<String> called = new TreeSet<>();
+    Matcher m = Pattern.compile("@rest\\(\\s*service:\\s*\"([^\"]+)\"").matcher(schemaText);
+    while (m.find()) {
+      called.add(m.group(1));
+    }
+    assertEquals(new TreeSet<>(ENV.keySet()), called);
+  }
+}

@@ -66,7 +66,7 @@ public final class HandWrittenFanout extends VerticleBase {
   }
 
   private static Future<Object> optional(Future<Buffer> f) {
-    return f.map(b -> (Object) b.toJson()).otherwiseEmpty();
+    return f.map(b -> (Object) b.toJsonValue()).otherwiseEmpty();
   }
 
   private void handle(HttpServerRequest req) {

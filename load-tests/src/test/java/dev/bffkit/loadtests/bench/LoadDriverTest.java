@@ -24,6 +24,7 @@ class LoadDriverTest {
         case "/ok" -> req.response().end("{\"ok\":true}");
         case "/fail" -> req.response().setStatusCode(500).end("{\"error\":\"boom\"}");
         case "/slow" -> vertx.setTimer(20, t -> req.response().end("slow"));
+        case "/slower" -> vertx.setTimer(200, t -> req.response().end("slower"));
         default -> req.response().setStatusCode(404).end();
       }
     }).listen(0, "127.0.0.1").await();
@@ -62,6 +63,14 @@ class LoadDriverTest {
         Duration.ofMillis(200), Duration.ofSeconds(1)));
     assertTrue(r.requests() >= 80, r.toString());
     assertTrue(r.p50() >= 20_000, "p50 ≥ 20 ms injected delay: " + r);
+    assertTrue(r.p50() < 60_000, "no queueing with spare connections: " + r);
+  }
+
+  @Test
+  void slowServerWithSpareConnectionsShowsItsDelayOnly() {
+    LoadResult r = driver.run(LoadSpec.open("slower", server.actualPort(), "/slower", 100, 64,
+        Duration.ofMillis(300), Duration.ofSeconds(1)));
+    assertTrue(r.p50() >= 200_000 && r.p50() < 300_000, "p50 ≈ 200 ms: " + r);
   }
 
   @Test

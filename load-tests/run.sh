@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# BFF Kit load test: demo services, the BFF, a hand-written fan-out and nginx measured in one run.
+#   load-tests/run.sh [--quick] [--only passthrough,screen,fanout,connections,faults]
+# Writes load-tests/reports/latest/summary.md and report.html. --quick: < 60 s, for CI (checks
+# that the harness works; never gates on speed).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+jar="$here/target/bff-demo.jar"
+cd "$root"
+
+# build if the jar is missing or older than any source
+if [[ ! -f "$jar" ]] || [[ -n "$(find . -path ./load-tests/reports -prune -o \( -name '*.java' -o -name 'pom.xml' -o -path '*/resources/*' \) -newer "$jar" -print -quit)" ]]; then
+  echo "building (mvn -q -DskipTests package)..." >&2
+  mvn -B -q -DskipTests package >&2
+fi
+
+# nginx baseline: install when missing and root; otherwise the report says it was skipped
+if ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing nginx..." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) >&2 \
+      || echo "nginx install failed; the nginx baseline will be skipped" >&2
+  else
+    echo "nginx not found and not root; the nginx baseline will be skipped" >&2
+  fi
+fi
+export PATH="$PATH:/usr/sbin"
+
+# 10k connections: both ends live in one JVM; ask for plenty of file descriptors
+want=65536
+if [[ "$(ulimit -n)" != unlimited ]] && (( $(ulimit -n) < want )); then
+  ulimit -n "$want" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+fi
+echo "ulimit -n: $(ulimit -n)" >&2
+
+mkdir -p "$here/reports/latest"
+exec java -XX:+UseParallelGC -Xms512m -Xmx1g -cp "$jar" dev.bffkit.loadtests.bench.BenchMain \
+  --out "$here/reports/latest" "$@"

@@ -1,0 +1,123 @@
+package dev.bffkit.loadtests.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ToIntFunction;
+
+/**
+ * The ceiling for the screen scenario: the iOS home written by hand on plain Vert.x, no framework.
+ * {@code GET /v1/screens/home[?user=u1]} calls me + feed(limit 10) + recommendations + unread count +
+ * ads + analytics in parallel, then one batched users call for the feed's distinct authors, and
+ * assembles a JSON like the BFF's. An optional call that fails gives null; me or feed failing
+ * gives 502.
+ */
+public final class HandWrittenFanout extends VerticleBase {
+  private final ToIntFunction<String> ports;
+  private final int port;
+  private HttpClientAgent client;
+  private HttpServer server;
+
+  private HandWrittenFanout(ToIntFunction<String> ports, int port) {
+    this.ports = ports;
+    this.port = port;
+  }
+
+  /** Deploys one instance per event loop ({@code instances}) sharing one port; returns the port. */
+  public static Future<Integer> start(Vertx vertx, Map<String, Integer> servicePorts, int instances) {
+    int port = Scenarios.freePort();
+    return vertx.deployVerticle(() -> new HandWrittenFanout(servicePorts::get, port),
+        new io.vertx.core.DeploymentOptions().setInstances(instances)).map(id -> port);
+  }
+
+  @Override
+  public Future<?> start() {
+    client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+        .setKeepAliveTimeout(60), new PoolOptions().setHttp1MaxSize(64));
+    server = vertx.createHttpServer().requestHandler(this::handle);
+    return server.listen(port, "127.0.0.1");
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server.close().eventually(() -> client.close());
+  }
+
+  private Future<Buffer> get(String service, String uri) {
+    return client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
+            .setPort(ports.applyAsInt(service)).setURI(uri).setIdleTimeout(5000))
+        .compose(req -> req.send())
+        .compose(resp -> resp.statusCode() == 200 ? resp.body()
+            : Future.failedFuture(service + " answered " + resp.statusCode()));
+  }
+
+  private static Future<Object> optional(Future<Buffer> f) {
+    return f.map(b -> (Object) b.toJsonValue()).otherwiseEmpty();
+  }
+
+  private void handle(HttpServerRequest req) {
+    if (!"/v1/screens/home".equals(req.path())) {
+      req.response().setStatusCode(404).end();
+      return;
+    }
+    String user = req.getParam("user", "u1");
+    Future<JsonObject> me = get("users", "/users/" + user).map(Buffer::toJsonObject);
+    Future<JsonArray> feed = get("posts", "/users/" + user + "/feed?limit=10")
+        .map(b -> b.toJsonObject().getJsonArray("items"));
+    Future<Object> recs = optional(get("recommendations", "/recommendations?user=" + user + "&limit=5"));
+    Future<Object> unread = optional(get("notifications", "/users/" + user + "/notifications/unread-count"));
+    Future<Object> ads = optional(get("ads", "/ads?placement=feed&user=" + user + "&limit=1"));
+    Future<Object> summary = optional(get("analytics", "/users/" + user + "/summary?days=7"));
+    Future<JsonArray> authors = feed.compose(items -> {
+      Set<String> ids = new LinkedHashSet<>();
+      for (int i = 0; i < items.size(); i++) ids.add(items.getJsonObject(i).getString("authorId"));
+      if (ids.isEmpty()) return Future.succeededFuture(new JsonArray());
+      return get("users", "/users?ids=" + String.join(",", ids)).map(Buffer::toJsonArray).otherwise(new JsonArray());
+    });
+    Future.join(List.of(me, feed, authors, recs, unread, ads, summary)).onComplete(ar -> {
+      if (me.failed() || feed.failed()) {
+        req.response().setStatusCode(502).putHeader("content-type", "application/json")
+            .end("{\"error\":\"upstream\"}");
+        return;
+      }
+      JsonObject names = new JsonObject();
+      for (Object o : authors.result()) {
+        JsonObject u = (JsonObject) o;
+        names.put(u.getString("id"), u.getString("name"));
+      }
+      JsonArray posts = new JsonArray();
+      for (Object o : feed.result()) {
+        JsonObject p = (JsonObject) o;
+        posts.add(new JsonObject().put("id", p.getValue("id")).put("text", p.getValue("text"))
+            .put("author", new JsonObject().put("name", names.getValue(p.getString("authorId")))));
+      }
+      JsonObject m = me.result();
+      JsonObject out = new JsonObject()
+          .put("me", new JsonObject().put("name", m.getValue("name")).put("avatar", m.getValue("avatar")))
+          .put("feed", posts)
+          .put("recommendations", pick(recs.result(), "items"))
+          .put("unreadCount", pick(unread.result(), "count"))
+          .put("ads", pick(ads.result(), "ads"))
+          .put("summary", summary.result());
+      req.response().putHeader("content-type", "application/json").end(out.toBuffer());
+    });
+  }
+
+  private static Object pick(Object json, String field) {
+    return json instanceof JsonObject o ? o.getValue(field) : null;
+  }
+}

@@ -18,7 +18,8 @@ import java.util.Map;
  *   <li>POST {@code application/json} {@code {query, operationName, variables}}; other media
  *       types 415; malformed JSON or no query 400; a body over {@code maxBodyBytes} 413.
  *   <li>GET {@code ?query=&variables=&operationName=}; a mutation over GET is 405.
- *   <li>Answers {@code application/graphql-response+json} when Accept names it: then a request
+ *   <li>Answers {@code application/graphql-response+json} when Accept names it or only
+ *       wildcards: then a request
  *       error (parse, validation, variables) is 400. Otherwise {@code application/json} and 200
  *       for every well-formed request, as the spec requires for that media type; the parser's
  *       message (with line and column) is in {@code errors[0].message} either way.
@@ -181,12 +182,19 @@ public final class GraphqlEndpoint implements Stage {
     });
   }
 
-  /** Whether Accept names application/graphql-response+json (with a non-zero q). */
+  /**
+   * Whether to answer application/graphql-response+json: when Accept names it (with a non-zero
+   * q), or only wildcards ({@code *}{@code /*}, {@code application/*}, as curl sends) without naming
+   * application/json; the spec lets the server pick its preferred type then. No Accept header
+   * means a legacy client: application/json.
+   */
   static boolean acceptsGraphqlResponse(String accept) {
     if (accept == null) return false;
+    boolean wildcard = false;
+    boolean json = false;
     for (String range : accept.split(",")) {
       String[] params = range.split(";");
-      if (!params[0].trim().equalsIgnoreCase(GRAPHQL_RESPONSE)) continue;
+      String type = params[0].trim();
       boolean zero = false;
       for (int i = 1; i < params.length; i++) {
         String p = params[i].trim().replace(" ", "");
@@ -198,9 +206,12 @@ public final class GraphqlEndpoint implements Stage {
           }
         }
       }
-      if (!zero) return true;
+      if (zero) continue;
+      if (type.equalsIgnoreCase(GRAPHQL_RESPONSE)) return true;
+      if (type.equals("*/*") || type.equalsIgnoreCase("application/*")) wildcard = true;
+      if (type.equalsIgnoreCase("application/json")) json = true;
     }
-    return false;
+    return wildcard && !json;
   }
 
   private static String mediaType(String contentType) {

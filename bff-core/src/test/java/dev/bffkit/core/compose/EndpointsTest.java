@@ -169,6 +169,15 @@ class EndpointsTest {
     Map<?, ?> err = (Map<?, ?>) ((List<?>) ((Map<?, ?>) Json.parse(syntax.body())).get("errors")).get(0);
     assertTrue(((String) err.get("message")).contains("line 1"), syntax.body());
     assertNull(((Map<?, ?>) Json.parse(syntax.body())).get("data"));
+
+    // curl's Accept: */* lets the server pick its preferred type: graphql-response+json, so 400.
+    Answer wildcard = send(HttpMethod.POST, "/graphql",
+        headers("content-type", "application/json", "accept", "*/*"), "{\"query\":\"{ me { \"}");
+    assertEquals(400, wildcard.status());
+    assertEquals(GraphqlEndpoint.GRAPHQL_RESPONSE, wildcard.headers().get("content-type"));
+    Answer explicitJson = send(HttpMethod.POST, "/graphql",
+        headers("content-type", "application/json", "accept", "application/json, */*;q=0.5"), invalid);
+    assertEquals(200, explicitJson.status());
   }
 
   @Test

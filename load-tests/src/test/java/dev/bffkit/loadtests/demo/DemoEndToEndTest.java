@@ -1,0 +1,116 @@
+package dev.bffkit.loadtests.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bffkit.core.Bff;
+import dev.bffkit.core.config.ClasspathBundles;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole demo as a user runs it: the six demo services and the four client BFFs built from
+ * their real bundles, on ephemeral loopback ports.
+ */
+class DemoEndToEndTest {
+  private static Vertx vertx;
+  private static DemoServices services;
+  private static final Map<String, Integer> ports = new HashMap<>();
+  private static Http http;
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    services = DemoServices.start(vertx, 0).await(10, TimeUnit.SECONDS);
+    Map<String, String> env = services.envUrls();
+    for (String client : new String[] {"ios", "android", "web", "tv"}) {
+      var bundle = ClasspathBundles.load(client, name -> env.getOrDefault(name, System.getenv(name))).withPort(0);
+      ports.put(client, Bff.start(vertx, bundle).await(10, TimeUnit.SECONDS).port());
+    }
+    http = new Http(vertx);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void calm() {
+    for (String s : DemoServices.NAMES) services.service(s).chaos(DemoService.Chaos.NONE);
+  }
+
+  private JsonObject screen(String client, String uri) {
+    Http.Resp r = http.get(ports.get(client), uri);
+    assertEquals(200, r.status(), r.body().toString());
+    return r.json();
+  }
+
+  @Test
+  void everyClientAnswersItsOwnScreenWithoutErrors() {
+    JsonObject ios = screen("ios", "/v1/screens/home");
+    assertNull(ios.getValue("errors"), ios.encode());
+    JsonObject data = ios.getJsonObject("data");
+    assertEquals(Set.of("me", "feed", "unreadCount", "recommendations", "sponsored", "profileViews"), data.fieldNames());
+    assertEquals(10, data.getJsonArray("feed").size());
+    assertTrue(data.getJsonObject("me").getString("avatar").endsWith("/64.jpg"), "iOS gets the small avatar");
+    assertNotNull(data.getJsonArray("feed").getJsonObject(0).getJsonObject("author").getString("name"));
+
+    JsonObject android = screen("android", "/v1/screens/home");
+    assertNull(android.getValue("errors"), android.encode());
+    assertTrue(android.getJsonObject("data").containsKey("timeline"), "Android has its own shape");
+
+    JsonObject web = screen("web", "/v1/screens/dashboard");
+    assertNull(web.getValue("errors"), web.encode());
+    JsonArray feed = web.getJsonObject("data").getJsonObject("feed").getJsonArray("items");
+    assertEquals(50, feed.size(), "web dashboard is rich: 50 posts");
+
+    JsonObject tv = screen("tv", "/v1/screens/home");
+    assertNull(tv.getValue("errors"), tv.encode());
+    JsonObject page1 = screen("tv", "/v1/screens/home?page=1");
+    assertTrue(!tv.getJsonObject("data").getValue("rows").equals(page1.getJsonObject("data").getValue("rows")),
+        "TV pages through rows");
+  }
+
+  @Test
+  void webDashboardBatchesFiftyPostAuthorsIntoOneUsersCall() {
+    JsonObject before = usersRoutes();
+    screen("web", "/v1/screens/dashboard");
+    JsonObject after = usersRoutes();
+    long batches = after.getLong("GET /users?ids", 0L) - before.getLong("GET /users?ids", 0L);
+    long singles = after.getLong("GET /users/{id}", 0L) - before.getLong("GET /users/{id}", 0L);
+    // One batched call for the 50 feed authors, one for the notification actors; the viewer is
+    // the only single-user call.
+    assertEquals(2, batches, after.encode());
+    assertEquals(1, singles, after.encode());
+  }
+
+  private JsonObject usersRoutes() {
+    return services.service("users").stats().getJsonObject("routes");
+  }
+
+  @Test
+  void iosHomeStillAnswersWhenPostsFailsEverything() {
+    http.call(HttpMethod.PUT, services.port("posts"), "/_chaos", "{\"errorRate\": 1}");
+    Http.Resp r = http.get(ports.get("ios"), "/v1/screens/home");
+    assertEquals(200, r.status());
+    JsonObject body = r.json();
+    assertNotNull(body.getJsonObject("data").getJsonObject("me"));
+    assertNull(body.getJsonObject("data").getValue("feed"));
+    JsonObject error = body.getJsonArray("errors").getJsonObject(0);
+    assertEquals(new JsonArray().add("feed"), error.getJsonArray("path"));
+    assertEquals("posts", error.getJsonObject("extensions").getString("service"));
+  }
+}

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.bffkit.core.Bff;
+import dev.bffkit.core.OnLoop;
 import dev.bffkit.core.TestBundles;
 import dev.bffkit.core.config.ProxyRouteConfig;
 import io.vertx.core.Future;
@@ -34,6 +35,7 @@ class ProxyEndpointTest {
   private HttpServer upstream;
   private Bff.RunningBff bff;
   private HttpClient client;
+  private OnLoop loop;
   private final Promise<Void> upstreamSawFirstChunk = Promise.promise();
   private final Promise<Void> clientSawFirstChunk = Promise.promise();
   private final AtomicLong upstreamBytes = new AtomicLong();
@@ -79,6 +81,7 @@ class ProxyEndpointTest {
         services, routes, "type Query { ping: String }", Map.of());
     bff = Bff.start(vertx, bundle).await();
     client = vertx.createHttpClient();
+    loop = new OnLoop(vertx.getOrCreateContext());
   }
 
   @AfterEach
@@ -96,9 +99,9 @@ class ProxyEndpointTest {
   }
 
   private Answer send(RequestOptions options, String body) throws Exception {
-    return client.request(options)
-        .compose(r -> body == null ? r.send() : r.send(body))
-        .compose(resp -> resp.body().map(b -> new Answer(resp, b)))
+    return loop.run(() -> client.request(options)
+            .compose(r -> body == null ? r.send() : r.send(body))
+            .compose(resp -> resp.body().map(b -> new Answer(resp, b))))
         .await(5, TimeUnit.SECONDS);
   }
 
@@ -129,7 +132,7 @@ class ProxyEndpointTest {
   @Test
   void streamsRequestBodyWithoutBufferingItWhole() throws Exception {
     int chunks = 64; // 4 MiB, over the 64 KiB body limit only if it were buffered as a whole
-    Future<HttpClientResponse> answer = client.request(to(HttpMethod.PUT, "/api/posts/echo-size")).compose(req -> {
+    Future<HttpClientResponse> answer = loop.run(() -> client.request(to(HttpMethod.PUT, "/api/posts/echo-size")).compose(req -> {
       req.setChunked(true);
       req.write(Buffer.buffer(new byte[CHUNK]));
       // The rest is sent only once the upstream has seen the first chunk.
@@ -138,7 +141,7 @@ class ProxyEndpointTest {
         req.end();
       });
       return req.response();
-    });
+    }));
     Answer resp = answer.compose(r -> r.body().map(b -> new Answer(r, b))).await(10, TimeUnit.SECONDS);
     assertEquals(200, resp.resp().statusCode());
     assertEquals((long) chunks * CHUNK, new JsonObject(resp.body()).getLong("bytes"));
@@ -148,7 +151,7 @@ class ProxyEndpointTest {
   void streamsResponseBodyWithoutBufferingItWhole() throws Exception {
     AtomicLong received = new AtomicLong();
     Promise<Void> done = Promise.promise();
-    client.request(to(HttpMethod.GET, "/api/posts/stream-out")).compose(r -> r.send()).onSuccess(resp -> {
+    loop.run(() -> client.request(to(HttpMethod.GET, "/api/posts/stream-out")).compose(r -> r.send())).onSuccess(resp -> {
       resp.handler(chunk -> {
         received.addAndGet(chunk.length());
         clientSawFirstChunk.tryComplete();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bffkit.core.Bff;
+import dev.bffkit.core.OnLoop;
 import dev.bffkit.core.TestBundles;
 import dev.bffkit.core.config.ProxyRouteConfig;
 import io.vertx.core.Future;
@@ -33,6 +34,7 @@ class ServerLifecycleTest {
   private Vertx vertx;
   private HttpServer upstream;
   private Bff.RunningBff bff;
+  private OnLoop loop;
   private final Promise<HttpServerRequest> held = Promise.promise();
 
   @BeforeEach
@@ -46,6 +48,7 @@ class ServerLifecycleTest {
         Map.of("up", TestBundles.service("up", upstream.actualPort())),
         List.of(new ProxyRouteConfig("/up", "up", "/up", Set.of())), "type Query { ping: String }", Map.of());
     bff = Bff.start(vertx, bundle).await();
+    loop = new OnLoop(vertx.getOrCreateContext());
   }
 
   @AfterEach
@@ -58,7 +61,7 @@ class ServerLifecycleTest {
   private Future<Answer> get(HttpClient client, String uri, String requestId) {
     RequestOptions o = new RequestOptions().setHost("127.0.0.1").setPort(bff.port()).setURI(uri).setMethod(HttpMethod.GET);
     if (requestId != null) o.putHeader("x-request-id", requestId);
-    return client.request(o).compose(r -> r.send()).compose(resp -> resp.body().map(b -> new Answer(resp, b)));
+    return loop.run(() -> client.request(o).compose(r -> r.send()).compose(resp -> resp.body().map(b -> new Answer(resp, b))));
   }
 
   @Test

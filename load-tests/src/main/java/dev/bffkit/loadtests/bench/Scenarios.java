@@ -2,7 +2,13 @@ package dev.bffkit.loadtests.bench;
 
 import dev.bffkit.core.Bff;
 import dev.bffkit.core.config.ClasspathBundles;
+import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.config.ClientBundle;
+import dev.bffkit.core.config.CompositionConfig;
+import dev.bffkit.core.config.ServerConfig;
+import dev.bffkit.core.config.ServiceConfig;
+import dev.bffkit.core.config.SourceFile;
+import dev.bffkit.loadtests.demo.DemoServices;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -12,9 +18,10 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Method;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,64 +84,29 @@ public final class Scenarios {
         new String[] {"analytics", "/users/" + user + "/summary?days=7"});
   }
 
-  // ---------------------------------------------------------------- wiring to fix after the merge
+  // ---------------------------------------------------------------- wiring
 
-  /**
-   * WIRING 1 - the demo services on ephemeral ports. Uses {@code DemoServices} through reflection
-   * so that this branch compiles before the demo package is merged; after the merge replace the
-   * body with:
-   * <pre>
-   * return dev.bffkit.loadtests.demo.DemoServices.start(vertx, 0).map(ds -> new Backends() {
-   *   public int port(String s) { return ds.port(s); }
-   *   public String kind() { return "demo services"; }
-   *   public Future<Void> close() { return ds.close(); }
-   * });
-   * </pre>
-   * and delete {@link StandInBackends}.
-   */
+  /** The demo services on ephemeral ports. */
   public static Future<Backends> startBackends(Vertx vertx) {
-    Class<?> demo;
-    try {
-      demo = Class.forName("dev.bffkit.loadtests.demo.DemoServices");
-    } catch (ClassNotFoundException e) {
-      return StandInBackends.start(vertx);
-    }
-    try {
-      Method start = demo.getMethod("start", Vertx.class, int.class);
-      Method port = demo.getMethod("port", String.class);
-      Method close = demo.getMethod("close");
-      Future<?> started = (Future<?>) start.invoke(null, vertx, 0);
-      return started.map(ds -> new Backends() {
-        @Override
-        public int port(String s) {
-          try {
-            return (Integer) port.invoke(ds, s);
-          } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-          }
-        }
+    return DemoServices.start(vertx, 0).map(ds -> new Backends() {
+      @Override
+      public int port(String s) {
+        return ds.port(s);
+      }
 
-        @Override
-        public String kind() {
-          return "demo services";
-        }
+      @Override
+      public String kind() {
+        return "demo services";
+      }
 
-        @Override
-        @SuppressWarnings("unchecked")
-        public Future<Void> close() {
-          try {
-            return (Future<Void>) close.invoke(ds);
-          } catch (ReflectiveOperationException e) {
-            return Future.failedFuture(e);
-          }
-        }
-      });
-    } catch (ReflectiveOperationException e) {
-      return Future.failedFuture(e);
-    }
+      @Override
+      public Future<Void> close() {
+        return ds.close();
+      }
+    });
   }
 
-  /** WIRING 2 - the iOS BFF pointed at the backends, on an ephemeral port. */
+  /** The iOS BFF pointed at the backends, on an ephemeral port. */
   public static Future<Target> startIosBff(Vertx vertx, Backends backends) {
     ClientBundle bundle;
     try {
@@ -146,21 +118,39 @@ public final class Scenarios {
     return Bff.start(vertx, bundle).map(bff -> new Target(bff.port(), bff::close));
   }
 
-  /** WIRING 3 - headers every BFF request carries (e.g. an Authorization bearer for the demo user); none yet. */
+  /** Headers every BFF request carries (an Authorization bearer once auth lands); none yet. */
   public static MultiMap bffHeaders() {
     return null;
   }
 
   /**
-   * WIRING 4 - hook for the fan-out width scenario: a BFF serving a generated screen that touches
-   * {@code width} services (1, 2, 4, ... 32), and that screen's path. Empty until the lead provides
-   * the generated bundle; the scenario then reports "skipped".
+   * A BFF serving a generated screen whose {@code width} root fields each call a different
+   * service ({@code s1..sN}, each its own pool, all addressed at the users demo service), so the
+   * gateway's cost per upstream call can be compared across widths.
    */
   public static Optional<Future<Target>> startFanoutBff(Vertx vertx, Backends backends, int width) {
-    return Optional.empty();
+    Map<String, ServiceConfig> services = new LinkedHashMap<>();
+    StringBuilder schema = new StringBuilder("type User { id: ID! name: String handle: String }\ntype Query {\n");
+    StringBuilder screen = new StringBuilder("query Fanout {\n");
+    for (int i = 1; i <= width; i++) {
+      String name = "s" + i;
+      services.put(name, new ServiceConfig(name, List.of(URI.create("http://127.0.0.1:" + backends.port("users"))),
+          Duration.ofSeconds(1), 64, Duration.ofSeconds(60), Duration.ofSeconds(5)));
+      schema.append("  f").append(i).append(": User @rest(service: \"").append(name)
+          .append("\", path: \"/users/u").append(i).append("\")\n");
+      screen.append("  f").append(i).append(" { id name handle }\n");
+    }
+    schema.append("}\n");
+    screen.append("}\n");
+    CompositionConfig composition = new CompositionConfig(Duration.ofSeconds(3), false, "/graphql", "/v1/screens", 100);
+    ServerConfig server = new ServerConfig("127.0.0.1", 0, 0, Duration.ofSeconds(2), Duration.ofSeconds(60), 1 << 20, 8192);
+    ClientBundle bundle = new ClientBundle(new BffConfig("fanout" + width, server, composition, services, List.of()),
+        new SourceFile("fanout/schema.graphqls", schema.toString()),
+        List.of(new SourceFile("fanout/screens/fanout" + width + ".graphql", screen.toString())));
+    return Optional.of(Bff.start(vertx, bundle).map(bff -> new Target(bff.port(), bff::close)));
   }
 
-  /** WIRING 4b - path of the generated fan-out screen of the given width. */
+  /** Path of the generated fan-out screen of the given width. */
   public static String fanoutPath(int width) {
     return "/v1/screens/fanout" + width;
   }

@@ -58,8 +58,11 @@ public final class CompositionEngine {
     return create(bundle, true);
   }
 
-  /** With {@code usePlans} false every operation runs on graphql-java: the reference the plans are tested against. */
-  static CompositionEngine create(ClientBundle bundle, boolean usePlans) {
+  /**
+   * With {@code usePlans} false every operation runs on graphql-java: the reference that plans are
+   * tested and benchmarked against.
+   */
+  public static CompositionEngine create(ClientBundle bundle, boolean usePlans) {
     SchemaLoader.Loaded loaded = SchemaLoader.load(bundle);
     return new CompositionEngine(loaded.schema(), bundle.config().composition(),
         ScreenCatalog.load(bundle.screens(), loaded.schema()), usePlans);
@@ -142,7 +145,8 @@ public final class CompositionEngine {
     }
     // Continue on the caller's event loop, whichever thread completed the last fetch.
     Context vc = Vertx.currentContext();
-    Future<ExecutionResult> f = vc != null ? Future.fromCompletionStage(cf, vc) : Future.fromCompletionStage(cf);
+    // (An execution that finished synchronously needs no hop back.)
+    Future<ExecutionResult> f = vc != null && !cf.isDone() ? Future.fromCompletionStage(cf, vc) : Future.fromCompletionStage(cf);
     return f.map(ComposeResult::of);
   }
 

@@ -30,7 +30,7 @@ final class HopByHop {
       case 4 -> name.equalsIgnoreCase("host");
       case 7 -> name.equalsIgnoreCase("trailer") || name.equalsIgnoreCase("upgrade");
       case 10 -> name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive");
-      case 13 -> name.equalsIgnoreCase("http2-settings");
+      case 14 -> name.equalsIgnoreCase("http2-settings");
       case 16 -> name.equalsIgnoreCase("proxy-connection");
       case 17 -> name.equalsIgnoreCase("transfer-encoding");
       case 18 -> name.equalsIgnoreCase("proxy-authenticate");

@@ -146,6 +146,10 @@ public record ServiceConfig(
       onStatus = Set.copyOf(onStatus);
     }
 
+    public Retry withMaxRetries(int n) {
+      return new Retry(n, methods, onStatus, backoff, maxBackoff, perTryTimeout, budget, minPerSecond);
+    }
+
     public static Retry defaults() {
       return new Retry(2, Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"), Set.of(502, 503, 504),
           Duration.ofMillis(25), Duration.ofMillis(250), null, 0.2, 10);

@@ -180,7 +180,7 @@ final class BffYaml {
 
   private static ServiceConfig.Discovery discovery(Obj o) {
     ServiceConfig.Discovery d = ServiceConfig.Discovery.defaults();
-    Duration refresh = o.duration("refresh", d.refresh());
+    Duration refresh = o.duration("refresh", o.has("file") ? Duration.ofSeconds(2) : d.refresh());
     int given = (o.has("dns") ? 1 : 0) + (o.has("srv") ? 1 : 0) + (o.has("file") ? 1 : 0);
     if (given > 1) {
       throw o.error("give only one of dns, srv and file");

@@ -233,6 +233,29 @@ class ResilienceTest {
   }
 
   @Test
+  void fileDiscoverySwapsEndpointsLive(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    Replica a = new Replica(vertx, "a");
+    Replica b = new Replica(vertx, "b");
+    java.nio.file.Path file = dir.resolve("posts.endpoints");
+    java.nio.file.Files.writeString(file, "http://127.0.0.1:" + a.port() + "\n");
+    ServiceConfig cfg = new ServiceConfig("posts", List.of(), Duration.ofSeconds(1), 16, Duration.ofSeconds(30), Duration.ofSeconds(5))
+        .withDiscovery(new ServiceConfig.Discovery(ServiceConfig.Discovery.Type.FILE, null, 0, Duration.ofMillis(50), file.toString()));
+    UpstreamRegistry registry = new UpstreamRegistry(vertx, Map.of("posts", cfg));
+    registry.start().await(5, TimeUnit.SECONDS);
+    upstreams = new HttpUpstreams(vertx, registry);
+    assertEquals(0, errors(load(2, 10)));
+    assertEquals(10, a.requests.get());
+    java.nio.file.Path tmp = dir.resolve("next");
+    java.nio.file.Files.writeString(tmp, "# moved\nhttp://127.0.0.1:" + b.port() + " weight=2\n");
+    java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    for (int i = 0; i < 200 && registry.get("posts").endpoints().all()[0].endpoint().port() != b.port(); i++) Thread.sleep(25);
+    assertEquals(0, errors(load(2, 10)));
+    assertEquals(10, b.requests.get());
+    assertEquals(10, a.requests.get());
+    registry.close();
+  }
+
+  @Test
   void deadlineTravelsUpstream() throws Exception {
     Replica r = new Replica(vertx, "r");
     upstreams(service(r));

@@ -74,7 +74,14 @@ public final class Service {
   /** The balancer's pick among the live endpoints, or null when the service has none. */
   public EndpointState pick(MultiMap headers, EndpointState avoid) {
     EndpointState[] c = state.group.candidates();
-    return c.length == 0 ? null : balancer.pick(c, headers, avoid);
+    if (c.length == 0) return null;
+    if (avoid != null && c.length == 1 && c[0] == avoid) {
+      // A retry or hedge must go elsewhere: rather an ejected or unhealthy endpoint than the one
+      // that just failed.
+      EndpointState[] all = state.group.all();
+      if (all.length > 1) return balancer.pick(all, headers, avoid);
+    }
+    return balancer.pick(c, headers, avoid);
   }
 
   /** The next endpoint for one call (no accounting); prefer {@link #lease} for real traffic. */

@@ -29,7 +29,8 @@ final class BatchLoader {
         keys -> load(b, cx, keys).toCompletionStage(), options);
   }
 
-  private static Future<List<Object>> load(RestBinding b, ComposeContext cx, List<String> keys) {
+  /** One batched call for these distinct keys; the answer lists each key's item (or null) in order. */
+  static Future<List<Object>> load(RestBinding b, ComposeContext cx, List<String> keys) {
     RestBinding.Batch batch = b.batch();
     String uri;
     try {

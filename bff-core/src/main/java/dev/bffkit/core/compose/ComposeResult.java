@@ -2,6 +2,8 @@ package dev.bffkit.core.compose;
 
 import graphql.ExecutionResult;
 import io.vertx.core.buffer.Buffer;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,6 +20,15 @@ public record ComposeResult(Buffer body, boolean requestError, boolean hasFieldE
     boolean fieldErrors = !requestError && !er.getErrors().isEmpty();
     boolean allFailed = fieldErrors && allNull(er.getData());
     return new ComposeResult(Json.toBuffer(er.toSpecification()), requestError, fieldErrors, allFailed);
+  }
+
+  /** A plan's answer: the same shape graphql-java's {@code toSpecification()} gives. */
+  static ComposeResult of(Object data, List<Map<String, Object>> errors) {
+    Map<String, Object> spec = new LinkedHashMap<>(4);
+    if (!errors.isEmpty()) spec.put("errors", errors);
+    spec.put("data", data);
+    boolean fieldErrors = !errors.isEmpty();
+    return new ComposeResult(Json.toBuffer(spec), false, fieldErrors, fieldErrors && allNull(data));
   }
 
   private static boolean allNull(Object data) {

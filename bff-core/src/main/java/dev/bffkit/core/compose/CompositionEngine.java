@@ -38,12 +38,15 @@ public final class CompositionEngine {
   private final ScreenCatalog screens;
   private final DocumentCache documents;
   private final GraphQL graphQL;
+  /** Compiled plans of screens and ad-hoc queries; null when disabled. */
+  private final PlanCache plans;
 
-  private CompositionEngine(GraphQLSchema schema, CompositionConfig config, ScreenCatalog screens) {
+  private CompositionEngine(GraphQLSchema schema, CompositionConfig config, ScreenCatalog screens, boolean usePlans) {
     this.schema = schema;
     this.config = config;
     this.screens = screens;
     this.documents = new DocumentCache(schema, screens.all(), MAX_CACHED_ADHOC);
+    this.plans = usePlans ? new PlanCache(schema, documents, screens.all(), MAX_CACHED_ADHOC) : null;
     this.graphQL = GraphQL.newGraphQL(schema)
         .preparsedDocumentProvider(documents)
         .defaultDataFetcherExceptionHandler(HIDE_INTERNALS)
@@ -52,9 +55,17 @@ public final class CompositionEngine {
 
   /** Parses + validates schema and screens once; ConfigException names file:line:problem. */
   public static CompositionEngine create(ClientBundle bundle) {
+    return create(bundle, true);
+  }
+
+  /**
+   * With {@code usePlans} false every operation runs on graphql-java: the reference that plans are
+   * tested and benchmarked against.
+   */
+  public static CompositionEngine create(ClientBundle bundle, boolean usePlans) {
     SchemaLoader.Loaded loaded = SchemaLoader.load(bundle);
     return new CompositionEngine(loaded.schema(), bundle.config().composition(),
-        ScreenCatalog.load(bundle.screens(), loaded.schema()));
+        ScreenCatalog.load(bundle.screens(), loaded.schema()), usePlans);
   }
 
   /** The screen of that name, or null. */
@@ -108,6 +119,17 @@ public final class CompositionEngine {
 
   private Future<ComposeResult> execute(String query, String operationName, Map<String, Object> variables,
       ComposeContext cx) {
+    // Plans keep single-threaded state, so they run only on an event loop (always, when served).
+    if (plans != null && Vertx.currentContext() != null) {
+      OperationPlan plan = plans.get(query, operationName);
+      if (plan != null) {
+        try {
+          return PlanRun.run(schema, plan, variables == null ? Map.of() : variables, cx, config.maxBatchSize());
+        } catch (graphql.GraphQLException variableError) {
+          // graphql-java below reports it in its usual shape
+        }
+      }
+    }
     RequestScope scope = new RequestScope(cx);
     ExecutionInput input = ExecutionInput.newExecutionInput(query)
         .operationName(operationName == null || operationName.isEmpty() ? null : operationName)
@@ -123,7 +145,8 @@ public final class CompositionEngine {
     }
     // Continue on the caller's event loop, whichever thread completed the last fetch.
     Context vc = Vertx.currentContext();
-    Future<ExecutionResult> f = vc != null ? Future.fromCompletionStage(cf, vc) : Future.fromCompletionStage(cf);
+    // (An execution that finished synchronously needs no hop back.)
+    Future<ExecutionResult> f = vc != null && !cf.isDone() ? Future.fromCompletionStage(cf, vc) : Future.fromCompletionStage(cf);
     return f.map(ComposeResult::of);
   }
 

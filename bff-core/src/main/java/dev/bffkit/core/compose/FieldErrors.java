@@ -23,7 +23,10 @@ final class FieldErrors {
 
   private FieldErrors() {}
 
-  static DataFetcherResult<Object> failed(DataFetchingEnvironment env, RestBinding b, Throwable t) {
+  /** What a failed fetch tells the client: a message and the {@code extensions} of its error. */
+  record Described(String message, Map<String, Object> extensions) {}
+
+  static Described describe(RestBinding b, Throwable t) {
     Throwable e = unwrap(t);
     Map<String, Object> ext = new LinkedHashMap<>(4);
     String message;
@@ -44,7 +47,12 @@ final class FieldErrors {
     }
     ext.put("service", b.service());
     if (b.hasFallback()) ext.put("fallback", true);
-    GraphQLError error = GraphqlErrorBuilder.newError(env).message(message).extensions(ext).build();
+    return new Described(message, ext);
+  }
+
+  static DataFetcherResult<Object> failed(DataFetchingEnvironment env, RestBinding b, Throwable t) {
+    Described d = describe(b, t);
+    GraphQLError error = GraphqlErrorBuilder.newError(env).message(d.message()).extensions(d.extensions()).build();
     return DataFetcherResult.newResult().data(b.hasFallback() ? b.fallback() : null).error(error).build();
   }
 

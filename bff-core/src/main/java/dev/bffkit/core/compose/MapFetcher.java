@@ -11,6 +11,10 @@ final class MapFetcher implements DataFetcher<Object> {
     this.from = from;
   }
 
+  Selector from() {
+    return from;
+  }
+
   @Override
   public Object get(DataFetchingEnvironment env) {
     return from.select(env.getSource());

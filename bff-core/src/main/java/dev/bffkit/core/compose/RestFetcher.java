@@ -8,6 +8,7 @@ import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.dataloader.DataLoader;
 import org.dataloader.DataLoaderOptions;
@@ -35,27 +36,41 @@ final class RestFetcher implements DataFetcher<CompletableFuture<Object>> {
     ComposeContext cx = scope.cx;
     CompletableFuture<Object> value;
     try {
-      value = b.batch() != null ? loadBatched(env, scope) : fetch(env, cx);
+      value = b.batch() != null ? loadBatched(env, scope)
+          : single(b, env.getArguments(), env.getSource(), cx).toCompletionStage().toCompletableFuture();
     } catch (RuntimeException e) {
       value = CompletableFuture.failedFuture(e);
     }
     return value.handle((v, err) -> err == null ? v : FieldErrors.failed(env, b, err));
   }
 
-  private CompletableFuture<Object> fetch(DataFetchingEnvironment env, ComposeContext cx) {
-    Template.Values values = ref -> resolve(ref, env, cx);
-    String uri = b.path().render(values);
-    Buffer body = b.body() == null ? null : b.body().render(values);
+  RestBinding binding() {
+    return b;
+  }
+
+  /**
+   * One unbatched call of a binding: renders the templates from the field's arguments, its
+   * parent object and the request, calls the service and selects the wanted part. Shared by this
+   * fetcher and the screen plans ({@link PlanRun}). Template errors fail the future.
+   */
+  static io.vertx.core.Future<Object> single(RestBinding b, Map<String, Object> args, Object source, ComposeContext cx) {
+    String uri;
+    Buffer body;
+    try {
+      Template.Values values = ref -> resolve(ref, args, source, cx);
+      uri = b.path().render(values);
+      body = b.body() == null ? null : b.body().render(values);
+    } catch (RuntimeException e) {
+      return io.vertx.core.Future.failedFuture(e);
+    }
     Deadline deadline = b.timeoutMs() > 0 ? cx.deadline().tighten(b.timeoutMs()) : cx.deadline();
     UpstreamRequest req = new UpstreamRequest(b.method(), uri, body == null ? null : JSON_HEADERS,
         body, deadline, cx.requestId());
-    return UpstreamJson.fetch(cx, b.service(), req)
-        .map(b.select()::select)
-        .toCompletionStage().toCompletableFuture();
+    return UpstreamJson.fetch(cx, b.service(), req).map(b.select()::select);
   }
 
   private CompletableFuture<Object> loadBatched(DataFetchingEnvironment env, RequestScope scope) {
-    Object key = resolve(b.batch().keyRef(), env, scope.cx);
+    Object key = resolve(b.batch().keyRef(), env.getArguments(), env.getSource(), scope.cx);
     String k = Template.scalar(b.batch().keyRef(), key);
     if (k == null || k.isEmpty()) return CompletableFuture.completedFuture(null); // nothing to look up
     String name = b.batch().loaderName();
@@ -75,10 +90,10 @@ final class RestFetcher implements DataFetcher<CompletableFuture<Object>> {
     return f;
   }
 
-  static Object resolve(Template.Ref ref, DataFetchingEnvironment env, ComposeContext cx) {
+  static Object resolve(Template.Ref ref, Map<String, Object> args, Object source, ComposeContext cx) {
     return switch (ref.root()) {
-      case ARGS -> ref.path().select(env.getArguments());
-      case SOURCE -> ref.path().select(env.getSource());
+      case ARGS -> ref.path().select(args);
+      case SOURCE -> ref.path().select(source);
       case CTX -> ref.path().select(cx.ctx());
       case HEADER -> cx.headers() == null ? null : cx.headers().get(ref.name());
       case KEYS -> null;

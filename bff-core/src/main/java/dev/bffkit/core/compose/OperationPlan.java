@@ -1,0 +1,206 @@
+package dev.bffkit.core.compose;
+
+import graphql.execution.ValuesResolver;
+import graphql.language.Argument;
+import graphql.language.Document;
+import graphql.language.Field;
+import graphql.language.FragmentDefinition;
+import graphql.language.FragmentSpread;
+import graphql.language.InlineFragment;
+import graphql.language.OperationDefinition;
+import graphql.language.Selection;
+import graphql.language.SelectionSet;
+import graphql.language.SourceLocation;
+import graphql.language.VariableDefinition;
+import graphql.language.VariableReference;
+import graphql.schema.DataFetcher;
+import graphql.schema.FieldCoordinates;
+import graphql.schema.GraphQLArgument;
+import graphql.schema.GraphQLFieldDefinition;
+import graphql.schema.GraphQLList;
+import graphql.schema.GraphQLNonNull;
+import graphql.schema.GraphQLObjectType;
+import graphql.schema.GraphQLOutputType;
+import graphql.schema.GraphQLSchema;
+import graphql.schema.GraphQLType;
+import graphql.schema.GraphQLTypeUtil;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A validated query compiled once into a tree of field plans, executed by {@link PlanRun}
+ * without graphql-java's per-field machinery: each field is either a bound fetch
+ * ({@code @rest}), a path into its parent ({@code @map}) or a property of its parent.
+ *
+ * <p>Why: graphql-java's general executor costs more per field than all the gateway's other
+ * work together on a typical screen; screens are persisted and validated at start-up, so their
+ * shape is known and can be planned once, as Apollo Router plans queries. Plans cover the
+ * shapes screens use: object, list and scalar fields with arguments and variables, aliases,
+ * repeated fields, fragments on the same concrete type and {@code __typename}. Anything else
+ * (interfaces and unions, {@code @skip}/{@code @include}, mutations) has no plan and runs on
+ * graphql-java, which remains the reference for semantics.
+ */
+final class OperationPlan {
+  /** The fields of one object type, in response order, with same-key fields merged. */
+  record Node(String typeName, FieldPlan[] fields) {}
+
+  /**
+   * One field as it is asked for: {@code responseKey} is the alias or the name.
+   * {@code constantArgs} is non-null when no argument refers to a variable.
+   */
+  record FieldPlan(
+      String responseKey,
+      String name,
+      /** The object type the field belongs to (for error messages). */
+      String parentType,
+      GraphQLOutputType type,
+      SourceLocation location,
+      RestBinding rest,
+      Selector map,
+      boolean typename,
+      List<GraphQLArgument> argumentTypes,
+      List<Argument> arguments,
+      Map<String, Object> constantArgs,
+      /** Selection of the unwrapped object type; null for leaves. */
+      Node selection) {}
+
+  private final Node root;
+  private final List<VariableDefinition> variables;
+
+  private OperationPlan(Node root, List<VariableDefinition> variables) {
+    this.root = root;
+    this.variables = variables;
+  }
+
+  Node root() { return root; }
+
+  List<VariableDefinition> variables() { return variables; }
+
+  /** A plan for the named (or only) query of a validated document, or null when it needs graphql-java. */
+  static OperationPlan compile(GraphQLSchema schema, Document document, String operationName) {
+    OperationDefinition op = null;
+    Map<String, FragmentDefinition> fragments = new LinkedHashMap<>();
+    for (var d : document.getDefinitions()) {
+      if (d instanceof OperationDefinition o) {
+        if (operationName == null ? op == null : operationName.equals(o.getName())) op = o;
+        else if (operationName == null) return null; // ambiguous: graphql-java reports it
+      } else if (d instanceof FragmentDefinition f) {
+        fragments.put(f.getName(), f);
+      }
+    }
+    if (op == null || op.getOperation() != OperationDefinition.Operation.QUERY || !op.getDirectives().isEmpty()) {
+      return null;
+    }
+    try {
+      return new OperationPlan(new Compiler(schema, fragments).node(schema.getQueryType(), List.of(op.getSelectionSet())),
+          op.getVariableDefinitions());
+    } catch (Unsupported e) {
+      return null;
+    }
+  }
+
+  /** Thrown inside the compiler when a construct has no plan; the caller falls back. */
+  private static final class Unsupported extends RuntimeException {
+    Unsupported() {
+      super(null, null, false, false);
+    }
+  }
+
+  private record Compiler(GraphQLSchema schema, Map<String, FragmentDefinition> fragments) {
+
+    Node node(GraphQLObjectType type, List<SelectionSet> sets) {
+      Map<String, List<Field>> byKey = new LinkedHashMap<>();
+      for (SelectionSet set : sets) collect(type, set, byKey);
+      FieldPlan[] plans = new FieldPlan[byKey.size()];
+      int i = 0;
+      for (List<Field> same : byKey.values()) plans[i++] = field(type, same);
+      return new Node(type.getName(), plans);
+    }
+
+    /** Flattens fragments on this same type; anything conditional or abstract is unsupported. */
+    private void collect(GraphQLObjectType type, SelectionSet set, Map<String, List<Field>> byKey) {
+      for (Selection<?> s : set.getSelections()) {
+        if (s instanceof Field f) {
+          if (!f.getDirectives().isEmpty()) throw new Unsupported();
+          byKey.computeIfAbsent(f.getResultKey(), k -> new ArrayList<>()).add(f);
+        } else if (s instanceof InlineFragment in) {
+          if (!in.getDirectives().isEmpty()) throw new Unsupported();
+          if (in.getTypeCondition() != null && !in.getTypeCondition().getName().equals(type.getName())) throw new Unsupported();
+          collect(type, in.getSelectionSet(), byKey);
+        } else if (s instanceof FragmentSpread spread) {
+          FragmentDefinition def = fragments.get(spread.getName());
+          if (def == null || !spread.getDirectives().isEmpty() || !def.getDirectives().isEmpty()
+              || !def.getTypeCondition().getName().equals(type.getName())) {
+            throw new Unsupported();
+          }
+          collect(type, def.getSelectionSet(), byKey);
+        } else {
+          throw new Unsupported();
+        }
+      }
+    }
+
+    private FieldPlan field(GraphQLObjectType parent, List<Field> same) {
+      Field f = same.get(0);
+      if (f.getName().equals("__typename")) {
+        return new FieldPlan(f.getResultKey(), f.getName(), parent.getName(), null, f.getSourceLocation(), null, null, true,
+            List.of(), List.of(), Map.of(), null);
+      }
+      if (f.getName().startsWith("__")) throw new Unsupported(); // introspection: graphql-java
+      GraphQLFieldDefinition def = parent.getFieldDefinition(f.getName());
+      if (def == null) throw new Unsupported();
+      DataFetcher<?> fetcher = schema.getCodeRegistry().getDataFetcher(FieldCoordinates.coordinates(parent, def), def);
+      RestBinding rest = fetcher instanceof RestFetcher r ? r.binding() : null;
+      Selector map = fetcher instanceof MapFetcher m ? m.from() : null;
+      GraphQLType unwrapped = GraphQLTypeUtil.unwrapAll(def.getType());
+      Node selection = null;
+      if (unwrapped instanceof GraphQLObjectType object) {
+        List<SelectionSet> sets = new ArrayList<>(same.size());
+        for (Field each : same) if (each.getSelectionSet() != null) sets.add(each.getSelectionSet());
+        selection = node(object, sets);
+      } else if (!GraphQLTypeUtil.isLeaf(unwrapped)) {
+        throw new Unsupported(); // interface or union: type resolution stays with graphql-java
+      }
+      boolean constant = !refersToVariables(f.getArguments());
+      Map<String, Object> constantArgs = constant
+          ? ValuesResolver.getArgumentValues(def.getArguments(), f.getArguments(),
+              graphql.execution.CoercedVariables.emptyVariables(), graphql.GraphQLContext.getDefault(),
+              java.util.Locale.getDefault())
+          : null;
+      checkListsOfLists(def.getType());
+      return new FieldPlan(f.getResultKey(), f.getName(), parent.getName(), def.getType(), f.getSourceLocation(), rest, map, false,
+          def.getArguments(), f.getArguments(), constantArgs, selection);
+    }
+
+    private static void checkListsOfLists(GraphQLOutputType type) {
+      GraphQLType t = GraphQLTypeUtil.unwrapNonNull(type);
+      if (t instanceof GraphQLList l && GraphQLTypeUtil.unwrapNonNull(l.getWrappedType()) instanceof GraphQLList) {
+        throw new Unsupported(); // rare; graphql-java handles nested lists
+      }
+    }
+
+    private static boolean refersToVariables(List<Argument> args) {
+      for (Argument a : args) {
+        if (refersToVariables(a.getValue())) return true;
+      }
+      return false;
+    }
+
+    private static boolean refersToVariables(graphql.language.Value<?> v) {
+      if (v instanceof VariableReference) return true;
+      if (v instanceof graphql.language.ArrayValue a) {
+        for (var item : a.getValues()) if (refersToVariables(item)) return true;
+      }
+      if (v instanceof graphql.language.ObjectValue o) {
+        for (var f : o.getObjectFields()) if (refersToVariables(f.getValue())) return true;
+      }
+      return false;
+    }
+  }
+
+  static boolean nonNull(GraphQLType t) {
+    return t instanceof GraphQLNonNull;
+  }
+}

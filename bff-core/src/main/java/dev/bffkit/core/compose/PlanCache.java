@@ -1,0 +1,51 @@
+package dev.bffkit.core.compose;
+
+import graphql.execution.preparsed.PreparsedDocumentEntry;
+import graphql.schema.GraphQLSchema;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Operation plans by (query, operation name): screens planned at start-up, ad-hoc queries on
+ * first use in a small bounded cache (cleared when full, like {@link DocumentCache}). An
+ * operation that does not parse, validate or plan maps to "no plan" and runs on graphql-java.
+ */
+final class PlanCache {
+  private record Key(String query, String operationName) {}
+
+  private final GraphQLSchema schema;
+  private final DocumentCache documents;
+  private final Map<Key, Optional<OperationPlan>> screens;
+  private final ConcurrentHashMap<Key, Optional<OperationPlan>> adhoc = new ConcurrentHashMap<>();
+  private final int maxAdhoc;
+
+  PlanCache(GraphQLSchema schema, DocumentCache documents, Iterable<Screen> screenList, int maxAdhoc) {
+    this.schema = schema;
+    this.documents = documents;
+    this.maxAdhoc = maxAdhoc;
+    Map<Key, Optional<OperationPlan>> m = new HashMap<>();
+    for (Screen s : screenList) {
+      m.put(new Key(s.query(), s.operationName()),
+          Optional.ofNullable(OperationPlan.compile(schema, s.document(), s.operationName())));
+    }
+    this.screens = Map.copyOf(m);
+  }
+
+  /** The plan, or null when this operation runs on graphql-java. */
+  OperationPlan get(String query, String operationName) {
+    String op = operationName == null || operationName.isEmpty() ? null : operationName;
+    Key key = new Key(query, op);
+    Optional<OperationPlan> plan = screens.get(key);
+    if (plan == null) plan = adhoc.get(key);
+    if (plan == null) {
+      PreparsedDocumentEntry e = documents.entry(query);
+      plan = Optional.ofNullable(e.hasErrors() || e.getDocument() == null ? null
+          : OperationPlan.compile(schema, e.getDocument(), op));
+      if (adhoc.size() >= maxAdhoc) adhoc.clear();
+      adhoc.put(key, plan);
+    }
+    return plan.orElse(null);
+  }
+}

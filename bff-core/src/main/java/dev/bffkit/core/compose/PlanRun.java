@@ -1,0 +1,307 @@
+package dev.bffkit.core.compose;
+
+import dev.bffkit.core.compose.OperationPlan.FieldPlan;
+import dev.bffkit.core.compose.OperationPlan.Node;
+import graphql.GraphQLContext;
+import graphql.execution.CoercedVariables;
+import graphql.execution.RawVariables;
+import graphql.execution.ValuesResolver;
+import graphql.schema.CoercingSerializeException;
+import graphql.schema.GraphQLEnumType;
+import graphql.schema.GraphQLList;
+import graphql.schema.GraphQLNonNull;
+import graphql.schema.GraphQLObjectType;
+import graphql.schema.GraphQLScalarType;
+import graphql.schema.GraphQLSchema;
+import graphql.schema.GraphQLType;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One execution of an {@link OperationPlan}, on one event loop (its state is not shared).
+ *
+ * <p>Completion follows the GraphQL spec as graphql-java implements it: values are coerced by
+ * their scalar or enum type; a null in a non-null position nulls the nearest nullable parent
+ * (carried up as {@link #BUBBLE}); a failed fetch gives null or its {@code @fallback} plus an
+ * error. Synchronous fields produce plain values; only fetches produce futures, so a screen
+ * allocates a future per upstream call, not per field.
+ *
+ * <p>Batching: a batched field registers its key and gets a promise; after each synchronous
+ * completion pass (the root pass, and each fetched value's subtree) the keys gathered are sent,
+ * one call per binding for all of them (chunked at {@code maxBatchSize}, duplicates once).
+ */
+final class PlanRun {
+  private static final Logger LOG = Logger.getLogger("dev.bffkit.compose");
+  private static final GraphQLContext GQL = GraphQLContext.getDefault();
+  private static final Locale LOCALE = Locale.ROOT;
+  /** A null that must propagate to the nearest nullable parent; its error is already recorded. */
+  private static final Object BUBBLE = new Object();
+
+  private final ComposeContext cx;
+  private final CoercedVariables variables;
+  private final int maxBatchSize;
+  private final List<Map<String, Object>> errors = new ArrayList<>(0);
+  private Map<RestBinding, LinkedHashMap<String, Promise<Object>>> batches;
+
+  private PlanRun(ComposeContext cx, CoercedVariables variables, int maxBatchSize) {
+    this.cx = cx;
+    this.variables = variables;
+    this.maxBatchSize = maxBatchSize;
+  }
+
+  /**
+   * Runs the plan. Variables are coerced exactly as graphql-java does; a variable error throws
+   * (a {@code GraphQLException}) so the caller can let graphql-java report it.
+   */
+  static Future<ComposeResult> run(GraphQLSchema schema, OperationPlan plan, Map<String, Object> rawVariables,
+      ComposeContext cx, int maxBatchSize) {
+    CoercedVariables vars = plan.variables().isEmpty() ? CoercedVariables.emptyVariables()
+        : ValuesResolver.coerceVariableValues(schema, plan.variables(), RawVariables.of(rawVariables), GQL, LOCALE);
+    PlanRun run = new PlanRun(cx, vars, maxBatchSize);
+    Object data = run.object(plan.root(), Map.of(), null);
+    run.flush();
+    return settle(data).map(d -> ComposeResult.of(d == BUBBLE ? null : d, run.errors));
+  }
+
+  // ------------------------------------------------------------------ objects and fields
+
+  private Object object(Node node, Object source, Path path) {
+    FieldPlan[] fields = node.fields();
+    Object[] values = new Object[fields.length];
+    int pending = 0;
+    for (int i = 0; i < fields.length; i++) {
+      values[i] = field(fields[i], node, source, path);
+      if (values[i] instanceof Future) pending++;
+    }
+    if (pending == 0) return assemble(fields, values);
+    Promise<Object> done = Promise.promise();
+    int[] left = {pending};
+    for (int i = 0; i < fields.length; i++) {
+      if (values[i] instanceof Future<?> f) {
+        int at = i;
+        f.onComplete(ar -> {
+          values[at] = ar.succeeded() ? ar.result() : internal(fields[at], ar.cause(), path);
+          if (--left[0] == 0) done.complete(assemble(fields, values));
+        });
+      }
+    }
+    return done.future();
+  }
+
+  private static Object assemble(FieldPlan[] fields, Object[] values) {
+    Map<String, Object> out = new LinkedHashMap<>((int) (fields.length / 0.75f) + 1);
+    for (int i = 0; i < fields.length; i++) {
+      if (values[i] == BUBBLE) return BUBBLE;
+      out.put(fields[i].responseKey(), values[i]);
+    }
+    return out;
+  }
+
+  private Object field(FieldPlan f, Node parent, Object source, Path parentPath) {
+    if (f.typename()) return parent.typeName();
+    Path path = new Path(parentPath, f.responseKey());
+    RestBinding b = f.rest();
+    if (b == null) {
+      Object raw = f.map() != null ? f.map().select(source)
+          : source instanceof Map<?, ?> m ? m.get(f.name()) : null;
+      return absorb(complete(f, f.type(), raw, path), f.type());
+    }
+    Future<Object> fetched;
+    try {
+      Map<String, Object> args = f.constantArgs() != null ? f.constantArgs()
+          : ValuesResolver.getArgumentValues(f.argumentTypes(), f.arguments(), variables, GQL, LOCALE);
+      fetched = b.batch() != null ? batched(b, args, source) : RestFetcher.single(b, args, source, cx);
+    } catch (RuntimeException e) {
+      fetched = Future.failedFuture(e);
+    }
+    return fetched.transform(ar -> {
+      Object value;
+      if (ar.succeeded()) {
+        value = complete(f, f.type(), ar.result(), path);
+      } else {
+        FieldErrors.Described d = FieldErrors.describe(b, ar.cause());
+        Map<String, Object> ext = new LinkedHashMap<>(d.extensions());
+        ext.put("classification", "DataFetchingException");
+        error(d.message(), f, path, ext);
+        value = complete(f, f.type(), b.hasFallback() ? b.fallback() : null, path);
+      }
+      flush(); // keys gathered while completing this subtree
+      return settle(then(value, v -> absorb(v, f.type())));
+    });
+  }
+
+  // ------------------------------------------------------------------ value completion
+
+  private Object complete(FieldPlan f, GraphQLType type, Object value, Path path) {
+    if (type instanceof GraphQLNonNull nn) {
+      return then(complete(f, nn.getWrappedType(), value, path), v -> {
+        if (v != null) return v;
+        nonNullError(f, nn, path);
+        return BUBBLE;
+      });
+    }
+    if (value == null) return null;
+    if (type instanceof GraphQLList list) return list(f, list.getWrappedType(), value, path);
+    if (type instanceof GraphQLObjectType) {
+      if (!(value instanceof Map<?, ?>)) return mismatch(f, path, "an object", value);
+      return object(f.selection(), value, path);
+    }
+    try {
+      if (type instanceof GraphQLScalarType s) return s.getCoercing().serialize(value, GQL, LOCALE);
+      if (type instanceof GraphQLEnumType e) return e.serialize(value);
+    } catch (CoercingSerializeException e) {
+      error("Can't serialize value (" + path + ") : " + e.getMessage(), f, path, classification("DataFetchingException"));
+      return null;
+    }
+    return mismatch(f, path, "a leaf value", value);
+  }
+
+  private Object list(FieldPlan f, GraphQLType itemType, Object value, Path path) {
+    if (!(value instanceof List<?> items)) return mismatch(f, path, "a list", value);
+    int n = items.size();
+    Object[] out = new Object[n];
+    int pending = 0;
+    for (int i = 0; i < n; i++) {
+      out[i] = absorb(complete(f, itemType, items.get(i), new Path(path, i)), itemType);
+      if (out[i] instanceof Future) pending++;
+    }
+    if (pending == 0) return listOf(out);
+    Promise<Object> done = Promise.promise();
+    int[] left = {pending};
+    for (int i = 0; i < n; i++) {
+      if (out[i] instanceof Future<?> fu) {
+        int at = i;
+        fu.onComplete(ar -> {
+          out[at] = ar.succeeded() ? absorb(ar.result(), itemType) : internal(f, ar.cause(), path);
+          if (--left[0] == 0) done.complete(listOf(out));
+        });
+      }
+    }
+    return done.future();
+  }
+
+  private static Object listOf(Object[] items) {
+    for (Object o : items) if (o == BUBBLE) return BUBBLE;
+    return Arrays.asList(items);
+  }
+
+  /** A nullable position takes a bubbling null as its own null. */
+  private static Object absorb(Object value, GraphQLType type) {
+    if (value instanceof Future<?> f) {
+      @SuppressWarnings("unchecked")
+      Future<Object> fo = (Future<Object>) f;
+      return type instanceof GraphQLNonNull ? fo : fo.map(v -> v == BUBBLE ? null : v);
+    }
+    return value == BUBBLE && !(type instanceof GraphQLNonNull) ? null : value;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Object then(Object value, Function<Object, Object> fn) {
+    return value instanceof Future<?> f ? ((Future<Object>) f).map(fn) : fn.apply(value);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Future<Object> settle(Object value) {
+    return value instanceof Future<?> f ? (Future<Object>) f : Future.succeededFuture(value);
+  }
+
+  // ------------------------------------------------------------------ batching
+
+  private Future<Object> batched(RestBinding b, Map<String, Object> args, Object source) {
+    Template.Ref ref = b.batch().keyRef();
+    String key = Template.scalar(ref, RestFetcher.resolve(ref, args, source, cx));
+    if (key == null || key.isEmpty()) return Future.succeededFuture(null); // nothing to look up
+    if (batches == null) batches = new IdentityHashMap<>(4);
+    return batches.computeIfAbsent(b, x -> new LinkedHashMap<>()).computeIfAbsent(key, k -> Promise.promise()).future();
+  }
+
+  /** Sends every batch gathered so far: one call per binding and chunk of distinct keys. */
+  private void flush() {
+    if (batches == null) return;
+    Map<RestBinding, LinkedHashMap<String, Promise<Object>>> due = batches;
+    batches = null;
+    due.forEach((b, waiting) -> {
+      List<String> keys = new ArrayList<>(waiting.keySet());
+      for (int from = 0; from < keys.size(); from += maxBatchSize) {
+        List<String> chunk = keys.subList(from, Math.min(keys.size(), from + maxBatchSize));
+        BatchLoader.load(b, cx, chunk).onComplete(ar -> {
+          for (int i = 0; i < chunk.size(); i++) {
+            Promise<Object> p = waiting.get(chunk.get(i));
+            if (ar.succeeded()) p.complete(ar.result().get(i));
+            else p.fail(ar.cause());
+          }
+        });
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ errors
+
+  private Object mismatch(FieldPlan f, Path path, String expected, Object got) {
+    error("Can't resolve value (" + path + ") : type mismatch error, expected " + expected + " but got "
+        + got.getClass().getSimpleName(), f, path, classification("DataFetchingException"));
+    return null;
+  }
+
+  private Object internal(FieldPlan f, Throwable e, Path path) {
+    LOG.log(Level.SEVERE, "request_id=" + cx.requestId() + " plan failure at " + path, e);
+    error("internal error", f, path, Map.of("code", "INTERNAL"));
+    return null;
+  }
+
+  /** graphql-java's NonNullableFieldWasNullError, word for word (clients may match on it). */
+  private void nonNullError(FieldPlan f, GraphQLNonNull type, Path path) {
+    String message = "The field at path '" + path + "' was declared as a non null type, but the code involved in"
+        + " retrieving data has wrongly returned a null value.  The graphql specification requires that the parent"
+        + " field be set to null, or if that is non nullable that it bubble up null to its parent and so on."
+        + " The non-nullable type is '" + graphql.schema.GraphQLTypeUtil.simplePrint(type.getWrappedType())
+        + "' within parent type '" + f.parentType() + "'";
+    error(message, null, path, classification("NullValueInNonNullableField"));
+  }
+
+  private static Map<String, Object> classification(String c) {
+    return Map.of("classification", c);
+  }
+
+  private void error(String message, FieldPlan f, Path path, Map<String, Object> extensions) {
+    Map<String, Object> e = new LinkedHashMap<>(6);
+    e.put("message", message);
+    if (f != null && f.location() != null) {
+      e.put("locations", List.of(Map.of("line", f.location().getLine(), "column", f.location().getColumn())));
+    }
+    e.put("path", path.toList());
+    e.put("extensions", extensions);
+    errors.add(e);
+  }
+
+  /** A response path, linked to its parent so that only error paths are ever materialised. */
+  private record Path(Path parent, Object segment) {
+    List<Object> toList() {
+      ArrayList<Object> out = new ArrayList<>();
+      for (Path p = this; p != null; p = p.parent) out.add(p.segment);
+      java.util.Collections.reverse(out);
+      return out;
+    }
+
+    /** graphql-java's form: {@code /feed[0]/id}. */
+    @Override
+    public String toString() {
+      StringBuilder sb = new StringBuilder();
+      for (Object s : toList()) {
+        if (s instanceof Integer i) sb.append('[').append(i).append(']');
+        else sb.append('/').append(s);
+      }
+      return sb.toString();
+    }
+  }
+}

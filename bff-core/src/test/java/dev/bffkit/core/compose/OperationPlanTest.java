@@ -1,0 +1,99 @@
+package dev.bffkit.core.compose;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import graphql.parser.Parser;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Operation plans against graphql-java, the reference: the same operations on the same
+ * upstream answers must give the same data and the same errors, including failures, fallbacks,
+ * non-null violations, aliases, fragments and batching.
+ */
+@ExtendWith(VertxExtension.class)
+class OperationPlanTest {
+  FakeServices services;
+  CompositionEngine planned;
+  CompositionEngine reference;
+
+  @BeforeEach
+  void start(Vertx vertx) throws Exception {
+    services = new FakeServices(vertx);
+    planned = CompositionEngine.create(services.bundle(), true);
+    reference = CompositionEngine.create(services.bundle(), false);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    services.close();
+  }
+
+  private static final List<String> OPERATIONS = List.of(
+      "{ me { id name avatar } unreadCount recommendations(limit: 2) { id title } ads { id } stats }",
+      "query Home($first: Int = 7) { me { name } feed(first: $first) { id text author { id name avatar } } }",
+      "{ a: me { id } b: user(id: \"u9\") { id name } me { name } }",
+      "{ feed { ...P author { __typename id } } } fragment P on Post { id text }",
+      "{ feed { ... on Post { id } ... { text } } __typename }",
+      "{ badge unreadCount search(q: \"a&b\", tag: null) { id } locale }");
+
+  @Test
+  void plansAnswerLikeGraphqlJava() throws Exception {
+    services.handlers.put("posts", req -> FakeServices.json(req, Map.of("items", FakeServices.posts(50, 7))));
+    for (String op : OPERATIONS) same(op, Map.of());
+    same("query Home($first: Int = 7) { feed(first: $first) { id } }", Map.of("first", 3));
+  }
+
+  @Test
+  void failuresFallbacksAndNonNullViolationsMatch() throws Exception {
+    services.handlers.put("notifications", req -> req.response().setStatusCode(503).end("down"));
+    services.handlers.put("recs", req -> FakeServices.json(req, Map.of("items", List.of(Map.of("title", "no id")))));
+    services.handlers.put("ads", req -> req.response().end("not json"));
+    services.handlers.put("analytics", req -> { /* hangs: cut by the deadline */ });
+    // a post without an id nulls the whole (nullable) feed list item chain: Post.id is ID!
+    services.handlers.put("posts", req -> FakeServices.json(req, Map.of("items",
+        List.of(Map.of("id", "p1", "text", "x", "authorId", "a1"), Map.of("text", "no id", "authorId", "a2")))));
+    for (String op : OPERATIONS) same(op, Map.of());
+  }
+
+  @Test
+  void whatPlansCoverAndWhatStaysOnGraphqlJava() {
+    var schema = planned.schema();
+    assertNotNull(OperationPlan.compile(schema, Parser.parse(OPERATIONS.get(1)), null));
+    assertNotNull(OperationPlan.compile(schema, Parser.parse(OPERATIONS.get(3)), null));
+    assertNull(OperationPlan.compile(schema, Parser.parse("{ me @skip(if: true) { id } }"), null), "@skip");
+    assertNull(OperationPlan.compile(schema, Parser.parse("{ __schema { queryType { name } } }"), null), "introspection");
+    assertNull(OperationPlan.compile(schema, Parser.parse("mutation { createPost(text: \"x\") }"), null), "mutations");
+  }
+
+  private void same(String query, Map<String, Object> variables) throws Exception {
+    Map<String, Object> fast = FakeServices.parse(services.onLoop(() -> planned.runQuery(query, null, variables, services.cx(300))));
+    Map<String, Object> ref = FakeServices.parse(services.onLoop(() -> reference.runQuery(query, null, variables, services.cx(300))));
+    assertEquals(ref.get("data"), fast.get("data"), query);
+    assertEquals(errorSet(ref), errorSet(fast), query);
+  }
+
+  /** Errors compared as a set: their order follows completion timing in both executors. */
+  @SuppressWarnings("unchecked")
+  private static Set<Map<String, Object>> errorSet(Map<String, Object> result) {
+    Set<Map<String, Object>> out = new HashSet<>();
+    Object errors = result.get("errors");
+    if (errors == null) return out;
+    for (Object e : (List<Object>) errors) {
+      Map<String, Object> m = new HashMap<>((Map<String, Object>) e);
+      out.add(m);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,147 @@
+package dev.bffkit.loadtests.jmh;
+
+import dev.bffkit.core.compose.ComposeContext;
+import dev.bffkit.core.compose.CompositionEngine;
+import dev.bffkit.core.compose.Screen;
+import dev.bffkit.core.compose.Selector;
+import dev.bffkit.core.compose.Template;
+import dev.bffkit.core.config.ClasspathBundles;
+import dev.bffkit.core.config.ClientBundle;
+import dev.bffkit.core.internal.DirectContext;
+import dev.bffkit.core.pipeline.Deadline;
+import dev.bffkit.core.upstream.HttpUpstreams;
+import dev.bffkit.core.upstream.UpstreamCaller;
+import dev.bffkit.core.upstream.UpstreamException;
+import dev.bffkit.core.upstream.UpstreamResponse;
+import dev.bffkit.loadtests.demo.DemoServices;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The composition engine's own cost: the iOS home screen (six services, authors batched) with
+ * instant upstreams that replay answers recorded once from the demo services, so only the
+ * gateway's work is measured (templates, calls, JSON parse, completion, serialisation). The
+ * same screen through graphql-java's executor is the baseline of the plan executor. Also the
+ * two request-facing hot paths: template rendering and JSON selection.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class ComposeBench {
+  private Vertx vertx;
+  private Context context;
+  private CompositionEngine planned;
+  private CompositionEngine graphqlJava;
+  private Screen home;
+  private final Replay replay = new Replay();
+  private Template template;
+  private Selector selector;
+  private Object selectorInput;
+  private final Map<String, Object> templateArgs = Map.of("user", "u1", "first", 10, "after", "../x y");
+
+  @Setup(Level.Trial)
+  public void setUp() throws Exception {
+    vertx = Vertx.vertx();
+    context = vertx.getOrCreateContext();
+    DemoServices services = DemoServices.start(vertx, 0).await(10, TimeUnit.SECONDS);
+    Map<String, String> env = services.envUrls();
+    ClientBundle bundle = ClasspathBundles.load("ios", n -> env.getOrDefault(n, System.getenv(n)));
+    planned = CompositionEngine.create(bundle, true);
+    graphqlJava = CompositionEngine.create(bundle, false);
+    home = planned.screen("home");
+    // Record every upstream answer of one real run, then replay them instantly.
+    HttpUpstreams live = new HttpUpstreams(vertx, bundle.config().services());
+    Future<?> recorded = Future.future(p -> context.runOnContext(v ->
+        planned.run(home, Map.of(), cx((service, req) -> live.call(service, req)
+            .andThen(ar -> replay.answers.put(service + " " + req.pathAndQuery(), ar.result())))).onComplete(
+                ar -> p.handle(ar.mapEmpty()))));
+    recorded.await(10, TimeUnit.SECONDS);
+    services.close().await(10, TimeUnit.SECONDS);
+    if (replay.answers.size() < 7) throw new IllegalStateException("recorded only " + replay.answers.keySet());
+
+    template = Template.compile("/users/{args.user}/feed?limit={args.first}&cursor={args.after}", Template.FIELD_ROOTS);
+    selector = Selector.compile("data.items.3.author.name");
+    selectorInput = Map.of("data", Map.of("items", List.of(1, 2, 3, Map.of("author", Map.of("name", "Ada")))));
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private ComposeContext cx(UpstreamCaller caller) {
+    return new ComposeContext(caller, Deadline.inMillis(5_000), "bench", Map.of(), MultiMap.caseInsensitiveMultiMap());
+  }
+
+  /**
+   * Runs the screen on this thread with the Vert.x context current, as the server's event loop
+   * would. Plans complete synchronously with instant upstreams; graphql-java's run sends its
+   * author batch from a task queued on the event loop, so it is awaited (one thread hop, a few
+   * microseconds, counted against it).
+   */
+  private Buffer run(CompositionEngine engine) throws Exception {
+    java.util.concurrent.CompletableFuture<Buffer> out = new java.util.concurrent.CompletableFuture<>();
+    DirectContext.run(context, () -> engine.run(home, Map.of(), cx(replay))
+        .onComplete(ar -> {
+          if (ar.succeeded()) out.complete(ar.result().body());
+          else out.completeExceptionally(ar.cause());
+        }));
+    return out.get(5, TimeUnit.SECONDS);
+  }
+
+  @Benchmark
+  public Buffer iosHomePlanned() throws Exception {
+    return run(planned);
+  }
+
+  @Benchmark
+  public Buffer iosHomeGraphqlJava() throws Exception {
+    return run(graphqlJava);
+  }
+
+  @Benchmark
+  @OutputTimeUnit(TimeUnit.NANOSECONDS)
+  public String templateRender() {
+    return template.render(ref -> ref.path().select(templateArgs));
+  }
+
+  @Benchmark
+  @OutputTimeUnit(TimeUnit.NANOSECONDS)
+  public Object jsonSelect() {
+    return selector.select(selectorInput);
+  }
+
+  /** Answers instantly with the recorded response (each call gets its own Buffer view). */
+  static final class Replay implements UpstreamCaller {
+    final Map<String, UpstreamResponse> answers = new ConcurrentHashMap<>();
+
+    @Override
+    public Future<UpstreamResponse> call(String service, dev.bffkit.core.upstream.UpstreamRequest req) {
+      UpstreamResponse r = answers.get(service + " " + req.pathAndQuery());
+      return r == null ? Future.failedFuture(new UpstreamException(service, UpstreamException.Kind.CONNECT, "not recorded"))
+          : Future.succeededFuture(r);
+    }
+  }
+}

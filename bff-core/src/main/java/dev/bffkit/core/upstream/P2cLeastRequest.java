@@ -30,11 +30,12 @@ public final class P2cLeastRequest implements Balancer {
     if (slowStartNanos == 0 && a.weight == b.weight) {
       return a.active.get() <= b.active.get() ? a : b;
     }
-    return load(a) <= load(b) ? a : b;
+    long now = slowStartNanos == 0 ? 0 : System.nanoTime();
+    return load(a, now) <= load(b, now) ? a : b;
   }
 
-  private double load(EndpointState e) {
-    double f = slowStartNanos == 0 ? 1.0 : SlowStart.factor(e, slowStartNanos, System.nanoTime());
+  private double load(EndpointState e, long now) {
+    double f = slowStartNanos == 0 ? 1.0 : SlowStart.factor(e, slowStartNanos, now);
     return (e.active.get() + 1) / (e.weight * f);
   }
 }

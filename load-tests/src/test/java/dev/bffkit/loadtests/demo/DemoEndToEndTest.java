@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * The whole demo as a user runs it: the six demo services and the four client BFFs built from
  * their real bundles, on ephemeral loopback ports.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class DemoEndToEndTest {
   private static Vertx vertx;
   private static DemoServices services;
@@ -106,6 +107,7 @@ class DemoEndToEndTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Order(1) // before the tests that fail all of posts (ejections and the retry budget outlast them)
   void iosHomeHasNoErrorsWhenOnePostsReplicaFails() {
     http.call(HttpMethod.PUT, services.port(DemoServices.POSTS_REPLICA), "/_chaos", "{\"errorRate\": 1}");
     for (int i = 0; i < 30; i++) {

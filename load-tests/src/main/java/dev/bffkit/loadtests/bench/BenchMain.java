@@ -247,9 +247,40 @@ public final class BenchMain {
           "analytics answers after 200 ms (its p99 is 200 ms); the other calls are unchanged", rate, conns);
       fault(client, "faults: ads failing 50%", "ads", "{\"errorRate\":0.5}",
           "ads fails half its calls (500); the screen should still answer without ads", rate, conns);
+      hedging(client, rate, conns);
     } finally {
       client.close();
     }
+  }
+
+  /**
+   * One of the two posts replicas slow (200 ms): the iOS home with and without hedging on posts.
+   * Least request already sends the slow replica little; hedging (after the observed p95) takes
+   * the rest off the tail.
+   */
+  private void hedging(HttpClientAgent client, double rate, int conns) throws Exception {
+    String name = "faults: one posts replica slow, hedging off/on";
+    ScenarioResult sc = new ScenarioResult(name, "posts-2 answers after 200 ms, posts-1 is healthy; the iOS BFF"
+        + " without and with hedge.enabled on posts (delay = observed p95); open model at " + (int) rate + " req/s.");
+    progress.scenario(name);
+    if (backends.postsReplicaPort() < 0 || bff == null) {
+      sc.add(LoadResult.skipped("BFF iOS home", bff == null ? bffError : "backends have one posts replica"));
+      results.add(sc);
+      return;
+    }
+    Scenarios.Target hedged = Scenarios.startIosBff(sut, backends, java.util.Map.of("POSTS_HEDGE", "true"))
+        .await(30, TimeUnit.SECONDS);
+    Scenarios.chaos(client, backends.postsReplicaPort(), "{\"latencyMs\":200}").await(10, TimeUnit.SECONDS);
+    try {
+      sc.add(measure(LoadSpec.open("BFF iOS home, no hedging", bff.port(), Scenarios.HOME_PATH, rate, conns, warmup, duration)
+          .withHeaders(Scenarios.bffHeaders())));
+      sc.add(measure(LoadSpec.open("BFF iOS home, hedging", hedged.port(), Scenarios.HOME_PATH, rate, conns, warmup, duration)
+          .withHeaders(Scenarios.bffHeaders())));
+    } finally {
+      Scenarios.chaos(client, backends.postsReplicaPort(), null).await(10, TimeUnit.SECONDS);
+      hedged.close().get().await(10, TimeUnit.SECONDS);
+    }
+    results.add(sc);
   }
 
   private void fault(HttpClientAgent client, String name, String service, String chaos, String description,

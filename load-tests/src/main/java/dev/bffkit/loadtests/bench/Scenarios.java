@@ -61,6 +61,11 @@ public final class Scenarios {
       return m;
     }
 
+    /** The second posts replica, or -1 when there is none. */
+    default int postsReplicaPort() {
+      return -1;
+    }
+
     /** USERS_URL, POSTS_URL, ... → http://127.0.0.1:port */
     default Map<String, String> env() {
       Map<String, String> m = new LinkedHashMap<>();
@@ -96,7 +101,17 @@ public final class Scenarios {
 
       @Override
       public String kind() {
-        return "demo services";
+        return "demo services (posts: two replicas)";
+      }
+
+      @Override
+      public int postsReplicaPort() {
+        return ds.port(DemoServices.POSTS_REPLICA);
+      }
+
+      @Override
+      public Map<String, String> env() {
+        return ds.envUrls();
       }
 
       @Override
@@ -108,9 +123,15 @@ public final class Scenarios {
 
   /** The iOS BFF pointed at the backends, on an ephemeral port. */
   public static Future<Target> startIosBff(Vertx vertx, Backends backends) {
+    return startIosBff(vertx, backends, Map.of());
+  }
+
+  /** The iOS BFF with extra environment (e.g. POSTS_HEDGE=true). */
+  public static Future<Target> startIosBff(Vertx vertx, Backends backends, Map<String, String> extraEnv) {
     ClientBundle bundle;
     try {
-      Map<String, String> env = backends.env();
+      Map<String, String> env = new LinkedHashMap<>(backends.env());
+      env.putAll(extraEnv);
       bundle = ClasspathBundles.load("ios", name -> env.containsKey(name) ? env.get(name) : System.getenv(name)).withPort(0);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);

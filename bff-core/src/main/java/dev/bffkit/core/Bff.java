@@ -6,6 +6,7 @@ import dev.bffkit.core.config.BundleLoader;
 import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.ConfigException;
+import dev.bffkit.core.security.Security;
 import dev.bffkit.core.server.BffServer;
 import dev.bffkit.core.upstream.UpstreamRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -145,17 +146,22 @@ public final class Bff {
     // Breakers, endpoint health, ejections, budgets and bulkheads are per BFF (shared by its event
     // loops); connection pools stay per loop.
     UpstreamRegistry registry = new UpstreamRegistry(vertx, bundle.config().services());
+    // Key fetches start now and never hold up the start (an identity provider may be down).
+    Security security = bundle.config().auth().enabled() ? Security.create(vertx, bundle.config().auth()).start() : null;
     return registry.start()
         .compose(v -> vertx.deployVerticle(() -> {
-          BffServer server = new BffServer(bundle.config(), engine, readiness, listenPort, registry);
+          BffServer server = new BffServer(bundle.config(), engine, readiness, listenPort, registry, security);
           servers.add(server);
           return server;
         }, new DeploymentOptions().setInstances(instances)))
         .map(id -> {
           readiness.ready();
-          return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id, registry);
+          return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id, registry, security);
         })
-        .onFailure(e -> registry.close());
+        .onFailure(e -> {
+          registry.close();
+          if (security != null) security.close();
+        });
   }
 
   /** A started BFF. */
@@ -169,10 +175,14 @@ public final class Bff {
     Future<Void> close();
   }
 
-  private record Running(Vertx vertx, int port, String deployment, UpstreamRegistry registry) implements RunningBff {
+  private record Running(Vertx vertx, int port, String deployment, UpstreamRegistry registry, Security security)
+      implements RunningBff {
     @Override
     public Future<Void> close() {
-      return vertx.undeploy(deployment).andThen(ar -> registry.close());
+      return vertx.undeploy(deployment).andThen(ar -> {
+        registry.close();
+        if (security != null) security.close();
+      });
     }
 
     @Override

@@ -44,7 +44,7 @@ final class BatchLoader {
       return Future.failedFuture(e);
     }
     var deadline = b.timeoutMs() > 0 ? cx.deadline().tighten(b.timeoutMs()) : cx.deadline();
-    UpstreamRequest req = new UpstreamRequest(HttpMethod.GET, uri, null, null, deadline, cx.requestId());
+    UpstreamRequest req = new UpstreamRequest(HttpMethod.GET, uri, cx.upstreamHeaders(null), null, deadline, cx.requestId());
     return UpstreamJson.fetch(cx, b.service(), req).map(json -> match(b, keys, json));
   }
 

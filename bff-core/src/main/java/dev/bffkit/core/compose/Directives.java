@@ -11,6 +11,7 @@ final class Directives {
   static final String TIMEOUT = "timeout";
   static final String FALLBACK = "fallback";
   static final String MAP = "map";
+  static final String AUTH = "auth";
 
   static final String SDL = """
       scalar JSON
@@ -20,5 +21,6 @@ final class Directives {
       directive @timeout(ms: Int!) on FIELD_DEFINITION
       directive @fallback(value: JSON) on FIELD_DEFINITION
       directive @map(from: String!) on FIELD_DEFINITION
+      directive @auth(scopes: [String!]!) on FIELD_DEFINITION
       """;
 }

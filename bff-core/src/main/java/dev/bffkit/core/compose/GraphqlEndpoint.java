@@ -167,7 +167,8 @@ public final class GraphqlEndpoint implements Stage {
   private void execute(Exchange ex, GraphqlRequest gr) {
     boolean graphqlResponse = acceptsGraphqlResponse(ex.request().getHeader(HttpHeaders.ACCEPT));
     HttpServerRequest req = ex.request();
-    ComposeContext cx = new ComposeContext(upstreams, ex.deadline(), ex.requestId(), ex.ctx(), req.headers());
+    ComposeContext cx = new ComposeContext(upstreams, ex.deadline(), ex.requestId(), ex.ctx(), req.headers(),
+        ex.scopes(), ex.identityHeaders());
     engine.runQuery(gr.query(), gr.operationName(), gr.variables(), cx).onComplete(ar -> {
       if (ar.failed()) {
         Failures.internal(ex, "GraphqlEndpoint", ar.cause());

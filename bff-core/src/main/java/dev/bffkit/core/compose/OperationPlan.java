@@ -64,7 +64,9 @@ final class OperationPlan {
       List<Argument> arguments,
       Map<String, Object> constantArgs,
       /** Selection of the unwrapped object type; null for leaves. */
-      Node selection) {}
+      Node selection,
+      /** Scopes of the field's {@code @auth}, or null when it has none. */
+      java.util.Set<String> authScopes) {}
 
   private final Node root;
   private final List<VariableDefinition> variables;
@@ -146,12 +148,17 @@ final class OperationPlan {
       Field f = same.get(0);
       if (f.getName().equals("__typename")) {
         return new FieldPlan(f.getResultKey(), f.getName(), parent.getName(), null, f.getSourceLocation(), null, null, true,
-            List.of(), List.of(), Map.of(), null);
+            List.of(), List.of(), Map.of(), null, null);
       }
       if (f.getName().startsWith("__")) throw new Unsupported(); // introspection: graphql-java
       GraphQLFieldDefinition def = parent.getFieldDefinition(f.getName());
       if (def == null) throw new Unsupported();
       DataFetcher<?> fetcher = schema.getCodeRegistry().getDataFetcher(FieldCoordinates.coordinates(parent, def), def);
+      java.util.Set<String> authScopes = null;
+      if (fetcher instanceof AuthFetcher a) {
+        authScopes = a.scopes();
+        fetcher = a.delegate();
+      }
       RestBinding rest = fetcher instanceof RestFetcher r ? r.binding() : null;
       Selector map = fetcher instanceof MapFetcher m ? m.from() : null;
       GraphQLType unwrapped = GraphQLTypeUtil.unwrapAll(def.getType());
@@ -171,7 +178,7 @@ final class OperationPlan {
           : null;
       checkListsOfLists(def.getType());
       return new FieldPlan(f.getResultKey(), f.getName(), parent.getName(), def.getType(), f.getSourceLocation(), rest, map, false,
-          def.getArguments(), f.getArguments(), constantArgs, selection);
+          def.getArguments(), f.getArguments(), constantArgs, selection, authScopes);
     }
 
     private static void checkListsOfLists(GraphQLOutputType type) {

@@ -110,6 +110,12 @@ final class PlanRun {
   private Object field(FieldPlan f, Node parent, Object source, Path parentPath) {
     if (f.typename()) return parent.typeName();
     Path path = new Path(parentPath, f.responseKey());
+    if (f.authScopes() != null && !AuthFetcher.allowed(f.authScopes(), cx)) {
+      Map<String, Object> ext = new LinkedHashMap<>(AuthFetcher.extensions(f.authScopes()));
+      ext.put("classification", "DataFetchingException");
+      error(AuthFetcher.message(f.authScopes()), f, path, ext);
+      return absorb(complete(f, f.type(), null, path), f.type());
+    }
     RestBinding b = f.rest();
     if (b == null) {
       Object raw = f.map() != null ? f.map().select(source)

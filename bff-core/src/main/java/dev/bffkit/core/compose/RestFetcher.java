@@ -64,7 +64,7 @@ final class RestFetcher implements DataFetcher<CompletableFuture<Object>> {
       return io.vertx.core.Future.failedFuture(e);
     }
     Deadline deadline = b.timeoutMs() > 0 ? cx.deadline().tighten(b.timeoutMs()) : cx.deadline();
-    UpstreamRequest req = new UpstreamRequest(b.method(), uri, body == null ? null : JSON_HEADERS,
+    UpstreamRequest req = new UpstreamRequest(b.method(), uri, cx.upstreamHeaders(body == null ? null : JSON_HEADERS),
         body, deadline, cx.requestId());
     return UpstreamJson.fetch(cx, b.service(), req).map(b.select()::select);
   }

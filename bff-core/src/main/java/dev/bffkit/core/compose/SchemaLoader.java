@@ -96,22 +96,48 @@ final class SchemaLoader {
     Directive map = one(field, Directives.MAP, where, line);
     Directive timeout = one(field, Directives.TIMEOUT, where, line);
     Directive fallback = one(field, Directives.FALLBACK, where, line);
+    Directive auth = one(field, Directives.AUTH, where, line);
     FieldCoordinates coords = FieldCoordinates.coordinates(typeName, field.getName());
+    graphql.schema.DataFetcher<?> fetcher = wireFetch(typeName, field, out, rest, map, timeout, fallback, where, line);
+    if (auth != null) {
+      // The check wraps whatever fetches the field (a bound call, a @map or a plain property).
+      fetcher = new AuthFetcher(fetcher != null ? fetcher : graphql.schema.PropertyDataFetcher.fetching(field.getName()),
+          scopes(auth, where, line));
+    }
+    if (fetcher != null) code.dataFetcher(coords, fetcher);
+  }
+
+  private Set<String> scopes(Directive auth, String where, int line) {
+    Argument a = auth.getArgument("scopes");
+    Set<String> out = new java.util.LinkedHashSet<>();
+    if (a != null && a.getValue() instanceof graphql.language.ArrayValue arr) {
+      for (Value<?> v : arr.getValues()) if (v instanceof StringValue s && !s.getValue().isBlank()) out.add(s.getValue().trim());
+    } else if (a != null && a.getValue() instanceof StringValue s && !s.getValue().isBlank()) {
+      out.add(s.getValue().trim());
+    }
+    if (out.isEmpty()) throw new ConfigException(file.name(), line, where + "@auth needs scopes: [\"...\"] (at least one)");
+    return out;
+  }
+
+  /** The field's fetcher from its directives, or null for a plain property. */
+  private graphql.schema.DataFetcher<?> wireFetch(String typeName, FieldDefinition field, List<RestBinding> out,
+      Directive rest, Directive map, Directive timeout, Directive fallback, String where, int line) {
+    graphql.schema.DataFetcher<?> fetcher = null;
     if (map != null) {
       if (rest != null) throw new ConfigException(file.name(), line, where + "@map and @rest exclude each other");
       String from = string(map, "from", true, where, line);
-      code.dataFetcher(coords, new MapFetcher(selector(from, where + "@map(from:) ", line)));
+      fetcher = new MapFetcher(selector(from, where + "@map(from:) ", line));
     }
     if (rest == null) {
       if (timeout != null || fallback != null) {
         throw new ConfigException(file.name(), line, where + "@timeout and @fallback need @rest on the same field");
       }
-      return;
+      return fetcher;
     }
     try {
       RestBinding b = compile(typeName, field, rest, timeout, fallback, where, line);
       out.add(b);
-      code.dataFetcher(coords, new RestFetcher(b, batchOptions));
+      return new RestFetcher(b, batchOptions);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(file.name(), line, where + "@rest: " + e.getMessage());
     }

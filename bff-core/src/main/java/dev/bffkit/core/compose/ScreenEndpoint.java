@@ -57,7 +57,8 @@ public final class ScreenEndpoint implements Stage {
       ex.fail(400, "bad_variable", e.getMessage());
       return;
     }
-    ComposeContext cx = new ComposeContext(upstreams, ex.deadline(), ex.requestId(), ex.ctx(), req.headers());
+    ComposeContext cx = new ComposeContext(upstreams, ex.deadline(), ex.requestId(), ex.ctx(), req.headers(),
+        ex.scopes(), ex.identityHeaders());
     engine.run(screen, variables, cx).onComplete(ar -> {
       try {
         if (ar.failed()) Failures.internal(ex, "ScreenEndpoint", ar.cause());

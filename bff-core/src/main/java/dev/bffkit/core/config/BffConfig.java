@@ -9,14 +9,25 @@ public record BffConfig(
     ServerConfig server,
     CompositionConfig composition,
     Map<String, ServiceConfig> services,
-    List<ProxyRouteConfig> routes) {
+    List<ProxyRouteConfig> routes,
+    AuthConfig auth) {
 
   public BffConfig {
     services = Map.copyOf(services);
     routes = List.copyOf(routes);
   }
 
+  /** Without an {@code auth:} section: auth off. */
+  public BffConfig(String name, ServerConfig server, CompositionConfig composition,
+      Map<String, ServiceConfig> services, List<ProxyRouteConfig> routes) {
+    this(name, server, composition, services, routes, AuthConfig.off());
+  }
+
   public BffConfig withPort(int port) {
-    return new BffConfig(name, server.withPort(port), composition, services, routes);
+    return new BffConfig(name, server.withPort(port), composition, services, routes, auth);
+  }
+
+  public BffConfig withAuth(AuthConfig newAuth) {
+    return new BffConfig(name, server, composition, services, routes, newAuth);
   }
 }

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 
 /** Turns the text of a bff.yaml into a validated {@link BffConfig}; the format is described on {@link BundleLoader}. */
 final class BffYaml {
-  private static final Set<String> ROOT = Set.of("name", "server", "composition", "services", "routes");
+  private static final Set<String> ROOT = Set.of("name", "server", "composition", "services", "routes",
+      "auth");
   private static final Set<String> SERVER = Set.of("host", "port", "instances", "shutdownGrace",
       "idleTimeout", "maxBodyBytes", "maxHeaderBytes");
   private static final Set<String> COMPOSITION = Set.of("deadline", "adhocGraphql", "graphqlPath",
@@ -36,7 +37,18 @@ final class BffYaml {
   private static final Set<String> HEDGE = Set.of("enabled", "delay", "minDelay", "maxAttempts");
   private static final Set<String> BULKHEAD = Set.of("maxConcurrent", "maxPending");
   private static final Set<String> HTTP2 = Set.of("enabled", "connections", "maxStreams");
-  private static final Set<String> ROUTE = Set.of("prefix", "service", "stripPrefix", "methods");
+  private static final Set<String> ROUTE = Set.of("prefix", "service", "stripPrefix", "methods", "scopes");
+  private static final Set<String> AUTH = Set.of("required", "publicPaths", "issuers", "apiKeys",
+      "claimsToHeaders", "screens", "maxTokenLength");
+  private static final Set<String> ISSUER = Set.of("issuer", "jwksUrl", "audiences", "algorithms",
+      "clockSkew", "jwksRefresh", "minRefetchInterval", "fetchTimeout");
+  private static final Set<String> API_KEYS = Set.of("header", "keys");
+  private static final Set<String> API_KEY = Set.of("name", "sha256", "tier", "scopes");
+  /** Asymmetric JWS algorithms only: an HMAC "verified" with a public key is a classic forgery. */
+  private static final Set<String> JWS_ALGORITHMS = Set.of("RS256", "RS384", "RS512", "PS256", "PS384",
+      "PS512", "ES256", "ES384", "ES512");
+  private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
       "PATCH", "OPTIONS", "TRACE", "CONNECT");
   private static final Pattern SERVICE_NAME = Pattern.compile("[a-zA-Z][a-zA-Z0-9_-]*");
@@ -53,7 +65,102 @@ final class BffYaml {
     }
     Map<String, ServiceConfig> services = services(root.obj("services", null));
     return new BffConfig(name, server(root.obj("server", SERVER)),
-        composition(root.obj("composition", COMPOSITION)), services, routes(root, services));
+        composition(root.obj("composition", COMPOSITION)), services, routes(root, services),
+        auth(root.obj("auth", AUTH)));
+  }
+
+  private static AuthConfig auth(Obj o) {
+    AuthConfig d = AuthConfig.off();
+    List<AuthConfig.Issuer> issuers = new ArrayList<>();
+    Set<String> seenIssuers = new LinkedHashSet<>();
+    for (Obj i : o.objs("issuers", ISSUER)) {
+      Scalar iss = i.scalar("issuer", "write e.g. issuer: https://login.example.com");
+      if (iss.value.isBlank()) throw iss.invalid("must not be empty; write e.g. https://login.example.com");
+      if (!seenIssuers.add(iss.value)) throw iss.invalid("is listed twice; merge the two entries");
+      URI jwks = null;
+      if (i.has("jwksUrl") && !i.scalar("jwksUrl", "").value.isBlank()) {
+        Scalar u = i.scalar("jwksUrl", "");
+        jwks = absoluteUrl(u, "https://login.example.com/.well-known/jwks.json");
+      } else {
+        absoluteUrl(iss, "https://login.example.com (OIDC discovery needs an http(s) issuer, or give jwksUrl)");
+      }
+      Set<String> audiences = new LinkedHashSet<>();
+      for (Scalar a : i.scalars("audiences")) {
+        for (String part : a.value.split(",")) if (!part.isBlank()) audiences.add(part.trim());
+      }
+      Set<String> algs = new LinkedHashSet<>();
+      for (Scalar a : i.scalars("algorithms")) {
+        String alg = a.value.trim().toUpperCase(Locale.ROOT);
+        if (!JWS_ALGORITHMS.contains(alg)) {
+          throw a.invalid("is not an accepted algorithm (asymmetric only, never none or HS*); write one of "
+              + String.join(", ", new java.util.TreeSet<>(JWS_ALGORITHMS)));
+        }
+        algs.add(alg);
+      }
+      if (algs.isEmpty()) algs = Set.of("RS256", "ES256");
+      issuers.add(new AuthConfig.Issuer(iss.value, jwks, audiences, algs,
+          i.duration("clockSkew", Duration.ofSeconds(30)),
+          i.duration("jwksRefresh", Duration.ofMinutes(10)),
+          i.duration("minRefetchInterval", Duration.ofSeconds(30)),
+          i.duration("fetchTimeout", Duration.ofSeconds(2))));
+    }
+    Obj k = o.obj("apiKeys", API_KEYS);
+    String header = k.has("header") ? headerName(k.scalar("header", "")) : d.apiKeys().header();
+    List<AuthConfig.ApiKey> keys = new ArrayList<>();
+    Set<String> seenKeys = new LinkedHashSet<>();
+    for (Obj key : k.objs("keys", API_KEY)) {
+      Scalar name = key.scalar("name", "write e.g. name: partner-a");
+      Scalar hash = key.scalar("sha256", "write the hex SHA-256 of the key, e.g. from: printf %s \"$KEY\" | sha256sum");
+      if (!SHA256_HEX.matcher(hash.value.trim()).matches()) {
+        throw hash.invalid("is not a SHA-256 in hex (64 hex digits); write the output of: printf %s \"$KEY\" | sha256sum");
+      }
+      String h = hash.value.trim().toLowerCase(Locale.ROOT);
+      if (!seenKeys.add(h)) throw hash.invalid("is listed twice");
+      keys.add(new AuthConfig.ApiKey(name.value, h, key.string("tier", "default"), scopes(key, "scopes")));
+    }
+    Map<String, String> claims = new LinkedHashMap<>();
+    Obj c = o.obj("claimsToHeaders", null);
+    for (String claim : c.keys()) {
+      claims.put(claim, headerName(c.scalar(claim, "")));
+    }
+    Map<String, Set<String>> screens = new LinkedHashMap<>();
+    Obj sc = o.obj("screens", null);
+    for (String screen : sc.keys()) screens.put(screen, scopes(sc, screen));
+    List<String> publicPaths = d.publicPaths();
+    if (o.has("publicPaths")) {
+      publicPaths = new ArrayList<>();
+      for (Scalar p : o.scalars("publicPaths")) {
+        if (!p.value.startsWith("/")) throw p.invalid("must start with '/'; write e.g. /healthz");
+        publicPaths.add(p.value);
+      }
+    }
+    return new AuthConfig(o.bool("required", true), publicPaths, issuers, new AuthConfig.ApiKeys(header, keys),
+        claims, screens, o.integer("maxTokenLength", d.maxTokenLength(), 64, 1 << 20));
+  }
+
+  private static Set<String> scopes(Obj o, String key) {
+    Set<String> out = new LinkedHashSet<>();
+    for (Scalar s : o.scalars(key)) {
+      for (String part : s.value.trim().split("[\\s,]+")) if (!part.isEmpty()) out.add(part);
+    }
+    return out;
+  }
+
+  private static String headerName(Scalar s) {
+    String v = s.value.trim();
+    if (!HEADER_NAME.matcher(v).matches()) throw s.invalid("is not a header name; write e.g. x-user-id");
+    return v.toLowerCase(Locale.ROOT);
+  }
+
+  private static URI absoluteUrl(Scalar s, String example) {
+    try {
+      URI u = new URI(s.value.trim());
+      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+      if ((scheme.equals("http") || scheme.equals("https")) && u.getHost() != null) return u;
+    } catch (URISyntaxException e) {
+      // reported below
+    }
+    throw s.invalid("is not an http(s) URL; write e.g. " + example);
   }
 
   private static ServerConfig server(Obj o) {
@@ -390,7 +497,7 @@ final class BffYaml {
         }
         methods.add(method);
       }
-      out.add(new ProxyRouteConfig(prefix.value, service.value, strip, methods));
+      out.add(new ProxyRouteConfig(prefix.value, service.value, strip, methods, scopes(o, "scopes")));
     }
     return out;
   }

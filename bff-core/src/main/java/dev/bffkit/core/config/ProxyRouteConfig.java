@@ -7,8 +7,15 @@ import java.util.Set;
  * {@code prefix} stream to {@code service}, with {@code stripPrefix} removed from the path
  * first (empty for none). An empty {@code methods} set allows every method.
  */
-public record ProxyRouteConfig(String prefix, String service, String stripPrefix, Set<String> methods) {
+public record ProxyRouteConfig(String prefix, String service, String stripPrefix, Set<String> methods,
+    /** Scopes a caller must all hold (403 otherwise); empty = none. */
+    Set<String> scopes) {
   public ProxyRouteConfig {
     methods = Set.copyOf(methods);
+    scopes = Set.copyOf(scopes);
+  }
+
+  public ProxyRouteConfig(String prefix, String service, String stripPrefix, Set<String> methods) {
+    this(prefix, service, stripPrefix, methods, Set.of());
   }
 }

@@ -24,6 +24,10 @@ public final class Exchange {
   /** Values templates read as {@code {ctx.x}}; filled by auth (later) and by the route. */
   private Map<String, Object> ctx;
   private Map<String, Object> attributes;
+  /** The caller's scopes once authenticated; null for an anonymous caller. */
+  private java.util.Set<String> scopes;
+  /** Identity headers (chosen claims) every upstream call of this request carries; null for none. */
+  private io.vertx.core.MultiMap identityHeaders;
 
   public Exchange(HttpServerRequest request, String requestId, Deadline deadline) {
     this.request = request;
@@ -50,6 +54,16 @@ public final class Exchange {
     if (ctx == null) ctx = new HashMap<>(4);
     return ctx;
   }
+
+  /** The authenticated caller's scopes, or null when the caller is anonymous (or auth is off). */
+  public java.util.Set<String> scopes() { return scopes; }
+
+  public void scopes(java.util.Set<String> s) { this.scopes = s; }
+
+  /** Headers carrying the caller's identity to upstreams (set by auth), or null. */
+  public io.vertx.core.MultiMap identityHeaders() { return identityHeaders; }
+
+  public void identityHeaders(io.vertx.core.MultiMap h) { this.identityHeaders = h; }
 
   @SuppressWarnings("unchecked")
   public <T> T attribute(String key) {

@@ -16,6 +16,8 @@ import dev.bffkit.core.pipeline.Pipeline;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.proxy.ProxyEndpoint;
 import dev.bffkit.core.route.RouteStage;
+import dev.bffkit.core.security.AuthStage;
+import dev.bffkit.core.security.Security;
 import dev.bffkit.core.upstream.HttpUpstreams;
 import dev.bffkit.core.upstream.UpstreamRegistry;
 import io.vertx.core.Future;
@@ -37,12 +39,20 @@ public final class BffServer extends VerticleBase {
   private final Readiness readiness;
   private final int port;
   private final UpstreamRegistry registry;
+  private final Security security;
   private HttpServer server;
   private HttpUpstreams upstreams;
   private Pipeline pipeline;
 
   /** {@code registry} is the BFF-wide upstream state (breakers, endpoints, budgets) shared by the instances. */
   public BffServer(BffConfig config, CompositionEngine engine, Readiness readiness, int port, UpstreamRegistry registry) {
+    this(config, engine, readiness, port, registry, null);
+  }
+
+  /** {@code security} is the BFF-wide auth state (keys, API keys); null when auth is off. */
+  public BffServer(BffConfig config, CompositionEngine engine, Readiness readiness, int port, UpstreamRegistry registry,
+      Security security) {
+    this.security = security;
     this.config = config;
     this.registry = registry;
     this.engine = engine;
@@ -89,7 +99,8 @@ public final class BffServer extends VerticleBase {
     for (ProxyRouteConfig r : config.routes()) {
       routes.prefix(r.prefix(), new ProxyEndpoint(r, upstreams.service(r.service()), vertx, config.server().maxBodyBytes()));
     }
-    return List.of(routes.build());
+    if (security == null || !config.auth().enabled()) return List.of(routes.build());
+    return List.of(new AuthStage(security, config.name(), cc.screensPath(), config.routes()), routes.build());
   }
 
   private void accept(HttpServerRequest request) {

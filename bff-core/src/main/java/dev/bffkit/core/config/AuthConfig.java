@@ -1,0 +1,83 @@
+package dev.bffkit.core.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code auth:} in bff.yaml: who may call. Off (no issuers, no API keys) unless configured; when
+ * on, {@code required} (default true) makes every path but {@code publicPaths} need a valid token
+ * or API key. Screens and routes may require scopes ({@code screens:}, {@code routes[].scopes});
+ * fields with {@code @auth(scopes:)} in the schema.
+ */
+public record AuthConfig(
+    boolean required,
+    List<String> publicPaths,
+    List<Issuer> issuers,
+    ApiKeys apiKeys,
+    /** claim name → header sent to upstreams (incoming copies are always stripped). */
+    Map<String, String> claimsToHeaders,
+    /** screen name → scopes all required. */
+    Map<String, Set<String>> screens,
+    /** Longest accepted bearer token in characters; longer ones are refused before parsing. */
+    int maxTokenLength) {
+
+  public AuthConfig {
+    publicPaths = List.copyOf(publicPaths);
+    issuers = List.copyOf(issuers);
+    claimsToHeaders = Map.copyOf(claimsToHeaders);
+    screens = Map.copyOf(screens);
+  }
+
+  public static AuthConfig off() {
+    return new AuthConfig(false, List.of("/healthz", "/readyz"), List.of(), ApiKeys.none(), Map.of(), Map.of(), 8192);
+  }
+
+  /** True when anything is configured (issuers or API keys). */
+  public boolean enabled() {
+    return !issuers.isEmpty() || !apiKeys.keys().isEmpty();
+  }
+
+  /**
+   * One trusted token issuer. {@code jwksUrl} null means OIDC discovery from
+   * {@code issuer + "/.well-known/openid-configuration"}.
+   */
+  public record Issuer(
+      String issuer,
+      URI jwksUrl,
+      /** Tokens must name one of these in {@code aud}; empty = audience not checked. */
+      Set<String> audiences,
+      /** JWS algorithms accepted (asymmetric only: RS*, PS*, ES*). */
+      Set<String> algorithms,
+      Duration clockSkew,
+      /** Keys are re-fetched in the background when older than this. */
+      Duration jwksRefresh,
+      /** An unknown {@code kid} triggers a re-fetch at most once per this interval. */
+      Duration minRefetchInterval,
+      /** Timeout of one JWKS or discovery fetch. */
+      Duration fetchTimeout) {
+    public Issuer {
+      audiences = Set.copyOf(audiences);
+      algorithms = Set.copyOf(algorithms);
+    }
+  }
+
+  /** API keys from a header; each stored as the SHA-256 (hex) of the key. */
+  public record ApiKeys(String header, List<ApiKey> keys) {
+    public ApiKeys {
+      keys = List.copyOf(keys);
+    }
+
+    public static ApiKeys none() {
+      return new ApiKeys("x-api-key", List.of());
+    }
+  }
+
+  public record ApiKey(String name, String sha256, String tier, Set<String> scopes) {
+    public ApiKey {
+      scopes = Set.copyOf(scopes);
+    }
+  }
+}

@@ -1,0 +1,143 @@
+package dev.bffkit.core.security;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.bffkit.core.config.AuthConfig;
+import io.vertx.core.Context;
+import io.vertx.core.http.HttpClient;
+import java.text.ParseException;
+import java.util.Collection;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Verifies bearer JWTs against several trusted issuers. A token is accepted only when: it is a
+ * JWS (never {@code alg: none}, never an HMAC: only the issuer's allowlisted asymmetric
+ * algorithms), its {@code iss} is a configured issuer, it is signed by one of that issuer's
+ * current keys (by {@code kid}), {@code exp} is present and not passed, {@code nbf} and
+ * {@code iat} are not in the future (each with the issuer's clock skew), and its {@code aud}
+ * names a configured audience. Verification with cached keys is synchronous and cheap enough for
+ * the event loop (see JMH {@code JwtBench}); only a key fetch is asynchronous.
+ */
+public final class JwtVerifier {
+  private final Map<String, Trusted> byIssuer = new HashMap<>();
+  private final int maxTokenLength;
+
+  private record Trusted(AuthConfig.Issuer config, JwksSource keys, Set<JWSAlgorithm> algorithms) {}
+
+  /** {@code context} is where key fetches run; {@code client} makes them. Call {@link #start()}. */
+  public JwtVerifier(List<AuthConfig.Issuer> issuers, int maxTokenLength, Context context, HttpClient client) {
+    this.maxTokenLength = maxTokenLength;
+    for (AuthConfig.Issuer i : issuers) {
+      Set<JWSAlgorithm> algs = new LinkedHashSet<>();
+      for (String a : i.algorithms()) algs.add(JWSAlgorithm.parse(a));
+      byIssuer.put(i.issuer(), new Trusted(i, new JwksSource(i, context, client), Set.copyOf(algs)));
+    }
+  }
+
+  /** Starts fetching every issuer's keys; returns at once (an issuer that is down is retried). */
+  public void start() {
+    byIssuer.values().forEach(t -> t.keys.start());
+  }
+
+  public void close() {
+    byIssuer.values().forEach(t -> t.keys.close());
+  }
+
+  /**
+   * The principal of a valid token. Throws {@link AuthException} when it is refused, or
+   * {@link KeysPending} when its key is not cached and a fetch was started ({@code mayFetch});
+   * the caller then waits for the fetch and calls again with {@code mayFetch} false.
+   */
+  public Principal verifyNow(String token, boolean mayFetch) {
+    if (token.length() > maxTokenLength) throw AuthException.invalid("token longer than " + maxTokenLength + " characters");
+    SignedJWT jwt;
+    JWTClaimsSet claims;
+    try {
+      jwt = SignedJWT.parse(token);
+      claims = jwt.getJWTClaimsSet();
+    } catch (ParseException | RuntimeException e) {
+      throw AuthException.invalid("malformed token (expected a signed JWT)");
+    }
+    String iss = claims.getIssuer();
+    Trusted t = iss == null ? null : byIssuer.get(iss);
+    if (t == null) throw AuthException.invalid("untrusted issuer");
+    JWSHeader header = jwt.getHeader();
+    if (!t.algorithms.contains(header.getAlgorithm())) {
+      throw AuthException.invalid("algorithm " + header.getAlgorithm() + " not accepted");
+    }
+    JwksSource.Keys keys = t.keys.keys();
+    List<JWSVerifier> candidates = keys == null ? null : keys.byKid().get(header.getKeyID() == null ? "" : header.getKeyID());
+    if (candidates == null) {
+      var fetch = mayFetch ? t.keys.fetch(false) : null;
+      if (fetch != null) throw new KeysPending(fetch);
+      throw AuthException.invalid(keys == null ? "signing keys of the issuer are not available yet" : "unknown signing key");
+    }
+    boolean ok = false;
+    for (JWSVerifier v : candidates) {
+      try {
+        if (jwt.verify(v)) {
+          ok = true;
+          break;
+        }
+      } catch (JOSEException | IllegalStateException e) {
+        // wrong key type for this algorithm, or a bad signature encoding: not verified
+      }
+    }
+    if (!ok) throw AuthException.invalid("bad signature");
+    checkClaims(t.config, claims);
+    return principal(iss, claims);
+  }
+
+  private static void checkClaims(AuthConfig.Issuer c, JWTClaimsSet claims) {
+    long now = System.currentTimeMillis();
+    long skew = c.clockSkew().toMillis();
+    Date exp = claims.getExpirationTime();
+    if (exp == null) throw AuthException.invalid("token has no exp");
+    if (now > exp.getTime() + skew) throw AuthException.invalid("token expired");
+    Date nbf = claims.getNotBeforeTime();
+    if (nbf != null && now + skew < nbf.getTime()) throw AuthException.invalid("token not yet valid");
+    Date iat = claims.getIssueTime();
+    if (iat != null && now + skew < iat.getTime()) throw AuthException.invalid("token issued in the future");
+    if (!c.audiences().isEmpty()) {
+      List<String> aud = claims.getAudience();
+      boolean match = false;
+      for (String a : aud) {
+        if (c.audiences().contains(a)) {
+          match = true;
+          break;
+        }
+      }
+      if (!match) throw AuthException.invalid("token not meant for this audience");
+    }
+  }
+
+  private static Principal principal(String iss, JWTClaimsSet claims) {
+    Set<String> scopes = new LinkedHashSet<>();
+    addScopes(scopes, claims.getClaim("scope"));
+    addScopes(scopes, claims.getClaim("scp"));
+    Map<String, Object> all = new HashMap<>();
+    claims.getClaims().forEach((k, v) -> {
+      if (v == null) return;
+      all.put(k, v instanceof Date d ? d.getTime() / 1000 : v);
+    });
+    String sub = claims.getSubject();
+    return new Principal("jwt", sub == null ? "" : sub, iss, scopes, null, all);
+  }
+
+  private static void addScopes(Set<String> out, Object claim) {
+    if (claim instanceof String s) {
+      for (String part : s.split(" ")) if (!part.isEmpty()) out.add(part);
+    } else if (claim instanceof Collection<?> c) {
+      for (Object o : c) if (o instanceof String s && !s.isEmpty()) out.add(s);
+    }
+  }
+}

@@ -114,7 +114,8 @@ final class PlanRun {
       Map<String, Object> ext = new LinkedHashMap<>(AuthFetcher.extensions(f.authScopes()));
       ext.put("classification", "DataFetchingException");
       error(AuthFetcher.message(f.authScopes()), f, path, ext);
-      return absorb(complete(f, f.type(), null, path), f.type());
+      // As graphql-java: a field that already has an error adds no non-null error of its own.
+      return f.type() instanceof GraphQLNonNull ? BUBBLE : null;
     }
     RestBinding b = f.rest();
     if (b == null) {

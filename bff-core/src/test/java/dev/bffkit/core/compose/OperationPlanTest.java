@@ -77,6 +77,43 @@ class OperationPlanTest {
     assertNull(OperationPlan.compile(schema, Parser.parse("mutation { createPost(text: \"x\") }"), null), "mutations");
   }
 
+  @Test
+  void authFieldsAnswerLikeGraphqlJavaWithAndWithoutScopes() throws Exception {
+    String schema = FakeServices.SCHEMA
+        .replace("name: String\n", "name: String @auth(scopes: [\"pii\"])\n")
+        .replace("avatar: String @map(from: \"avatar.small\")", "avatar: String @map(from: \"avatar.small\") @auth(scopes: [\"pii\", \"media\"])")
+        .replace("ads: [Ad] @rest(service: \"ads\", path: \"/ads\")", "ads: [Ad] @rest(service: \"ads\", path: \"/ads\") @auth(scopes: [\"ads\"])")
+        .replace("text: String\n", "text: String!  @auth(scopes: [\"pii\"])\n");
+    var bundle = services.bundle(schema, List.of(), 100);
+    CompositionEngine fast = CompositionEngine.create(bundle, true);
+    CompositionEngine ref = CompositionEngine.create(bundle, false);
+    services.handlers.put("posts", req -> FakeServices.json(req, Map.of("items", FakeServices.posts(3, 2))));
+    List<String> ops = List.of("{ me { id name avatar } ads { id } }",
+        "{ feed(first: 3) { id text author { id name } } }");
+    for (String op : ops) assertNotNull(OperationPlan.compile(fast.schema(), Parser.parse(op), null), op);
+    for (Set<String> scopes : List.of(Set.<String>of(), Set.of("pii"), Set.of("pii", "media", "ads"))) {
+      for (String op : ops) {
+        var anon = scopes.isEmpty();
+        java.util.function.Supplier<ComposeContext> cx = () -> {
+          ComposeContext c = services.cx(3000);
+          return new ComposeContext(c.upstreams(), c.deadline(), c.requestId(), c.ctx(), c.headers(), anon ? null : scopes, null);
+        };
+        Map<String, Object> a = FakeServices.parse(services.onLoop(() -> fast.runQuery(op, null, Map.of(), cx.get())));
+        Map<String, Object> b = FakeServices.parse(services.onLoop(() -> ref.runQuery(op, null, Map.of(), cx.get())));
+        assertEquals(b.get("data"), a.get("data"), op + " " + scopes + " " + a.get("errors"));
+        assertEquals(errorSet(b), errorSet(a), op + " " + scopes);
+        if (!scopes.contains("ads") && op.contains("ads")) {
+          assertNull(((Map<?, ?>) a.get("data")).get("ads"), "forbidden field is null");
+        }
+      }
+    }
+    // A forbidden field is never fetched.
+    int adsCalls = services.seen.get("ads").size();
+    services.onLoop(() -> fast.runQuery("{ ads { id } }", null, Map.of(), services.cx(300)));
+    services.onLoop(() -> ref.runQuery("{ ads { id } }", null, Map.of(), services.cx(300)));
+    assertEquals(adsCalls, services.seen.get("ads").size());
+  }
+
   private void same(String query, Map<String, Object> variables) throws Exception {
     Map<String, Object> fast = FakeServices.parse(services.onLoop(() -> planned.runQuery(query, null, variables, services.cx(300))));
     Map<String, Object> ref = FakeServices.parse(services.onLoop(() -> reference.runQuery(query, null, variables, services.cx(300))));

@@ -134,7 +134,8 @@ final class BffYaml {
         publicPaths.add(p.value);
       }
     }
-    return new AuthConfig(o.bool("required", true), publicPaths, issuers, new AuthConfig.ApiKeys(header, keys),
+    // Required by default once anything authenticates; a bundle without auth stays open.
+    return new AuthConfig(o.bool("required", !issuers.isEmpty() || !keys.isEmpty()), publicPaths, issuers, new AuthConfig.ApiKeys(header, keys),
         claims, screens, o.integer("maxTokenLength", d.maxTokenLength(), 64, 1 << 20));
   }
 

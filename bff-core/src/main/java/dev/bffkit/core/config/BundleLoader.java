@@ -97,7 +97,32 @@ import java.util.regex.Pattern;
  *     service: posts
  *     stripPrefix: /api      # optional, default ""; must be a prefix of prefix
  *     methods: [GET, POST]   # optional, default all
+ *     scopes: [posts:write]  # optional: a caller must hold all of them (403 otherwise; 401 anonymous)
+ * auth:                      # off unless issuers or apiKeys are given
+ *   required: true           # every path but publicPaths needs a valid token or API key
+ *   publicPaths: [/healthz, /readyz]
+ *   maxTokenLength: 8192     # longer bearer tokens are refused before parsing
+ *   issuers:                 # several allowed; a token is checked against the one its iss names
+ *     - issuer: "${BFF_JWT_ISSUER:-http://127.0.0.1:9000}"   # exact iss
+ *       jwksUrl: "${BFF_JWKS_URL:-}"   # empty/absent = OIDC discovery at issuer/.well-known/openid-configuration
+ *       audiences: ["${BFF_JWT_AUDIENCE:-bff-demo}"]  # aud must name one; empty = not checked
+ *       algorithms: [RS256, ES256]   # allowlist (RS*, PS*, ES*); none and HS* are refused at load
+ *       clockSkew: 30s       # for exp, nbf, iat
+ *       jwksRefresh: 10m     # keys older than this are re-fetched in the background
+ *       minRefetchInterval: 30s   # an unknown kid re-fetches at most once per interval
+ *       fetchTimeout: 2s     # per JWKS / discovery fetch; the IdP being down never blocks the start
+ *   apiKeys:
+ *     header: x-api-key
+ *     keys:
+ *       - { name: partner-a, sha256: "<64 hex digits: printf %s KEY | sha256sum>", tier: gold, scopes: [read] }
+ *   claimsToHeaders: { sub: x-user-id, scope: x-user-scopes }  # sent upstream; client copies stripped
+ *   screens: { admin: [admin] }   # screen name → scopes required (403 without)
  * }</pre>
+ *
+ * <p>With auth on, templates read the caller as {@code {ctx.sub}}, {@code {ctx.scope}} (space
+ * separated), {@code {ctx.tier}} (API keys), {@code {ctx.iss}} and {@code {ctx.claims.NAME}};
+ * schema fields may require scopes with {@code @auth(scopes: ["..."])} (null plus a
+ * {@code FORBIDDEN} error without them).
  *
  * <p>Only {@code services.<name>.endpoints} and {@code routes[i].prefix/service} are required;
  * everything else defaults to {@link ServerConfig#defaults()}, {@link
@@ -136,7 +161,23 @@ public final class BundleLoader {
     BffConfig config = BffYaml.parse(yaml.name(), yaml.text(), folder, new EnvInterpolator(env));
     SourceFile schema = read(dir.resolve("schema.graphqls"), folder + "/schema.graphqls",
         "the composition schema (type Query { ... })");
-    return new ClientBundle(config, schema, screens(dir.resolve("screens"), folder + "/screens/"));
+    ClientBundle bundle = new ClientBundle(config, schema, screens(dir.resolve("screens"), folder + "/screens/"));
+    checkScreenScopes(bundle, yaml.name());
+    return bundle;
+  }
+
+  /** {@code auth.screens} may only name screens that exist: a typo would leave a screen unprotected. */
+  static void checkScreenScopes(ClientBundle bundle, String file) {
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    for (SourceFile f : bundle.screens()) {
+      String n = f.name().substring(f.name().lastIndexOf('/') + 1);
+      names.add(n.endsWith(SCREEN_EXT) ? n.substring(0, n.length() - SCREEN_EXT.length()) : n);
+    }
+    for (String screen : bundle.config().auth().screens().keySet()) {
+      if (!names.contains(screen)) {
+        throw new ConfigException(file, 0, "auth.screens." + screen + ": no such screen; screens: " + String.join(", ", names));
+      }
+    }
   }
 
   private static List<SourceFile> screens(Path dir, String display) {

@@ -4,6 +4,7 @@ import dev.bffkit.core.Bff;
 import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.loadtests.demo.DemoServices;
+import dev.bffkit.loadtests.demo.DevIdp;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -16,8 +17,10 @@ import java.util.function.Function;
 
 /**
  * {@code java -jar bff-demo.jar}: the six demo services on 127.0.0.1:9101-9106 (posts with a second
- * replica on 9112) and the four BFFs
- * (iOS 8081, Android 8082, web 8083, TV 8084) in one process, then a curl tour.
+ * replica on 9112), the dev identity provider on 127.0.0.1:9000 (env IDP_PORT; ephemeral when
+ * the services are) and the four BFFs (iOS 8081, Android 8082, web 8083, TV 8084) in one
+ * process, then a curl tour. The BFFs trust the dev IdP unless {@code BFF_JWT_ISSUER} (and
+ * optionally {@code BFF_JWKS_URL}, {@code BFF_JWT_AUDIENCE}) name another one.
  *
  * <pre>
  * --services-base-port N   (env SERVICES_BASE_PORT, default 9101; 0 = ephemeral)
@@ -74,11 +77,11 @@ public final class Demo {
   }
 
   /** Everything the demo started. */
-  public record Running(DemoServices services, Map<String, Bff.RunningBff> bffs) {
+  public record Running(DemoServices services, Map<String, Bff.RunningBff> bffs, DevIdp idp) {
     public Future<Void> close() {
       List<Future<Void>> all = new ArrayList<>();
       bffs.values().forEach(b -> all.add(b.close()));
-      return Future.join(all).transform(x -> services.close());
+      return Future.join(all).transform(x -> services.close()).transform(x -> idp == null ? Future.succeededFuture() : idp.close());
     }
 
     public int bffPort(String client) {
@@ -91,9 +94,22 @@ public final class Demo {
   public static Future<Running> start(Vertx vertx, Options o) {
     return DemoServices.start(vertx, o.servicesBasePort(), o.serviceInstances()).compose(services -> {
       if (o.servicesOnly()) {
-        return Future.succeededFuture(new Running(services, Map.of()));
+        return Future.succeededFuture(new Running(services, Map.of(), null));
       }
-      Map<String, String> urls = services.envUrls();
+      int idpPort = o.servicesBasePort() == 0 ? 0 : intEnv(System::getenv, "IDP_PORT", DevIdp.DEFAULT_PORT);
+      return DevIdp.start(vertx, idpPort)
+          .recover(e -> services.close().transform(x -> Future.failedFuture(
+              new IllegalStateException("dev identity provider on port " + idpPort + ": " + e.getMessage(), e))))
+          .compose(idp -> startBffs(vertx, o, services, idp));
+    });
+  }
+
+  private static Future<Running> startBffs(Vertx vertx, Options o, DemoServices services, DevIdp idp) {
+    {
+      Map<String, String> urls = new LinkedHashMap<>(services.envUrls());
+      // The BFFs trust the dev IdP unless the environment names another issuer.
+      String realIssuer = System.getenv("BFF_JWT_ISSUER");
+      if (realIssuer == null || realIssuer.isBlank()) urls.put("BFF_JWT_ISSUER", idp.issuer());
       Function<String, String> env = name -> urls.containsKey(name) ? urls.get(name) : System.getenv(name);
       Map<String, Bff.RunningBff> bffs = new LinkedHashMap<>();
       Future<Void> chain = Future.succeededFuture();
@@ -105,13 +121,13 @@ public final class Demo {
             }));
       }
       return chain.transform(ar -> {
-        Running r = new Running(services, bffs);
+        Running r = new Running(services, bffs, idp);
         if (ar.succeeded()) {
           return Future.succeededFuture(r);
         }
         return r.close().transform(x -> Future.failedFuture(ar.cause()));
       });
-    });
+    }
   }
 
   private static Future<Bff.RunningBff> startBff(Vertx vertx, String client, int port, Function<String, String> env) {
@@ -220,18 +236,24 @@ public final class Demo {
       }
       String ios = "http://127.0.0.1:" + r.bffPort("ios");
       String web = "http://127.0.0.1:" + r.bffPort("web");
+      String auth = "-H \"authorization: Bearer $TOKEN\" ";
+      if (r.idp() != null) {
+        b.append("\nAuth: the BFFs want a bearer JWT. Get one from the dev identity provider (the user is its sub):\n");
+        b.append("  TOKEN=$(curl -s '" + r.idp().issuer() + "/token?sub=u1&scope=read' | jq -r .access_token)\n");
+        b.append("  curl -si http://127.0.0.1:" + r.bffPort("ios") + "/v1/screens/home | head -4   # without it: 401\n");
+      }
       b.append("\nOne call per screen (each fans out to the services; authors come in one batched users call):\n");
       for (String c : CLIENTS) {
-        b.append(String.format("  curl -s http://127.0.0.1:%d/v1/screens/%s%n", r.bffPort(c), SCREENS.get(c)));
+        b.append(String.format("  curl -s %shttp://127.0.0.1:%d/v1/screens/%s%n", auth, r.bffPort(c), SCREENS.get(c)));
       }
-      b.append(String.format("  curl -s 'http://127.0.0.1:%d/v1/screens/home?page=1'        # TV, next rows%n",
-          r.bffPort("tv")));
+      b.append(String.format("  curl -s %s'http://127.0.0.1:%d/v1/screens/home?page=1'        # TV, next rows%n",
+          auth, r.bffPort("tv")));
       b.append("\nAd-hoc GraphQL:\n");
-      b.append("  curl -s -H 'content-type: application/json' -d '{\"query\":\"{ viewer(id: \\\"u2\\\") { name handle }"
-          + " ads(user: \\\"u2\\\", limit: 1) { headline } }\"}' " + web + "/graphql\n");
+      b.append("  curl -s " + auth + "-H 'content-type: application/json' -d '{\"query\":\"{ user(id: \\\"u2\\\") { name handle }"
+          + " ads(limit: 1) { headline } }\"}' " + web + "/graphql\n");
       b.append("\nPlain proxy route (/api/posts -> posts service, streamed):\n");
-      b.append("  curl -s " + ios + "/api/posts/p1\n");
-      b.append("  curl -s -X POST -H 'content-type: application/json' -d '{\"authorId\":\"u1\",\"text\":\"hello\"}' "
+      b.append("  curl -s " + auth + ios + "/api/posts/p1\n");
+      b.append("  curl -s " + auth + "-X POST -H 'content-type: application/json' -d '{\"authorId\":\"u1\",\"text\":\"hello\"}' "
           + ios + "/api/posts\n");
       b.append("\nChaos (then call a screen again):\n");
       b.append("  curl -s -X PUT -d '{\"latencyMs\":500}' " + s.url("notifications")
@@ -244,11 +266,11 @@ public final class Demo {
       b.append("\nResilience (iOS; posts has two replicas):\n");
       b.append("  curl -s -X PUT -d '{\"errorRate\":1}' " + s.url(DemoServices.POSTS_REPLICA)
           + "/_chaos   # fail one posts replica: home keeps answering, no errors\n");
-      b.append("  curl -s " + ios + "/v1/screens/home\n");
+      b.append("  curl -s " + auth + ios + "/v1/screens/home\n");
       b.append("  curl -s -X PUT -d '{\"errorRate\":1}' " + s.url("posts")
           + "/_chaos   # now the whole posts service: breaker opens,\n");
-      b.append("  curl -si " + ios + "/v1/screens/home               # home answers at once, partial (\"breaker open\")\n");
-      b.append("  curl -s " + ios + "/upstreamz                      # breakers, endpoints, ejections, bulkheads\n");
+      b.append("  curl -si " + auth + ios + "/v1/screens/home               # home answers at once, partial (\"breaker open\")\n");
+      b.append("  curl -s " + auth + ios + "/upstreamz                      # breakers, endpoints, ejections, bulkheads\n");
       b.append("  curl -s -X DELETE " + s.url("posts") + "/_chaos; curl -s -X DELETE "
           + s.url(DemoServices.POSTS_REPLICA) + "/_chaos   # breaker half-opens, then closes\n");
       b.append("\nRequest counts (batching shows here):\n");

@@ -9,6 +9,7 @@ import dev.bffkit.core.config.ServerConfig;
 import dev.bffkit.core.config.ServiceConfig;
 import dev.bffkit.core.config.SourceFile;
 import dev.bffkit.loadtests.demo.DemoServices;
+import dev.bffkit.loadtests.demo.DevIdp;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -128,20 +129,46 @@ public final class Scenarios {
 
   /** The iOS BFF with extra environment (e.g. POSTS_HEDGE=true). */
   public static Future<Target> startIosBff(Vertx vertx, Backends backends, Map<String, String> extraEnv) {
-    ClientBundle bundle;
-    try {
-      Map<String, String> env = new LinkedHashMap<>(backends.env());
-      env.putAll(extraEnv);
-      bundle = ClasspathBundles.load("ios", name -> env.containsKey(name) ? env.get(name) : System.getenv(name)).withPort(0);
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    return Bff.start(vertx, bundle).map(bff -> new Target(bff.port(), bff::close));
+    return devIdp(vertx).compose(idp -> {
+      ClientBundle bundle;
+      try {
+        Map<String, String> env = new LinkedHashMap<>(backends.env());
+        env.put("BFF_JWT_ISSUER", idp.issuer()); // the BFF trusts the in-process dev identity provider
+        env.put("BFF_JWKS_URL", "");
+        env.putAll(extraEnv);
+        bundle = ClasspathBundles.load("ios", name -> env.containsKey(name) ? env.get(name) : System.getenv(name)).withPort(0);
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+      return Bff.start(vertx, bundle).map(bff -> new Target(bff.port(), bff::close));
+    });
   }
 
-  /** Headers every BFF request carries (an Authorization bearer once auth lands); none yet. */
+  private static DevIdp idp;
+  private static Vertx idpVertx;
+  private static volatile MultiMap authHeaders;
+
+  /**
+   * The dev identity provider the benchmarked BFFs trust: one per Vert.x instance, in-process on an
+   * ephemeral loopback port. Its token (sub u1, scope read, valid 24 h) is what {@link #bffHeaders()}
+   * sends.
+   */
+  static synchronized Future<DevIdp> devIdp(Vertx vertx) {
+    if (idp != null && idpVertx == vertx) return Future.succeededFuture(idp);
+    return DevIdp.start(vertx, 0).map(started -> {
+      synchronized (Scenarios.class) {
+        idp = started;
+        idpVertx = vertx;
+        authHeaders = MultiMap.caseInsensitiveMultiMap()
+            .add("authorization", "Bearer " + started.mint("u1", "read", DevIdp.AUDIENCE, 86_400));
+      }
+      return started;
+    });
+  }
+
+  /** Headers every BFF request carries: the dev IdP's bearer token (null before a BFF was started). */
   public static MultiMap bffHeaders() {
-    return null;
+    return authHeaders;
   }
 
   /**

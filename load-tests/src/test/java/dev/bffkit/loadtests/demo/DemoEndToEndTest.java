@@ -31,12 +31,17 @@ class DemoEndToEndTest {
   private static final Map<String, Integer> ports = new HashMap<>();
   private static final Map<String, Bff.RunningBff> bffs = new HashMap<>();
   private static Http http;
+  private static DevIdp idp;
 
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
     services = DemoServices.start(vertx, 0).await(10, TimeUnit.SECONDS);
-    Map<String, String> env = services.envUrls();
+    idp = DevIdp.start(vertx, 0).await(10, TimeUnit.SECONDS);
+    Map<String, String> env = new HashMap<>(services.envUrls());
+    env.put("BFF_JWT_ISSUER", idp.issuer()); // keys by OIDC discovery from the dev IdP
+    env.put("BFF_JWKS_URL", "");
+    env.put("BFF_JWT_AUDIENCE", DevIdp.AUDIENCE);
     for (String client : new String[] {"ios", "android", "web", "tv"}) {
       var bundle = ClasspathBundles.load(client, name -> env.getOrDefault(name, System.getenv(name))).withPort(0);
       Bff.RunningBff bff = Bff.start(vertx, bundle).await(10, TimeUnit.SECONDS);
@@ -44,6 +49,33 @@ class DemoEndToEndTest {
       bffs.put(client, bff);
     }
     http = new Http(vertx);
+    http.defaultHeader("authorization", "Bearer " + token("u1", "read"));
+  }
+
+  /** A token from the dev IdP's HTTP endpoint, as a user of the demo gets one. */
+  private static String token(String sub, String scope) {
+    Http.Resp r = new Http(vertx).get(idp.port(), "/token?sub=" + sub + "&scope=" + scope.replace(" ", "%20"));
+    assertEquals(200, r.status(), r.body().toString());
+    return r.json().getString("access_token");
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(0)
+  void screensNeedATokenAndTakeTheUserFromIt() {
+    Http.Resp anonymous = http.get(ports.get("ios"), "/v1/screens/home", "authorization", null);
+    assertEquals(401, anonymous.status(), anonymous.body().toString());
+    assertEquals("Bearer realm=\"ios\"", http.header(ports.get("ios"), "/v1/screens/home", "www-authenticate", "authorization", null));
+    Http.Resp bad = http.get(ports.get("ios"), "/v1/screens/home", "authorization", "Bearer x.y.z");
+    assertEquals(401, bad.status());
+    // The user comes from the token's sub, whatever the client claims in x-user-id.
+    Http.Resp u7 = http.get(ports.get("ios"), "/v1/screens/home", "authorization", "bearer " + token("u7", "read"),
+        "x-user-id", "u1");
+    assertEquals(200, u7.status(), u7.body().toString());
+    assertEquals("u7", u7.json().getJsonObject("data").getJsonObject("me").getString("id"));
+    // The web dashboard needs the read scope.
+    Http.Resp noScope = http.get(ports.get("web"), "/v1/screens/dashboard", "authorization", "Bearer " + token("u1", "profile"));
+    assertEquals(403, noScope.status(), noScope.body().toString());
+    assertEquals(200, http.get(ports.get("ios"), "/healthz", "authorization", null).status());
   }
 
   @AfterAll

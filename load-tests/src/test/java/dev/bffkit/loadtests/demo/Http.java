@@ -27,6 +27,8 @@ final class Http {
 
   private final HttpClient client;
   private final Context context;
+  /** Sent with every call unless the call gives its own (e.g. an Authorization bearer). */
+  private final java.util.Map<String, String> defaults = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * All calls are issued from one event-loop context, not from the test thread: in Vert.x 5.0.7 a
@@ -42,12 +44,48 @@ final class Http {
     return call(HttpMethod.GET, port, uri, null);
   }
 
+  /** A header every following call carries. */
+  Http defaultHeader(String name, String value) {
+    defaults.put(name, value);
+    return this;
+  }
+
+  /** A GET with these headers (name, value, ...) instead of the defaults of the same names. */
+  Resp get(int port, String uri, String... headers) {
+    RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port).setURI(uri);
+    defaults.forEach(o::putHeader);
+    for (int i = 0; i < headers.length; i += 2) {
+      if (headers[i + 1] == null) o.removeHeader(headers[i]);
+      else o.putHeader(headers[i], headers[i + 1]);
+    }
+    return await(send(o, null));
+  }
+
+  /** The full answer's headers are not kept by Resp; this returns one of them. */
+  String header(int port, String uri, String name, String... headers) {
+    RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port).setURI(uri);
+    defaults.forEach(o::putHeader);
+    for (int i = 0; i < headers.length; i += 2) {
+      if (headers[i + 1] == null) o.removeHeader(headers[i]);
+      else o.putHeader(headers[i], headers[i + 1]);
+    }
+    Promise<String> promise = Promise.promise();
+    context.runOnContext(v -> client.request(o).compose(req -> req.send())
+        .compose(resp -> resp.body().map(b -> resp.getHeader(name))).onComplete(promise));
+    return await(promise.future());
+  }
+
   Resp call(HttpMethod method, int port, String uri, String body) {
     return await(send(method, port, uri, body));
   }
 
   Future<Resp> send(HttpMethod method, int port, String uri, String body) {
     RequestOptions o = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(uri);
+    defaults.forEach(o::putHeader);
+    return send(o, body);
+  }
+
+  private Future<Resp> send(RequestOptions o, String body) {
     Promise<Resp> promise = Promise.promise();
     context.runOnContext(v -> client.request(o)
         .compose(req -> body == null ? req.send() : req.send(body))

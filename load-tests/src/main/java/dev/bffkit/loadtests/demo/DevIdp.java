@@ -1,0 +1,134 @@
+package dev.bffkit.loadtests.demo;
+
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import java.util.Date;
+import java.util.regex.Pattern;
+
+/**
+ * A development identity provider for the demo, on 127.0.0.1:9000 by default. Never for
+ * production: it mints a token for anyone who asks.
+ *
+ * <pre>
+ * GET /token?sub=u7&amp;scope=read%20admin&amp;aud=bff-demo&amp;ttl=3600   {"access_token": "...", "token_type": "Bearer", "expires_in": 3600}
+ * GET /.well-known/jwks.json                                 the public key (RS256, kid "dev-1")
+ * GET /.well-known/openid-configuration                      OIDC discovery (issuer, jwks_uri, token_endpoint)
+ * </pre>
+ *
+ * Defaults: sub {@code u1}, scope {@code read}, aud {@value #AUDIENCE}, ttl 1 h. The RSA key is
+ * generated at start, so tokens do not survive a restart.
+ */
+public final class DevIdp {
+  public static final int DEFAULT_PORT = 9000;
+  public static final String AUDIENCE = "bff-demo";
+  private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:@ -]{1,200}");
+
+  private final RSAKey key;
+  private final HttpServer server;
+  private final String issuer;
+
+  private DevIdp(RSAKey key, HttpServer server) {
+    this.key = key;
+    this.server = server;
+    this.issuer = "http://127.0.0.1:" + server.actualPort();
+  }
+
+  /** Starts on 127.0.0.1:{@code port} (0 = ephemeral). */
+  public static Future<DevIdp> start(Vertx vertx, int port) {
+    RSAKey key;
+    try {
+      key = new RSAKeyGenerator(2048).keyID("dev-1").keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256).generate();
+    } catch (Exception e) {
+      return Future.failedFuture(e);
+    }
+    DevIdp[] self = new DevIdp[1];
+    return vertx.createHttpServer()
+        .requestHandler(req -> self[0].handle(req))
+        .listen(port, "127.0.0.1")
+        .map(server -> self[0] = new DevIdp(key, server));
+  }
+
+  public String issuer() {
+    return issuer;
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  public Future<Void> close() {
+    return server.close();
+  }
+
+  /** A signed RS256 access token for {@code sub} with the scopes (space-separated), valid {@code ttlSeconds}. */
+  public String mint(String sub, String scope, String audience, long ttlSeconds) {
+    long now = System.currentTimeMillis();
+    JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).subject(sub).audience(audience)
+        .issueTime(new Date(now)).notBeforeTime(new Date(now - 1000)).expirationTime(new Date(now + ttlSeconds * 1000))
+        .claim("scope", scope).jwtID(Long.toHexString(now) + Long.toHexString(System.nanoTime())).build();
+    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID())
+        .type(JOSEObjectType.JWT).build(), claims);
+    try {
+      jwt.sign(new RSASSASigner(key));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return jwt.serialize();
+  }
+
+  public String mint(String sub) {
+    return mint(sub, "read", AUDIENCE, 3600);
+  }
+
+  private void handle(HttpServerRequest req) {
+    switch (req.path()) {
+      case "/token" -> token(req);
+      case "/.well-known/jwks.json" -> json(req, 200, new JWKSet(key.toPublicJWK()).toString(true));
+      case "/.well-known/openid-configuration" -> json(req, 200, new JsonObject()
+          .put("issuer", issuer)
+          .put("jwks_uri", issuer + "/.well-known/jwks.json")
+          .put("token_endpoint", issuer + "/token")
+          .put("id_token_signing_alg_values_supported", new io.vertx.core.json.JsonArray().add("RS256"))
+          .encode());
+      default -> json(req, 404, new JsonObject().put("error", "not_found").encode());
+    }
+  }
+
+  private void token(HttpServerRequest req) {
+    String sub = req.getParam("sub", "u1");
+    String scope = req.getParam("scope", "read");
+    String aud = req.getParam("aud", AUDIENCE);
+    long ttl;
+    try {
+      ttl = Long.parseLong(req.getParam("ttl", "3600"));
+    } catch (NumberFormatException e) {
+      ttl = -1;
+    }
+    if (!SAFE.matcher(sub).matches() || !SAFE.matcher(scope).matches() || !SAFE.matcher(aud).matches()
+        || ttl < 1 || ttl > 86_400) {
+      json(req, 400, new JsonObject().put("error", "invalid_request")
+          .put("error_description", "sub, scope, aud: 1..200 of [A-Za-z0-9._:@ -]; ttl: 1..86400 seconds").encode());
+      return;
+    }
+    json(req, 200, new JsonObject().put("access_token", mint(sub, scope, aud, ttl)).put("token_type", "Bearer")
+        .put("expires_in", ttl).put("scope", scope).encode());
+  }
+
+  private static void json(HttpServerRequest req, int status, String body) {
+    req.response().setStatusCode(status).putHeader("content-type", "application/json")
+        .putHeader("cache-control", "no-store").end(body);
+  }
+}

@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
  * production: it mints a token for anyone who asks.
  *
  * <pre>
- * GET /token?sub=u7&amp;scope=read%20admin&amp;aud=bff-demo&amp;ttl=3600   {"access_token": "...", "token_type": "Bearer", "expires_in": 3600}
- * GET /.well-known/jwks.json                                 the public key (RS256, kid "dev-1")
+ * GET /token?sub=u7&amp;scope=read%20admin&amp;aud=bff-demo&amp;ttl=3600&amp;alg=RS256   {"access_token": "...", "token_type": "Bearer", "expires_in": 3600}
+ * GET /.well-known/jwks.json                                 the public keys (RS256 "dev-1", ES256 "dev-ec-1")
  * GET /.well-known/openid-configuration                      OIDC discovery (issuer, jwks_uri, token_endpoint)
  * </pre>
  *
@@ -37,11 +37,13 @@ public final class DevIdp {
   private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:@ -]{1,200}");
 
   private final RSAKey key;
+  private final com.nimbusds.jose.jwk.ECKey ecKey;
   private final HttpServer server;
   private final String issuer;
 
-  private DevIdp(RSAKey key, HttpServer server) {
+  private DevIdp(RSAKey key, com.nimbusds.jose.jwk.ECKey ecKey, HttpServer server) {
     this.key = key;
+    this.ecKey = ecKey;
     this.server = server;
     this.issuer = "http://127.0.0.1:" + server.actualPort();
   }
@@ -49,8 +51,11 @@ public final class DevIdp {
   /** Starts on 127.0.0.1:{@code port} (0 = ephemeral). */
   public static Future<DevIdp> start(Vertx vertx, int port) {
     RSAKey key;
+    com.nimbusds.jose.jwk.ECKey ec;
     try {
       key = new RSAKeyGenerator(2048).keyID("dev-1").keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256).generate();
+      ec = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256).keyID("dev-ec-1")
+          .keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.ES256).generate();
     } catch (Exception e) {
       return Future.failedFuture(e);
     }
@@ -58,7 +63,7 @@ public final class DevIdp {
     return vertx.createHttpServer()
         .requestHandler(req -> self[0].handle(req))
         .listen(port, "127.0.0.1")
-        .map(server -> self[0] = new DevIdp(key, server));
+        .map(server -> self[0] = new DevIdp(key, ec, server));
   }
 
   public String issuer() {
@@ -75,14 +80,20 @@ public final class DevIdp {
 
   /** A signed RS256 access token for {@code sub} with the scopes (space-separated), valid {@code ttlSeconds}. */
   public String mint(String sub, String scope, String audience, long ttlSeconds) {
+    return mint(sub, scope, audience, ttlSeconds, JWSAlgorithm.RS256);
+  }
+
+  /** As {@link #mint(String, String, String, long)}, signed RS256 or ES256. */
+  public String mint(String sub, String scope, String audience, long ttlSeconds, JWSAlgorithm alg) {
+    boolean ec = JWSAlgorithm.ES256.equals(alg);
     long now = System.currentTimeMillis();
     JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).subject(sub).audience(audience)
         .issueTime(new Date(now)).notBeforeTime(new Date(now - 1000)).expirationTime(new Date(now + ttlSeconds * 1000))
         .claim("scope", scope).jwtID(Long.toHexString(now) + Long.toHexString(System.nanoTime())).build();
-    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID())
-        .type(JOSEObjectType.JWT).build(), claims);
+    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(ec ? JWSAlgorithm.ES256 : JWSAlgorithm.RS256)
+        .keyID(ec ? ecKey.getKeyID() : key.getKeyID()).type(JOSEObjectType.JWT).build(), claims);
     try {
-      jwt.sign(new RSASSASigner(key));
+      jwt.sign(ec ? new com.nimbusds.jose.crypto.ECDSASigner(ecKey) : new RSASSASigner(key));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -96,7 +107,8 @@ public final class DevIdp {
   private void handle(HttpServerRequest req) {
     switch (req.path()) {
       case "/token" -> token(req);
-      case "/.well-known/jwks.json" -> json(req, 200, new JWKSet(key.toPublicJWK()).toString(true));
+      case "/.well-known/jwks.json" -> json(req, 200,
+          new JWKSet(java.util.List.of(key.toPublicJWK(), ecKey.toPublicJWK())).toString(true));
       case "/.well-known/openid-configuration" -> json(req, 200, new JsonObject()
           .put("issuer", issuer)
           .put("jwks_uri", issuer + "/.well-known/jwks.json")
@@ -111,6 +123,7 @@ public final class DevIdp {
     String sub = req.getParam("sub", "u1");
     String scope = req.getParam("scope", "read");
     String aud = req.getParam("aud", AUDIENCE);
+    String alg = req.getParam("alg", "RS256");
     long ttl;
     try {
       ttl = Long.parseLong(req.getParam("ttl", "3600"));
@@ -118,12 +131,14 @@ public final class DevIdp {
       ttl = -1;
     }
     if (!SAFE.matcher(sub).matches() || !SAFE.matcher(scope).matches() || !SAFE.matcher(aud).matches()
-        || ttl < 1 || ttl > 86_400) {
+        || ttl < 1 || ttl > 86_400 || !(alg.equals("RS256") || alg.equals("ES256"))) {
       json(req, 400, new JsonObject().put("error", "invalid_request")
-          .put("error_description", "sub, scope, aud: 1..200 of [A-Za-z0-9._:@ -]; ttl: 1..86400 seconds").encode());
+          .put("error_description", "sub, scope, aud: 1..200 of [A-Za-z0-9._:@ -]; ttl: 1..86400 seconds;"
+              + " alg: RS256 or ES256").encode());
       return;
     }
-    json(req, 200, new JsonObject().put("access_token", mint(sub, scope, aud, ttl)).put("token_type", "Bearer")
+    json(req, 200, new JsonObject().put("access_token", mint(sub, scope, aud, ttl, JWSAlgorithm.parse(alg)))
+        .put("token_type", "Bearer")
         .put("expires_in", ttl).put("scope", scope).encode());
   }
 

@@ -1,0 +1,109 @@
+package dev.bffkit.loadtests.jmh;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jwt.SignedJWT;
+import dev.bffkit.core.config.AuthConfig;
+import dev.bffkit.core.security.AuthException;
+import dev.bffkit.core.security.JwtVerifier;
+import dev.bffkit.core.security.Principal;
+import dev.bffkit.core.security.Security;
+import dev.bffkit.loadtests.demo.DevIdp;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What the auth stage costs per request with the issuer's keys cached: the whole
+ * {@link JwtVerifier#verifyNow} (parse, allowlist, key lookup, signature, claims, principal) for an
+ * RS256 (2048-bit) and an ES256 (P-256) token, the refusal of a bad signature, and the parse
+ * alone. Keys come from the dev IdP over loopback once, in setup.
+ * {@code load-tests/jmh.sh JwtBench -f 1 -wi 3 -i 5}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class JwtBench {
+  Vertx vertx;
+  DevIdp idp;
+  Security security;
+  JwtVerifier verifier;
+  String rs256;
+  String es256;
+  String badSignature;
+
+  @Setup(Level.Trial)
+  public void setup() throws Exception {
+    vertx = Vertx.vertx();
+    idp = DevIdp.start(vertx, 0).await(10, TimeUnit.SECONDS);
+    AuthConfig.Issuer issuer = new AuthConfig.Issuer(idp.issuer(), URI.create(idp.issuer() + "/.well-known/jwks.json"),
+        Set.of(DevIdp.AUDIENCE), Set.of("RS256", "ES256"), Duration.ofSeconds(30), Duration.ofHours(1),
+        Duration.ofSeconds(30), Duration.ofSeconds(2));
+    AuthConfig auth = new AuthConfig(true, List.of(), List.of(issuer), AuthConfig.ApiKeys.none(), java.util.Map.of(),
+        java.util.Map.of(), 8192);
+    security = Security.create(vertx, auth).start();
+    verifier = security.jwt();
+    rs256 = idp.mint("u1", "read write", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.RS256);
+    es256 = idp.mint("u1", "read write", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.ES256);
+    char[] t = rs256.toCharArray();
+    int mid = rs256.lastIndexOf('.') + 10;
+    t[mid] = t[mid] == 'A' ? 'B' : 'A';
+    badSignature = new String(t);
+    for (int i = 0; i < 400; i++) { // wait (bounded) for the keys
+      try {
+        verifier.verifyNow(rs256, false);
+        return;
+      } catch (RuntimeException notYet) {
+        Thread.sleep(25);
+      }
+    }
+    throw new IllegalStateException("keys never loaded");
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() throws Exception {
+    security.close();
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  @Benchmark
+  public Principal verifyRs256() {
+    return verifier.verifyNow(rs256, false);
+  }
+
+  @Benchmark
+  public Principal verifyEs256() {
+    return verifier.verifyNow(es256, false);
+  }
+
+  @Benchmark
+  public Object refuseBadSignature() {
+    try {
+      return verifier.verifyNow(badSignature, false);
+    } catch (AuthException e) {
+      return e;
+    }
+  }
+
+  @Benchmark
+  public Object parseOnly() throws Exception {
+    return SignedJWT.parse(rs256).getJWTClaimsSet();
+  }
+}

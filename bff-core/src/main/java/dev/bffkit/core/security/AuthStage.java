@@ -92,7 +92,7 @@ public final class AuthStage implements Stage {
   private void verify(Exchange ex, Next next, String token, boolean mayFetch) {
     Principal p;
     try {
-      p = security.jwt().verifyNow(token, mayFetch);
+      p = security.jwt().verifyNow(token, mayFetch, Vertx.currentContext() != null);
     } catch (AuthException e) {
       unauthorized(ex, e.error(), e.getMessage());
       return;
@@ -102,6 +102,16 @@ public final class AuthStage implements Stage {
       pending.fetch.onComplete(ar -> {
         if (here == null) verify(ex, next, token, false);
         else here.runOnContext(v -> verify(ex, next, token, false));
+      });
+      return;
+    } catch (RuntimeException e) {
+      if (e != JwtVerifier.SLOW) throw e;
+      // An ECDSA signature costs about a millisecond: checked on a worker, then back on this loop.
+      Context here = Vertx.currentContext();
+      here.executeBlocking(() -> security.jwt().verifyNow(token, false, false), false).onComplete(ar -> {
+        if (ar.succeeded()) admit(ex, next, ar.result());
+        else if (ar.cause() instanceof AuthException ae) unauthorized(ex, ae.error(), ae.getMessage());
+        else dev.bffkit.core.pipeline.Failures.internal(ex, "AuthStage", ar.cause());
       });
       return;
     }

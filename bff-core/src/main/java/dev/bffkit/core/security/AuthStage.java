@@ -97,7 +97,9 @@ public final class AuthStage implements Stage {
       unauthorized(ex, e.error(), e.getMessage());
       return;
     } catch (KeysPending pending) {
-      // Wait for the key fetch (bounded by its timeout), then verify once more on this loop.
+      // Wait for the key fetch (bounded by its timeout), then verify once more on this loop. The
+      // body waits too (the endpoint after us resumes it).
+      ex.request().pause();
       Context here = Vertx.currentContext();
       pending.fetch.onComplete(ar -> {
         if (here == null) verify(ex, next, token, false);
@@ -107,6 +109,7 @@ public final class AuthStage implements Stage {
     } catch (RuntimeException e) {
       if (e != JwtVerifier.SLOW) throw e;
       // An ECDSA signature costs about a millisecond: checked on a worker, then back on this loop.
+      ex.request().pause();
       Context here = Vertx.currentContext();
       here.executeBlocking(() -> security.jwt().verifyNow(token, false, false), false).onComplete(ar -> {
         if (ar.succeeded()) admit(ex, next, ar.result());
@@ -135,6 +138,7 @@ public final class AuthStage implements Stage {
       String scope = String.join(" ", required);
       ex.response().putHeader(WWW_AUTHENTICATE, "Bearer realm=\"" + realm + "\", error=\"insufficient_scope\", scope=\"" + scope + "\"");
       ex.fail(403, "insufficient_scope", "this needs the scopes: " + scope);
+      ex.request().resume();
       return;
     }
     Map<String, Object> ctx = ex.ctx();
@@ -206,6 +210,7 @@ public final class AuthStage implements Stage {
     }
     ex.response().putHeader(WWW_AUTHENTICATE, challenge.toString());
     ex.fail(401, error == null ? "unauthenticated" : error, message);
+    ex.request().resume(); // let an unread body drain (it may have been paused while verifying)
   }
 
   /** The token of {@code Bearer <token>} (scheme case-insensitive), or null for another scheme. */

@@ -148,9 +148,10 @@ public final class Bff {
     UpstreamRegistry registry = new UpstreamRegistry(vertx, bundle.config().services());
     // Key fetches start now and never hold up the start (an identity provider may be down).
     Security security = bundle.config().auth().enabled() ? Security.create(vertx, bundle.config().auth()).start() : null;
+    java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
     return registry.start()
         .compose(v -> vertx.deployVerticle(() -> {
-          BffServer server = new BffServer(bundle.config(), engine, readiness, listenPort, registry, security);
+          BffServer server = new BffServer(bundle.config(), engine, readiness, listenPort, registry, security, connections);
           servers.add(server);
           return server;
         }, new DeploymentOptions().setInstances(instances)))

@@ -23,6 +23,12 @@ import java.util.Map;
  *       error (parse, validation, variables) is 400. Otherwise {@code application/json} and 200
  *       for every well-formed request, as the spec requires for that media type; the parser's
  *       message (with line and column) is in {@code errors[0].message} either way.
+ *   <li>{@code limits.graphql} (depth, aliases, root fields, tokens, introspection) are checked
+ *       before validation: a violation is 400 with {@code errors[0].extensions.code}
+ *       ({@code QUERY_TOO_DEEP}, {@code TOO_MANY_ALIASES}, ...).
+ *   <li>Apollo Automatic Persisted Queries: {@code extensions.persistedQuery.sha256Hash} without a
+ *       query runs the query learnt for that hash, or answers {@code PersistedQueryNotFound} (200,
+ *       the client then sends hash and query; a hash that does not match its query is 400).
  * </ul>
  */
 public final class GraphqlEndpoint implements Stage {
@@ -33,14 +39,35 @@ public final class GraphqlEndpoint implements Stage {
   private final CompositionEngine engine;
   private final UpstreamCaller upstreams;
   private final int maxBodyBytes;
+  private final dev.bffkit.core.config.LimitsConfig.Graphql limits;
+  private final QueryLimits checker;
+  /** Queries already found within the limits (bounded; this event loop only). */
+  private final java.util.Set<String> withinLimits = new java.util.HashSet<>();
+  /** APQ: sha256 hex → query, learnt on first use (bounded LRU; this event loop only). */
+  private final Map<String, String> persisted = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+      return size() > MAX_PERSISTED;
+    }
+  };
+  private static final int MAX_PERSISTED = 2000;
+  private static final int MAX_REMEMBERED_QUERY_CHARS = 16 * 1024;
 
   public GraphqlEndpoint(CompositionEngine engine, UpstreamCaller upstreams, int maxBodyBytes) {
+    this(engine, upstreams, maxBodyBytes, dev.bffkit.core.config.LimitsConfig.Graphql.defaults());
+  }
+
+  public GraphqlEndpoint(CompositionEngine engine, UpstreamCaller upstreams, int maxBodyBytes,
+      dev.bffkit.core.config.LimitsConfig.Graphql limits) {
     this.engine = engine;
     this.upstreams = upstreams;
     this.maxBodyBytes = maxBodyBytes;
+    this.limits = limits;
+    this.checker = new QueryLimits(limits);
   }
 
-  private record GraphqlRequest(String query, String operationName, Map<String, Object> variables) {}
+  /** {@code query} is null when only a persisted-query hash was sent. */
+  private record GraphqlRequest(String query, String operationName, Map<String, Object> variables, String hash) {}
 
   /** A malformed HTTP request: answered with the gateway's error shape. */
   private static final class Malformed extends RuntimeException {
@@ -59,13 +86,7 @@ public final class GraphqlEndpoint implements Stage {
     HttpServerRequest req = ex.request();
     try {
       if (req.method() == HttpMethod.GET) {
-        GraphqlRequest gr = fromParams(req);
-        if (engine.operationType(gr.query(), gr.operationName()) == OperationDefinition.Operation.MUTATION) {
-          ex.response().putHeader(HttpHeaders.ALLOW, "POST");
-          ex.fail(405, "method_not_allowed", "mutations need POST");
-          return;
-        }
-        execute(ex, gr);
+        execute(ex, fromParams(req), true);
       } else if (req.method() == HttpMethod.POST) {
         String type = req.getHeader(HttpHeaders.CONTENT_TYPE);
         if (type == null || !mediaType(type).equals("application/json")) {
@@ -79,7 +100,7 @@ public final class GraphqlEndpoint implements Stage {
         }
         readBody(ex, body -> {
           try {
-            execute(ex, fromBody(body));
+            execute(ex, fromBody(body), false);
           } catch (Malformed m) {
             ex.fail(m.status, m.code, m.getMessage());
           }
@@ -124,9 +145,20 @@ public final class GraphqlEndpoint implements Stage {
     req.resume(); // earlier async stages may have paused the request to keep its body
   }
 
-  private static GraphqlRequest fromParams(HttpServerRequest req) {
+  private GraphqlRequest fromParams(HttpServerRequest req) {
     String query = req.getParam("query");
-    if (query == null || query.isBlank()) throw new Malformed(400, "bad_request", "missing 'query' parameter");
+    String hash = null;
+    String ext = req.getParam("extensions");
+    if (ext != null && !ext.isEmpty()) {
+      try {
+        hash = persistedHash(Json.parse(ext));
+      } catch (Malformed m) {
+        throw m;
+      } catch (Exception e) {
+        throw new Malformed(400, "bad_request", "'extensions' is not JSON");
+      }
+    }
+    if ((query == null || query.isBlank()) && hash == null) throw new Malformed(400, "bad_request", "missing 'query' parameter");
     String vars = req.getParam("variables");
     Map<String, Object> variables = null;
     if (vars != null && !vars.isEmpty()) {
@@ -138,10 +170,19 @@ public final class GraphqlEndpoint implements Stage {
       }
       variables = asVariables(v);
     }
-    return new GraphqlRequest(query, req.getParam("operationName"), variables);
+    return new GraphqlRequest(query == null || query.isBlank() ? null : query, req.getParam("operationName"), variables, hash);
   }
 
-  private static GraphqlRequest fromBody(Buffer body) {
+  /** The APQ hash of {@code extensions.persistedQuery}, or null. */
+  private static String persistedHash(Object extensions) {
+    if (!(extensions instanceof Map<?, ?> e) || !(e.get("persistedQuery") instanceof Map<?, ?> pq)) return null;
+    if (!(pq.get("sha256Hash") instanceof String h) || !h.matches("[0-9a-fA-F]{64}")) {
+      throw new Malformed(400, "bad_request", "extensions.persistedQuery.sha256Hash must be 64 hex digits");
+    }
+    return h.toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private GraphqlRequest fromBody(Buffer body) {
     Object parsed;
     try {
       parsed = Json.parse(body);
@@ -149,12 +190,16 @@ public final class GraphqlEndpoint implements Stage {
       throw new Malformed(400, "bad_request", "body is not valid JSON");
     }
     if (!(parsed instanceof Map<?, ?> m)) throw new Malformed(400, "bad_request", "body must be a JSON object");
-    if (!(m.get("query") instanceof String q) || q.isBlank()) {
+    String hash = persistedHash(m.get("extensions"));
+    Object q = m.get("query");
+    if (q != null && !(q instanceof String)) throw new Malformed(400, "bad_request", "'query' must be a string");
+    if ((q == null || ((String) q).isBlank()) && hash == null) {
       throw new Malformed(400, "bad_request", "missing 'query' string");
     }
     Object op = m.get("operationName");
     if (op != null && !(op instanceof String)) throw new Malformed(400, "bad_request", "'operationName' must be a string");
-    return new GraphqlRequest(q, (String) op, asVariables(m.get("variables")));
+    return new GraphqlRequest(q == null || ((String) q).isBlank() ? null : (String) q, (String) op,
+        asVariables(m.get("variables")), hash);
   }
 
   @SuppressWarnings("unchecked")
@@ -164,12 +209,48 @@ public final class GraphqlEndpoint implements Stage {
     return (Map<String, Object>) v;
   }
 
-  private void execute(Exchange ex, GraphqlRequest gr) {
+  private void execute(Exchange ex, GraphqlRequest gr, boolean overGet) {
     boolean graphqlResponse = acceptsGraphqlResponse(ex.request().getHeader(HttpHeaders.ACCEPT));
+    if (gr.hash() != null) {
+      if (!limits.persistedQueries()) {
+        graphqlError(ex, graphqlResponse, 400, "PERSISTED_QUERY_NOT_SUPPORTED", "PersistedQueryNotSupported");
+        return;
+      }
+      if (gr.query() == null) {
+        String known = persisted.get(gr.hash());
+        if (known == null) {
+          // Apollo clients answer this by sending the hash with the query.
+          graphqlError(ex, graphqlResponse, 200, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound");
+          return;
+        }
+        gr = new GraphqlRequest(known, gr.operationName(), gr.variables(), gr.hash());
+      } else if (!dev.bffkit.core.security.ApiKeys.sha256Hex(gr.query()).equals(gr.hash())) {
+        graphqlError(ex, graphqlResponse, 400, "PERSISTED_QUERY_HASH_MISMATCH", "provided sha does not match query");
+        return;
+      }
+    }
+    String query = gr.query();
+    if (!withinLimits.contains(query)) {
+      QueryLimits.Violation v = checker.check(query, gr.operationName());
+      if (v != null) {
+        graphqlError(ex, graphqlResponse, 400, v.code(), v.message());
+        return;
+      }
+      if (query.length() <= MAX_REMEMBERED_QUERY_CHARS) {
+        if (withinLimits.size() >= MAX_PERSISTED) withinLimits.clear();
+        withinLimits.add(query);
+      }
+    }
+    if (overGet && engine.operationType(query, gr.operationName()) == OperationDefinition.Operation.MUTATION) {
+      ex.response().putHeader(HttpHeaders.ALLOW, "POST");
+      ex.fail(405, "method_not_allowed", "mutations need POST");
+      return;
+    }
+    if (gr.hash() != null && query.length() <= MAX_REMEMBERED_QUERY_CHARS) persisted.put(gr.hash(), query);
     HttpServerRequest req = ex.request();
     ComposeContext cx = new ComposeContext(upstreams, ex.deadline(), ex.requestId(), ex.ctx(), req.headers(),
         ex.scopes(), ex.identityHeaders());
-    engine.runQuery(gr.query(), gr.operationName(), gr.variables(), cx).onComplete(ar -> {
+    engine.runQuery(query, gr.operationName(), gr.variables(), cx).onComplete(ar -> {
       if (ar.failed()) {
         Failures.internal(ex, "GraphqlEndpoint", ar.cause());
         return;
@@ -181,6 +262,16 @@ public final class GraphqlEndpoint implements Stage {
           .putHeader(HttpHeaders.CONTENT_TYPE, graphqlResponse ? GRAPHQL_RESPONSE_TYPE : JSON_TYPE)
           .end(r.body());
     });
+  }
+
+  private static void graphqlError(Exchange ex, boolean graphqlResponse, int status, String code, String message) {
+    if (ex.response().ended()) return;
+    io.vertx.core.json.JsonObject body = new io.vertx.core.json.JsonObject().put("errors", new io.vertx.core.json.JsonArray()
+        .add(new io.vertx.core.json.JsonObject().put("message", message)
+            .put("extensions", new io.vertx.core.json.JsonObject().put("code", code))));
+    ex.response().setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, graphqlResponse ? GRAPHQL_RESPONSE_TYPE : JSON_TYPE)
+        .end(body.toBuffer());
   }
 
   /**

@@ -10,7 +10,8 @@ public record BffConfig(
     CompositionConfig composition,
     Map<String, ServiceConfig> services,
     List<ProxyRouteConfig> routes,
-    AuthConfig auth) {
+    AuthConfig auth,
+    LimitsConfig limits) {
 
   public BffConfig {
     services = Map.copyOf(services);
@@ -20,14 +21,18 @@ public record BffConfig(
   /** Without an {@code auth:} section: auth off. */
   public BffConfig(String name, ServerConfig server, CompositionConfig composition,
       Map<String, ServiceConfig> services, List<ProxyRouteConfig> routes) {
-    this(name, server, composition, services, routes, AuthConfig.off());
+    this(name, server, composition, services, routes, AuthConfig.off(), LimitsConfig.defaults());
   }
 
   public BffConfig withPort(int port) {
-    return new BffConfig(name, server.withPort(port), composition, services, routes, auth);
+    return new BffConfig(name, server.withPort(port), composition, services, routes, auth, limits);
   }
 
   public BffConfig withAuth(AuthConfig newAuth) {
-    return new BffConfig(name, server, composition, services, routes, newAuth);
+    return new BffConfig(name, server, composition, services, routes, newAuth, limits);
+  }
+
+  public BffConfig withLimits(LimitsConfig newLimits) {
+    return new BffConfig(name, server, composition, services, routes, auth, newLimits);
   }
 }

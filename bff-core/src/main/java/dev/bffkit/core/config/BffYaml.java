@@ -17,7 +17,10 @@ import java.util.regex.Pattern;
 /** Turns the text of a bff.yaml into a validated {@link BffConfig}; the format is described on {@link BundleLoader}. */
 final class BffYaml {
   private static final Set<String> ROOT = Set.of("name", "server", "composition", "services", "routes",
-      "auth");
+      "auth", "limits");
+  private static final Set<String> LIMITS = Set.of("maxUriBytes", "headerReadTimeout", "maxConnections", "graphql");
+  private static final Set<String> GRAPHQL_LIMITS = Set.of("maxDepth", "maxAliases", "maxRootFields", "maxTokens",
+      "introspection", "persistedQueries");
   private static final Set<String> SERVER = Set.of("host", "port", "instances", "shutdownGrace",
       "idleTimeout", "maxBodyBytes", "maxHeaderBytes");
   private static final Set<String> COMPOSITION = Set.of("deadline", "adhocGraphql", "graphqlPath",
@@ -66,7 +69,24 @@ final class BffYaml {
     Map<String, ServiceConfig> services = services(root.obj("services", null));
     return new BffConfig(name, server(root.obj("server", SERVER)),
         composition(root.obj("composition", COMPOSITION)), services, routes(root, services),
-        auth(root.obj("auth", AUTH)));
+        auth(root.obj("auth", AUTH)), limits(root.obj("limits", LIMITS)));
+  }
+
+  private static LimitsConfig limits(Obj o) {
+    LimitsConfig d = LimitsConfig.defaults();
+    Obj g = o.obj("graphql", GRAPHQL_LIMITS);
+    LimitsConfig.Graphql dg = d.graphql();
+    return new LimitsConfig(
+        o.integer("maxUriBytes", d.maxUriBytes(), 256, 1 << 20),
+        o.duration("headerReadTimeout", d.headerReadTimeout()),
+        o.integer("maxConnections", d.maxConnections(), 0, Integer.MAX_VALUE),
+        new LimitsConfig.Graphql(
+            g.integer("maxDepth", dg.maxDepth(), 1, 1000),
+            g.integer("maxAliases", dg.maxAliases(), 0, 100_000),
+            g.integer("maxRootFields", dg.maxRootFields(), 1, 100_000),
+            g.integer("maxTokens", dg.maxTokens(), 10, 1_000_000),
+            g.bool("introspection", dg.introspection()),
+            g.bool("persistedQueries", dg.persistedQueries())));
   }
 
   private static AuthConfig auth(Obj o) {

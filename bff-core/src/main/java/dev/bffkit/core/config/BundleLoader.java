@@ -117,6 +117,17 @@ import java.util.regex.Pattern;
  *       - { name: partner-a, sha256: "<64 hex digits: printf %s KEY | sha256sum>", tier: gold, scopes: [read] }
  *   claimsToHeaders: { sub: x-user-id, scope: x-user-scopes }  # sent upstream; client copies stripped
  *   screens: { admin: [admin] }   # screen name → scopes required (403 without)
+ * limits:
+ *   maxUriBytes: 8192        # request line; longer → 414 (headers: server.maxHeaderBytes → 431)
+ *   headerReadTimeout: 30s   # a request head must arrive within this of connect / previous response
+ *   maxConnections: 10000    # per BFF; 0 = no limit
+ *   graphql:                 # ad-hoc GraphQL only (screens are trusted)
+ *     maxDepth: 15
+ *     maxAliases: 30
+ *     maxRootFields: 20
+ *     maxTokens: 5000
+ *     introspection: true
+ *     persistedQueries: true # Apollo APQ: extensions.persistedQuery.sha256Hash
  * }</pre>
  *
  * <p>With auth on, templates read the caller as {@code {ctx.sub}}, {@code {ctx.scope}} (space

@@ -40,19 +40,25 @@ public final class BffServer extends VerticleBase {
   private final int port;
   private final UpstreamRegistry registry;
   private final Security security;
+  private final java.util.concurrent.atomic.AtomicInteger openConnections;
+  private ConnectionGuard guard;
   private HttpServer server;
   private HttpUpstreams upstreams;
   private Pipeline pipeline;
 
   /** {@code registry} is the BFF-wide upstream state (breakers, endpoints, budgets) shared by the instances. */
   public BffServer(BffConfig config, CompositionEngine engine, Readiness readiness, int port, UpstreamRegistry registry) {
-    this(config, engine, readiness, port, registry, null);
+    this(config, engine, readiness, port, registry, null, new java.util.concurrent.atomic.AtomicInteger());
   }
 
-  /** {@code security} is the BFF-wide auth state (keys, API keys); null when auth is off. */
+  /**
+   * {@code security} is the BFF-wide auth state (keys, API keys), null when auth is off;
+   * {@code openConnections} the BFF-wide count of client connections (limits.maxConnections).
+   */
   public BffServer(BffConfig config, CompositionEngine engine, Readiness readiness, int port, UpstreamRegistry registry,
-      Security security) {
+      Security security, java.util.concurrent.atomic.AtomicInteger openConnections) {
     this.security = security;
+    this.openConnections = openConnections;
     this.config = config;
     this.registry = registry;
     this.engine = engine;
@@ -74,9 +80,12 @@ public final class BffServer extends VerticleBase {
         .setReuseAddress(true)
         .setIdleTimeout((int) sc.idleTimeout().toSeconds())
         .setMaxHeaderSize(sc.maxHeaderBytes())
+        // "GET " + URI + " HTTP/1.1": a longer request line is answered 414 by Vert.x.
+        .setMaxInitialLineLength(config.limits().maxUriBytes() + 16)
         .setCompressionSupported(true)
         .setDecompressionSupported(false);
-    server = vertx.createHttpServer(options).requestHandler(this::accept);
+    guard = new ConnectionGuard(vertx, openConnections, config.limits());
+    server = vertx.createHttpServer(options).connectionHandler(guard::connected).requestHandler(this::accept);
     return server.listen();
   }
 
@@ -94,7 +103,8 @@ public final class BffServer extends VerticleBase {
         .exact("/upstreamz", new UpstreamsStage(registry))
         .prefix(cc.screensPath() + "/", new ScreenEndpoint(engine, upstreams));
     if (cc.adhocGraphql()) {
-      routes.exact(cc.graphqlPath(), new GraphqlEndpoint(engine, upstreams, config.server().maxBodyBytes()));
+      routes.exact(cc.graphqlPath(), new GraphqlEndpoint(engine, upstreams, config.server().maxBodyBytes(),
+          config.limits().graphql()));
     }
     for (ProxyRouteConfig r : config.routes()) {
       routes.prefix(r.prefix(), new ProxyEndpoint(r, upstreams.service(r.service()), vertx, config.server().maxBodyBytes()));
@@ -104,6 +114,7 @@ public final class BffServer extends VerticleBase {
   }
 
   private void accept(HttpServerRequest request) {
+    guard.request(request);
     String id = RequestIds.accept(request.getHeader("x-request-id"));
     Exchange ex = new Exchange(request, id, Deadline.in(config.composition().deadline()));
     pipeline.run(ex);

@@ -1,0 +1,41 @@
+package dev.bffkit.core.config;
+
+import java.time.Duration;
+
+/**
+ * {@code limits:} in bff.yaml: what a hostile client may send. Header and body sizes stay under
+ * {@code server:} ({@code maxHeaderBytes} → 431, {@code maxBodyBytes} → 413).
+ */
+public record LimitsConfig(
+    /** Longest request line (method, URI, version) in bytes; longer → 414. */
+    int maxUriBytes,
+    /**
+     * A connection must deliver a complete request head within this, counted from when it opened
+     * or its previous response ended (slowloris); otherwise it is closed. Bounds idle keep-alive too.
+     */
+    Duration headerReadTimeout,
+    /** Open client connections per BFF (all event loops); beyond, new ones are closed at once. 0 = no limit. */
+    int maxConnections,
+    Graphql graphql) {
+
+  public static LimitsConfig defaults() {
+    return new LimitsConfig(8192, Duration.ofSeconds(30), 10_000, Graphql.defaults());
+  }
+
+  /** Limits on ad-hoc GraphQL (screens are trusted: written by the team, validated at start-up). */
+  public record Graphql(
+      int maxDepth,
+      int maxAliases,
+      int maxRootFields,
+      /** Lexer tokens per document (graphql-java stops parsing beyond). */
+      int maxTokens,
+      /** {@code __schema} / {@code __type} allowed. */
+      boolean introspection,
+      /** Apollo Automatic Persisted Queries (hash → query, learnt on first use). */
+      boolean persistedQueries) {
+
+    public static Graphql defaults() {
+      return new Graphql(15, 30, 20, 5000, true, true);
+    }
+  }
+}

@@ -22,7 +22,7 @@ final class BffYaml {
   private static final Set<String> GRAPHQL_LIMITS = Set.of("maxDepth", "maxAliases", "maxRootFields", "maxTokens",
       "introspection", "persistedQueries");
   private static final Set<String> SERVER = Set.of("host", "port", "instances", "shutdownGrace",
-      "idleTimeout", "maxBodyBytes", "maxHeaderBytes");
+      "idleTimeout", "maxBodyBytes", "maxHeaderBytes", "h2c");
   private static final Set<String> COMPOSITION = Set.of("deadline", "adhocGraphql", "graphqlPath",
       "screensPath", "maxBatchSize");
   private static final Set<String> SERVICE = Set.of("endpoints", "connectTimeout", "poolSize",
@@ -196,7 +196,8 @@ final class BffYaml {
         o.duration("shutdownGrace", d.shutdownGrace()),
         o.duration("idleTimeout", d.idleTimeout()),
         o.bytes("maxBodyBytes", d.maxBodyBytes()),
-        o.bytes("maxHeaderBytes", d.maxHeaderBytes()));
+        o.bytes("maxHeaderBytes", d.maxHeaderBytes()),
+        o.bool("h2c", d.h2c()));
   }
 
   private static CompositionConfig composition(Obj o) {

@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
  *   idleTimeout: 60s
  *   maxBodyBytes: 1048576    # sizes: bytes, or 64kb / 1mb (powers of 1024)
  *   maxHeaderBytes: 8192
+ *   h2c: true                # HTTP/2 cleartext; limits.headerReadTimeout/maxConnections then start at the first request head
  * composition:
  *   deadline: 3s
  *   adhocGraphql: true
@@ -119,7 +120,7 @@ import java.util.regex.Pattern;
  *   screens: { admin: [admin] }   # screen name → scopes required (403 without)
  * limits:
  *   maxUriBytes: 8192        # request line; longer → 414 (headers: server.maxHeaderBytes → 431)
- *   headerReadTimeout: 30s   # a request head must arrive within this of connect / previous response
+ *   headerReadTimeout: 60s   # a request head must arrive within this of connect / previous response (slowloris)
  *   maxConnections: 10000    # per BFF; 0 = no limit
  *   graphql:                 # ad-hoc GraphQL only (screens are trusted)
  *     maxDepth: 15

@@ -19,7 +19,7 @@ public record LimitsConfig(
     Graphql graphql) {
 
   public static LimitsConfig defaults() {
-    return new LimitsConfig(8192, Duration.ofSeconds(30), 10_000, Graphql.defaults());
+    return new LimitsConfig(8192, Duration.ofSeconds(60), 10_000, Graphql.defaults());
   }
 
   /** Limits on ad-hoc GraphQL (screens are trusted: written by the team, validated at start-up). */

@@ -74,7 +74,7 @@ public final class BffServer extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions()
         .setHost(sc.host())
         .setPort(port)
-        .setHttp2ClearTextEnabled(true)
+        .setHttp2ClearTextEnabled(sc.h2c())
         .setTcpNoDelay(true)
         .setTcpFastOpen(true)
         .setReuseAddress(true)

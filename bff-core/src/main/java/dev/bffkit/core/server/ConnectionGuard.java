@@ -14,6 +14,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * complete request head within {@code headerReadTimeout} of opening or of its last response
  * ending; otherwise it is closed. (The idle timeout alone is not enough: one byte every few
  * seconds keeps a connection "active" forever.) Single-threaded: one instance per verticle.
+ *
+ * <p>Vert.x hands over a cleartext connection with h2c enabled only once its first request head
+ * is complete (it must look for an h2c upgrade), so there the guard starts at the first request;
+ * with {@code server.h2c: false} or TLS it starts at connect.
  */
 final class ConnectionGuard {
   private final Vertx vertx;

@@ -17,7 +17,12 @@ import java.util.regex.Pattern;
 /** Turns the text of a bff.yaml into a validated {@link BffConfig}; the format is described on {@link BundleLoader}. */
 final class BffYaml {
   private static final Set<String> ROOT = Set.of("name", "server", "composition", "services", "routes",
-      "auth", "limits");
+      "auth", "limits", "filters", "cors", "tls");
+  private static final Set<String> FILTERS = Set.of("ipAllow", "ipDeny", "trustedProxies", "countryHeader",
+      "countryAllow", "countryDeny", "waf");
+  private static final Set<String> CORS = Set.of("allowOrigins", "allowMethods", "allowHeaders", "exposeHeaders",
+      "allowCredentials", "maxAge");
+  private static final Set<String> TLS = Set.of("certPath", "keyPath", "reloadInterval", "hsts");
   private static final Set<String> LIMITS = Set.of("maxUriBytes", "headerReadTimeout", "maxConnections", "graphql");
   private static final Set<String> GRAPHQL_LIMITS = Set.of("maxDepth", "maxAliases", "maxRootFields", "maxTokens",
       "introspection", "persistedQueries");
@@ -69,7 +74,104 @@ final class BffYaml {
     Map<String, ServiceConfig> services = services(root.obj("services", null));
     return new BffConfig(name, server(root.obj("server", SERVER)),
         composition(root.obj("composition", COMPOSITION)), services, routes(root, services),
-        auth(root.obj("auth", AUTH)), limits(root.obj("limits", LIMITS)));
+        auth(root.obj("auth", AUTH)), limits(root.obj("limits", LIMITS)), filters(root.obj("filters", FILTERS)),
+        cors(root.obj("cors", CORS)), tls(root.obj("tls", TLS)));
+  }
+
+  private static FiltersConfig filters(Obj o) {
+    FiltersConfig.WafMode waf = FiltersConfig.WafMode.OFF;
+    if (o.has("waf")) {
+      Scalar s = o.scalar("waf", "");
+      waf = switch (s.value.trim().toLowerCase(Locale.ROOT)) {
+        case "off", "false" -> FiltersConfig.WafMode.OFF;
+        case "audit" -> FiltersConfig.WafMode.AUDIT;
+        case "block", "true" -> FiltersConfig.WafMode.BLOCK;
+        default -> throw s.invalid("is not a WAF mode; write one of off, audit, block");
+      };
+    }
+    String countryHeader = o.has("countryHeader") ? headerName(o.scalar("countryHeader", "")) : null;
+    Set<String> allow = countries(o, "countryAllow");
+    Set<String> deny = countries(o, "countryDeny");
+    if ((!allow.isEmpty() || !deny.isEmpty()) && countryHeader == null) {
+      throw o.error("countryAllow/countryDeny need countryHeader (the header your CDN sets, e.g. cf-ipcountry)");
+    }
+    return new FiltersConfig(cidrs(o, "ipAllow"), cidrs(o, "ipDeny"), cidrs(o, "trustedProxies"), countryHeader,
+        allow, deny, waf);
+  }
+
+  private static List<String> cidrs(Obj o, String key) {
+    List<String> out = new ArrayList<>();
+    for (Scalar s : o.scalars(key)) {
+      for (String part : s.value.split(",")) {
+        if (part.isBlank()) continue;
+        String c = part.trim();
+        try {
+          Cidr.parse(c);
+        } catch (IllegalArgumentException e) {
+          throw s.invalid("is not an IP range (" + e.getMessage() + "); write e.g. 10.0.0.0/8 or 2001:db8::/32");
+        }
+        out.add(c);
+      }
+    }
+    return out;
+  }
+
+  private static Set<String> countries(Obj o, String key) {
+    Set<String> out = new LinkedHashSet<>();
+    for (Scalar s : o.scalars(key)) {
+      String c = s.value.trim().toUpperCase(Locale.ROOT);
+      if (!c.matches("[A-Z]{2}")) throw s.invalid("is not a two-letter country code; write e.g. CH");
+      out.add(c);
+    }
+    return out;
+  }
+
+  private static CorsConfig cors(Obj o) {
+    CorsConfig d = CorsConfig.off();
+    List<String> origins = new ArrayList<>();
+    for (Scalar s : o.scalars("allowOrigins")) {
+      String v = s.value.trim();
+      if (!v.equals("*") && !v.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+        throw s.invalid("is not an origin; write scheme://host[:port] without a path, e.g. https://app.example.com, or *");
+      }
+      origins.add(v);
+    }
+    boolean credentials = o.bool("allowCredentials", d.allowCredentials());
+    if (credentials && origins.contains("*")) {
+      throw o.error("allowCredentials cannot be used with the origin *; list the origins");
+    }
+    Set<String> methods = d.allowMethods();
+    if (o.has("allowMethods")) {
+      methods = new LinkedHashSet<>();
+      for (Scalar m : o.scalars("allowMethods")) {
+        String method = m.value.trim().toUpperCase(Locale.ROOT);
+        if (!METHODS.contains(method)) throw m.invalid("is not an HTTP method; write e.g. [GET, POST]");
+        methods.add(method);
+      }
+    }
+    return new CorsConfig(origins, methods, headerSet(o, "allowHeaders", d.allowHeaders()),
+        headerSet(o, "exposeHeaders", d.exposeHeaders()), credentials, o.duration("maxAge", d.maxAge()));
+  }
+
+  private static Set<String> headerSet(Obj o, String key, Set<String> def) {
+    if (!o.has(key)) return def;
+    Set<String> out = new LinkedHashSet<>();
+    for (Scalar s : o.scalars(key)) out.add(headerName(s));
+    return out;
+  }
+
+  private static TlsConfig tls(Obj o) {
+    TlsConfig d = TlsConfig.off();
+    if (!o.has("certPath")) {
+      if (o.has("keyPath")) throw o.error("keyPath needs certPath (the PEM certificate chain)");
+      return d;
+    }
+    Scalar cert = o.scalar("certPath", "");
+    Scalar key = o.scalar("keyPath", "write the PEM private key's path, e.g. keyPath: /etc/bff/tls/key.pem");
+    if (cert.value.isBlank()) throw cert.invalid("must be a path; write e.g. /etc/bff/tls/cert.pem");
+    if (key.value.isBlank()) throw key.invalid("must be a path; write e.g. /etc/bff/tls/key.pem");
+    return new TlsConfig(cert.value.trim(), key.value.trim(), o.duration("reloadInterval", d.reloadInterval()),
+        o.durationOrZero("hsts", d.hsts()));
   }
 
   private static LimitsConfig limits(Obj o) {

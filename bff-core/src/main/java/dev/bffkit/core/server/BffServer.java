@@ -18,6 +18,7 @@ import dev.bffkit.core.proxy.ProxyEndpoint;
 import dev.bffkit.core.route.RouteStage;
 import dev.bffkit.core.security.AuthStage;
 import dev.bffkit.core.security.Security;
+import dev.bffkit.core.security.StaticFilterStage;
 import dev.bffkit.core.upstream.HttpUpstreams;
 import dev.bffkit.core.upstream.UpstreamRegistry;
 import io.vertx.core.Future;
@@ -42,6 +43,7 @@ public final class BffServer extends VerticleBase {
   private final Security security;
   private final java.util.concurrent.atomic.AtomicInteger openConnections;
   private ConnectionGuard guard;
+  private TlsReloader tls;
   private HttpServer server;
   private HttpUpstreams upstreams;
   private Pipeline pipeline;
@@ -84,9 +86,17 @@ public final class BffServer extends VerticleBase {
         .setMaxInitialLineLength(config.limits().maxUriBytes() + 16)
         .setCompressionSupported(true)
         .setDecompressionSupported(false);
+    if (config.tls().enabled()) {
+      // TLS 1.2/1.3 from PEM files, ALPN h2 + http/1.1; the files are re-read when they change.
+      options.setSsl(true).setUseAlpn(true)
+          .setEnabledSecureTransportProtocols(java.util.Set.of("TLSv1.2", "TLSv1.3"))
+          .setKeyCertOptions(TlsReloader.pem(config.tls()));
+    }
     guard = new ConnectionGuard(vertx, openConnections, config.limits());
     server = vertx.createHttpServer(options).connectionHandler(guard::connected).requestHandler(this::accept);
-    return server.listen();
+    return server.listen().onSuccess(s -> {
+      if (config.tls().enabled()) tls = TlsReloader.start(vertx, server, config.tls(), options.getSslOptions().copy());
+    });
   }
 
   /** The port this instance listens on (the real one when the config asked for 0). */
@@ -109,8 +119,22 @@ public final class BffServer extends VerticleBase {
     for (ProxyRouteConfig r : config.routes()) {
       routes.prefix(r.prefix(), new ProxyEndpoint(r, upstreams.service(r.service()), vertx, config.server().maxBodyBytes()));
     }
-    if (security == null || !config.auth().enabled()) return List.of(routes.build());
-    return List.of(new AuthStage(security, config.name(), cc.screensPath(), config.routes()), routes.build());
+    // DESIGN order: static filters, (CORS preflights, which carry no credentials), auth, route.
+    List<Stage> stages = new java.util.ArrayList<>(4);
+    if (config.tls().enabled() && !config.tls().hsts().isZero()) {
+      String hsts = "max-age=" + config.tls().hsts().toSeconds() + "; includeSubDomains";
+      stages.add((ex, next) -> {
+        ex.response().putHeader("strict-transport-security", hsts);
+        next.proceed(ex);
+      });
+    }
+    if (config.filters().enabled()) stages.add(new StaticFilterStage(config.filters()));
+    if (config.cors().enabled()) stages.add(new CorsStage(config.cors()));
+    if (security != null && config.auth().enabled()) {
+      stages.add(new AuthStage(security, config.name(), cc.screensPath(), config.routes()));
+    }
+    stages.add(routes.build());
+    return stages;
   }
 
   private void accept(HttpServerRequest request) {
@@ -125,6 +149,7 @@ public final class BffServer extends VerticleBase {
   public Future<?> stop() {
     readiness.draining();
     long graceMs = config.server().shutdownGrace().toMillis();
+    if (tls != null) tls.stop();
     return server.shutdown(graceMs, TimeUnit.MILLISECONDS)
         .eventually(() -> {
           upstreams.close();

@@ -1,0 +1,18 @@
+package dev.bffkit.core.config;
+
+import java.time.Duration;
+
+/**
+ * {@code tls:} in bff.yaml: terminate TLS 1.2/1.3 (ALPN h2 + http/1.1) from PEM files, re-read
+ * every {@code reloadInterval} when they change (certificate rotation without a restart). Off
+ * unless {@code certPath} is given. {@code hsts} &gt; 0 adds {@code Strict-Transport-Security}.
+ */
+public record TlsConfig(String certPath, String keyPath, Duration reloadInterval, Duration hsts) {
+  public static TlsConfig off() {
+    return new TlsConfig(null, null, Duration.ofMinutes(1), Duration.ZERO);
+  }
+
+  public boolean enabled() {
+    return certPath != null;
+  }
+}

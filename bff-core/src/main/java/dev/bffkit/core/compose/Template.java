@@ -65,6 +65,14 @@ public final class Template {
     if (text == null || !text.startsWith("/")) {
       throw new IllegalArgumentException("path '" + text + "' must start with '/'");
     }
+    for (int c = 0; c < text.length(); c++) {
+      char ch = text.charAt(c);
+      // Found by TemplateFuzzTest: a literal CR/LF would end the upstream request line early.
+      if (ch < 0x20 || ch == 0x7f || Character.isWhitespace(ch)) {
+        throw new IllegalArgumentException("path must not contain whitespace or control characters (at index " + c
+            + "); percent-encode them, e.g. %20");
+      }
+    }
     List<Part> tokens = tokenize(text, allowed);
     List<Part> path = new ArrayList<>();
     List<QueryPair> query = new ArrayList<>();

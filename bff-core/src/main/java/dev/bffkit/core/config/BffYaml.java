@@ -130,11 +130,14 @@ final class BffYaml {
     CorsConfig d = CorsConfig.off();
     List<String> origins = new ArrayList<>();
     for (Scalar s : o.scalars("allowOrigins")) {
-      String v = s.value.trim();
-      if (!v.equals("*") && !v.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
-        throw s.invalid("is not an origin; write scheme://host[:port] without a path, e.g. https://app.example.com, or *");
+      for (String part : s.value.split(",")) { // one value may list several (handy in ${ENV:-a,b})
+        String v = part.trim();
+        if (v.isEmpty()) continue;
+        if (!v.equals("*") && !v.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+          throw s.invalid("is not an origin; write scheme://host[:port] without a path, e.g. https://app.example.com, or *");
+        }
+        origins.add(v);
       }
-      origins.add(v);
     }
     boolean credentials = o.bool("allowCredentials", d.allowCredentials());
     if (credentials && origins.contains("*")) {
@@ -178,8 +181,10 @@ final class BffYaml {
     LimitsConfig d = LimitsConfig.defaults();
     Obj g = o.obj("graphql", GRAPHQL_LIMITS);
     LimitsConfig.Graphql dg = d.graphql();
+    int maxUri = o.bytes("maxUriBytes", d.maxUriBytes());
+    if (maxUri < 256) throw o.scalar("maxUriBytes", "").invalid("must be at least 256 bytes; write e.g. 8kb");
     return new LimitsConfig(
-        o.integer("maxUriBytes", d.maxUriBytes(), 256, 1 << 20),
+        maxUri,
         o.duration("headerReadTimeout", d.headerReadTimeout()),
         o.integer("maxConnections", d.maxConnections(), 0, Integer.MAX_VALUE),
         new LimitsConfig.Graphql(

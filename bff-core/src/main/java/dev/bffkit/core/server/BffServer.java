@@ -52,7 +52,7 @@ public final class BffServer extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    upstreams = new HttpUpstreams(vertx, registry);
+    upstreams = new HttpUpstreams(vertx, registry, config.grpc().maxMessageBytes());
     pipeline = new Pipeline(stages());
     ServerConfig sc = config.server();
     HttpServerOptions options = new HttpServerOptions()

@@ -30,7 +30,8 @@ final class GrpcFetch {
     MultiMap metadata = null;
     try {
       Template.Values values = ref -> RestFetcher.resolve(ref, args, source, cx);
-      message = t.request() == null ? Buffer.buffer() : m.requestFromJson(t.request().render(values).toString());
+      String json = t.request() == null ? null : t.request().render(values).toString();
+      message = json == null || json.equals("null") ? Buffer.buffer() : m.requestFromJson(json);
       if (!t.metadata().isEmpty()) {
         metadata = MultiMap.caseInsensitiveMultiMap();
         for (RestBinding.Metadata md : t.metadata()) {

@@ -215,7 +215,8 @@ final class SchemaLoader {
       checkArgs(request.refs(), argNames);
       // Rendered with nulls it must already fit the request message (field names, shapes).
       try {
-        method.requestFromJson(request.render(ref -> null).toString());
+        String empty = request.render(ref -> null).toString().trim();
+        if (!empty.equals("null")) method.requestFromJson(empty); // a whole-message reference may be null
       } catch (com.google.protobuf.InvalidProtocolBufferException e) {
         throw new IllegalArgumentException("request does not fit " + method.input().getFullName() + ": " + e.getMessage());
       }

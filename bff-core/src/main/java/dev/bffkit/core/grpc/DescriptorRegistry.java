@@ -80,6 +80,9 @@ public final class DescriptorRegistry {
         }
       }
     }
+    // Warm the JSON <-> protobuf paths once (class loading, the printers' and parsers' caches) so
+    // that the first request does not pay for it against a field's short @timeout.
+    for (GrpcMethod m : methods.values()) m.warmUp();
     return new DescriptorRegistry(Map.copyOf(services), Map.copyOf(methods));
   }
 

@@ -87,6 +87,15 @@ public final class GrpcMethod {
     return printer.print(message);
   }
 
+  void warmUp() {
+    try {
+      responseToJson(Buffer.buffer(DynamicMessage.getDefaultInstance(output()).toByteArray()));
+      requestFromJson("{}");
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Override
   public String toString() {
     return fullName;

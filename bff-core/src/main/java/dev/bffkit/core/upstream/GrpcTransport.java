@@ -38,6 +38,11 @@ final class GrpcTransport {
     this.maxMessageBytes = maxMessageBytes;
   }
 
+  /** Creates the client now (no connection yet), off the first call's clock. */
+  void prepare() {
+    client();
+  }
+
   private GrpcClient client() {
     if (client == null) {
       client = GrpcClient.builder(vertx)

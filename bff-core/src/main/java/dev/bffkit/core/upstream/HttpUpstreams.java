@@ -47,6 +47,7 @@ public final class HttpUpstreams implements UpstreamCaller {
   /** One event loop's caller; gRPC messages up to {@code grpcMaxMessageBytes}. */
   public HttpUpstreams(Vertx vertx, UpstreamRegistry registry, int grpcMaxMessageBytes) {
     this(vertx, registry, false, grpcMaxMessageBytes);
+    grpc.prepare();
   }
 
   private HttpUpstreams(Vertx vertx, UpstreamRegistry registry, boolean owns) {

@@ -67,13 +67,13 @@ final class GrpcFetch {
       try {
         if (m.serverStreaming()) {
           List<Object> out = new ArrayList<>(resp.messages().size());
-          for (Buffer each : resp.messages()) out.add(b.select().select(Json.parse(m.responseToJson(each))));
+          for (Buffer each : resp.messages()) out.add(b.select().select(m.responseToValue(each)));
           return out;
         }
         if (resp.messages().isEmpty()) {
           throw new FetchFailure("UPSTREAM_ERROR", service, 0, service + " answered no message");
         }
-        return b.select().select(Json.parse(m.responseToJson(resp.messages().get(0))));
+        return b.select().select(m.responseToValue(resp.messages().get(0)));
       } catch (FetchFailure f) {
         throw f;
       } catch (Exception e) {

@@ -20,6 +20,7 @@ public final class GrpcMethod {
   private final String fullName;
   private final JsonFormat.Parser parser;
   private final JsonFormat.Printer printer;
+  private final ProtoValues values;
 
   GrpcMethod(Descriptors.MethodDescriptor descriptor, JsonFormat.TypeRegistry types) {
     this.descriptor = descriptor;
@@ -27,6 +28,15 @@ public final class GrpcMethod {
     this.parser = JsonFormat.parser().usingTypeRegistry(types);
     this.printer = JsonFormat.printer().usingTypeRegistry(types).alwaysPrintFieldsWithNoPresence()
         .omittingInsignificantWhitespace();
+    this.values = new ProtoValues(printer, ProtoValues::parseJson);
+  }
+
+  /**
+   * A response as plain Java values (Map, List, String, Number, Boolean), the same values the
+   * proto3 JSON form would parse into, without printing and parsing text.
+   */
+  public Object responseToValue(Buffer protobuf) throws InvalidProtocolBufferException {
+    return values.message(DynamicMessage.parseFrom(output(), protobuf.getBytes()));
   }
 
   /** {@code package.Service/Method}. */

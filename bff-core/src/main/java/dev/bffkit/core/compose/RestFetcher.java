@@ -54,6 +54,7 @@ final class RestFetcher implements DataFetcher<CompletableFuture<Object>> {
    * fetcher and the screen plans ({@link PlanRun}). Template errors fail the future.
    */
   static io.vertx.core.Future<Object> single(RestBinding b, Map<String, Object> args, Object source, ComposeContext cx) {
+    if (b.grpc() != null) return GrpcFetch.single(b, args, source, cx);
     String uri;
     Buffer body;
     try {

@@ -10,6 +10,7 @@ public record BffConfig(
     CompositionConfig composition,
     Map<String, ServiceConfig> services,
     List<ProxyRouteConfig> routes,
+    GrpcConfig grpc,
     AuthConfig auth,
     LimitsConfig limits,
     FiltersConfig filters,
@@ -19,28 +20,40 @@ public record BffConfig(
   public BffConfig {
     services = Map.copyOf(services);
     routes = List.copyOf(routes);
+    if (grpc == null) grpc = GrpcConfig.none();
+    if (auth == null) auth = AuthConfig.off();
+    if (limits == null) limits = LimitsConfig.defaults();
+    if (filters == null) filters = FiltersConfig.none();
+    if (cors == null) cors = CorsConfig.off();
+    if (tls == null) tls = TlsConfig.off();
   }
 
-  /** Without an {@code auth:} section: auth off. */
+  /** A config without gRPC and without any edge section (auth off, default limits). */
   public BffConfig(String name, ServerConfig server, CompositionConfig composition,
       Map<String, ServiceConfig> services, List<ProxyRouteConfig> routes) {
-    this(name, server, composition, services, routes, AuthConfig.off(), LimitsConfig.defaults(), FiltersConfig.none(),
-        CorsConfig.off(), TlsConfig.off());
+    this(name, server, composition, services, routes, GrpcConfig.none());
+  }
+
+  /** Without edge sections: auth off, default limits, no filters, CORS or TLS. */
+  public BffConfig(String name, ServerConfig server, CompositionConfig composition,
+      Map<String, ServiceConfig> services, List<ProxyRouteConfig> routes, GrpcConfig grpc) {
+    this(name, server, composition, services, routes, grpc, AuthConfig.off(), LimitsConfig.defaults(),
+        FiltersConfig.none(), CorsConfig.off(), TlsConfig.off());
   }
 
   public BffConfig withPort(int port) {
-    return new BffConfig(name, server.withPort(port), composition, services, routes, auth, limits, filters, cors, tls);
+    return new BffConfig(name, server.withPort(port), composition, services, routes, grpc, auth, limits, filters, cors, tls);
   }
 
   public BffConfig withAuth(AuthConfig newAuth) {
-    return new BffConfig(name, server, composition, services, routes, newAuth, limits, filters, cors, tls);
+    return new BffConfig(name, server, composition, services, routes, grpc, newAuth, limits, filters, cors, tls);
   }
 
   public BffConfig withEdge(FiltersConfig newFilters, CorsConfig newCors, TlsConfig newTls) {
-    return new BffConfig(name, server, composition, services, routes, auth, limits, newFilters, newCors, newTls);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, newFilters, newCors, newTls);
   }
 
   public BffConfig withLimits(LimitsConfig newLimits) {
-    return new BffConfig(name, server, composition, services, routes, auth, newLimits, filters, cors, tls);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, newLimits, filters, cors, tls);
   }
 }

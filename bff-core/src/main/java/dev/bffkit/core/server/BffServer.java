@@ -70,7 +70,7 @@ public final class BffServer extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    upstreams = new HttpUpstreams(vertx, registry);
+    upstreams = new HttpUpstreams(vertx, registry, config.grpc().maxMessageBytes());
     pipeline = new Pipeline(stages());
     ServerConfig sc = config.server();
     HttpServerOptions options = new HttpServerOptions()
@@ -119,8 +119,10 @@ public final class BffServer extends VerticleBase {
     for (ProxyRouteConfig r : config.routes()) {
       routes.prefix(r.prefix(), new ProxyEndpoint(r, upstreams.service(r.service()), vertx, config.server().maxBodyBytes()));
     }
-    // DESIGN order: static filters, (CORS preflights, which carry no credentials), auth, route.
-    List<Stage> stages = new java.util.ArrayList<>(4);
+    // DESIGN order: static filters, (CORS preflights, which carry no credentials), auth, then the
+    // routes: gRPC-Web first (its content type marks it), then transcoded REST paths (templates; a
+    // miss goes on), then the exact and prefix routes.
+    List<Stage> stages = new java.util.ArrayList<>(7);
     if (config.tls().enabled() && !config.tls().hsts().isZero()) {
       String hsts = "max-age=" + config.tls().hsts().toSeconds() + "; includeSubDomains";
       stages.add((ex, next) -> {
@@ -133,8 +135,17 @@ public final class BffServer extends VerticleBase {
     if (security != null && config.auth().enabled()) {
       stages.add(new AuthStage(security, config.name(), cc.screensPath(), config.routes()));
     }
+    if (!config.grpc().web().isEmpty()) {
+      stages.add(new dev.bffkit.core.grpc.GrpcWebStage(config.grpc().web(), engine.grpc(), upstreams, vertx,
+          config.grpc().maxMessageBytes()));
+    }
+    if (!config.grpc().transcode().isEmpty()) {
+      stages.add(new dev.bffkit.core.grpc.TranscodeStage(
+          dev.bffkit.core.grpc.TranscodeStage.routes(config.grpc(), engine.grpc()), upstreams,
+          config.server().maxBodyBytes()));
+    }
     stages.add(routes.build());
-    return stages;
+    return List.copyOf(stages);
   }
 
   private void accept(HttpServerRequest request) {

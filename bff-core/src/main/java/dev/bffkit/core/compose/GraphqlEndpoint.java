@@ -59,12 +59,30 @@ public final class GraphqlEndpoint implements Stage {
 
   public GraphqlEndpoint(CompositionEngine engine, UpstreamCaller upstreams, int maxBodyBytes,
       dev.bffkit.core.config.LimitsConfig.Graphql limits) {
+    this(engine, upstreams, maxBodyBytes, limits, true);
+  }
+
+  /**
+   * With {@code adhoc} false only registered persisted queries run: the screens, by the SHA-256
+   * of their text ({@code extensions.persistedQuery.sha256Hash}, or the exact text); anything
+   * else is refused ({@code PERSISTED_QUERY_NOT_FOUND} / {@code ADHOC_DISABLED}).
+   */
+  public GraphqlEndpoint(CompositionEngine engine, UpstreamCaller upstreams, int maxBodyBytes,
+      dev.bffkit.core.config.LimitsConfig.Graphql limits, boolean adhoc) {
     this.engine = engine;
     this.upstreams = upstreams;
     this.maxBodyBytes = maxBodyBytes;
     this.limits = limits;
     this.checker = new QueryLimits(limits);
+    this.adhoc = adhoc;
+    java.util.Map<String, String> screens = new java.util.HashMap<>();
+    for (Screen s : engine.screens()) screens.put(dev.bffkit.core.security.ApiKeys.sha256Hex(s.query()), s.query());
+    this.registered = java.util.Map.copyOf(screens);
   }
+
+  private final boolean adhoc;
+  /** sha256 hex → screen text: the registered persisted queries. */
+  private final Map<String, String> registered;
 
   /** {@code query} is null when only a persisted-query hash was sent. */
   private record GraphqlRequest(String query, String operationName, Map<String, Object> variables, String hash) {}
@@ -211,7 +229,19 @@ public final class GraphqlEndpoint implements Stage {
 
   private void execute(Exchange ex, GraphqlRequest gr, boolean overGet) {
     boolean graphqlResponse = acceptsGraphqlResponse(ex.request().getHeader(HttpHeaders.ACCEPT));
-    if (gr.hash() != null) {
+    if (!adhoc) {
+      // Registered persisted queries only: a screen by its hash, or by its exact text.
+      String known = gr.hash() != null ? registered.get(gr.hash()) : null;
+      if (known == null && gr.query() != null && registered.containsValue(gr.query())) known = gr.query();
+      if (known == null || (gr.query() != null && !gr.query().equals(known))) {
+        graphqlError(ex, graphqlResponse, gr.hash() != null && gr.query() == null ? 200 : 400,
+            gr.hash() != null && gr.query() == null ? "PERSISTED_QUERY_NOT_FOUND" : "ADHOC_DISABLED",
+            gr.hash() != null && gr.query() == null ? "PersistedQueryNotFound"
+                : "ad-hoc queries are disabled; only registered persisted queries (the screens) run");
+        return;
+      }
+      gr = new GraphqlRequest(known, gr.operationName(), gr.variables(), null);
+    } else if (gr.hash() != null) {
       if (!limits.persistedQueries()) {
         graphqlError(ex, graphqlResponse, 400, "PERSISTED_QUERY_NOT_SUPPORTED", "PersistedQueryNotSupported");
         return;
@@ -230,7 +260,7 @@ public final class GraphqlEndpoint implements Stage {
       }
     }
     String query = gr.query();
-    if (!withinLimits.contains(query)) {
+    if (adhoc && !withinLimits.contains(query)) { // registered queries are trusted (validated at start-up)
       QueryLimits.Violation v = checker.check(query, gr.operationName());
       if (v != null) {
         graphqlError(ex, graphqlResponse, 400, v.code(), v.message());

@@ -88,6 +88,11 @@ final class QueryLimits {
     if (depth > limits.maxDepth()) {
       return new Violation("QUERY_TOO_DEEP", "query is " + depth + " levels deep; at most " + limits.maxDepth());
     }
+    long cost = walk.cost(op.getSelectionSet());
+    if (cost > limits.maxCost()) {
+      return new Violation("QUERY_TOO_COSTLY", "query costs about " + cost + " (fields times page sizes); at most "
+          + limits.maxCost());
+    }
     return null;
   }
 
@@ -147,6 +152,58 @@ final class QueryLimits {
         if (cycle) return max;
       }
       return max;
+    }
+
+    private final Map<String, Long> fragmentCost = new HashMap<>();
+    private static final Set<String> PAGE_ARGS = Set.of("first", "last", "limit", "size", "rows", "rowSize", "count",
+        "pageSize");
+
+    /** Fields, each 1 plus its selection's cost times its page size; saturates instead of overflowing. */
+    long cost(SelectionSet set) {
+      long total = 0;
+      for (Selection<?> s : set.getSelections()) {
+        long c;
+        if (s instanceof Field f) {
+          c = 1;
+          if (f.getSelectionSet() != null) c = sat(c + sat(pageSize(f) * cost(f.getSelectionSet())));
+        } else if (s instanceof InlineFragment in) {
+          c = in.getSelectionSet() == null ? 0 : cost(in.getSelectionSet());
+        } else if (s instanceof FragmentSpread sp) {
+          c = fragmentCost(sp.getName());
+        } else {
+          c = 0;
+        }
+        total = sat(total + c);
+      }
+      return total;
+    }
+
+    private long fragmentCost(String name) {
+      Long known = fragmentCost.get(name);
+      if (known != null) return known;
+      FragmentDefinition f = fragments.get(name);
+      if (f == null || cycle) return 0;
+      fragmentCost.put(name, 0L); // cycles were refused by depth(); guards re-entry anyway
+      long c = cost(f.getSelectionSet());
+      fragmentCost.put(name, c);
+      return c;
+    }
+
+    private static long pageSize(Field f) {
+      long n = 1;
+      for (graphql.language.Argument a : f.getArguments()) {
+        if (!PAGE_ARGS.contains(a.getName())) continue;
+        if (a.getValue() instanceof graphql.language.IntValue iv) {
+          n = Math.max(n, iv.getValue().min(java.math.BigInteger.valueOf(1_000_000)).longValue());
+        } else if (a.getValue() instanceof graphql.language.VariableReference) {
+          n = Math.max(n, 10);
+        }
+      }
+      return n;
+    }
+
+    private static long sat(long v) {
+      return v < 0 || v > Integer.MAX_VALUE ? Integer.MAX_VALUE : v;
     }
 
     private int fragment(String name) {

@@ -26,7 +26,7 @@ final class BffYaml {
   private static final Set<String> TLS = Set.of("certPath", "keyPath", "reloadInterval", "hsts");
   private static final Set<String> LIMITS = Set.of("maxUriBytes", "headerReadTimeout", "maxConnections", "graphql");
   private static final Set<String> GRAPHQL_LIMITS = Set.of("maxDepth", "maxAliases", "maxRootFields", "maxTokens",
-      "introspection", "persistedQueries");
+      "maxCost", "introspection", "persistedQueries");
   private static final Set<String> SERVER = Set.of("host", "port", "instances", "shutdownGrace",
       "idleTimeout", "maxBodyBytes", "maxHeaderBytes", "h2c");
   private static final Set<String> COMPOSITION = Set.of("deadline", "adhocGraphql", "graphqlPath",
@@ -197,6 +197,7 @@ final class BffYaml {
             g.integer("maxAliases", dg.maxAliases(), 0, 100_000),
             g.integer("maxRootFields", dg.maxRootFields(), 1, 100_000),
             g.integer("maxTokens", dg.maxTokens(), 10, 1_000_000),
+            g.integer("maxCost", dg.maxCost(), 1, Integer.MAX_VALUE),
             g.bool("introspection", dg.introspection()),
             g.bool("persistedQueries", dg.persistedQueries())));
   }

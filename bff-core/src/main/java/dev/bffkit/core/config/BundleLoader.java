@@ -140,6 +140,7 @@ import java.util.regex.Pattern;
  *     maxAliases: 30
  *     maxRootFields: 20
  *     maxTokens: 5000
+ *     maxCost: 20000         # fields × page sizes (first/limit/size/...; 10 for a variable)
  *     introspection: true
  *     persistedQueries: true # Apollo APQ: extensions.persistedQuery.sha256Hash
  * }</pre>

@@ -29,13 +29,18 @@ public record LimitsConfig(
       int maxRootFields,
       /** Lexer tokens per document (graphql-java stops parsing beyond). */
       int maxTokens,
+      /**
+       * Estimated cost: each field 1, times the page sizes of the lists around it (an Int
+       * argument first/last/limit/size/rows/rowSize/count/pageSize; 10 when it is a variable).
+       */
+      int maxCost,
       /** {@code __schema} / {@code __type} allowed. */
       boolean introspection,
       /** Apollo Automatic Persisted Queries (hash → query, learnt on first use). */
       boolean persistedQueries) {
 
     public static Graphql defaults() {
-      return new Graphql(15, 30, 20, 5000, true, true);
+      return new Graphql(15, 30, 20, 5000, 20_000, true, true);
     }
   }
 }

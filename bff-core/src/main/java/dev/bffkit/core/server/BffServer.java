@@ -112,10 +112,9 @@ public final class BffServer extends VerticleBase {
         .exact("/readyz", health)
         .exact("/upstreamz", new UpstreamsStage(registry))
         .prefix(cc.screensPath() + "/", new ScreenEndpoint(engine, upstreams));
-    if (cc.adhocGraphql()) {
-      routes.exact(cc.graphqlPath(), new GraphqlEndpoint(engine, upstreams, config.server().maxBodyBytes(),
-          config.limits().graphql()));
-    }
+    // Ad-hoc off: the endpoint still serves the registered persisted queries (the screens).
+    routes.exact(cc.graphqlPath(), new GraphqlEndpoint(engine, upstreams, config.server().maxBodyBytes(),
+        config.limits().graphql(), cc.adhocGraphql()));
     for (ProxyRouteConfig r : config.routes()) {
       routes.prefix(r.prefix(), new ProxyEndpoint(r, upstreams.service(r.service()), vertx, config.server().maxBodyBytes()));
     }

@@ -38,7 +38,7 @@ class EdgeConfigTest {
           maxUriBytes: 4kb
           headerReadTimeout: 10s
           maxConnections: 500
-          graphql: { maxDepth: 8, maxAliases: 5, maxRootFields: 6, maxTokens: 900, introspection: false, persistedQueries: false }
+          graphql: { maxDepth: 8, maxAliases: 5, maxRootFields: 6, maxTokens: 900, maxCost: 300, introspection: false, persistedQueries: false }
         filters:
           ipAllow: ["10.0.0.0/8", "2001:db8::/32"]
           ipDeny: 10.6.6.0/24
@@ -55,7 +55,7 @@ class EdgeConfigTest {
         tls: { certPath: /etc/bff/cert.pem, keyPath: /etc/bff/key.pem, reloadInterval: 30s, hsts: 4320h }
         """);
     assertFalse(c.server().h2c());
-    assertEquals(new LimitsConfig(4096, Duration.ofSeconds(10), 500, new LimitsConfig.Graphql(8, 5, 6, 900, false, false)),
+    assertEquals(new LimitsConfig(4096, Duration.ofSeconds(10), 500, new LimitsConfig.Graphql(8, 5, 6, 900, 300, false, false)),
         c.limits());
     assertEquals(new FiltersConfig(List.of("10.0.0.0/8", "2001:db8::/32"), List.of("10.6.6.0/24"), List.of("127.0.0.1", "::1"),
         "cf-ipcountry", Set.of(), Set.of("KP"), FiltersConfig.WafMode.AUDIT), c.filters());

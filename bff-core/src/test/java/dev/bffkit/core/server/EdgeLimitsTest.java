@@ -61,7 +61,7 @@ class EdgeLimitsTest {
     ClientBundle b = TestBundles.bundle(server, Duration.ofSeconds(5),
         Map.of("up", TestBundles.service("up", upstream.actualPort())), List.of(), SCHEMA, Map.of());
     LimitsConfig limits = new LimitsConfig(1024, Duration.ofMillis(400), 40,
-        new LimitsConfig.Graphql(5, 3, 4, 300, false, true));
+        new LimitsConfig.Graphql(5, 3, 4, 300, 200, false, true));
     b = new ClientBundle(b.config().withLimits(limits), b.schema(), b.screens());
     bff = Bff.start(vertx, b).await();
     // No keep-alive: bad requests make the server close their connection, and idle ones close
@@ -153,6 +153,9 @@ class EdgeLimitsTest {
     Answer tokens = graphql(new JsonObject().put("query", "{ me { " + "id ".repeat(400) + "} }").encode());
     assertEquals("QUERY_TOO_LARGE", code(tokens));
     goodStillWorks();
+    Answer costly = graphql("{\"query\":\"{ me(first: 500) { id } }\"}");
+    assertEquals("QUERY_TOO_COSTLY", code(costly));
+    goodStillWorks();
     Answer introspection = graphql("{\"query\":\"{ __schema { types { name } } }\"}");
     assertEquals("INTROSPECTION_DISABLED", code(introspection));
     goodStillWorks();
@@ -221,6 +224,35 @@ class EdgeLimitsTest {
       slow.get(i).close();
     }
     goodStillWorks();
+  }
+
+  @Test
+  void withAdhocOffOnlyRegisteredQueriesRun() throws Exception {
+    String screen = "query Me { me { id next { id } } }";
+    ClientBundle b = TestBundles.bundle(TestBundles.server(Duration.ofSeconds(1)), Duration.ofSeconds(5),
+        Map.of("up", TestBundles.service("up", upstream.actualPort())), List.of(), SCHEMA, Map.of("me", screen));
+    dev.bffkit.core.config.BffConfig c = b.config();
+    c = new dev.bffkit.core.config.BffConfig(c.name(), c.server(), new dev.bffkit.core.config.CompositionConfig(
+        Duration.ofSeconds(5), false, "/graphql", "/v1/screens", 100), c.services(), c.routes());
+    Bff.RunningBff main = bff;
+    bff = Bff.start(vertx, new ClientBundle(c, b.schema(), b.screens())).await();
+    try {
+      String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(screen.getBytes(StandardCharsets.UTF_8)));
+      JsonObject ext = new JsonObject().put("persistedQuery", new JsonObject().put("version", 1).put("sha256Hash", hash));
+      assertEquals(new JsonObject(GOOD_ANSWER), new JsonObject(graphql(new JsonObject().put("extensions", ext).encode()).body()));
+      assertEquals(new JsonObject(GOOD_ANSWER), new JsonObject(graphql(new JsonObject().put("query", screen).encode()).body()));
+      assertEquals("ADHOC_DISABLED", code(graphql(GOOD)));
+      JsonObject other = new JsonObject().put("persistedQuery", new JsonObject().put("version", 1).put("sha256Hash", "0".repeat(64)));
+      assertEquals("PERSISTED_QUERY_NOT_FOUND", code(graphql(new JsonObject().put("extensions", other).encode())));
+      // Registering a new query is not possible either.
+      String q = "{ me { id } }";
+      String h = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(q.getBytes(StandardCharsets.UTF_8)));
+      assertEquals("ADHOC_DISABLED", code(graphql(new JsonObject().put("query", q).put("extensions",
+          new JsonObject().put("persistedQuery", new JsonObject().put("version", 1).put("sha256Hash", h))).encode())));
+    } finally {
+      bff.close().await(10, TimeUnit.SECONDS);
+      bff = main;
+    }
   }
 
   @Test

@@ -23,7 +23,7 @@ import java.util.Map;
  *       error (parse, validation, variables) is 400. Otherwise {@code application/json} and 200
  *       for every well-formed request, as the spec requires for that media type; the parser's
  *       message (with line and column) is in {@code errors[0].message} either way.
- *   <li>{@code limits.graphql} (depth, aliases, root fields, tokens, introspection) are checked
+ *   <li>{@code limits.graphql} (depth, aliases, root fields, tokens, cost, introspection) are checked
  *       before validation: a violation is 400 with {@code errors[0].extensions.code}
  *       ({@code QUERY_TOO_DEEP}, {@code TOO_MANY_ALIASES}, ...).
  *   <li>Apollo Automatic Persisted Queries: {@code extensions.persistedQuery.sha256Hash} without a

@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  *   h2c: true                # HTTP/2 cleartext; limits.headerReadTimeout/maxConnections then start at the first request head
  * composition:
  *   deadline: 3s
- *   adhocGraphql: true
+ *   adhocGraphql: true       # false: graphqlPath runs only the screens (registered persisted queries, by hash or text)
  *   graphqlPath: /graphql
  *   screensPath: /v1/screens
  *   maxBatchSize: 100

@@ -137,6 +137,10 @@ public final class Scenarios {
         env.put("BFF_JWKS_URL", "");
         env.putAll(extraEnv);
         bundle = ClasspathBundles.load("ios", name -> env.containsKey(name) ? env.get(name) : System.getenv(name)).withPort(0);
+        if ("off".equals(System.getenv("BENCH_AUTH"))) { // baseline for the auth stage's cost
+          bundle = new ClientBundle(bundle.config().withAuth(dev.bffkit.core.config.AuthConfig.off()), bundle.schema(),
+              bundle.screens());
+        }
       } catch (RuntimeException e) {
         return Future.failedFuture(e);
       }

@@ -33,7 +33,8 @@ final class BffYaml {
       "screensPath", "maxBatchSize");
   private static final Set<String> SERVICE = Set.of("endpoints", "connectTimeout", "poolSize",
       "keepAlive", "timeout", "discovery", "balancer", "healthCheck", "outlier", "breaker", "retry",
-      "hedge", "bulkhead", "http2", "protocol");
+      "hedge", "bulkhead", "http2", "protocol", "tls");
+  private static final Set<String> SERVICE_TLS = Set.of("ca", "cert", "key", "verifyHost");
   private static final Set<String> DISCOVERY = Set.of("dns", "srv", "file", "refresh");
   private static final Set<String> BALANCER = Set.of("policy", "hashOn", "slowStart", "weights");
   private static final Set<String> HEALTH = Set.of("path", "interval", "timeout", "healthyThreshold",
@@ -373,9 +374,25 @@ final class BffYaml {
           retry(o.obj("retry", RETRY)),
           hedge(o.obj("hedge", HEDGE)),
           bulkhead(o.obj("bulkhead", BULKHEAD)),
-          http2(o.obj("http2", HTTP2))));
+          http2(o.obj("http2", HTTP2)),
+          serviceTls(o.obj("tls", SERVICE_TLS))));
     }
     return out;
+  }
+
+  private static ServiceConfig.Tls serviceTls(Obj o) {
+    String ca = o.has("ca") ? nonBlank(o.scalar("ca", ""), "/etc/bff/upstream-ca.pem") : null;
+    String cert = o.has("cert") ? nonBlank(o.scalar("cert", ""), "/etc/bff/client.pem") : null;
+    String key = o.has("key") ? nonBlank(o.scalar("key", ""), "/etc/bff/client-key.pem") : null;
+    if ((cert == null) != (key == null)) {
+      throw o.error("a client certificate needs both cert and key (PEM paths)");
+    }
+    return new ServiceConfig.Tls(ca, cert, key, o.bool("verifyHost", true));
+  }
+
+  private static String nonBlank(Scalar s, String example) {
+    if (s.value.isBlank()) throw s.invalid("must be a path; write e.g. " + example);
+    return s.value.trim();
   }
 
   private static String suggestName(String name) {

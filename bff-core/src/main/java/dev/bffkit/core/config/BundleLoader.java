@@ -89,6 +89,11 @@ import java.util.regex.Pattern;
  *     bulkhead:
  *       maxConcurrent: 1024  # per service and BFF
  *       maxPending: 256      # beyond: a fast 503 / UPSTREAM_UNAVAILABLE naming the service
+ *     tls:                   # for https endpoints; optional
+ *       ca: /etc/bff/upstream-ca.pem      # trust this CA (PEM) instead of the JVM's trust store
+ *       cert: /etc/bff/client.pem         # mutual TLS: the BFF's client certificate and key (PEM)
+ *       key: /etc/bff/client-key.pem
+ *       verifyHost: true
  *     http2:
  *       enabled: false       # h2 over TLS (ALPN) or h2c with prior knowledge
  *       connections: 2       # per endpoint and event loop

@@ -27,10 +27,31 @@ public record ServiceConfig(
     Retry retry,
     Hedge hedge,
     Bulkhead bulkhead,
-    Http2 http2) {
+    Http2 http2,
+    /** TLS to the service's https endpoints: trusted CA, client certificate (mutual TLS). */
+    Tls tls) {
 
   public ServiceConfig {
     endpoints = List.copyOf(endpoints);
+    if (tls == null) tls = Tls.none();
+  }
+
+  /** Without upstream TLS settings (the JVM's trust store, no client certificate). */
+  public ServiceConfig(String name, List<URI> endpoints, Duration connectTimeout, int poolSize, Duration keepAlive,
+      Duration timeout, Discovery discovery, Balancer balancer, HealthCheck healthCheck, Outlier outlier,
+      Breaker breaker, Retry retry, Hedge hedge, Bulkhead bulkhead, Http2 http2) {
+    this(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer, healthCheck, outlier,
+        breaker, retry, hedge, bulkhead, http2, Tls.none());
+  }
+
+  /**
+   * {@code services.<name>.tls}: PEM paths. {@code ca} replaces the JVM trust store for this
+   * service; {@code cert} + {@code key} are presented as the client certificate (mutual TLS).
+   */
+  public record Tls(String caPath, String certPath, String keyPath, boolean verifyHost) {
+    public static Tls none() {
+      return new Tls(null, null, null, true);
+    }
   }
 
   /** A service with every resilience setting at its default. */
@@ -43,42 +64,42 @@ public record ServiceConfig(
 
   public ServiceConfig withBalancer(Balancer b) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, b,
-        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2);
+        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, tls);
   }
 
   public ServiceConfig withHealthCheck(HealthCheck h) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        h, outlier, breaker, retry, hedge, bulkhead, http2);
+        h, outlier, breaker, retry, hedge, bulkhead, http2, tls);
   }
 
   public ServiceConfig withOutlier(Outlier o) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        healthCheck, o, breaker, retry, hedge, bulkhead, http2);
+        healthCheck, o, breaker, retry, hedge, bulkhead, http2, tls);
   }
 
   public ServiceConfig withBreaker(Breaker b) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        healthCheck, outlier, b, retry, hedge, bulkhead, http2);
+        healthCheck, outlier, b, retry, hedge, bulkhead, http2, tls);
   }
 
   public ServiceConfig withRetry(Retry r) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        healthCheck, outlier, breaker, r, hedge, bulkhead, http2);
+        healthCheck, outlier, breaker, r, hedge, bulkhead, http2, tls);
   }
 
   public ServiceConfig withHedge(Hedge h) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        healthCheck, outlier, breaker, retry, h, bulkhead, http2);
+        healthCheck, outlier, breaker, retry, h, bulkhead, http2, tls);
   }
 
   public ServiceConfig withBulkhead(Bulkhead b) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        healthCheck, outlier, breaker, retry, hedge, b, http2);
+        healthCheck, outlier, breaker, retry, hedge, b, http2, tls);
   }
 
   public ServiceConfig withDiscovery(Discovery d) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, d, balancer,
-        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2);
+        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, tls);
   }
 
   /** Where endpoints come from besides the static list: {@code discovery:}. */

@@ -23,7 +23,7 @@ final class BffYaml {
       "countryAllow", "countryDeny", "waf");
   private static final Set<String> CORS = Set.of("allowOrigins", "allowMethods", "allowHeaders", "exposeHeaders",
       "allowCredentials", "maxAge");
-  private static final Set<String> TLS = Set.of("certPath", "keyPath", "reloadInterval", "hsts");
+  private static final Set<String> TLS = Set.of("certPath", "keyPath", "reloadInterval", "hsts", "clientAuth", "clientCaPath");
   private static final Set<String> LIMITS = Set.of("maxUriBytes", "headerReadTimeout", "maxConnections", "graphql");
   private static final Set<String> GRAPHQL_LIMITS = Set.of("maxDepth", "maxAliases", "maxRootFields", "maxTokens",
       "maxCost", "introspection", "persistedQueries");
@@ -179,8 +179,22 @@ final class BffYaml {
     Scalar key = o.scalar("keyPath", "write the PEM private key's path, e.g. keyPath: /etc/bff/tls/key.pem");
     if (cert.value.isBlank()) throw cert.invalid("must be a path; write e.g. /etc/bff/tls/cert.pem");
     if (key.value.isBlank()) throw key.invalid("must be a path; write e.g. /etc/bff/tls/key.pem");
+    TlsConfig.ClientAuth clientAuth = TlsConfig.ClientAuth.NONE;
+    if (o.has("clientAuth")) {
+      Scalar s = o.scalar("clientAuth", "");
+      clientAuth = switch (s.value.trim().toLowerCase(Locale.ROOT)) {
+        case "none", "false" -> TlsConfig.ClientAuth.NONE;
+        case "request" -> TlsConfig.ClientAuth.REQUEST;
+        case "required", "true" -> TlsConfig.ClientAuth.REQUIRED;
+        default -> throw s.invalid("is not a client-certificate mode; write one of none, request, required");
+      };
+    }
+    String clientCa = o.has("clientCaPath") ? nonBlank(o.scalar("clientCaPath", ""), "/etc/bff/tls/clients-ca.pem") : null;
+    if (clientAuth != TlsConfig.ClientAuth.NONE && clientCa == null) {
+      throw o.error("clientAuth needs clientCaPath (the PEM CA that signs client certificates)");
+    }
     return new TlsConfig(cert.value.trim(), key.value.trim(), o.duration("reloadInterval", d.reloadInterval()),
-        o.durationOrZero("hsts", d.hsts()));
+        o.durationOrZero("hsts", d.hsts()), clientAuth, clientCa);
   }
 
   private static LimitsConfig limits(Obj o) {

@@ -148,6 +148,27 @@ import java.util.regex.Pattern;
  *     maxCost: 20000         # fields × page sizes (first/limit/size/...; 10 for a variable)
  *     introspection: true
  *     persistedQueries: true # Apollo APQ: extensions.persistedQuery.sha256Hash
+ * filters:                   # static filters before auth; all off by default
+ *   ipAllow: [10.0.0.0/8, "2001:db8::/32"]   # CIDRs (v4/v6); non-empty = only these
+ *   ipDeny: [10.6.6.0/24]                   # wins over ipAllow (403 forbidden_address)
+ *   trustedProxies: [127.0.0.1]             # X-Forwarded-For believed only from these (right-most untrusted hop)
+ *   countryHeader: cf-ipcountry             # set by your CDN; geofence:
+ *   countryAllow: [CH, DE]                  # or countryDeny: [..] (403 forbidden_country)
+ *   waf: off                 # audit (log) | block (403 request_blocked): SQLi/XSS signatures on path, query, headers
+ * cors:                      # browsers; off unless allowOrigins is given
+ *   allowOrigins: ["https://app.example.com"]   # or "*" (not with credentials); a comma list works too
+ *   allowMethods: [GET, POST]
+ *   allowHeaders: [authorization, content-type]
+ *   exposeHeaders: [x-request-id, x-bff-partial, etag]
+ *   allowCredentials: false
+ *   maxAge: 10m
+ * tls:                       # off unless certPath is given
+ *   certPath: /etc/bff/tls/cert.pem   # PEM chain; re-read when it changes (hot reload)
+ *   keyPath: /etc/bff/tls/key.pem
+ *   reloadInterval: 1m
+ *   hsts: 0s                 # > 0: Strict-Transport-Security: max-age=...; includeSubDomains
+ *   clientAuth: none         # request | required: client certificates signed by clientCaPath ({ctx.clientCert})
+ *   clientCaPath: /etc/bff/tls/clients-ca.pem
  * }</pre>
  *
  * <p>With auth on, templates read the caller as {@code {ctx.sub}}, {@code {ctx.scope}} (space

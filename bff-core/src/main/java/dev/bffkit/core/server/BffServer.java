@@ -44,6 +44,7 @@ public final class BffServer extends VerticleBase {
   private final java.util.concurrent.atomic.AtomicInteger openConnections;
   private ConnectionGuard guard;
   private TlsReloader tls;
+  private boolean clientCerts;
   private HttpServer server;
   private HttpUpstreams upstreams;
   private Pipeline pipeline;
@@ -91,7 +92,13 @@ public final class BffServer extends VerticleBase {
       options.setSsl(true).setUseAlpn(true)
           .setEnabledSecureTransportProtocols(java.util.Set.of("TLSv1.2", "TLSv1.3"))
           .setKeyCertOptions(TlsReloader.pem(config.tls()));
+      if (config.tls().clientAuth() != dev.bffkit.core.config.TlsConfig.ClientAuth.NONE) {
+        options.setClientAuth(config.tls().clientAuth() == dev.bffkit.core.config.TlsConfig.ClientAuth.REQUIRED
+                ? io.vertx.core.http.ClientAuth.REQUIRED : io.vertx.core.http.ClientAuth.REQUEST)
+            .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(config.tls().clientCaPath()));
+      }
     }
+    clientCerts = config.tls().enabled() && config.tls().clientAuth() != dev.bffkit.core.config.TlsConfig.ClientAuth.NONE;
     guard = new ConnectionGuard(vertx, openConnections, config.limits());
     server = vertx.createHttpServer(options).connectionHandler(guard::connected).requestHandler(this::accept);
     return server.listen().onSuccess(s -> {
@@ -151,7 +158,20 @@ public final class BffServer extends VerticleBase {
     guard.request(request);
     String id = RequestIds.accept(request.getHeader("x-request-id"));
     Exchange ex = new Exchange(request, id, Deadline.in(config.composition().deadline()));
+    if (clientCerts && request.isSSL()) clientSubject(request, ex);
     pipeline.run(ex);
+  }
+
+  /** The verified client certificate's subject as {@code ctx.clientCert} (mutual TLS at the edge). */
+  private static void clientSubject(HttpServerRequest request, Exchange ex) {
+    try {
+      var certs = request.connection().peerCertificates();
+      if (!certs.isEmpty() && certs.get(0) instanceof java.security.cert.X509Certificate x) {
+        ex.ctx().put("clientCert", x.getSubjectX500Principal().getName());
+      }
+    } catch (javax.net.ssl.SSLPeerUnverifiedException none) {
+      // no certificate presented (clientAuth: request)
+    }
   }
 
   /** Graceful: stop accepting, let in-flight requests finish within the grace period, then close pools. */

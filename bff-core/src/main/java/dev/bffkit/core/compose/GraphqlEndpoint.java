@@ -81,6 +81,14 @@ public final class GraphqlEndpoint implements Stage {
   }
 
   private final boolean adhoc;
+  /** Checks a POST body before it is parsed (the WAF): a refusal message, or null to go on. */
+  private java.util.function.BiFunction<Exchange, Buffer, String> bodyInspector;
+
+  /** Installs a body check (the WAF's signatures); called once when the endpoint is built. */
+  public GraphqlEndpoint inspectBodies(java.util.function.BiFunction<Exchange, Buffer, String> inspector) {
+    this.bodyInspector = inspector;
+    return this;
+  }
   /** sha256 hex → screen text: the registered persisted queries. */
   private final Map<String, String> registered;
 
@@ -118,6 +126,11 @@ public final class GraphqlEndpoint implements Stage {
         }
         readBody(ex, body -> {
           try {
+            String refused = bodyInspector == null ? null : bodyInspector.apply(ex, body);
+            if (refused != null) {
+              ex.fail(403, "request_blocked", refused);
+              return;
+            }
             execute(ex, fromBody(body), false);
           } catch (Malformed m) {
             ex.fail(m.status, m.code, m.getMessage());

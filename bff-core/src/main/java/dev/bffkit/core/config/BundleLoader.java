@@ -154,7 +154,7 @@ import java.util.regex.Pattern;
  *   trustedProxies: [127.0.0.1]             # X-Forwarded-For believed only from these (right-most untrusted hop)
  *   countryHeader: cf-ipcountry             # set by your CDN; geofence:
  *   countryAllow: [CH, DE]                  # or countryDeny: [..] (403 forbidden_country)
- *   waf: off                 # audit (log) | block (403 request_blocked): SQLi/XSS signatures on path, query, headers
+ *   waf: off                 # audit (log) | block (403 request_blocked): SQLi/XSS signatures on path, query, headers, GraphQL bodies
  * cors:                      # browsers; off unless allowOrigins is given
  *   allowOrigins: ["https://app.example.com"]   # or "*" (not with credentials); a comma list works too
  *   allowMethods: [GET, POST]

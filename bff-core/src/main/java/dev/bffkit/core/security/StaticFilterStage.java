@@ -57,6 +57,26 @@ public final class StaticFilterStage implements Stage {
     next.proceed(ex);
   }
 
+  /**
+   * The WAF's check of a request body the endpoint has read (GraphQL POSTs; proxied bodies stream
+   * through unread): a refusal message in block mode, null otherwise (audit mode logs).
+   */
+  public static java.util.function.BiFunction<Exchange, io.vertx.core.buffer.Buffer, String> bodyCheck(FiltersConfig config) {
+    if (config.waf() == FiltersConfig.WafMode.OFF) return null;
+    boolean block = config.waf() == FiltersConfig.WafMode.BLOCK;
+    return (ex, body) -> {
+      // JSON escapes (\u003c...) are decoded by the check's normalisation only for %-encoding, so
+      // check the text as a client would have written it.
+      Waf.Hit hit = Waf.check(body.toString(java.nio.charset.StandardCharsets.UTF_8).replace("\\u003c", "<")
+          .replace("\\u003e", ">").replace("\\u0027", "'"), "body");
+      if (hit == null) return null;
+      LOG.warning("event=waf_" + (block ? "blocked" : "audit") + " request_id=" + ex.requestId() + " rule=" + hit.rule()
+          + " where=body");
+      return block ? "the request was blocked by a security rule (" + hit.rule() + " in body); quote request id "
+          + ex.requestId() : null;
+    };
+  }
+
   private boolean ipAllowed(byte[] addr) {
     if (addr == null) return allow.length == 0;
     for (Cidr c : deny) if (c.contains(addr)) return false;

@@ -121,7 +121,7 @@ public final class BffServer extends VerticleBase {
         .prefix(cc.screensPath() + "/", new ScreenEndpoint(engine, upstreams));
     // Ad-hoc off: the endpoint still serves the registered persisted queries (the screens).
     routes.exact(cc.graphqlPath(), new GraphqlEndpoint(engine, upstreams, config.server().maxBodyBytes(),
-        config.limits().graphql(), cc.adhocGraphql()));
+        config.limits().graphql(), cc.adhocGraphql()).inspectBodies(StaticFilterStage.bodyCheck(config.filters())));
     for (ProxyRouteConfig r : config.routes()) {
       routes.prefix(r.prefix(), new ProxyEndpoint(r, upstreams.service(r.service()), vertx, config.server().maxBodyBytes()));
     }

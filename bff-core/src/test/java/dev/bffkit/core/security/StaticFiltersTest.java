@@ -116,6 +116,21 @@ class StaticFiltersTest {
           "user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"));
     }
     assertEquals(200, status("/v1/screens/me?name=O%27Reilly&q=select%20a%20plan%20from%20the%20list"));
+    // GraphQL bodies are checked too (proxied bodies stream through unread).
+    Answer body = post("/graphql", "{\"query\":\"{ me { id } }\",\"variables\":{\"q\":\"x' UNION SELECT password FROM users--\"}}");
+    assertEquals(403, body.status(), body.body());
+    Answer escaped = post("/graphql", "{\"query\":\"{ me { id } }\",\"variables\":{\"q\":\"\\u003cscript\\u003ealert(1)\"}}");
+    assertEquals(403, escaped.status(), escaped.body());
+    Answer fine = post("/graphql", "{\"query\":\"{ me { id } }\",\"variables\":{\"q\":\"50% off, O'Reilly\"}}");
+    assertEquals(200, fine.status(), fine.body());
+  }
+
+  Answer post(String uri, String body) throws Exception {
+    RequestOptions o = new RequestOptions().setHost("127.0.0.1").setPort(bff.port()).setMethod(HttpMethod.POST).setURI(uri)
+        .addHeader("content-type", "application/json");
+    return loop.run(() -> client.request(o).compose(r -> r.send(body))
+            .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), resp.headers(), b.toString()))))
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   @Test

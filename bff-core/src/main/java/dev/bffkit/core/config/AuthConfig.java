@@ -19,7 +19,7 @@ public record AuthConfig(
     ApiKeys apiKeys,
     /** claim name → header sent to upstreams (incoming copies are always stripped). */
     Map<String, String> claimsToHeaders,
-    /** screen name → scopes all required. */
+    /** screen name → scopes all required ({@code claim:NAME=VALUE} requires a claim instead). */
     Map<String, Set<String>> screens,
     /** Longest accepted bearer token in characters; longer ones are refused before parsing. */
     int maxTokenLength) {

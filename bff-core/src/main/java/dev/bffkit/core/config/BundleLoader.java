@@ -135,7 +135,7 @@ import java.util.regex.Pattern;
  *     keys:
  *       - { name: partner-a, sha256: "<64 hex digits: printf %s KEY | sha256sum>", tier: gold, scopes: [read] }
  *   claimsToHeaders: { sub: x-user-id, scope: x-user-scopes }  # sent upstream; client copies stripped
- *   screens: { admin: [admin] }   # screen name → scopes required (403 without)
+ *   screens: { admin: [admin, "claim:tier=gold"] }   # screen → scopes (or claim:NAME=VALUE) all required (403 without)
  * limits:
  *   maxUriBytes: 8192        # request line; longer → 414 (headers: server.maxHeaderBytes → 431)
  *   headerReadTimeout: 60s   # a request head must arrive within this of connect / previous response (slowloris)

@@ -14,8 +14,24 @@ public record Principal(String kind, String subject, String issuer, Set<String> 
     claims = Map.copyOf(claims);
   }
 
-  /** True when every required scope is held. */
+  /**
+   * True when every requirement is met: a scope is held, or for {@code claim:NAME=VALUE} the claim
+   * equals VALUE (a list claim: contains it).
+   */
   public boolean hasAll(Set<String> required) {
-    return scopes.containsAll(required);
+    for (String r : required) {
+      if (r.startsWith("claim:")) {
+        int eq = r.indexOf('=');
+        if (eq < 0) return false;
+        Object v = claims.get(r.substring(6, eq));
+        String want = r.substring(eq + 1);
+        boolean ok = v instanceof java.util.Collection<?> c ? c.stream().anyMatch(x -> want.equals(String.valueOf(x)))
+            : v != null && want.equals(String.valueOf(v));
+        if (!ok) return false;
+      } else if (!scopes.contains(r)) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -123,6 +123,11 @@ class AuthStageTest {
     assertEquals(403, s.bearer("/api/admin/x", idp.rs256("alice")).status());
     assertEquals(200, s.bearer("/api/admin/x", admin).status());
     assertEquals(401, s.get("/api/admin/x").status());
+    // A requirement may name a claim instead of a scope.
+    Principal p = new Principal("jwt", "a", "i", Set.of("read"), null, java.util.Map.of("tier", "gold", "groups", List.of("x", "y")));
+    assertTrue(p.hasAll(Set.of("read", "claim:tier=gold", "claim:groups=y")));
+    assertFalse(p.hasAll(Set.of("claim:tier=silver")));
+    assertFalse(p.hasAll(Set.of("claim:missing=1")));
     assertEquals(401, s.get("/api/users/u1").status());
     assertEquals(200, s.get("/healthz").status()); // public
   }

@@ -106,9 +106,20 @@ public final class NginxBaseline implements AutoCloseable {
     return port;
   }
 
+  public long pid() {
+    return process.pid();
+  }
+
+  /** CPU time (user + system) of the master and its workers so far, ns. */
+  public long cpuNanos() {
+    return ProcStats.treeCpuNanos(process.toHandle());
+  }
+
   /** SIGTERM (fast shutdown), then SIGKILL after 5 s; removes the temp dir. */
   @Override
   public void close() {
+    if (!process.isAlive() && !Files.exists(dir)) return;
+    List<ProcessHandle> workers = process.toHandle().descendants().toList();
     process.destroy();
     try {
       if (!process.waitFor(5, TimeUnit.SECONDS)) {
@@ -118,6 +129,7 @@ public final class NginxBaseline implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    workers.forEach(ProcessHandle::destroyForcibly);
     try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     } catch (IOException ignored) {

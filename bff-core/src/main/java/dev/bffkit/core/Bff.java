@@ -14,6 +14,7 @@ import io.vertx.core.VertxOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
@@ -43,13 +44,27 @@ public final class Bff {
     long t0 = System.nanoTime();
     Logs.configure();
     LaunchArgs launch;
-    ClientBundle bundle;
     try {
       launch = LaunchArgs.parse(args);
-      if (launch.help()) {
-        System.out.println(LaunchArgs.USAGE);
-        return;
-      }
+    } catch (IllegalArgumentException e) {
+      System.err.println("bff: configuration error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    if (launch.help()) {
+      System.out.println(LaunchArgs.USAGE);
+      return;
+    }
+    // Start-up runs three independent things side by side: Vert.x, the JIT-cold first use of
+    // graphql-java, and reading the bundle. Each takes a few hundred milliseconds on its own.
+    CompletableFuture<Vertx> vertxReady = inBackground("bff-start-vertx",
+        () -> Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)));
+    inBackground("bff-start-warm", () -> {
+      CompositionEngine.warmUp();
+      return null;
+    });
+    ClientBundle bundle;
+    try {
       if (launch.configDir() != null) {
         Path dir = Path.of(launch.configDir());
         if (!Files.isDirectory(dir)) throw new ConfigException(launch.configDir(), 0, "not a directory; --config takes a client folder holding bff.yaml");
@@ -60,12 +75,12 @@ public final class Bff {
         throw new ConfigException("command line", 0, "--config DIR is required\n" + LaunchArgs.USAGE);
       }
       if (launch.port() != null) bundle = bundle.withPort(launch.port());
-    } catch (ConfigException | IllegalArgumentException e) {
+    } catch (ConfigException e) {
       System.err.println("bff: configuration error: " + e.getMessage());
       System.exit(2);
       return;
     }
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    Vertx vertx = vertxReady.join();
     ClientBundle started = bundle;
     start(vertx, bundle).onComplete(ar -> {
       if (ar.failed()) {
@@ -80,6 +95,20 @@ public final class Bff {
           + " screens=" + started.screens().size() + " startup_ms=" + ms);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, bff, started), "bff-shutdown"));
     });
+  }
+
+  private static <T> CompletableFuture<T> inBackground(String name, java.util.function.Supplier<T> work) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        result.complete(work.get());
+      } catch (Throwable e) {
+        result.completeExceptionally(e);
+      }
+    }, name);
+    t.setDaemon(true);
+    t.start();
+    return result;
   }
 
   private static void shutdown(Vertx vertx, RunningBff bff, ClientBundle bundle) {

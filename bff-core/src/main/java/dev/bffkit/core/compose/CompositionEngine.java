@@ -71,6 +71,25 @@ public final class CompositionEngine {
   /** The screen of that name, or null. */
   public Screen screen(String name) { return screens.get(name); }
 
+  /**
+   * Loads and JIT-touches graphql-java, Jackson and the plan compiler on a throw-away schema, so
+   * that a launcher can do it while it reads the bundle (start-up is mostly cold class loading).
+   */
+  public static void warmUp() {
+    try {
+      var registry = new graphql.schema.idl.SchemaParser().parse(
+          "type Query { a(x: Int = 1): A }\ntype A { b: String c: [A!] }\n" + Directives.SDL);
+      var schema = new graphql.schema.idl.SchemaGenerator().makeExecutableSchema(registry,
+          graphql.schema.idl.RuntimeWiring.newRuntimeWiring().scalar(JsonScalar.JSON).build());
+      var doc = graphql.parser.Parser.parse("query Q($x: Int) { a(x: $x) { b c { b } } }");
+      new graphql.validation.Validator().validateDocument(schema, doc, java.util.Locale.ROOT);
+      OperationPlan.compile(schema, doc, "Q");
+      Json.toBuffer(Json.parse("{\"a\":[1,2.5,\"x\",true,null,{}]}"));
+    } catch (Exception | LinkageError ignored) {
+      // only a warm-up: the real start reports any real problem
+    }
+  }
+
   /** All screens, sorted by name. */
   public Collection<Screen> screens() { return screens.all(); }
 

@@ -22,7 +22,7 @@ public final class Exchange {
   private final long startNanos;
   private Deadline deadline;
   /** Values templates read as {@code {ctx.x}}; filled by auth (later) and by the route. */
-  private final Map<String, Object> ctx = new HashMap<>(4);
+  private Map<String, Object> ctx;
   private Map<String, Object> attributes;
 
   public Exchange(HttpServerRequest request, String requestId, Deadline deadline) {
@@ -45,7 +45,11 @@ public final class Exchange {
 
   public void deadline(Deadline d) { this.deadline = d; }
 
-  public Map<String, Object> ctx() { return ctx; }
+  /** Created on first use: plain proxy requests never need it. */
+  public Map<String, Object> ctx() {
+    if (ctx == null) ctx = new HashMap<>(4);
+    return ctx;
+  }
 
   @SuppressWarnings("unchecked")
   public <T> T attribute(String key) {

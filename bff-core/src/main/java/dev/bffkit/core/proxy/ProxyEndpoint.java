@@ -22,6 +22,12 @@ import java.util.concurrent.TimeoutException;
  * chunk by chunk with back-pressure, never holding either whole in memory.
  */
 public final class ProxyEndpoint implements Stage {
+  private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+  private static final CharSequence X_FORWARDED_PROTO = HttpHeaders.createOptimized("x-forwarded-proto");
+  private static final CharSequence X_FORWARDED_HOST = HttpHeaders.createOptimized("x-forwarded-host");
+  private static final CharSequence X_FORWARDED_FOR = HttpHeaders.createOptimized("x-forwarded-for");
+  private static final CharSequence HTTP = HttpHeaders.createOptimized("http");
+  private static final CharSequence HTTPS = HttpHeaders.createOptimized("https");
   private final ProxyRouteConfig route;
   private final Service service;
   private final Vertx vertx;
@@ -67,13 +73,14 @@ public final class ProxyEndpoint implements Stage {
   private void forward(Exchange ex, HttpClientRequest up, String contentLength, long budget) {
     HttpServerRequest req = ex.request();
     HopByHop.copy(req.headers(), up.headers());
-    up.putHeader("x-request-id", ex.requestId());
-    up.putHeader("x-forwarded-proto", req.scheme() == null ? "http" : req.scheme());
-    if (req.authority() != null) up.putHeader("x-forwarded-host", req.authority().toString());
+    up.putHeader(X_REQUEST_ID, ex.requestId());
+    up.putHeader(X_FORWARDED_PROTO, req.isSSL() ? HTTPS : HTTP);
+    String host = req.getHeader(HttpHeaders.HOST);
+    if (host != null) up.putHeader(X_FORWARDED_HOST, host);
     if (req.remoteAddress() != null) {
       String prior = req.getHeader("x-forwarded-for");
       String peer = req.remoteAddress().hostAddress();
-      up.putHeader("x-forwarded-for", prior == null ? peer : prior + ", " + peer);
+      up.putHeader(X_FORWARDED_FOR, prior == null ? peer : prior + ", " + peer);
     }
     // One timer bounds the whole exchange, streaming included: the deadline is absolute.
     long timer = vertx.setTimer(budget, id -> up.reset(0, new TimeoutException()));

@@ -89,6 +89,8 @@ public final class BenchMain {
       }
     }
     long t0 = System.nanoTime();
+    long[] machine0 = ProcStats.machineCpuNanos();
+    String load0 = ProcStats.loadAverage();
     BenchMain b = new BenchMain(quick, out);
     Thread hook = new Thread(b::killChildren, "bench-teardown");
     Runtime.getRuntime().addShutdownHook(hook);
@@ -108,6 +110,7 @@ public final class BenchMain {
         }
       }
     } finally {
+      b.header.add(b.machineNoise(machine0, load0));
       b.tearDown();
       b.header.add(String.format(Locale.ROOT, "total run time %.0f s", (System.nanoTime() - t0) / 1e9));
       Reports.writeAll(out, title, b.header, b.targets, b.results);
@@ -115,6 +118,23 @@ public final class BenchMain {
     System.err.println("report: " + out.resolve("summary.md") + " and " + out.resolve("report.html"));
     System.out.print(Reports.markdown(title, b.header, b.targets, b.results));
     System.exit(status);
+  }
+
+  /**
+   * How busy the machine was with other work during the run: machine-wide busy CPU (/proc/stat)
+   * minus this harness and its children; a large share means noisy figures.
+   */
+  private String machineNoise(long[] machine0, String load0) {
+    long[] machine1 = ProcStats.machineCpuNanos();
+    if (machine0 == null || machine1 == null) return "machine load: /proc/stat not readable";
+    long ours = Math.max(0, ProcStats.cpuNanos(ProcessHandle.current().pid())) + ChildProcess.allChildrenCpuNanos()
+        + (nginx != null ? nginx.cpuNanos() : 0);
+    double total = machine1[1] - machine0[1];
+    double busy = machine1[0] - machine0[0];
+    double others = Math.max(0, busy - ours);
+    return String.format(Locale.ROOT, "machine load during the run: %.0f%% of all cores busy, of which other processes"
+            + " (not this harness or its children) %.0f%%; load average %s at the start, %s at the end", 100 * busy / total,
+        100 * others / total, load0, ProcStats.loadAverage());
   }
 
   private void clearLogs() throws IOException {
@@ -321,8 +341,8 @@ public final class BenchMain {
     Boolean met = ok(bffOpen) && ok(directOpen) ? (bffOpen.p99() - directOpen.p99()) <= 1000 : null;
     targets.add(new Reports.Target(String.format(Locale.ROOT, "pass-through added p99 at half max (%.0f req/s)", rate),
         "≤ 1 ms over direct",
-        ok(bffOpen) && ok(directOpen) ? "BFF p99 " + ms(bffOpen.p99()) + " → +" + ms(bffOpen.p99() - directOpen.p99())
-            + (ok(nginxOpen) ? "; nginx +" + ms(nginxOpen.p99() - directOpen.p99()) : "") : "not measured",
+        ok(bffOpen) && ok(directOpen) ? "BFF p99 " + ms(bffOpen.p99()) + " → " + signedMs(bffOpen.p99() - directOpen.p99())
+            + (ok(nginxOpen) ? "; nginx " + signedMs(nginxOpen.p99() - directOpen.p99()) : "") : "not measured",
         ok(directOpen) ? "direct p99 " + ms(directOpen.p99()) : "—",
         ok(bffOpen) && ok(directOpen) ? String.format(Locale.ROOT, "p99 ×%.2f", (double) bffOpen.p99() / directOpen.p99()) : "—", met));
     targets.add(new Reports.Target("pass-through CPU per request (open, half max)", "reported", cpuText(sc, bffOpen, "BFF"),
@@ -365,8 +385,8 @@ public final class BenchMain {
     LoadResult handOpen = open.get("hand-written fan-out");
     targets.add(new Reports.Target(String.format(Locale.ROOT, "iOS home p99 over the slowest backend at half max (%.0f req/s)", rate),
         "≤ 1.5 ms",
-        ok(bffOpen) && ok(slow) ? "BFF p99 " + ms(bffOpen.p99()) + " → +" + ms(bffOpen.p99() - slow.p99())
-            + (ok(handOpen) ? "; hand-written +" + ms(handOpen.p99() - slow.p99()) : "") : "not measured",
+        ok(bffOpen) && ok(slow) ? "BFF p99 " + ms(bffOpen.p99()) + " → " + signedMs(bffOpen.p99() - slow.p99())
+            + (ok(handOpen) ? "; hand-written " + signedMs(handOpen.p99() - slow.p99()) : "") : "not measured",
         ok(slow) ? "slowest backend (" + slowest[0] + ") p99 " + ms(slow.p99()) : "—",
         ok(bffOpen) && ok(slow) ? String.format(Locale.ROOT, "p99 ×%.2f", (double) bffOpen.p99() / slow.p99()) : "—",
         ok(bffOpen) && ok(slow) ? bffOpen.p99() - slow.p99() <= 1500 : null));
@@ -385,9 +405,10 @@ public final class BenchMain {
     ScenarioResult sc = new ScenarioResult("fan-out width",
         "BFF (generic launcher in its own process, generated bundle) serving a screen whose N root fields each call a"
             + " different service (all pointing at the users service), N = 1..32, open model at " + (int) rate
-            + " req/s; baseline: one direct users call at the same rate.");
+            + " req/s after a 3 s unrecorded flat-out warm-up of each fresh process; baseline: one direct users call at the"
+            + " same rate.");
     progress.scenario(sc.name());
-    Duration w = Duration.ofSeconds(2);
+    Duration w = Duration.ofSeconds(1);
     Duration d = Duration.ofSeconds(5);
     LoadResult direct = measure(sc, LoadSpec.open("direct users /users/u1", backends.port("users"), "/users/u1", rate, conns, w, d), null);
     sc.add(direct);
@@ -406,6 +427,9 @@ public final class BenchMain {
           continue;
         }
         try (t) {
+          // a fresh JVM per width: warm its JIT flat out first (not recorded), or width 1 measures the compiler
+          measure(null, LoadSpec.closed(name + " (pre-warm)", t.port(), Scenarios.fanoutPath(width), 16, Duration.ofSeconds(1),
+              Duration.ofSeconds(2)).withHeaders(Scenarios.bffHeaders()), null);
           LoadResult r = measure(sc, LoadSpec.open(name, t.port(), Scenarios.fanoutPath(width), rate, conns, w, d)
               .withHeaders(Scenarios.bffHeaders()), t.process()::cpuNanos);
           sc.add(r);
@@ -453,7 +477,7 @@ public final class BenchMain {
     int[] counts = quick ? new int[] {big} : new int[] {64, 1000, big};
     double rate = quick ? 500 : 1000;
     Duration w = quick ? warmup : Duration.ofSeconds(2);
-    Duration d = quick ? duration : Duration.ofSeconds(5);
+    Duration d = quick ? Duration.ofSeconds(1) : Duration.ofSeconds(5);
     double idleHeap = Double.NaN;
     String heapError = null;
     if (bff != null) {
@@ -538,7 +562,8 @@ public final class BenchMain {
     try {
       for (Sys s : List.of(handSys(), bffSys("BFF iOS home", Scenarios.HOME_PATH))) {
         if (s.skip() != null) sc.add(LoadResult.skipped(s.name(), s.skip()));
-        else sc.add(measure(sc, LoadSpec.open(s.name(), s.port(), s.path(), rate, conns, warmup, duration).withHeaders(s.headers()), s.cpu()));
+        else sc.add(measure(sc, LoadSpec.open(s.name(), s.port(), s.path(), rate, conns, quick ? warmup : Duration.ofSeconds(2),
+            quick ? Duration.ofSeconds(1) : Duration.ofSeconds(6)).withHeaders(s.headers()), s.cpu()));
       }
     } finally {
       Scenarios.chaos(backends.port(service), null);
@@ -692,6 +717,11 @@ public final class BenchMain {
 
   private static String ms(long micros) {
     return String.format(Locale.ROOT, "%.2f ms", micros / 1000.0);
+  }
+
+  /** "+1.25 ms" / "-0.40 ms": a difference of two p99s, which noise can make negative. */
+  private static String signedMs(long micros) {
+    return (micros >= 0 ? "+" : "") + ms(micros);
   }
 
   private static String list(List<Double> ms) {

@@ -29,6 +29,8 @@ public final class ChildProcess implements AutoCloseable {
   public static final List<String> SUT_JVM_FLAGS = List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx512m");
 
   private static final Set<ChildProcess> LIVE = ConcurrentHashMap.newKeySet();
+  /** CPU time of children already closed, so a run can tell its own CPU use from the machine's. */
+  private static final java.util.concurrent.atomic.AtomicLong CLOSED_CPU = new java.util.concurrent.atomic.AtomicLong();
   private static final Pattern STARTUP_MS = Pattern.compile("startup_ms=(\\d+)");
 
   static {
@@ -157,7 +159,8 @@ public final class ChildProcess implements AutoCloseable {
 
   /** SIGTERM, then SIGKILL after {@code graceMs}; the process tree (nginx workers) too. */
   public void close(long graceMs) {
-    LIVE.remove(this);
+    if (!LIVE.remove(this)) return;
+    CLOSED_CPU.addAndGet(Math.max(0, cpuNanos()));
     List<ProcessHandle> kids = process.toHandle().descendants().toList();
     process.destroy();
     try {
@@ -175,6 +178,13 @@ public final class ChildProcess implements AutoCloseable {
   @Override
   public void close() {
     close(3000);
+  }
+
+  /** CPU time (ns) of every child started so far: the closed ones plus the live ones now. */
+  public static long allChildrenCpuNanos() {
+    long sum = CLOSED_CPU.get();
+    for (ChildProcess c : LIVE) sum += Math.max(0, c.cpuNanos());
+    return sum;
   }
 
   /** Kills every child still alive (shutdown hook; also safe to call directly). */

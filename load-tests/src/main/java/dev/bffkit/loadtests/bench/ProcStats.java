@@ -71,6 +71,44 @@ public final class ProcStats {
     return sum;
   }
 
+  /**
+   * Machine-wide CPU ticks from the first line of {@code /proc/stat} ({@code cpu user nice system
+   * idle iowait irq softirq steal ...}): {busy, total}, where idle + iowait are not busy.
+   */
+  public static long[] parseMachineTicks(String procStat) {
+    String first = procStat.lines().filter(l -> l.startsWith("cpu ")).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no cpu line in /proc/stat"));
+    String[] f = first.trim().split("\\s+");
+    long total = 0, idle = 0;
+    for (int i = 1; i < f.length && i <= 8; i++) {
+      long v = Long.parseLong(f[i]);
+      total += v;
+      if (i == 4 || i == 5) idle += v;
+    }
+    return new long[] {total - idle, total};
+  }
+
+  /** {busy, total} machine CPU in ns (all cores), or null when /proc/stat is not readable. */
+  public static long[] machineCpuNanos() {
+    try {
+      long[] t = parseMachineTicks(Files.readString(Path.of("/proc/stat")));
+      long hz = clockTicksPerSecond();
+      return new long[] {t[0] * 1_000_000_000L / hz, t[1] * 1_000_000_000L / hz};
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The first three fields of {@code /proc/loadavg}, or "?" */
+  public static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "?";
+    }
+  }
+
   /** VmRSS in kB from a {@code /proc/<pid>/status} text; -1 when absent. */
   public static long parseRssKb(String status) {
     for (String line : status.split("\n")) {

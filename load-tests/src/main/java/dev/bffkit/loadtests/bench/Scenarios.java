@@ -262,7 +262,7 @@ public final class Scenarios {
   /** {@code java <SUT flags> -jar bff-ios/target/bff-ios.jar --port P}, services from the env; waits for /readyz. */
   public static ProcessTarget startIosBffProcess(Backends backends, Path logDir, String name) throws IOException, InterruptedException {
     int port = freePort();
-    ChildProcess p = ChildProcess.start(name, ChildProcess.java(ChildProcess.SUT_JVM_FLAGS, "-jar",
+    ChildProcess p = ChildProcess.start(name, ChildProcess.java(sutFlags(logDir, name), "-jar",
         jar("bff-ios/target/bff-ios.jar").toString(), "--port", Integer.toString(port)), backends.env(), logDir);
     return awaitReady(p, port);
   }
@@ -270,7 +270,7 @@ public final class Scenarios {
   /** The hand-written fan-out in its own process with the BFF's JVM flags; waits for /readyz. */
   public static ProcessTarget startHandWrittenProcess(Backends backends, Path logDir, String name) throws IOException, InterruptedException {
     int port = freePort();
-    ChildProcess p = ChildProcess.start(name, ChildProcess.java(ChildProcess.SUT_JVM_FLAGS, "-cp", ownClasspath(),
+    ChildProcess p = ChildProcess.start(name, ChildProcess.java(sutFlags(logDir, name), "-cp", ownClasspath(),
         HandWrittenFanout.class.getName(), "--port", Integer.toString(port)), backends.env(), logDir);
     return awaitReady(p, port);
   }
@@ -278,9 +278,16 @@ public final class Scenarios {
   /** The generic launcher on a generated fan-out folder ({@link #writeFanoutBundle}); waits for /readyz. */
   public static ProcessTarget startFanoutBffProcess(Path bundle, Path logDir, int width) throws IOException, InterruptedException {
     int port = freePort();
-    ChildProcess p = ChildProcess.start("bff-fanout" + width, ChildProcess.java(ChildProcess.SUT_JVM_FLAGS, "-jar",
+    ChildProcess p = ChildProcess.start("bff-fanout" + width, ChildProcess.java(sutFlags(logDir, "bff-fanout" + width), "-jar",
         jar("bff-core/target/bff.jar").toString(), "--config", bundle.toString(), "--port", Integer.toString(port)), Map.of(), logDir);
     return awaitReady(p, port);
+  }
+
+  /** The common SUT flags plus a GC log next to the process's other logs (pauses explain outliers). */
+  static List<String> sutFlags(Path logDir, String name) {
+    List<String> flags = new java.util.ArrayList<>(ChildProcess.SUT_JVM_FLAGS);
+    flags.add("-Xlog:gc:file=" + logDir.resolve(Reports.slug(name) + ".gc.log").toAbsolutePath() + ":uptime");
+    return flags;
   }
 
   private static ProcessTarget awaitReady(ChildProcess p, int port) throws IOException, InterruptedException {

@@ -57,6 +57,15 @@ class HarnessHelpersTest {
   }
 
   @Test
+  void machineTicksCountIdleAndIowaitAsNotBusy() {
+    long[] t = ProcStats.parseMachineTicks("cpu  100 5 50 800 40 1 4 0 0 0\ncpu0 50 2 25 400 20 0 2 0 0 0\nintr 1\n");
+    assertEquals(100 + 5 + 50 + 1 + 4, t[0]);
+    assertEquals(100 + 5 + 50 + 800 + 40 + 1 + 4, t[1]);
+    long[] now = ProcStats.machineCpuNanos();
+    assertTrue(now == null || (now[0] > 0 && now[1] >= now[0]));
+  }
+
+  @Test
   void medianOfRounds() {
     assertEquals(2.0, Rounds.median(3, 1, 2));
     assertEquals(2.5, Rounds.median(4, 1, 3, 2));

@@ -7,6 +7,7 @@ import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.ConfigException;
 import dev.bffkit.core.server.BffServer;
+import dev.bffkit.core.upstream.UpstreamRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -141,29 +142,42 @@ public final class Bff {
     // "one random port shared by every server listening on this same negative number".
     int listenPort = port == 0 ? -EPHEMERAL_KEYS.incrementAndGet() : port;
     List<BffServer> servers = new CopyOnWriteArrayList<>();
-    return vertx.deployVerticle(() -> {
-          BffServer server = new BffServer(bundle.config(), engine, readiness, listenPort);
+    // Breakers, endpoint health, ejections, budgets and bulkheads are per BFF (shared by its event
+    // loops); connection pools stay per loop.
+    UpstreamRegistry registry = new UpstreamRegistry(vertx, bundle.config().services());
+    return registry.start()
+        .compose(v -> vertx.deployVerticle(() -> {
+          BffServer server = new BffServer(bundle.config(), engine, readiness, listenPort, registry);
           servers.add(server);
           return server;
-        }, new DeploymentOptions().setInstances(instances))
+        }, new DeploymentOptions().setInstances(instances)))
         .map(id -> {
           readiness.ready();
-          return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id);
-        });
+          return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id, registry);
+        })
+        .onFailure(e -> registry.close());
   }
 
   /** A started BFF. */
   public interface RunningBff {
     int port();
 
+    /** The BFF-wide upstream state: breakers, endpoints, bulkheads (for tests and admin). */
+    UpstreamRegistry upstreams();
+
     /** Graceful stop: drain in-flight requests (up to the configured grace), then release pools. */
     Future<Void> close();
   }
 
-  private record Running(Vertx vertx, int port, String deployment) implements RunningBff {
+  private record Running(Vertx vertx, int port, String deployment, UpstreamRegistry registry) implements RunningBff {
     @Override
     public Future<Void> close() {
-      return vertx.undeploy(deployment);
+      return vertx.undeploy(deployment).andThen(ar -> registry.close());
+    }
+
+    @Override
+    public UpstreamRegistry upstreams() {
+      return registry;
     }
   }
 }

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * {@code java -jar bff-demo.jar}: the six demo services on 127.0.0.1:9101-9106 and the four BFFs
+ * {@code java -jar bff-demo.jar}: the six demo services on 127.0.0.1:9101-9106 (posts with a second
+ * replica on 9112) and the four BFFs
  * (iOS 8081, Android 8082, web 8083, TV 8084) in one process, then a curl tour.
  *
  * <pre>
@@ -171,7 +172,7 @@ public final class Demo {
   private static int port(String what, String v) {
     try {
       int p = Integer.parseInt(v.trim());
-      if (p < 0 || p > 65535 - 5) {
+      if (p < 0 || p > 65535 - DemoServices.POSTS_REPLICA_OFFSET) {
         throw new IllegalArgumentException(what + ": port out of range: " + v);
       }
       return p;
@@ -192,7 +193,8 @@ public final class Demo {
     return """
         usage: java -jar bff-demo.jar [options]
           --services-base-port N  users N, posts N+1, recommendations N+2, notifications N+3, ads N+4,
-                                  analytics N+5 (env SERVICES_BASE_PORT, default 9101; 0 = ephemeral)
+                                  analytics N+5, a second posts replica N+11
+                                  (env SERVICES_BASE_PORT, default 9101; 0 = ephemeral)
           --ios-port N            (env IOS_PORT, default 8081)
           --android-port N        (env ANDROID_PORT, default 8082)
           --web-port N            (env WEB_PORT, default 8083)
@@ -209,6 +211,8 @@ public final class Demo {
     for (String n : DemoServices.NAMES) {
       b.append(String.format("  %-16s %s   (%s)%n", n, s.url(n), DemoServices.ENV_VARS.get(n)));
     }
+    b.append(String.format("  %-16s %s   (second posts replica, also in POSTS_URL)%n", DemoServices.POSTS_REPLICA,
+        s.url(DemoServices.POSTS_REPLICA)));
     if (!r.bffs().isEmpty()) {
       b.append("\nBFFs:\n");
       for (String c : CLIENTS) {
@@ -237,6 +241,16 @@ public final class Demo {
       b.append("  curl -s " + s.url("ads") + "/_chaos\n");
       b.append("  curl -s -X DELETE " + s.url("notifications") + "/_chaos; curl -s -X DELETE " + s.url("ads")
           + "/_chaos\n");
+      b.append("\nResilience (iOS; posts has two replicas):\n");
+      b.append("  curl -s -X PUT -d '{\"errorRate\":1}' " + s.url(DemoServices.POSTS_REPLICA)
+          + "/_chaos   # fail one posts replica: home keeps answering, no errors\n");
+      b.append("  curl -s " + ios + "/v1/screens/home\n");
+      b.append("  curl -s -X PUT -d '{\"errorRate\":1}' " + s.url("posts")
+          + "/_chaos   # now the whole posts service: breaker opens,\n");
+      b.append("  curl -si " + ios + "/v1/screens/home               # home answers at once, partial (\"breaker open\")\n");
+      b.append("  curl -s " + ios + "/upstreamz                      # breakers, endpoints, ejections, bulkheads\n");
+      b.append("  curl -s -X DELETE " + s.url("posts") + "/_chaos; curl -s -X DELETE "
+          + s.url(DemoServices.POSTS_REPLICA) + "/_chaos   # breaker half-opens, then closes\n");
       b.append("\nRequest counts (batching shows here):\n");
       b.append("  curl -s " + s.url("users") + "/_stats\n");
     } else {

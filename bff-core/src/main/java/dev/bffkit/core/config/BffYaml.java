@@ -22,7 +22,20 @@ final class BffYaml {
   private static final Set<String> COMPOSITION = Set.of("deadline", "adhocGraphql", "graphqlPath",
       "screensPath", "maxBatchSize");
   private static final Set<String> SERVICE = Set.of("endpoints", "connectTimeout", "poolSize",
-      "keepAlive", "timeout");
+      "keepAlive", "timeout", "discovery", "balancer", "healthCheck", "outlier", "breaker", "retry",
+      "hedge", "bulkhead", "http2");
+  private static final Set<String> DISCOVERY = Set.of("dns", "srv", "file", "refresh");
+  private static final Set<String> BALANCER = Set.of("policy", "hashOn", "slowStart", "weights");
+  private static final Set<String> HEALTH = Set.of("path", "interval", "timeout", "healthyThreshold",
+      "unhealthyThreshold");
+  private static final Set<String> OUTLIER = Set.of("consecutiveErrors", "baseEjectionTime",
+      "maxEjectionTime", "maxEjectionPercent");
+  private static final Set<String> BREAKER = Set.of("enabled", "failures", "window", "resetTimeout");
+  private static final Set<String> RETRY = Set.of("maxRetries", "methods", "onStatus", "backoff",
+      "maxBackoff", "perTryTimeout", "budget", "minPerSecond");
+  private static final Set<String> HEDGE = Set.of("enabled", "delay", "minDelay", "maxAttempts");
+  private static final Set<String> BULKHEAD = Set.of("maxConcurrent", "maxPending");
+  private static final Set<String> HTTP2 = Set.of("enabled", "connections", "maxStreams");
   private static final Set<String> ROUTE = Set.of("prefix", "service", "stripPrefix", "methods");
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
       "PATCH", "OPTIONS", "TRACE", "CONNECT");
@@ -87,22 +100,38 @@ final class BffYaml {
             + " '_' and '-', starting with a letter, e.g. " + suggestName(name));
       }
       Obj o = all.obj(name, SERVICE);
-      if (!all.has(name)) {
-        throw o.error("missing 'endpoints'; write e.g. endpoints: [\"" + EXAMPLE_URL + "\"]");
-      }
       List<URI> endpoints = new ArrayList<>();
+      List<Integer> weights = new ArrayList<>();
       for (Scalar s : o.scalars("endpoints")) {
-        endpoints.add(endpoint(s));
+        // One value may hold several URLs separated by commas (handy in ${ENV:-a,b}), each
+        // optionally followed by " weight=N".
+        for (String part : s.value.split(",")) {
+          if (part.isBlank()) continue;
+          String[] words = part.trim().split("\\s+");
+          endpoints.add(endpoint(s, words[0]));
+          weights.add(words.length > 1 ? weight(s, words) : 1);
+        }
       }
-      if (endpoints.isEmpty()) {
+      ServiceConfig.Discovery discovery = discovery(o.obj("discovery", DISCOVERY));
+      if (endpoints.isEmpty() && discovery.type() == ServiceConfig.Discovery.Type.STATIC) {
         throw o.error("missing 'endpoints' (at least one base URL); write e.g. endpoints: [\""
-            + EXAMPLE_URL + "\"]");
+            + EXAMPLE_URL + "\"] or discovery: {dns: posts.internal:8080}");
       }
+      Duration timeout = o.duration("timeout", Duration.ofSeconds(10));
       out.put(name, new ServiceConfig(name, endpoints,
           o.duration("connectTimeout", Duration.ofSeconds(1)),
           o.integer("poolSize", 64, 1, Integer.MAX_VALUE),
           o.duration("keepAlive", Duration.ofSeconds(60)),
-          o.duration("timeout", Duration.ofSeconds(10))));
+          timeout,
+          discovery,
+          balancer(o.obj("balancer", BALANCER), weights),
+          healthCheck(o.obj("healthCheck", HEALTH)),
+          outlier(o.obj("outlier", OUTLIER)),
+          breaker(o.obj("breaker", BREAKER)),
+          retry(o.obj("retry", RETRY)),
+          hedge(o.obj("hedge", HEDGE)),
+          bulkhead(o.obj("bulkhead", BULKHEAD)),
+          http2(o.obj("http2", HTTP2))));
     }
     return out;
   }
@@ -113,8 +142,7 @@ final class BffYaml {
   }
 
   /** An absolute http(s) base URL: scheme, host and optional port; normalised without a trailing '/'. */
-  private static URI endpoint(Scalar s) {
-    String text = s.value.trim();
+  private static URI endpoint(Scalar s, String text) {
     URI uri;
     try {
       uri = new URI(text);
@@ -136,6 +164,194 @@ final class BffYaml {
           + " routes); write " + base);
     }
     return URI.create(base);
+  }
+
+  private static int weight(Scalar s, String[] words) {
+    if (words.length == 2 && words[1].startsWith("weight=")) {
+      try {
+        int w = Integer.parseInt(words[1].substring("weight=".length()));
+        if (w >= 1 && w <= 1000) return w;
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+    }
+    throw s.invalid("has a bad suffix after the URL; write e.g. " + words[0] + " weight=3 (1..1000)");
+  }
+
+  private static ServiceConfig.Discovery discovery(Obj o) {
+    ServiceConfig.Discovery d = ServiceConfig.Discovery.defaults();
+    Duration refresh = o.duration("refresh", o.has("file") ? Duration.ofSeconds(2) : d.refresh());
+    int given = (o.has("dns") ? 1 : 0) + (o.has("srv") ? 1 : 0) + (o.has("file") ? 1 : 0);
+    if (given > 1) {
+      throw o.error("give only one of dns, srv and file");
+    }
+    if (o.has("dns")) {
+      Scalar s = o.scalar("dns", "");
+      String v = s.value.trim();
+      int colon = v.lastIndexOf(':');
+      if (colon <= 0) throw s.invalid("must be host:port; write e.g. posts.internal:8080");
+      int port;
+      try {
+        port = Integer.parseInt(v.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+      if (port < 1 || port > 65535) throw s.invalid("must be host:port with a port 1..65535; write e.g. posts.internal:8080");
+      return new ServiceConfig.Discovery(ServiceConfig.Discovery.Type.DNS, v.substring(0, colon), port, refresh, null);
+    }
+    if (o.has("srv")) {
+      Scalar s = o.scalar("srv", "");
+      if (s.value.isBlank()) throw s.invalid("must be an SRV name; write e.g. _http._tcp.posts.internal");
+      return new ServiceConfig.Discovery(ServiceConfig.Discovery.Type.SRV, s.value.trim(), 0, refresh, null);
+    }
+    if (o.has("file")) {
+      Scalar s = o.scalar("file", "");
+      if (s.value.isBlank()) throw s.invalid("must be a path; write e.g. /etc/bff/posts.endpoints");
+      return new ServiceConfig.Discovery(ServiceConfig.Discovery.Type.FILE, null, 0, refresh, s.value.trim());
+    }
+    return new ServiceConfig.Discovery(d.type(), null, 0, refresh, null);
+  }
+
+  private static ServiceConfig.Balancer balancer(Obj o, List<Integer> endpointWeights) {
+    ServiceConfig.Balancer d = ServiceConfig.Balancer.defaults();
+    ServiceConfig.Balancer.Policy policy = d.policy();
+    if (o.has("policy")) {
+      Scalar s = o.scalar("policy", "");
+      policy = switch (s.value.trim()) {
+        case "least_request", "p2c" -> ServiceConfig.Balancer.Policy.LEAST_REQUEST;
+        case "round_robin" -> ServiceConfig.Balancer.Policy.ROUND_ROBIN;
+        case "weighted" -> ServiceConfig.Balancer.Policy.WEIGHTED;
+        case "ring_hash" -> ServiceConfig.Balancer.Policy.RING_HASH;
+        default -> throw s.invalid("is not a balancer; write one of least_request, round_robin, weighted, ring_hash");
+      };
+    }
+    ServiceConfig.HashOn hashOn = null;
+    if (o.has("hashOn")) {
+      Scalar s = o.scalar("hashOn", "");
+      String v = s.value.trim();
+      int colon = v.indexOf(':');
+      ServiceConfig.HashOn.Source src = colon < 0 ? null : switch (v.substring(0, colon)) {
+        case "header" -> ServiceConfig.HashOn.Source.HEADER;
+        case "cookie" -> ServiceConfig.HashOn.Source.COOKIE;
+        case "claim" -> ServiceConfig.HashOn.Source.CLAIM;
+        default -> null;
+      };
+      if (src == null || colon == v.length() - 1) {
+        throw s.invalid("must be header:NAME, cookie:NAME or claim:NAME; write e.g. header:x-user-id");
+      }
+      hashOn = new ServiceConfig.HashOn(src, src == ServiceConfig.HashOn.Source.HEADER
+          ? v.substring(colon + 1).toLowerCase(Locale.ROOT) : v.substring(colon + 1));
+    }
+    if (policy == ServiceConfig.Balancer.Policy.RING_HASH && hashOn == null) {
+      throw o.error("policy ring_hash needs hashOn; write e.g. hashOn: header:x-user-id");
+    }
+    List<Integer> weights = endpointWeights.stream().allMatch(w -> w == 1) ? List.of() : endpointWeights;
+    if (o.has("weights")) {
+      List<Integer> listed = new ArrayList<>();
+      for (Scalar s : o.scalars("weights")) {
+        try {
+          int w = Integer.parseInt(s.value.trim());
+          if (w < 1 || w > 1000) throw new NumberFormatException();
+          listed.add(w);
+        } catch (NumberFormatException e) {
+          throw s.invalid("is not a weight; write a whole number 1..1000");
+        }
+      }
+      if (listed.size() != endpointWeights.size()) {
+        throw o.scalars("weights").get(0).invalid("lists " + listed.size() + " weights for "
+            + endpointWeights.size() + " endpoints; give one per endpoint, in order");
+      }
+      weights = listed;
+    }
+    return new ServiceConfig.Balancer(policy, hashOn, o.durationOrZero("slowStart", d.slowStart()), weights);
+  }
+
+  private static ServiceConfig.HealthCheck healthCheck(Obj o) {
+    ServiceConfig.HealthCheck d = ServiceConfig.HealthCheck.defaults();
+    String path = null;
+    if (o.has("path")) {
+      Scalar s = o.scalar("path", "");
+      if (!s.value.startsWith("/")) throw s.invalid("must start with '/'; write e.g. /healthz");
+      path = s.value;
+    }
+    return new ServiceConfig.HealthCheck(path, o.duration("interval", d.interval()),
+        o.duration("timeout", d.timeout()),
+        o.integer("healthyThreshold", d.healthyThreshold(), 1, 100),
+        o.integer("unhealthyThreshold", d.unhealthyThreshold(), 1, 100));
+  }
+
+  private static ServiceConfig.Outlier outlier(Obj o) {
+    ServiceConfig.Outlier d = ServiceConfig.Outlier.defaults();
+    return new ServiceConfig.Outlier(o.integer("consecutiveErrors", d.consecutiveErrors(), 0, 10_000),
+        o.duration("baseEjectionTime", d.baseEjectionTime()),
+        o.duration("maxEjectionTime", d.maxEjectionTime()),
+        o.integer("maxEjectionPercent", d.maxEjectionPercent(), 0, 100));
+  }
+
+  private static ServiceConfig.Breaker breaker(Obj o) {
+    ServiceConfig.Breaker d = ServiceConfig.Breaker.defaults();
+    return new ServiceConfig.Breaker(o.bool("enabled", d.enabled()),
+        o.integer("failures", d.failures(), 1, 1_000_000),
+        o.duration("window", d.window()),
+        o.duration("resetTimeout", d.resetTimeout()));
+  }
+
+  private static ServiceConfig.Retry retry(Obj o) {
+    ServiceConfig.Retry d = ServiceConfig.Retry.defaults();
+    Set<String> methods = d.methods();
+    if (o.has("methods")) {
+      methods = new LinkedHashSet<>();
+      for (Scalar m : o.scalars("methods")) {
+        String method = m.value.trim().toUpperCase(Locale.ROOT);
+        if (!METHODS.contains(method)) {
+          throw m.invalid("is not an HTTP method; write e.g. [GET, HEAD, PUT, DELETE]");
+        }
+        methods.add(method);
+      }
+    }
+    Set<Integer> onStatus = d.onStatus();
+    if (o.has("onStatus")) {
+      onStatus = new LinkedHashSet<>();
+      for (Scalar s : o.scalars("onStatus")) {
+        try {
+          int code = Integer.parseInt(s.value.trim());
+          if (code < 500 || code > 599) throw new NumberFormatException();
+          onStatus.add(code);
+        } catch (NumberFormatException e) {
+          throw s.invalid("is not a 5xx status; write e.g. [502, 503, 504]");
+        }
+      }
+    }
+    return new ServiceConfig.Retry(o.integer("maxRetries", d.maxRetries(), 0, 10), methods, onStatus,
+        o.duration("backoff", d.backoff()), o.duration("maxBackoff", d.maxBackoff()),
+        o.has("perTryTimeout") ? o.duration("perTryTimeout", null) : null,
+        o.share("budget", d.budget(), 1), o.integer("minPerSecond", d.minPerSecond(), 0, 100_000));
+  }
+
+  private static ServiceConfig.Hedge hedge(Obj o) {
+    ServiceConfig.Hedge d = ServiceConfig.Hedge.defaults();
+    Duration delay = null;
+    if (o.has("delay")) {
+      Scalar s = o.scalar("delay", "");
+      if (!s.value.trim().equals("p95")) {
+        delay = o.duration("delay", null);
+      }
+    }
+    return new ServiceConfig.Hedge(o.bool("enabled", d.enabled()), delay,
+        o.duration("minDelay", d.minDelay()), o.integer("maxAttempts", d.maxAttempts(), 2, 5));
+  }
+
+  private static ServiceConfig.Bulkhead bulkhead(Obj o) {
+    ServiceConfig.Bulkhead d = ServiceConfig.Bulkhead.defaults();
+    return new ServiceConfig.Bulkhead(o.integer("maxConcurrent", d.maxConcurrent(), 1, Integer.MAX_VALUE),
+        o.integer("maxPending", d.maxPending(), 0, Integer.MAX_VALUE));
+  }
+
+  private static ServiceConfig.Http2 http2(Obj o) {
+    ServiceConfig.Http2 d = ServiceConfig.Http2.defaults();
+    return new ServiceConfig.Http2(o.bool("enabled", d.enabled()),
+        o.integer("connections", d.connections(), 1, 1000),
+        o.integer("maxStreams", d.maxStreams(), 1, 100_000));
   }
 
   private static List<ProxyRouteConfig> routes(Obj root, Map<String, ServiceConfig> services) {

@@ -42,7 +42,56 @@ import java.util.regex.Pattern;
  *     connectTimeout: 1s
  *     poolSize: 64
  *     keepAlive: 60s
- *     timeout: 5s
+ *     timeout: 5s            # whole call, retries and hedges included (the deadline may cut it)
+ *   posts:                   # every resilience key, at its default unless noted
+ *     endpoints: "${POSTS_URL:-http://10.0.0.1:8080 weight=2,http://10.0.0.2:8080}"  # comma list; weight=N optional
+ *     discovery:             # instead of endpoints, one of:
+ *       dns: posts.internal:8080      # A/AAAA, re-resolved every refresh
+ *       srv: _http._tcp.posts.internal  # SRV (port, weight), re-resolved on the records' TTL
+ *       file: /etc/bff/posts.endpoints  # one URL [weight=N] per line, polled every refresh
+ *       refresh: 30s         # 2s for file
+ *     balancer:
+ *       policy: least_request  # P2C; or round_robin, weighted, ring_hash
+ *       hashOn: header:x-user-id  # ring_hash only: header:NAME, cookie:NAME or claim:NAME (bearer JWT)
+ *       slowStart: 0s        # ramp a new or returning endpoint from 10 % to full over this window
+ *       weights: [2, 1]      # per endpoint, in order (or weight=N on the URL)
+ *     healthCheck:           # off unless path is given; endpoints start healthy
+ *       path: /health
+ *       interval: 5s
+ *       timeout: 1s
+ *       healthyThreshold: 2
+ *       unhealthyThreshold: 3
+ *     outlier:               # passive ejection on consecutive 5xx / connect failures
+ *       consecutiveErrors: 5 # 0 = off
+ *       baseEjectionTime: 30s  # × times ejected
+ *       maxEjectionTime: 5m
+ *       maxEjectionPercent: 50 # (one of two or more may always be ejected)
+ *     breaker:               # vertx-circuit-breaker per service and BFF
+ *       enabled: true
+ *       failures: 10         # failed calls (5xx or transport) without a success in between
+ *       window: 10s
+ *       resetTimeout: 5s     # open → half-open; one probe closes or re-opens it
+ *     retry:
+ *       maxRetries: 2
+ *       methods: [GET, HEAD, OPTIONS, PUT, DELETE]   # never POST/PATCH unless listed
+ *       onStatus: [502, 503, 504]                    # plus connect failure, reset, per-try timeout
+ *       backoff: 25ms        # full jitter, doubling up to maxBackoff
+ *       maxBackoff: 250ms
+ *       perTryTimeout: ~     # default: each try may use the remaining budget
+ *       budget: 20%          # retries <= 20 % of requests (+ minPerSecond)
+ *       minPerSecond: 10
+ *     hedge:
+ *       enabled: false
+ *       delay: p95           # or a duration; p95 = the service's observed p95, at least minDelay
+ *       minDelay: 5ms
+ *       maxAttempts: 2
+ *     bulkhead:
+ *       maxConcurrent: 1024  # per service and BFF
+ *       maxPending: 256      # beyond: a fast 503 / UPSTREAM_UNAVAILABLE naming the service
+ *     http2:
+ *       enabled: false       # h2 over TLS (ALPN) or h2c with prior knowledge
+ *       connections: 2       # per endpoint and event loop
+ *       maxStreams: 100
  * routes:
  *   - prefix: /api/posts/
  *     service: posts
@@ -53,7 +102,9 @@ import java.util.regex.Pattern;
  * <p>Only {@code services.<name>.endpoints} and {@code routes[i].prefix/service} are required;
  * everything else defaults to {@link ServerConfig#defaults()}, {@link
  * CompositionConfig#defaults()} and, per service, connectTimeout 1s, poolSize 64, keepAlive 60s,
- * timeout 10s. An empty value ({@code key:} or {@code ~}) counts as not given. Unknown keys are
+ * timeout 10s and the resilience defaults of {@link ServiceConfig}'s nested records (shown above).
+ * Shares are {@code 0.2} or {@code 20%}. Upstream calls carry their remaining budget in
+ * milliseconds in {@code x-request-timeout-ms} ({@code grpc-timeout} for gRPC). An empty value ({@code key:} or {@code ~}) counts as not given. Unknown keys are
  * errors. Endpoints are absolute http(s) base URLs without path or query, stored without the
  * trailing '/'. Route methods are case-insensitive and stored upper case.
  *

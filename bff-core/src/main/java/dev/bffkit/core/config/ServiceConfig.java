@@ -3,20 +3,177 @@ package dev.bffkit.core.config;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
-/** One upstream service: {@code services.<name>:} in bff.yaml. */
+/**
+ * One upstream service: {@code services.<name>:} in bff.yaml. The nested records are the
+ * resilience settings; each has {@code defaults()} that are safe for a service nobody tuned.
+ */
 public record ServiceConfig(
     String name,
-    /** Base URLs (scheme, host, port; no path), at least one. */
+    /** Base URLs (scheme, host, port; no path); may be empty only when {@code discovery} finds them. */
     List<URI> endpoints,
     Duration connectTimeout,
     /** Max pooled HTTP/1.1 connections per endpoint and event loop. */
     int poolSize,
     Duration keepAlive,
-    /** Upper bound on one call; the request deadline may cut it shorter. */
-    Duration timeout) {
+    /** Upper bound on one call, retries and hedges included; the request deadline may cut it shorter. */
+    Duration timeout,
+    Discovery discovery,
+    Balancer balancer,
+    HealthCheck healthCheck,
+    Outlier outlier,
+    Breaker breaker,
+    Retry retry,
+    Hedge hedge,
+    Bulkhead bulkhead,
+    Http2 http2) {
 
   public ServiceConfig {
     endpoints = List.copyOf(endpoints);
+  }
+
+  /** A service with every resilience setting at its default. */
+  public ServiceConfig(String name, List<URI> endpoints, Duration connectTimeout, int poolSize,
+      Duration keepAlive, Duration timeout) {
+    this(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, Discovery.defaults(),
+        Balancer.defaults(), HealthCheck.defaults(), Outlier.defaults(), Breaker.defaults(),
+        Retry.defaults(), Hedge.defaults(), Bulkhead.defaults(), Http2.defaults());
+  }
+
+  public ServiceConfig withBalancer(Balancer b) {
+    return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, b,
+        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2);
+  }
+
+  public ServiceConfig withHealthCheck(HealthCheck h) {
+    return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
+        h, outlier, breaker, retry, hedge, bulkhead, http2);
+  }
+
+  public ServiceConfig withOutlier(Outlier o) {
+    return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
+        healthCheck, o, breaker, retry, hedge, bulkhead, http2);
+  }
+
+  public ServiceConfig withBreaker(Breaker b) {
+    return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
+        healthCheck, outlier, b, retry, hedge, bulkhead, http2);
+  }
+
+  public ServiceConfig withRetry(Retry r) {
+    return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
+        healthCheck, outlier, breaker, r, hedge, bulkhead, http2);
+  }
+
+  public ServiceConfig withHedge(Hedge h) {
+    return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
+        healthCheck, outlier, breaker, retry, h, bulkhead, http2);
+  }
+
+  public ServiceConfig withBulkhead(Bulkhead b) {
+    return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
+        healthCheck, outlier, breaker, retry, hedge, b, http2);
+  }
+
+  public ServiceConfig withDiscovery(Discovery d) {
+    return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, d, balancer,
+        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2);
+  }
+
+  /** Where endpoints come from besides the static list: {@code discovery:}. */
+  public record Discovery(Type type, String name, int port, Duration refresh, String file) {
+    public enum Type { STATIC, DNS, SRV, FILE }
+
+    public static Discovery defaults() {
+      return new Discovery(Type.STATIC, null, 0, Duration.ofSeconds(30), null);
+    }
+  }
+
+  /** {@code balancer:}: the pick among live endpoints. */
+  public record Balancer(Policy policy, HashOn hashOn, Duration slowStart, List<Integer> weights) {
+    public enum Policy { LEAST_REQUEST, ROUND_ROBIN, WEIGHTED, RING_HASH }
+
+    public Balancer {
+      weights = List.copyOf(weights);
+    }
+
+    public static Balancer defaults() {
+      return new Balancer(Policy.LEAST_REQUEST, null, Duration.ZERO, List.of());
+    }
+  }
+
+  /** What {@code ring_hash} hashes: a request header, a cookie or a claim of the bearer JWT. */
+  public record HashOn(Source source, String name) {
+    public enum Source { HEADER, COOKIE, CLAIM }
+  }
+
+  /** {@code healthCheck:}: active HTTP checks; off unless a path is given. */
+  public record HealthCheck(String path, Duration interval, Duration timeout, int healthyThreshold,
+      int unhealthyThreshold) {
+    public boolean enabled() {
+      return path != null;
+    }
+
+    public static HealthCheck defaults() {
+      return new HealthCheck(null, Duration.ofSeconds(5), Duration.ofSeconds(1), 2, 3);
+    }
+  }
+
+  /** {@code outlier:}: passive ejection; {@code consecutiveErrors: 0} turns it off. */
+  public record Outlier(int consecutiveErrors, Duration baseEjectionTime, Duration maxEjectionTime,
+      int maxEjectionPercent) {
+    public static Outlier defaults() {
+      return new Outlier(5, Duration.ofSeconds(30), Duration.ofMinutes(5), 50);
+    }
+  }
+
+  /** {@code breaker:}: one vertx-circuit-breaker per service and BFF. */
+  public record Breaker(boolean enabled, int failures, Duration window, Duration resetTimeout) {
+    public static Breaker defaults() {
+      return new Breaker(true, 10, Duration.ofSeconds(10), Duration.ofSeconds(5));
+    }
+  }
+
+  /**
+   * {@code retry:}. {@code perTryTimeout} null = each try may use the whole remaining budget;
+   * {@code budget} is the share of live requests that may be retried, plus {@code minPerSecond}.
+   */
+  public record Retry(int maxRetries, Set<String> methods, Set<Integer> onStatus, Duration backoff,
+      Duration maxBackoff, Duration perTryTimeout, double budget, int minPerSecond) {
+    public Retry {
+      methods = Set.copyOf(methods);
+      onStatus = Set.copyOf(onStatus);
+    }
+
+    public Retry withMaxRetries(int n) {
+      return new Retry(n, methods, onStatus, backoff, maxBackoff, perTryTimeout, budget, minPerSecond);
+    }
+
+    public static Retry defaults() {
+      return new Retry(2, Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"), Set.of(502, 503, 504),
+          Duration.ofMillis(25), Duration.ofMillis(250), null, 0.2, 10);
+    }
+  }
+
+  /** {@code hedge:}: opt-in; {@code delay} null = the service's observed p95 (at least {@code minDelay}). */
+  public record Hedge(boolean enabled, Duration delay, Duration minDelay, int maxAttempts) {
+    public static Hedge defaults() {
+      return new Hedge(false, null, Duration.ofMillis(5), 2);
+    }
+  }
+
+  /** {@code bulkhead:}: concurrent calls per service and BFF, and how many may wait for a slot. */
+  public record Bulkhead(int maxConcurrent, int maxPending) {
+    public static Bulkhead defaults() {
+      return new Bulkhead(1024, 256);
+    }
+  }
+
+  /** {@code http2:}: h2 (TLS, ALPN) or h2c with prior knowledge to the service. */
+  public record Http2(boolean enabled, int connections, int maxStreams) {
+    public static Http2 defaults() {
+      return new Http2(false, 2, 100);
+    }
   }
 }

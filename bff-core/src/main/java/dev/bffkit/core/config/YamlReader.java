@@ -200,6 +200,40 @@ final class YamlReader {
       return n;
     }
 
+    /** A share: {@code 0.2} or {@code 20%}, between 0 and {@code max}. */
+    double share(String key, double def, double max) {
+      if (!has(key)) {
+        return def;
+      }
+      Scalar s = scalar(key, "");
+      String v = s.value.trim();
+      boolean percent = v.endsWith("%");
+      double d;
+      try {
+        d = Double.parseDouble(percent ? v.substring(0, v.length() - 1).trim() : v);
+      } catch (NumberFormatException e) {
+        throw s.invalid("is not a share; write e.g. 0.2 or 20%");
+      }
+      if (percent) d /= 100;
+      if (!(d >= 0 && d <= max)) {
+        throw s.invalid("must be between 0 and " + (max == 1 ? "1 (100%)" : String.valueOf(max)));
+      }
+      return d;
+    }
+
+    /** A duration that may be zero (e.g. "off"). */
+    Duration durationOrZero(String key, Duration def) {
+      if (!has(key)) {
+        return def;
+      }
+      Scalar s = scalar(key, "");
+      Duration d = Units.duration(s.value);
+      if (d == null) {
+        throw s.invalid("is not a duration; write e.g. 0, 250ms, 10s, 2m or 1h (a bare number is milliseconds)");
+      }
+      return d;
+    }
+
     boolean bool(String key, boolean def) {
       if (!has(key)) {
         return def;

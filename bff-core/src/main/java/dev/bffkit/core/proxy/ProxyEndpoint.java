@@ -13,7 +13,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.RequestOptions;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 
@@ -59,21 +58,31 @@ public final class ProxyEndpoint implements Stage {
     }
     req.pause(); // hold the body until the upstream connection is ready
     long budget = Math.min(ex.deadline().remainingMillis(), service.config().timeout().toMillis());
-    RequestOptions options = service.requestOptions(req.method(), upstreamUri(req.uri()), budget);
-    service.client().request(options).onComplete(ar -> {
-      if (ar.failed()) {
+    // Bulkhead, breaker and balancer pick; a streamed call is never retried.
+    service.lease(req.method(), upstreamUri(req.uri()), req.headers(), budget).onComplete(lar -> {
+      if (lar.failed()) {
         req.resume();
-        failUpstream(ex, ar.cause());
+        failUpstream(ex, lar.cause());
         return;
       }
-      forward(ex, ar.result(), contentLength, budget);
+      Service.Lease lease = lar.result();
+      service.client().request(lease.options()).onComplete(ar -> {
+        if (ar.failed()) {
+          lease.failed(ar.cause());
+          req.resume();
+          failUpstream(ex, ar.cause());
+          return;
+        }
+        forward(ex, ar.result(), contentLength, budget, lease);
+      });
     });
   }
 
-  private void forward(Exchange ex, HttpClientRequest up, String contentLength, long budget) {
+  private void forward(Exchange ex, HttpClientRequest up, String contentLength, long budget, Service.Lease lease) {
     HttpServerRequest req = ex.request();
     HopByHop.copy(req.headers(), up.headers());
     up.putHeader(X_REQUEST_ID, ex.requestId());
+    up.putHeader("x-request-timeout-ms", Long.toString(budget));
     up.putHeader(X_FORWARDED_PROTO, req.isSSL() ? HTTPS : HTTP);
     String host = req.getHeader(HttpHeaders.HOST);
     if (host != null) up.putHeader(X_FORWARDED_HOST, host);
@@ -94,6 +103,7 @@ public final class ProxyEndpoint implements Stage {
     answer.onComplete(ar -> {
       if (ar.failed()) {
         cancel(timer);
+        lease.failed(ar.cause());
         failUpstream(ex, ar.cause());
         return;
       }
@@ -103,7 +113,12 @@ public final class ProxyEndpoint implements Stage {
       HopByHop.copy(resp.headers(), out.headers());
       out.send(resp).onComplete(done -> {
         cancel(timer);
-        if (done.failed() && !out.ended()) out.reset();
+        if (done.failed()) {
+          lease.failed(done.cause());
+          if (!out.ended()) out.reset();
+        } else {
+          lease.done(resp.statusCode());
+        }
       });
     });
   }
@@ -146,7 +161,12 @@ public final class ProxyEndpoint implements Stage {
     if (timeout) {
       ex.fail(504, "upstream_timeout", service.name() + " did not answer before the deadline");
     } else if (err instanceof UpstreamException ue) {
-      ex.fail(502, "upstream_error", ue.getMessage());
+      switch (ue.kind()) {
+        case BREAKER_OPEN, UNAVAILABLE -> ex.fail(503, "upstream_unavailable", ue.getMessage());
+        case OVERLOADED -> ex.fail(503, "upstream_overloaded", ue.getMessage());
+        case TIMEOUT -> ex.fail(504, "upstream_timeout", ue.getMessage());
+        default -> ex.fail(502, "upstream_error", ue.getMessage());
+      }
     } else {
       ex.fail(502, "upstream_error", service.name() + " is unreachable or closed the connection");
     }

@@ -2,6 +2,7 @@ package dev.bffkit.core.server;
 
 import dev.bffkit.core.admin.HealthStage;
 import dev.bffkit.core.admin.Readiness;
+import dev.bffkit.core.admin.UpstreamsStage;
 import dev.bffkit.core.compose.CompositionEngine;
 import dev.bffkit.core.compose.GraphqlEndpoint;
 import dev.bffkit.core.compose.ScreenEndpoint;
@@ -16,6 +17,7 @@ import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.proxy.ProxyEndpoint;
 import dev.bffkit.core.route.RouteStage;
 import dev.bffkit.core.upstream.HttpUpstreams;
+import dev.bffkit.core.upstream.UpstreamRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -34,12 +36,15 @@ public final class BffServer extends VerticleBase {
   private final CompositionEngine engine;
   private final Readiness readiness;
   private final int port;
+  private final UpstreamRegistry registry;
   private HttpServer server;
   private HttpUpstreams upstreams;
   private Pipeline pipeline;
 
-  public BffServer(BffConfig config, CompositionEngine engine, Readiness readiness, int port) {
+  /** {@code registry} is the BFF-wide upstream state (breakers, endpoints, budgets) shared by the instances. */
+  public BffServer(BffConfig config, CompositionEngine engine, Readiness readiness, int port, UpstreamRegistry registry) {
     this.config = config;
+    this.registry = registry;
     this.engine = engine;
     this.readiness = readiness;
     this.port = port;
@@ -47,7 +52,7 @@ public final class BffServer extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    upstreams = new HttpUpstreams(vertx, config.services());
+    upstreams = new HttpUpstreams(vertx, registry);
     pipeline = new Pipeline(stages());
     ServerConfig sc = config.server();
     HttpServerOptions options = new HttpServerOptions()
@@ -76,6 +81,7 @@ public final class BffServer extends VerticleBase {
     RouteStage.Builder routes = RouteStage.builder()
         .exact("/healthz", health)
         .exact("/readyz", health)
+        .exact("/upstreamz", new UpstreamsStage(registry))
         .prefix(cc.screensPath() + "/", new ScreenEndpoint(engine, upstreams));
     if (cc.adhocGraphql()) {
       routes.exact(cc.graphqlPath(), new GraphqlEndpoint(engine, upstreams, config.server().maxBodyBytes()));

@@ -1,36 +1,61 @@
 package dev.bffkit.core.upstream;
 
 import dev.bffkit.core.config.ServiceConfig;
+import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.http.StreamResetException;
-import java.net.ConnectException;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeoutException;
 
 /**
- * The {@link UpstreamCaller} over pooled Vert.x HTTP clients, one {@link Service} per
- * configured service. Every call is bounded by the earlier of the request deadline and the
- * service's own timeout; when that passes, the request is reset (freeing the connection) and the
- * call fails with {@link UpstreamException.Kind#TIMEOUT}.
+ * The {@link UpstreamCaller} of one event loop, over pooled Vert.x HTTP clients and the BFF-wide
+ * {@link UpstreamRegistry}. A call passes, in this fixed order:
+ *
+ * <ol>
+ *   <li><b>bulkhead</b>: a slot among {@code bulkhead.maxConcurrent}, or a wait among
+ *       {@code maxPending}, else a fast {@link UpstreamException.Kind#OVERLOADED};
+ *   <li><b>circuit breaker</b>: open = a fast {@link UpstreamException.Kind#BREAKER_OPEN}
+ *       ("posts unavailable, breaker open"); the breaker counts transport failures and final 5xx;
+ *   <li><b>retry</b>: idempotent methods only, on connect failure / reset / per-try timeout /
+ *       {@code retry.onStatus}, with full-jitter backoff, under the {@link RetryBudget}, each retry
+ *       steered away from the endpoint that failed;
+ *   <li><b>hedging</b> (opt-in): after the hedge delay a second try to another endpoint, the
+ *       first answer wins, the other is reset;
+ *   <li><b>balancer pick</b> among the live (healthy, not ejected) endpoints;
+ *   <li><b>per-try timeout</b> (and the call's end: the earlier of the request deadline and
+ *       {@code timeout}), sent upstream as {@code x-request-timeout-ms} / {@code grpc-timeout};
+ *   <li><b>HTTP</b> on this loop's pool; the outcome feeds outlier detection and the p95.
+ * </ol>
  */
 public final class HttpUpstreams implements UpstreamCaller {
-  private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
-
   private final Vertx vertx;
+  private final UpstreamRegistry registry;
+  private final boolean ownsRegistry;
   private final Map<String, Service> services = new HashMap<>();
 
+  /** A caller with its own registry (one event loop, tests). */
   public HttpUpstreams(Vertx vertx, Map<String, ServiceConfig> configs) {
+    this(vertx, new UpstreamRegistry(vertx, configs), true);
+  }
+
+  /** One event loop's caller over a BFF's shared registry. */
+  public HttpUpstreams(Vertx vertx, UpstreamRegistry registry) {
+    this(vertx, registry, false);
+  }
+
+  private HttpUpstreams(Vertx vertx, UpstreamRegistry registry, boolean owns) {
     this.vertx = vertx;
-    configs.forEach((name, cfg) -> services.put(name, new Service(vertx, cfg)));
+    this.registry = registry;
+    this.ownsRegistry = owns;
+    registry.services().forEach((name, state) -> services.put(name, new Service(vertx, state)));
   }
 
   public Service service(String name) {
     return services.get(name);
+  }
+
+  public UpstreamRegistry registry() {
+    return registry;
   }
 
   @Override
@@ -42,39 +67,31 @@ public final class HttpUpstreams implements UpstreamCaller {
     }
     long budget = Math.min(req.deadline().remainingMillis(), service.config().timeout().toMillis());
     if (req.deadline().expired() || budget <= 0) {
-      return Future.failedFuture(timeout(serviceName));
+      return Future.failedFuture(Calls.timeout(serviceName));
     }
-    RequestOptions options = service.requestOptions(req.method(), req.pathAndQuery(), budget);
-    if (req.headers() != null) options.setHeaders(req.headers());
-    if (req.requestId() != null) options.putHeader(X_REQUEST_ID, req.requestId());
-    return service.client().request(options)
-        .compose(httpReq -> send(httpReq, req, budget))
-        .recover(err -> Future.failedFuture(translate(serviceName, err)));
-  }
-
-  private Future<UpstreamResponse> send(HttpClientRequest httpReq, UpstreamRequest req, long budget) {
-    long timer = vertx.setTimer(budget, id -> httpReq.reset(0, new TimeoutException()));
-    Future<UpstreamResponse> answer = (req.body() == null ? httpReq.send() : httpReq.send(req.body()))
-        .compose(resp -> resp.body().map(body -> new UpstreamResponse(resp.statusCode(), resp.headers(), body)));
-    return answer.andThen(ar -> vertx.cancelTimer(timer));
-  }
-
-  private static UpstreamException timeout(String service) {
-    return new UpstreamException(service, UpstreamException.Kind.TIMEOUT, service + " did not answer before the deadline");
-  }
-
-  /** Maps transport failures to messages fit for a client's {@code errors} entry. */
-  static UpstreamException translate(String service, Throwable err) {
-    if (err instanceof UpstreamException ue) return ue;
-    if (err instanceof TimeoutException || err.getCause() instanceof TimeoutException) return timeout(service);
-    if (err instanceof StreamResetException sre && sre.getCause() instanceof TimeoutException) return timeout(service);
-    if (err instanceof ConnectException || err.getClass().getSimpleName().contains("Connect")) {
-      return new UpstreamException(service, UpstreamException.Kind.CONNECT, service + " is unreachable");
+    long endNanos = System.nanoTime() + budget * 1_000_000L;
+    Bulkhead bulkhead = service.state().bulkhead;
+    if (bulkhead.tryAcquire()) {
+      return guarded(service, req, endNanos).andThen(ar -> bulkhead.release());
     }
-    return new UpstreamException(service, UpstreamException.Kind.RESET, service + " closed the connection");
+    return bulkhead.await(vertx, budget)
+        .compose(v -> guarded(service, req, endNanos).andThen(ar -> bulkhead.release()));
+  }
+
+  private Future<UpstreamResponse> guarded(Service service, UpstreamRequest req, long endNanos) {
+    CircuitBreaker breaker = service.state().breaker;
+    if (breaker == null) {
+      return new Call(vertx, service, req, endNanos).run();
+    }
+    String name = service.name();
+    return breaker.<UpstreamResponse>execute(() -> new Call(vertx, service, req, endNanos).run())
+        .recover(err -> err instanceof Calls.ServerError se
+            ? Future.succeededFuture(se.response)
+            : Future.failedFuture(Calls.translate(name, err)));
   }
 
   public void close() {
     services.values().forEach(Service::close);
+    if (ownsRegistry) registry.close();
   }
 }

@@ -1,6 +1,9 @@
 package dev.bffkit.core.upstream;
 
 import dev.bffkit.core.config.ServiceConfig;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -8,31 +11,47 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import java.util.List;
 
 /**
- * A named upstream service as seen by one event loop: its endpoints, a round-robin pick and a
- * keep-alive connection pool. Built per verticle so that connections stay on the loop that
- * uses them. (Balancing proper, health and breakers come with the resilience work.)
+ * A named upstream service as seen by one event loop: its keep-alive connection pool (HTTP/1.1,
+ * or h2 / h2c with prior knowledge when {@code http2.enabled}) and its balancer, over the
+ * BFF-wide {@link ServiceState} (endpoints, breaker, bulkhead, budget) shared with the other
+ * loops. Connections stay on the loop that uses them.
  */
 public final class Service {
+  private final Vertx vertx;
+  private final ServiceState state;
   private final ServiceConfig config;
-  private final List<Endpoint> endpoints;
   private final HttpClient client;
-  private int next;
+  private final Balancer balancer;
 
+  /** A standalone service with its own state (tests, tools). */
   public Service(Vertx vertx, ServiceConfig config) {
-    this.config = config;
-    this.endpoints = config.endpoints().stream().map(Endpoint::of).toList();
+    this(vertx, new ServiceState(vertx, config));
+  }
+
+  public Service(Vertx vertx, ServiceState state) {
+    this.vertx = vertx;
+    this.state = state;
+    this.config = state.config;
+    this.balancer = Balancer.of(config.balancer());
+    ServiceConfig.Http2 h2 = config.http2();
     HttpClientOptions options = new HttpClientOptions()
-        .setProtocolVersion(HttpVersion.HTTP_1_1)
+        .setProtocolVersion(h2.enabled() ? HttpVersion.HTTP_2 : HttpVersion.HTTP_1_1)
         .setKeepAlive(true)
         .setKeepAliveTimeout((int) Math.max(1, config.keepAlive().toSeconds()))
         .setConnectTimeout((int) config.connectTimeout().toMillis())
         .setTcpNoDelay(true)
         .setDecompressionSupported(false)
         .setName("bff-" + config.name());
-    PoolOptions pool = new PoolOptions().setHttp1MaxSize(config.poolSize()).setMaxWaitQueueSize(-1);
+    if (h2.enabled()) {
+      options.setUseAlpn(true)
+          .setHttp2ClearTextUpgrade(false) // h2c with prior knowledge for plain endpoints
+          .setHttp2KeepAliveTimeout((int) Math.max(1, config.keepAlive().toSeconds()))
+          .setHttp2MultiplexingLimit(h2.maxStreams());
+    }
+    PoolOptions pool = new PoolOptions().setHttp1MaxSize(config.poolSize())
+        .setHttp2MaxSize(h2.connections()).setMaxWaitQueueSize(-1);
     this.client = vertx.createHttpClient(options, pool);
   }
 
@@ -44,27 +63,136 @@ public final class Service {
     return config;
   }
 
+  public ServiceState state() {
+    return state;
+  }
+
   public HttpClient client() {
     return client;
   }
 
-  /** Round robin; single-threaded use from the owning event loop. */
-  public Endpoint pick() {
-    int i = next;
-    next = i + 1 == endpoints.size() ? 0 : i + 1;
-    return endpoints.get(i);
+  /** The balancer's pick among the live endpoints, or null when the service has none. */
+  public EndpointState pick(MultiMap headers, EndpointState avoid) {
+    EndpointState[] c = state.group.candidates();
+    if (c.length == 0) return null;
+    if (avoid != null && c.length == 1 && c[0] == avoid) {
+      // A retry or hedge must go elsewhere: rather an ejected or unhealthy endpoint than the one
+      // that just failed.
+      EndpointState[] all = state.group.all();
+      if (all.length > 1) return balancer.pick(all, headers, avoid);
+    }
+    return balancer.pick(c, headers, avoid);
   }
 
-  /** Request options for one call on the next endpoint; {@code timeoutMs} bounds connecting. */
+  /** The next endpoint for one call (no accounting); prefer {@link #lease} for real traffic. */
+  public Endpoint pick() {
+    EndpointState e = pick(null, null);
+    if (e == null) throw noEndpoints();
+    return e.endpoint;
+  }
+
+  /** Request options for one call on the balancer's pick; {@code timeoutMs} bounds connecting. */
   public RequestOptions requestOptions(HttpMethod method, String uri, long timeoutMs) {
-    Endpoint e = pick();
+    return requestOptions(pick(null, null), method, uri, timeoutMs);
+  }
+
+  RequestOptions requestOptions(EndpointState e, HttpMethod method, String uri, long timeoutMs) {
+    if (e == null) throw noEndpoints();
     return new RequestOptions()
         .setMethod(method)
-        .setHost(e.host())
-        .setPort(e.port())
-        .setSsl(e.tls())
+        .setHost(e.endpoint.host())
+        .setPort(e.endpoint.port())
+        .setSsl(e.endpoint.tls())
         .setURI(uri)
-        .setConnectTimeout(Math.min(timeoutMs, config.connectTimeout().toMillis()));
+        .setConnectTimeout(Math.max(1, Math.min(timeoutMs, config.connectTimeout().toMillis())));
+  }
+
+  UpstreamException noEndpoints() {
+    return new UpstreamException(name(), UpstreamException.Kind.UNAVAILABLE, name() + " has no endpoints");
+  }
+
+  /**
+   * Admission for a streamed call that the caller sends itself (proxy routes): takes a bulkhead
+   * slot, passes the breaker and picks an endpoint; the caller must end the lease with
+   * {@link Lease#done(int)} or {@link Lease#failed(Throwable)}. Such calls are never retried.
+   */
+  public Future<Lease> lease(HttpMethod method, String uri, MultiMap headers, long timeoutMs) {
+    Bulkhead bulkhead = state.bulkhead;
+    if (!bulkhead.tryAcquire()) return Future.failedFuture(bulkhead.overloaded());
+    EndpointState e = pick(headers, null);
+    if (e == null) {
+      bulkhead.release();
+      return Future.failedFuture(noEndpoints());
+    }
+    Promise<Void> outcome = null;
+    if (state.breaker != null) {
+      Promise<Void> op = Promise.promise();
+      boolean[] admitted = {false};
+      state.breaker.<Void>execute(() -> {
+        admitted[0] = true;
+        return op.future();
+      });
+      if (!admitted[0]) {
+        bulkhead.release();
+        return Future.failedFuture(Calls.breakerOpen(name()));
+      }
+      outcome = op;
+    }
+    e.active.incrementAndGet();
+    e.requests.increment();
+    return Future.succeededFuture(new Lease(this, e, requestOptions(e, method, uri, timeoutMs), outcome));
+  }
+
+  /** One admitted streamed call; ends exactly once. */
+  public static final class Lease {
+    private final Service service;
+    private final EndpointState endpoint;
+    private final RequestOptions options;
+    private final Promise<Void> outcome;
+    private boolean ended;
+
+    Lease(Service service, EndpointState endpoint, RequestOptions options, Promise<Void> outcome) {
+      this.service = service;
+      this.endpoint = endpoint;
+      this.options = options;
+      this.outcome = outcome;
+    }
+
+    public RequestOptions options() {
+      return options;
+    }
+
+    public Endpoint endpoint() {
+      return endpoint.endpoint;
+    }
+
+    /** The upstream answered with this status (5xx counts against the endpoint and breaker). */
+    public void done(int status) {
+      if (ended) return;
+      ended = true;
+      end();
+      if (status >= 500) {
+        service.state.outlier.failure(endpoint);
+        if (outcome != null) outcome.tryFail(new UpstreamException(service.name(), UpstreamException.Kind.UNAVAILABLE, "status " + status));
+      } else {
+        service.state.outlier.success(endpoint);
+        if (outcome != null) outcome.tryComplete();
+      }
+    }
+
+    public void failed(Throwable err) {
+      if (ended) return;
+      ended = true;
+      end();
+      UpstreamException u = Calls.translate(service.name(), err);
+      service.state.outlier.failure(endpoint);
+      if (outcome != null) outcome.tryFail(u);
+    }
+
+    private void end() {
+      endpoint.active.decrementAndGet();
+      service.state.bulkhead.release();
+    }
   }
 
   public void close() {

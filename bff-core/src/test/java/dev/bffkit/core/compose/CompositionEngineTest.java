@@ -178,6 +178,24 @@ class CompositionEngineTest {
   }
 
   @Test
+  void anOpenBreakerServesTheFallbackAtOnceAndSaysSo() throws Exception {
+    services.handlers.put("notifications", req -> req.response().setStatusCode(500).end());
+    int threshold = dev.bffkit.core.config.ServiceConfig.Breaker.defaults().failures();
+    for (int i = 0; i < threshold; i++) run("{ unreadCount }", 10_000);
+    int reached = services.seen.get("notifications").size();
+    Map<String, Object> result = run("{ me { name } unreadCount }", 10_000);
+    assertEquals(reached, services.seen.get("notifications").size(), "nothing sent while the breaker is open");
+    assertEquals(0, data(result).get("unreadCount"));
+    assertEquals("User u1", ((Map<?, ?>) data(result).get("me")).get("name"));
+    List<Map<String, Object>> errors = errors(result);
+    assertEquals(1, errors.size(), errors::toString);
+    assertEquals("notifications unavailable, breaker open", errors.get(0).get("message"));
+    Map<?, ?> ext = (Map<?, ?>) errors.get(0).get("extensions");
+    assertEquals("UPSTREAM_UNAVAILABLE", ext.get("code"));
+    assertEquals(Boolean.TRUE, ext.get("fallback"));
+  }
+
+  @Test
   void aFieldOverItsTimeoutGetsItsFallback() throws Exception {
     services.handlers.put("notifications", req -> {
       if (req.path().equals("/badge")) {

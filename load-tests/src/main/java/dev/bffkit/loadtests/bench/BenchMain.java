@@ -62,10 +62,10 @@ public final class BenchMain {
   private BenchMain(boolean quick, Path out) {
     this.quick = quick;
     this.warmup = quick ? Duration.ofMillis(500) : Duration.ofSeconds(3);
-    this.duration = quick ? Duration.ofMillis(1500) : Duration.ofSeconds(10);
+    this.duration = quick ? Duration.ofMillis(1000) : Duration.ofSeconds(10);
     this.rounds = quick ? 1 : 3;
     this.roundWarmup = quick ? Duration.ofMillis(500) : Duration.ofSeconds(2);
-    this.roundDuration = quick ? Duration.ofMillis(1500) : Duration.ofSeconds(4);
+    this.roundDuration = quick ? Duration.ofMillis(1000) : Duration.ofSeconds(4);
     this.logDir = out.resolve("logs");
     int cores = Runtime.getRuntime().availableProcessors();
     this.driver = new LoadDriver(Math.min(2, Math.max(1, cores)));
@@ -179,7 +179,8 @@ public final class BenchMain {
       nginxError = "nginx not installed (run.sh installs it when root: apt-get install -y nginx)";
     } else if (only == null || only.contains("passthrough") || only.contains("connections")) {
       try {
-        nginx = NginxBaseline.start(bin.get(), backends.port("posts"), 12_000);
+        // the same two posts replicas the BFF's POSTS_URL lists
+        nginx = NginxBaseline.start(bin.get(), List.of(backends.port("posts"), backends.postsReplicaPort()), 12_000);
       } catch (Exception e) {
         nginxError = "nginx did not start: " + oneLine(e);
       }
@@ -553,6 +554,41 @@ public final class BenchMain {
         "analytics answers after 200 ms (its p99 is 200 ms); the other calls are unchanged", rate, conns);
     fault("faults: ads failing 50%", "ads", "{\"errorRate\":0.5}",
         "ads fails half its calls (500); the screen should still answer without ads", rate, conns);
+    // a third BFF process is too slow to start and warm inside quick mode's minute
+    if (!quick) hedging(rate, conns);
+  }
+
+  /**
+   * One of the two posts replicas slow (200 ms): the iOS home with and without hedging on posts
+   * (a second BFF process started with POSTS_HEDGE=true). Least request already sends the slow
+   * replica little; hedging (after the observed p95) takes the rest off the tail.
+   */
+  private void hedging(double rate, int conns) throws Exception {
+    String name = "faults: one posts replica slow, hedging off/on";
+    ScenarioResult sc = new ScenarioResult(name, "posts-2 answers after 200 ms, posts-1 is healthy; the iOS BFF"
+        + " without and with hedge.enabled on posts (delay = observed p95), each in its own process; open model at "
+        + (int) rate + " req/s.");
+    progress.scenario(name);
+    if (bff == null) {
+      sc.add(LoadResult.skipped("BFF iOS home", bffError));
+      results.add(sc);
+      return;
+    }
+    Duration w = quick ? warmup : Duration.ofSeconds(2);
+    Duration d = quick ? Duration.ofSeconds(1) : Duration.ofSeconds(6);
+    try (Scenarios.ProcessTarget hedged = Scenarios.startIosBffProcess(backends, Map.of("POSTS_HEDGE", "true"), logDir,
+        "bff-ios-hedging")) {
+      Scenarios.chaos(backends.postsReplicaPort(), "{\"latencyMs\":200}");
+      try {
+        sc.add(measure(sc, LoadSpec.open("BFF iOS home, no hedging", bff.port(), Scenarios.HOME_PATH, rate, conns, w, d)
+            .withHeaders(Scenarios.bffHeaders()), bff.process()::cpuNanos));
+        sc.add(measure(sc, LoadSpec.open("BFF iOS home, hedging", hedged.port(), Scenarios.HOME_PATH, rate, conns, w, d)
+            .withHeaders(Scenarios.bffHeaders()), hedged.process()::cpuNanos));
+      } finally {
+        Scenarios.chaos(backends.postsReplicaPort(), null);
+      }
+    }
+    results.add(sc);
   }
 
   private void fault(String name, String service, String chaos, String description, double rate, int conns) throws Exception {

@@ -63,6 +63,11 @@ public final class Scenarios {
       return m;
     }
 
+    /** The second posts replica, or -1 when there is none. */
+    default int postsReplicaPort() {
+      return -1;
+    }
+
     /** USERS_URL, POSTS_URL, ... → http://127.0.0.1:port */
     default Map<String, String> env() {
       Map<String, String> m = new LinkedHashMap<>();
@@ -98,7 +103,17 @@ public final class Scenarios {
 
       @Override
       public String kind() {
-        return "demo services";
+        return "demo services (posts: two replicas)";
+      }
+
+      @Override
+      public int postsReplicaPort() {
+        return ds.port(DemoServices.POSTS_REPLICA);
+      }
+
+      @Override
+      public Map<String, String> env() {
+        return ds.envUrls();
       }
 
       @Override
@@ -110,9 +125,15 @@ public final class Scenarios {
 
   /** The iOS BFF pointed at the backends, on an ephemeral port. */
   public static Future<Target> startIosBff(Vertx vertx, Backends backends) {
+    return startIosBff(vertx, backends, Map.of());
+  }
+
+  /** The iOS BFF with extra environment (e.g. POSTS_HEDGE=true). */
+  public static Future<Target> startIosBff(Vertx vertx, Backends backends, Map<String, String> extraEnv) {
     ClientBundle bundle;
     try {
-      Map<String, String> env = backends.env();
+      Map<String, String> env = new LinkedHashMap<>(backends.env());
+      env.putAll(extraEnv);
       bundle = ClasspathBundles.load("ios", name -> env.containsKey(name) ? env.get(name) : System.getenv(name)).withPort(0);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
@@ -210,9 +231,12 @@ public final class Scenarios {
       this.base = base;
     }
 
-    /** Starts them on six consecutive free ports; {@code instances} event loops per service. */
+    /**
+     * Starts them on six consecutive free ports (plus the second posts replica on base + {@link
+     * DemoServices#POSTS_REPLICA_OFFSET}); {@code instances} event loops per service.
+     */
     public static ProcessBackends start(Path logDir, int instances) throws IOException, InterruptedException {
-      int base = freePortRange(SERVICES.size());
+      int base = freePortRange(DemoServices.POSTS_REPLICA_OFFSET + 1);
       ChildProcess p = ChildProcess.start("demo-services", ChildProcess.java(List.of("-XX:+UseParallelGC", "-Xms128m", "-Xmx512m"),
           "-cp", ownClasspath(), "dev.bffkit.loadtests.Demo", "--services-only", "--services-base-port", Integer.toString(base),
           "--service-instances", Integer.toString(instances)), Map.of(), logDir);
@@ -220,6 +244,7 @@ public final class Scenarios {
       try {
         List<Integer> ports = new java.util.ArrayList<>();
         for (int i = 0; i < SERVICES.size(); i++) ports.add(base + i);
+        ports.add(base + DemoServices.POSTS_REPLICA_OFFSET);
         p.awaitPorts(ports, 60_000);
       } catch (IOException | InterruptedException e) {
         p.close(0);
@@ -241,7 +266,21 @@ public final class Scenarios {
 
     @Override
     public String kind() {
-      return "demo services in their own process (pid " + process.pid() + ")";
+      return "demo services in their own process (pid " + process.pid() + "; posts: two replicas)";
+    }
+
+    @Override
+    public int postsReplicaPort() {
+      return base + DemoServices.POSTS_REPLICA_OFFSET;
+    }
+
+    /** Like {@link DemoServices#envUrls()}: POSTS_URL lists both posts replicas. */
+    @Override
+    public Map<String, String> env() {
+      Map<String, String> m = new LinkedHashMap<>();
+      for (String s : SERVICES) m.put(ENV_VARS.get(s), "http://127.0.0.1:" + port(s));
+      m.put(ENV_VARS.get("posts"), "http://127.0.0.1:" + port("posts") + ",http://127.0.0.1:" + postsReplicaPort());
+      return m;
     }
 
     @Override
@@ -261,9 +300,17 @@ public final class Scenarios {
 
   /** {@code java <SUT flags> -jar bff-ios/target/bff-ios.jar --port P}, services from the env; waits for /readyz. */
   public static ProcessTarget startIosBffProcess(Backends backends, Path logDir, String name) throws IOException, InterruptedException {
+    return startIosBffProcess(backends, Map.of(), logDir, name);
+  }
+
+  /** The same with extra environment (e.g. POSTS_HEDGE=true). */
+  public static ProcessTarget startIosBffProcess(Backends backends, Map<String, String> extraEnv, Path logDir, String name)
+      throws IOException, InterruptedException {
     int port = freePort();
+    Map<String, String> env = new LinkedHashMap<>(backends.env());
+    env.putAll(extraEnv);
     ChildProcess p = ChildProcess.start(name, ChildProcess.java(sutFlags(logDir, name), "-jar",
-        jar("bff-ios/target/bff-ios.jar").toString(), "--port", Integer.toString(port)), backends.env(), logDir);
+        jar("bff-ios/target/bff-ios.jar").toString(), "--port", Integer.toString(port)), env, logDir);
     return awaitReady(p, port);
   }
 

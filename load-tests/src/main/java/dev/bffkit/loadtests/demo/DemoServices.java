@@ -15,6 +15,9 @@ import java.util.Map;
 public final class DemoServices {
   public static final String HOST = "127.0.0.1";
   public static final int DEFAULT_BASE_PORT = 9101;
+  /** The second posts replica ("posts-2") listens on base port + 11 (9112 by default). */
+  public static final String POSTS_REPLICA = "posts-2";
+  public static final int POSTS_REPLICA_OFFSET = 11;
   /** Service names in port order. */
   public static final List<String> NAMES =
       List.of("users", "posts", "recommendations", "notifications", "ads", "analytics");
@@ -47,13 +50,16 @@ public final class DemoServices {
     all.put("notifications", new NotificationsService(data));
     all.put("ads", new AdsService(data));
     all.put("analytics", new AnalyticsService(data));
+    DemoService replica = new PostsService(data);
+    all.put(POSTS_REPLICA, replica);
     DemoServices ds = new DemoServices(all);
     List<Future<Integer>> started = new ArrayList<>();
     int offset = 0;
-    for (DemoService s : all.values()) {
-      started.add(s.start(vertx, HOST, basePort == 0 ? 0 : basePort + offset, instances));
+    for (String name : NAMES) {
+      started.add(all.get(name).start(vertx, HOST, basePort == 0 ? 0 : basePort + offset, instances));
       offset++;
     }
+    started.add(replica.start(vertx, HOST, basePort == 0 ? 0 : basePort + POSTS_REPLICA_OFFSET, instances));
     return Future.join(started).transform(ar -> {
       if (ar.succeeded()) {
         return Future.succeededFuture(ds);
@@ -77,12 +83,16 @@ public final class DemoServices {
     return "http://" + HOST + ":" + port(service);
   }
 
-  /** USERS_URL, POSTS_URL, RECS_URL, NOTIFICATIONS_URL, ADS_URL, ANALYTICS_URL → this instance's addresses. */
+  /**
+   * USERS_URL, POSTS_URL, RECS_URL, NOTIFICATIONS_URL, ADS_URL, ANALYTICS_URL → this instance's
+   * addresses; POSTS_URL lists both posts replicas, comma-separated.
+   */
   public Map<String, String> envUrls() {
     Map<String, String> env = new LinkedHashMap<>();
     for (String n : NAMES) {
       env.put(ENV_VARS.get(n), url(n));
     }
+    env.put(ENV_VARS.get("posts"), url("posts") + "," + url(POSTS_REPLICA));
     return env;
   }
 

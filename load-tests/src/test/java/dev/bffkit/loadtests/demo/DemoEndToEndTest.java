@@ -24,10 +24,12 @@ import org.junit.jupiter.api.Test;
  * The whole demo as a user runs it: the six demo services and the four client BFFs built from
  * their real bundles, on ephemeral loopback ports.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class DemoEndToEndTest {
   private static Vertx vertx;
   private static DemoServices services;
   private static final Map<String, Integer> ports = new HashMap<>();
+  private static final Map<String, Bff.RunningBff> bffs = new HashMap<>();
   private static Http http;
 
   @BeforeAll
@@ -37,7 +39,9 @@ class DemoEndToEndTest {
     Map<String, String> env = services.envUrls();
     for (String client : new String[] {"ios", "android", "web", "tv"}) {
       var bundle = ClasspathBundles.load(client, name -> env.getOrDefault(name, System.getenv(name))).withPort(0);
-      ports.put(client, Bff.start(vertx, bundle).await(10, TimeUnit.SECONDS).port());
+      Bff.RunningBff bff = Bff.start(vertx, bundle).await(10, TimeUnit.SECONDS);
+      ports.put(client, bff.port());
+      bffs.put(client, bff);
     }
     http = new Http(vertx);
   }
@@ -50,6 +54,7 @@ class DemoEndToEndTest {
   @AfterEach
   void calm() {
     for (String s : DemoServices.NAMES) services.service(s).chaos(DemoService.Chaos.NONE);
+    services.service(DemoServices.POSTS_REPLICA).chaos(DemoService.Chaos.NONE);
   }
 
   private JsonObject screen(String client, String uri) {
@@ -102,8 +107,50 @@ class DemoEndToEndTest {
   }
 
   @Test
-  void iosHomeStillAnswersWhenPostsFailsEverything() {
+  @org.junit.jupiter.api.Order(1) // before the tests that fail all of posts (ejections and the retry budget outlast them)
+  void iosHomeHasNoErrorsWhenOnePostsReplicaFails() {
+    http.call(HttpMethod.PUT, services.port(DemoServices.POSTS_REPLICA), "/_chaos", "{\"errorRate\": 1}");
+    for (int i = 0; i < 30; i++) {
+      JsonObject body = screen("ios", "/v1/screens/home");
+      assertNull(body.getValue("errors"), body.encode());
+      assertEquals(10, body.getJsonObject("data").getJsonArray("feed").size());
+    }
+    assertEquals("closed", bffs.get("ios").upstreams().get("posts").breakerState());
+  }
+
+  @Test
+  void iosHomeAnswersAtOnceWithAPartialResponseWhenThePostsBreakerIsOpen() throws Exception {
     http.call(HttpMethod.PUT, services.port("posts"), "/_chaos", "{\"errorRate\": 1}");
+    http.call(HttpMethod.PUT, services.port(DemoServices.POSTS_REPLICA), "/_chaos", "{\"errorRate\": 1}");
+    var posts = bffs.get("ios").upstreams().get("posts");
+    for (int i = 0; i < 20 && !posts.breakerState().equals("open"); i++) screen("ios", "/v1/screens/home");
+    assertEquals("open", posts.breakerState());
+    long served = services.service("posts").stats().getLong("requests", 0L);
+    Http.Resp r = http.get(ports.get("ios"), "/v1/screens/home");
+    assertEquals(200, r.status());
+    JsonObject body = r.json();
+    assertNotNull(body.getJsonObject("data").getJsonObject("me"));
+    JsonObject error = body.getJsonArray("errors").getJsonObject(0);
+    assertEquals("posts unavailable, breaker open", error.getString("message"));
+    assertEquals(served, services.service("posts").stats().getLong("requests", 0L), "nothing sent to posts");
+    recoverPostsBreaker();
+  }
+
+  /** So the other tests see a closed breaker: it half-opens after resetTimeout, then one probe closes it. */
+  private void recoverPostsBreaker() throws Exception {
+    calm();
+    var posts = bffs.get("ios").upstreams().get("posts");
+    for (int i = 0; i < 400 && !posts.breakerState().equals("closed"); i++) {
+      Thread.sleep(25);
+      if (posts.breakerState().equals("half_open")) http.get(ports.get("ios"), "/v1/screens/home");
+    }
+    assertEquals("closed", posts.breakerState());
+  }
+
+  @Test
+  void iosHomeStillAnswersWhenPostsFailsEverything() throws Exception {
+    http.call(HttpMethod.PUT, services.port("posts"), "/_chaos", "{\"errorRate\": 1}");
+    http.call(HttpMethod.PUT, services.port(DemoServices.POSTS_REPLICA), "/_chaos", "{\"errorRate\": 1}");
     Http.Resp r = http.get(ports.get("ios"), "/v1/screens/home");
     assertEquals(200, r.status());
     JsonObject body = r.json();
@@ -112,5 +159,6 @@ class DemoEndToEndTest {
     JsonObject error = body.getJsonArray("errors").getJsonObject(0);
     assertEquals(new JsonArray().add("feed"), error.getJsonArray("path"));
     assertEquals("posts", error.getJsonObject("extensions").getString("service"));
+    recoverPostsBreaker();
   }
 }

@@ -1,0 +1,238 @@
+package dev.bffkit.core.upstream;
+
+import dev.bffkit.core.config.ServiceConfig;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.RequestOptions;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One logical call inside the breaker: retries (with jittered backoff, under the retry budget)
+ * of rounds, where a round is one try, or with hedging several tries to different endpoints of
+ * which the first answer wins and the rest are cancelled. Every try is bounded by the per-try
+ * timeout and by the call's end (the earlier of the request deadline and the service timeout),
+ * and tells the upstream its budget in {@code x-request-timeout-ms} (or {@code grpc-timeout}).
+ * Lives on the caller's event loop: no field needs a lock.
+ */
+final class Call {
+  private final Vertx vertx;
+  private final Service service;
+  private final ServiceState state;
+  private final ServiceConfig.Retry retry;
+  private final ServiceConfig.Hedge hedge;
+  private final UpstreamRequest req;
+  private final long endNanos;
+  private final boolean idempotent;
+  private final Promise<UpstreamResponse> result = Promise.promise();
+  private int retries;
+  private EndpointState last;
+
+  Call(Vertx vertx, Service service, UpstreamRequest req, long endNanos) {
+    this.vertx = vertx;
+    this.service = service;
+    this.state = service.state();
+    this.retry = state.config.retry();
+    this.hedge = state.config.hedge();
+    this.req = req;
+    this.endNanos = endNanos;
+    this.idempotent = retry.methods().contains(req.method().name());
+  }
+
+  Future<UpstreamResponse> run() {
+    state.budget.deposit();
+    new Round().start();
+    return result.future();
+  }
+
+  private long remainingMs() {
+    return (endNanos - System.nanoTime()) / 1_000_000L;
+  }
+
+  private void roundDone(AsyncResult<UpstreamResponse> ar, EndpointState endpoint) {
+    last = endpoint;
+    if (retryable(ar) && retries < retry.maxRetries() && idempotent) {
+      long cap = Math.min(retry.maxBackoff().toMillis(), retry.backoff().toMillis() << Math.min(retries, 16));
+      long delay = ThreadLocalRandom.current().nextLong(cap + 1);
+      if (remainingMs() > delay + 1 && state.budget.tryWithdraw()) {
+        retries++;
+        if (delay == 0) {
+          new Round().start();
+        } else {
+          vertx.setTimer(delay, id -> new Round().start());
+        }
+        return;
+      }
+    }
+    if (ar.succeeded()) {
+      UpstreamResponse resp = ar.result();
+      // A final 5xx goes through the breaker as a failure; HttpUpstreams unwraps it.
+      if (resp.status() >= 500 && state.breaker != null) {
+        result.fail(new Calls.ServerError(resp));
+      } else {
+        result.complete(resp);
+      }
+    } else {
+      result.fail(ar.cause());
+    }
+  }
+
+  private boolean retryable(AsyncResult<UpstreamResponse> ar) {
+    if (ar.succeeded()) return retry.onStatus().contains(ar.result().status());
+    return ar.cause() instanceof UpstreamException u && switch (u.kind()) {
+      case CONNECT, RESET, TIMEOUT -> true;
+      default -> false;
+    };
+  }
+
+  private long hedgeDelayMs() {
+    if (hedge.delay() != null) return Math.max(1, hedge.delay().toMillis());
+    long p95 = state.latency.p95Nanos();
+    long min = hedge.minDelay().toMillis();
+    return p95 < 0 ? Math.max(min, 50) : Math.max(min, p95 / 1_000_000L);
+  }
+
+  /** One try, or several hedged ones; finishes with the first good answer or the last failure. */
+  private final class Round {
+    private final Try[] tries = new Try[hedge.enabled() && idempotent ? hedge.maxAttempts() : 1];
+    private int started;
+    private int failed;
+    private boolean done;
+    private long hedgeTimer = -1;
+    private AsyncResult<UpstreamResponse> lastFailure;
+    private EndpointState lastEndpoint;
+
+    void start() {
+      launch(last);
+      scheduleHedge();
+    }
+
+    private void scheduleHedge() {
+      if (started < tries.length && !done) {
+        long delay = hedgeDelayMs();
+        if (remainingMs() > delay) {
+          hedgeTimer = vertx.setTimer(delay, id -> {
+            hedgeTimer = -1;
+            if (!done && remainingMs() > 0) {
+              launch(tries[started - 1].endpoint);
+              scheduleHedge();
+            }
+          });
+        }
+      }
+    }
+
+    private void launch(EndpointState avoid) {
+      EndpointState e = service.pick(req.headers(), avoid);
+      if (e == null) {
+        finish(Future.failedFuture(service.noEndpoints()), null);
+        return;
+      }
+      Try t = new Try(e);
+      tries[started++] = t;
+      t.start(this);
+    }
+
+    void tryDone(Try t, AsyncResult<UpstreamResponse> ar) {
+      if (done) return;
+      boolean good = ar.succeeded() && !retry.onStatus().contains(ar.result().status());
+      if (good) {
+        finish(ar, t.endpoint);
+        return;
+      }
+      failed++;
+      lastFailure = ar;
+      lastEndpoint = t.endpoint;
+      if (failed == started) finish(ar, t.endpoint); // nothing else in flight: let retry decide
+    }
+
+    private void finish(AsyncResult<UpstreamResponse> ar, EndpointState e) {
+      if (done) return;
+      done = true;
+      if (hedgeTimer >= 0) vertx.cancelTimer(hedgeTimer);
+      for (int i = 0; i < started; i++) tries[i].cancel();
+      roundDone(ar, e != null ? e : lastEndpoint);
+    }
+  }
+
+  /** One HTTP exchange with one endpoint. */
+  private final class Try {
+    final EndpointState endpoint;
+    private HttpClientRequest httpReq;
+    private long timer = -1;
+    private boolean finished;
+    private boolean cancelled;
+    private Round round;
+    private long startedAt;
+
+    Try(EndpointState endpoint) {
+      this.endpoint = endpoint;
+    }
+
+    void start(Round round) {
+      this.round = round;
+      long budget = remainingMs();
+      if (retry.perTryTimeout() != null) budget = Math.min(budget, retry.perTryTimeout().toMillis());
+      if (budget <= 0) {
+        round.tryDone(this, Future.failedFuture(Calls.timeout(service.name())));
+        return;
+      }
+      endpoint.active.incrementAndGet();
+      endpoint.requests.increment();
+      startedAt = System.nanoTime();
+      long tryBudget = budget;
+      timer = vertx.setTimer(budget, id -> {
+        timer = -1;
+        if (httpReq != null) httpReq.reset(0, new TimeoutException());
+        finish(Future.failedFuture(Calls.timeout(service.name())));
+      });
+      RequestOptions options = service.requestOptions(endpoint, req.method(), req.pathAndQuery(), budget);
+      service.client().request(options)
+          .compose(r -> {
+            if (finished) {
+              r.reset(0, new TimeoutException());
+              return Future.failedFuture(Calls.cancelled(service.name()));
+            }
+            httpReq = r;
+            if (req.headers() != null) r.headers().addAll(req.headers());
+            if (req.requestId() != null) r.putHeader(Calls.X_REQUEST_ID, req.requestId());
+            String ct = r.headers().get(HttpHeaders.CONTENT_TYPE);
+            if (ct != null && ct.startsWith("application/grpc")) {
+              r.putHeader(Calls.GRPC_TIMEOUT, Calls.grpcTimeout(tryBudget));
+            } else {
+              r.putHeader(Calls.DEADLINE_HEADER, Long.toString(tryBudget));
+            }
+            return (req.body() == null ? r.send() : r.send(req.body()))
+                .compose(resp -> resp.body().map(body -> new UpstreamResponse(resp.statusCode(), resp.headers(), body)));
+          })
+          .onComplete(ar -> finish(ar.failed() ? Future.failedFuture(Calls.translate(service.name(), ar.cause())) : ar));
+    }
+
+    void cancel() {
+      if (finished) return;
+      cancelled = true;
+      if (httpReq != null) httpReq.reset(0);
+      finish(Future.failedFuture(Calls.cancelled(service.name())));
+    }
+
+    private void finish(AsyncResult<UpstreamResponse> ar) {
+      if (finished) return;
+      finished = true;
+      if (timer >= 0) vertx.cancelTimer(timer);
+      endpoint.active.decrementAndGet();
+      if (!cancelled) {
+        if (ar.succeeded() && ar.result().status() < 500) {
+          state.outlier.success(endpoint);
+          if (hedge.enabled()) state.latency.record(System.nanoTime() - startedAt);
+        } else {
+          state.outlier.failure(endpoint);
+        }
+        round.tryDone(this, ar);
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.bffkit.core.upstream;
+
+import io.vertx.circuitbreaker.OpenCircuitException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.StreamResetException;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+
+/** Shared judgements about a call's outcome: what fails a breaker, what may be retried, messages. */
+final class Calls {
+  /**
+   * The header that carries a call's remaining budget in milliseconds (relative, so clocks need
+   * not agree): an upstream may give up when it cannot answer in time. gRPC upstreams get
+   * {@code grpc-timeout} instead.
+   */
+  static final CharSequence DEADLINE_HEADER = HttpHeaders.createOptimized("x-request-timeout-ms");
+  static final CharSequence GRPC_TIMEOUT = HttpHeaders.createOptimized("grpc-timeout");
+  static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+
+  private Calls() {}
+
+  /** A final 5xx answer carried through the breaker as a failure, unwrapped after it. */
+  static final class ServerError extends RuntimeException {
+    final UpstreamResponse response;
+
+    ServerError(UpstreamResponse response) {
+      super("status " + response.status(), null, false, false);
+      this.response = response;
+    }
+  }
+
+  static boolean countsForBreaker(Throwable t) {
+    if (t instanceof ServerError) return true;
+    if (t instanceof UpstreamException u) {
+      return switch (u.kind()) {
+        case CONNECT, TIMEOUT, RESET, UNAVAILABLE -> true;
+        default -> false;
+      };
+    }
+    return !(t instanceof OpenCircuitException);
+  }
+
+  static UpstreamException timeout(String service) {
+    return new UpstreamException(service, UpstreamException.Kind.TIMEOUT, service + " did not answer before the deadline");
+  }
+
+  static UpstreamException breakerOpen(String service) {
+    return new UpstreamException(service, UpstreamException.Kind.BREAKER_OPEN, service + " unavailable, breaker open");
+  }
+
+  static UpstreamException cancelled(String service) {
+    return new UpstreamException(service, UpstreamException.Kind.CANCELLED, service + " call cancelled");
+  }
+
+  /** Maps transport failures to messages fit for a client's {@code errors} entry. */
+  static UpstreamException translate(String service, Throwable err) {
+    if (err instanceof UpstreamException ue) return ue;
+    if (err instanceof OpenCircuitException) return breakerOpen(service);
+    if (err instanceof TimeoutException || err.getCause() instanceof TimeoutException) return timeout(service);
+    if (err instanceof StreamResetException sre && sre.getCause() instanceof TimeoutException) return timeout(service);
+    if (err instanceof ConnectException || err.getClass().getSimpleName().contains("Connect")) {
+      return new UpstreamException(service, UpstreamException.Kind.CONNECT, service + " is unreachable");
+    }
+    return new UpstreamException(service, UpstreamException.Kind.RESET, service + " closed the connection");
+  }
+
+  /** {@code grpc-timeout} value: at most 8 digits, in milliseconds. */
+  static String grpcTimeout(long ms) {
+    return ms < 100_000_000L ? ms + "m" : Math.min(ms / 1000, 99_999_999L) + "S";
+  }
+}

@@ -1,0 +1,73 @@
+package dev.bffkit.core.upstream;
+
+import dev.bffkit.core.config.ServiceConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.util.logging.Logger;
+
+/**
+ * Active HTTP health checks: every {@code interval}, {@code GET path} on each endpoint; a 2xx
+ * within {@code timeout} passes. {@code unhealthyThreshold} failures in a row take an endpoint
+ * out of the balance, {@code healthyThreshold} passes bring it back (with slow start). Endpoints
+ * start healthy, so a BFF serves at once. Runs on one context; its counters need no locks.
+ */
+public final class HealthChecker {
+  private static final Logger LOG = Logger.getLogger("dev.bffkit.upstream");
+
+  private final Vertx vertx;
+  private final String service;
+  private final ServiceConfig.HealthCheck cfg;
+  private final EndpointGroup group;
+  private final HttpClient client;
+  private long timer = -1;
+
+  HealthChecker(Vertx vertx, String service, ServiceConfig.HealthCheck cfg, EndpointGroup group, HttpClient client) {
+    this.vertx = vertx;
+    this.service = service;
+    this.cfg = cfg;
+    this.group = group;
+    this.client = client;
+  }
+
+  void start() {
+    timer = vertx.setPeriodic(cfg.interval().toMillis(), id -> checkAll());
+  }
+
+  void checkAll() {
+    for (EndpointState e : group.all()) check(e);
+  }
+
+  private void check(EndpointState e) {
+    RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setHost(e.endpoint.host())
+        .setPort(e.endpoint.port()).setSsl(e.endpoint.tls()).setURI(cfg.path())
+        .setTimeout(cfg.timeout().toMillis()).setConnectTimeout(cfg.timeout().toMillis());
+    client.request(o)
+        .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode())))
+        .onComplete(ar -> verdict(e, ar.succeeded() && ar.result() >= 200 && ar.result() < 300));
+  }
+
+  private void verdict(EndpointState e, boolean pass) {
+    if (pass) {
+      e.checkFailures = 0;
+      if (!e.healthy && ++e.checkPasses >= cfg.healthyThreshold()) {
+        e.healthy = true;
+        e.warmSince = System.nanoTime();
+        group.refresh();
+        LOG.info("event=endpoint_healthy service=" + service + " endpoint=" + e);
+      }
+    } else {
+      e.checkPasses = 0;
+      if (e.healthy && ++e.checkFailures >= cfg.unhealthyThreshold()) {
+        e.healthy = false;
+        group.refresh();
+        LOG.info("event=endpoint_unhealthy service=" + service + " endpoint=" + e);
+      }
+    }
+  }
+
+  void close() {
+    if (timer >= 0) vertx.cancelTimer(timer);
+  }
+}

@@ -1,0 +1,102 @@
+package dev.bffkit.core.upstream;
+
+import dev.bffkit.core.config.ServiceConfig;
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.circuitbreaker.CircuitBreakerState;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * What one BFF knows about one service, shared by all its event loops: the live endpoints, the
+ * circuit breaker, the outlier detector, the retry budget, the bulkhead and the latency estimate
+ * for hedging. Connection pools are not here: they stay per event loop ({@link Service}).
+ */
+public final class ServiceState {
+  private static final Logger LOG = Logger.getLogger("dev.bffkit.upstream");
+
+  final ServiceConfig config;
+  final EndpointGroup group = new EndpointGroup();
+  final OutlierDetector outlier;
+  final CircuitBreaker breaker;
+  final RetryBudget budget;
+  final Bulkhead bulkhead;
+  final LatencyTracker latency = new LatencyTracker();
+
+  ServiceState(Vertx vertx, ServiceConfig config) {
+    this.config = config;
+    List<EndpointGroup.Weighted> initial = new ArrayList<>();
+    List<Integer> weights = config.balancer().weights();
+    for (int i = 0; i < config.endpoints().size(); i++) {
+      initial.add(new EndpointGroup.Weighted(Endpoint.of(config.endpoints().get(i)),
+          weights.isEmpty() ? 1 : weights.get(i)));
+    }
+    group.update(initial);
+    this.outlier = new OutlierDetector(vertx, config.name(), config.outlier(), group);
+    this.budget = new RetryBudget(config.retry().budget(), config.retry().minPerSecond());
+    this.bulkhead = new Bulkhead(config.name(), config.bulkhead().maxConcurrent(), config.bulkhead().maxPending());
+    ServiceConfig.Breaker b = config.breaker();
+    if (b.enabled()) {
+      CircuitBreakerOptions options = new CircuitBreakerOptions()
+          .setMaxFailures(b.failures())
+          .setFailuresRollingWindow(Math.max(1000, b.window().toMillis()))
+          .setResetTimeout(b.resetTimeout().toMillis())
+          .setTimeout(-1) // calls are bounded by their own deadline
+          .setMaxRetries(0) // retries are ours, inside the breaker, under a budget
+          .setFallbackOnFailure(false)
+          .setNotificationAddress(null); // no event-bus chatter per call
+      this.breaker = CircuitBreaker.create("bff-" + config.name(), vertx, options)
+          .failurePolicy(ar -> ar.failed() && Calls.countsForBreaker(ar.cause()))
+          .openHandler(v -> LOG.warning("event=breaker_open service=" + config.name()))
+          .halfOpenHandler(v -> LOG.info("event=breaker_half_open service=" + config.name()))
+          .closeHandler(v -> LOG.info("event=breaker_closed service=" + config.name()));
+    } else {
+      this.breaker = null;
+    }
+  }
+
+  public String name() {
+    return config.name();
+  }
+
+  public ServiceConfig config() {
+    return config;
+  }
+
+  public EndpointGroup endpoints() {
+    return group;
+  }
+
+  /** closed, open or half_open; "disabled" without a breaker. */
+  public String breakerState() {
+    if (breaker == null) return "disabled";
+    CircuitBreakerState s = breaker.state();
+    return s.name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  public Bulkhead bulkhead() {
+    return bulkhead;
+  }
+
+  public RetryBudget retryBudget() {
+    return budget;
+  }
+
+  public JsonObject snapshot() {
+    JsonArray eps = new JsonArray();
+    for (EndpointState e : group.all()) {
+      eps.add(new JsonObject().put("endpoint", e.toString()).put("weight", e.weight)
+          .put("active", e.active()).put("requests", e.requests()).put("healthy", e.healthy)
+          .put("ejected", e.ejected()));
+    }
+    long p95 = latency.p95Nanos();
+    return new JsonObject().put("breaker", breakerState()).put("endpoints", eps)
+        .put("inFlight", bulkhead.active()).put("pending", bulkhead.pending())
+        .put("retryBudget", budget.balance())
+        .put("p95Ms", p95 < 0 ? null : p95 / 1_000_000.0);
+  }
+}

@@ -1,0 +1,96 @@
+package dev.bffkit.core.upstream;
+
+import dev.bffkit.core.config.ServiceConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.dns.DnsClient;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The per-BFF upstream state: one {@link ServiceState} per configured service plus the
+ * background work that keeps it current (discovery, active health checks). Created once by
+ * {@code Bff.start} and handed to every event loop's {@link HttpUpstreams}; closed after them.
+ */
+public final class UpstreamRegistry {
+  private final Vertx vertx;
+  private final Map<String, ServiceState> states = new LinkedHashMap<>();
+  private final List<HealthChecker> checkers = new ArrayList<>();
+  private final List<FileDiscovery> files = new ArrayList<>();
+  private final List<DnsDiscovery> dnses = new ArrayList<>();
+  private HttpClient checkClient;
+  private DnsClient dnsClient;
+
+  public UpstreamRegistry(Vertx vertx, Map<String, ServiceConfig> configs) {
+    this.vertx = vertx;
+    configs.forEach((name, cfg) -> states.put(name, new ServiceState(vertx, cfg)));
+  }
+
+  /** Starts discovery (first answers awaited, so the BFF starts with endpoints) and health checks. */
+  public Future<Void> start() {
+    List<Future<Void>> first = new ArrayList<>();
+    for (ServiceState s : states.values()) {
+      ServiceConfig cfg = s.config;
+      switch (cfg.discovery().type()) {
+        case FILE -> {
+          FileDiscovery f = new FileDiscovery(vertx, cfg.name(), Path.of(cfg.discovery().file()),
+              cfg.discovery().refresh().toMillis(), s.group);
+          files.add(f);
+          first.add(vertx.executeBlocking(() -> {
+            f.start();
+            return null;
+          }));
+        }
+        case DNS, SRV -> {
+          if (dnsClient == null) dnsClient = vertx.createDnsClient();
+          DnsDiscovery d = new DnsDiscovery(vertx, cfg.name(), cfg.discovery(), s.group, dnsClient);
+          dnses.add(d);
+          first.add(d.start());
+        }
+        case STATIC -> { }
+      }
+      if (cfg.healthCheck().enabled()) {
+        if (checkClient == null) {
+          checkClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setName("bff-health"));
+        }
+        HealthChecker h = new HealthChecker(vertx, cfg.name(), cfg.healthCheck(), s.group, checkClient);
+        checkers.add(h);
+        h.start();
+      }
+    }
+    return Future.all(first).mapEmpty();
+  }
+
+  public ServiceState get(String service) {
+    return states.get(service);
+  }
+
+  public Map<String, ServiceState> services() {
+    return states;
+  }
+
+  /** Breakers, endpoints (in flight, health, ejection), bulkheads and budgets, for admin and metrics. */
+  public JsonObject snapshot() {
+    JsonObject out = new JsonObject();
+    states.forEach((name, s) -> out.put(name, s.snapshot()));
+    return out;
+  }
+
+  public void close() {
+    checkers.forEach(HealthChecker::close);
+    files.forEach(FileDiscovery::close);
+    dnses.forEach(DnsDiscovery::close);
+    states.values().forEach(s -> {
+      s.outlier.close();
+      if (s.breaker != null) s.breaker.close();
+    });
+    if (checkClient != null) checkClient.close();
+    if (dnsClient != null) dnsClient.close();
+  }
+}

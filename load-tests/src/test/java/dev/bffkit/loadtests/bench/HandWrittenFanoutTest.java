@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -19,16 +22,18 @@ class HandWrittenFanoutTest {
     try {
       Scenarios.Backends b = Scenarios.startBackends(vertx).await(20, TimeUnit.SECONDS);
       int port = HandWrittenFanout.start(vertx, b.ports(), 2).await(20, TimeUnit.SECONDS);
-      HttpClientAgent client = vertx.createHttpClient();
+      // control calls from this plain thread go over the JDK client / a plain socket: the Vert.x 5.0.7
+      // client may hang when used outside an event loop (vert.x #6038)
+      HttpClient client = HttpClient.newHttpClient();
       JsonObject home = get(client, port);
       assertEquals(10, home.getJsonArray("feed").size(), home.encode());
       assertNotNull(home.getJsonArray("feed").getJsonObject(0).getJsonObject("author").getString("name"), home.encode());
       assertNotNull(home.getValue("ads"), home.encode());
-      Scenarios.chaos(client, b.port("ads"), "{\"errorRate\":1.0}").await(10, TimeUnit.SECONDS);
+      Scenarios.chaos(b.port("ads"), "{\"errorRate\":1.0}");
       JsonObject degraded = get(client, port);
       assertNull(degraded.getValue("ads"), degraded.encode());
       assertEquals(10, degraded.getJsonArray("feed").size());
-      Scenarios.chaos(client, b.port("ads"), null).await(10, TimeUnit.SECONDS);
+      Scenarios.chaos(b.port("ads"), null);
       assertNotNull(get(client, port).getValue("ads"));
       b.close().await(10, TimeUnit.SECONDS);
     } finally {
@@ -36,8 +41,9 @@ class HandWrittenFanoutTest {
     }
   }
 
-  private static JsonObject get(HttpClientAgent client, int port) throws Exception {
-    return client.request(HttpMethod.GET, port, "127.0.0.1", Scenarios.HOME_PATH)
-        .compose(r -> r.send()).compose(r -> r.body()).await(10, TimeUnit.SECONDS).toJsonObject();
+  private static JsonObject get(HttpClient client, int port) throws Exception {
+    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + Scenarios.HOME_PATH))
+        .timeout(Duration.ofSeconds(10)).build();
+    return new JsonObject(client.send(req, HttpResponse.BodyHandlers.ofString()).body());
   }
 }

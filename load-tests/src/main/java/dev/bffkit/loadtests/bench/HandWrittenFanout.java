@@ -76,13 +76,17 @@ public final class HandWrittenFanout extends VerticleBase {
     }));
   }
 
-  /** Service → port from USERS_URL etc. (http://127.0.0.1:PORT), defaults 9101..9106 like the demo. */
+  /**
+   * Service → port from USERS_URL etc. (http://127.0.0.1:PORT, or a comma-separated list whose
+   * first entry is used), defaults 9101..9106 like the demo.
+   */
   static Map<String, Integer> servicePorts(java.util.function.Function<String, String> env) {
     Map<String, Integer> m = new java.util.LinkedHashMap<>();
     int def = 9101;
     for (String s : Scenarios.SERVICES) {
       String url = env.apply(Scenarios.ENV_VARS.get(s));
-      m.put(s, url == null || url.isBlank() ? def : java.net.URI.create(url.trim()).getPort());
+      // a list (POSTS_URL names both posts replicas) → the first: the hand-written code has no balancer
+      m.put(s, url == null || url.isBlank() ? def : java.net.URI.create(url.split(",")[0].trim()).getPort());
       def++;
     }
     return m;

@@ -112,7 +112,7 @@ class HarnessHelpersTest {
 
   @Test
   void handWrittenReadsServiceAddressesLikeTheBffs() {
-    Map<String, String> env = Map.of("USERS_URL", "http://127.0.0.1:20001", "POSTS_URL", "http://127.0.0.1:20002");
+    Map<String, String> env = Map.of("USERS_URL", "http://127.0.0.1:20001", "POSTS_URL", "http://127.0.0.1:20002,http://127.0.0.1:20012");
     Map<String, Integer> ports = HandWrittenFanout.servicePorts(env::get);
     assertEquals(20001, ports.get("users"));
     assertEquals(20002, ports.get("posts"));

@@ -213,6 +213,9 @@ public final class Demo {
     }
     b.append(String.format("  %-16s %s   (second posts replica, also in POSTS_URL)%n", DemoServices.POSTS_REPLICA,
         s.url(DemoServices.POSTS_REPLICA)));
+    for (String n : DemoServices.GRPC_NAMES) {
+      b.append(String.format("  %-20s %s   (gRPC, %s)%n", n, s.url(n), DemoServices.GRPC_ENV_VARS.get(n)));
+    }
     if (!r.bffs().isEmpty()) {
       b.append("\nBFFs:\n");
       for (String c : CLIENTS) {
@@ -229,13 +232,20 @@ public final class Demo {
       b.append("\nAd-hoc GraphQL:\n");
       b.append("  curl -s -H 'content-type: application/json' -d '{\"query\":\"{ viewer(id: \\\"u2\\\") { name handle }"
           + " ads(user: \\\"u2\\\", limit: 1) { headline } }\"}' " + web + "/graphql\n");
+      b.append("\ngRPC (the screens' recommendations and unread counts are @grpc fields):\n");
+      b.append("  curl -s '" + web + "/rest/v1/users/u1/recommendations?limit=3'   # REST transcoded to gRPC\n");
+      b.append("  curl -s " + web + "/rest/v1/users/u1/notifications:unreadCount\n");
+      b.append("  curl -s -H 'accept: application/x-ndjson' '" + web
+          + "/rest/v1/users/u1/recommendations:stream?limit=3'   # server streaming as NDJSON\n");
+      b.append("  printf '\\x00\\x00\\x00\\x00\\x04\\x0a\\x02u1' | curl -s --data-binary @- -H 'content-type:"
+          + " application/grpc-web+proto' " + web + "/notify.v1.Notifications/GetCount | od -c   # gRPC-Web\n");
       b.append("\nPlain proxy route (/api/posts -> posts service, streamed):\n");
       b.append("  curl -s " + ios + "/api/posts/p1\n");
       b.append("  curl -s -X POST -H 'content-type: application/json' -d '{\"authorId\":\"u1\",\"text\":\"hello\"}' "
           + ios + "/api/posts\n");
       b.append("\nChaos (then call a screen again):\n");
       b.append("  curl -s -X PUT -d '{\"latencyMs\":500}' " + s.url("notifications")
-          + "/_chaos   # unreadCount times out -> fallback 0\n");
+          + "/_chaos   # web's notifications list (REST) times out -> fallback []\n");
       b.append("  curl -s -X PUT -d '{\"errorRate\":1}' " + s.url("ads")
           + "/_chaos      # ads fail -> partial response with errors\n");
       b.append("  curl -s " + s.url("ads") + "/_chaos\n");

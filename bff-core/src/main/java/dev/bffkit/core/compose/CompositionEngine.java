@@ -40,8 +40,11 @@ public final class CompositionEngine {
   private final GraphQL graphQL;
   /** Compiled plans of screens and ad-hoc queries; null when disabled. */
   private final PlanCache plans;
+  private final dev.bffkit.core.grpc.DescriptorRegistry grpc;
 
-  private CompositionEngine(GraphQLSchema schema, CompositionConfig config, ScreenCatalog screens, boolean usePlans) {
+  private CompositionEngine(GraphQLSchema schema, CompositionConfig config, ScreenCatalog screens, boolean usePlans,
+      dev.bffkit.core.grpc.DescriptorRegistry grpc) {
+    this.grpc = grpc;
     this.schema = schema;
     this.config = config;
     this.screens = screens;
@@ -63,10 +66,14 @@ public final class CompositionEngine {
    * tested and benchmarked against.
    */
   public static CompositionEngine create(ClientBundle bundle, boolean usePlans) {
-    SchemaLoader.Loaded loaded = SchemaLoader.load(bundle);
+    dev.bffkit.core.grpc.DescriptorRegistry grpc = dev.bffkit.core.grpc.DescriptorRegistry.load(bundle.config().grpc(), null);
+    SchemaLoader.Loaded loaded = SchemaLoader.load(bundle, grpc);
     return new CompositionEngine(loaded.schema(), bundle.config().composition(),
-        ScreenCatalog.load(bundle.screens(), loaded.schema()), usePlans);
+        ScreenCatalog.load(bundle.screens(), loaded.schema()), usePlans, grpc);
   }
+
+  /** The protobuf schemas of {@code grpc.descriptors} (empty without them); for transcoding and gRPC-Web. */
+  public dev.bffkit.core.grpc.DescriptorRegistry grpc() { return grpc; }
 
   /** The screen of that name, or null. */
   public Screen screen(String name) { return screens.get(name); }

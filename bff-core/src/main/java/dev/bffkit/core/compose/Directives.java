@@ -11,12 +11,15 @@ final class Directives {
   static final String TIMEOUT = "timeout";
   static final String FALLBACK = "fallback";
   static final String MAP = "map";
+  static final String GRPC = "grpc";
 
   static final String SDL = """
       scalar JSON
       directive @rest(service: String!, path: String!, method: String = "GET", body: String,
                       select: String, batch: RestBatch) on FIELD_DEFINITION
       input RestBatch { path: String!, key: String!, select: String }
+      directive @grpc(service: String!, method: String!, request: String, select: String,
+                      metadata: [String!]) on FIELD_DEFINITION
       directive @timeout(ms: Int!) on FIELD_DEFINITION
       directive @fallback(value: JSON) on FIELD_DEFINITION
       directive @map(from: String!) on FIELD_DEFINITION

@@ -20,7 +20,25 @@ record RestBinding(
     /** 0 when the field has no {@code @timeout}. */
     long timeoutMs,
     boolean hasFallback,
-    Object fallback) {
+    Object fallback,
+    /** Non-null for a {@code @grpc} field (then {@code path} and {@code body} are null). */
+    GrpcTarget grpc) {
+
+  /** A {@code @rest} field. */
+  RestBinding(String typeName, String fieldName, String service, HttpMethod method, Template path, JsonTemplate body,
+      Selector select, Batch batch, long timeoutMs, boolean hasFallback, Object fallback) {
+    this(typeName, fieldName, service, method, path, body, select, batch, timeoutMs, hasFallback, fallback, null);
+  }
+
+  /**
+   * {@code @grpc(method:, request:, metadata:)}: the method, the request as a JSON template
+   * (proto3 JSON mapping; null = the empty message), and metadata entries whose values are a
+   * literal or one reference.
+   */
+  record GrpcTarget(dev.bffkit.core.grpc.GrpcMethod method, JsonTemplate request, java.util.List<Metadata> metadata) {}
+
+  /** One metadata entry: a literal value, or the value of {@code ref}. */
+  record Metadata(String name, String literal, Template.Ref ref) {}
 
   /**
    * {@code batch:}: keys come from the single-call path's one {@code {source.x}} reference;

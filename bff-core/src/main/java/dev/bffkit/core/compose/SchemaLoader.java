@@ -47,15 +47,23 @@ final class SchemaLoader {
   private final SourceFile file;
   private final Set<String> services;
   private final DataLoaderOptions batchOptions;
+  private final Set<String> grpcServices;
+  private final dev.bffkit.core.grpc.DescriptorRegistry grpc;
 
-  private SchemaLoader(ClientBundle bundle) {
+  private SchemaLoader(ClientBundle bundle, dev.bffkit.core.grpc.DescriptorRegistry grpc) {
     this.file = bundle.schema();
+    this.grpc = grpc;
+    this.grpcServices = bundle.config().grpc().services();
     this.services = bundle.config().services().keySet();
     this.batchOptions = BatchLoader.options(bundle.config().composition().maxBatchSize());
   }
 
   static Loaded load(ClientBundle bundle) {
-    return new SchemaLoader(bundle).load();
+    return load(bundle, dev.bffkit.core.grpc.DescriptorRegistry.load(bundle.config().grpc(), null));
+  }
+
+  static Loaded load(ClientBundle bundle, dev.bffkit.core.grpc.DescriptorRegistry grpc) {
+    return new SchemaLoader(bundle, grpc).load();
   }
 
   private Loaded load() {
@@ -93,18 +101,35 @@ final class SchemaLoader {
     int line = line(field.getSourceLocation());
     String where = typeName + "." + field.getName() + ": ";
     Directive rest = one(field, Directives.REST, where, line);
+    Directive grpcCall = one(field, Directives.GRPC, where, line);
+    if (grpcCall != null && rest != null) {
+      throw new ConfigException(file.name(), line, where + "@grpc and @rest exclude each other");
+    }
     Directive map = one(field, Directives.MAP, where, line);
     Directive timeout = one(field, Directives.TIMEOUT, where, line);
     Directive fallback = one(field, Directives.FALLBACK, where, line);
     FieldCoordinates coords = FieldCoordinates.coordinates(typeName, field.getName());
     if (map != null) {
-      if (rest != null) throw new ConfigException(file.name(), line, where + "@map and @rest exclude each other");
+      if (rest != null || grpcCall != null) {
+        throw new ConfigException(file.name(), line, where + "@map and @" + (rest != null ? "rest" : "grpc")
+            + " exclude each other");
+      }
       String from = string(map, "from", true, where, line);
       code.dataFetcher(coords, new MapFetcher(selector(from, where + "@map(from:) ", line)));
     }
+    if (grpcCall != null) {
+      try {
+        RestBinding b = compileGrpc(typeName, field, grpcCall, timeout, fallback, where, line);
+        out.add(b);
+        code.dataFetcher(coords, new RestFetcher(b, batchOptions));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(file.name(), line, where + "@grpc: " + e.getMessage());
+      }
+      return;
+    }
     if (rest == null) {
       if (timeout != null || fallback != null) {
-        throw new ConfigException(file.name(), line, where + "@timeout and @fallback need @rest on the same field");
+        throw new ConfigException(file.name(), line, where + "@timeout and @fallback need @rest or @grpc on the same field");
       }
       return;
     }
@@ -123,6 +148,9 @@ final class SchemaLoader {
     if (!services.contains(service)) {
       throw new IllegalArgumentException("unknown service '" + service + "'; bff.yaml services: "
           + String.join(", ", new TreeSet<>(services)));
+    }
+    if (grpcServices.contains(service)) {
+      throw new IllegalArgumentException("service '" + service + "' speaks gRPC (protocol: grpc); bind the field with @grpc");
     }
     String methodName = string(rest, "method", false, where, line);
     methodName = methodName == null ? "GET" : methodName.toUpperCase();
@@ -162,6 +190,76 @@ final class SchemaLoader {
     }
     return new RestBinding(typeName, field.getName(), service, HttpMethod.valueOf(methodName), path, body, select,
         batch, timeoutMs, fallback != null, fallbackValue);
+  }
+
+  private RestBinding compileGrpc(String typeName, FieldDefinition field, Directive d, Directive timeout,
+      Directive fallback, String where, int line) {
+    String service = string(d, "service", true, where, line);
+    if (!grpcServices.contains(service)) {
+      throw new IllegalArgumentException(services.contains(service)
+          ? "service '" + service + "' is not a gRPC service; add protocol: grpc to services." + service + " in bff.yaml"
+          : "unknown service '" + service + "'; gRPC services in bff.yaml: "
+              + (grpcServices.isEmpty() ? "none (mark one with protocol: grpc)" : String.join(", ", new TreeSet<>(grpcServices))));
+    }
+    dev.bffkit.core.grpc.GrpcMethod method = grpc.require(string(d, "method", true, where, line));
+    if (method.clientStreaming()) {
+      throw new IllegalArgumentException("'" + method.fullName() + "' is client-streaming; fields can call unary and"
+          + " server-streaming methods");
+    }
+    Set<String> argNames = new TreeSet<>();
+    for (InputValueDefinition a : field.getInputValueDefinitions()) argNames.add(a.getName());
+    String requestText = string(d, "request", false, where, line);
+    JsonTemplate request = null;
+    if (requestText != null) {
+      request = JsonTemplate.compile(requestText, Template.FIELD_ROOTS);
+      checkArgs(request.refs(), argNames);
+      // Rendered with nulls it must already fit the request message (field names, shapes).
+      try {
+        String empty = request.render(ref -> null).toString().trim();
+        if (!empty.equals("null")) method.requestFromJson(empty); // a whole-message reference may be null
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new IllegalArgumentException("request does not fit " + method.input().getFullName() + ": " + e.getMessage());
+      }
+    }
+    List<RestBinding.Metadata> metadata = new ArrayList<>();
+    Argument md = d.getArgument("metadata");
+    if (md != null && md.getValue() instanceof graphql.language.ArrayValue av) {
+      for (Value<?> v : av.getValues()) {
+        String entry = v instanceof StringValue sv ? sv.getValue() : "";
+        int colon = entry.indexOf(':');
+        String name = colon < 0 ? "" : entry.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT);
+        String value = colon < 0 ? "" : entry.substring(colon + 1).trim();
+        if (name.isEmpty() || !name.matches("[a-z0-9][a-z0-9._-]*") || name.startsWith("grpc-")) {
+          throw new IllegalArgumentException("metadata entry '" + entry + "' must be \"name: value\" or"
+              + " \"name: {ctx.x}\" (lower-case name, not grpc-*)");
+        }
+        if (value.startsWith("{") && value.endsWith("}")) {
+          List<Template.Ref> refs = JsonTemplate.compile(value, Template.FIELD_ROOTS).refs();
+          if (refs.size() != 1) throw new IllegalArgumentException("metadata value '" + value + "' must be one reference");
+          checkArgs(refs, argNames);
+          metadata.add(new RestBinding.Metadata(name, null, refs.get(0)));
+        } else {
+          metadata.add(new RestBinding.Metadata(name, value, null));
+        }
+      }
+    }
+    Selector select = selector(string(d, "select", false, where, line), where + "@grpc(select:) ", line);
+    long timeoutMs = 0;
+    if (timeout != null) {
+      Argument ms = timeout.getArgument("ms");
+      if (ms == null || !(ms.getValue() instanceof IntValue iv) || iv.getValue().signum() <= 0
+          || iv.getValue().bitLength() > 31) {
+        throw new IllegalArgumentException("@timeout(ms:) must be a positive Int");
+      }
+      timeoutMs = iv.getValue().longValue();
+    }
+    Object fallbackValue = null;
+    if (fallback != null) {
+      Argument v = fallback.getArgument("value");
+      fallbackValue = v == null ? null : JsonScalar.toJava(v.getValue(), Map.of());
+    }
+    return new RestBinding(typeName, field.getName(), service, HttpMethod.POST, null, null, select, null, timeoutMs,
+        fallback != null, fallbackValue, new RestBinding.GrpcTarget(method, request, List.copyOf(metadata)));
   }
 
   private RestBinding.Batch batch(String typeName, FieldDefinition field, Template single, graphql.language.ObjectValue ov) {

@@ -9,14 +9,22 @@ public record BffConfig(
     ServerConfig server,
     CompositionConfig composition,
     Map<String, ServiceConfig> services,
-    List<ProxyRouteConfig> routes) {
+    List<ProxyRouteConfig> routes,
+    GrpcConfig grpc) {
 
   public BffConfig {
     services = Map.copyOf(services);
     routes = List.copyOf(routes);
+    if (grpc == null) grpc = GrpcConfig.none();
+  }
+
+  /** A config without gRPC. */
+  public BffConfig(String name, ServerConfig server, CompositionConfig composition,
+      Map<String, ServiceConfig> services, List<ProxyRouteConfig> routes) {
+    this(name, server, composition, services, routes, GrpcConfig.none());
   }
 
   public BffConfig withPort(int port) {
-    return new BffConfig(name, server.withPort(port), composition, services, routes);
+    return new BffConfig(name, server.withPort(port), composition, services, routes, grpc);
   }
 }

@@ -16,14 +16,14 @@ import java.util.regex.Pattern;
 
 /** Turns the text of a bff.yaml into a validated {@link BffConfig}; the format is described on {@link BundleLoader}. */
 final class BffYaml {
-  private static final Set<String> ROOT = Set.of("name", "server", "composition", "services", "routes");
+  private static final Set<String> ROOT = Set.of("name", "server", "composition", "services", "routes", "grpc");
   private static final Set<String> SERVER = Set.of("host", "port", "instances", "shutdownGrace",
       "idleTimeout", "maxBodyBytes", "maxHeaderBytes");
   private static final Set<String> COMPOSITION = Set.of("deadline", "adhocGraphql", "graphqlPath",
       "screensPath", "maxBatchSize");
   private static final Set<String> SERVICE = Set.of("endpoints", "connectTimeout", "poolSize",
       "keepAlive", "timeout", "discovery", "balancer", "healthCheck", "outlier", "breaker", "retry",
-      "hedge", "bulkhead", "http2");
+      "hedge", "bulkhead", "http2", "protocol");
   private static final Set<String> DISCOVERY = Set.of("dns", "srv", "file", "refresh");
   private static final Set<String> BALANCER = Set.of("policy", "hashOn", "slowStart", "weights");
   private static final Set<String> HEALTH = Set.of("path", "interval", "timeout", "healthyThreshold",
@@ -36,6 +36,8 @@ final class BffYaml {
   private static final Set<String> HEDGE = Set.of("enabled", "delay", "minDelay", "maxAttempts");
   private static final Set<String> BULKHEAD = Set.of("maxConcurrent", "maxPending");
   private static final Set<String> HTTP2 = Set.of("enabled", "connections", "maxStreams");
+  private static final Set<String> GRPC = Set.of("descriptors", "maxMessageSize", "transcode", "web");
+  private static final Set<String> EXPOSE = Set.of("service", "grpcService", "prefix");
   private static final Set<String> ROUTE = Set.of("prefix", "service", "stripPrefix", "methods");
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
       "PATCH", "OPTIONS", "TRACE", "CONNECT");
@@ -51,9 +53,11 @@ final class BffYaml {
     if (name.isBlank()) {
       throw root.scalar("name", "").invalid("must not be empty; write e.g. name: " + defaultName);
     }
-    Map<String, ServiceConfig> services = services(root.obj("services", null));
+    Obj servicesObj = root.obj("services", null);
+    Map<String, ServiceConfig> services = services(servicesObj);
     return new BffConfig(name, server(root.obj("server", SERVER)),
-        composition(root.obj("composition", COMPOSITION)), services, routes(root, services));
+        composition(root.obj("composition", COMPOSITION)), services, routes(root, services),
+        grpc(root.obj("grpc", GRPC), servicesObj, services));
   }
 
   private static ServerConfig server(Obj o) {
@@ -352,6 +356,57 @@ final class BffYaml {
     return new ServiceConfig.Http2(o.bool("enabled", d.enabled()),
         o.integer("connections", d.connections(), 1, 1000),
         o.integer("maxStreams", d.maxStreams(), 1, 100_000));
+  }
+
+  /** {@code grpc:} and the services marked {@code protocol: grpc} (or {@code http}, the default). */
+  private static GrpcConfig grpc(Obj o, Obj servicesObj, Map<String, ServiceConfig> services) {
+    Set<String> grpcServices = new LinkedHashSet<>();
+    for (String name : services.keySet()) {
+      Obj s = servicesObj.obj(name, SERVICE);
+      if (!s.has("protocol")) continue;
+      Scalar p = s.scalar("protocol", "");
+      switch (p.value.trim().toLowerCase(Locale.ROOT)) {
+        case "grpc" -> grpcServices.add(name);
+        case "http", "" -> { }
+        default -> throw p.invalid("is not a protocol; write grpc or http (the default)");
+      }
+    }
+    List<GrpcConfig.Entry> descriptors = new ArrayList<>();
+    for (Scalar s : o.scalars("descriptors")) {
+      if (s.value.isBlank()) throw s.invalid("must name a descriptor set; write e.g. classpath:grpc/bffkit-services.desc");
+      descriptors.add(new GrpcConfig.Entry(s.value.trim(), s.pos()));
+    }
+    int max = o.bytes("maxMessageSize", GrpcConfig.DEFAULT_MAX_MESSAGE_BYTES);
+    List<GrpcConfig.Expose> transcode = expose(o, "transcode", services, grpcServices, true);
+    List<GrpcConfig.Expose> web = expose(o, "web", services, grpcServices, false);
+    if (descriptors.isEmpty() && (!transcode.isEmpty() || !web.isEmpty())) {
+      throw o.error("transcode and web need descriptors; write e.g. descriptors: [classpath:grpc/bffkit-services.desc]");
+    }
+    return new GrpcConfig(descriptors, max, grpcServices, transcode, web);
+  }
+
+  private static List<GrpcConfig.Expose> expose(Obj grpc, String key, Map<String, ServiceConfig> services,
+      Set<String> grpcServices, boolean withPrefix) {
+    List<GrpcConfig.Expose> out = new ArrayList<>();
+    for (Obj o : grpc.objs(key, EXPOSE)) {
+      Scalar service = o.scalar("service", "write e.g. service: recommendations");
+      if (!grpcServices.contains(service.value)) {
+        throw service.invalid(services.containsKey(service.value)
+            ? "is not a gRPC service; add protocol: grpc to services." + service.value
+            : "is not a service; gRPC services: " + (grpcServices.isEmpty() ? "none (mark one with protocol: grpc)"
+                : String.join(", ", grpcServices)));
+      }
+      Scalar grpcService = o.scalar("grpcService", "write e.g. grpcService: recs.v1.Recommendations");
+      String prefix = "";
+      if (o.has("prefix")) {
+        if (!withPrefix) throw o.scalar("prefix", "").invalid("is not allowed here: gRPC-Web paths are /package.Service/Method");
+        Scalar p = o.scalar("prefix", "");
+        if (!p.value.startsWith("/") || p.value.endsWith("/")) throw p.invalid("must start with '/' and not end with one; write e.g. /rest");
+        prefix = p.value;
+      }
+      out.add(new GrpcConfig.Expose(service.value, grpcService.value.trim(), prefix, grpcService.pos()));
+    }
+    return out;
   }
 
   private static List<ProxyRouteConfig> routes(Obj root, Map<String, ServiceConfig> services) {

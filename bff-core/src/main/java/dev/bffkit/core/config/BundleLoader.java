@@ -92,6 +92,19 @@ import java.util.regex.Pattern;
  *       enabled: false       # h2 over TLS (ALPN) or h2c with prior knowledge
  *       connections: 2       # per endpoint and event loop
  *       maxStreams: 100
+ *   recommendations-grpc:
+ *     endpoints: ["${RECS_GRPC_URL:-http://127.0.0.1:9203}"]
+ *     protocol: grpc         # http (default) or grpc: h2c with prior knowledge, gRPC framing; bind
+ *                            # fields with @grpc; bulkhead, breaker, balancer, outlier and timeout
+ *                            # apply; never retried or hedged
+ * grpc:
+ *   descriptors: [classpath:grpc/bffkit-services.desc]  # protoc --include_imports sets; or file paths
+ *                            # (relative to the working directory); unknown @grpc methods stop the start
+ *   maxMessageSize: 16mb     # largest gRPC message either way
+ *   transcode:               # REST -> gRPC by the methods' google.api.http rules
+ *     - { service: recommendations-grpc, grpcService: recs.v1.Recommendations, prefix: /rest }
+ *   web:                     # gRPC-Web (application/grpc-web, -text) at /package.Service/Method
+ *     - { service: recommendations-grpc, grpcService: recs.v1.Recommendations }
  * routes:
  *   - prefix: /api/posts/
  *     service: posts

@@ -96,6 +96,11 @@ final class YamlReader {
       this.path = path;
     }
 
+    /** Where this value was written (for errors found after parsing). */
+    GrpcConfig.Pos pos() {
+      return new GrpcConfig.Pos(file, node.getStartMark().getLine() + 1, path);
+    }
+
     /** An error about this value: {@code path: 'value' <problem>}. */
     ConfigException invalid(String problem) {
       String raw = ((ScalarNode) node).getValue();

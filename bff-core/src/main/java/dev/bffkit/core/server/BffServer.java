@@ -52,7 +52,7 @@ public final class BffServer extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    upstreams = new HttpUpstreams(vertx, registry);
+    upstreams = new HttpUpstreams(vertx, registry, config.grpc().maxMessageBytes());
     pipeline = new Pipeline(stages());
     ServerConfig sc = config.server();
     HttpServerOptions options = new HttpServerOptions()
@@ -89,7 +89,20 @@ public final class BffServer extends VerticleBase {
     for (ProxyRouteConfig r : config.routes()) {
       routes.prefix(r.prefix(), new ProxyEndpoint(r, upstreams.service(r.service()), vertx, config.server().maxBodyBytes()));
     }
-    return List.of(routes.build());
+    List<Stage> stages = new java.util.ArrayList<>(3);
+    // gRPC-Web first (its content type marks it), then transcoded REST paths (templates; a miss
+    // goes on), then the exact and prefix routes.
+    if (!config.grpc().web().isEmpty()) {
+      stages.add(new dev.bffkit.core.grpc.GrpcWebStage(config.grpc().web(), engine.grpc(), upstreams, vertx,
+          config.grpc().maxMessageBytes()));
+    }
+    if (!config.grpc().transcode().isEmpty()) {
+      stages.add(new dev.bffkit.core.grpc.TranscodeStage(
+          dev.bffkit.core.grpc.TranscodeStage.routes(config.grpc(), engine.grpc()), upstreams,
+          config.server().maxBodyBytes()));
+    }
+    stages.add(routes.build());
+    return List.copyOf(stages);
   }
 
   private void accept(HttpServerRequest request) {

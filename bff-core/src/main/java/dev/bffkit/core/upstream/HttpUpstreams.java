@@ -32,6 +32,7 @@ public final class HttpUpstreams implements UpstreamCaller {
   private final UpstreamRegistry registry;
   private final boolean ownsRegistry;
   private final Map<String, Service> services = new HashMap<>();
+  private final GrpcTransport grpc;
 
   /** A caller with its own registry (one event loop, tests). */
   public HttpUpstreams(Vertx vertx, Map<String, ServiceConfig> configs) {
@@ -43,7 +44,18 @@ public final class HttpUpstreams implements UpstreamCaller {
     this(vertx, registry, false);
   }
 
+  /** One event loop's caller; gRPC messages up to {@code grpcMaxMessageBytes}. */
+  public HttpUpstreams(Vertx vertx, UpstreamRegistry registry, int grpcMaxMessageBytes) {
+    this(vertx, registry, false, grpcMaxMessageBytes);
+    grpc.prepare();
+  }
+
   private HttpUpstreams(Vertx vertx, UpstreamRegistry registry, boolean owns) {
+    this(vertx, registry, owns, dev.bffkit.core.config.GrpcConfig.DEFAULT_MAX_MESSAGE_BYTES);
+  }
+
+  private HttpUpstreams(Vertx vertx, UpstreamRegistry registry, boolean owns, int grpcMaxMessageBytes) {
+    this.grpc = new GrpcTransport(vertx, grpcMaxMessageBytes);
     this.vertx = vertx;
     this.registry = registry;
     this.ownsRegistry = owns;
@@ -78,6 +90,20 @@ public final class HttpUpstreams implements UpstreamCaller {
         .compose(v -> guarded(service, req, endNanos).andThen(ar -> bulkhead.release()));
   }
 
+  @Override
+  public Future<GrpcResponse> grpc(String serviceName, GrpcRequest req) {
+    Service service = services.get(serviceName);
+    if (service == null) {
+      return Future.failedFuture(new UpstreamException(serviceName, UpstreamException.Kind.UNKNOWN_SERVICE,
+          "unknown service '" + serviceName + "'"));
+    }
+    long budget = Math.min(req.deadline().remainingMillis(), service.config().timeout().toMillis());
+    if (req.deadline().expired() || budget <= 0) {
+      return Future.failedFuture(Calls.timeout(serviceName));
+    }
+    return grpc.call(service, req, budget);
+  }
+
   private Future<UpstreamResponse> guarded(Service service, UpstreamRequest req, long endNanos) {
     CircuitBreaker breaker = service.state().breaker;
     if (breaker == null) {
@@ -92,6 +118,7 @@ public final class HttpUpstreams implements UpstreamCaller {
 
   public void close() {
     services.values().forEach(Service::close);
+    grpc.close();
     if (ownsRegistry) registry.close();
   }
 }

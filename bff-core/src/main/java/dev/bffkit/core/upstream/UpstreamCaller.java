@@ -12,4 +12,13 @@ import io.vertx.core.Future;
  */
 public interface UpstreamCaller {
   Future<UpstreamResponse> call(String service, UpstreamRequest request);
+
+  /**
+   * One gRPC call to a service declared with {@code protocol: grpc}. A non-OK gRPC status is a
+   * successful {@link GrpcResponse}; transport problems fail the future with {@link UpstreamException}.
+   */
+  default Future<GrpcResponse> grpc(String service, GrpcRequest request) {
+    return Future.failedFuture(new UpstreamException(service, UpstreamException.Kind.UNAVAILABLE,
+        "gRPC is not available on this caller"));
+  }
 }

@@ -236,15 +236,14 @@ public final class Scenarios {
      * DemoServices#POSTS_REPLICA_OFFSET}); {@code instances} event loops per service.
      */
     public static ProcessBackends start(Path logDir, int instances) throws IOException, InterruptedException {
-      int base = freePortRange(DemoServices.POSTS_REPLICA_OFFSET + 1);
+      int base = freePortRange(offsets());
       ChildProcess p = ChildProcess.start("demo-services", ChildProcess.java(List.of("-XX:+UseParallelGC", "-Xms128m", "-Xmx512m"),
           "-cp", ownClasspath(), "dev.bffkit.loadtests.Demo", "--services-only", "--services-base-port", Integer.toString(base),
           "--service-instances", Integer.toString(instances)), Map.of(), logDir);
       ProcessBackends b = new ProcessBackends(p, base);
       try {
         List<Integer> ports = new java.util.ArrayList<>();
-        for (int i = 0; i < SERVICES.size(); i++) ports.add(base + i);
-        ports.add(base + DemoServices.POSTS_REPLICA_OFFSET);
+        for (int offset : offsets()) ports.add(base + offset);
         p.awaitPorts(ports, 60_000);
       } catch (IOException | InterruptedException e) {
         p.close(0);
@@ -255,6 +254,15 @@ public final class Scenarios {
 
     public ChildProcess process() {
       return process;
+    }
+
+    /** Port offsets from the base that {@code Demo --services-only} binds: six services, posts-2, the gRPC twins. */
+    static List<Integer> offsets() {
+      List<Integer> o = new java.util.ArrayList<>();
+      for (int i = 0; i < SERVICES.size(); i++) o.add(i);
+      o.add(DemoServices.POSTS_REPLICA_OFFSET);
+      for (String g : DemoServices.GRPC_NAMES) o.add(DemoServices.GRPC_OFFSETS.get(g));
+      return o;
     }
 
     @Override
@@ -280,6 +288,9 @@ public final class Scenarios {
       Map<String, String> m = new LinkedHashMap<>();
       for (String s : SERVICES) m.put(ENV_VARS.get(s), "http://127.0.0.1:" + port(s));
       m.put(ENV_VARS.get("posts"), "http://127.0.0.1:" + port("posts") + ",http://127.0.0.1:" + postsReplicaPort());
+      for (String g : DemoServices.GRPC_NAMES) {
+        m.put(DemoServices.GRPC_ENV_VARS.get(g), "http://127.0.0.1:" + (base + DemoServices.GRPC_OFFSETS.get(g)));
+      }
       return m;
     }
 
@@ -349,12 +360,19 @@ public final class Scenarios {
 
   /** A base port B with B..B+n-1 all free on 127.0.0.1 (checked by binding; tiny race). */
   public static int freePortRange(int n) {
+    List<Integer> offsets = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) offsets.add(i);
+    return freePortRange(offsets);
+  }
+
+  /** A base port B with B + each offset free on 127.0.0.1 (checked by binding; tiny race). */
+  public static int freePortRange(List<Integer> offsets) {
     java.util.Random rnd = new java.util.Random();
     for (int attempt = 0; attempt < 200; attempt++) {
       int base = 20_000 + rnd.nextInt(30_000);
       boolean ok = true;
-      for (int i = 0; i < n && ok; i++) {
-        try (ServerSocket s = new ServerSocket(base + i, 1, InetAddress.getLoopbackAddress())) {
+      for (int i = 0; i < offsets.size() && ok; i++) {
+        try (ServerSocket s = new ServerSocket(base + offsets.get(i), 1, InetAddress.getLoopbackAddress())) {
           s.setReuseAddress(true);
         } catch (IOException taken) {
           ok = false;
@@ -362,7 +380,7 @@ public final class Scenarios {
       }
       if (ok) return base;
     }
-    throw new IllegalStateException("no " + n + " consecutive free ports found");
+    throw new IllegalStateException("no free ports at offsets " + offsets + " found");
   }
 
   /** Path of the generated fan-out screen of the given width. */

@@ -30,10 +30,19 @@ public final class DemoServices {
       "ads", "ADS_URL",
       "analytics", "ANALYTICS_URL");
 
-  private final Map<String, DemoService> services;
+  /** The gRPC twins of recommendations and notifications (vertx-grpc-server), at base + 102 and + 103 (9203, 9204). */
+  public static final List<String> GRPC_NAMES = List.of("recommendations-grpc", "notifications-grpc");
+  public static final Map<String, Integer> GRPC_OFFSETS = Map.of("recommendations-grpc", 102, "notifications-grpc", 103);
+  public static final Map<String, String> GRPC_ENV_VARS = Map.of(
+      "recommendations-grpc", "RECS_GRPC_URL",
+      "notifications-grpc", "NOTIFICATIONS_GRPC_URL");
 
-  private DemoServices(Map<String, DemoService> services) {
+  private final Map<String, DemoService> services;
+  private final Map<String, GrpcDemoServer> grpc;
+
+  private DemoServices(Map<String, DemoService> services, Map<String, GrpcDemoServer> grpc) {
     this.services = services;
+    this.grpc = grpc;
   }
 
   public static Future<DemoServices> start(Vertx vertx, int basePort) {
@@ -52,7 +61,10 @@ public final class DemoServices {
     all.put("analytics", new AnalyticsService(data));
     DemoService replica = new PostsService(data);
     all.put(POSTS_REPLICA, replica);
-    DemoServices ds = new DemoServices(all);
+    Map<String, GrpcDemoServer> grpc = new LinkedHashMap<>();
+    grpc.put("recommendations-grpc", GrpcDemoServer.recommendations(data));
+    grpc.put("notifications-grpc", GrpcDemoServer.notifications(data));
+    DemoServices ds = new DemoServices(all, grpc);
     List<Future<Integer>> started = new ArrayList<>();
     int offset = 0;
     for (String name : NAMES) {
@@ -60,6 +72,9 @@ public final class DemoServices {
       offset++;
     }
     started.add(replica.start(vertx, HOST, basePort == 0 ? 0 : basePort + POSTS_REPLICA_OFFSET, instances));
+    for (String name : GRPC_NAMES) {
+      started.add(grpc.get(name).start(vertx, HOST, basePort == 0 ? 0 : basePort + GRPC_OFFSETS.get(name), instances));
+    }
     return Future.join(started).transform(ar -> {
       if (ar.succeeded()) {
         return Future.succeededFuture(ds);
@@ -71,6 +86,10 @@ public final class DemoServices {
 
   /** The bound port of a service ("users", "posts", "recommendations", "notifications", "ads", "analytics"). */
   public int port(String service) {
+    GrpcDemoServer g = grpc.get(service);
+    if (g != null) {
+      return g.port();
+    }
     DemoService s = services.get(service);
     if (s == null) {
       throw new IllegalArgumentException("no demo service " + service + "; one of " + NAMES);
@@ -93,6 +112,9 @@ public final class DemoServices {
       env.put(ENV_VARS.get(n), url(n));
     }
     env.put(ENV_VARS.get("posts"), url("posts") + "," + url(POSTS_REPLICA));
+    for (String n : GRPC_NAMES) {
+      env.put(GRPC_ENV_VARS.get(n), url(n));
+    }
     return env;
   }
 
@@ -104,10 +126,22 @@ public final class DemoServices {
     return s;
   }
 
+  /** A gRPC demo server ("recommendations-grpc", "notifications-grpc"). */
+  public GrpcDemoServer grpc(String name) {
+    GrpcDemoServer g = grpc.get(name);
+    if (g == null) {
+      throw new IllegalArgumentException("no gRPC demo service " + name + "; one of " + GRPC_NAMES);
+    }
+    return g;
+  }
+
   public Future<Void> close() {
     List<Future<Void>> all = new ArrayList<>();
     for (DemoService s : services.values()) {
       all.add(s.close());
+    }
+    for (GrpcDemoServer g : grpc.values()) {
+      all.add(g.close());
     }
     return Future.join(all).mapEmpty();
   }

@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -22,28 +19,34 @@ class HandWrittenFanoutTest {
     try {
       Scenarios.Backends b = Scenarios.startBackends(vertx).await(20, TimeUnit.SECONDS);
       int port = HandWrittenFanout.start(vertx, b.ports(), 2).await(20, TimeUnit.SECONDS);
-      // control calls from this plain thread go over the JDK client / a plain socket: the Vert.x 5.0.7
-      // client may hang when used outside an event loop (vert.x #6038)
-      HttpClient client = HttpClient.newHttpClient();
-      JsonObject home = get(client, port);
+      HttpClientAgent client = vertx.createHttpClient();
+      // every client call runs on one event loop, never on the JUnit thread (Vert.x 5.0.7 #6038)
+      io.vertx.core.Context loop = vertx.getOrCreateContext();
+      JsonObject home = get(loop, client, port);
       assertEquals(10, home.getJsonArray("feed").size(), home.encode());
       assertNotNull(home.getJsonArray("feed").getJsonObject(0).getJsonObject("author").getString("name"), home.encode());
       assertNotNull(home.getValue("ads"), home.encode());
-      Scenarios.chaos(b.port("ads"), "{\"errorRate\":1.0}");
-      JsonObject degraded = get(client, port);
+      onLoop(loop, () -> Scenarios.chaos(client, b.port("ads"), "{\"errorRate\":1.0}")).await(10, TimeUnit.SECONDS);
+      JsonObject degraded = get(loop, client, port);
       assertNull(degraded.getValue("ads"), degraded.encode());
       assertEquals(10, degraded.getJsonArray("feed").size());
-      Scenarios.chaos(b.port("ads"), null);
-      assertNotNull(get(client, port).getValue("ads"));
+      onLoop(loop, () -> Scenarios.chaos(client, b.port("ads"), null)).await(10, TimeUnit.SECONDS);
+      assertNotNull(get(loop, client, port).getValue("ads"));
       b.close().await(10, TimeUnit.SECONDS);
     } finally {
       vertx.close().await();
     }
   }
 
-  private static JsonObject get(HttpClient client, int port) throws Exception {
-    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + Scenarios.HOME_PATH))
-        .timeout(Duration.ofSeconds(10)).build();
-    return new JsonObject(client.send(req, HttpResponse.BodyHandlers.ofString()).body());
+  private static JsonObject get(io.vertx.core.Context loop, HttpClientAgent client, int port) throws Exception {
+    return onLoop(loop, () -> client.request(HttpMethod.GET, port, "127.0.0.1", Scenarios.HOME_PATH)
+        .compose(r -> r.send()).compose(r -> r.body())).await(10, TimeUnit.SECONDS).toJsonObject();
+  }
+
+  private static <T> io.vertx.core.Future<T> onLoop(io.vertx.core.Context loop,
+      java.util.function.Supplier<io.vertx.core.Future<T>> call) {
+    io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
+    loop.runOnContext(v -> call.get().onComplete(p));
+    return p.future();
   }
 }

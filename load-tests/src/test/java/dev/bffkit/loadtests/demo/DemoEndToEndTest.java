@@ -64,6 +64,43 @@ class DemoEndToEndTest {
   }
 
   @Test
+  void screensPullRecommendationsAndUnreadCountsOverGrpc() {
+    int recsBefore = services.grpc("recommendations-grpc").calls();
+    int notifBefore = services.grpc("notifications-grpc").calls();
+    JsonObject ios = screen("ios", "/v1/screens/home");
+    assertNull(ios.getValue("errors"), ios.encode());
+    assertEquals(7, ios.getJsonObject("data").getInteger("unreadCount"), "u1 has 7 unread (gRPC GetCount)");
+    JsonObject rec = ios.getJsonObject("data").getJsonArray("recommendations").getJsonObject(0);
+    assertTrue(rec.getString("image").endsWith("320x180.jpg"), rec.encode());
+    assertEquals(recsBefore + 1, services.grpc("recommendations-grpc").calls());
+    assertEquals(notifBefore + 1, services.grpc("notifications-grpc").calls());
+  }
+
+  @Test
+  void webTranscodesRestToGrpcAndBridgesGrpcWeb() throws Exception {
+    Http.Resp rest = http.get(ports.get("web"), "/rest/v1/users/u1/recommendations?limit=2");
+    assertEquals(200, rest.status(), rest.body().toString());
+    assertEquals(2, rest.json().getJsonArray("items").size());
+    Http.Resp count = http.get(ports.get("web"), "/rest/v1/users/u1/notifications:unreadCount");
+    assertEquals(new JsonObject().put("count", 7), count.json());
+    Http.Resp missing = http.get(ports.get("web"), "/rest/v1/users/nobody/notifications:unreadCount");
+    assertEquals(404, missing.status());
+    assertEquals("NOT_FOUND", missing.json().getString("status"));
+
+    byte[] req = dev.bffkit.schemas.notify.v1.GetCountRequest.newBuilder().setUserId("u1").build().toByteArray();
+    io.vertx.core.buffer.Buffer frame = io.vertx.core.buffer.Buffer.buffer().appendByte((byte) 0).appendInt(req.length)
+        .appendBytes(req);
+    Http.Resp web = Http.await(http.send(io.vertx.core.http.HttpMethod.POST, ports.get("web"),
+        "/notify.v1.Notifications/GetCount", Map.of("content-type", "application/grpc-web+proto", "x-grpc-web", "1"), frame));
+    assertEquals(200, web.status());
+    int len = web.body().getInt(1);
+    assertEquals(0, web.body().getByte(0), "a data frame first");
+    var reply = dev.bffkit.schemas.notify.v1.GetCountResponse.parseFrom(web.body().getBytes(5, 5 + len));
+    assertEquals(7, reply.getCount());
+    assertTrue(web.body().getString(5 + len + 5, web.body().length()).contains("grpc-status:0"), "OK in the trailers");
+  }
+
+  @Test
   void everyClientAnswersItsOwnScreenWithoutErrors() {
     JsonObject ios = screen("ios", "/v1/screens/home");
     assertNull(ios.getValue("errors"), ios.encode());

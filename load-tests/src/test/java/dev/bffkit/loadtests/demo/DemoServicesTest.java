@@ -54,7 +54,11 @@ class DemoServicesTest {
     }
     assertEquals(6, ports.size());
     assertEquals("http://127.0.0.1:" + port("users"), services.envUrls().get("USERS_URL"));
-    assertEquals(6, services.envUrls().size());
+    for (String g : DemoServices.GRPC_NAMES) {
+      assertTrue(ports.add(port(g)), g + " has its own port");
+      assertEquals("http://127.0.0.1:" + port(g), services.envUrls().get(DemoServices.GRPC_ENV_VARS.get(g)));
+    }
+    assertEquals(8, services.envUrls().size());
   }
 
   @Test

@@ -47,7 +47,13 @@ final class Http {
   }
 
   Future<Resp> send(HttpMethod method, int port, String uri, String body) {
+    return send(method, port, uri, java.util.Map.of(), body == null ? null : Buffer.buffer(body));
+  }
+
+  /** With request headers and a binary body. */
+  Future<Resp> send(HttpMethod method, int port, String uri, java.util.Map<String, String> headers, Buffer body) {
     RequestOptions o = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(uri);
+    headers.forEach(o::putHeader);
     Promise<Resp> promise = Promise.promise();
     context.runOnContext(v -> client.request(o)
         .compose(req -> body == null ? req.send() : req.send(body))

@@ -1,0 +1,147 @@
+package dev.bffkit.core.upstream;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import io.vertx.grpc.client.GrpcClientRequest;
+import io.vertx.grpc.client.GrpcClientResponse;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * gRPC calls of one event loop over vertx-grpc-client (HTTP/2 with prior knowledge, one
+ * multiplexed connection per endpoint). Each call is admitted like a proxied request
+ * ({@link Service#lease}: bulkhead slot, breaker, balancer pick), carries its budget as
+ * {@code grpc-timeout} and is cancelled (RST_STREAM) when the budget runs out. The statuses that
+ * mean the service is in trouble (UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL,
+ * UNAVAILABLE, DATA_LOSS) count against the endpoint and the breaker like a 5xx. Never retried
+ * (gRPC methods are not known to be idempotent).
+ */
+final class GrpcTransport {
+  private final Vertx vertx;
+  private final int maxMessageBytes;
+  private GrpcClient client;
+
+  GrpcTransport(Vertx vertx, int maxMessageBytes) {
+    this.vertx = vertx;
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  /** Creates the client now (no connection yet), off the first call's clock. */
+  void prepare() {
+    client();
+  }
+
+  private GrpcClient client() {
+    if (client == null) {
+      client = GrpcClient.builder(vertx)
+          .with(new GrpcClientOptions().setMaxMessageSize(maxMessageBytes))
+          .with(new HttpClientOptions()
+              .setProtocolVersion(HttpVersion.HTTP_2)
+              .setHttp2ClearTextUpgrade(false)
+              .setTcpNoDelay(true)
+              .setKeepAlive(true)
+              .setName("bff-grpc"))
+          .build();
+    }
+    return client;
+  }
+
+  Future<GrpcResponse> call(Service service, GrpcRequest req, long budgetMs) {
+    return service.lease(HttpMethod.POST, "/" + req.fullMethod(), req.metadata(), budgetMs)
+        .compose(lease -> send(service.name(), lease, req, budgetMs));
+  }
+
+  private Future<GrpcResponse> send(String name, Service.Lease lease, GrpcRequest req, long budgetMs) {
+    Promise<GrpcResponse> result = Promise.promise();
+    RequestOptions o = lease.options();
+    @SuppressWarnings("unchecked")
+    GrpcClientRequest<Buffer, Buffer>[] sent = new GrpcClientRequest[1];
+    long timer = vertx.setTimer(budgetMs, id -> {
+      UpstreamException timeout = Calls.timeout(name);
+      if (result.tryFail(timeout)) {
+        lease.failed(timeout);
+        if (sent[0] != null) sent[0].cancel();
+      }
+    });
+    client().request(SocketAddress.inetSocketAddress(o.getPort(), o.getHost())).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(name, lease, result, timer, ar.cause());
+        return;
+      }
+      GrpcClientRequest<Buffer, Buffer> r = ar.result();
+      if (result.future().isComplete()) {
+        r.cancel();
+        return;
+      }
+      sent[0] = r;
+      r.fullMethodName(req.fullMethod());
+      r.timeout(Math.max(1, budgetMs), TimeUnit.MILLISECONDS);
+      if (req.metadata() != null) r.headers().addAll(req.metadata());
+      if (req.requestId() != null) r.headers().set(Calls.X_REQUEST_ID, req.requestId());
+      r.response().onComplete(rr -> {
+        if (rr.failed()) {
+          fail(name, lease, result, timer, rr.cause());
+          return;
+        }
+        GrpcClientResponse<Buffer, Buffer> resp = rr.result();
+        List<Buffer> messages = new ArrayList<>(1);
+        resp.handler(b -> {
+          if (result.future().isComplete()) return;
+          if (req.onMessage() != null) req.onMessage().handle(b);
+          else messages.add(b);
+        });
+        resp.exceptionHandler(err -> fail(name, lease, result, timer, err));
+        resp.endHandler(v -> {
+          vertx.cancelTimer(timer);
+          int status = resp.status() == null ? 2 : resp.status().code;
+          if (result.future().isComplete()) return;
+          lease.done(troubled(status) ? 503 : 200);
+          result.tryComplete(new GrpcResponse(status, statusMessage(resp), messages, resp.trailers()));
+        });
+      });
+      r.end(req.message());
+    });
+    return result.future();
+  }
+
+  private void fail(String name, Service.Lease lease, Promise<GrpcResponse> result, long timer, Throwable err) {
+    vertx.cancelTimer(timer);
+    UpstreamException u = Calls.translate(name, err);
+    if (result.tryFail(u)) lease.failed(u);
+  }
+
+  /** Statuses that say the service (not the request) is in trouble. */
+  static boolean troubled(int status) {
+    return switch (status) {
+      case 2, 4, 8, 13, 14, 15 -> true;
+      default -> false;
+    };
+  }
+
+  private static String statusMessage(GrpcClientResponse<Buffer, Buffer> resp) {
+    String m = resp.trailers() == null ? null : resp.trailers().get("grpc-message");
+    if (m == null) m = resp.headers().get("grpc-message");
+    if (m == null) return "";
+    try {
+      return URLDecoder.decode(m.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return m;
+    }
+  }
+
+  void close() {
+    if (client != null) client.close();
+  }
+}

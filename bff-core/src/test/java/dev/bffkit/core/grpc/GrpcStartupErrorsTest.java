@@ -1,0 +1,98 @@
+package dev.bffkit.core.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.bffkit.core.compose.CompositionEngine;
+import dev.bffkit.core.config.BundleLoader;
+import dev.bffkit.core.config.ClientBundle;
+import dev.bffkit.core.config.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A misconfigured gRPC binding stops the start with the file, the line and what is known. */
+class GrpcStartupErrorsTest {
+  @TempDir
+  Path dir;
+
+  private String fail(String yaml, String schema) throws Exception {
+    Path folder = dir.resolve("app");
+    Files.createDirectories(folder.resolve("screens"));
+    Files.writeString(folder.resolve("bff.yaml"), yaml);
+    Files.writeString(folder.resolve("schema.graphqls"), schema);
+    ConfigException e = assertThrows(ConfigException.class, () -> {
+      ClientBundle b = BundleLoader.load(folder, Map.<String, String>of()::get);
+      CompositionEngine.create(b);
+    });
+    return e.getMessage();
+  }
+
+  static final String YAML = """
+      name: app
+      services:
+        recs: { endpoints: ["http://127.0.0.1:9203"], protocol: grpc }
+        users: { endpoints: ["http://127.0.0.1:9101"] }
+      grpc:
+        descriptors: [classpath:grpc/bffkit-services.desc]
+      """;
+
+  @Test
+  void unknownMethodNamesTheFieldAndTheServicesMethods() throws Exception {
+    String msg = fail(YAML, """
+        type Query {
+          x: Int @grpc(service: "recs", method: "recs.v1.Recommendations/GetRecs")
+        }
+        """);
+    assertEquals("app/schema.graphqls:2: Query.x: @grpc: unknown gRPC method 'recs.v1.Recommendations/GetRecs';"
+        + " recs.v1.Recommendations has: GetRecommendations, StreamRecommendations", msg);
+  }
+
+  @Test
+  void unknownServiceListsTheKnownOnes() throws Exception {
+    String msg = fail(YAML, """
+        type Query {
+          x: Int @grpc(service: "recs", method: "recs.v2.Recs/Get")
+        }
+        """);
+    assertEquals("app/schema.graphqls:2: Query.x: @grpc: unknown gRPC service 'recs.v2.Recs'; the descriptor sets define:"
+        + " bffkit.interop.v1.Interop, notify.v1.Notifications, recs.v1.Recommendations", msg);
+  }
+
+  @Test
+  void requestFieldsAreCheckedAtStartUp() throws Exception {
+    String msg = fail(YAML, """
+        type Query {
+          x(u: ID): Int @grpc(service: "recs", method: "recs.v1.Recommendations/GetRecommendations",
+                              request: "{\\"userId\\": {args.u}, \\"lmit\\": 3}")
+        }
+        """);
+    assertEquals("app/schema.graphqls:2: Query.x: @grpc: request does not fit recs.v1.GetRecommendationsRequest:"
+        + " Cannot find field: lmit in message recs.v1.GetRecommendationsRequest", msg);
+  }
+
+  @Test
+  void restOnAGrpcServiceAndGrpcOnAnHttpService() throws Exception {
+    assertEquals("app/schema.graphqls:2: Query.x: @rest: service 'recs' speaks gRPC (protocol: grpc); bind the field with @grpc",
+        fail(YAML, "type Query {\n  x: Int @rest(service: \"recs\", path: \"/x\")\n}\n"));
+    assertEquals("app/schema.graphqls:2: Query.x: @grpc: service 'users' is not a gRPC service; add protocol: grpc to"
+        + " services.users in bff.yaml",
+        fail(YAML, "type Query {\n  x: Int @grpc(service: \"users\", method: \"recs.v1.Recommendations/GetRecommendations\")\n}\n"));
+  }
+
+  @Test
+  void missingDescriptorSetNamesTheYamlLine() throws Exception {
+    String msg = fail(YAML.replace("classpath:grpc/bffkit-services.desc", "classpath:grpc/nope.desc"),
+        "type Query { x: Int }\n");
+    assertEquals("app/bff.yaml:6: grpc.descriptors[0]: 'classpath:grpc/nope.desc' is not on the classpath"
+        + " (is shared-schemas a dependency?)", msg);
+  }
+
+  @Test
+  void badProtocol() throws Exception {
+    String msg = fail(YAML.replace("protocol: grpc", "protocol: grcp"), "type Query { x: Int }\n");
+    assertEquals("app/bff.yaml:3: services.recs.protocol: 'grcp' is not a protocol; write grpc or http (the default)", msg);
+  }
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# BFF Kit load test: demo services, the BFF, a hand-written fan-out and nginx measured in one run.
-#   load-tests/run.sh [--quick] [--only passthrough,screen,fanout,connections,faults]
+# BFF Kit load test: demo services, the BFF, a hand-written fan-out and nginx measured in one run,
+# each system in its own process (child logs in reports/latest/logs/); the driver runs in this JVM.
+#   load-tests/run.sh [--quick] [--only startup,passthrough,screen,fanout,connections,faults]
 # Writes load-tests/reports/latest/summary.md and report.html. --quick: < 60 s, for CI (checks
-# that the harness works; never gates on speed).
+# that the harness works; never gates on speed). Full mode: about 7 minutes.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -12,6 +13,7 @@ cd "$root"
 # build if the jar is missing or older than any source
 if [[ ! -f "$jar" ]] || [[ -n "$(find . -path ./load-tests/reports -prune -o \( -name '*.java' -o -name 'pom.xml' -o -path '*/resources/*' \) -newer "$jar" -print -quit)" ]]; then
   echo "building (mvn -q -DskipTests package)..." >&2
+  # package (not install): the reactor resolves sibling modules from their target/ folders
   mvn -B -q -DskipTests package >&2
 fi
 
@@ -27,7 +29,7 @@ if ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
 fi
 export PATH="$PATH:/usr/sbin"
 
-# 10k connections: both ends live in one JVM; ask for plenty of file descriptors
+# 10k connections: the driver holds one end, the BFF or nginx the other (children inherit the limit)
 want=65536
 if [[ "$(ulimit -n)" != unlimited ]] && (( $(ulimit -n) < want )); then
   ulimit -n "$want" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -35,5 +37,5 @@ fi
 echo "ulimit -n: $(ulimit -n)" >&2
 
 mkdir -p "$here/reports/latest"
-exec java -XX:+UseParallelGC -Xms512m -Xmx1g -cp "$jar" dev.bffkit.loadtests.bench.BenchMain \
+exec java -XX:+UseParallelGC -Xms512m -Xmx1g -Dbffkit.root="$root" -cp "$jar" dev.bffkit.loadtests.bench.BenchMain \
   --out "$here/reports/latest" "$@"

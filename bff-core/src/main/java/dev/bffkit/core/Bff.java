@@ -114,12 +114,17 @@ public final class Bff {
   }
 
   private static void shutdown(Vertx vertx, RunningBff bff, ClientBundle bundle) {
-    LOG.info("event=draining bff=" + bundle.config().name());
+    // JUL's own shutdown hook may already have closed its handlers: write these lines directly.
+    Logs.direct("INFO", "event=draining bff=" + bundle.config().name());
     long grace = bundle.config().server().shutdownGrace().toMillis();
     try {
-      bff.close().compose(v -> vertx.close()).await(grace + 2000, TimeUnit.MILLISECONDS);
+      // Awaited one after the other from this (non-Vert.x) thread: a continuation chained on an
+      // event loop would be handed to a loop that vertx.close() has already stopped.
+      bff.close().await(grace + 1000, TimeUnit.MILLISECONDS);
+      vertx.close().await(2000, TimeUnit.MILLISECONDS);
+      Logs.direct("INFO", "event=stopped bff=" + bundle.config().name());
     } catch (Exception e) {
-      LOG.warning("event=shutdown_incomplete bff=" + bundle.config().name() + " error=" + e);
+      Logs.direct("WARNING", "event=shutdown_incomplete bff=" + bundle.config().name() + " error=" + e);
     }
   }
 

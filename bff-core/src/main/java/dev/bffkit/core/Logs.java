@@ -10,4 +10,9 @@ final class Logs {
           "%1$tFT%1$tT.%1$tLZ level=%4$s logger=%3$s %5$s%6$s%n");
     }
   }
+
+  /** A log line straight to stderr, in the same shape, for when logging may be shut down. */
+  static void direct(String level, String message) {
+    System.err.println(java.time.Instant.now() + " level=" + level + " logger=dev.bffkit " + message);
+  }
 }

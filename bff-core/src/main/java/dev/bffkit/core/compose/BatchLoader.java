@@ -31,6 +31,11 @@ final class BatchLoader {
 
   /** One batched call for these distinct keys; the answer lists each key's item (or null) in order. */
   static Future<List<Object>> load(RestBinding b, ComposeContext cx, List<String> keys) {
+    return load(b, cx, keys, null);
+  }
+
+  /** As above, parsing only what {@code projection} wants of the answer (null: all of it). */
+  static Future<List<Object>> load(RestBinding b, ComposeContext cx, List<String> keys, JsonProjection projection) {
     RestBinding.Batch batch = b.batch();
     String uri;
     try {
@@ -45,7 +50,7 @@ final class BatchLoader {
     }
     var deadline = b.timeoutMs() > 0 ? cx.deadline().tighten(b.timeoutMs()) : cx.deadline();
     UpstreamRequest req = new UpstreamRequest(HttpMethod.GET, uri, cx.upstreamHeaders(null), null, deadline, cx.requestId());
-    return UpstreamJson.fetch(cx, b.service(), req).map(json -> match(b, keys, json));
+    return UpstreamJson.fetch(cx, b.service(), req, projection).map(json -> match(b, keys, json));
   }
 
   private static List<Object> match(RestBinding b, List<String> keys, Object json) {

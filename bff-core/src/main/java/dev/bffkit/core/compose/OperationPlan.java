@@ -65,15 +65,25 @@ final class OperationPlan {
       Map<String, Object> constantArgs,
       /** Selection of the unwrapped object type; null for leaves. */
       Node selection,
+      /** What this field's own fetch needs of the upstream's answer (null: all of it). */
+      JsonProjection projection,
       /** Scopes of the field's {@code @auth}, or null when it has none. */
       java.util.Set<String> authScopes) {}
 
   private final Node root;
   private final List<VariableDefinition> variables;
+  /** Per batched binding, what all its uses in this operation need of the batch answer. */
+  private final Map<RestBinding, JsonProjection> batchProjections;
 
-  private OperationPlan(Node root, List<VariableDefinition> variables) {
+  private OperationPlan(Node root, List<VariableDefinition> variables, Map<RestBinding, JsonProjection> batchProjections) {
     this.root = root;
     this.variables = variables;
+    this.batchProjections = batchProjections;
+  }
+
+  /** What the batch call of {@code b} must keep of its answer (null: all of it). */
+  JsonProjection batchProjection(RestBinding b) {
+    return batchProjections.get(b);
   }
 
   Node root() { return root; }
@@ -96,8 +106,11 @@ final class OperationPlan {
       return null;
     }
     try {
-      return new OperationPlan(new Compiler(schema, fragments).node(schema.getQueryType(), List.of(op.getSelectionSet())),
-          op.getVariableDefinitions());
+      Map<RestBinding, Projections.Holder> batches = new java.util.IdentityHashMap<>();
+      Node root = new Compiler(schema, fragments, batches).node(schema.getQueryType(), List.of(op.getSelectionSet()));
+      Map<RestBinding, JsonProjection> batchProjections = new java.util.IdentityHashMap<>();
+      batches.forEach((b, h) -> batchProjections.put(b, h.projection()));
+      return new OperationPlan(root, op.getVariableDefinitions(), batchProjections);
     } catch (Unsupported e) {
       return null;
     }
@@ -110,7 +123,8 @@ final class OperationPlan {
     }
   }
 
-  private record Compiler(GraphQLSchema schema, Map<String, FragmentDefinition> fragments) {
+  private record Compiler(GraphQLSchema schema, Map<String, FragmentDefinition> fragments,
+      Map<RestBinding, Projections.Holder> batchProjections) {
 
     Node node(GraphQLObjectType type, List<SelectionSet> sets) {
       Map<String, List<Field>> byKey = new LinkedHashMap<>();
@@ -177,8 +191,13 @@ final class OperationPlan {
               java.util.Locale.getDefault())
           : null;
       checkListsOfLists(def.getType());
+      JsonProjection projection = null;
+      if (rest != null && rest.grpc() == null) {
+        projection = JsonProjection.under(rest.select().text(), Projections.ofValue(selection));
+        if (rest.batch() != null) batchProjections.merge(rest, Projections.forBatch(rest.batch(), selection), Projections::union);
+      }
       return new FieldPlan(f.getResultKey(), f.getName(), parent.getName(), def.getType(), f.getSourceLocation(), rest, map, false,
-          def.getArguments(), f.getArguments(), constantArgs, selection, authScopes);
+          def.getArguments(), f.getArguments(), constantArgs, selection, projection, authScopes);
     }
 
     private static void checkListsOfLists(GraphQLOutputType type) {

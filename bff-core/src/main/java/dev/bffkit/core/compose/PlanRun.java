@@ -47,13 +47,15 @@ final class PlanRun {
   /** A null that must propagate to the nearest nullable parent; its error is already recorded. */
   private static final Object BUBBLE = new Object();
 
+  private final OperationPlan plan;
   private final ComposeContext cx;
   private final CoercedVariables variables;
   private final int maxBatchSize;
   private final List<Map<String, Object>> errors = new ArrayList<>(0);
   private Map<RestBinding, LinkedHashMap<String, Promise<Object>>> batches;
 
-  private PlanRun(ComposeContext cx, CoercedVariables variables, int maxBatchSize) {
+  private PlanRun(OperationPlan plan, ComposeContext cx, CoercedVariables variables, int maxBatchSize) {
+    this.plan = plan;
     this.cx = cx;
     this.variables = variables;
     this.maxBatchSize = maxBatchSize;
@@ -67,7 +69,7 @@ final class PlanRun {
       ComposeContext cx, int maxBatchSize) {
     CoercedVariables vars = plan.variables().isEmpty() ? CoercedVariables.emptyVariables()
         : ValuesResolver.coerceVariableValues(schema, plan.variables(), RawVariables.of(rawVariables), GQL, LOCALE);
-    PlanRun run = new PlanRun(cx, vars, maxBatchSize);
+    PlanRun run = new PlanRun(plan, cx, vars, maxBatchSize);
     Object data = run.object(plan.root(), Map.of(), null);
     run.flush();
     return settle(data).map(d -> ComposeResult.of(d == BUBBLE ? null : d, run.errors));
@@ -127,7 +129,7 @@ final class PlanRun {
     try {
       Map<String, Object> args = f.constantArgs() != null ? f.constantArgs()
           : ValuesResolver.getArgumentValues(f.argumentTypes(), f.arguments(), variables, GQL, LOCALE);
-      fetched = b.batch() != null ? batched(b, args, source) : RestFetcher.single(b, args, source, cx);
+      fetched = b.batch() != null ? batched(b, args, source) : RestFetcher.single(b, args, source, cx, f.projection());
     } catch (RuntimeException e) {
       fetched = Future.failedFuture(e);
     }
@@ -241,7 +243,7 @@ final class PlanRun {
       List<String> keys = new ArrayList<>(waiting.keySet());
       for (int from = 0; from < keys.size(); from += maxBatchSize) {
         List<String> chunk = keys.subList(from, Math.min(keys.size(), from + maxBatchSize));
-        BatchLoader.load(b, cx, chunk).onComplete(ar -> {
+        BatchLoader.load(b, cx, chunk, plan.batchProjection(b)).onComplete(ar -> {
           for (int i = 0; i < chunk.size(); i++) {
             Promise<Object> p = waiting.get(chunk.get(i));
             if (ar.succeeded()) p.complete(ar.result().get(i));

@@ -54,6 +54,12 @@ final class RestFetcher implements DataFetcher<CompletableFuture<Object>> {
    * fetcher and the screen plans ({@link PlanRun}). Template errors fail the future.
    */
   static io.vertx.core.Future<Object> single(RestBinding b, Map<String, Object> args, Object source, ComposeContext cx) {
+    return single(b, args, source, cx, null);
+  }
+
+  /** As above, parsing only what {@code projection} wants of the answer (null: all of it). */
+  static io.vertx.core.Future<Object> single(RestBinding b, Map<String, Object> args, Object source, ComposeContext cx,
+      JsonProjection projection) {
     if (b.grpc() != null) return GrpcFetch.single(b, args, source, cx);
     String uri;
     Buffer body;
@@ -67,7 +73,7 @@ final class RestFetcher implements DataFetcher<CompletableFuture<Object>> {
     Deadline deadline = b.timeoutMs() > 0 ? cx.deadline().tighten(b.timeoutMs()) : cx.deadline();
     UpstreamRequest req = new UpstreamRequest(b.method(), uri, cx.upstreamHeaders(body == null ? null : JSON_HEADERS),
         body, deadline, cx.requestId());
-    return UpstreamJson.fetch(cx, b.service(), req).map(b.select()::select);
+    return UpstreamJson.fetch(cx, b.service(), req, projection).map(b.select()::select);
   }
 
   private CompletableFuture<Object> loadBatched(DataFetchingEnvironment env, RequestScope scope) {

@@ -10,6 +10,11 @@ final class UpstreamJson {
   private UpstreamJson() {}
 
   static Future<Object> fetch(ComposeContext cx, String service, UpstreamRequest req) {
+    return fetch(cx, service, req, null);
+  }
+
+  /** As above, building only what {@code projection} wants of the answer (null: all of it). */
+  static Future<Object> fetch(ComposeContext cx, String service, UpstreamRequest req, JsonProjection projection) {
     if (req.deadline() != null && req.deadline().expired()) {
       return Future.failedFuture(new UpstreamException(service, UpstreamException.Kind.TIMEOUT,
           "deadline exceeded before calling " + service));
@@ -26,7 +31,7 @@ final class UpstreamJson {
         throw new FetchFailure("UPSTREAM_ERROR", service, resp.status(), service + " answered " + resp.status());
       }
       try {
-        return Json.parse(resp.body());
+        return ProjectedJson.parse(resp.body(), projection);
       } catch (Exception e) {
         throw new FetchFailure("UPSTREAM_ERROR", service, resp.status(), service + " answered with invalid JSON");
       }

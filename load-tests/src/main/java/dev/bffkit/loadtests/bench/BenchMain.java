@@ -1,47 +1,73 @@
 package dev.bffkit.loadtests.bench;
 
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.MultiMap;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.stream.Stream;
 
 /**
  * Runs the scenarios, each with its baselines in the same run, and writes summary.md and
- * report.html. {@code BenchMain [--quick] [--out DIR] [--only a,b]}; scenarios: passthrough,
- * screen, fanout, connections, faults.
+ * report.html. {@code BenchMain [--quick] [--out DIR] [--only a,b]}; scenarios: startup,
+ * passthrough, screen, fanout, connections, faults.
+ *
+ * <p>Every system under test runs in its own process, as deployed: the six demo services in one
+ * ({@code Demo --services-only}), the iOS BFF ({@code java -jar bff-ios.jar}), the hand-written
+ * fan-out ({@code HandWrittenFanout} main), nginx, and one generic launcher per fan-out width. The
+ * BFF and the hand-written fan-out get the same JVM flags ({@link ChildProcess#SUT_JVM_FLAGS}).
+ * Only the load driver runs in this JVM. Children log to {@code <out>/logs/} and are killed at the
+ * end (finally block and shutdown hook).
+ *
+ * <p>Closed-model (max throughput) comparisons interleave the systems in rounds (A B C A B C ...)
+ * and keep each system's median round, so a noisy moment on the shared machine costs one round of
+ * each system rather than one system's whole figure.
  */
 public final class BenchMain {
+  static final List<String> SCENARIOS = List.of("startup", "passthrough", "screen", "fanout", "connections", "faults");
+
   private final boolean quick;
   private final Duration warmup;
   private final Duration duration;
-  private final Vertx sut;
+  private final int rounds;
+  private final Duration roundWarmup;
+  private final Duration roundDuration;
+  private final Path logDir;
   private final LoadDriver driver;
   private final ProgressBar progress;
   private final List<String> header = new ArrayList<>();
   private final List<ScenarioResult> results = new ArrayList<>();
-  private Scenarios.Backends backends;
-  private Scenarios.Target bff;
+  private final List<Reports.Target> targets = new ArrayList<>();
+  private Scenarios.ProcessBackends backends;
+  private Scenarios.ProcessTarget bff;
   private String bffError;
-  private int handWritten;
+  private Scenarios.ProcessTarget handWritten;
+  private String handWrittenError;
   private NginxBaseline nginx;
   private String nginxError;
 
-  private BenchMain(boolean quick) {
+  private BenchMain(boolean quick, Path out) {
     this.quick = quick;
     this.warmup = quick ? Duration.ofMillis(500) : Duration.ofSeconds(3);
-    this.duration = quick ? Duration.ofMillis(1500) : Duration.ofSeconds(10);
+    this.duration = quick ? Duration.ofMillis(1000) : Duration.ofSeconds(10);
+    this.rounds = quick ? 1 : 3;
+    this.roundWarmup = quick ? Duration.ofMillis(500) : Duration.ofSeconds(2);
+    this.roundDuration = quick ? Duration.ofMillis(1000) : Duration.ofSeconds(4);
+    this.logDir = out.resolve("logs");
     int cores = Runtime.getRuntime().availableProcessors();
-    this.sut = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(1, cores)));
     this.driver = new LoadDriver(Math.min(2, Math.max(1, cores)));
     this.progress = new ProgressBar(driver);
   }
@@ -56,81 +82,166 @@ public final class BenchMain {
         case "--out" -> out = Path.of(args[++i]);
         case "--only" -> only = Set.of(args[++i].split(","));
         case "-h", "--help" -> {
-          System.out.println("BenchMain [--quick] [--out DIR] [--only passthrough,screen,fanout,connections,faults]");
+          System.out.println("BenchMain [--quick] [--out DIR] [--only " + String.join(",", SCENARIOS) + "]");
           return;
         }
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
     long t0 = System.nanoTime();
-    BenchMain b = new BenchMain(quick);
+    long[] machine0 = ProcStats.machineCpuNanos();
+    String load0 = ProcStats.loadAverage();
+    BenchMain b = new BenchMain(quick, out);
+    Thread hook = new Thread(b::killChildren, "bench-teardown");
+    Runtime.getRuntime().addShutdownHook(hook);
     int status = 0;
+    String title = "BFF Kit load test" + (quick ? " (quick)" : "");
     try {
-      b.setUp();
-      for (String s : List.of("passthrough", "screen", "fanout", "connections", "faults")) {
+      b.clearLogs();
+      b.setUp(only);
+      for (String s : SCENARIOS) {
         if (only != null && !only.contains(s)) continue;
-        if (quick && (s.equals("fanout"))) continue;
+        if (quick && s.equals("fanout")) continue;
         try {
           b.run(s);
         } catch (Exception e) {
-          b.results.add(new ScenarioResult(s, "failed").add(LoadResult.skipped("-", "scenario failed: " + e)));
+          b.results.add(new ScenarioResult(s, "failed").add(LoadResult.skipped("-", "scenario failed: " + oneLine(e))));
           status = 1;
         }
       }
     } finally {
-      b.header.add(String.format(Locale.ROOT, "total run time %.0f s", (System.nanoTime() - t0) / 1e9));
-      Reports.writeAll(out, "BFF Kit load test" + (quick ? " (quick)" : ""), b.header, b.results);
+      b.header.add(b.machineNoise(machine0, load0));
       b.tearDown();
+      b.header.add(String.format(Locale.ROOT, "total run time %.0f s", (System.nanoTime() - t0) / 1e9));
+      Reports.writeAll(out, title, b.header, b.targets, b.results);
     }
     System.err.println("report: " + out.resolve("summary.md") + " and " + out.resolve("report.html"));
-    System.out.print(Reports.markdown("BFF Kit load test" + (quick ? " (quick)" : ""), b.header, b.results));
+    System.out.print(Reports.markdown(title, b.header, b.targets, b.results));
     System.exit(status);
   }
 
-  private void setUp() throws Exception {
-    header.add("date " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "
-        + System.getProperty("java.version") + (quick ? ", quick mode (short runs; numbers are not meaningful)" : ""));
-    header.add(String.format(Locale.ROOT, "each measurement: %.1f s warm-up (not recorded) + %.1f s recorded; driver, backends and systems share this machine",
-        warmup.toMillis() / 1000.0, duration.toMillis() / 1000.0));
-    backends = Scenarios.startBackends(sut).await(30, TimeUnit.SECONDS);
-    header.add("backends: " + backends.kind());
-    try {
-      bff = Scenarios.startIosBff(sut, backends).await(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      bffError = "iOS BFF did not start: " + oneLine(e);
-      header.add(bffError);
+  /**
+   * How busy the machine was with other work during the run: machine-wide busy CPU (/proc/stat)
+   * minus this harness and its children; a large share means noisy figures.
+   */
+  private String machineNoise(long[] machine0, String load0) {
+    long[] machine1 = ProcStats.machineCpuNanos();
+    if (machine0 == null || machine1 == null) return "machine load: /proc/stat not readable";
+    long ours = Math.max(0, ProcStats.cpuNanos(ProcessHandle.current().pid())) + ChildProcess.allChildrenCpuNanos()
+        + (nginx != null ? nginx.cpuNanos() : 0);
+    double total = machine1[1] - machine0[1];
+    double busy = machine1[0] - machine0[0];
+    double others = Math.max(0, busy - ours);
+    return String.format(Locale.ROOT, "machine load during the run: %.0f%% of all cores busy, of which other processes"
+            + " (not this harness or its children) %.0f%%; load average %s at the start, %s at the end", 100 * busy / total,
+        100 * others / total, load0, ProcStats.loadAverage());
+  }
+
+  private void clearLogs() throws IOException {
+    if (!Files.isDirectory(logDir)) return;
+    try (Stream<Path> f = Files.walk(logDir)) {
+      for (Path p : f.sorted(Comparator.reverseOrder()).toList()) if (!p.equals(logDir)) Files.delete(p);
     }
-    handWritten = HandWrittenFanout.start(sut, backends.ports(), Math.max(1, Runtime.getRuntime().availableProcessors()))
-        .await(30, TimeUnit.SECONDS);
+  }
+
+  private void setUp(Set<String> only) throws Exception {
+    int cores = Runtime.getRuntime().availableProcessors();
+    header.add("date " + Instant.now() + ", " + cores + " CPUs, Java "
+        + System.getProperty("java.version") + (quick ? ", quick mode (short runs; numbers are not meaningful)" : ""));
+    header.add(String.format(Locale.ROOT, "each open-model measurement: %.1f s warm-up (not recorded) + %.1f s recorded;"
+            + " closed-model comparisons: %d interleaved round(s) of %.1f s + %.1f s per system, median round shown",
+        warmup.toMillis() / 1000.0, duration.toMillis() / 1000.0, rounds, roundWarmup.toMillis() / 1000.0,
+        roundDuration.toMillis() / 1000.0));
+    header.add("process isolation: the driver runs in the harness JVM; demo services, iOS BFF, hand-written fan-out, nginx"
+        + " and each fan-out-width BFF run in their own processes on the same machine (shared cores); BFF and hand-written"
+        + " JVM flags: " + String.join(" ", ChildProcess.SUT_JVM_FLAGS) + "; child logs in logs/");
+    backends = Scenarios.ProcessBackends.start(logDir, cores);
+    header.add("backends: " + backends.kind() + ", " + cores + " event loop(s) per service");
+    // the BFF, the hand-written fan-out and nginx start side by side
+    Thread bffStart = new Thread(() -> {
+      try {
+        bff = Scenarios.startIosBffProcess(backends, logDir, "bff-ios");
+      } catch (Exception e) {
+        bffError = "iOS BFF did not start: " + oneLine(e);
+      }
+    });
+    Thread handStart = new Thread(() -> {
+      try {
+        handWritten = Scenarios.startHandWrittenProcess(backends, logDir, "hand-written-fanout");
+      } catch (Exception e) {
+        handWrittenError = "hand-written fan-out did not start: " + oneLine(e);
+      }
+    });
+    bffStart.start();
+    handStart.start();
     Optional<Path> bin = NginxBaseline.binary();
     if (bin.isEmpty()) {
       nginxError = "nginx not installed (run.sh installs it when root: apt-get install -y nginx)";
-      header.add(nginxError);
-    } else {
+    } else if (only == null || only.contains("passthrough") || only.contains("connections")) {
       try {
-        nginx = NginxBaseline.start(bin.get(), backends.port("posts"), 12_000);
+        // the same two posts replicas the BFF's POSTS_URL lists
+        nginx = NginxBaseline.start(bin.get(), List.of(backends.port("posts"), backends.postsReplicaPort()), 12_000);
       } catch (Exception e) {
         nginxError = "nginx did not start: " + oneLine(e);
-        header.add(nginxError);
       }
+    } else {
+      nginxError = "not needed by the selected scenarios";
     }
+    bffStart.join();
+    handStart.join();
+    if (bff != null) header.add("iOS BFF: pid " + bff.process().pid() + ", ready " + ms(bff.readyNanos() / 1000) + " after launch");
+    for (String e : new String[] {bffError, handWrittenError, nginxError}) if (e != null) header.add(e);
+    if (handWritten != null) header.add("hand-written fan-out: pid " + handWritten.process().pid());
+    if (nginx != null) header.add("nginx: pid " + nginx.pid() + " (worker_processes auto; CPU counts master + workers)");
+    if (!quick) preWarm();
+  }
+
+  /**
+   * Full mode: every system under test serves its scenario's request flat out for a few seconds
+   * before anything is recorded, so the first round does not measure a JIT still compiling.
+   */
+  private void preWarm() {
+    progress.scenario("pre-warm (not recorded)");
+    List<Sys> all = new ArrayList<>(passThroughSystems());
+    all.add(handSys());
+    all.add(bffSys("BFF iOS home", Scenarios.HOME_PATH));
+    for (Sys s : all) {
+      if (s.skip() != null) continue;
+      measure(null, LoadSpec.closed(s.name() + " (pre-warm)", s.port(), s.path(), 32, Duration.ofSeconds(1), Duration.ofSeconds(3))
+          .withHeaders(s.headers()), null);
+    }
+    header.add("full mode: each system was pre-warmed (4 s flat out, not recorded) before the first scenario");
+  }
+
+  private void killChildren() {
+    if (nginx != null) nginx.close();
+    ChildProcess.killAll();
   }
 
   private void tearDown() {
     progress.close();
     if (nginx != null) nginx.close();
-    try {
-      if (bff != null) bff.close().get().await(10, TimeUnit.SECONDS);
-      if (backends != null) backends.close().await(10, TimeUnit.SECONDS);
-    } catch (Exception ignored) {
-      // exiting anyway
+    for (AutoCloseable c : new AutoCloseable[] {bff, handWritten}) {
+      try {
+        if (c != null) c.close();
+      } catch (Exception ignored) {
+        // killed below anyway
+      }
     }
+    if (backends != null) backends.close();
+    ChildProcess.killAll();
     driver.close();
-    sut.close().await();
+    // empty stdout/stderr files say nothing
+    try (Stream<Path> f = Files.list(logDir)) {
+      for (Path p : f.toList()) if (Files.size(p) == 0) Files.delete(p);
+    } catch (IOException ignored) {
+      // best effort
+    }
   }
 
   private void run(String scenario) throws Exception {
     switch (scenario) {
+      case "startup" -> startup();
       case "passthrough" -> passThrough();
       case "screen" -> screen();
       case "fanout" -> fanout();
@@ -142,98 +253,296 @@ public final class BenchMain {
 
   // ---------------------------------------------------------------- scenarios
 
-  private record Sys(String name, int port, String path, String skip) {}
+  /** A system to measure; {@code cpu} reads its process(es) CPU time in ns (null: not measured). */
+  private record Sys(String name, int port, String path, String skip, LongSupplier cpu, MultiMap headers) {
+    static Sys skipped(String name, String why) {
+      return new Sys(name, 0, null, why, null, null);
+    }
+  }
+
+  private Sys direct(String service, String path) {
+    return new Sys("direct " + service, backends.port(service), path, null, null, null);
+  }
+
+  private Sys bffSys(String name, String path) {
+    return bff == null ? Sys.skipped(name, bffError)
+        : new Sys(name, bff.port(), path, null, bff.process()::cpuNanos, Scenarios.bffHeaders());
+  }
+
+  private Sys handSys() {
+    return handWritten == null ? Sys.skipped("hand-written fan-out", handWrittenError)
+        : new Sys("hand-written fan-out", handWritten.port(), Scenarios.HOME_PATH, null, handWritten.process()::cpuNanos, null);
+  }
 
   private List<Sys> passThroughSystems() {
     List<Sys> s = new ArrayList<>();
-    s.add(new Sys("direct posts", backends.port("posts"), Scenarios.DIRECT_PATH, null));
-    s.add(nginx != null ? new Sys("nginx", nginx.port(), Scenarios.PROXY_PATH, null) : new Sys("nginx", 0, null, nginxError));
-    s.add(bff != null ? new Sys("BFF proxy route", bff.port(), Scenarios.PROXY_PATH, null) : new Sys("BFF proxy route", 0, null, bffError));
+    s.add(direct("posts", Scenarios.DIRECT_PATH));
+    s.add(nginx != null ? new Sys("nginx", nginx.port(), Scenarios.PROXY_PATH, null, nginx::cpuNanos, null) : Sys.skipped("nginx", nginxError));
+    s.add(bffSys("BFF proxy route", Scenarios.PROXY_PATH));
     return s;
+  }
+
+  private void startup() throws Exception {
+    int runs = quick ? 1 : 5;
+    ScenarioResult sc = new ScenarioResult("startup", "Wall time from launching `java " + String.join(" ", ChildProcess.SUT_JVM_FLAGS)
+        + " -jar bff-ios/target/bff-ios.jar --port N` to the first 200 from /readyz (polled every 10 ms), " + runs
+        + " run(s), interleaved with the hand-written fan-out's launch to its /readyz as the baseline (same flags).");
+    progress.scenario(sc.name());
+    List<Double> bffMs = new ArrayList<>();
+    List<Double> loggedMs = new ArrayList<>();
+    List<Double> handMs = new ArrayList<>();
+    for (int i = 1; i <= runs; i++) {
+      try (Scenarios.ProcessTarget t = Scenarios.startIosBffProcess(backends, logDir, "startup-bff-ios-" + i)) {
+        bffMs.add(t.readyNanos() / 1e6);
+        Optional<Long> logged = Optional.empty();
+        for (int w = 0; w < 200 && logged.isEmpty(); w++) {
+          logged = t.process().loggedStartupMs();
+          if (logged.isEmpty()) Thread.sleep(10);
+        }
+        logged.ifPresent(v -> loggedMs.add(v.doubleValue()));
+        System.err.printf(Locale.ROOT, "  startup run %d: BFF ready after %.0f ms (logged startup_ms=%s)%n", i, t.readyNanos() / 1e6,
+            logged.map(String::valueOf).orElse("?"));
+      }
+      try (Scenarios.ProcessTarget t = Scenarios.startHandWrittenProcess(backends, logDir, "startup-hand-written-" + i)) {
+        handMs.add(t.readyNanos() / 1e6);
+      }
+    }
+    double med = Rounds.median(bffMs);
+    double max = bffMs.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+    double handMed = Rounds.median(handMs);
+    sc.note(String.format(Locale.ROOT, "BFF launch → /readyz 200: median %.0f ms, max %.0f ms over %d run(s): %s", med, max, runs, list(bffMs)));
+    sc.note("startup_ms the BFF logs (JVM already running → listening): " + (loggedMs.isEmpty() ? "not found in the log"
+        : String.format(Locale.ROOT, "median %.0f ms: %s", Rounds.median(loggedMs), list(loggedMs))));
+    sc.note(String.format(Locale.ROOT, "hand-written fan-out launch → /readyz 200: median %.0f ms: %s", handMed, list(handMs)));
+    results.add(sc);
+    targets.add(new Reports.Target("start-up to ready, one client BFF", "≤ 1.5 s (median of " + runs + ")",
+        String.format(Locale.ROOT, "median %.2f s, max %.2f s; BFF-logged startup_ms median %s", med / 1000, max / 1000,
+            loggedMs.isEmpty() ? "?" : String.format(Locale.ROOT, "%.0f ms", Rounds.median(loggedMs))),
+        String.format(Locale.ROOT, "hand-written Vert.x fan-out %.2f s", handMed / 1000),
+        String.format(Locale.ROOT, "×%.2f", med / handMed), med <= 1500));
   }
 
   private void passThrough() {
     ScenarioResult sc = new ScenarioResult("pass-through",
         "GET one post: direct to the posts service vs nginx vs the BFF's plain proxy route, same connection count."
-            + " Closed model for max throughput, then open model at 50% of the lowest max.");
-    maxThenHalf(sc, passThroughSystems(), quick ? 16 : 64);
+            + " Closed model for max throughput (interleaved rounds, median), then open model at 50% of the lowest max.");
+    List<Sys> systems = passThroughSystems();
+    int conns = quick ? 16 : 64;
+    Map<String, LoadResult> max = maxInRounds(sc, systems, conns);
+    double rate = halfOfLowest(sc, max);
+    Map<String, LoadResult> open = openAll(sc, systems, rate, conns);
     results.add(sc);
+    LoadResult bffMax = max.get("BFF proxy route");
+    LoadResult nginxMax = max.get("nginx");
+    targets.add(new Reports.Target("pass-through throughput (closed, " + conns + " connections)", "≥ 1.0× nginx",
+        rate(bffMax), rate(nginxMax) + " (nginx)", ratio(bffMax, nginxMax, LoadResult::achievedRate), atLeast(bffMax, nginxMax, 1.0)));
+    LoadResult bffOpen = open.get("BFF proxy route");
+    LoadResult directOpen = open.get("direct posts");
+    LoadResult nginxOpen = open.get("nginx");
+    Boolean met = ok(bffOpen) && ok(directOpen) ? (bffOpen.p99() - directOpen.p99()) <= 1000 : null;
+    targets.add(new Reports.Target(String.format(Locale.ROOT, "pass-through added p99 at half max (%.0f req/s)", rate),
+        "≤ 1 ms over direct",
+        ok(bffOpen) && ok(directOpen) ? "BFF p99 " + ms(bffOpen.p99()) + " → " + signedMs(bffOpen.p99() - directOpen.p99())
+            + (ok(nginxOpen) ? "; nginx " + signedMs(nginxOpen.p99() - directOpen.p99()) : "") : "not measured",
+        ok(directOpen) ? "direct p99 " + ms(directOpen.p99()) : "—",
+        ok(bffOpen) && ok(directOpen) ? String.format(Locale.ROOT, "p99 ×%.2f", (double) bffOpen.p99() / directOpen.p99()) : "—", met));
+    targets.add(new Reports.Target("pass-through CPU per request (open, half max)", "reported", cpuText(sc, bffOpen, "BFF"),
+        cpuText(sc, nginxOpen, "nginx"), cpuRatio(sc, bffOpen, nginxOpen), null));
   }
 
-  private void screen() {
+  private void screen() throws Exception {
     ScenarioResult sc = new ScenarioResult("screen",
-        "iOS home: hand-written Vert.x fan-out (the ceiling) vs the BFF screen; the slowest backend call alone for reference.");
-    List<Sys> systems = new ArrayList<>();
-    systems.add(new Sys("hand-written fan-out", handWritten, Scenarios.HOME_PATH, null));
-    systems.add(bff != null ? new Sys("BFF iOS home", bff.port(), Scenarios.HOME_PATH, null) : new Sys("BFF iOS home", 0, null, bffError));
+        "iOS home: hand-written Vert.x fan-out (the ceiling, own process) vs the BFF screen (own process); closed model in"
+            + " interleaved rounds (median), then open model at 50% of the lowest max; the slowest backend call alone for reference.");
+    List<Sys> systems = List.of(handSys(), bffSys("BFF iOS home", Scenarios.HOME_PATH));
     int conns = quick ? 16 : 64;
-    double rate = maxThenHalf(sc, systems, conns);
+    Map<String, LoadResult> max = maxInRounds(sc, systems, conns);
+    double rate = halfOfLowest(sc, max);
+    Map<String, LoadResult> open = openAll(sc, systems, rate, conns);
     // the slowest backend call of the screen, at the same rate
     String[] slowest = {"posts", "/users/u1/feed?limit=10"};
     if (!quick) {
+      progress.scenario(sc.name() + " (finding the slowest backend call)");
       long worst = -1;
       for (String[] call : Scenarios.homeBackendCalls("u1")) {
-        LoadResult r = measure(LoadSpec.open(call[0] + " " + call[1], backends.port(call[0]), call[1], rate, conns,
-            Duration.ofMillis(300), Duration.ofSeconds(2)));
+        LoadResult r = measure(null, LoadSpec.open(call[0] + " " + call[1], backends.port(call[0]), call[1], rate, conns,
+            Duration.ofMillis(300), Duration.ofSeconds(2)), null);
         if (r.errors() == 0 && r.p99() > worst) {
           worst = r.p99();
           slowest = call;
         }
       }
     }
-    sc.add(measure(LoadSpec.open("direct slowest backend: " + slowest[0] + " " + slowest[1], backends.port(slowest[0]),
-        slowest[1], rate, conns, warmup, duration)));
+    LoadResult slow = measure(sc, LoadSpec.open("direct slowest backend: " + slowest[0] + " " + slowest[1], backends.port(slowest[0]),
+        slowest[1], rate, conns, warmup, duration), null);
+    sc.add(slow);
     sc.note("the slowest backend call alone is the floor a screen's latency cannot go below");
     results.add(sc);
+    LoadResult hand = max.get("hand-written fan-out");
+    LoadResult bffMax = max.get("BFF iOS home");
+    targets.add(new Reports.Target("iOS home throughput (closed, " + conns + " connections)", "≥ 0.7× hand-written",
+        rate(bffMax), rate(hand) + " (hand-written)", ratio(bffMax, hand, LoadResult::achievedRate), atLeast(bffMax, hand, 0.7)));
+    LoadResult bffOpen = open.get("BFF iOS home");
+    LoadResult handOpen = open.get("hand-written fan-out");
+    targets.add(new Reports.Target(String.format(Locale.ROOT, "iOS home p99 over the slowest backend at half max (%.0f req/s)", rate),
+        "≤ 1.5 ms",
+        ok(bffOpen) && ok(slow) ? "BFF p99 " + ms(bffOpen.p99()) + " → " + signedMs(bffOpen.p99() - slow.p99())
+            + (ok(handOpen) ? "; hand-written " + signedMs(handOpen.p99() - slow.p99()) : "") : "not measured",
+        ok(slow) ? "slowest backend (" + slowest[0] + ") p99 " + ms(slow.p99()) : "—",
+        ok(bffOpen) && ok(slow) ? String.format(Locale.ROOT, "p99 ×%.2f", (double) bffOpen.p99() / slow.p99()) : "—",
+        ok(bffOpen) && ok(slow) ? bffOpen.p99() - slow.p99() <= 1500 : null));
+    targets.add(new Reports.Target(String.format(Locale.ROOT, "gateway CPU per screen (open, %.0f req/s)", rate), "reported",
+        cpuText(sc, bffOpen, "BFF"), cpuText(sc, handOpen, "hand-written"), cpuRatio(sc, bffOpen, handOpen), null));
+    LoadResult bffClosed = max.get("BFF iOS home");
+    if (bffClosed != null && !Double.isNaN(sc.cpu(bffClosed))) {
+      sc.note(String.format(Locale.ROOT, "CPU per screen at max throughput (closed median round): BFF %.0f µs, hand-written %s",
+          sc.cpu(bffClosed), hand == null || Double.isNaN(sc.cpu(hand)) ? "—" : String.format(Locale.ROOT, "%.0f µs", sc.cpu(hand))));
+    }
   }
 
   private void fanout() throws Exception {
+    double rate = 100;
+    int conns = 64;
     ScenarioResult sc = new ScenarioResult("fan-out width",
-        "BFF with a generated screen touching 1, 2, 4, 8, 16, 32 services, open model at a fixed rate.");
+        "BFF (generic launcher in its own process, generated bundle) serving a screen whose N root fields each call a"
+            + " different service (all pointing at the users service), N = 1..32, open model at " + (int) rate
+            + " req/s after a 3 s unrecorded flat-out warm-up of each fresh process; baseline: one direct users call at the"
+            + " same rate.");
     progress.scenario(sc.name());
-    double rate = 200;
-    for (int width : new int[] {1, 2, 4, 8, 16, 32}) {
-      Optional<Future<Scenarios.Target>> t = Scenarios.startFanoutBff(sut, backends, width);
-      String name = "BFF width " + width;
-      if (t.isEmpty()) {
-        sc.add(LoadResult.skipped(name, "no generated fan-out bundle yet (Scenarios.startFanoutBff)"));
-        continue;
+    Duration w = Duration.ofSeconds(1);
+    Duration d = Duration.ofSeconds(5);
+    LoadResult direct = measure(sc, LoadSpec.open("direct users /users/u1", backends.port("users"), "/users/u1", rate, conns, w, d), null);
+    sc.add(direct);
+    Path bundles = Files.createTempDirectory("bffkit-fanout");
+    Map<Integer, Double> perCall = new LinkedHashMap<>();
+    Map<Integer, Double> cpuPerCall = new LinkedHashMap<>();
+    try {
+      for (int width : new int[] {1, 2, 4, 8, 16, 32}) {
+        String name = "BFF width " + width;
+        Scenarios.ProcessTarget t;
+        try {
+          Path dir = Scenarios.writeFanoutBundle(bundles, "http://127.0.0.1:" + backends.port("users"), width);
+          t = Scenarios.startFanoutBffProcess(dir, logDir, width);
+        } catch (Exception e) {
+          sc.add(LoadResult.skipped(name, "did not start: " + oneLine(e)));
+          continue;
+        }
+        try (t) {
+          // a fresh JVM per width: warm its JIT flat out first (not recorded), or width 1 measures the compiler
+          measure(null, LoadSpec.closed(name + " (pre-warm)", t.port(), Scenarios.fanoutPath(width), 16, Duration.ofSeconds(1),
+              Duration.ofSeconds(2)).withHeaders(Scenarios.bffHeaders()), null);
+          LoadResult r = measure(sc, LoadSpec.open(name, t.port(), Scenarios.fanoutPath(width), rate, conns, w, d)
+              .withHeaders(Scenarios.bffHeaders()), t.process()::cpuNanos);
+          sc.add(r);
+          if (ok(r) && ok(direct)) {
+            perCall.put(width, (r.p50() - direct.p50()) / (double) width);
+            if (!Double.isNaN(sc.cpu(r))) cpuPerCall.put(width, sc.cpu(r) / width);
+          }
+        }
       }
-      Scenarios.Target target = t.get().await(30, TimeUnit.SECONDS);
-      try {
-        sc.add(measure(LoadSpec.open(name, target.port(), Scenarios.fanoutPath(width), rate, 64, warmup, duration)
-            .withHeaders(Scenarios.bffHeaders())));
-      } finally {
-        target.close().get().await(10, TimeUnit.SECONDS);
+    } finally {
+      try (Stream<Path> f = Files.walk(bundles)) {
+        f.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
+    StringBuilder line = new StringBuilder("BFF µs per upstream call = (BFF p50 − direct p50) / width:");
+    perCall.forEach((k, v) -> line.append(String.format(Locale.ROOT, " %d → %.0f µs;", k, v)));
+    sc.note(line.toString());
+    StringBuilder cpuLine = new StringBuilder("BFF CPU µs per upstream call = CPU per screen / width:");
+    cpuPerCall.forEach((k, v) -> cpuLine.append(String.format(Locale.ROOT, " %d → %.0f µs;", k, v)));
+    sc.note(cpuLine.toString());
     results.add(sc);
+    Double one = perCall.get(1);
+    Double wide = perCall.get(32);
+    Double cpuOne = cpuPerCall.get(1);
+    Double cpuWide = cpuPerCall.get(32);
+    targets.add(new Reports.Target("fan-out: BFF time per upstream call, width 32 vs 1", "flat (we read: ≤ 1.5× width 1)",
+        wide == null ? "not measured" : String.format(Locale.ROOT, "%.0f µs/call at 32%s", wide,
+            cpuWide == null ? "" : String.format(Locale.ROOT, " (CPU %.0f µs/call)", cpuWide)),
+        one == null ? "—" : String.format(Locale.ROOT, "%.0f µs/call at 1%s", one,
+            cpuOne == null ? "" : String.format(Locale.ROOT, " (CPU %.0f µs/call)", cpuOne)),
+        one == null || wide == null ? "—" : String.format(Locale.ROOT, "×%.2f%s", wide / one,
+            cpuOne == null || cpuWide == null ? "" : String.format(Locale.ROOT, " (CPU ×%.2f)", cpuWide / cpuOne)),
+        one == null || wide == null ? null : wide <= 1.5 * Math.max(one, 1)));
   }
 
-  private void connections() {
+  private void connections() throws Exception {
     ScenarioResult sc = new ScenarioResult("connections",
-        "Many keep-alive connections (most idle) at a fixed modest rate spread over all of them; pass-through path.");
+        "Many keep-alive connections, opened first and held idle (BFF heap measured then, after a full GC), then a fixed"
+            + " modest open-model rate spread over all of them; pass-through path.");
     progress.scenario(sc.name());
     long maxFd = maxFileDescriptors();
-    // client and server ends of each connection both live in this JVM (except for nginx)
-    long allowed = maxFd <= 0 ? 10_000 : Math.max(64, (maxFd - 2_000) / 2);
-    int[] counts = quick ? new int[] {1000} : new int[] {64, 1000, 10_000};
+    // only the client end of each connection lives in this JVM now
+    long allowed = maxFd <= 0 ? 10_000 : Math.max(64, maxFd - 2_000);
+    int big = quick ? 1000 : 10_000;
+    int[] counts = quick ? new int[] {big} : new int[] {64, 1000, big};
     double rate = quick ? 500 : 1000;
+    Duration w = quick ? warmup : Duration.ofSeconds(2);
+    Duration d = quick ? Duration.ofSeconds(1) : Duration.ofSeconds(5);
+    double idleHeap = Double.NaN;
+    String heapError = null;
+    if (bff != null) {
+      try {
+        idleHeap = ProcStats.heapUsedAfterGcMb(bff.process().pid());
+      } catch (Exception e) {
+        heapError = oneLine(e);
+      }
+    }
+    double[] bigHeap = {Double.NaN};
+    long[] bigRss = {-1};
+    int[] opened = {-1};
+    String[] probeError = {null};
+    LoadResult bigRow = null;
     for (int n : counts) {
       int use = (int) Math.min(n, allowed);
-      if (use < n) {
-        sc.note("ulimit -n is " + maxFd + ": " + n + " connections reduced to " + use + " (raise it, run.sh tries)");
-      }
+      if (use < n) sc.note("ulimit -n is " + maxFd + ": " + n + " connections reduced to " + use + " (raise it, run.sh tries)");
       for (Sys s : passThroughSystems()) {
         String name = s.name() + " × " + use;
         if (s.skip() != null) {
           sc.add(LoadResult.skipped(name, s.skip()));
           continue;
         }
-        sc.add(measure(LoadSpec.open(name, s.port(), s.path(), rate, use, warmup, duration)
-            .withHeaders(s.name().startsWith("BFF") ? Scenarios.bffHeaders() : null)));
+        boolean probeHeap = n == big && s.name().startsWith("BFF");
+        LoadDriver.Probe heap = !probeHeap ? null : new LoadDriver.Probe() {
+          @Override
+          public void afterConnect(int count) {
+            opened[0] = count;
+            try {
+              Thread.sleep(1000); // let the server finish accepting
+              bigHeap[0] = ProcStats.heapUsedAfterGcMb(bff.process().pid());
+              bigRss[0] = ProcStats.rssKb(bff.process().pid());
+            } catch (Exception e) {
+              probeError[0] = oneLine(e);
+            }
+          }
+        };
+        LoadResult r = measure(sc, LoadSpec.open(name, s.port(), s.path(), rate, use, w, d).withHeaders(s.headers()), s.cpu(), heap);
+        sc.add(r);
+        if (probeHeap) bigRow = r;
       }
     }
+    if (bff == null) {
+      targets.add(new Reports.Target(big + " idle keep-alive connections: BFF heap", "≤ 256 MB, no errors", "not measured",
+          "—", "—", null));
+      results.add(sc);
+      return;
+    }
+    String err = probeError[0] != null ? probeError[0] : heapError;
+    if (err != null) sc.note("heap probe failed: " + err);
+    long failedToOpen = opened[0] < 0 ? 0 : Math.max(0, (long) Math.min(big, allowed) - opened[0]);
+    long errors = (bigRow == null || bigRow.isSkipped() ? 0 : bigRow.errors()) + failedToOpen;
+    sc.note(String.format(Locale.ROOT, "BFF heap after full GC: %.1f MB idle without client connections, %.1f MB with %d idle"
+            + " connections open (RSS %.0f MB); %d connection(s) failed to open", idleHeap, bigHeap[0],
+        opened[0], bigRss[0] / 1024.0, failedToOpen));
+    boolean measured = !Double.isNaN(bigHeap[0]) && bigRow != null && !bigRow.isSkipped();
+    targets.add(new Reports.Target(String.format(Locale.ROOT, "%,d idle keep-alive connections: BFF heap after GC", big),
+        "≤ 256 MB, no errors",
+        measured ? String.format(Locale.ROOT, "%.1f MB (RSS %.0f MB), %d errors (%d not opened); then %.0f req/s over them: p99 %s",
+            bigHeap[0], bigRss[0] / 1024.0, errors, failedToOpen, rate, ms(bigRow.p99())) : "not measured",
+        Double.isNaN(idleHeap) ? "—" : String.format(Locale.ROOT, "%.1f MB with no connections", idleHeap),
+        measured && !Double.isNaN(idleHeap) ? String.format(Locale.ROOT, "×%.2f (+%.1f MB, %.1f kB/connection)", bigHeap[0] / idleHeap,
+            bigHeap[0] - idleHeap, (bigHeap[0] - idleHeap) * 1024 / Math.max(1, opened[0])) : "—",
+        measured ? bigHeap[0] <= 256 && errors == 0 : null));
     results.add(sc);
   }
 
@@ -241,96 +550,131 @@ public final class BenchMain {
     // 200 ms per slow screen: keep connections >= 2 x rate x 0.2 s so the driver is not the bottleneck
     int conns = quick ? 64 : 256;
     double rate = quick ? 100 : 300;
-    HttpClientAgent client = sut.createHttpClient();
-    try {
-      fault(client, "faults: analytics slow", "analytics", "{\"latencyMs\":200}",
-          "analytics answers after 200 ms (its p99 is 200 ms); the other calls are unchanged", rate, conns);
-      fault(client, "faults: ads failing 50%", "ads", "{\"errorRate\":0.5}",
-          "ads fails half its calls (500); the screen should still answer without ads", rate, conns);
-      hedging(client, rate, conns);
-    } finally {
-      client.close();
-    }
+    fault("faults: analytics slow", "analytics", "{\"latencyMs\":200}",
+        "analytics answers after 200 ms (its p99 is 200 ms); the other calls are unchanged", rate, conns);
+    fault("faults: ads failing 50%", "ads", "{\"errorRate\":0.5}",
+        "ads fails half its calls (500); the screen should still answer without ads", rate, conns);
+    // a third BFF process is too slow to start and warm inside quick mode's minute
+    if (!quick) hedging(rate, conns);
   }
 
   /**
-   * One of the two posts replicas slow (200 ms): the iOS home with and without hedging on posts.
-   * Least request already sends the slow replica little; hedging (after the observed p95) takes
-   * the rest off the tail.
+   * One of the two posts replicas slow (200 ms): the iOS home with and without hedging on posts
+   * (a second BFF process started with POSTS_HEDGE=true). Least request already sends the slow
+   * replica little; hedging (after the observed p95) takes the rest off the tail.
    */
-  private void hedging(HttpClientAgent client, double rate, int conns) throws Exception {
+  private void hedging(double rate, int conns) throws Exception {
     String name = "faults: one posts replica slow, hedging off/on";
     ScenarioResult sc = new ScenarioResult(name, "posts-2 answers after 200 ms, posts-1 is healthy; the iOS BFF"
-        + " without and with hedge.enabled on posts (delay = observed p95); open model at " + (int) rate + " req/s.");
+        + " without and with hedge.enabled on posts (delay = observed p95), each in its own process; open model at "
+        + (int) rate + " req/s.");
     progress.scenario(name);
-    if (backends.postsReplicaPort() < 0 || bff == null) {
-      sc.add(LoadResult.skipped("BFF iOS home", bff == null ? bffError : "backends have one posts replica"));
+    if (bff == null) {
+      sc.add(LoadResult.skipped("BFF iOS home", bffError));
       results.add(sc);
       return;
     }
-    Scenarios.Target hedged = Scenarios.startIosBff(sut, backends, java.util.Map.of("POSTS_HEDGE", "true"))
-        .await(30, TimeUnit.SECONDS);
-    Scenarios.chaos(client, backends.postsReplicaPort(), "{\"latencyMs\":200}").await(10, TimeUnit.SECONDS);
-    try {
-      sc.add(measure(LoadSpec.open("BFF iOS home, no hedging", bff.port(), Scenarios.HOME_PATH, rate, conns, warmup, duration)
-          .withHeaders(Scenarios.bffHeaders())));
-      sc.add(measure(LoadSpec.open("BFF iOS home, hedging", hedged.port(), Scenarios.HOME_PATH, rate, conns, warmup, duration)
-          .withHeaders(Scenarios.bffHeaders())));
-    } finally {
-      Scenarios.chaos(client, backends.postsReplicaPort(), null).await(10, TimeUnit.SECONDS);
-      hedged.close().get().await(10, TimeUnit.SECONDS);
+    Duration w = quick ? warmup : Duration.ofSeconds(2);
+    Duration d = quick ? Duration.ofSeconds(1) : Duration.ofSeconds(6);
+    try (Scenarios.ProcessTarget hedged = Scenarios.startIosBffProcess(backends, Map.of("POSTS_HEDGE", "true"), logDir,
+        "bff-ios-hedging")) {
+      Scenarios.chaos(backends.postsReplicaPort(), "{\"latencyMs\":200}");
+      try {
+        sc.add(measure(sc, LoadSpec.open("BFF iOS home, no hedging", bff.port(), Scenarios.HOME_PATH, rate, conns, w, d)
+            .withHeaders(Scenarios.bffHeaders()), bff.process()::cpuNanos));
+        sc.add(measure(sc, LoadSpec.open("BFF iOS home, hedging", hedged.port(), Scenarios.HOME_PATH, rate, conns, w, d)
+            .withHeaders(Scenarios.bffHeaders()), hedged.process()::cpuNanos));
+      } finally {
+        Scenarios.chaos(backends.postsReplicaPort(), null);
+      }
     }
     results.add(sc);
   }
 
-  private void fault(HttpClientAgent client, String name, String service, String chaos, String description,
-      double rate, int conns) throws Exception {
+  private void fault(String name, String service, String chaos, String description, double rate, int conns) throws Exception {
     ScenarioResult sc = new ScenarioResult(name, description + "; open model at " + (int) rate + " req/s.");
     progress.scenario(name);
-    Scenarios.chaos(client, backends.port(service), chaos).await(10, TimeUnit.SECONDS);
+    Scenarios.chaos(backends.port(service), chaos);
     try {
-      sc.add(measure(LoadSpec.open("hand-written fan-out", handWritten, Scenarios.HOME_PATH, rate, conns, warmup, duration)));
-      if (bff == null) sc.add(LoadResult.skipped("BFF iOS home", bffError));
-      else sc.add(measure(LoadSpec.open("BFF iOS home", bff.port(), Scenarios.HOME_PATH, rate, conns, warmup, duration)
-          .withHeaders(Scenarios.bffHeaders())));
+      for (Sys s : List.of(handSys(), bffSys("BFF iOS home", Scenarios.HOME_PATH))) {
+        if (s.skip() != null) sc.add(LoadResult.skipped(s.name(), s.skip()));
+        else sc.add(measure(sc, LoadSpec.open(s.name(), s.port(), s.path(), rate, conns, quick ? warmup : Duration.ofSeconds(2),
+            quick ? Duration.ofSeconds(1) : Duration.ofSeconds(6)).withHeaders(s.headers()), s.cpu()));
+      }
     } finally {
-      Scenarios.chaos(client, backends.port(service), null).await(10, TimeUnit.SECONDS);
+      Scenarios.chaos(backends.port(service), null);
     }
     results.add(sc);
   }
 
+  // ---------------------------------------------------------------- measuring
+
   /**
-   * Closed model on every system for its max rate, then open model for all at 50% of the lowest
-   * max among the systems that answered without errors. Returns that rate.
+   * Closed model, {@link #rounds} interleaved rounds over the systems (A B C A B C ...); adds
+   * each system's median round to the scenario and returns them by system name.
    */
-  private double maxThenHalf(ScenarioResult sc, List<Sys> systems, int conns) {
-    progress.scenario(sc.name() + " (max)");
-    double lowest = Double.MAX_VALUE;
+  private Map<String, LoadResult> maxInRounds(ScenarioResult sc, List<Sys> systems, int conns) {
+    Map<String, List<LoadResult>> all = new LinkedHashMap<>();
+    for (int round = 1; round <= rounds; round++) {
+      progress.scenario(sc.name() + " (max, round " + round + "/" + rounds + ")");
+      for (Sys s : systems) {
+        if (s.skip() != null) continue;
+        LoadResult r = measure(sc, LoadSpec.closed(s.name(), s.port(), s.path(), conns, roundWarmup, roundDuration)
+            .withHeaders(s.headers()), s.cpu());
+        all.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(r);
+      }
+    }
+    Map<String, LoadResult> medians = new LinkedHashMap<>();
     for (Sys s : systems) {
       if (s.skip() != null) {
         sc.add(LoadResult.skipped(s.name(), s.skip()));
         continue;
       }
-      LoadResult r = measure(LoadSpec.closed(s.name(), s.port(), s.path(), conns, warmup, duration)
-          .withHeaders(s.name().startsWith("BFF") ? Scenarios.bffHeaders() : null));
-      sc.add(r);
-      if (r.errorRatio() < 0.01 && r.achievedRate() > 0) lowest = Math.min(lowest, r.achievedRate());
-      else sc.note(s.name() + " had " + Reports.errors(r) + " errors in the closed run; not used to pick the open-model rate");
+      List<LoadResult> rs = all.get(s.name());
+      LoadResult m = Rounds.medianByRate(rs);
+      sc.add(m);
+      medians.put(s.name(), m);
+      if (rs.size() > 1) sc.note(s.name() + " closed rounds: " + Rounds.rates(rs) + " (median shown)");
     }
-    double rate = lowest == Double.MAX_VALUE ? 100 : Math.max(50, Math.floor(lowest / 2));
-    progress.scenario(sc.name() + String.format(Locale.ROOT, " (open %.0f req/s)", rate));
-    for (Sys s : systems) {
-      if (s.skip() != null) continue;
-      sc.add(measure(LoadSpec.open(s.name(), s.port(), s.path(), rate, conns, warmup, duration)
-          .withHeaders(s.name().startsWith("BFF") ? Scenarios.bffHeaders() : null)));
-    }
-    return rate;
+    return medians;
   }
 
-  private LoadResult measure(LoadSpec spec) {
+  /** 50% of the lowest max among systems that answered (< 1% errors); 100 when none did. */
+  private double halfOfLowest(ScenarioResult sc, Map<String, LoadResult> max) {
+    double lowest = Double.MAX_VALUE;
+    for (LoadResult r : max.values()) {
+      if (!r.isSkipped() && r.errorRatio() < 0.01 && r.achievedRate() > 0) lowest = Math.min(lowest, r.achievedRate());
+      else sc.note(r.system() + " had " + Reports.errors(r) + " errors in the closed run; not used to pick the open-model rate");
+    }
+    return lowest == Double.MAX_VALUE ? 100 : Math.max(50, Math.floor(lowest / 2));
+  }
+
+  private Map<String, LoadResult> openAll(ScenarioResult sc, List<Sys> systems, double rate, int conns) {
+    progress.scenario(sc.name() + String.format(Locale.ROOT, " (open %.0f req/s)", rate));
+    Map<String, LoadResult> out = new LinkedHashMap<>();
+    for (Sys s : systems) {
+      if (s.skip() != null) continue;
+      LoadResult r = measure(sc, LoadSpec.open(s.name(), s.port(), s.path(), rate, conns, warmup, duration).withHeaders(s.headers()), s.cpu());
+      sc.add(r);
+      out.put(s.name(), r);
+    }
+    return out;
+  }
+
+  private LoadResult measure(ScenarioResult sc, LoadSpec spec, LongSupplier cpu) {
+    return measure(sc, spec, cpu, null);
+  }
+
+  /**
+   * One measurement; when {@code cpu} is given, the system's CPU time over the recorded window
+   * divided by the requests recorded goes into the scenario's CPU column.
+   */
+  private LoadResult measure(ScenarioResult sc, LoadSpec spec, LongSupplier cpu, LoadDriver.Probe extra) {
+    CpuWindow window = cpu == null && extra == null ? null : new CpuWindow(cpu, extra);
     try {
-      LoadResult r = driver.start(spec).await(spec.warmup().toMillis() + spec.duration().toMillis()
-          + spec.drain().toMillis() + 60_000, TimeUnit.MILLISECONDS);
+      LoadResult r = driver.start(spec, window).await(spec.warmup().toMillis() + spec.duration().toMillis()
+          + spec.drain().toMillis() + 120_000, TimeUnit.MILLISECONDS);
+      if (sc != null && cpu != null) sc.cpu(r, window.microsPerRequest(r.requests()));
       progress.done(r);
       return r;
     } catch (Exception e) {
@@ -338,6 +682,86 @@ public final class BenchMain {
       progress.done(r);
       return r;
     }
+  }
+
+  /** CPU samples at the start and end of the recorded window (plus an optional extra probe). */
+  private static final class CpuWindow implements LoadDriver.Probe {
+    private final LongSupplier cpu;
+    private final LoadDriver.Probe extra;
+    private final CountDownLatch ended = new CountDownLatch(1);
+    private volatile long start = -1;
+    private volatile long end = -1;
+
+    CpuWindow(LongSupplier cpu, LoadDriver.Probe extra) {
+      this.cpu = cpu;
+      this.extra = extra;
+    }
+
+    @Override
+    public void afterConnect(int opened) throws Exception {
+      if (extra != null) extra.afterConnect(opened);
+    }
+
+    @Override
+    public void windowStart() {
+      if (cpu != null) start = cpu.getAsLong();
+    }
+
+    @Override
+    public void windowEnd() {
+      if (cpu != null) end = cpu.getAsLong();
+      ended.countDown();
+    }
+
+    double microsPerRequest(long requests) {
+      try {
+        ended.await(2, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (start < 0 || end < start || requests <= 0) return Double.NaN;
+      return (end - start) / 1000.0 / requests;
+    }
+  }
+
+  // ---------------------------------------------------------------- formatting
+
+  private static boolean ok(LoadResult r) {
+    return r != null && !r.isSkipped() && r.histogram().getTotalCount() > 0;
+  }
+
+  private static String rate(LoadResult r) {
+    return ok(r) ? String.format(Locale.ROOT, "%.0f req/s", r.achievedRate()) : "not measured";
+  }
+
+  private static String ratio(LoadResult a, LoadResult b, java.util.function.ToDoubleFunction<LoadResult> f) {
+    return ok(a) && ok(b) && f.applyAsDouble(b) > 0 ? String.format(Locale.ROOT, "×%.2f", f.applyAsDouble(a) / f.applyAsDouble(b)) : "—";
+  }
+
+  private static Boolean atLeast(LoadResult a, LoadResult b, double min) {
+    return ok(a) && ok(b) && b.achievedRate() > 0 ? a.achievedRate() / b.achievedRate() >= min : null;
+  }
+
+  private static String cpuText(ScenarioResult sc, LoadResult r, String who) {
+    return r == null || Double.isNaN(sc.cpu(r)) ? who + ": not measured" : String.format(Locale.ROOT, "%s %.0f µs/req", who, sc.cpu(r));
+  }
+
+  private static String cpuRatio(ScenarioResult sc, LoadResult a, LoadResult b) {
+    return a == null || b == null || Double.isNaN(sc.cpu(a)) || Double.isNaN(sc.cpu(b)) || sc.cpu(b) == 0 ? "—"
+        : String.format(Locale.ROOT, "×%.2f", sc.cpu(a) / sc.cpu(b));
+  }
+
+  private static String ms(long micros) {
+    return String.format(Locale.ROOT, "%.2f ms", micros / 1000.0);
+  }
+
+  /** "+1.25 ms" / "-0.40 ms": a difference of two p99s, which noise can make negative. */
+  private static String signedMs(long micros) {
+    return (micros >= 0 ? "+" : "") + ms(micros);
+  }
+
+  private static String list(List<Double> ms) {
+    return ms.stream().map(v -> String.format(Locale.ROOT, "%.0f", v)).reduce((a, b) -> a + ", " + b).orElse("") + " ms";
   }
 
   private static long maxFileDescriptors() {

@@ -24,7 +24,12 @@ import java.util.function.ToIntFunction;
  * {@code GET /v1/screens/home[?user=u1]} calls me + feed(limit 10) + recommendations + unread count +
  * ads + analytics in parallel, then one batched users call for the feed's distinct authors, and
  * assembles a JSON like the BFF's. An optional call that fails gives null; me or feed failing
- * gives 502.
+ * gives 502. {@code GET /readyz} answers 200 once listening.
+ *
+ * <p>Run on its own like a deployed service: {@code java -cp bff-demo.jar
+ * dev.bffkit.loadtests.bench.HandWrittenFanout --port N [--instances N]}, service addresses from the
+ * same variables as the BFFs ({@code USERS_URL}, {@code POSTS_URL}, {@code RECS_URL}, {@code
+ * NOTIFICATIONS_URL}, {@code ADS_URL}, {@code ANALYTICS_URL}); instances default to one per core.
  *
  * <p>Known difference (to close in the harness): since the gRPC issue the iOS home's
  * recommendations and unread count are {@code @grpc} fields (demo gRPC servers on 9203/9204),
@@ -43,6 +48,56 @@ public final class HandWrittenFanout extends VerticleBase {
   private HandWrittenFanout(ToIntFunction<String> ports, int port) {
     this.ports = ports;
     this.port = port;
+  }
+
+  public static void main(String[] args) {
+    int port = 8090;
+    int instances = Runtime.getRuntime().availableProcessors();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--port" -> port = Integer.parseInt(args[++i]);
+        case "--instances" -> instances = Integer.parseInt(args[++i]);
+        default -> {
+          System.err.println("usage: HandWrittenFanout [--port N] [--instances N]; env USERS_URL, POSTS_URL, ...");
+          System.exit(2);
+        }
+      }
+    }
+    Map<String, Integer> ports = servicePorts(System::getenv);
+    long t0 = System.nanoTime();
+    Vertx vertx = Vertx.vertx();
+    int p = port;
+    int n = instances;
+    vertx.deployVerticle(() -> new HandWrittenFanout(ports::get, p), new io.vertx.core.DeploymentOptions().setInstances(n))
+        .onSuccess(id -> System.err.println("hand-written fan-out event=ready port=" + p + " startup_ms="
+            + (System.nanoTime() - t0) / 1_000_000))
+        .onFailure(e -> {
+          System.err.println("hand-written fan-out failed to start: " + e);
+          System.exit(1);
+        });
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        vertx.close().await(5, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // exiting anyway
+      }
+    }));
+  }
+
+  /**
+   * Service → port from USERS_URL etc. (http://127.0.0.1:PORT, or a comma-separated list whose
+   * first entry is used), defaults 9101..9106 like the demo.
+   */
+  static Map<String, Integer> servicePorts(java.util.function.Function<String, String> env) {
+    Map<String, Integer> m = new java.util.LinkedHashMap<>();
+    int def = 9101;
+    for (String s : Scenarios.SERVICES) {
+      String url = env.apply(Scenarios.ENV_VARS.get(s));
+      // a list (POSTS_URL names both posts replicas) → the first: the hand-written code has no balancer
+      m.put(s, url == null || url.isBlank() ? def : java.net.URI.create(url.split(",")[0].trim()).getPort());
+      def++;
+    }
+    return m;
   }
 
   /** Deploys one instance per event loop ({@code instances}) sharing one port; returns the port. */
@@ -78,6 +133,10 @@ public final class HandWrittenFanout extends VerticleBase {
   }
 
   private void handle(HttpServerRequest req) {
+    if ("/readyz".equals(req.path())) {
+      req.response().end("ready");
+      return;
+    }
     if (!"/v1/screens/home".equals(req.path())) {
       req.response().setStatusCode(404).end();
       return;

@@ -85,7 +85,26 @@ public final class LoadDriver implements AutoCloseable {
   public record Live(String system, double elapsed, double total, long done, long errors, double rate) {}
 
   public Future<LoadResult> start(LoadSpec spec) {
-    Run run = new Run(spec);
+    return start(spec, null);
+  }
+
+  /**
+   * Hooks into one run, for measuring the system under test around the load: {@link
+   * #afterConnect} runs on a worker thread once every connection is open and before any request
+   * (e.g. a heap probe with N idle connections); {@link #windowStart} and {@link #windowEnd} run on
+   * a helper thread at the start and end of the recorded window (e.g. CPU time samples).
+   */
+  public interface Probe {
+    default void afterConnect(int opened) throws Exception {}
+
+    default void windowStart() {}
+
+    default void windowEnd() {}
+  }
+
+  /** Like {@link #start(LoadSpec)} with a probe (null for none). */
+  public Future<LoadResult> start(LoadSpec spec, Probe probe) {
+    Run run = new Run(spec, probe);
     current = run;
     return run.start().andThen(ar -> current = null);
   }
@@ -98,14 +117,16 @@ public final class LoadDriver implements AutoCloseable {
   /** One measurement across all workers. */
   private final class Run {
     final LoadSpec spec;
+    final Probe probe;
     final List<Worker> workers = new ArrayList<>();
     final HttpClientAgent client;
     volatile long t0;
     long warmEnd;
     long end;
 
-    Run(LoadSpec spec) {
+    Run(LoadSpec spec, Probe probe) {
       this.spec = spec;
+      this.probe = probe;
       this.client = vertx.createHttpClient(new HttpClientOptions()
           .setKeepAlive(true).setPipelining(false).setTcpNoDelay(true).setTcpQuickAck(false)
           .setConnectTimeout(5000).setIdleTimeout(0).setMaxInitialLineLength(4096));
@@ -125,6 +146,12 @@ public final class LoadDriver implements AutoCloseable {
         if (connected == 0) {
           return Future.failedFuture("no connection to " + spec.host() + ":" + spec.port() + " could be opened");
         }
+        if (probe == null) return Future.succeededFuture();
+        return vertx.executeBlocking(() -> {
+          probe.afterConnect((int) connected);
+          return null;
+        }, false).mapEmpty();
+      }).compose(v -> {
         t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5);
         warmEnd = t0 + spec.warmup().toNanos();
         end = warmEnd + spec.duration().toNanos();
@@ -134,6 +161,16 @@ public final class LoadDriver implements AutoCloseable {
           Thread pacer = new Thread(this::pace, "load-pacer");
           pacer.setDaemon(true);
           pacer.start();
+        }
+        if (probe != null) {
+          Thread window = new Thread(() -> {
+            sleepUntil(warmEnd);
+            probe.windowStart();
+            sleepUntil(end);
+            probe.windowEnd();
+          }, "load-probe");
+          window.setDaemon(true);
+          window.start();
         }
         return Future.all(done);
       }).transform(ar -> {
@@ -152,6 +189,11 @@ public final class LoadDriver implements AutoCloseable {
         return Future.join(closing).transform(x -> client.close()).transform(x -> failed
             ? Future.failedFuture(cause) : Future.succeededFuture(r));
       });
+    }
+
+    private void sleepUntil(long nanoTime) {
+      long wait;
+      while ((wait = nanoTime - System.nanoTime()) > 0) LockSupport.parkNanos(wait);
     }
 
     /** Open model: releases each worker's requests on schedule until the end of the run. */

@@ -40,6 +40,11 @@ public final class NginxBaseline implements AutoCloseable {
 
   /** The nginx.conf text: listen on 127.0.0.1:port, proxy /api/ to 127.0.0.1:upstreamPort. */
   public static String config(Path dir, int port, int upstreamPort, int workerConnections) {
+    return config(dir, port, List.of(upstreamPort), workerConnections);
+  }
+
+  /** The same with several upstream servers (round robin, like the BFF's replicas). */
+  public static String config(Path dir, int port, List<Integer> upstreamPorts, int workerConnections) {
     String d = dir.toAbsolutePath().toString();
     boolean root = "root".equals(System.getProperty("user.name"));
     return (root ? "user root;\n" : "")
@@ -58,7 +63,7 @@ public final class NginxBaseline implements AutoCloseable {
         + "  keepalive_timeout 120s;\n"
         + "  keepalive_requests 1000000;\n"
         + "  upstream backend {\n"
-        + "    server 127.0.0.1:" + upstreamPort + ";\n"
+        + upstreamPorts.stream().map(p -> "    server 127.0.0.1:" + p + ";\n").reduce("", String::concat)
         + "    keepalive 64;\n"
         + "    keepalive_requests 1000000;\n"
         + "  }\n"
@@ -75,10 +80,16 @@ public final class NginxBaseline implements AutoCloseable {
 
   /** Starts nginx in front of 127.0.0.1:upstreamPort and waits until it accepts connections. */
   public static NginxBaseline start(Path nginx, int upstreamPort, int workerConnections) throws IOException, InterruptedException {
+    return start(nginx, List.of(upstreamPort), workerConnections);
+  }
+
+  /** Starts nginx in front of several upstream servers (round robin). */
+  public static NginxBaseline start(Path nginx, List<Integer> upstreamPorts, int workerConnections)
+      throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory("bffkit-nginx");
     int port = Scenarios.freePort();
     Path conf = dir.resolve("nginx.conf");
-    Files.writeString(conf, config(dir, port, upstreamPort, workerConnections));
+    Files.writeString(conf, config(dir, port, upstreamPorts, workerConnections));
     Process p = new ProcessBuilder(List.of(nginx.toString(), "-p", dir + "/", "-e", dir + "/error.log",
         "-c", conf.toString(), "-g", "daemon off;"))
         .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
@@ -106,9 +117,20 @@ public final class NginxBaseline implements AutoCloseable {
     return port;
   }
 
+  public long pid() {
+    return process.pid();
+  }
+
+  /** CPU time (user + system) of the master and its workers so far, ns. */
+  public long cpuNanos() {
+    return ProcStats.treeCpuNanos(process.toHandle());
+  }
+
   /** SIGTERM (fast shutdown), then SIGKILL after 5 s; removes the temp dir. */
   @Override
   public void close() {
+    if (!process.isAlive() && !Files.exists(dir)) return;
+    List<ProcessHandle> workers = process.toHandle().descendants().toList();
     process.destroy();
     try {
       if (!process.waitFor(5, TimeUnit.SECONDS)) {
@@ -118,6 +140,7 @@ public final class NginxBaseline implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    workers.forEach(ProcessHandle::destroyForcibly);
     try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     } catch (IOException ignored) {

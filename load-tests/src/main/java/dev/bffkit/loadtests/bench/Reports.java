@@ -18,10 +18,28 @@ public final class Reports {
 
   private Reports() {}
 
+  /**
+   * One line of the targets table: what the issue asks, what was measured, the baseline it is
+   * compared with and the ratio; {@code met} null means "reported only" (no pass/fail).
+   */
+  public record Target(String name, String target, String measured, String baseline, String ratio, Boolean met) {
+    public String verdict() {
+      return met == null ? "reported" : met ? "yes" : "NO";
+    }
+  }
+
   public static void writeAll(Path dir, String title, List<String> header, List<ScenarioResult> scenarios) throws IOException {
+    writeAll(dir, title, header, List.of(), scenarios);
+  }
+
+  public static void writeAll(Path dir, String title, List<String> header, List<Target> targets, List<ScenarioResult> scenarios)
+      throws IOException {
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve("summary.md"), markdown(title, header, scenarios), StandardCharsets.UTF_8);
-    Files.writeString(dir.resolve("report.html"), html(title, header, scenarios), StandardCharsets.UTF_8);
+    try (var old = Files.list(dir)) {
+      for (Path f : old.filter(f -> f.getFileName().toString().endsWith(".hgrm")).toList()) Files.delete(f);
+    }
+    Files.writeString(dir.resolve("summary.md"), markdown(title, header, targets, scenarios), StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve("report.html"), html(title, header, targets, scenarios), StandardCharsets.UTF_8);
     for (ScenarioResult s : scenarios) {
       for (LoadResult r : s.rows()) {
         if (r.isSkipped() || r.histogram().getTotalCount() == 0) continue;
@@ -34,22 +52,36 @@ public final class Reports {
   }
 
   public static String markdown(String title, List<String> header, List<ScenarioResult> scenarios) {
+    return markdown(title, header, List.of(), scenarios);
+  }
+
+  public static String markdown(String title, List<String> header, List<Target> targets, List<ScenarioResult> scenarios) {
     StringBuilder sb = new StringBuilder("# ").append(title).append("\n\n");
     for (String h : header) sb.append("- ").append(h).append('\n');
+    if (!targets.isEmpty()) {
+      sb.append("\n## Targets\n\n| figure | target | measured | baseline | ratio | met? |\n|---|---|---|---|---|---|\n");
+      for (Target t : targets) {
+        sb.append("| ").append(md(t.name())).append(" | ").append(md(t.target())).append(" | ").append(md(t.measured()))
+            .append(" | ").append(md(t.baseline())).append(" | ").append(md(t.ratio())).append(" | ").append(t.verdict()).append(" |\n");
+      }
+      sb.append("\n## Measurements\n");
+    }
     sb.append("\nLatency in ms. Open model: latency from the intended send time; ratio = p99 / baseline p99."
-        + " Closed model: max throughput; ratio = rate / baseline rate.\n\n");
-    sb.append("| scenario | system | model | rate (req/s) | p50 | p99 | p99.9 | errors | ratio vs baseline |\n");
-    sb.append("|---|---|---|---:|---:|---:|---:|---:|---|\n");
+        + " Closed model: max throughput; ratio = rate / baseline rate. CPU: user + system time of the system's"
+        + " process(es) during the recorded window per request answered.\n\n");
+    sb.append("| scenario | system | model | rate (req/s) | p50 | p99 | p99.9 | errors | CPU µs/req | ratio vs baseline |\n");
+    sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---|\n");
     for (ScenarioResult s : scenarios) {
       for (LoadResult r : s.rows()) {
         if (r.isSkipped()) {
           sb.append("| ").append(s.name()).append(" | ").append(r.system()).append(" | — | skipped: ")
-              .append(r.skipped().replace('|', '/').replace('\n', ' ')).append(" | | | | | — |\n");
+              .append(r.skipped().replace('|', '/').replace('\n', ' ')).append(" | | | | | | — |\n");
           continue;
         }
         sb.append("| ").append(s.name()).append(" | ").append(r.system()).append(" | ").append(model(r)).append(" | ")
             .append(fmt("%.0f", r.achievedRate())).append(" | ").append(ms(r.p50())).append(" | ").append(ms(r.p99()))
-            .append(" | ").append(ms(r.p999())).append(" | ").append(errors(r)).append(" | ").append(s.ratio(r)).append(" |\n");
+            .append(" | ").append(ms(r.p999())).append(" | ").append(errors(r)).append(" | ").append(cpu(s, r))
+            .append(" | ").append(s.ratio(r)).append(" |\n");
       }
     }
     boolean anyNotes = scenarios.stream().anyMatch(s -> !s.notes().isEmpty());
@@ -61,18 +93,35 @@ public final class Reports {
   }
 
   public static String html(String title, List<String> header, List<ScenarioResult> scenarios) {
+    return html(title, header, List.of(), scenarios);
+  }
+
+  public static String html(String title, List<String> header, List<Target> targets, List<ScenarioResult> scenarios) {
     StringBuilder sb = new StringBuilder();
     sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title)).append("</title>\n<style>")
         .append("body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}")
         .append("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px}")
         .append("td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}")
-        .append("svg{background:#fff;border:1px solid #ddd}.skip{color:#999}")
+        .append("svg{background:#fff;border:1px solid #ddd}.skip{color:#999}td.met{color:#1a7f37}td.missed{color:#cf222e;font-weight:bold}")
         .append("</style></head><body>\n<h1>").append(esc(title)).append("</h1>\n<ul>");
     for (String h : header) sb.append("<li>").append(esc(h)).append("</li>");
-    sb.append("</ul>\n<p>Latency in ms. Open model: latency from the intended send time (no coordinated omission);"
-        + " ratio = p99 / baseline p99. Closed model: max throughput; ratio = rate / baseline rate.</p>\n");
+    sb.append("</ul>\n");
+    if (!targets.isEmpty()) {
+      sb.append("<h2>Targets</h2>\n<table id=\"targets\"><tr><th>figure</th><th>target</th><th>measured</th><th>baseline</th>"
+          + "<th>ratio</th><th>met?</th></tr>\n");
+      for (Target t : targets) {
+        String cls = t.met() == null ? "" : t.met() ? " class=\"met\"" : " class=\"missed\"";
+        sb.append("<tr><td>").append(esc(t.name())).append("</td><td>").append(esc(t.target())).append("</td><td>")
+            .append(esc(t.measured())).append("</td><td>").append(esc(t.baseline())).append("</td><td>").append(esc(t.ratio()))
+            .append("</td><td").append(cls).append('>').append(t.verdict()).append("</td></tr>\n");
+      }
+      sb.append("</table>\n<h2>Measurements</h2>\n");
+    }
+    sb.append("<p>Latency in ms. Open model: latency from the intended send time (no coordinated omission);"
+        + " ratio = p99 / baseline p99. Closed model: max throughput; ratio = rate / baseline rate. CPU: user + system time"
+        + " of the system's process(es) during the recorded window per request answered.</p>\n");
     sb.append("<table id=\"summary\"><tr><th>scenario</th><th>system</th><th>model</th><th>rate (req/s)</th><th>p50</th>"
-        + "<th>p99</th><th>p99.9</th><th>errors</th><th>ratio vs baseline</th></tr>\n");
+        + "<th>p99</th><th>p99.9</th><th>errors</th><th>CPU µs/req</th><th>ratio vs baseline</th></tr>\n");
     for (ScenarioResult s : scenarios) {
       for (LoadResult r : s.rows()) sb.append(htmlRow(s, r));
     }
@@ -92,12 +141,13 @@ public final class Reports {
 
   private static String htmlRow(ScenarioResult s, LoadResult r) {
     if (r.isSkipped()) {
-      return "<tr class=\"skip\"><td>" + esc(s.name()) + "</td><td>" + esc(r.system()) + "</td><td colspan=\"7\">skipped: "
+      return "<tr class=\"skip\"><td>" + esc(s.name()) + "</td><td>" + esc(r.system()) + "</td><td colspan=\"8\">skipped: "
           + esc(r.skipped()) + "</td></tr>\n";
     }
     return "<tr><td>" + esc(s.name()) + "</td><td>" + esc(r.system()) + "</td><td>" + esc(model(r)) + "</td><td class=\"n\">"
         + fmt("%.0f", r.achievedRate()) + "</td><td class=\"n\">" + ms(r.p50()) + "</td><td class=\"n\">" + ms(r.p99())
-        + "</td><td class=\"n\">" + ms(r.p999()) + "</td><td class=\"n\">" + esc(errors(r)) + "</td><td>" + esc(s.ratio(r))
+        + "</td><td class=\"n\">" + ms(r.p999()) + "</td><td class=\"n\">" + esc(errors(r)) + "</td><td class=\"n\">" + cpu(s, r)
+        + "</td><td>" + esc(s.ratio(r))
         + "</td></tr>\n";
   }
 
@@ -199,6 +249,15 @@ public final class Reports {
 
   static String ms(long micros) {
     return fmt("%.2f", micros / 1000.0);
+  }
+
+  static String cpu(ScenarioResult s, LoadResult r) {
+    double c = s.cpu(r);
+    return Double.isNaN(c) ? "" : fmt("%.0f", c);
+  }
+
+  private static String md(String s) {
+    return s == null ? "" : s.replace('|', '/').replace('\n', ' ');
   }
 
   static String errors(LoadResult r) {

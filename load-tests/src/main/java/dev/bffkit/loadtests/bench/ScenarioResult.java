@@ -1,7 +1,9 @@
 package dev.bffkit.loadtests.bench;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One scenario of a run: its rows (the first is the baseline the ratios refer to) and notes.
@@ -12,6 +14,7 @@ public final class ScenarioResult {
   private final String description;
   private final List<LoadResult> rows = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
+  private final Map<LoadResult, Double> cpu = new IdentityHashMap<>();
 
   public ScenarioResult(String name, String description) {
     this.name = name;
@@ -37,6 +40,17 @@ public final class ScenarioResult {
   public ScenarioResult add(LoadResult r) {
     rows.add(r);
     return this;
+  }
+
+  /** Records the CPU time per request (µs) the system's process(es) used during row r's window. */
+  public ScenarioResult cpu(LoadResult r, double microsPerRequest) {
+    if (!Double.isNaN(microsPerRequest)) cpu.put(r, microsPerRequest);
+    return this;
+  }
+
+  /** CPU µs per request of a row, NaN when not measured. */
+  public double cpu(LoadResult r) {
+    return cpu.getOrDefault(r, Double.NaN);
   }
 
   public ScenarioResult note(String n) {

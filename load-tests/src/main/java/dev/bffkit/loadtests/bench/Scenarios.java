@@ -22,6 +22,8 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -202,12 +204,239 @@ public final class Scenarios {
     return Optional.of(Bff.start(vertx, bundle).map(bff -> new Target(bff.port(), bff::close)));
   }
 
+  /**
+   * Writes the same generated fan-out bundle as {@link #startFanoutBff} as a client folder
+   * ({@code bff.yaml}, {@code schema.graphqls}, {@code screens/fanoutN.graphql}) for {@code java
+   * -jar bff-core/target/bff.jar --config DIR --port N}; every service points at {@code usersUrl}.
+   */
+  public static Path writeFanoutBundle(Path parent, String usersUrl, int width) throws IOException {
+    Path dir = parent.resolve("fanout" + width);
+    Files.createDirectories(dir.resolve("screens"));
+    StringBuilder yaml = new StringBuilder("name: fanout").append(width).append('\n')
+        .append("server: { host: 127.0.0.1, port: 0, shutdownGrace: 1s }\n")
+        .append("composition: { deadline: 3s, adhocGraphql: false }\n")
+        .append("services:\n");
+    StringBuilder schema = new StringBuilder("type User { id: ID! name: String handle: String }\ntype Query {\n");
+    StringBuilder screen = new StringBuilder("query Fanout {\n");
+    for (int i = 1; i <= width; i++) {
+      yaml.append("  s").append(i).append(": { endpoints: [\"").append(usersUrl)
+          .append("\"], connectTimeout: 1s, poolSize: 64, keepAlive: 60s, timeout: 5s }\n");
+      schema.append("  f").append(i).append(": User @rest(service: \"s").append(i)
+          .append("\", path: \"/users/u").append(i).append("\")\n");
+      screen.append("  f").append(i).append(" { id name handle }\n");
+    }
+    schema.append("}\n");
+    screen.append("}\n");
+    Files.writeString(dir.resolve("bff.yaml"), yaml);
+    Files.writeString(dir.resolve("schema.graphqls"), schema);
+    Files.writeString(dir.resolve("screens").resolve("fanout" + width + ".graphql"), screen);
+    return dir;
+  }
+
+  // ---------------------------------------------------------------- systems in child processes
+
+  /** The repository root (run.sh runs from there); {@code -Dbffkit.root=DIR} overrides. */
+  public static Path root() {
+    return Path.of(System.getProperty("bffkit.root", ".")).toAbsolutePath().normalize();
+  }
+
+  /** A jar the harness launches, or an exception saying how to build it. */
+  public static Path jar(String relative) throws IOException {
+    Path p = root().resolve(relative);
+    if (!Files.isRegularFile(p)) throw new IOException(p + " not found; build with mvn -DskipTests package");
+    return p;
+  }
+
+  /** The jar or classes this harness runs from (holds the demo services and the hand-written fan-out). */
+  public static String ownClasspath() {
+    return System.getProperty("java.class.path");
+  }
+
+  /** The six demo services in their own process ({@code Demo --services-only}). */
+  public static final class ProcessBackends implements Backends {
+    private final ChildProcess process;
+    private final int base;
+
+    private ProcessBackends(ChildProcess process, int base) {
+      this.process = process;
+      this.base = base;
+    }
+
+    /**
+     * Starts them on six consecutive free ports (plus the second posts replica on base + {@link
+     * DemoServices#POSTS_REPLICA_OFFSET}); {@code instances} event loops per service.
+     */
+    public static ProcessBackends start(Path logDir, int instances) throws IOException, InterruptedException {
+      int base = freePortRange(offsets());
+      ChildProcess p = ChildProcess.start("demo-services", ChildProcess.java(List.of("-XX:+UseParallelGC", "-Xms128m", "-Xmx512m"),
+          "-cp", ownClasspath(), "dev.bffkit.loadtests.Demo", "--services-only", "--services-base-port", Integer.toString(base),
+          "--service-instances", Integer.toString(instances)), Map.of(), logDir);
+      ProcessBackends b = new ProcessBackends(p, base);
+      try {
+        List<Integer> ports = new java.util.ArrayList<>();
+        for (int offset : offsets()) ports.add(base + offset);
+        p.awaitPorts(ports, 60_000);
+      } catch (IOException | InterruptedException e) {
+        p.close(0);
+        throw e;
+      }
+      return b;
+    }
+
+    public ChildProcess process() {
+      return process;
+    }
+
+    /** Port offsets from the base that {@code Demo --services-only} binds: six services, posts-2, the gRPC twins. */
+    static List<Integer> offsets() {
+      List<Integer> o = new java.util.ArrayList<>();
+      for (int i = 0; i < SERVICES.size(); i++) o.add(i);
+      o.add(DemoServices.POSTS_REPLICA_OFFSET);
+      for (String g : DemoServices.GRPC_NAMES) o.add(DemoServices.GRPC_OFFSETS.get(g));
+      return o;
+    }
+
+    @Override
+    public int port(String service) {
+      int i = SERVICES.indexOf(service);
+      if (i < 0) throw new IllegalArgumentException("no demo service " + service);
+      return base + i;
+    }
+
+    @Override
+    public String kind() {
+      return "demo services in their own process (pid " + process.pid() + "; posts: two replicas)";
+    }
+
+    @Override
+    public int postsReplicaPort() {
+      return base + DemoServices.POSTS_REPLICA_OFFSET;
+    }
+
+    /** Like {@link DemoServices#envUrls()}: POSTS_URL lists both posts replicas. */
+    @Override
+    public Map<String, String> env() {
+      Map<String, String> m = new LinkedHashMap<>();
+      for (String s : SERVICES) m.put(ENV_VARS.get(s), "http://127.0.0.1:" + port(s));
+      m.put(ENV_VARS.get("posts"), "http://127.0.0.1:" + port("posts") + ",http://127.0.0.1:" + postsReplicaPort());
+      for (String g : DemoServices.GRPC_NAMES) {
+        m.put(DemoServices.GRPC_ENV_VARS.get(g), "http://127.0.0.1:" + (base + DemoServices.GRPC_OFFSETS.get(g)));
+      }
+      return m;
+    }
+
+    @Override
+    public Future<Void> close() {
+      process.close();
+      return Future.succeededFuture();
+    }
+  }
+
+  /** A system under test in a child process, listening on {@code port}. */
+  public record ProcessTarget(ChildProcess process, int port, long readyNanos) implements AutoCloseable {
+    @Override
+    public void close() {
+      process.close();
+    }
+  }
+
+  /** {@code java <SUT flags> -jar bff-ios/target/bff-ios.jar --port P}, services from the env; waits for /readyz. */
+  public static ProcessTarget startIosBffProcess(Backends backends, Path logDir, String name) throws IOException, InterruptedException {
+    return startIosBffProcess(backends, Map.of(), logDir, name);
+  }
+
+  /** The same with extra environment (e.g. POSTS_HEDGE=true). */
+  public static ProcessTarget startIosBffProcess(Backends backends, Map<String, String> extraEnv, Path logDir, String name)
+      throws IOException, InterruptedException {
+    int port = freePort();
+    Map<String, String> env = new LinkedHashMap<>(backends.env());
+    // The BFF process trusts the harness's dev identity provider; bffHeaders() carries its token.
+    env.put("BFF_JWT_ISSUER", devIdpForProcesses().issuer());
+    env.put("BFF_JWKS_URL", "");
+    env.putAll(extraEnv);
+    ChildProcess p = ChildProcess.start(name, ChildProcess.java(sutFlags(logDir, name), "-jar",
+        jar("bff-ios/target/bff-ios.jar").toString(), "--port", Integer.toString(port)), env, logDir);
+    return awaitReady(p, port);
+  }
+
+  private static Vertx processIdpVertx;
+
+  /** The dev identity provider for BFF child processes: in this (driver) JVM, on its own Vert.x. */
+  static synchronized DevIdp devIdpForProcesses() {
+    if (processIdpVertx == null) processIdpVertx = Vertx.vertx();
+    return devIdp(processIdpVertx).await();
+  }
+
+  /** The hand-written fan-out in its own process with the BFF's JVM flags; waits for /readyz. */
+  public static ProcessTarget startHandWrittenProcess(Backends backends, Path logDir, String name) throws IOException, InterruptedException {
+    int port = freePort();
+    ChildProcess p = ChildProcess.start(name, ChildProcess.java(sutFlags(logDir, name), "-cp", ownClasspath(),
+        HandWrittenFanout.class.getName(), "--port", Integer.toString(port)), backends.env(), logDir);
+    return awaitReady(p, port);
+  }
+
+  /** The generic launcher on a generated fan-out folder ({@link #writeFanoutBundle}); waits for /readyz. */
+  public static ProcessTarget startFanoutBffProcess(Path bundle, Path logDir, int width) throws IOException, InterruptedException {
+    int port = freePort();
+    ChildProcess p = ChildProcess.start("bff-fanout" + width, ChildProcess.java(sutFlags(logDir, "bff-fanout" + width), "-jar",
+        jar("bff-core/target/bff.jar").toString(), "--config", bundle.toString(), "--port", Integer.toString(port)), Map.of(), logDir);
+    return awaitReady(p, port);
+  }
+
+  /** The common SUT flags plus a GC log next to the process's other logs (pauses explain outliers). */
+  static List<String> sutFlags(Path logDir, String name) {
+    List<String> flags = new java.util.ArrayList<>(ChildProcess.SUT_JVM_FLAGS);
+    flags.add("-Xlog:gc:file=" + logDir.resolve(Reports.slug(name) + ".gc.log").toAbsolutePath() + ":uptime");
+    return flags;
+  }
+
+  private static ProcessTarget awaitReady(ChildProcess p, int port) throws IOException, InterruptedException {
+    try {
+      long ns = p.awaitHttp200(port, "/readyz", 10, 60_000);
+      return new ProcessTarget(p, port, ns);
+    } catch (IOException | InterruptedException e) {
+      p.close(0);
+      throw e;
+    }
+  }
+
+  /** A base port B with B..B+n-1 all free on 127.0.0.1 (checked by binding; tiny race). */
+  public static int freePortRange(int n) {
+    List<Integer> offsets = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) offsets.add(i);
+    return freePortRange(offsets);
+  }
+
+  /** A base port B with B + each offset free on 127.0.0.1 (checked by binding; tiny race). */
+  public static int freePortRange(List<Integer> offsets) {
+    java.util.Random rnd = new java.util.Random();
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int base = 20_000 + rnd.nextInt(30_000);
+      boolean ok = true;
+      for (int i = 0; i < offsets.size() && ok; i++) {
+        try (ServerSocket s = new ServerSocket(base + offsets.get(i), 1, InetAddress.getLoopbackAddress())) {
+          s.setReuseAddress(true);
+        } catch (IOException taken) {
+          ok = false;
+        }
+      }
+      if (ok) return base;
+    }
+    throw new IllegalStateException("no free ports at offsets " + offsets + " found");
+  }
+
   /** Path of the generated fan-out screen of the given width. */
   public static String fanoutPath(int width) {
     return "/v1/screens/fanout" + width;
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** Like {@link #chaos(HttpClientAgent, int, String)} from a plain thread, over a plain socket; fails on non-200. */
+  public static void chaos(int port, String json) throws IOException {
+    int status = Http1.status(port, json == null ? "DELETE" : "PUT", "/_chaos", json, 5000);
+    if (status != 200) throw new IOException("/_chaos answered " + status);
+  }
 
   /** PUT /_chaos on a backend: e.g. {"latencyMs":200} or {"errorRate":0.5}; null body resets (DELETE). */
   public static Future<Void> chaos(HttpClientAgent client, int port, String json) {

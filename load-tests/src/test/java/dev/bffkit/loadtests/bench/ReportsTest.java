@@ -30,7 +30,7 @@ class ReportsTest {
   @Test
   void markdownHasOneRowPerSystemWithRatios() {
     String md = Reports.markdown("Bench", List.of("host: test"), scenarios());
-    assertTrue(md.contains("| scenario | system | model | rate (req/s) | p50 | p99 | p99.9 | errors | ratio vs baseline |"), md);
+    assertTrue(md.contains("| scenario | system | model | rate (req/s) | p50 | p99 | p99.9 | errors | CPU µs/req | ratio vs baseline |"), md);
     assertTrue(md.lines().anyMatch(l -> l.startsWith("| pass-through | direct | open |") && l.endsWith("| baseline |")), md);
     assertTrue(md.lines().anyMatch(l -> l.startsWith("| pass-through | nginx | open |") && l.contains("p99 ×1.05")), md);
     assertTrue(md.lines().anyMatch(l -> l.startsWith("| pass-through | bff | open |") && l.contains("5 (0.5%)")), md);

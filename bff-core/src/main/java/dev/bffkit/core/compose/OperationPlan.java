@@ -162,7 +162,7 @@ final class OperationPlan {
       Field f = same.get(0);
       if (f.getName().equals("__typename")) {
         return new FieldPlan(f.getResultKey(), f.getName(), parent.getName(), null, f.getSourceLocation(), null, null, true,
-            List.of(), List.of(), Map.of(), null, null);
+            List.of(), List.of(), Map.of(), null, null, null);
       }
       if (f.getName().startsWith("__")) throw new Unsupported(); // introspection: graphql-java
       GraphQLFieldDefinition def = parent.getFieldDefinition(f.getName());

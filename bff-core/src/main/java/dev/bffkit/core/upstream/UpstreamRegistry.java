@@ -25,6 +25,7 @@ public final class UpstreamRegistry {
   private final List<FileDiscovery> files = new ArrayList<>();
   private final List<DnsDiscovery> dnses = new ArrayList<>();
   private HttpClient checkClient;
+  private final java.util.List<HttpClient> tlsCheckClients = new java.util.ArrayList<>();
   private DnsClient dnsClient;
 
   public UpstreamRegistry(Vertx vertx, Map<String, ServiceConfig> configs) {
@@ -56,10 +57,19 @@ public final class UpstreamRegistry {
         case STATIC -> { }
       }
       if (cfg.healthCheck().enabled()) {
-        if (checkClient == null) {
-          checkClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setName("bff-health"));
+        HttpClient client;
+        if (cfg.tls().caPath() != null || cfg.tls().certPath() != null) {
+          // Probes must present the same certificate and trust the same CA as the calls.
+          client = vertx.createHttpClient(Service.applyTls(new HttpClientOptions().setKeepAlive(true)
+              .setName("bff-health-" + cfg.name()), cfg.tls()));
+          tlsCheckClients.add(client);
+        } else {
+          if (checkClient == null) {
+            checkClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setName("bff-health"));
+          }
+          client = checkClient;
         }
-        HealthChecker h = new HealthChecker(vertx, cfg.name(), cfg.healthCheck(), s.group, checkClient);
+        HealthChecker h = new HealthChecker(vertx, cfg.name(), cfg.healthCheck(), s.group, client);
         checkers.add(h);
         h.start();
       }
@@ -91,6 +101,7 @@ public final class UpstreamRegistry {
       if (s.breaker != null) s.breaker.close();
     });
     if (checkClient != null) checkClient.close();
+    tlsCheckClients.forEach(HttpClient::close);
     if (dnsClient != null) dnsClient.close();
   }
 }

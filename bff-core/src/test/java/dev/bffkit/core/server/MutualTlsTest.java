@@ -95,7 +95,9 @@ class MutualTlsTest {
     URI up = URI.create("https://127.0.0.1:" + upstream.actualPort());
     ServiceConfig base = TestBundles.service("up", upstream.actualPort());
     ServiceConfig mtls = new ServiceConfig("up", List.of(up), base.connectTimeout(), base.poolSize(), base.keepAlive(),
-        base.timeout(), base.discovery(), base.balancer(), base.healthCheck(), base.outlier(), base.breaker(),
+        // Health probes every 50 ms, one failure marks the endpoint down: they must use the certificate too.
+        base.timeout(), base.discovery(), base.balancer(),
+        new ServiceConfig.HealthCheck("/health", Duration.ofMillis(50), Duration.ofSeconds(1), 1, 1), base.outlier(), base.breaker(),
         base.retry(), base.hedge(), base.bulkhead(), base.http2(),
         new ServiceConfig.Tls(path("ca.pem"), path("bff.pem"), path("bff-key.pem"), true));
     ClientBundle b = TestBundles.bundle(TestBundles.server(Duration.ofSeconds(1)), Duration.ofSeconds(5),
@@ -109,6 +111,9 @@ class MutualTlsTest {
     RequestOptions o = new RequestOptions().setHost("127.0.0.1").setPort(bff.port()).setMethod(HttpMethod.GET)
         .setURI("/v1/screens/me");
 
+    Thread.sleep(400); // several probe rounds (a failed probe would take the only endpoint out)
+    assertEquals(Boolean.TRUE, bff.upstreams().get("up").snapshot().getJsonArray("endpoints").getJsonObject(0)
+        .getBoolean("healthy"), "health probes present the client certificate");
     HttpClient withCert = vertx.createHttpClient(new HttpClientOptions().setSsl(true)
         .setTrustOptions(new PemTrustOptions().addCertPath(path("ca.pem")))
         .setKeyCertOptions(new PemKeyCertOptions().setCertPath(path("client.pem")).setKeyPath(path("client-key.pem"))));

@@ -12,6 +12,7 @@ final class Directives {
   static final String FALLBACK = "fallback";
   static final String MAP = "map";
   static final String GRPC = "grpc";
+  static final String HEDGE = "hedge";
 
   static final String SDL = """
       scalar JSON
@@ -23,5 +24,6 @@ final class Directives {
       directive @timeout(ms: Int!) on FIELD_DEFINITION
       directive @fallback(value: JSON) on FIELD_DEFINITION
       directive @map(from: String!) on FIELD_DEFINITION
+      directive @hedge(delayMs: Int, attempts: Int = 2) on FIELD_DEFINITION
       """;
 }

@@ -108,6 +108,10 @@ final class SchemaLoader {
     Directive map = one(field, Directives.MAP, where, line);
     Directive timeout = one(field, Directives.TIMEOUT, where, line);
     Directive fallback = one(field, Directives.FALLBACK, where, line);
+    Directive hedge = one(field, Directives.HEDGE, where, line);
+    if (hedge != null && rest == null) {
+      throw new ConfigException(file.name(), line, where + "@hedge needs @rest on the same field (gRPC calls are never hedged)");
+    }
     FieldCoordinates coords = FieldCoordinates.coordinates(typeName, field.getName());
     if (map != null) {
       if (rest != null || grpcCall != null) {
@@ -135,11 +139,33 @@ final class SchemaLoader {
     }
     try {
       RestBinding b = compile(typeName, field, rest, timeout, fallback, where, line);
+      if (hedge != null) b = b.withHedge(hedge(hedge));
       out.add(b);
       code.dataFetcher(coords, new RestFetcher(b, batchOptions));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(file.name(), line, where + "@rest: " + e.getMessage());
     }
+  }
+
+  /** {@code @hedge(delayMs:, attempts:)}: no delay = the service's observed p95. */
+  private static dev.bffkit.core.config.ServiceConfig.Hedge hedge(Directive d) {
+    Argument delay = d.getArgument("delayMs");
+    Argument attempts = d.getArgument("attempts");
+    java.time.Duration delayD = null;
+    if (delay != null) {
+      if (!(delay.getValue() instanceof IntValue iv) || iv.getValue().signum() <= 0 || iv.getValue().bitLength() > 31) {
+        throw new IllegalArgumentException("@hedge(delayMs:) must be a positive Int");
+      }
+      delayD = java.time.Duration.ofMillis(iv.getValue().longValue());
+    }
+    int n = 2;
+    if (attempts != null) {
+      if (!(attempts.getValue() instanceof IntValue iv) || iv.getValue().intValue() < 2 || iv.getValue().intValue() > 5) {
+        throw new IllegalArgumentException("@hedge(attempts:) must be 2 to 5");
+      }
+      n = iv.getValue().intValue();
+    }
+    return new dev.bffkit.core.config.ServiceConfig.Hedge(true, delayD, java.time.Duration.ofMillis(5), n);
   }
 
   private RestBinding compile(String typeName, FieldDefinition field, Directive rest, Directive timeout,
@@ -259,7 +285,7 @@ final class SchemaLoader {
       fallbackValue = v == null ? null : JsonScalar.toJava(v.getValue(), Map.of());
     }
     return new RestBinding(typeName, field.getName(), service, HttpMethod.POST, null, null, select, null, timeoutMs,
-        fallback != null, fallbackValue, new RestBinding.GrpcTarget(method, request, List.copyOf(metadata)));
+        fallback != null, fallbackValue, new RestBinding.GrpcTarget(method, request, List.copyOf(metadata)), null);
   }
 
   private RestBinding.Batch batch(String typeName, FieldDefinition field, Template single, graphql.language.ObjectValue ov) {

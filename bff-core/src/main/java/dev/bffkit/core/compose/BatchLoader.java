@@ -49,7 +49,7 @@ final class BatchLoader {
       return Future.failedFuture(e);
     }
     var deadline = b.timeoutMs() > 0 ? cx.deadline().tighten(b.timeoutMs()) : cx.deadline();
-    UpstreamRequest req = new UpstreamRequest(HttpMethod.GET, uri, cx.upstreamHeaders(null), null, deadline, cx.requestId());
+    UpstreamRequest req = new UpstreamRequest(HttpMethod.GET, uri, cx.upstreamHeaders(null), null, deadline, cx.requestId(), b.hedge());
     return UpstreamJson.fetch(cx, b.service(), req, projection).map(json -> match(b, keys, json));
   }
 

@@ -13,6 +13,7 @@ final class Directives {
   static final String MAP = "map";
   static final String AUTH = "auth";
   static final String GRPC = "grpc";
+  static final String HEDGE = "hedge";
 
   static final String SDL = """
       scalar JSON
@@ -25,5 +26,6 @@ final class Directives {
       directive @fallback(value: JSON) on FIELD_DEFINITION
       directive @map(from: String!) on FIELD_DEFINITION
       directive @auth(scopes: [String!]!) on FIELD_DEFINITION
+      directive @hedge(delayMs: Int, attempts: Int = 2) on FIELD_DEFINITION
       """;
 }

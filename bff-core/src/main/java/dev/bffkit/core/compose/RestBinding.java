@@ -22,12 +22,14 @@ record RestBinding(
     boolean hasFallback,
     Object fallback,
     /** Non-null for a {@code @grpc} field (then {@code path} and {@code body} are null). */
-    GrpcTarget grpc) {
+    GrpcTarget grpc,
+    /** {@code @hedge}: this field's calls are hedged whatever its service says; null = the service's setting. */
+    dev.bffkit.core.config.ServiceConfig.Hedge hedge) {
 
   /** A {@code @rest} field. */
   RestBinding(String typeName, String fieldName, String service, HttpMethod method, Template path, JsonTemplate body,
       Selector select, Batch batch, long timeoutMs, boolean hasFallback, Object fallback) {
-    this(typeName, fieldName, service, method, path, body, select, batch, timeoutMs, hasFallback, fallback, null);
+    this(typeName, fieldName, service, method, path, body, select, batch, timeoutMs, hasFallback, fallback, null, null);
   }
 
   /**
@@ -47,4 +49,9 @@ record RestBinding(
   record Batch(Template path, String key, Selector select, Template.Ref keyRef, String loaderName) {}
 
   String coordinates() { return typeName + "." + fieldName; }
+
+  RestBinding withHedge(dev.bffkit.core.config.ServiceConfig.Hedge h) {
+    return new RestBinding(typeName, fieldName, service, method, path, body, select, batch, timeoutMs, hasFallback,
+        fallback, grpc, h);
+  }
 }

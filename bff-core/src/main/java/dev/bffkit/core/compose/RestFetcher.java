@@ -72,7 +72,7 @@ final class RestFetcher implements DataFetcher<CompletableFuture<Object>> {
     }
     Deadline deadline = b.timeoutMs() > 0 ? cx.deadline().tighten(b.timeoutMs()) : cx.deadline();
     UpstreamRequest req = new UpstreamRequest(b.method(), uri, cx.upstreamHeaders(body == null ? null : JSON_HEADERS),
-        body, deadline, cx.requestId());
+        body, deadline, cx.requestId(), b.hedge());
     return UpstreamJson.fetch(cx, b.service(), req, projection).map(b.select()::select);
   }
 

@@ -109,8 +109,13 @@ final class SchemaLoader {
     Directive timeout = one(field, Directives.TIMEOUT, where, line);
     Directive fallback = one(field, Directives.FALLBACK, where, line);
     Directive auth = one(field, Directives.AUTH, where, line);
+    Directive hedge = one(field, Directives.HEDGE, where, line);
+    if (hedge != null && rest == null) {
+      throw new ConfigException(file.name(), line, where + "@hedge needs @rest on the same field (gRPC calls are never hedged)");
+    }
     FieldCoordinates coords = FieldCoordinates.coordinates(typeName, field.getName());
-    graphql.schema.DataFetcher<?> fetcher = wireFetch(typeName, field, out, rest, grpcCall, map, timeout, fallback, where, line);
+    graphql.schema.DataFetcher<?> fetcher = wireFetch(typeName, field, out, rest, grpcCall, map, timeout, fallback, hedge,
+        where, line);
     if (auth != null) {
       // The check wraps whatever fetches the field (a bound call, a @map or a plain property).
       fetcher = new AuthFetcher(fetcher != null ? fetcher : graphql.schema.PropertyDataFetcher.fetching(field.getName()),
@@ -133,7 +138,8 @@ final class SchemaLoader {
 
   /** The field's fetcher from its directives, or null for a plain property. */
   private graphql.schema.DataFetcher<?> wireFetch(String typeName, FieldDefinition field, List<RestBinding> out,
-      Directive rest, Directive grpcCall, Directive map, Directive timeout, Directive fallback, String where, int line) {
+      Directive rest, Directive grpcCall, Directive map, Directive timeout, Directive fallback, Directive hedge,
+      String where, int line) {
     graphql.schema.DataFetcher<?> fetcher = null;
     if (map != null) {
       if (rest != null || grpcCall != null) {
@@ -160,11 +166,33 @@ final class SchemaLoader {
     }
     try {
       RestBinding b = compile(typeName, field, rest, timeout, fallback, where, line);
+      if (hedge != null) b = b.withHedge(hedge(hedge));
       out.add(b);
       return new RestFetcher(b, batchOptions);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(file.name(), line, where + "@rest: " + e.getMessage());
     }
+  }
+
+  /** {@code @hedge(delayMs:, attempts:)}: no delay = the service's observed p95. */
+  private static dev.bffkit.core.config.ServiceConfig.Hedge hedge(Directive d) {
+    Argument delay = d.getArgument("delayMs");
+    Argument attempts = d.getArgument("attempts");
+    java.time.Duration delayD = null;
+    if (delay != null) {
+      if (!(delay.getValue() instanceof IntValue iv) || iv.getValue().signum() <= 0 || iv.getValue().bitLength() > 31) {
+        throw new IllegalArgumentException("@hedge(delayMs:) must be a positive Int");
+      }
+      delayD = java.time.Duration.ofMillis(iv.getValue().longValue());
+    }
+    int n = 2;
+    if (attempts != null) {
+      if (!(attempts.getValue() instanceof IntValue iv) || iv.getValue().intValue() < 2 || iv.getValue().intValue() > 5) {
+        throw new IllegalArgumentException("@hedge(attempts:) must be 2 to 5");
+      }
+      n = iv.getValue().intValue();
+    }
+    return new dev.bffkit.core.config.ServiceConfig.Hedge(true, delayD, java.time.Duration.ofMillis(5), n);
   }
 
   private RestBinding compile(String typeName, FieldDefinition field, Directive rest, Directive timeout,
@@ -284,7 +312,7 @@ final class SchemaLoader {
       fallbackValue = v == null ? null : JsonScalar.toJava(v.getValue(), Map.of());
     }
     return new RestBinding(typeName, field.getName(), service, HttpMethod.POST, null, null, select, null, timeoutMs,
-        fallback != null, fallbackValue, new RestBinding.GrpcTarget(method, request, List.copyOf(metadata)));
+        fallback != null, fallbackValue, new RestBinding.GrpcTarget(method, request, List.copyOf(metadata)), null);
   }
 
   private RestBinding.Batch batch(String typeName, FieldDefinition field, Template single, graphql.language.ObjectValue ov) {

@@ -37,7 +37,7 @@ final class Call {
     this.service = service;
     this.state = service.state();
     this.retry = state.config.retry();
-    this.hedge = state.config.hedge();
+    this.hedge = req.hedge() != null ? req.hedge() : state.config.hedge();
     this.req = req;
     this.endNanos = endNanos;
     this.idempotent = retry.methods().contains(req.method().name());

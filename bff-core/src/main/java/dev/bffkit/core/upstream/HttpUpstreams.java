@@ -110,7 +110,7 @@ public final class HttpUpstreams implements UpstreamCaller {
       return new Call(vertx, service, req, endNanos).run();
     }
     String name = service.name();
-    return breaker.<UpstreamResponse>execute(() -> new Call(vertx, service, req, endNanos).run())
+    return service.state().gate.<UpstreamResponse>guard(() -> new Call(vertx, service, req, endNanos).run())
         .recover(err -> err instanceof Calls.ServerError se
             ? Future.succeededFuture(se.response)
             : Future.failedFuture(Calls.translate(name, err)));

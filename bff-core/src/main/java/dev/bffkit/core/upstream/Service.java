@@ -135,7 +135,7 @@ public final class Service {
       return Future.failedFuture(noEndpoints());
     }
     Promise<Void> outcome = null;
-    if (state.breaker != null) {
+    if (state.breaker != null && !state.gate.closed()) {
       Promise<Void> op = Promise.promise();
       boolean[] admitted = {false};
       state.breaker.<Void>execute(() -> {
@@ -183,10 +183,11 @@ public final class Service {
       end();
       if (status >= 500) {
         service.state.outlier.failure(endpoint);
-        if (outcome != null) outcome.tryFail(new UpstreamException(service.name(), UpstreamException.Kind.UNAVAILABLE, "status " + status));
+        breakerFailure(new UpstreamException(service.name(), UpstreamException.Kind.UNAVAILABLE, "status " + status));
       } else {
         service.state.outlier.success(endpoint);
         if (outcome != null) outcome.tryComplete();
+        else if (service.state.gate != null) service.state.gate.success();
       }
     }
 
@@ -196,7 +197,13 @@ public final class Service {
       end();
       UpstreamException u = Calls.translate(service.name(), err);
       service.state.outlier.failure(endpoint);
+      breakerFailure(u);
+    }
+
+    /** A half-open probe reports through its promise; a call admitted while closed reports to the gate. */
+    private void breakerFailure(UpstreamException u) {
       if (outcome != null) outcome.tryFail(u);
+      else if (service.state.gate != null) service.state.gate.failure(u);
     }
 
     private void end() {

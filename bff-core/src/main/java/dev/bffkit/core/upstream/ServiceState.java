@@ -23,6 +23,8 @@ public final class ServiceState {
   final EndpointGroup group = new EndpointGroup();
   final OutlierDetector outlier;
   final CircuitBreaker breaker;
+  /** The breaker's cheap healthy path; null without a breaker. */
+  final BreakerGate gate;
   final RetryBudget budget;
   final Bulkhead bulkhead;
   final LatencyTracker latency = new LatencyTracker();
@@ -54,8 +56,10 @@ public final class ServiceState {
           .openHandler(v -> LOG.warning("event=breaker_open service=" + config.name()))
           .halfOpenHandler(v -> LOG.info("event=breaker_half_open service=" + config.name()))
           .closeHandler(v -> LOG.info("event=breaker_closed service=" + config.name()));
+      this.gate = new BreakerGate(this.breaker);
     } else {
       this.breaker = null;
+      this.gate = null;
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.bffkit.core.upstream;
 
+import dev.bffkit.core.config.ServiceConfig;
 import dev.bffkit.core.pipeline.Deadline;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -15,7 +16,14 @@ public record UpstreamRequest(
     MultiMap headers,
     Buffer body,
     Deadline deadline,
-    String requestId) {
+    String requestId,
+    /** Hedging for this call ({@code @hedge} on a field); null = the service's setting. */
+    ServiceConfig.Hedge hedge) {
+
+  public UpstreamRequest(HttpMethod method, String pathAndQuery, MultiMap headers, Buffer body, Deadline deadline,
+      String requestId) {
+    this(method, pathAndQuery, headers, body, deadline, requestId, null);
+  }
 
   public static UpstreamRequest get(String pathAndQuery, Deadline deadline, String requestId) {
     return new UpstreamRequest(HttpMethod.GET, pathAndQuery, null, null, deadline, requestId);

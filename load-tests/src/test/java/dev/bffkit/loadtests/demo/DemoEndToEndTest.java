@@ -77,6 +77,7 @@ class DemoEndToEndTest {
     Http.Resp noScope = http.get(ports.get("web"), "/v1/screens/dashboard", "authorization", "Bearer " + token("u1", "profile"));
     assertEquals(403, noScope.status(), noScope.body().toString());
     assertEquals(200, http.get(ports.get("ios"), "/healthz", "authorization", null).status());
+  }
 
   /**
    * These tests assert steady-state behaviour: the first calls of a fresh JVM (class loading, JIT,

@@ -150,8 +150,8 @@ public final class Scenarios {
     });
   }
 
-  private static DevIdp idp;
-  private static Vertx idpVertx;
+  private static volatile DevIdp idp;
+  private static volatile Vertx idpVertx;
   private static volatile MultiMap authHeaders;
 
   /**
@@ -161,13 +161,13 @@ public final class Scenarios {
    */
   static synchronized Future<DevIdp> devIdp(Vertx vertx) {
     if (idp != null && idpVertx == vertx) return Future.succeededFuture(idp);
+    // No lock in here: this runs on an event loop while devIdpForProcesses() may hold the
+    // class lock awaiting it (that deadlock once hung the quick run).
     return DevIdp.start(vertx, 0).map(started -> {
-      synchronized (Scenarios.class) {
-        idp = started;
-        idpVertx = vertx;
-        authHeaders = MultiMap.caseInsensitiveMultiMap()
-            .add("authorization", "Bearer " + started.mint("u1", "read", DevIdp.AUDIENCE, 86_400));
-      }
+      authHeaders = MultiMap.caseInsensitiveMultiMap()
+          .add("authorization", "Bearer " + started.mint("u1", "read", DevIdp.AUDIENCE, 86_400));
+      idpVertx = vertx;
+      idp = started;
       return started;
     });
   }

@@ -174,6 +174,24 @@ final class SchemaLoader {
     }
   }
 
+  /** {@code @timeout(ms:)}: 0 without the directive. */
+  private static long timeoutMs(Directive timeout) {
+    if (timeout == null) return 0;
+    Argument ms = timeout.getArgument("ms");
+    if (ms == null || !(ms.getValue() instanceof IntValue iv) || iv.getValue().signum() <= 0
+        || iv.getValue().bitLength() > 31) {
+      throw new IllegalArgumentException("@timeout(ms:) must be a positive Int");
+    }
+    return iv.getValue().longValue();
+  }
+
+  /** {@code @fallback(value:)} as a plain value (null without the directive). */
+  private static Object fallbackValue(Directive fallback) {
+    if (fallback == null) return null;
+    Argument v = fallback.getArgument("value");
+    return v == null ? null : JsonScalar.toJava(v.getValue(), Map.of());
+  }
+
   /** {@code @hedge(delayMs:, attempts:)}: no delay = the service's observed p95. */
   private static dev.bffkit.core.config.ServiceConfig.Hedge hedge(Directive d) {
     Argument delay = d.getArgument("delayMs");
@@ -227,20 +245,8 @@ final class SchemaLoader {
     if (batchArg != null && batchArg.getValue() instanceof graphql.language.ObjectValue ov) {
       batch = batch(typeName, field, path, ov);
     }
-    long timeoutMs = 0;
-    if (timeout != null) {
-      Argument ms = timeout.getArgument("ms");
-      if (ms == null || !(ms.getValue() instanceof IntValue iv) || iv.getValue().signum() <= 0
-          || iv.getValue().bitLength() > 31) {
-        throw new IllegalArgumentException("@timeout(ms:) must be a positive Int");
-      }
-      timeoutMs = iv.getValue().longValue();
-    }
-    Object fallbackValue = null;
-    if (fallback != null) {
-      Argument v = fallback.getArgument("value");
-      fallbackValue = v == null ? null : JsonScalar.toJava(v.getValue(), Map.of());
-    }
+    long timeoutMs = timeoutMs(timeout);
+    Object fallbackValue = fallbackValue(fallback);
     return new RestBinding(typeName, field.getName(), service, HttpMethod.valueOf(methodName), path, body, select,
         batch, timeoutMs, fallback != null, fallbackValue);
   }
@@ -297,20 +303,8 @@ final class SchemaLoader {
       }
     }
     Selector select = selector(string(d, "select", false, where, line), where + "@grpc(select:) ", line);
-    long timeoutMs = 0;
-    if (timeout != null) {
-      Argument ms = timeout.getArgument("ms");
-      if (ms == null || !(ms.getValue() instanceof IntValue iv) || iv.getValue().signum() <= 0
-          || iv.getValue().bitLength() > 31) {
-        throw new IllegalArgumentException("@timeout(ms:) must be a positive Int");
-      }
-      timeoutMs = iv.getValue().longValue();
-    }
-    Object fallbackValue = null;
-    if (fallback != null) {
-      Argument v = fallback.getArgument("value");
-      fallbackValue = v == null ? null : JsonScalar.toJava(v.getValue(), Map.of());
-    }
+    long timeoutMs = timeoutMs(timeout);
+    Object fallbackValue = fallbackValue(fallback);
     return new RestBinding(typeName, field.getName(), service, HttpMethod.POST, null, null, select, null, timeoutMs,
         fallback != null, fallbackValue, new RestBinding.GrpcTarget(method, request, List.copyOf(metadata)), null);
   }

@@ -68,7 +68,10 @@ public final class Demo {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        running.close().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        // One after the other from this thread: a continuation on an event loop would be handed to
+        // a loop that vertx.close() stops.
+        running.close().await(10, TimeUnit.SECONDS);
+        vertx.close().await(5, TimeUnit.SECONDS);
       } catch (Exception ignored) {
         // exiting anyway
       }

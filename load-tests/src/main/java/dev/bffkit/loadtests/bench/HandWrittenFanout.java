@@ -29,15 +29,13 @@ import java.util.function.ToIntFunction;
  * <p>Run on its own like a deployed service: {@code java -cp bff-demo.jar
  * dev.bffkit.loadtests.bench.HandWrittenFanout --port N [--instances N]}, service addresses from the
  * same variables as the BFFs ({@code USERS_URL}, {@code POSTS_URL}, {@code RECS_URL}, {@code
- * NOTIFICATIONS_URL}, {@code ADS_URL}, {@code ANALYTICS_URL}); instances default to one per core.
+ * NOTIFICATIONS_URL}, {@code ADS_URL}, {@code ANALYTICS_URL}, {@code RECS_GRPC_URL}, {@code
+ * NOTIFICATIONS_GRPC_URL}); instances default to one per core.
  *
- * <p>Known difference (to close in the harness): since the gRPC issue the iOS home's
- * recommendations and unread count are {@code @grpc} fields (demo gRPC servers on 9203/9204),
- * while this baseline still calls their REST twins (9103/9104). Both do the same fan-out; the BFF
- * additionally pays JSON&lt;-&gt;protobuf per gRPC field (~1 µs for a count, tens of µs for 5
- * recommendations: see {@code GrpcJsonBench}).
- * A screen scenario that compares the two should point the BFF's RECS_GRPC_URL and
- * NOTIFICATIONS_GRPC_URL at the gRPC twins and read the ratio with that in mind.
+ * <p>It makes the same calls as the BFF's iOS home: recommendations and the unread count over
+ * gRPC (vertx-grpc-client with the generated messages, to the demo gRPC servers at
+ * {@code RECS_GRPC_URL} / {@code NOTIFICATIONS_GRPC_URL}), the rest over HTTP/1. What it does
+ * not do is the BFF's JWT check (a remembered token costs ~27 ns; see {@code JwtBench}).
  */
 public final class HandWrittenFanout extends VerticleBase {
   private final ToIntFunction<String> ports;
@@ -97,6 +95,12 @@ public final class HandWrittenFanout extends VerticleBase {
       m.put(s, url == null || url.isBlank() ? def : java.net.URI.create(url.split(",")[0].trim()).getPort());
       def++;
     }
+    // The gRPC twins the BFF's screen calls (recommendations, unread count), so both make the same calls.
+    for (String g : dev.bffkit.loadtests.demo.DemoServices.GRPC_NAMES) {
+      String url = env.apply(dev.bffkit.loadtests.demo.DemoServices.GRPC_ENV_VARS.get(g));
+      m.put(g, url == null || url.isBlank() ? 9101 + dev.bffkit.loadtests.demo.DemoServices.GRPC_OFFSETS.get(g)
+          : java.net.URI.create(url.trim()).getPort());
+    }
     return m;
   }
 
@@ -107,8 +111,59 @@ public final class HandWrittenFanout extends VerticleBase {
         new io.vertx.core.DeploymentOptions().setInstances(instances)).map(id -> port);
   }
 
+  private static final io.vertx.grpc.common.ServiceMethod<dev.bffkit.schemas.recs.v1.GetRecommendationsResponse,
+      dev.bffkit.schemas.recs.v1.GetRecommendationsRequest> GET_RECS = io.vertx.grpc.common.ServiceMethod.client(
+          io.vertx.grpc.common.ServiceName.create("recs.v1.Recommendations"), "GetRecommendations",
+          io.vertx.grpc.common.GrpcMessageEncoder.encoder(),
+          io.vertx.grpc.common.GrpcMessageDecoder.decoder(dev.bffkit.schemas.recs.v1.GetRecommendationsResponse.newBuilder()));
+  private static final io.vertx.grpc.common.ServiceMethod<dev.bffkit.schemas.notify.v1.GetCountResponse,
+      dev.bffkit.schemas.notify.v1.GetCountRequest> GET_COUNT = io.vertx.grpc.common.ServiceMethod.client(
+          io.vertx.grpc.common.ServiceName.create("notify.v1.Notifications"), "GetCount",
+          io.vertx.grpc.common.GrpcMessageEncoder.encoder(),
+          io.vertx.grpc.common.GrpcMessageDecoder.decoder(dev.bffkit.schemas.notify.v1.GetCountResponse.newBuilder()));
+  private io.vertx.grpc.client.GrpcClient grpc;
+
+  /** One unary call to a demo gRPC server, as plainly as Vert.x allows. */
+  private <Q, A> Future<A> unary(String service, io.vertx.grpc.common.ServiceMethod<A, Q> method, Q message) {
+    if (!knows(service)) return Future.failedFuture(service + " has no address");
+    return grpc.request(io.vertx.core.net.SocketAddress.inetSocketAddress(ports.applyAsInt(service), "127.0.0.1"), method)
+        .compose(r -> r.send(message))
+        .compose(resp -> resp.last());
+  }
+
+  private boolean knows(String service) {
+    try {
+      ports.applyAsInt(service);
+      return true;
+    } catch (RuntimeException unknown) {
+      return false;
+    }
+  }
+
+  private Future<Object> recommendations(String user) {
+    return unary("recommendations-grpc", GET_RECS,
+        dev.bffkit.schemas.recs.v1.GetRecommendationsRequest.newBuilder().setUserId(user).setLimit(5).build())
+        .map(reply -> {
+          JsonArray items = new JsonArray();
+          for (var rec : reply.getItemsList()) {
+            items.add(new JsonObject().put("id", rec.getId()).put("title", rec.getTitle()).put("kind", rec.getKind())
+                .put("image", rec.getImage().getSmall()));
+          }
+          return (Object) new JsonObject().put("items", items);
+        })
+        .otherwiseEmpty();
+  }
+
+  private Future<Object> unreadCount(String user) {
+    return unary("notifications-grpc", GET_COUNT,
+        dev.bffkit.schemas.notify.v1.GetCountRequest.newBuilder().setUserId(user).build())
+        .map(reply -> (Object) new JsonObject().put("count", reply.getCount()))
+        .otherwiseEmpty();
+  }
+
   @Override
   public Future<?> start() {
+    grpc = io.vertx.grpc.client.GrpcClient.client(vertx);
     client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
         .setKeepAliveTimeout(60), new PoolOptions().setHttp1MaxSize(64));
     server = vertx.createHttpServer().requestHandler(this::handle);
@@ -145,8 +200,8 @@ public final class HandWrittenFanout extends VerticleBase {
     Future<JsonObject> me = get("users", "/users/" + user).map(Buffer::toJsonObject);
     Future<JsonArray> feed = get("posts", "/users/" + user + "/feed?limit=10")
         .map(b -> b.toJsonObject().getJsonArray("items"));
-    Future<Object> recs = optional(get("recommendations", "/recommendations?user=" + user + "&limit=5"));
-    Future<Object> unread = optional(get("notifications", "/users/" + user + "/notifications/unread-count"));
+    Future<Object> recs = recommendations(user);
+    Future<Object> unread = unreadCount(user);
     Future<Object> ads = optional(get("ads", "/ads?placement=feed&user=" + user + "&limit=1"));
     Future<Object> summary = optional(get("analytics", "/users/" + user + "/summary?days=7"));
     Future<JsonArray> authors = feed.compose(items -> {

@@ -58,9 +58,17 @@ public final class Scenarios {
 
     Future<Void> close();
 
+    /** The six REST services and, where these backends run them, the gRPC twins. */
     default Map<String, Integer> ports() {
       Map<String, Integer> m = new LinkedHashMap<>();
       for (String s : SERVICES) m.put(s, port(s));
+      for (String g : DemoServices.GRPC_NAMES) {
+        try {
+          m.put(g, port(g));
+        } catch (RuntimeException none) {
+          // backends without gRPC twins: the hand-written fan-out then reports those fields missing
+        }
+      }
       return m;
     }
 

@@ -19,7 +19,13 @@ public final class OnLoop {
 
   public <T> Future<T> run(Supplier<Future<T>> call) {
     Promise<T> promise = Promise.promise();
-    context.runOnContext(v -> call.get().onComplete(promise));
+    context.runOnContext(v -> {
+      try {
+        call.get().onComplete(promise);
+      } catch (Throwable t) {
+        promise.fail(t); // a call that throws instead of failing its future must not hang the test
+      }
+    });
     return promise.future();
   }
 }

@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * The per-request context that travels through the {@link Stage} chain: the request, its id,
- * its deadline, the caller's identity ({@code ctx} values for templates) and free attributes.
+ * its deadline and the caller's identity ({@code ctx} values for templates).
  * Lives on one event loop; not thread-safe by design.
  */
 public final class Exchange {
@@ -23,7 +23,6 @@ public final class Exchange {
   private Deadline deadline;
   /** Values templates read as {@code {ctx.x}}; filled by auth (later) and by the route. */
   private Map<String, Object> ctx;
-  private Map<String, Object> attributes;
   /** The caller's scopes once authenticated; null for an anonymous caller. */
   private java.util.Set<String> scopes;
   /** Identity headers (chosen claims) every upstream call of this request carries; null for none. */
@@ -64,16 +63,6 @@ public final class Exchange {
   public io.vertx.core.MultiMap identityHeaders() { return identityHeaders; }
 
   public void identityHeaders(io.vertx.core.MultiMap h) { this.identityHeaders = h; }
-
-  @SuppressWarnings("unchecked")
-  public <T> T attribute(String key) {
-    return attributes == null ? null : (T) attributes.get(key);
-  }
-
-  public void attribute(String key, Object value) {
-    if (attributes == null) attributes = new HashMap<>(4);
-    attributes.put(key, value);
-  }
 
   /** True once a response has been (or is being) written; stages stop the chain then. */
   public boolean answered() {

@@ -21,7 +21,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -159,18 +158,7 @@ final class FakeServices {
 
   /** Runs {@code work} on an event loop (as the server does) and waits for it on the test thread. */
   <T> T onLoop(java.util.function.Supplier<Future<T>> work) throws Exception {
-    CompletableFuture<T> done = new CompletableFuture<>();
-    vertx.getOrCreateContext().runOnContext(v -> {
-      try {
-        work.get().onComplete(ar -> {
-          if (ar.succeeded()) done.complete(ar.result());
-          else done.completeExceptionally(ar.cause());
-        });
-      } catch (Throwable t) {
-        done.completeExceptionally(t);
-      }
-    });
-    return done.get(20, TimeUnit.SECONDS);
+    return new dev.bffkit.core.OnLoop(vertx.getOrCreateContext()).run(work).await(20, TimeUnit.SECONDS);
   }
 
   @SuppressWarnings("unchecked")

@@ -113,6 +113,7 @@ final class GrpcTransport {
           return;
         }
         GrpcClientResponse<Buffer, Buffer> resp = rr.result();
+        if (req.onHeaders() != null && !result.future().isComplete()) req.onHeaders().handle(resp.headers());
         List<Buffer> messages = new ArrayList<>(1);
         resp.handler(b -> {
           if (result.future().isComplete()) return;
@@ -125,7 +126,7 @@ final class GrpcTransport {
           int status = resp.status() == null ? 2 : resp.status().code;
           if (result.future().isComplete()) return;
           lease.done(troubled(status) ? 503 : 200);
-          result.tryComplete(new GrpcResponse(status, statusMessage(resp), messages, resp.trailers()));
+          result.tryComplete(new GrpcResponse(status, statusMessage(resp), messages, resp.trailers(), resp.headers()));
         });
       });
       r.end(req.message());

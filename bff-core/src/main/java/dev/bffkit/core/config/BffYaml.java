@@ -394,14 +394,22 @@ final class BffYaml {
     return out;
   }
 
+  /** The PEM files are read when the BFF starts (UpstreamTls), with these positions in the errors. */
   private static ServiceConfig.Tls serviceTls(Obj o) {
-    String ca = o.has("ca") ? nonBlank(o.scalar("ca", ""), "/etc/bff/upstream-ca.pem") : null;
-    String cert = o.has("cert") ? nonBlank(o.scalar("cert", ""), "/etc/bff/client.pem") : null;
-    String key = o.has("key") ? nonBlank(o.scalar("key", ""), "/etc/bff/client-key.pem") : null;
+    Scalar ca = o.has("ca") ? nonBlankScalar(o.scalar("ca", ""), "/etc/bff/upstream-ca.pem") : null;
+    Scalar cert = o.has("cert") ? nonBlankScalar(o.scalar("cert", ""), "/etc/bff/client.pem") : null;
+    Scalar key = o.has("key") ? nonBlankScalar(o.scalar("key", ""), "/etc/bff/client-key.pem") : null;
     if ((cert == null) != (key == null)) {
       throw o.error("a client certificate needs both cert and key (PEM paths)");
     }
-    return new ServiceConfig.Tls(ca, cert, key, o.bool("verifyHost", true));
+    return new ServiceConfig.Tls(ca == null ? null : ca.value.trim(), cert == null ? null : cert.value.trim(),
+        key == null ? null : key.value.trim(), o.bool("verifyHost", true),
+        ca == null ? null : ca.pos(), cert == null ? null : cert.pos(), key == null ? null : key.pos());
+  }
+
+  private static Scalar nonBlankScalar(Scalar s, String example) {
+    nonBlank(s, example);
+    return s;
   }
 
   private static String nonBlank(Scalar s, String example) {

@@ -89,7 +89,7 @@ import java.util.regex.Pattern;
  *     bulkhead:
  *       maxConcurrent: 1024  # per service and BFF
  *       maxPending: 256      # beyond: a fast 503 / UPSTREAM_UNAVAILABLE naming the service
- *     tls:                   # for https endpoints; optional
+ *     tls:                   # for https endpoints (HTTP and gRPC); optional; files read at start-up
  *       ca: /etc/bff/upstream-ca.pem      # trust this CA (PEM) instead of the JVM's trust store
  *       cert: /etc/bff/client.pem         # mutual TLS: the BFF's client certificate and key (PEM)
  *       key: /etc/bff/client-key.pem
@@ -100,7 +100,8 @@ import java.util.regex.Pattern;
  *       maxStreams: 100
  *   recommendations-grpc:
  *     endpoints: ["${RECS_GRPC_URL:-http://127.0.0.1:9203}"]
- *     protocol: grpc         # http (default) or grpc: h2c with prior knowledge, gRPC framing; bind
+ *     protocol: grpc         # http (default) or grpc: h2c with prior knowledge (https://: TLS with
+ *                            # ALPN h2 and the service's tls: block), gRPC framing; bind
  *                            # fields with @grpc; bulkhead, breaker, balancer, outlier and timeout
  *                            # apply; never retried or hedged
  * grpc:

@@ -137,7 +137,7 @@ public final class BffServer extends VerticleBase {
       });
     }
     if (config.filters().enabled()) stages.add(new StaticFilterStage(config.filters()));
-    if (config.cors().enabled()) stages.add(new CorsStage(config.cors()));
+    if (config.cors().enabled()) stages.add(new CorsStage(config.cors(), !config.grpc().web().isEmpty()));
     if (security != null && config.auth().enabled()) {
       stages.add(new AuthStage(security, config.name(), cc.screensPath(), config.routes()));
     }

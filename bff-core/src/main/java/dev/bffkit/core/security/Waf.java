@@ -30,6 +30,13 @@ public final class Waf {
           + "|<[^>]*\\bon[a-z]{3,20}\\s*=|<\\s*(iframe|object|embed|svg|img|body|meta|link)\\b[^>]*>"
           + "|document\\s*\\.\\s*(cookie|domain|write)|\\beval\\s*\\(|\\balert\\s*\\()");
 
+  /**
+   * Every alternative of SQLI (XSS) contains one of these (ASCII, lower case): a value with none
+   * cannot match, and a few {@code indexOf} scans cost far less than trying each alternative at
+   * each position (measured: WafBodyBench). Keep them in step with the patterns.
+   */
+  private static final String[] SQLI_NEEDS = {"'", "select", "sleep", "benchmark", "waitfor", "xp_cmdshell"};
+  private static final String[] XSS_NEEDS = {"<", "javascript", "vbscript", "document", "eval", "alert"};
   /** Values are checked in windows of this many chars (the patterns' cost grows with the input). */
   private static final int WINDOW = 8192;
   /** Consecutive windows overlap so that a signature across a window edge is still seen. */
@@ -42,8 +49,9 @@ public final class Waf {
   public static Hit check(String value, String where) {
     if (value == null || value.isEmpty()) return null;
     String v = normalise(value);
-    if (SQLI.matcher(v).find()) return new Hit("sqli", where);
-    if (XSS.matcher(v).find()) return new Hit("xss", where);
+    String lower = v.toLowerCase(Locale.ROOT);
+    if (anyOf(lower, SQLI_NEEDS) && SQLI.matcher(v).find()) return new Hit("sqli", where);
+    if (anyOf(lower, XSS_NEEDS) && XSS.matcher(v).find()) return new Hit("xss", where);
     return null;
   }
 
@@ -149,6 +157,11 @@ public final class Waf {
     b = b.trim();
     if (b.length() >= 2 && b.startsWith("\"") && b.endsWith("\"")) b = b.substring(1, b.length() - 1);
     return b.isEmpty() || b.length() > 70 ? null : b;
+  }
+
+  private static boolean anyOf(String lower, String[] words) {
+    for (String w : words) if (lower.indexOf(w) >= 0) return true;
+    return false;
   }
 
   static String normalise(String value) {

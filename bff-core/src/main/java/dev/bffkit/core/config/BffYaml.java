@@ -20,7 +20,10 @@ final class BffYaml {
       "grpc",
       "auth", "limits", "filters", "cors", "tls");
   private static final Set<String> FILTERS = Set.of("ipAllow", "ipDeny", "trustedProxies", "countryHeader",
-      "countryAllow", "countryDeny", "waf");
+      "countryAllow", "countryDeny", "waf", "wafBody");
+  private static final Set<String> WAF_BODY = Set.of("inspect", "limit", "overLimit", "types");
+  private static final Pattern MEDIA_RANGE = Pattern.compile(
+      "\\*/\\*|[a-z0-9][a-z0-9!#$&^_.+-]*/(\\*(\\+[a-z0-9!#$&^_.-]+)?|[a-z0-9][a-z0-9!#$&^_.+-]*)");
   private static final Set<String> CORS = Set.of("allowOrigins", "allowMethods", "allowHeaders", "exposeHeaders",
       "allowCredentials", "maxAge");
   private static final Set<String> TLS = Set.of("certPath", "keyPath", "reloadInterval", "hsts", "clientAuth", "clientCaPath");
@@ -102,7 +105,33 @@ final class BffYaml {
       throw o.error("countryAllow/countryDeny need countryHeader (the header your CDN sets, e.g. cf-ipcountry)");
     }
     return new FiltersConfig(cidrs(o, "ipAllow"), cidrs(o, "ipDeny"), cidrs(o, "trustedProxies"), countryHeader,
-        allow, deny, waf);
+        allow, deny, waf, wafBody(o.obj("wafBody", WAF_BODY)));
+  }
+
+  private static FiltersConfig.WafBody wafBody(Obj o) {
+    FiltersConfig.WafBody d = FiltersConfig.WafBody.defaults();
+    FiltersConfig.OverLimit over = d.overLimit();
+    if (o.has("overLimit")) {
+      Scalar s = o.scalar("overLimit", "");
+      over = switch (s.value.trim().toLowerCase(Locale.ROOT)) {
+        case "pass" -> FiltersConfig.OverLimit.PASS;
+        case "reject" -> FiltersConfig.OverLimit.REJECT;
+        default -> throw s.invalid("is not an over-limit action; write pass (inspect the first bytes, stream the rest)"
+            + " or reject (413)");
+      };
+    }
+    List<String> types = d.types();
+    if (o.has("types")) {
+      types = new ArrayList<>();
+      for (Scalar s : o.scalars("types")) {
+        String t = s.value.trim().toLowerCase(Locale.ROOT);
+        if (!MEDIA_RANGE.matcher(t).matches()) {
+          throw s.invalid("is not a media type; write e.g. application/json, text/*, application/*+json or */*");
+        }
+        types.add(t);
+      }
+    }
+    return new FiltersConfig.WafBody(o.bool("inspect", d.inspect()), o.bytes("limit", d.limit()), over, types);
   }
 
   private static List<String> cidrs(Obj o, String key) {

@@ -155,7 +155,13 @@ import java.util.regex.Pattern;
  *   trustedProxies: [127.0.0.1]             # X-Forwarded-For believed only from these (right-most untrusted hop)
  *   countryHeader: cf-ipcountry             # set by your CDN; geofence:
  *   countryAllow: [CH, DE]                  # or countryDeny: [..] (403 forbidden_country)
- *   waf: off                 # audit (log) | block (403 request_blocked): SQLi/XSS signatures on path, query, headers, GraphQL bodies
+ *   waf: off                 # audit (log) | block (403 request_blocked): SQLi/XSS signatures on path, query, headers, bodies
+ *   wafBody:                 # proxy-route bodies (waf on): textual ones read up to limit before the service is called
+ *     inspect: true
+ *     limit: 64kb            # JSON checked value by value, forms field by field, multipart fields (not files)
+ *     overLimit: pass        # pass: first limit bytes checked, rest streamed unchecked | reject: 413 body_too_large
+ *     types: [application/json, "application/*+json", application/x-www-form-urlencoded, multipart/form-data,
+ *             "text/*", application/xml, "application/*+xml"]   # others stream unread; no Content-Type is inspected
  * cors:                      # browsers; off unless allowOrigins is given
  *   allowOrigins: ["https://app.example.com"]   # or "*" (not with credentials); a comma list works too
  *   allowMethods: [GET, POST]

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  *   idleTimeout: 60s
  *   maxBodyBytes: 1048576    # sizes: bytes, or 64kb / 1mb (powers of 1024)
  *   maxHeaderBytes: 8192
- *   h2c: true                # HTTP/2 cleartext; limits.headerReadTimeout/maxConnections then start at the first request head
+ *   h2c: false               # HTTP/2 cleartext, for a trusted LB in front; when on, limits.headerReadTimeout/maxConnections start at the first request head
  * composition:
  *   deadline: 3s
  *   adhocGraphql: true       # false: graphqlPath runs only the screens (registered persisted queries, by hash or text)

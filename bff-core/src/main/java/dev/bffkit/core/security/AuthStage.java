@@ -52,7 +52,7 @@ public final class AuthStage implements Stage {
       return;
     } catch (RuntimeException e) {
       if (e != JwtVerifier.SLOW) throw e;
-      // An ECDSA signature costs about a millisecond: checked on a worker, then back on this loop.
+      // An ECDSA or EdDSA signature costs 0.2 to 1.2 ms: checked on a worker, then back on this loop.
       ex.request().pause();
       String token = Authenticator.bearerToken(ex.request().headers());
       String path = ex.request().path();

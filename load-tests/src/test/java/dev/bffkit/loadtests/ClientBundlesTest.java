@@ -40,7 +40,8 @@ class ClientBundlesTest {
       directive @timeout(ms: Int!) on FIELD_DEFINITION
       directive @fallback(value: JSON) on FIELD_DEFINITION
       directive @map(from: String!) on FIELD_DEFINITION
-      directive @grpc(service: String!, method: String!, request: String, select: String, metadata: [String!]) on FIELD_DEFINITION
+      directive @grpc(service: String!, method: String!, request: String, select: String, metadata: [String!], batch: GrpcBatch) on FIELD_DEFINITION
+      input GrpcBatch { method: String!, request: String!, key: String!, select: String }
       """;
   static final Map<String, List<String>> SCREENS = Map.of(
       "ios", List.of("home"), "android", List.of("home"), "web", List.of("dashboard"), "tv", List.of("home"));

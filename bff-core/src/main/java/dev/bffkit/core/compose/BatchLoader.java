@@ -15,7 +15,8 @@ import org.dataloader.DataLoaderOptions;
  * The per-request DataLoader of one batched field: N keys become one GET on the batch path
  * with {@code {keys}} = the distinct keys comma-joined (DataLoader's cache drops duplicates,
  * {@code maxBatchSize} chunks). Answer items are matched back to keys by their key field,
- * compared as strings; a key without a match is null, not an error.
+ * compared as strings; a key without a match is null, not an error. A {@code @grpc} field's batch
+ * is one call of its batch method instead ({@link GrpcFetch#batch}), matched the same way.
  */
 final class BatchLoader {
   private BatchLoader() {}
@@ -36,6 +37,7 @@ final class BatchLoader {
 
   /** As above, parsing only what {@code projection} wants of the answer (null: all of it). */
   static Future<List<Object>> load(RestBinding b, ComposeContext cx, List<String> keys, JsonProjection projection) {
+    if (b.grpc() != null) return GrpcFetch.batch(b, cx, keys);
     RestBinding.Batch batch = b.batch();
     String uri;
     try {

@@ -21,7 +21,8 @@ final class Directives {
                       select: String, batch: RestBatch) on FIELD_DEFINITION
       input RestBatch { path: String!, key: String!, select: String }
       directive @grpc(service: String!, method: String!, request: String, select: String,
-                      metadata: [String!]) on FIELD_DEFINITION
+                      metadata: [String!], batch: GrpcBatch) on FIELD_DEFINITION
+      input GrpcBatch { method: String!, request: String!, key: String!, select: String }
       directive @timeout(ms: Int!) on FIELD_DEFINITION
       directive @fallback(value: JSON) on FIELD_DEFINITION
       directive @map(from: String!) on FIELD_DEFINITION

@@ -4,6 +4,7 @@ import dev.bffkit.core.grpc.GrpcMethod;
 import dev.bffkit.core.grpc.GrpcStatuses;
 import dev.bffkit.core.pipeline.Deadline;
 import dev.bffkit.core.upstream.GrpcRequest;
+import dev.bffkit.core.upstream.GrpcResponse;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -18,7 +19,8 @@ import java.util.Map;
  * (bulkhead, breaker, balancer, the remaining deadline as {@code grpc-timeout}) and converts the
  * answer back to plain JSON values, once. A server-streaming method gives the list of its
  * messages. A non-OK status fails the field with {@code UPSTREAM_ERROR}, the HTTP status of
- * Google's mapping and the gRPC status name in the message.
+ * Google's mapping and the gRPC status name in the message. A batched field's keys go out in one
+ * call of its batch method ({@link #batch}, through {@link BatchLoader}, shared by both executors).
  */
 final class GrpcFetch {
   private GrpcFetch() {}
@@ -27,24 +29,101 @@ final class GrpcFetch {
     RestBinding.GrpcTarget t = b.grpc();
     GrpcMethod m = t.method();
     Buffer message;
-    MultiMap metadata = null;
+    MultiMap metadata;
     try {
       Template.Values values = ref -> RestFetcher.resolve(ref, args, source, cx);
       String json = t.request() == null ? null : t.request().render(values).toString();
       message = json == null || json.equals("null") ? Buffer.buffer() : m.requestFromJson(json);
-      if (!t.metadata().isEmpty()) {
-        metadata = MultiMap.caseInsensitiveMultiMap();
-        for (RestBinding.Metadata md : t.metadata()) {
-          Object v = md.ref() == null ? md.literal() : values.get(md.ref());
-          if (v != null) metadata.add(md.name(), String.valueOf(v));
-        }
-      }
+      metadata = metadata(t, values);
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
       return Future.failedFuture(new TemplateValueException("request does not fit " + m.input().getFullName() + ": "
           + e.getMessage()));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    String service = b.service();
+    return call(b, m, message, metadata, cx).map(resp -> {
+      try {
+        if (m.serverStreaming()) {
+          List<Object> out = new ArrayList<>(resp.messages().size());
+          for (Buffer each : resp.messages()) out.add(b.select().select(m.responseToValue(each)));
+          return out;
+        }
+        return b.select().select(m.responseToValue(first(service, resp)));
+      } catch (FetchFailure f) {
+        throw f;
+      } catch (Exception e) {
+        throw new FetchFailure("UPSTREAM_ERROR", service, 0, service + " answered a message that does not fit "
+            + m.output().getFullName());
+      }
+    });
+  }
+
+  /**
+   * One call of the batch method for these distinct keys (as {@link BatchLoader} has them); the
+   * answer lists each key's item, or null for a key the service left out. Keys that cannot be
+   * written into the keys field (see {@link GrpcKeys}) are null without being sent.
+   */
+  static Future<List<Object>> batch(RestBinding b, ComposeContext cx, List<String> keys) {
+    RestBinding.GrpcBatch gb = b.grpc().batch();
+    GrpcMethod m = gb.method();
+    List<String> sent = new ArrayList<>(keys.size());
+    String[] canonical = new String[keys.size()];
+    java.util.Set<String> distinct = new java.util.HashSet<>(keys.size() * 2);
+    for (int i = 0; i < keys.size(); i++) {
+      canonical[i] = gb.keys().canonical(keys.get(i));
+      if (canonical[i] != null && distinct.add(canonical[i])) sent.add(canonical[i]);
+    }
+    if (sent.isEmpty()) return Future.succeededFuture(java.util.Arrays.asList(new Object[keys.size()]));
+    Buffer message;
+    MultiMap metadata;
+    try {
+      Template.Values values = ref -> ref.root() == Template.Root.KEYS ? sent : RestFetcher.resolve(ref, Map.of(), null, cx);
+      message = m.requestFromJson(gb.request().render(values).toString());
+      metadata = metadata(b.grpc(), values);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      return Future.failedFuture(new TemplateValueException("batch request does not fit " + m.input().getFullName() + ": "
+          + e.getMessage()));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    String service = b.service();
+    return call(b, m, message, metadata, cx).map(resp -> {
+      Object items;
+      try {
+        items = b.batch().select().select(m.responseToValue(first(service, resp)));
+      } catch (FetchFailure f) {
+        throw f;
+      } catch (Exception e) {
+        throw new FetchFailure("UPSTREAM_ERROR", service, 0, service + " answered a message that does not fit "
+            + m.output().getFullName());
+      }
+      Map<String, Object> byKey = new java.util.HashMap<>(sent.size() * 2);
+      if (items instanceof List<?> list) {
+        for (Object item : list) {
+          Object k = item instanceof Map<?, ?> each ? each.get(b.batch().key()) : null;
+          if (k != null) byKey.putIfAbsent(String.valueOf(k), item);
+        }
+      }
+      List<Object> out = new ArrayList<>(keys.size());
+      for (String c : canonical) out.add(c == null ? null : byKey.get(c));
+      return out;
+    });
+  }
+
+  private static MultiMap metadata(RestBinding.GrpcTarget t, Template.Values values) {
+    if (t.metadata().isEmpty()) return null;
+    MultiMap metadata = MultiMap.caseInsensitiveMultiMap();
+    for (RestBinding.Metadata md : t.metadata()) {
+      Object v = md.ref() == null ? md.literal() : values.get(md.ref());
+      if (v != null) metadata.add(md.name(), String.valueOf(v));
+    }
+    return metadata;
+  }
+
+  /** Calls {@code m} with the caller's identity and the field's deadline; a non-OK status fails. */
+  private static Future<GrpcResponse> call(RestBinding b, GrpcMethod m, Buffer message, MultiMap metadata,
+      ComposeContext cx) {
     if (cx.identityHeaders() != null) { // the caller's identity (auth.claimsToHeaders) as metadata
       if (metadata == null) metadata = MultiMap.caseInsensitiveMultiMap();
       metadata.addAll(cx.identityHeaders());
@@ -56,7 +135,7 @@ final class GrpcFetch {
           dev.bffkit.core.upstream.UpstreamException.Kind.TIMEOUT, "deadline exceeded before calling " + service));
     }
     GrpcRequest req = new GrpcRequest(m.fullName(), message, metadata, deadline, cx.requestId(), null);
-    Future<dev.bffkit.core.upstream.GrpcResponse> call;
+    Future<GrpcResponse> call;
     try {
       call = cx.upstreams().grpc(service, req);
     } catch (RuntimeException e) {
@@ -68,22 +147,12 @@ final class GrpcFetch {
         throw new FetchFailure("UPSTREAM_ERROR", service, GrpcStatuses.httpStatus(resp.status()),
             service + " answered gRPC " + GrpcStatuses.name(resp.status()));
       }
-      try {
-        if (m.serverStreaming()) {
-          List<Object> out = new ArrayList<>(resp.messages().size());
-          for (Buffer each : resp.messages()) out.add(b.select().select(m.responseToValue(each)));
-          return out;
-        }
-        if (resp.messages().isEmpty()) {
-          throw new FetchFailure("UPSTREAM_ERROR", service, 0, service + " answered no message");
-        }
-        return b.select().select(m.responseToValue(resp.messages().get(0)));
-      } catch (FetchFailure f) {
-        throw f;
-      } catch (Exception e) {
-        throw new FetchFailure("UPSTREAM_ERROR", service, 0, service + " answered a message that does not fit "
-            + m.output().getFullName());
-      }
+      return resp;
     });
+  }
+
+  private static Buffer first(String service, GrpcResponse resp) {
+    if (resp.messages().isEmpty()) throw new FetchFailure("UPSTREAM_ERROR", service, 0, service + " answered no message");
+    return resp.messages().get(0);
   }
 }

@@ -142,7 +142,9 @@ final class PlanRun {
         Map<String, Object> ext = new LinkedHashMap<>(d.extensions());
         ext.put("classification", "DataFetchingException");
         error(d.message(), f, path, ext);
-        value = complete(f, f.type(), b.hasFallback() ? b.fallback() : null, path);
+        Object fallback = b.hasFallback() ? b.fallback() : null;
+        // As graphql-java: a path that already has an error gets no non-null error of its own.
+        value = fallback == null && f.type() instanceof GraphQLNonNull ? BUBBLE : complete(f, f.type(), fallback, path);
       }
       flush(); // keys gathered while completing this subtree
       return settle(then(value, v -> absorb(v, f.type())));

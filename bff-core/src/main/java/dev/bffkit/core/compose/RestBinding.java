@@ -37,14 +37,23 @@ record RestBinding(
    * (proto3 JSON mapping; null = the empty message), and metadata entries whose values are a
    * literal or one reference.
    */
-  record GrpcTarget(dev.bffkit.core.grpc.GrpcMethod method, JsonTemplate request, java.util.List<Metadata> metadata) {}
+  record GrpcTarget(dev.bffkit.core.grpc.GrpcMethod method, JsonTemplate request, java.util.List<Metadata> metadata,
+      /** null when the field is not batched. */
+      GrpcBatch batch) {}
+
+  /**
+   * {@code @grpc(batch: {method:, request:})}: the method that takes many keys, its request
+   * template with one {@code {keys}} (a repeated field), and how keys are written into that field.
+   */
+  record GrpcBatch(dev.bffkit.core.grpc.GrpcMethod method, JsonTemplate request, GrpcKeys keys) {}
 
   /** One metadata entry: a literal value, or the value of {@code ref}. */
   record Metadata(String name, String literal, Template.Ref ref) {}
 
   /**
-   * {@code batch:}: keys come from the single-call path's one {@code {source.x}} reference;
-   * one call on {@code path} fetches them all; items match keys by their {@code key} field.
+   * {@code batch:}: keys come from the single call's one {@code {source.x}} reference; one call
+   * on {@code path} (or the gRPC batch method, then {@code path} is null) fetches them all;
+   * items match keys by their {@code key} field.
    */
   record Batch(Template path, String key, Selector select, Template.Ref keyRef, String loaderName) {}
 

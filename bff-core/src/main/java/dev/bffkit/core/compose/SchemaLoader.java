@@ -303,10 +303,64 @@ final class SchemaLoader {
       }
     }
     Selector select = selector(string(d, "select", false, where, line), where + "@grpc(select:) ", line);
+    RestBinding.Batch batch = null;
+    RestBinding.GrpcBatch grpcBatch = null;
+    Argument batchArg = d.getArgument("batch");
+    if (batchArg != null && batchArg.getValue() instanceof graphql.language.ObjectValue ov) {
+      if (method.serverStreaming()) {
+        throw new IllegalArgumentException("'" + method.fullName() + "' is server-streaming; batch needs a unary method");
+      }
+      for (RestBinding.Metadata m : metadata) {
+        if (m.ref() != null && m.ref().root() != Template.Root.CTX && m.ref().root() != Template.Root.HEADER) {
+          throw new IllegalArgumentException("metadata " + m.ref().text() + ": a batched call serves many fields at once;"
+              + " its metadata may use {ctx.x} and {header.x} only");
+        }
+      }
+      List<Template.Ref> sources = request == null ? List.of()
+          : request.refs().stream().filter(r -> r.root() == Template.Root.SOURCE).toList();
+      if (sources.size() != 1) {
+        throw new IllegalArgumentException("a batched field's request must contain exactly one {source.x} (the key), found "
+            + sources.size() + (request == null ? "" : " in '" + request + "'"));
+      }
+      grpcBatch = grpcBatch(method, ov);
+      String key = objectString(ov, "key");
+      Selector batchSelect = Selector.compile(objectString(ov, "select"));
+      grpcBatch.keys().checkAnswer(grpcBatch.method(), batchSelect, key);
+      batch = new RestBinding.Batch(null, key, batchSelect, sources.get(0), typeName + "." + field.getName());
+    }
     long timeoutMs = timeoutMs(timeout);
     Object fallbackValue = fallbackValue(fallback);
-    return new RestBinding(typeName, field.getName(), service, HttpMethod.POST, null, null, select, null, timeoutMs,
-        fallback != null, fallbackValue, new RestBinding.GrpcTarget(method, request, List.copyOf(metadata)), null);
+    return new RestBinding(typeName, field.getName(), service, HttpMethod.POST, null, null, select, batch, timeoutMs,
+        fallback != null, fallbackValue, new RestBinding.GrpcTarget(method, request, List.copyOf(metadata), grpcBatch),
+        null);
+  }
+
+  /**
+   * {@code batch: {method:, request:, select:, key:}} of a {@code @grpc} field. A method without a
+   * service ({@code "BatchGetItems"}) is one of the single method's service.
+   */
+  private RestBinding.GrpcBatch grpcBatch(dev.bffkit.core.grpc.GrpcMethod single, graphql.language.ObjectValue ov) {
+    String name = objectString(ov, "method");
+    String requestText = objectString(ov, "request");
+    String key = objectString(ov, "key");
+    if (name == null || requestText == null || key == null || key.isEmpty()) {
+      throw new IllegalArgumentException("batch needs method, request and key strings, e.g. batch: {method: \"BatchGetItems\","
+          + " request: \"{\\\"ids\\\": {keys}}\", select: \"items\", key: \"id\"}");
+    }
+    if (name.indexOf('/') < 0) name = single.descriptor().getService().getFullName() + "/" + name;
+    dev.bffkit.core.grpc.GrpcMethod m = grpc.require(name);
+    if (m.clientStreaming() || m.serverStreaming()) {
+      throw new IllegalArgumentException("batch method '" + m.fullName() + "' is streaming; batch needs a unary method");
+    }
+    JsonTemplate request = JsonTemplate.compile(requestText, Template.BATCH_ROOTS);
+    return new RestBinding.GrpcBatch(m, request, GrpcKeys.of(m, request));
+  }
+
+  private static String objectString(graphql.language.ObjectValue ov, String name) {
+    for (ObjectField f : ov.getObjectFields()) {
+      if (f.getName().equals(name)) return f.getValue() instanceof StringValue sv ? sv.getValue() : null;
+    }
+    return null;
   }
 
   private RestBinding.Batch batch(String typeName, FieldDefinition field, Template single, graphql.language.ObjectValue ov) {

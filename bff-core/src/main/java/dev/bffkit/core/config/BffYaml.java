@@ -20,7 +20,10 @@ final class BffYaml {
       "grpc",
       "auth", "limits", "filters", "cors", "tls");
   private static final Set<String> FILTERS = Set.of("ipAllow", "ipDeny", "trustedProxies", "countryHeader",
-      "countryAllow", "countryDeny", "waf");
+      "countryAllow", "countryDeny", "waf", "wafBody");
+  private static final Set<String> WAF_BODY = Set.of("inspect", "limit", "overLimit", "types");
+  private static final Pattern MEDIA_RANGE = Pattern.compile(
+      "\\*/\\*|[a-z0-9][a-z0-9!#$&^_.+-]*/(\\*(\\+[a-z0-9!#$&^_.-]+)?|[a-z0-9][a-z0-9!#$&^_.+-]*)");
   private static final Set<String> CORS = Set.of("allowOrigins", "allowMethods", "allowHeaders", "exposeHeaders",
       "allowCredentials", "maxAge");
   private static final Set<String> TLS = Set.of("certPath", "keyPath", "reloadInterval", "hsts", "clientAuth", "clientCaPath");
@@ -105,7 +108,33 @@ final class BffYaml {
       throw o.error("countryAllow/countryDeny need countryHeader (the header your CDN sets, e.g. cf-ipcountry)");
     }
     return new FiltersConfig(cidrs(o, "ipAllow"), cidrs(o, "ipDeny"), cidrs(o, "trustedProxies"), countryHeader,
-        allow, deny, waf);
+        allow, deny, waf, wafBody(o.obj("wafBody", WAF_BODY)));
+  }
+
+  private static FiltersConfig.WafBody wafBody(Obj o) {
+    FiltersConfig.WafBody d = FiltersConfig.WafBody.defaults();
+    FiltersConfig.OverLimit over = d.overLimit();
+    if (o.has("overLimit")) {
+      Scalar s = o.scalar("overLimit", "");
+      over = switch (s.value.trim().toLowerCase(Locale.ROOT)) {
+        case "pass" -> FiltersConfig.OverLimit.PASS;
+        case "reject" -> FiltersConfig.OverLimit.REJECT;
+        default -> throw s.invalid("is not an over-limit action; write pass (inspect the first bytes, stream the rest)"
+            + " or reject (413)");
+      };
+    }
+    List<String> types = d.types();
+    if (o.has("types")) {
+      types = new ArrayList<>();
+      for (Scalar s : o.scalars("types")) {
+        String t = s.value.trim().toLowerCase(Locale.ROOT);
+        if (!MEDIA_RANGE.matcher(t).matches()) {
+          throw s.invalid("is not a media type; write e.g. application/json, text/*, application/*+json or */*");
+        }
+        types.add(t);
+      }
+    }
+    return new FiltersConfig.WafBody(o.bool("inspect", d.inspect()), o.bytes("limit", d.limit()), over, types);
   }
 
   private static List<String> cidrs(Obj o, String key) {
@@ -397,14 +426,22 @@ final class BffYaml {
     return out;
   }
 
+  /** The PEM files are read when the BFF starts (UpstreamTls), with these positions in the errors. */
   private static ServiceConfig.Tls serviceTls(Obj o) {
-    String ca = o.has("ca") ? nonBlank(o.scalar("ca", ""), "/etc/bff/upstream-ca.pem") : null;
-    String cert = o.has("cert") ? nonBlank(o.scalar("cert", ""), "/etc/bff/client.pem") : null;
-    String key = o.has("key") ? nonBlank(o.scalar("key", ""), "/etc/bff/client-key.pem") : null;
+    Scalar ca = o.has("ca") ? nonBlankScalar(o.scalar("ca", ""), "/etc/bff/upstream-ca.pem") : null;
+    Scalar cert = o.has("cert") ? nonBlankScalar(o.scalar("cert", ""), "/etc/bff/client.pem") : null;
+    Scalar key = o.has("key") ? nonBlankScalar(o.scalar("key", ""), "/etc/bff/client-key.pem") : null;
     if ((cert == null) != (key == null)) {
       throw o.error("a client certificate needs both cert and key (PEM paths)");
     }
-    return new ServiceConfig.Tls(ca, cert, key, o.bool("verifyHost", true));
+    return new ServiceConfig.Tls(ca == null ? null : ca.value.trim(), cert == null ? null : cert.value.trim(),
+        key == null ? null : key.value.trim(), o.bool("verifyHost", true),
+        ca == null ? null : ca.pos(), cert == null ? null : cert.pos(), key == null ? null : key.pos());
+  }
+
+  private static Scalar nonBlankScalar(Scalar s, String example) {
+    nonBlank(s, example);
+    return s;
   }
 
   private static String nonBlank(Scalar s, String example) {

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  *   idleTimeout: 60s
  *   maxBodyBytes: 1048576    # sizes: bytes, or 64kb / 1mb (powers of 1024)
  *   maxHeaderBytes: 8192
- *   h2c: true                # HTTP/2 cleartext; limits.headerReadTimeout/maxConnections then start at the first request head
+ *   h2c: false               # HTTP/2 cleartext, for a trusted LB in front; when on, limits.headerReadTimeout/maxConnections start at the first request head
  * composition:
  *   deadline: 3s
  *   adhocGraphql: true       # false: graphqlPath runs only the screens (registered persisted queries, by hash or text)
@@ -89,7 +89,7 @@ import java.util.regex.Pattern;
  *     bulkhead:
  *       maxConcurrent: 1024  # per service and BFF
  *       maxPending: 256      # beyond: a fast 503 / UPSTREAM_UNAVAILABLE naming the service
- *     tls:                   # for https endpoints; optional
+ *     tls:                   # for https endpoints (HTTP and gRPC); optional; files read at start-up
  *       ca: /etc/bff/upstream-ca.pem      # trust this CA (PEM) instead of the JVM's trust store
  *       cert: /etc/bff/client.pem         # mutual TLS: the BFF's client certificate and key (PEM)
  *       key: /etc/bff/client-key.pem
@@ -100,7 +100,8 @@ import java.util.regex.Pattern;
  *       maxStreams: 100
  *   recommendations-grpc:
  *     endpoints: ["${RECS_GRPC_URL:-http://127.0.0.1:9203}"]
- *     protocol: grpc         # http (default) or grpc: h2c with prior knowledge, gRPC framing; bind
+ *     protocol: grpc         # http (default) or grpc: h2c with prior knowledge (https://: TLS with
+ *                            # ALPN h2 and the service's tls: block), gRPC framing; bind
  *                            # fields with @grpc; bulkhead, breaker, balancer, outlier and timeout
  *                            # apply; never retried or hedged
  * grpc:
@@ -154,7 +155,13 @@ import java.util.regex.Pattern;
  *   trustedProxies: [127.0.0.1]             # X-Forwarded-For believed only from these (right-most untrusted hop)
  *   countryHeader: cf-ipcountry             # set by your CDN; geofence:
  *   countryAllow: [CH, DE]                  # or countryDeny: [..] (403 forbidden_country)
- *   waf: off                 # audit (log) | block (403 request_blocked): SQLi/XSS signatures on path, query, headers, GraphQL bodies
+ *   waf: off                 # audit (log) | block (403 request_blocked): SQLi/XSS signatures on path, query, headers, bodies
+ *   wafBody:                 # proxy-route bodies (waf on): textual ones read up to limit before the service is called
+ *     inspect: true
+ *     limit: 64kb            # JSON checked value by value, forms field by field, multipart fields (not files)
+ *     overLimit: pass        # pass: first limit bytes checked, rest streamed unchecked | reject: 413 body_too_large
+ *     types: [application/json, "application/*+json", application/x-www-form-urlencoded, multipart/form-data,
+ *             "text/*", application/xml, "application/*+xml"]   # others stream unread; no Content-Type is inspected
  * cors:                      # browsers; off unless allowOrigins is given
  *   allowOrigins: ["https://app.example.com"]   # or "*" (not with credentials); a comma list works too
  *   allowMethods: [GET, POST]

@@ -48,9 +48,20 @@ public record ServiceConfig(
    * {@code services.<name>.tls}: PEM paths. {@code ca} replaces the JVM trust store for this
    * service; {@code cert} + {@code key} are presented as the client certificate (mutual TLS).
    */
-  public record Tls(String caPath, String certPath, String keyPath, boolean verifyHost) {
+  public record Tls(String caPath, String certPath, String keyPath, boolean verifyHost,
+      /** Where each path was written (null when not from a file), for errors found when the files are read. */
+      GrpcConfig.Pos caPos, GrpcConfig.Pos certPos, GrpcConfig.Pos keyPos) {
+    public Tls(String caPath, String certPath, String keyPath, boolean verifyHost) {
+      this(caPath, certPath, keyPath, verifyHost, null, null, null);
+    }
+
     public static Tls none() {
       return new Tls(null, null, null, true);
+    }
+
+    /** A CA or a client certificate is configured. */
+    public boolean configured() {
+      return caPath != null || certPath != null;
     }
   }
 

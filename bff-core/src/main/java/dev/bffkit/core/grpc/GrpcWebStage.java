@@ -30,8 +30,11 @@ import java.util.Map;
  * (trailers in the body); the message bytes pass through unchanged to the service named in
  * {@code grpc.web} over real gRPC (the same transport and resilience as {@code @grpc} fields), and
  * server-streamed messages are written as they arrive. Only the services listed in
- * {@code grpc.web} and methods in the descriptor sets are reachable (else UNIMPLEMENTED);
- * request headers {@code x-*} travel as metadata, the request's deadline as {@code grpc-timeout}.
+ * {@code grpc.web} and methods in the descriptor sets are reachable (else UNIMPLEMENTED).
+ * Request headers travel as metadata ({@link GrpcMetadata}; the caller's identity headers
+ * included), the request's deadline as {@code grpc-timeout}; the service's response headers
+ * become HTTP headers and its trailers the gRPC-Web trailer frame (binary {@code -bin} values
+ * stay base64), so a browser reads them as the gRPC-Web spec says.
  */
 public final class GrpcWebStage implements Stage {
   private final Map<String, String> services = new HashMap<>();
@@ -84,19 +87,15 @@ public final class GrpcWebStage implements Stage {
           .statusMessage(req.fullMethodName() + " is not available through gRPC-Web here").end();
       return;
     }
-    MultiMap metadata = MultiMap.caseInsensitiveMultiMap();
-    for (Map.Entry<String, String> h : req.headers()) {
-      String k = h.getKey().toLowerCase(Locale.ROOT);
-      if (k.startsWith("x-") && !k.equals("x-request-id") && !k.equals("x-grpc-web") && !k.equals("x-user-agent")) {
-        metadata.add(k, h.getValue());
-      }
-    }
+    MultiMap metadata = GrpcMetadata.fromRequest(req.headers(), ex != null ? ex.identityHeaders() : null);
     boolean[] got = {false};
     req.handler(message -> {
       if (got[0]) return; // unary and server-streaming requests carry one message
       got[0] = true;
       GrpcRequest call = new GrpcRequest(m.fullName(), message, metadata, deadline, requestId,
-          each -> req.response().write(each));
+          each -> req.response().write(each),
+          // before the first message: the service's response headers become the HTTP headers
+          headers -> GrpcMetadata.copyResponse(headers, req.response().headers()));
       upstreams.grpc(service, call).onComplete(ar -> {
         if (ar.failed()) {
           boolean timeout = ar.cause() instanceof UpstreamException u && u.kind() == UpstreamException.Kind.TIMEOUT;
@@ -105,6 +104,8 @@ public final class GrpcWebStage implements Stage {
           return;
         }
         var g = ar.result();
+        // trailers go into the body's trailer frame (or the headers of a trailers-only answer)
+        GrpcMetadata.copyResponse(g.trailers(), req.response().trailers());
         if (!g.ok()) req.response().status(GrpcStatus.valueOf(g.status())).statusMessage(g.statusMessage());
         req.response().end();
       });

@@ -39,8 +39,9 @@ import java.util.TreeSet;
  * {@code {"code": 5, "status": "NOT_FOUND", "message": "..."}}. Server streaming answers a JSON
  * array, or NDJSON (one message per line, streamed as it arrives) when the client accepts
  * {@code application/x-ndjson}; a stream that fails after its first line ends with an
- * {@code {"error": {...}}} line. Request headers {@code x-*} travel as metadata, the request's
- * deadline as {@code grpc-timeout}.
+ * {@code {"error": {...}}} line. Request headers travel as metadata ({@link GrpcMetadata}: all
+ * but hop-by-hop, framing and the gateway's own; the caller's identity headers included), the
+ * request's deadline as {@code grpc-timeout}.
  */
 public final class TranscodeStage implements Stage {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -182,11 +183,7 @@ public final class TranscodeStage implements Stage {
       grpcError(ex, 3, "request does not fit " + m.input().getFullName() + ": " + e.getMessage());
       return;
     }
-    MultiMap metadata = MultiMap.caseInsensitiveMultiMap();
-    for (Map.Entry<String, String> h : req.headers()) {
-      String k = h.getKey().toLowerCase(java.util.Locale.ROOT);
-      if (k.startsWith("x-") && !k.equals("x-request-id")) metadata.add(k, h.getValue());
-    }
+    MultiMap metadata = GrpcMetadata.fromRequest(req.headers(), ex.identityHeaders());
     boolean ndjson = m.serverStreaming() && accepts(req.getHeader(HttpHeaders.ACCEPT), NDJSON);
     HttpServerResponse resp = ex.response();
     int[] sent = {0};

@@ -18,7 +18,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * A plain proxy route: streams the request body to the service and the response body back,
- * chunk by chunk with back-pressure, never holding either whole in memory.
+ * chunk by chunk with back-pressure, never holding either whole in memory. With the body WAF on,
+ * a textual request body is first read up to the inspection limit ({@link BodyWaf}); that prefix
+ * is sent ahead of the rest of the stream.
  */
 public final class ProxyEndpoint implements Stage {
   private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
@@ -27,16 +29,25 @@ public final class ProxyEndpoint implements Stage {
   private static final CharSequence X_FORWARDED_FOR = HttpHeaders.createOptimized("x-forwarded-for");
   private static final CharSequence HTTP = HttpHeaders.createOptimized("http");
   private static final CharSequence HTTPS = HttpHeaders.createOptimized("https");
+  /** How long a refused request's unread body is drained before the connection is closed. */
+  private static final long LINGER_MS = 2000;
   private final ProxyRouteConfig route;
   private final Service service;
   private final Vertx vertx;
   private final long maxBodyBytes;
+  private final BodyWaf bodyWaf;
 
   public ProxyEndpoint(ProxyRouteConfig route, Service service, Vertx vertx, long maxBodyBytes) {
+    this(route, service, vertx, maxBodyBytes, null);
+  }
+
+  /** {@code bodyWaf} null: bodies stream through unread. */
+  public ProxyEndpoint(ProxyRouteConfig route, Service service, Vertx vertx, long maxBodyBytes, BodyWaf bodyWaf) {
     this.route = route;
     this.service = service;
     this.vertx = vertx;
     this.maxBodyBytes = maxBodyBytes;
+    this.bodyWaf = bodyWaf;
   }
 
   public ProxyRouteConfig route() {
@@ -57,6 +68,75 @@ public final class ProxyEndpoint implements Stage {
       return;
     }
     req.pause(); // hold the body until the upstream connection is ready
+    if (bodyWaf != null && hasBody(req, contentLength) && bodyWaf.inspects(ex, req.getHeader(HttpHeaders.CONTENT_TYPE))) {
+      inspectThenCall(ex, contentLength);
+    } else {
+      call(ex, contentLength, null);
+    }
+  }
+
+  /** Reads the body's prefix and checks it; the service is called only when it passes. */
+  private void inspectThenCall(Exchange ex, String contentLength) {
+    HttpServerRequest req = ex.request();
+    long declared = contentLength == null ? -1 : parseLength(contentLength);
+    int limit = bodyWaf.limit();
+    if (declared > limit && bodyWaf.rejectsOverLimit()) {
+      refuse(ex, 413, "body_too_large", "request body exceeds the " + limit + "-byte inspection limit");
+      return;
+    }
+    long budget = Math.min(ex.deadline().remainingMillis(), service.config().timeout().toMillis());
+    BodyPrefix.read(req, limit, declared, budget, vertx).onComplete(ar -> {
+      if (ar.failed()) {
+        if (ar.cause() instanceof TimeoutException) {
+          refuse(ex, 408, "body_timeout", "the request body did not arrive in time");
+        } else {
+          refuse(ex, 400, "bad_request", "the request body could not be read");
+        }
+        return;
+      }
+      BodyPrefix prefix = ar.result();
+      if (!prefix.complete() && bodyWaf.rejectsOverLimit()) {
+        refuse(ex, 413, "body_too_large", "request body exceeds the " + limit + "-byte inspection limit");
+        return;
+      }
+      String refusal = bodyWaf.check(ex, req.getHeader(HttpHeaders.CONTENT_TYPE), prefix);
+      if (refusal != null) {
+        refuse(ex, 403, "request_blocked", refusal);
+        return;
+      }
+      call(ex, contentLength, prefix);
+    });
+  }
+
+  /**
+   * Answers an error before the service is called. A body still arriving is drained for a
+   * moment, then the connection is closed (HTTP/1) or the stream reset (HTTP/2): closing at once
+   * with unread bytes makes TCP reset the connection, and the client may never see the answer.
+   */
+  private void refuse(Exchange ex, int status, String code, String message) {
+    HttpServerRequest req = ex.request();
+    if (ex.answered()) return;
+    boolean unread = !req.isEnded();
+    boolean h2 = req.version() == HttpVersion.HTTP_2;
+    if (unread && !h2) ex.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    ex.fail(status, code, message);
+    if (!unread) return;
+    long linger = vertx.setTimer(LINGER_MS, id -> {
+      if (h2) ex.response().reset(8); // CANCEL
+      else req.connection().close();
+    });
+    req.handler(ignored -> { });
+    req.exceptionHandler(ignored -> vertx.cancelTimer(linger));
+    req.endHandler(v -> {
+      vertx.cancelTimer(linger);
+      if (!h2) req.connection().close();
+    });
+    req.resume();
+  }
+
+  /** Leases an endpoint and forwards; {@code prefix} is the body read so far, or null when none was. */
+  private void call(Exchange ex, String contentLength, BodyPrefix prefix) {
+    HttpServerRequest req = ex.request();
     long budget = Math.min(ex.deadline().remainingMillis(), service.config().timeout().toMillis());
     // Bulkhead, breaker and balancer pick; a streamed call is never retried.
     service.lease(req.method(), upstreamUri(req.uri()), req.headers(), budget).onComplete(lar -> {
@@ -73,12 +153,13 @@ public final class ProxyEndpoint implements Stage {
           failUpstream(ex, ar.cause());
           return;
         }
-        forward(ex, ar.result(), contentLength, budget, lease);
+        forward(ex, ar.result(), contentLength, prefix, budget, lease);
       });
     });
   }
 
-  private void forward(Exchange ex, HttpClientRequest up, String contentLength, long budget, Service.Lease lease) {
+  private void forward(Exchange ex, HttpClientRequest up, String contentLength, BodyPrefix prefix, long budget,
+      Service.Lease lease) {
     HttpServerRequest req = ex.request();
     HopByHop.copy(req.headers(), up.headers());
     up.putHeader(X_REQUEST_ID, ex.requestId());
@@ -94,8 +175,10 @@ public final class ProxyEndpoint implements Stage {
     // One timer bounds the whole exchange, streaming included: the deadline is absolute.
     long timer = vertx.setTimer(budget, id -> up.reset(0, new TimeoutException()));
     Future<HttpClientResponse> answer;
-    if (hasBody(req, contentLength)) {
-      answer = up.send(req);
+    if (prefix != null && prefix.complete()) {
+      answer = up.send(prefix.bytes()); // read whole: sent with its length
+    } else if (prefix != null || hasBody(req, contentLength)) {
+      answer = stream(req, prefix, up);
     } else {
       req.resume();
       answer = up.send();
@@ -121,6 +204,18 @@ public final class ProxyEndpoint implements Stage {
         }
       });
     });
+  }
+
+  /**
+   * The prefix read (if any), then the rest of the body with back-pressure. A client that aborts
+   * mid-body resets the upstream request rather than ending it: a cut body must not reach the
+   * service as a whole one.
+   */
+  private static Future<HttpClientResponse> stream(HttpServerRequest req, BodyPrefix prefix, HttpClientRequest up) {
+    if (!up.headers().contains(HttpHeaders.CONTENT_LENGTH)) up.setChunked(true);
+    if (prefix != null) up.write(prefix.bytes());
+    req.pipe().endOnFailure(false).to(up).onFailure(err -> up.reset(0, err));
+    return up.response();
   }
 
   private void cancel(long timer) {

@@ -11,7 +11,8 @@ import java.util.logging.Logger;
 /**
  * Static filters, before auth (DESIGN step 3): IP allow/deny by CIDR with trusted proxies for
  * {@code X-Forwarded-For}, a geofence on a trusted country header, and WAF signatures on path,
- * query and headers ({@code block}: 403; {@code audit}: logged and let through). Synchronous and
+ * query and headers ({@code block}: 403; {@code audit}: logged and let through). Bodies are
+ * checked where they are read: {@link #bodyCheck} for GraphQL, {@code proxy.BodyWaf} for proxy routes. Synchronous and
  * allocation-light; nothing runs when nothing is configured (the stage is not installed).
  */
 public final class StaticFilterStage implements Stage {
@@ -58,23 +59,26 @@ public final class StaticFilterStage implements Stage {
   }
 
   /**
-   * The WAF's check of a request body the endpoint has read (GraphQL POSTs; proxied bodies stream
-   * through unread): a refusal message in block mode, null otherwise (audit mode logs).
+   * The WAF's check of a GraphQL POST body (read whole by its endpoint; proxied bodies are read by
+   * {@code proxy.BodyWaf}): a refusal message in block mode, null otherwise (audit mode logs).
    */
   public static java.util.function.BiFunction<Exchange, io.vertx.core.buffer.Buffer, String> bodyCheck(FiltersConfig config) {
     if (config.waf() == FiltersConfig.WafMode.OFF) return null;
     boolean block = config.waf() == FiltersConfig.WafMode.BLOCK;
-    return (ex, body) -> {
-      // JSON escapes (\u003c...) are decoded by the check's normalisation only for %-encoding, so
-      // check the text as a client would have written it.
-      Waf.Hit hit = Waf.check(body.toString(java.nio.charset.StandardCharsets.UTF_8).replace("\\u003c", "<")
-          .replace("\\u003e", ">").replace("\\u0027", "'"), "body");
-      if (hit == null) return null;
-      LOG.warning("event=waf_" + (block ? "blocked" : "audit") + " request_id=" + ex.requestId() + " rule=" + hit.rule()
-          + " where=body");
-      return block ? "the request was blocked by a security rule (" + hit.rule() + " in body); quote request id "
-          + ex.requestId() : null;
-    };
+    return (ex, body) -> verdict(ex,
+        Waf.checkBody("application/json", null, body.toString(java.nio.charset.StandardCharsets.UTF_8)), block);
+  }
+
+  /**
+   * Logs a body hit (one line with the request id) and returns the 403 message in block mode;
+   * null when nothing matched or in audit mode.
+   */
+  public static String verdict(Exchange ex, Waf.Hit hit, boolean block) {
+    if (hit == null) return null;
+    LOG.warning("event=waf_" + (block ? "blocked" : "audit") + " request_id=" + ex.requestId() + " rule=" + hit.rule()
+        + " where=" + hit.where());
+    return block ? "the request was blocked by a security rule (" + hit.rule() + " in " + hit.where()
+        + "); quote request id " + ex.requestId() : null;
   }
 
   private boolean ipAllowed(byte[] addr) {

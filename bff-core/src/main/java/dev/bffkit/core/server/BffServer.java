@@ -14,6 +14,7 @@ import dev.bffkit.core.pipeline.Deadline;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Pipeline;
 import dev.bffkit.core.pipeline.Stage;
+import dev.bffkit.core.proxy.BodyWaf;
 import dev.bffkit.core.proxy.ProxyEndpoint;
 import dev.bffkit.core.route.RouteStage;
 import dev.bffkit.core.security.AuthStage;
@@ -122,8 +123,10 @@ public final class BffServer extends VerticleBase {
     // Ad-hoc off: the endpoint still serves the registered persisted queries (the screens).
     routes.exact(cc.graphqlPath(), new GraphqlEndpoint(engine, upstreams, config.server().maxBodyBytes(),
         config.limits().graphql(), cc.adhocGraphql()).inspectBodies(StaticFilterStage.bodyCheck(config.filters())));
+    BodyWaf bodyWaf = BodyWaf.of(config.filters());
     for (ProxyRouteConfig r : config.routes()) {
-      routes.prefix(r.prefix(), new ProxyEndpoint(r, upstreams.service(r.service()), vertx, config.server().maxBodyBytes()));
+      routes.prefix(r.prefix(),
+          new ProxyEndpoint(r, upstreams.service(r.service()), vertx, config.server().maxBodyBytes(), bodyWaf));
     }
     // DESIGN order: static filters, (CORS preflights, which carry no credentials), auth, then the
     // routes: gRPC-Web first (its content type marks it), then transcoded REST paths (templates; a
@@ -137,7 +140,7 @@ public final class BffServer extends VerticleBase {
       });
     }
     if (config.filters().enabled()) stages.add(new StaticFilterStage(config.filters()));
-    if (config.cors().enabled()) stages.add(new CorsStage(config.cors()));
+    if (config.cors().enabled()) stages.add(new CorsStage(config.cors(), !config.grpc().web().isEmpty()));
     if (security != null && config.auth().enabled()) {
       stages.add(new AuthStage(security, config.name(), cc.screensPath(), config.routes()));
     }

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Vert.x hands over a cleartext connection with h2c enabled only once its first request head
  * is complete (it must look for an h2c upgrade), so there the guard starts at the first request;
- * with {@code server.h2c: false} or TLS it starts at connect.
+ * with {@code server.h2c: false} (the default) or TLS it starts at connect.
  */
 final class ConnectionGuard {
   private final Vertx vertx;

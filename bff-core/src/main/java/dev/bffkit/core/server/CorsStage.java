@@ -6,15 +6,22 @@ import dev.bffkit.core.pipeline.Stage;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * CORS for browser clients, before auth: a preflight ({@code OPTIONS} with {@code Origin} and
  * {@code Access-Control-Request-Method}) from an allowed origin is answered 204 here (browsers
  * send no credentials on preflights), from another origin 403. Other requests from an allowed
  * origin get {@code Access-Control-Allow-Origin} (the origin itself, with {@code Vary: Origin})
- * and the exposed headers; requests without {@code Origin} pass untouched.
+ * and the exposed headers; requests without {@code Origin} pass untouched. With gRPC-Web on, the
+ * headers its browser clients send ({@code x-grpc-web}, {@code x-user-agent},
+ * {@code grpc-timeout}) are allowed and the status headers of trailers-only answers
+ * ({@code grpc-status}, {@code grpc-message}, {@code grpc-status-details-bin}) exposed, as
+ * Envoy's gRPC-Web CORS example does; other response metadata is exposed by listing it in
+ * {@code cors.exposeHeaders}.
  */
 public final class CorsStage implements Stage {
   private final CorsConfig config;
@@ -25,13 +32,21 @@ public final class CorsStage implements Stage {
   private final String expose;
   private final String maxAge;
 
+  private static final List<String> GRPC_WEB_REQUEST = List.of("x-grpc-web", "x-user-agent", "grpc-timeout");
+  private static final List<String> GRPC_WEB_EXPOSE = List.of("grpc-status", "grpc-message", "grpc-status-details-bin");
+
   public CorsStage(CorsConfig config) {
+    this(config, false);
+  }
+
+  /** {@code grpcWeb}: the BFF bridges gRPC-Web ({@code grpc.web} is set). */
+  public CorsStage(CorsConfig config, boolean grpcWeb) {
     this.config = config;
     this.origins = Set.copyOf(config.allowOrigins());
     this.any = origins.contains("*");
     this.methods = String.join(", ", config.allowMethods());
-    this.headers = String.join(", ", config.allowHeaders());
-    this.expose = String.join(", ", config.exposeHeaders());
+    this.headers = String.join(", ", with(config.allowHeaders(), grpcWeb ? GRPC_WEB_REQUEST : List.of()));
+    this.expose = String.join(", ", with(config.exposeHeaders(), grpcWeb ? GRPC_WEB_EXPOSE : List.of()));
     this.maxAge = Long.toString(config.maxAge().toSeconds());
   }
 
@@ -62,6 +77,12 @@ public final class CorsStage implements Stage {
       if (!expose.isEmpty()) resp.putHeader(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, expose);
     }
     next.proceed(ex);
+  }
+
+  private static Set<String> with(Set<String> configured, List<String> more) {
+    Set<String> out = new TreeSet<>(configured);
+    for (String m : more) if (configured.stream().noneMatch(m::equalsIgnoreCase)) out.add(m);
+    return out;
   }
 
   private void allowOrigin(HttpServerResponse resp, String origin) {

@@ -58,10 +58,21 @@ final class Calls {
     if (err instanceof OpenCircuitException) return breakerOpen(service);
     if (err instanceof TimeoutException || err.getCause() instanceof TimeoutException) return timeout(service);
     if (err instanceof StreamResetException sre && sre.getCause() instanceof TimeoutException) return timeout(service);
+    if (tlsFailure(err)) {
+      return new UpstreamException(service, UpstreamException.Kind.CONNECT, service + " is unreachable: TLS handshake failed");
+    }
     if (err instanceof ConnectException || err.getClass().getSimpleName().contains("Connect")) {
       return new UpstreamException(service, UpstreamException.Kind.CONNECT, service + " is unreachable");
     }
     return new UpstreamException(service, UpstreamException.Kind.RESET, service + " closed the connection");
+  }
+
+  /** A handshake refused either way (untrusted certificate, missing client certificate). */
+  private static boolean tlsFailure(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException) return true;
+    }
+    return false;
   }
 
   /** {@code grpc-timeout} value: at most 8 digits, in milliseconds. */

@@ -14,6 +14,7 @@ import io.vertx.core.buffer.Buffer;
  * @param metadata   request metadata (custom headers) or null
  * @param onMessage  for server streaming: each response message as it arrives; null collects
  *                   them into {@link GrpcResponse#messages()}
+ * @param onHeaders  the response headers (metadata) when they arrive, before any message; or null
  */
 public record GrpcRequest(
     String fullMethod,
@@ -21,4 +22,11 @@ public record GrpcRequest(
     MultiMap metadata,
     Deadline deadline,
     String requestId,
-    Handler<Buffer> onMessage) {}
+    Handler<Buffer> onMessage,
+    Handler<MultiMap> onHeaders) {
+
+  public GrpcRequest(String fullMethod, Buffer message, MultiMap metadata, Deadline deadline, String requestId,
+      Handler<Buffer> onMessage) {
+    this(fullMethod, message, metadata, deadline, requestId, onMessage, null);
+  }
+}

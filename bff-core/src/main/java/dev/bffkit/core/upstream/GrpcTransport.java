@@ -16,12 +16,16 @@ import io.vertx.grpc.client.GrpcClientResponse;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * gRPC calls of one event loop over vertx-grpc-client (HTTP/2 with prior knowledge, one
- * multiplexed connection per endpoint). Each call is admitted like a proxied request
+ * gRPC calls of one event loop over vertx-grpc-client, one multiplexed HTTP/2 connection per
+ * endpoint: h2c with prior knowledge for {@code http://} endpoints, TLS with ALPN h2 for
+ * {@code https://} ones (the service's {@code tls}: CA, client certificate, host verification;
+ * one client per such service, since each may trust and present different certificates). Each call is admitted like a proxied request
  * ({@link Service#lease}: bulkhead slot, breaker, balancer pick), carries its budget as
  * {@code grpc-timeout} and is cancelled (RST_STREAM) when the budget runs out. The statuses that
  * mean the service is in trouble (UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL,
@@ -32,6 +36,7 @@ final class GrpcTransport {
   private final Vertx vertx;
   private final int maxMessageBytes;
   private GrpcClient client;
+  private final Map<String, GrpcClient> tlsClients = new HashMap<>();
 
   GrpcTransport(Vertx vertx, int maxMessageBytes) {
     this.vertx = vertx;
@@ -44,26 +49,37 @@ final class GrpcTransport {
   }
 
   private GrpcClient client() {
-    if (client == null) {
-      client = GrpcClient.builder(vertx)
-          .with(new GrpcClientOptions().setMaxMessageSize(maxMessageBytes))
-          .with(new HttpClientOptions()
-              .setProtocolVersion(HttpVersion.HTTP_2)
-              .setHttp2ClearTextUpgrade(false)
-              .setTcpNoDelay(true)
-              .setKeepAlive(true)
-              .setName("bff-grpc"))
-          .build();
-    }
+    if (client == null) client = build(options().setHttp2ClearTextUpgrade(false).setName("bff-grpc"));
     return client;
+  }
+
+  private GrpcClient tlsClient(Service service) {
+    GrpcClient c = tlsClients.get(service.name());
+    if (c == null) {
+      HttpClientOptions o = UpstreamTls.apply(options().setSsl(true).setUseAlpn(true)
+          .setConnectTimeout((int) service.config().connectTimeout().toMillis())
+          .setName("bff-grpc-" + service.name()), service.config().tls());
+      c = build(o);
+      tlsClients.put(service.name(), c);
+    }
+    return c;
+  }
+
+  private static HttpClientOptions options() {
+    return new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setTcpNoDelay(true).setKeepAlive(true);
+  }
+
+  private GrpcClient build(HttpClientOptions http) {
+    return GrpcClient.builder(vertx).with(new GrpcClientOptions().setMaxMessageSize(maxMessageBytes)).with(http).build();
   }
 
   Future<GrpcResponse> call(Service service, GrpcRequest req, long budgetMs) {
     return service.lease(HttpMethod.POST, "/" + req.fullMethod(), req.metadata(), budgetMs)
-        .compose(lease -> send(service.name(), lease, req, budgetMs));
+        .compose(lease -> send(service, lease, req, budgetMs));
   }
 
-  private Future<GrpcResponse> send(String name, Service.Lease lease, GrpcRequest req, long budgetMs) {
+  private Future<GrpcResponse> send(Service service, Service.Lease lease, GrpcRequest req, long budgetMs) {
+    String name = service.name();
     Promise<GrpcResponse> result = Promise.promise();
     RequestOptions o = lease.options();
     @SuppressWarnings("unchecked")
@@ -75,7 +91,8 @@ final class GrpcTransport {
         if (sent[0] != null) sent[0].cancel();
       }
     });
-    client().request(SocketAddress.inetSocketAddress(o.getPort(), o.getHost())).onComplete(ar -> {
+    GrpcClient c = Boolean.TRUE.equals(o.isSsl()) ? tlsClient(service) : client();
+    c.request(SocketAddress.inetSocketAddress(o.getPort(), o.getHost())).onComplete(ar -> {
       if (ar.failed()) {
         fail(name, lease, result, timer, ar.cause());
         return;
@@ -96,6 +113,7 @@ final class GrpcTransport {
           return;
         }
         GrpcClientResponse<Buffer, Buffer> resp = rr.result();
+        if (req.onHeaders() != null && !result.future().isComplete()) req.onHeaders().handle(resp.headers());
         List<Buffer> messages = new ArrayList<>(1);
         resp.handler(b -> {
           if (result.future().isComplete()) return;
@@ -108,7 +126,7 @@ final class GrpcTransport {
           int status = resp.status() == null ? 2 : resp.status().code;
           if (result.future().isComplete()) return;
           lease.done(troubled(status) ? 503 : 200);
-          result.tryComplete(new GrpcResponse(status, statusMessage(resp), messages, resp.trailers()));
+          result.tryComplete(new GrpcResponse(status, statusMessage(resp), messages, resp.trailers(), resp.headers()));
         });
       });
       r.end(req.message());
@@ -143,5 +161,6 @@ final class GrpcTransport {
 
   void close() {
     if (client != null) client.close();
+    tlsClients.values().forEach(GrpcClient::close);
   }
 }

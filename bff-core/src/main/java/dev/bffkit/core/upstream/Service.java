@@ -50,7 +50,7 @@ public final class Service {
           .setHttp2KeepAliveTimeout((int) Math.max(1, config.keepAlive().toSeconds()))
           .setHttp2MultiplexingLimit(h2.maxStreams());
     }
-    applyTls(options, config.tls());
+    UpstreamTls.apply(options, config.tls());
     PoolOptions pool = new PoolOptions().setHttp1MaxSize(config.poolSize())
         .setHttp2MaxSize(h2.connections()).setMaxWaitQueueSize(-1);
     this.client = vertx.createHttpClient(options, pool);
@@ -58,15 +58,6 @@ public final class Service {
 
   public String name() {
     return config.name();
-  }
-
-  /** The service's TLS settings on a client: its trusted CA, its client certificate (mutual TLS). */
-  static HttpClientOptions applyTls(HttpClientOptions options, ServiceConfig.Tls tls) {
-    if (tls.caPath() != null) options.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(tls.caPath()));
-    if (tls.certPath() != null) {
-      options.setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath()));
-    }
-    return options.setVerifyHost(tls.verifyHost());
   }
 
   public ServiceConfig config() {

@@ -33,8 +33,19 @@ public final class UpstreamRegistry {
     configs.forEach((name, cfg) -> states.put(name, new ServiceState(vertx, cfg)));
   }
 
-  /** Starts discovery (first answers awaited, so the BFF starts with endpoints) and health checks. */
+  /**
+   * Reads the services' TLS files (a broken one fails the start with its bff.yaml line), then
+   * starts discovery (first answers awaited, so the BFF starts with endpoints) and health checks.
+   */
   public Future<Void> start() {
+    if (states.values().stream().noneMatch(s -> s.config.tls().configured())) return startDiscovery();
+    return vertx.<Void>executeBlocking(() -> {
+      for (ServiceState s : states.values()) UpstreamTls.check(vertx, s.config);
+      return null;
+    }).compose(v -> startDiscovery());
+  }
+
+  private Future<Void> startDiscovery() {
     List<Future<Void>> first = new ArrayList<>();
     for (ServiceState s : states.values()) {
       ServiceConfig cfg = s.config;
@@ -58,9 +69,9 @@ public final class UpstreamRegistry {
       }
       if (cfg.healthCheck().enabled()) {
         HttpClient client;
-        if (cfg.tls().caPath() != null || cfg.tls().certPath() != null) {
+        if (cfg.tls().configured()) {
           // Probes must present the same certificate and trust the same CA as the calls.
-          client = vertx.createHttpClient(Service.applyTls(new HttpClientOptions().setKeepAlive(true)
+          client = vertx.createHttpClient(UpstreamTls.apply(new HttpClientOptions().setKeepAlive(true)
               .setName("bff-health-" + cfg.name()), cfg.tls()));
           tlsCheckClients.add(client);
         } else {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import graphql.parser.Parser;
+import io.grpc.Status;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.util.HashMap;
@@ -112,6 +113,64 @@ class OperationPlanTest {
     services.onLoop(() -> fast.runQuery("{ ads { id } }", null, Map.of(), services.cx(300)));
     services.onLoop(() -> ref.runQuery("{ ads { id } }", null, Map.of(), services.cx(300)));
     assertEquals(adsCalls, services.seen.get("ads").size());
+  }
+
+  @Test
+  void grpcBatchesAnswerLikeGraphqlJava(Vertx vertx) throws Exception {
+    String schema = FakeServices.SCHEMA
+        .replace("type Rec {", """
+            extend type Post {
+              item: Item @grpc(service: "lookup", method: "bffkit.interop.v1.Lookup/GetItem", request: "{\\"number\\": {source.n}}",
+                               batch: {method: "BatchGetItems", request: "{\\"numbers\\": {keys}}", select: "items", key: "number"})
+              strict: Item! @grpc(service: "lookup", method: "bffkit.interop.v1.Lookup/GetItem", request: "{\\"number\\": {source.n}}",
+                               batch: {method: "BatchGetItems", request: "{\\"numbers\\": {keys}}", select: "page.items", key: "number"})
+              named: Item @grpc(service: "lookup", method: "bffkit.interop.v1.Lookup/GetItem", request: "{\\"name\\": {source.text}}",
+                               batch: {method: "BatchGetByName", request: "{\\"names\\": {keys}}", select: "items", key: "name"})
+                          @fallback(value: {name: "none"})
+            }
+            type Item { number: ID! name: String tags: [String!] }
+            type Rec {""");
+    List<Object> posts = new java.util.ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      // numbers 1..4 repeating, one unknown (5000) and one post without a number
+      posts.add(i == 11 ? Map.of("id", "p" + i, "text", "item-x", "authorId", "a1")
+          : Map.of("id", "p" + i, "text", "item-" + (i % 4 + 1), "authorId", "a" + (i % 3), "n", i == 10 ? 5000 : i % 4 + 1));
+    }
+    services.handlers.put("posts", req -> FakeServices.json(req, Map.of("items", posts)));
+    try (LookupServer lookup = new LookupServer()) {
+      var upstreams = new dev.bffkit.core.upstream.HttpUpstreams(vertx,
+          new dev.bffkit.core.upstream.UpstreamRegistry(vertx, lookup.services(services)),
+          dev.bffkit.core.config.GrpcConfig.DEFAULT_MAX_MESSAGE_BYTES);
+      for (int maxBatch : new int[] {100, 3}) {
+        var bundle = lookup.bundle(services, schema, maxBatch);
+        CompositionEngine fast = CompositionEngine.create(bundle, true);
+        CompositionEngine ref = CompositionEngine.create(bundle, false);
+        java.util.function.Supplier<ComposeContext> cx = () -> {
+          ComposeContext c = services.cx(3000);
+          return new ComposeContext(upstreams, c.deadline(), c.requestId(), c.ctx(), c.headers());
+        };
+        List<String> ops = List.of(
+            "{ feed { id item { number name tags } author { name } named { name } } }",
+            "{ feed { id strict { number } } }", // the unknown key nulls the post: strict is Item!
+            "{ feed { ...F } me { id } } fragment F on Post { a: item { name } b: item { number } }");
+        // statuses that do not count against the breaker, so both executors see the same closed breaker
+        for (Status fail : java.util.Arrays.asList(null, Status.NOT_FOUND, Status.PERMISSION_DENIED)) {
+          lookup.failWith = fail;
+          for (String op : ops) {
+            assertNotNull(OperationPlan.compile(fast.schema(), Parser.parse(op), null), op);
+            int before = lookup.calls("BatchGetItems");
+            Map<String, Object> a = FakeServices.parse(services.onLoop(() -> fast.runQuery(op, null, Map.of(), cx.get())));
+            int planCalls = lookup.calls("BatchGetItems") - before;
+            Map<String, Object> b = FakeServices.parse(services.onLoop(() -> ref.runQuery(op, null, Map.of(), cx.get())));
+            assertEquals(b.get("data"), a.get("data"), op + " " + fail + " " + a.get("errors"));
+            assertEquals(errorSet(b), errorSet(a), op + " " + fail);
+            assertEquals(planCalls, lookup.calls("BatchGetItems") - before - planCalls, "same calls: " + op);
+            if (!op.contains("named")) assertEquals(maxBatch == 100 ? 1 : 2, planCalls, op + " 5 distinct keys");
+          }
+        }
+      }
+      upstreams.close();
+    }
   }
 
   private void same(String query, Map<String, Object> variables) throws Exception {

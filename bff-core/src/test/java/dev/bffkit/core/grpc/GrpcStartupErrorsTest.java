@@ -47,7 +47,7 @@ class GrpcStartupErrorsTest {
         }
         """);
     assertEquals("app/schema.graphqls:2: Query.x: @grpc: unknown gRPC method 'recs.v1.Recommendations/GetRecs';"
-        + " recs.v1.Recommendations has: GetRecommendations, StreamRecommendations", msg);
+        + " recs.v1.Recommendations has: BatchGetRecs, GetRec, GetRecommendations, ListSaved, StreamRecommendations", msg);
   }
 
   @Test
@@ -58,7 +58,7 @@ class GrpcStartupErrorsTest {
         }
         """);
     assertEquals("app/schema.graphqls:2: Query.x: @grpc: unknown gRPC service 'recs.v2.Recs'; the descriptor sets define:"
-        + " bffkit.interop.v1.Interop, notify.v1.Notifications, recs.v1.Recommendations", msg);
+        + " bffkit.interop.v1.Interop, bffkit.interop.v1.Lookup, notify.v1.Notifications, recs.v1.Recommendations", msg);
   }
 
   @Test

@@ -47,7 +47,15 @@ final class InteropServer implements AutoCloseable {
   private final Server server;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
 
+  /** Every request header (metadata) of the last call, as received (for the metadata tests). */
+  volatile Metadata lastMetadata;
+
   InteropServer() throws IOException {
+    this(null);
+  }
+
+  /** With {@code credentials} (TLS, mutual TLS) or plaintext when null. */
+  InteropServer(io.grpc.ServerCredentials credentials) throws IOException {
     MethodDescriptor.Marshaller<EchoReply> replies = new MethodDescriptor.Marshaller<>() {
       private final MethodDescriptor.Marshaller<EchoReply> plain = ProtoUtils.marshaller(EchoReply.getDefaultInstance());
 
@@ -96,18 +104,50 @@ final class InteropServer implements AutoCloseable {
       @Override
       public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, Metadata headers,
           ServerCallHandler<Q, A> next) {
+        lastMetadata = headers;
         Map<String, String> m = new TreeMap<>();
         for (String k : headers.keys()) {
           if (k.startsWith("x-") && !k.endsWith("-bin")) m.put(k, headers.get(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER)));
         }
+        if (headers.containsKey(ECHO_METADATA)) call = new EchoingMetadata<>(call, headers.get(ECHO_METADATA));
         return Contexts.interceptCall(Context.current().withValue(SEEN, m), call, headers, next);
       }
     };
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+    InetSocketAddress at = new InetSocketAddress("127.0.0.1", 0);
+    server = (credentials == null ? NettyServerBuilder.forAddress(at) : NettyServerBuilder.forAddress(at, credentials))
         .addService(io.grpc.ServerInterceptors.intercept(def, seen))
         .maxInboundMessageSize(16 * 1024 * 1024)
         .build()
         .start();
+  }
+
+  static final Metadata.Key<String> ECHO_METADATA = Metadata.Key.of("x-echo-metadata", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<byte[]> TRACE_BIN = Metadata.Key.of("x-trace-bin", Metadata.BINARY_BYTE_MARSHALLER);
+
+  /**
+   * Asked by {@code x-echo-metadata: v}: answers response header {@code x-echoed: v} and trailers
+   * {@code x-trailer: v} and {@code x-trace-bin} (bytes 0, 1, 2, 255).
+   */
+  private static final class EchoingMetadata<Q, A> extends io.grpc.ForwardingServerCall.SimpleForwardingServerCall<Q, A> {
+    private final String value;
+
+    EchoingMetadata(io.grpc.ServerCall<Q, A> call, String value) {
+      super(call);
+      this.value = value;
+    }
+
+    @Override
+    public void sendHeaders(Metadata headers) {
+      headers.put(Metadata.Key.of("x-echoed", Metadata.ASCII_STRING_MARSHALLER), value);
+      super.sendHeaders(headers);
+    }
+
+    @Override
+    public void close(Status status, Metadata trailers) {
+      trailers.put(Metadata.Key.of("x-trailer", Metadata.ASCII_STRING_MARSHALLER), value);
+      trailers.put(TRACE_BIN, new byte[] {0, 1, 2, (byte) 255});
+      super.close(status, trailers);
+    }
   }
 
   private static <Q extends com.google.protobuf.Message> MethodDescriptor<Q, EchoReply> method(String name,

@@ -8,6 +8,7 @@ import dev.bffkit.core.Bff;
 import dev.bffkit.core.OnLoop;
 import dev.bffkit.core.TestBundles;
 import dev.bffkit.core.config.ProxyRouteConfig;
+import dev.bffkit.core.config.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -44,7 +45,8 @@ class ServerLifecycleTest {
       if (req.path().equals("/slow")) held.tryComplete(req); // answered by the test, later
       else req.response().end("fast");
     }).listen(0, "127.0.0.1").await();
-    var bundle = TestBundles.bundle(TestBundles.server(Duration.ofSeconds(10)), Duration.ofSeconds(10),
+    ServerConfig h2c = new ServerConfig("127.0.0.1", 0, 1, Duration.ofSeconds(10), Duration.ofSeconds(30), 64 * 1024, 8192, true);
+    var bundle = TestBundles.bundle(h2c, Duration.ofSeconds(10),
         Map.of("up", TestBundles.service("up", upstream.actualPort())),
         List.of(new ProxyRouteConfig("/up", "up", "/up", Set.of())), "type Query { ping: String }", Map.of());
     bff = Bff.start(vertx, bundle).await();

@@ -7,10 +7,16 @@ import dev.bffkit.schemas.notify.v1.ListNotificationsRequest;
 import dev.bffkit.schemas.notify.v1.ListNotificationsResponse;
 import dev.bffkit.schemas.notify.v1.MarkReadRequest;
 import dev.bffkit.schemas.notify.v1.Notification;
+import dev.bffkit.schemas.recs.v1.BatchGetRecsRequest;
+import dev.bffkit.schemas.recs.v1.BatchGetRecsResponse;
+import dev.bffkit.schemas.recs.v1.GetRecRequest;
 import dev.bffkit.schemas.recs.v1.GetRecommendationsRequest;
 import dev.bffkit.schemas.recs.v1.GetRecommendationsResponse;
 import dev.bffkit.schemas.recs.v1.Image;
+import dev.bffkit.schemas.recs.v1.ListSavedRequest;
+import dev.bffkit.schemas.recs.v1.ListSavedResponse;
 import dev.bffkit.schemas.recs.v1.Rec;
+import dev.bffkit.schemas.recs.v1.Saved;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -33,7 +39,8 @@ import java.util.function.Consumer;
 
 /**
  * The demo's gRPC services on vertx-grpc-server, with the classes generated from shared-schemas:
- * {@code recs.v1.Recommendations} (GetRecommendations, StreamRecommendations) and
+ * {@code recs.v1.Recommendations} (GetRecommendations, StreamRecommendations, ListSaved, GetRec,
+ * BatchGetRecs) and
  * {@code notify.v1.Notifications} (GetCount, ListNotifications, MarkRead). Same data as their REST
  * twins (which stay for the load-test baselines). An unknown user answers NOT_FOUND. gRPC-Web
  * is enabled too (vertx-grpc-server speaks it natively), for comparisons.
@@ -42,6 +49,7 @@ public final class GrpcDemoServer {
   private final String name;
   private final Consumer<GrpcServer> routes;
   private final AtomicInteger calls = new AtomicInteger();
+  private final Map<String, AtomicInteger> callsByMethod = new ConcurrentHashMap<>();
   private final List<String> deployments = new ArrayList<>();
   private volatile int port;
   private Vertx vertx;
@@ -64,6 +72,12 @@ public final class GrpcDemoServer {
     return calls.get();
   }
 
+  /** Calls of one method ({@code "BatchGetRecs"}) so far. */
+  public int calls(String method) {
+    AtomicInteger n = callsByMethod.get(method);
+    return n == null ? 0 : n.get();
+  }
+
   private static <Q extends com.google.protobuf.Message, A extends com.google.protobuf.Message> ServiceMethod<Q, A> method(
       String service, String method, Q requestDefault) {
     return ServiceMethod.server(ServiceName.create(service), method, GrpcMessageEncoder.encoder(),
@@ -72,6 +86,7 @@ public final class GrpcDemoServer {
 
   public static GrpcDemoServer recommendations(DemoData data) {
     Map<String, List<Rec>> ranked = new ConcurrentHashMap<>();
+    Map<String, Map<String, Rec>> cards = new ConcurrentHashMap<>(); // per user, by id
     return new GrpcDemoServer("recommendations-grpc", server -> {
       String svc = "recs.v1.Recommendations";
       server.callHandler(method(svc, "GetRecommendations", GetRecommendationsRequest.getDefaultInstance()),
@@ -96,7 +111,49 @@ public final class GrpcDemoServer {
             for (int i = 0; i < limit && i < recs.size(); i++) req.response().write(recs.get(i));
             req.response().end();
           }));
+      server.callHandler(method(svc, "ListSaved", ListSavedRequest.getDefaultInstance()),
+          (GrpcServerRequest<ListSavedRequest, ListSavedResponse> req) -> req.handler(r -> {
+            List<Rec> recs = ranked.computeIfAbsent(r.getUserId(), u -> recs(data, u));
+            if (recs.isEmpty()) {
+              req.response().status(GrpcStatus.NOT_FOUND).statusMessage("user " + r.getUserId()).end();
+              return;
+            }
+            int limit = r.getLimit() <= 0 ? 10 : Math.min(SAVED, r.getLimit());
+            ListSavedResponse.Builder b = ListSavedResponse.newBuilder();
+            // Saved items sit further down the ranking than the recommendations shown; one a day.
+            for (int i = 0; i < limit && SAVED_FROM + 3 * i < recs.size(); i++) {
+              b.addItems(Saved.newBuilder().setRecId(recs.get(SAVED_FROM + 3 * i).getId())
+                  .setSavedAt(Timestamp.newBuilder().setSeconds(DemoData.NOW.getEpochSecond() - 86_400L * (i + 1))));
+            }
+            req.response().end(b.build());
+          }));
+      server.callHandler(method(svc, "GetRec", GetRecRequest.getDefaultInstance()),
+          (GrpcServerRequest<GetRecRequest, Rec> req) -> req.handler(r -> {
+            Rec rec = cards.computeIfAbsent(r.getUserId(), u -> byId(recs(data, u))).get(r.getId());
+            if (rec == null) req.response().status(GrpcStatus.NOT_FOUND).statusMessage("rec " + r.getId()).end();
+            else req.response().end(rec);
+          }));
+      server.callHandler(method(svc, "BatchGetRecs", BatchGetRecsRequest.getDefaultInstance()),
+          (GrpcServerRequest<BatchGetRecsRequest, BatchGetRecsResponse> req) -> req.handler(r -> {
+            Map<String, Rec> all = cards.computeIfAbsent(r.getUserId(), u -> byId(recs(data, u)));
+            BatchGetRecsResponse.Builder b = BatchGetRecsResponse.newBuilder();
+            for (String id : r.getIdsList()) {
+              Rec rec = all.get(id);
+              if (rec != null) b.addItems(rec); // unknown ids are left out
+            }
+            req.response().end(b.build());
+          }));
     });
+  }
+
+  /** Saved items ("My list"): at most this many, from this rank on, every third. */
+  private static final int SAVED = 30;
+  private static final int SAVED_FROM = 12;
+
+  private static Map<String, Rec> byId(List<Rec> recs) {
+    Map<String, Rec> out = new java.util.HashMap<>(recs.size() * 2);
+    for (Rec r : recs) out.put(r.getId(), r);
+    return out;
   }
 
   private static List<Rec> recs(DemoData data, String user) {
@@ -169,6 +226,9 @@ public final class GrpcDemoServer {
             routes.accept(grpc);
             return vertx.createHttpServer(options).requestHandler(req -> {
               calls.incrementAndGet();
+              String path = req.path();
+              callsByMethod.computeIfAbsent(path.substring(path.lastIndexOf('/') + 1), m -> new AtomicInteger())
+                  .incrementAndGet();
               grpc.handle(req);
             }).listen().onSuccess(s -> bound.set(s.actualPort()));
           }

@@ -198,6 +198,26 @@ class DemoEndToEndTest {
     assertEquals(1, singles, after.encode());
   }
 
+  @Test
+  void tvMyListBatchesEightTilesIntoOneGrpcCall() {
+    var recs = services.grpc("recommendations-grpc");
+    int lists = recs.calls("ListSaved");
+    int batches = recs.calls("BatchGetRecs");
+    int singles = recs.calls("GetRec");
+    JsonObject tv = screen("tv", "/v1/screens/home");
+    assertNull(tv.getValue("errors"), tv.encode());
+    JsonArray myList = tv.getJsonObject("data").getJsonArray("myList");
+    assertEquals(8, myList.size(), tv.encode());
+    for (int i = 0; i < myList.size(); i++) {
+      JsonObject tile = myList.getJsonObject(i).getJsonObject("tile");
+      assertNotNull(tile, "every saved item has its tile: " + myList.encode());
+      assertTrue(tile.getString("image").endsWith("1280x720.jpg"), tile.encode());
+    }
+    assertEquals(lists + 1, recs.calls("ListSaved"));
+    assertEquals(batches + 1, recs.calls("BatchGetRecs"), "8 tiles, one gRPC batch call");
+    assertEquals(singles, recs.calls("GetRec"), "no single calls");
+  }
+
   private JsonObject usersRoutes() {
     return services.service("users").stats().getJsonObject("routes");
   }

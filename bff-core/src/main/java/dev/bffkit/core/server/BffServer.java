@@ -102,9 +102,10 @@ public final class BffServer extends VerticleBase {
     clientCerts = config.tls().enabled() && config.tls().clientAuth() != dev.bffkit.core.config.TlsConfig.ClientAuth.NONE;
     guard = new ConnectionGuard(vertx, openConnections, config.limits());
     server = vertx.createHttpServer(options).connectionHandler(guard::connected).requestHandler(this::accept);
+    // Readiness waits for this loop's gRPC connections (bounded by each connect timeout).
     return server.listen().onSuccess(s -> {
       if (config.tls().enabled()) tls = TlsReloader.start(vertx, server, config.tls(), options.getSslOptions().copy());
-    });
+    }).compose(s -> upstreams.preconnect(config.grpc().services()).map(s));
   }
 
   /** The port this instance listens on (the real one when the config asked for 0). */

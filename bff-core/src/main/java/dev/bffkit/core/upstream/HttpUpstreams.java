@@ -4,7 +4,9 @@ import dev.bffkit.core.config.ServiceConfig;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -102,6 +104,21 @@ public final class HttpUpstreams implements UpstreamCaller {
       return Future.failedFuture(Calls.timeout(serviceName));
     }
     return grpc.call(service, req, budget);
+  }
+
+  /**
+   * Opens this loop's connections to the gRPC services named, ahead of the first request (see
+   * {@link GrpcTransport#preconnect}). HTTP/1.1 pools are left to fill on demand: a loopback or
+   * LAN TCP connect costs well under a millisecond and their classes are warm from the health
+   * checks and the listener. Never fails.
+   */
+  public Future<Void> preconnect(java.util.Collection<String> grpcServices) {
+    List<Future<Void>> all = new ArrayList<>(grpcServices.size());
+    for (String name : grpcServices) {
+      Service service = services.get(name);
+      if (service != null) all.add(grpc.preconnect(service));
+    }
+    return Future.join(all).mapEmpty();
   }
 
   private Future<UpstreamResponse> guarded(Service service, UpstreamRequest req, long endNanos) {

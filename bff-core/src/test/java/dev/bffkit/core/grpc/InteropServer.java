@@ -49,6 +49,9 @@ final class InteropServer implements AutoCloseable {
 
   /** Every request header (metadata) of the last call, as received (for the metadata tests). */
   volatile Metadata lastMetadata;
+  /** Connections whose HTTP/2 handshake completed, and calls received (for the preconnect test). */
+  final java.util.concurrent.atomic.AtomicInteger transports = new java.util.concurrent.atomic.AtomicInteger();
+  final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
 
   InteropServer() throws IOException {
     this(null);
@@ -105,6 +108,7 @@ final class InteropServer implements AutoCloseable {
       public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, Metadata headers,
           ServerCallHandler<Q, A> next) {
         lastMetadata = headers;
+        calls.incrementAndGet();
         Map<String, String> m = new TreeMap<>();
         for (String k : headers.keys()) {
           if (k.startsWith("x-") && !k.endsWith("-bin")) m.put(k, headers.get(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER)));
@@ -116,6 +120,13 @@ final class InteropServer implements AutoCloseable {
     InetSocketAddress at = new InetSocketAddress("127.0.0.1", 0);
     server = (credentials == null ? NettyServerBuilder.forAddress(at) : NettyServerBuilder.forAddress(at, credentials))
         .addService(io.grpc.ServerInterceptors.intercept(def, seen))
+        .addTransportFilter(new io.grpc.ServerTransportFilter() {
+          @Override
+          public io.grpc.Attributes transportReady(io.grpc.Attributes attributes) {
+            transports.incrementAndGet();
+            return attributes;
+          }
+        })
         .maxInboundMessageSize(16 * 1024 * 1024)
         .build()
         .start();

@@ -49,7 +49,7 @@ public record AuthConfig(
       URI jwksUrl,
       /** Tokens must name one of these in {@code aud}; empty = audience not checked. */
       Set<String> audiences,
-      /** JWS algorithms accepted (asymmetric only: RS*, PS*, ES*). */
+      /** JWS algorithms accepted (asymmetric only: RS*, PS*, ES*, EdDSA/Ed25519). */
       Set<String> algorithms,
       Duration clockSkew,
       /** Keys are re-fetched in the background when older than this. */

@@ -59,7 +59,10 @@ final class BffYaml {
   private static final Set<String> API_KEY = Set.of("name", "sha256", "tier", "scopes");
   /** Asymmetric JWS algorithms only: an HMAC "verified" with a public key is a classic forgery. */
   private static final Set<String> JWS_ALGORITHMS = Set.of("RS256", "RS384", "RS512", "PS256", "PS384",
-      "PS512", "ES256", "ES384", "ES512");
+      "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519");
+  /** Each accepted algorithm by its upper-case spelling (the allowlist is case-insensitive). */
+  private static final Map<String, String> JWS_ALGORITHM_NAMES = JWS_ALGORITHMS.stream()
+      .collect(java.util.stream.Collectors.toUnmodifiableMap(a -> a.toUpperCase(Locale.ROOT), a -> a));
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
   private static final Set<String> GRPC = Set.of("descriptors", "maxMessageSize", "transcode", "web");
@@ -267,8 +270,8 @@ final class BffYaml {
       }
       Set<String> algs = new LinkedHashSet<>();
       for (Scalar a : i.scalars("algorithms")) {
-        String alg = a.value.trim().toUpperCase(Locale.ROOT);
-        if (!JWS_ALGORITHMS.contains(alg)) {
+        String alg = JWS_ALGORITHM_NAMES.get(a.value.trim().toUpperCase(Locale.ROOT));
+        if (alg == null) {
           throw a.invalid("is not an accepted algorithm (asymmetric only, never none or HS*); write one of "
               + String.join(", ", new java.util.TreeSet<>(JWS_ALGORITHMS)));
         }

@@ -126,7 +126,7 @@ import java.util.regex.Pattern;
  *     - issuer: "${BFF_JWT_ISSUER:-http://127.0.0.1:9000}"   # exact iss
  *       jwksUrl: "${BFF_JWKS_URL:-}"   # empty/absent = OIDC discovery at issuer/.well-known/openid-configuration
  *       audiences: ["${BFF_JWT_AUDIENCE:-bff-demo}"]  # aud must name one; empty = not checked
- *       algorithms: [RS256, ES256]   # allowlist (RS*, PS*, ES*); none and HS* are refused at load
+ *       algorithms: [RS256, ES256]   # allowlist (RS*, PS*, ES*, EdDSA); none and HS* are refused at load
  *       clockSkew: 30s       # for exp, nbf, iat
  *       jwksRefresh: 10m     # keys older than this are re-fetched in the background
  *       minRefetchInterval: 30s   # an unknown kid re-fetches at most once per interval

@@ -4,11 +4,14 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.Ed25519Verifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import dev.bffkit.core.config.AuthConfig;
 import io.vertx.core.Context;
@@ -180,11 +183,22 @@ final class JwksSource {
     return out;
   }
 
-  /** A verifier for a public key; HMAC ("oct") and private material are never used. */
+  /**
+   * A verifier for a public key; HMAC ("oct") and private material are never used. Of the OKP
+   * keys only Ed25519 signs (Ed448 has no verifier in nimbus, X25519 is for key agreement). Each
+   * verifier accepts only its own family (RSASSAVerifier RS and PS, ECDSAVerifier ES for its
+   * curve, Ed25519Verifier EdDSA and Ed25519) and throws on any other: a kid pointing at a key
+   * of another type never verifies.
+   */
   private static JWSVerifier verifier(JWK jwk) {
     try {
       if (jwk instanceof RSAKey rsa) return new RSASSAVerifier(rsa.toRSAPublicKey());
       if (jwk instanceof ECKey ec) return new ECDSAVerifier(ec.toECPublicKey());
+      if (jwk instanceof OctetKeyPair okp) {
+        if (Curve.Ed25519.equals(okp.getCurve())) return new Ed25519Verifier(okp.toPublicJWK());
+        LOG.warning("event=jwk_skipped kid=" + jwk.getKeyID() + " error=OKP curve " + okp.getCurve() + " is not accepted (Ed25519 only)");
+        return null;
+      }
     } catch (JOSEException e) {
       LOG.warning("event=jwk_skipped kid=" + jwk.getKeyID() + " error=" + e.getMessage());
     }

@@ -24,8 +24,9 @@ import java.util.Set;
  * algorithms), its {@code iss} is a configured issuer, it is signed by one of that issuer's
  * current keys (by {@code kid}), {@code exp} is present and not passed, {@code nbf} and
  * {@code iat} are not in the future (each with the issuer's clock skew), and its {@code aud}
- * names a configured audience. Verification with cached keys is synchronous and cheap enough for
- * the event loop (see JMH {@code JwtBench}); only a key fetch is asynchronous.
+ * names a configured audience. Verification with cached keys is synchronous; RS256/PS256 are cheap
+ * enough for the event loop, ECDSA and EdDSA signatures go to a worker (see JMH {@code JwtBench});
+ * a key fetch is asynchronous.
  *
  * <p>Clients send the same token on every request until it expires, so a token that verified is
  * remembered (by its exact text, signature included) for up to {@link #REMEMBER_MS} or until its
@@ -41,7 +42,19 @@ public final class JwtVerifier {
 
   /** Thrown instead of checking an expensive signature on an event loop (see {@link #verifyNow(String, boolean, boolean)}). */
   public static final RuntimeException SLOW = new RuntimeException("verify on a worker", null, false, false) {};
-  private static final Set<JWSAlgorithm> SLOW_FAMILY = JWSAlgorithm.Family.EC;
+  /**
+   * Checked on a worker: ECDSA (~1.2 ms a P-256 signature on the JDK's provider) and EdDSA (~0.2
+   * ms for Ed25519 on Tink's Java code, 4-5 times RSA's ~45 µs; JMH {@code JwtBench},
+   * {@code AuthStageBench}): on a loop, every request queued behind it would wait that long, over
+   * the auth stage's 0.1 ms p99 budget. RSA stays on the loop, about the cost of the hop.
+   */
+  private static final Set<JWSAlgorithm> SLOW_FAMILY;
+
+  static {
+    Set<JWSAlgorithm> slow = new java.util.HashSet<>(JWSAlgorithm.Family.EC);
+    slow.addAll(JWSAlgorithm.Family.ED);
+    SLOW_FAMILY = Set.copyOf(slow);
+  }
 
   private final Map<String, Trusted> byIssuer = new HashMap<>();
   private final int maxTokenLength;
@@ -78,9 +91,9 @@ public final class JwtVerifier {
   }
 
   /**
-   * As {@link #verifyNow(String, boolean)}; with {@code onLoop} true an ECDSA signature (about
-   * 20 times the cost of RSA on the JDK's provider, ~1 ms) is not checked here: {@link #SLOW} is
-   * thrown and the caller repeats the call on a worker thread with {@code onLoop} false.
+   * As {@link #verifyNow(String, boolean)}; with {@code onLoop} true an ECDSA or EdDSA signature
+   * (about 25 and 4-5 times the cost of RSA) is not checked here: {@link #SLOW} is thrown and the
+   * caller repeats the call on a worker thread with {@code onLoop} false.
    */
   public Principal verifyNow(String token, boolean mayFetch, boolean onLoop) {
     if (token.length() > maxTokenLength) throw AuthException.invalid("token longer than " + maxTokenLength + " characters");

@@ -86,6 +86,16 @@ class AuthConfigTest {
   }
 
   @Test
+  void eddsaInAnyCaseIsStoredAsNimbusSpellsIt() throws IOException {
+    AuthConfig a = load("auth:\n  issuers:\n    - { issuer: https://x, algorithms: [eddsa, ED25519, rs256] }\n", Map.of())
+        .config().auth();
+    assertEquals(Set.of("EdDSA", "Ed25519", "RS256"), a.issuers().get(0).algorithms());
+    ConfigException e = fails("auth:\n  issuers:\n    - issuer: https://x\n      algorithms: [Ed448]\n");
+    assertTrue(e.getMessage().startsWith("web/bff.yaml:4: auth.issuers[0].algorithms[0]: 'Ed448' is not an accepted algorithm"),
+        e.getMessage());
+  }
+
+  @Test
   void routeScopes() throws IOException {
     var c = load("""
         services: { posts: { endpoints: "http://127.0.0.1:1" } }

@@ -61,7 +61,11 @@ final class AuthTestSupport {
   }
 
   static AuthConfig.Issuer issuer(String iss, URI jwks, Duration minRefetch) {
-    return new AuthConfig.Issuer(iss, jwks, Set.of("bff"), Set.of("RS256", "ES256"), Duration.ofSeconds(5),
+    return issuer(iss, jwks, minRefetch, Set.of("RS256", "ES256"));
+  }
+
+  static AuthConfig.Issuer issuer(String iss, URI jwks, Duration minRefetch, Set<String> algorithms) {
+    return new AuthConfig.Issuer(iss, jwks, Set.of("bff"), algorithms, Duration.ofSeconds(5),
         Duration.ofMinutes(10), minRefetch, Duration.ofSeconds(2));
   }
 

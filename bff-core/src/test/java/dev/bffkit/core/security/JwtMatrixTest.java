@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Date;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -35,6 +36,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JwtMatrixTest {
+  /** A second issuer whose allowlist leaves EdDSA out (it publishes an Ed25519 key all the same). */
+  static volatile TestIdp noEdDsaIdp;
   Vertx vertx;
   TestIdp idp;
   AuthTestSupport s;
@@ -43,9 +46,12 @@ class JwtMatrixTest {
   void start() throws Exception {
     vertx = Vertx.vertx();
     idp = new TestIdp().start(vertx);
+    noEdDsaIdp = new TestIdp().start(vertx);
     s = new AuthTestSupport(vertx);
     // Discovery (no jwksUrl); a long refetch interval: unknown kids must not cause fetches.
-    s.start(AuthTestSupport.auth(List.of(AuthTestSupport.issuer(idp.issuer, null, Duration.ofHours(1))),
+    s.start(AuthTestSupport.auth(List.of(
+            AuthTestSupport.issuer(idp.issuer, null, Duration.ofHours(1), Set.of("RS256", "ES256", "EdDSA")),
+            AuthTestSupport.issuer(noEdDsaIdp.issuer, null, Duration.ofHours(1), Set.of("RS256", "ES256"))),
         dev.bffkit.core.config.AuthConfig.ApiKeys.none()));
   }
 
@@ -54,7 +60,12 @@ class JwtMatrixTest {
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
-  record Case(String name, Function<TestIdp, String> header, int status, String error) {
+  /** {@code reason}, when given, must appear in the error description (why it was refused). */
+  record Case(String name, Function<TestIdp, String> header, int status, String error, String reason) {
+    Case(String name, Function<TestIdp, String> header, int status, String error) {
+      this(name, header, status, error, null);
+    }
+
     @Override
     public String toString() {
       return name;
@@ -76,6 +87,7 @@ class JwtMatrixTest {
     return Stream.of(
         new Case("valid RS256", idp -> "Bearer " + idp.rs256("alice"), 200, null),
         new Case("valid ES256", idp -> "Bearer " + idp.es256("alice"), 200, null),
+        new Case("valid EdDSA (Ed25519)", idp -> "Bearer " + idp.eddsa("alice"), 200, null),
         new Case("scheme case-insensitive", idp -> "bEaReR " + idp.rs256("alice"), 200, null),
         new Case("expired", idp -> "Bearer " + idp.rs256("alice", b -> b.expirationTime(new Date(System.currentTimeMillis() - 60_000))), 401, "invalid_token"),
         new Case("no exp", idp -> "Bearer " + idp.rs256("alice", b -> b.expirationTime(null)), 401, "invalid_token"),
@@ -99,6 +111,23 @@ class JwtMatrixTest {
           return "Bearer " + b64("{\"alg\":\"RS256\",\"kid\":\"ec-1\"}") + t.substring(t.indexOf('.'));
         }, 401, "invalid_token"),
         new Case("one flipped signature byte", idp -> "Bearer " + flipSignatureByte(idp.rs256("alice")), 401, "invalid_token"),
+        new Case("EdDSA: one flipped signature byte", idp -> "Bearer " + flipSignatureByte(idp.eddsa("alice")), 401, "invalid_token", "bad signature"),
+        new Case("EdDSA from an issuer whose allowlist excludes it", idp ->
+            "Bearer " + TestIdp.sign(noEdDsaIdp.ed, JWSAlgorithm.EdDSA, noEdDsaIdp.claims("alice").build()), 401, "invalid_token",
+            "algorithm EdDSA not accepted"),
+        new Case("EdDSA token whose kid is the RSA key", idp -> {
+          String t = TestIdp.sign(idp.ed, JWSAlgorithm.EdDSA, idp.claims("alice").build());
+          return "Bearer " + b64("{\"alg\":\"EdDSA\",\"kid\":\"rsa-1\"}") + t.substring(t.indexOf('.'));
+        }, 401, "invalid_token", "bad signature"),
+        new Case("RS256 header over the Ed25519 key id", idp -> {
+          String t = idp.rs256("alice");
+          return "Bearer " + b64("{\"alg\":\"RS256\",\"kid\":\"ed-1\"}") + t.substring(t.indexOf('.'));
+        }, 401, "invalid_token", "bad signature"),
+        new Case("EdDSA over an Ed448 key (crv refused)", idp -> {
+          String t = idp.eddsa("alice");
+          return "Bearer " + b64("{\"alg\":\"EdDSA\",\"kid\":\"ed448-1\"}") + t.substring(t.indexOf('.'), t.lastIndexOf('.') + 1)
+              + Base64URL.encode(new byte[114]);
+        }, 401, "invalid_token", "unknown signing key"),
         new Case("claims edited after signing", idp -> {
           String t = idp.rs256("alice");
           String[] p = t.split("\\.");
@@ -153,6 +182,7 @@ class JwtMatrixTest {
       assertTrue(challenge.startsWith("Bearer realm=\"test\""), challenge);
       if (c.error == null) assertTrue(!challenge.contains("error="), challenge);
       else assertTrue(challenge.contains("error=\"" + c.error + "\""), challenge);
+      if (c.reason != null) assertTrue(challenge.contains(c.reason), challenge);
       assertEquals(401, a.json().getJsonObject("error").getInteger("status"));
     } else {
       assertEquals("alice", a.json().getJsonObject("data").getJsonObject("me").getString("id"));

@@ -5,14 +5,18 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.Ed25519Signer;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.vertx.core.Vertx;
@@ -28,6 +32,7 @@ import java.util.function.Consumer;
 final class TestIdp {
   final RSAKey rsa;
   final ECKey ec;
+  final OctetKeyPair ed;
   final List<JWK> published = new CopyOnWriteArrayList<>();
   final AtomicInteger jwksFetches = new AtomicInteger();
   final AtomicInteger discoveryFetches = new AtomicInteger();
@@ -40,6 +45,10 @@ final class TestIdp {
     ec = new ECKeyGenerator(Curve.P_256).keyID("ec-1").generate();
     published.add(rsa.toPublicJWK());
     published.add(ec.toPublicJWK());
+    ed = new OctetKeyPairGenerator(Curve.Ed25519).keyID("ed-1").generate();
+    published.add(ed.toPublicJWK());
+    // An Ed448 key (nimbus cannot verify it): published so a token naming it must be refused.
+    published.add(new OctetKeyPair.Builder(Curve.Ed448, Base64URL.encode(new byte[57])).keyID("ed448-1").build());
   }
 
   TestIdp start(Vertx vertx) {
@@ -90,9 +99,14 @@ final class TestIdp {
     return sign(ec, JWSAlgorithm.ES256, claims(sub).build());
   }
 
+  String eddsa(String sub) {
+    return sign(ed, JWSAlgorithm.EdDSA, claims(sub).build());
+  }
+
   static String sign(JWK key, JWSAlgorithm alg, JWTClaimsSet claims) {
     try {
-      JWSSigner signer = key instanceof RSAKey r ? new RSASSASigner(r) : new ECDSASigner((ECKey) key);
+      JWSSigner signer = key instanceof RSAKey r ? new RSASSASigner(r)
+          : key instanceof OctetKeyPair okp ? new Ed25519Signer(okp) : new ECDSASigner((ECKey) key);
       SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(alg).keyID(key.getKeyID()).type(JOSEObjectType.JWT).build(), claims);
       jwt.sign(signer);
       return jwt.serialize();

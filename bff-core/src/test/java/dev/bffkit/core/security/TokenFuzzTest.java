@@ -22,7 +22,7 @@ class TokenFuzzTest {
   void tokens(FuzzedDataProvider data) {
     String header = data.consumeString(64);
     String token = data.consumeRemainingAsString();
-    AuthStage.bearer(header + token);
+    Authenticator.bearer(header + token);
     try {
       VERIFIER.verifyNow(token, false);
       throw new AssertionError("accepted without keys: " + token);

@@ -26,7 +26,8 @@ import java.util.stream.Stream;
  * passthrough, screen, fanout, connections, faults.
  *
  * <p>Every system under test runs in its own process, as deployed: the six demo services in one
- * ({@code Demo --services-only}), the iOS BFF ({@code java -jar bff-ios.jar}), the hand-written
+ * ({@code Demo --services-only}), the iOS BFF ({@code java -jar bff-ios.jar}; once more without auth for the
+ * screen's auth-overhead baseline), the hand-written
  * fan-out ({@code HandWrittenFanout} main), nginx, and one generic launcher per fan-out width. The
  * BFF and the hand-written fan-out get the same JVM flags ({@link ChildProcess#SUT_JVM_FLAGS}).
  * Only the load driver runs in this JVM. Children log to {@code <out>/logs/} and are killed at the
@@ -54,6 +55,10 @@ public final class BenchMain {
   private Scenarios.ProcessBackends backends;
   private Scenarios.ProcessTarget bff;
   private String bffError;
+  private volatile long signedInNanos = -1;
+  private volatile String signedInError;
+  private Scenarios.ProcessTarget bffNoAuth;
+  private String bffNoAuthError = "not needed by the selected scenarios";
   private Scenarios.ProcessTarget handWritten;
   private String handWrittenError;
   private NginxBaseline nginx;
@@ -163,6 +168,12 @@ public final class BenchMain {
         bff = Scenarios.startIosBffProcess(backends, logDir, "bff-ios");
       } catch (Exception e) {
         bffError = "iOS BFF did not start: " + oneLine(e);
+        return;
+      }
+      try {
+        signedInNanos = Scenarios.awaitSignedIn(bff, 30_000);
+      } catch (Exception e) {
+        signedInError = "iOS BFF: " + oneLine(e);
       }
     });
     Thread handStart = new Thread(() -> {
@@ -172,8 +183,19 @@ public final class BenchMain {
         handWrittenError = "hand-written fan-out did not start: " + oneLine(e);
       }
     });
+    // the iOS BFF once more, without auth: the baseline of the screen's auth-overhead comparison
+    Thread noAuthStart = new Thread(() -> {
+      if (only != null && !only.contains("screen")) return;
+      try {
+        bffNoAuth = Scenarios.startIosBffProcess(backends, Scenarios.writeIosBundleWithoutAuth(Files.createTempDirectory("bffkit-ios")),
+            logDir, "bff-ios-noauth");
+      } catch (Exception e) {
+        bffNoAuthError = "iOS BFF without auth did not start: " + oneLine(e);
+      }
+    });
     bffStart.start();
     handStart.start();
+    noAuthStart.start();
     Optional<Path> bin = NginxBaseline.binary();
     if (bin.isEmpty()) {
       nginxError = "nginx not installed (run.sh installs it when root: apt-get install -y nginx)";
@@ -189,8 +211,11 @@ public final class BenchMain {
     }
     bffStart.join();
     handStart.join();
-    if (bff != null) header.add("iOS BFF: pid " + bff.process().pid() + ", ready " + ms(bff.readyNanos() / 1000) + " after launch");
-    for (String e : new String[] {bffError, handWrittenError, nginxError}) if (e != null) header.add(e);
+    noAuthStart.join();
+    if (bff != null) header.add("iOS BFF: pid " + bff.process().pid() + ", ready " + ms(bff.readyNanos() / 1000) + " after launch"
+        + (signedInNanos < 0 ? "" : ", answering the bench's token " + ms(signedInNanos / 1000) + " after that (keys fetched)"));
+    if (bffNoAuth != null) header.add("iOS BFF without auth (screen auth-overhead baseline): pid " + bffNoAuth.process().pid());
+    for (String e : new String[] {bffError, signedInError, handWrittenError, nginxError}) if (e != null) header.add(e);
     if (handWritten != null) header.add("hand-written fan-out: pid " + handWritten.process().pid());
     if (nginx != null) header.add("nginx: pid " + nginx.pid() + " (worker_processes auto; CPU counts master + workers)");
     if (!quick) preWarm();
@@ -205,6 +230,7 @@ public final class BenchMain {
     List<Sys> all = new ArrayList<>(passThroughSystems());
     all.add(handSys());
     all.add(bffSys("BFF iOS home", Scenarios.HOME_PATH));
+    all.add(noAuthSys());
     for (Sys s : all) {
       if (s.skip() != null) continue;
       measure(null, LoadSpec.closed(s.name() + " (pre-warm)", s.port(), s.path(), 32, Duration.ofSeconds(1), Duration.ofSeconds(3))
@@ -221,7 +247,7 @@ public final class BenchMain {
   private void tearDown() {
     progress.close();
     if (nginx != null) nginx.close();
-    for (AutoCloseable c : new AutoCloseable[] {bff, handWritten}) {
+    for (AutoCloseable c : new AutoCloseable[] {bff, bffNoAuth, handWritten}) {
       try {
         if (c != null) c.close();
       } catch (Exception ignored) {
@@ -267,6 +293,13 @@ public final class BenchMain {
   private Sys bffSys(String name, String path) {
     return bff == null ? Sys.skipped(name, bffError)
         : new Sys(name, bff.port(), path, null, bff.process()::cpuNanos, Scenarios.bffHeaders());
+  }
+
+  /** The iOS home on the BFF without auth; sent the same headers (token included) so only the auth stage differs. */
+  private Sys noAuthSys() {
+    return bffNoAuth == null ? Sys.skipped("BFF iOS home, auth off", bffNoAuthError)
+        : new Sys("BFF iOS home, auth off", bffNoAuth.port(), Scenarios.HOME_PATH, null, bffNoAuth.process()::cpuNanos,
+            Scenarios.bffHeaders());
   }
 
   private Sys handSys() {
@@ -398,6 +431,106 @@ public final class BenchMain {
       sc.note(String.format(Locale.ROOT, "CPU per screen at max throughput (closed median round): BFF %.0f µs, hand-written %s",
           sc.cpu(bffClosed), hand == null || Double.isNaN(sc.cpu(hand)) ? "—" : String.format(Locale.ROOT, "%.0f µs", sc.cpu(hand))));
     }
+    authOverhead(rate);
+  }
+
+  /**
+   * What the whole auth stage adds: the iOS home on the BFF with auth (bearer token from the dev
+   * IdP, cached after its first verification, the usual case) and on the same BFF started from a
+   * copy of its bundle without auth ({@link Scenarios#writeIosBundleWithoutAuth}: same upstream
+   * calls, same request headers). Open model at a fixed modest rate (capped at the screen's half
+   * max), so the delta is not queueing;
+   * interleaved rounds with the order alternating (A B, B A, ...); each system's rounds pooled into
+   * one histogram.
+   */
+  private void authOverhead(double halfMax) {
+    // fixed, but never above the screen's half max: queueing would swamp a 0.1 ms difference
+    double rate = Math.min(quick ? 100 : 300, halfMax);
+    int conns = quick ? 16 : 32;
+    int n = quick ? 1 : 5;
+    String name = "screen: auth overhead";
+    ScenarioResult sc = new ScenarioResult(name, "iOS home on the BFF with auth on (bearer RS256 token from the dev IdP,"
+        + " remembered after its first verification) vs the same BFF (own process, same flags) from a copy of its bundle"
+        + " without auth and {ctx.sub} fixed to the token's user (same upstream calls, same request headers); open model"
+        + " at " + (int) rate + " req/s, " + n + " interleaved round(s) of " + (quick ? "0.5 + 1" : "2 + 4")
+        + " s, order alternating, after " + (quick ? "1.5" : "2") + " s flat out each (not recorded); rounds pooled."
+        + (quick ? " Quick mode: the auth-off process is still cold (JIT), so its figures are not comparable." : ""));
+    Sys on = bffSys("BFF iOS home, auth on", Scenarios.HOME_PATH);
+    Sys off = noAuthSys();
+    // The auth-off process has served nothing yet: both flat out first (not recorded), so neither
+    // is measured with a JIT still compiling.
+    progress.scenario(name + " (warm-up, not recorded)");
+    for (Sys s : List.of(on, off)) {
+      if (s.skip() != null) continue;
+      measure(null, LoadSpec.closed(s.name() + " (warm-up)", s.port(), s.path(), conns, quick ? Duration.ofMillis(1500)
+          : Duration.ofSeconds(2), Duration.ofMillis(500)).withHeaders(s.headers()), null);
+    }
+    Map<String, List<LoadResult>> all = new LinkedHashMap<>();
+    for (int round = 1; round <= n; round++) {
+      progress.scenario(name + " (round " + round + "/" + n + ")");
+      for (Sys s : round % 2 == 1 ? List.of(on, off) : List.of(off, on)) {
+        if (s.skip() != null) continue;
+        LoadResult r = measure(sc, LoadSpec.open(s.name(), s.port(), s.path(), rate, conns,
+            quick ? warmup : Duration.ofSeconds(2), quick ? duration : Duration.ofSeconds(4)).withHeaders(s.headers()), s.cpu());
+        all.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(r);
+      }
+    }
+    Map<String, LoadResult> pooled = new LinkedHashMap<>();
+    for (Sys s : List.of(on, off)) {
+      List<LoadResult> rs = all.get(s.name());
+      LoadResult p = s.skip() != null ? LoadResult.skipped(s.name(), s.skip())
+          : rs == null ? LoadResult.skipped(s.name(), "not measured") : pool(rs);
+      if (rs != null && p != rs.get(0)) { // CPU: the rounds' mean
+        double cpu = rs.stream().mapToDouble(sc::cpu).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN);
+        sc.cpu(p, cpu);
+      }
+      sc.add(p);
+      pooled.put(s.name(), p);
+      if (rs != null && rs.size() > 1) {
+        sc.note(s.name() + " p99 by round: " + rs.stream().map(r -> ok(r) ? ms(r.p99()) : "—")
+            .reduce((a, b) -> a + " / " + b).orElse("") + " (pooled row shown)");
+      }
+    }
+    LoadResult a = pooled.get(on.name());
+    LoadResult b = pooled.get(off.name());
+    boolean both = ok(a) && ok(b);
+    if (both) {
+      sc.note(String.format(Locale.ROOT, "auth stage adds p50 %s, p99 %s (auth on p50 %s / p99 %s; auth off p50 %s / p99 %s)",
+          signedMs(a.p50() - b.p50()), signedMs(a.p99() - b.p99()), ms(a.p50()), ms(a.p99()), ms(b.p50()), ms(b.p99())));
+      if (!Double.isNaN(sc.cpu(a)) && !Double.isNaN(sc.cpu(b))) {
+        sc.note(String.format(Locale.ROOT, "BFF CPU per screen: auth on %.0f µs, auth off %.0f µs", sc.cpu(a), sc.cpu(b)));
+      }
+      sc.note("the JMH AuthStageBench measures the stage alone (no network, no noise from the shared machine)");
+    }
+    results.add(sc);
+    targets.add(new Reports.Target(String.format(Locale.ROOT, "auth stage adds ≤ 0.1 ms p99 (iOS home, open %.0f req/s)", rate),
+        "≤ 0.1 ms p99",
+        both ? "auth on p99 " + ms(a.p99()) + " → " + signedMs(a.p99() - b.p99()) + " (p50 " + signedMs(a.p50() - b.p50()) + ")"
+            : "not measured",
+        ok(b) ? "auth off p99 " + ms(b.p99()) + ", p50 " + ms(b.p50()) : "—",
+        both && b.p99() > 0 ? String.format(Locale.ROOT, "p99 ×%.2f", (double) a.p99() / b.p99()) : "—",
+        both ? a.p99() - b.p99() <= 100 : null));
+  }
+
+  /** One row from several rounds of the same system: histograms merged, counts and times summed. */
+  private static LoadResult pool(List<LoadResult> rounds) {
+    List<LoadResult> ok = rounds.stream().filter(BenchMain::ok).toList();
+    if (ok.isEmpty()) return rounds.get(0);
+    if (ok.size() == 1) return ok.get(0);
+    org.HdrHistogram.Histogram h = ok.get(0).histogram().copy();
+    long requests = 0;
+    long errors = 0;
+    double seconds = 0;
+    for (int i = 0; i < ok.size(); i++) {
+      if (i > 0) h.add(ok.get(i).histogram());
+      requests += ok.get(i).requests();
+      errors += ok.get(i).errors();
+      seconds += ok.get(i).seconds();
+    }
+    LoadResult f = ok.get(0);
+    return new LoadResult(f.system(), f.open(), f.connections(), f.targetRate(), requests, errors, seconds,
+        seconds > 0 ? requests / seconds : 0, h.getValueAtPercentile(50), h.getValueAtPercentile(90),
+        h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue(), h, null);
   }
 
   private void fanout() throws Exception {
@@ -578,6 +711,7 @@ public final class BenchMain {
     Duration d = quick ? Duration.ofSeconds(1) : Duration.ofSeconds(6);
     try (Scenarios.ProcessTarget hedged = Scenarios.startIosBffProcess(backends, Map.of("POSTS_HEDGE", "true"), logDir,
         "bff-ios-hedging")) {
+      Scenarios.awaitSignedIn(hedged, 30_000);
       Scenarios.chaos(backends.postsReplicaPort(), "{\"latencyMs\":200}");
       try {
         sc.add(measure(sc, LoadSpec.open("BFF iOS home, no hedging", bff.port(), Scenarios.HOME_PATH, rate, conns, w, d)

@@ -17,12 +17,17 @@ public final class Http1 {
 
   /** The status code, or -1 when the connection failed or the answer was not HTTP. */
   public static int status(int port, String method, String path, String jsonBody, int timeoutMs) {
+    return status(port, method, path, jsonBody, "", timeoutMs);
+  }
+
+  /** As above with extra header lines ({@code "Name: value\r\n"} each). */
+  public static int status(int port, String method, String path, String jsonBody, String headerLines, int timeoutMs) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", port), timeoutMs);
       s.setSoTimeout(timeoutMs);
       byte[] body = jsonBody == null ? new byte[0] : jsonBody.getBytes(StandardCharsets.UTF_8);
       String head = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n"
-          + (jsonBody == null ? "" : "Content-Type: application/json\r\n")
+          + headerLines + (jsonBody == null ? "" : "Content-Type: application/json\r\n")
           + "Content-Length: " + body.length + "\r\n\r\n";
       OutputStream out = s.getOutputStream();
       out.write(head.getBytes(StandardCharsets.US_ASCII));

@@ -173,7 +173,7 @@ public final class Scenarios {
     // class lock awaiting it (that deadlock once hung the quick run).
     return DevIdp.start(vertx, 0).map(started -> {
       authHeaders = MultiMap.caseInsensitiveMultiMap()
-          .add("authorization", "Bearer " + started.mint("u1", "read", DevIdp.AUDIENCE, 86_400));
+          .add("authorization", "Bearer " + started.mint(BENCH_USER, "read", DevIdp.AUDIENCE, 86_400));
       idpVertx = vertx;
       idp = started;
       return started;
@@ -365,6 +365,72 @@ public final class Scenarios {
     ChildProcess p = ChildProcess.start(name, ChildProcess.java(sutFlags(logDir, name), "-jar",
         jar("bff-ios/target/bff-ios.jar").toString(), "--port", Integer.toString(port)), env, logDir);
     return awaitReady(p, port);
+  }
+
+  /** The same iOS BFF launched on a client folder ({@code bff-ios.jar --config DIR}), e.g. {@link #writeIosBundleWithoutAuth}. */
+  public static ProcessTarget startIosBffProcess(Backends backends, Path configDir, Path logDir, String name)
+      throws IOException, InterruptedException {
+    int port = freePort();
+    ChildProcess p = ChildProcess.start(name, ChildProcess.java(sutFlags(logDir, name), "-jar",
+        jar("bff-ios/target/bff-ios.jar").toString(), "--config", configDir.toString(), "--port", Integer.toString(port)),
+        backends.env(), logDir);
+    return awaitReady(p, port);
+  }
+
+  /**
+   * Waits (bounded) until the BFF answers the iOS home with the bench's token: /readyz does not
+   * wait for the identity provider's keys (a BFF must start while it is down), and on a busy
+   * machine the first fetch can time out; measuring before would record 401s. Returns the wait in ns.
+   */
+  public static long awaitSignedIn(ProcessTarget t, long timeoutMs) throws IOException, InterruptedException {
+    String header = "Authorization: " + bffHeaders().get("authorization") + "\r\n";
+    long start = System.nanoTime();
+    long deadline = start + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    int status = -1;
+    while (System.nanoTime() < deadline) {
+      status = Http1.status(t.port(), "GET", HOME_PATH, null, header, 2000);
+      if (status == 200) return System.nanoTime() - start;
+      Thread.sleep(50);
+    }
+    throw new IOException(t.process().pid() + ": " + HOME_PATH + " with the bench's token still answers " + status + " after "
+        + timeoutMs + " ms");
+  }
+
+  /** The user the bench's token names (see {@link #devIdp}). */
+  public static final String BENCH_USER = "u1";
+
+  /**
+   * The iOS bundle without auth, written as a client folder for {@code bff-ios.jar --config DIR}:
+   * the same services, routes, schema and screens, the {@code auth:} section dropped and
+   * {@code {ctx.sub}} replaced by {@link #BENCH_USER} (a JSON string in gRPC request templates), so
+   * the home screen makes the same upstream calls as with the token: the baseline for the auth
+   * stage's cost.
+   */
+  public static Path writeIosBundleWithoutAuth(Path parent) throws IOException {
+    Path src = root().resolve("bff-ios/src/main/resources/bff/ios");
+    Path dir = parent.resolve("ios-noauth");
+    Files.createDirectories(dir.resolve("screens"));
+    StringBuilder yaml = new StringBuilder();
+    boolean inAuth = false;
+    for (String line : Files.readAllLines(src.resolve("bff.yaml"))) {
+      boolean topLevel = !line.isEmpty() && !Character.isWhitespace(line.charAt(0)) && !line.startsWith("#");
+      if (topLevel) inAuth = line.startsWith("auth:");
+      if (!inAuth) yaml.append(line).append('\n');
+    }
+    if (yaml.toString().contains("\nauth:")) throw new IOException("could not drop auth from " + src.resolve("bff.yaml"));
+    StringBuilder schema = new StringBuilder();
+    for (String line : Files.readAllLines(src.resolve("schema.graphqls"))) {
+      schema.append(line.replace("{ctx.sub}", line.contains("request:") ? "\\\"" + BENCH_USER + "\\\"" : BENCH_USER)).append('\n');
+    }
+    if (schema.indexOf("{ctx.") >= 0) throw new IOException(src.resolve("schema.graphqls") + " reads more of ctx than sub; update "
+        + "Scenarios.writeIosBundleWithoutAuth");
+    Files.writeString(dir.resolve("bff.yaml"), yaml);
+    Files.writeString(dir.resolve("schema.graphqls"), schema);
+    try (var screens = Files.list(src.resolve("screens"))) {
+      for (Path f : screens.toList()) Files.copy(f, dir.resolve("screens").resolve(f.getFileName().toString()),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    return dir;
   }
 
   private static Vertx processIdpVertx;

@@ -3,10 +3,14 @@ package dev.bffkit.loadtests.demo;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.Ed25519Signer;
 import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -24,12 +28,12 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * GET /token?sub=u7&amp;scope=read%20admin&amp;aud=bff-demo&amp;ttl=3600&amp;alg=RS256   {"access_token": "...", "token_type": "Bearer", "expires_in": 3600}
- * GET /.well-known/jwks.json                                 the public keys (RS256 "dev-1", ES256 "dev-ec-1")
+ * GET /.well-known/jwks.json                                 the public keys (RS256 "dev-1", ES256 "dev-ec-1", EdDSA "dev-ed-1")
  * GET /.well-known/openid-configuration                      OIDC discovery (issuer, jwks_uri, token_endpoint)
  * </pre>
  *
- * Defaults: sub {@code u1}, scope {@code read}, aud {@value #AUDIENCE}, ttl 1 h. The RSA key is
- * generated at start, so tokens do not survive a restart.
+ * Defaults: sub {@code u1}, scope {@code read}, aud {@value #AUDIENCE}, ttl 1 h, alg RS256 (or
+ * ES256, EdDSA). The keys are generated at start, so tokens do not survive a restart.
  */
 public final class DevIdp {
   public static final int DEFAULT_PORT = 9000;
@@ -38,12 +42,14 @@ public final class DevIdp {
 
   private final RSAKey key;
   private final com.nimbusds.jose.jwk.ECKey ecKey;
+  private final OctetKeyPair edKey;
   private final HttpServer server;
   private final String issuer;
 
-  private DevIdp(RSAKey key, com.nimbusds.jose.jwk.ECKey ecKey, HttpServer server) {
+  private DevIdp(RSAKey key, com.nimbusds.jose.jwk.ECKey ecKey, OctetKeyPair edKey, HttpServer server) {
     this.key = key;
     this.ecKey = ecKey;
+    this.edKey = edKey;
     this.server = server;
     this.issuer = "http://127.0.0.1:" + server.actualPort();
   }
@@ -52,10 +58,13 @@ public final class DevIdp {
   public static Future<DevIdp> start(Vertx vertx, int port) {
     RSAKey key;
     com.nimbusds.jose.jwk.ECKey ec;
+    OctetKeyPair ed;
     try {
       key = new RSAKeyGenerator(2048).keyID("dev-1").keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256).generate();
       ec = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256).keyID("dev-ec-1")
           .keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.ES256).generate();
+      ed = new OctetKeyPairGenerator(Curve.Ed25519).keyID("dev-ed-1").keyUse(KeyUse.SIGNATURE)
+          .algorithm(JWSAlgorithm.EdDSA).generate();
     } catch (Exception e) {
       return Future.failedFuture(e);
     }
@@ -63,7 +72,7 @@ public final class DevIdp {
     return vertx.createHttpServer()
         .requestHandler(req -> self[0].handle(req))
         .listen(port, "127.0.0.1")
-        .map(server -> self[0] = new DevIdp(key, ec, server));
+        .map(server -> self[0] = new DevIdp(key, ec, ed, server));
   }
 
   public String issuer() {
@@ -83,17 +92,18 @@ public final class DevIdp {
     return mint(sub, scope, audience, ttlSeconds, JWSAlgorithm.RS256);
   }
 
-  /** As {@link #mint(String, String, String, long)}, signed RS256 or ES256. */
+  /** As {@link #mint(String, String, String, long)}, signed RS256, ES256 or EdDSA (Ed25519). */
   public String mint(String sub, String scope, String audience, long ttlSeconds, JWSAlgorithm alg) {
     boolean ec = JWSAlgorithm.ES256.equals(alg);
+    boolean ed = JWSAlgorithm.EdDSA.equals(alg);
     long now = System.currentTimeMillis();
     JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).subject(sub).audience(audience)
         .issueTime(new Date(now)).notBeforeTime(new Date(now - 1000)).expirationTime(new Date(now + ttlSeconds * 1000))
         .claim("scope", scope).jwtID(Long.toHexString(now) + Long.toHexString(System.nanoTime())).build();
-    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(ec ? JWSAlgorithm.ES256 : JWSAlgorithm.RS256)
-        .keyID(ec ? ecKey.getKeyID() : key.getKeyID()).type(JOSEObjectType.JWT).build(), claims);
+    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(ec ? JWSAlgorithm.ES256 : ed ? JWSAlgorithm.EdDSA : JWSAlgorithm.RS256)
+        .keyID(ec ? ecKey.getKeyID() : ed ? edKey.getKeyID() : key.getKeyID()).type(JOSEObjectType.JWT).build(), claims);
     try {
-      jwt.sign(ec ? new com.nimbusds.jose.crypto.ECDSASigner(ecKey) : new RSASSASigner(key));
+      jwt.sign(ec ? new com.nimbusds.jose.crypto.ECDSASigner(ecKey) : ed ? new Ed25519Signer(edKey) : new RSASSASigner(key));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -108,12 +118,12 @@ public final class DevIdp {
     switch (req.path()) {
       case "/token" -> token(req);
       case "/.well-known/jwks.json" -> json(req, 200,
-          new JWKSet(java.util.List.of(key.toPublicJWK(), ecKey.toPublicJWK())).toString(true));
+          new JWKSet(java.util.List.of(key.toPublicJWK(), ecKey.toPublicJWK(), edKey.toPublicJWK())).toString(true));
       case "/.well-known/openid-configuration" -> json(req, 200, new JsonObject()
           .put("issuer", issuer)
           .put("jwks_uri", issuer + "/.well-known/jwks.json")
           .put("token_endpoint", issuer + "/token")
-          .put("id_token_signing_alg_values_supported", new io.vertx.core.json.JsonArray().add("RS256"))
+          .put("id_token_signing_alg_values_supported", new io.vertx.core.json.JsonArray().add("RS256").add("ES256").add("EdDSA"))
           .encode());
       default -> json(req, 404, new JsonObject().put("error", "not_found").encode());
     }
@@ -131,10 +141,10 @@ public final class DevIdp {
       ttl = -1;
     }
     if (!SAFE.matcher(sub).matches() || !SAFE.matcher(scope).matches() || !SAFE.matcher(aud).matches()
-        || ttl < 1 || ttl > 86_400 || !(alg.equals("RS256") || alg.equals("ES256"))) {
+        || ttl < 1 || ttl > 86_400 || !(alg.equals("RS256") || alg.equals("ES256") || alg.equals("EdDSA"))) {
       json(req, 400, new JsonObject().put("error", "invalid_request")
           .put("error_description", "sub, scope, aud: 1..200 of [A-Za-z0-9._:@ -]; ttl: 1..86400 seconds;"
-              + " alg: RS256 or ES256").encode());
+              + " alg: RS256, ES256 or EdDSA").encode());
       return;
     }
     json(req, 200, new JsonObject().put("access_token", mint(sub, scope, aud, ttl, JWSAlgorithm.parse(alg)))

@@ -30,8 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What the auth stage costs per request with the issuer's keys cached: the whole
  * {@link JwtVerifier#verifyNow} (parse, allowlist, key lookup, signature, claims, principal) for an
- * RS256 (2048-bit) and an ES256 (P-256) token, the refusal of a bad signature, and the parse
- * alone. Keys come from the dev IdP over loopback once, in setup.
+ * RS256 (2048-bit), an ES256 (P-256) and an EdDSA (Ed25519) token, the refusal of a bad
+ * signature, and the parse alone. Keys come from the dev IdP over loopback once, in setup.
  * {@code load-tests/jmh.sh JwtBench -f 1 -wi 3 -i 5}.
  */
 @State(Scope.Benchmark)
@@ -47,6 +47,7 @@ public class JwtBench {
   JwtVerifier verifier;
   String rs256;
   String es256;
+  String eddsa;
   String badSignature;
 
   @Setup(Level.Trial)
@@ -54,7 +55,7 @@ public class JwtBench {
     vertx = Vertx.vertx();
     idp = DevIdp.start(vertx, 0).await(10, TimeUnit.SECONDS);
     AuthConfig.Issuer issuer = new AuthConfig.Issuer(idp.issuer(), URI.create(idp.issuer() + "/.well-known/jwks.json"),
-        Set.of(DevIdp.AUDIENCE), Set.of("RS256", "ES256"), Duration.ofSeconds(30), Duration.ofHours(1),
+        Set.of(DevIdp.AUDIENCE), Set.of("RS256", "ES256", "EdDSA"), Duration.ofSeconds(30), Duration.ofHours(1),
         Duration.ofSeconds(30), Duration.ofSeconds(2));
     AuthConfig auth = new AuthConfig(true, List.of(), List.of(issuer), AuthConfig.ApiKeys.none(), java.util.Map.of(),
         java.util.Map.of(), 8192);
@@ -62,6 +63,7 @@ public class JwtBench {
     verifier = security.jwt();
     rs256 = idp.mint("u1", "read write", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.RS256);
     es256 = idp.mint("u1", "read write", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.ES256);
+    eddsa = idp.mint("u1", "read write", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.EdDSA);
     char[] t = rs256.toCharArray();
     int mid = rs256.lastIndexOf('.') + 10;
     t[mid] = t[mid] == 'A' ? 'B' : 'A';
@@ -94,6 +96,12 @@ public class JwtBench {
   public Principal verifyEs256() {
     verifier.forget();
     return verifier.verifyNow(es256, false);
+  }
+
+  @Benchmark
+  public Principal verifyEdDsa() {
+    verifier.forget();
+    return verifier.verifyNow(eddsa, false);
   }
 
   /** A token seen before (the usual case: clients resend theirs until it expires). */

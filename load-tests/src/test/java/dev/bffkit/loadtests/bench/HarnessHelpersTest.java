@@ -101,6 +101,27 @@ class HarnessHelpersTest {
   }
 
   @Test
+  void iosBundleWithoutAuthLoadsWithTheSameCallsForTheBenchUser(@TempDir Path tmp) throws Exception {
+    String root = System.getProperty("bffkit.root");
+    System.setProperty("bffkit.root", Path.of("..").toAbsolutePath().normalize().toString()); // tests run in load-tests/
+    try {
+      Path dir = Scenarios.writeIosBundleWithoutAuth(tmp);
+      ClientBundle b = BundleLoader.load(dir, name -> null);
+      assertEquals("ios", b.config().name());
+      assertTrue(!b.config().auth().enabled(), "auth must be off");
+      ClientBundle original = BundleLoader.load(Scenarios.root().resolve("bff-ios/src/main/resources/bff/ios"), name -> null);
+      assertEquals(original.config().services().keySet(), b.config().services().keySet());
+      assertEquals(original.screens().size(), b.screens().size());
+      String schema = Files.readString(dir.resolve("schema.graphqls"));
+      assertTrue(schema.contains("path: \"/users/u1\")"), schema);
+      assertTrue(schema.contains("{\\\"userId\\\": \\\"u1\\\"}"), schema); // a JSON string in gRPC request templates
+    } finally {
+      if (root == null) System.clearProperty("bffkit.root");
+      else System.setProperty("bffkit.root", root);
+    }
+  }
+
+  @Test
   void generatedFanoutFolderLoadsWithTheBundleLoader(@TempDir Path tmp) throws Exception {
     Path dir = Scenarios.writeFanoutBundle(tmp, "http://127.0.0.1:9101", 4);
     ClientBundle b = BundleLoader.load(dir, name -> null);

@@ -77,6 +77,16 @@ class DemoEndToEndTest {
     Http.Resp noScope = http.get(ports.get("web"), "/v1/screens/dashboard", "authorization", "Bearer " + token("u1", "profile"));
     assertEquals(403, noScope.status(), noScope.body().toString());
     assertEquals(200, http.get(ports.get("ios"), "/healthz", "authorization", null).status());
+    // EdDSA (Ed25519) and ES256 tokens from the dev IdP work too (both verified on a worker).
+    for (String alg : new String[] {"EdDSA", "ES256"}) {
+      Http.Resp r = new Http(vertx).get(idp.port(), "/token?sub=u9&alg=" + alg);
+      assertEquals(200, r.status(), r.body().toString());
+      String t = r.json().getString("access_token");
+      Http.Resp home = http.get(ports.get("ios"), "/v1/screens/home", "authorization", "Bearer " + t);
+      assertEquals(200, home.status(), alg + ": " + home.body());
+      assertEquals("u9", home.json().getJsonObject("data").getJsonObject("me").getString("id"));
+    }
+    assertEquals(400, new Http(vertx).get(idp.port(), "/token?alg=HS256").status());
   }
 
   /**

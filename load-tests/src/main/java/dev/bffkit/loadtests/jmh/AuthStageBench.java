@@ -1,0 +1,149 @@
+package dev.bffkit.loadtests.jmh;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import dev.bffkit.core.config.AuthConfig;
+import dev.bffkit.core.security.Authenticator;
+import dev.bffkit.core.security.JwtVerifier;
+import dev.bffkit.core.security.Security;
+import dev.bffkit.loadtests.demo.DevIdp;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The whole auth stage per request, as {@code AuthStage} runs it on the event loop, minus the
+ * exchange: {@link Authenticator#strip} (a spoofed {@code x-user-id} goes), {@link
+ * Authenticator#authenticate} (bearer header, verify, scopes of the iOS home, identity headers)
+ * and what the stage then writes ({@code ctx} entries, identity headers into the request's
+ * headers). Headers are a Vert.x {@link HttpHeaders#headers()} map as a server request has, with
+ * an iOS client's usual headers. Config as the demo iOS bundle: one issuer, claim {@code sub} to
+ * {@code x-user-id}.
+ *
+ * <ul>
+ *   <li>{@code rememberedToken}: the usual case, a token verified before (clients resend theirs);
+ *   <li>{@code coldRs256}, {@code coldEdDsa}: the verifier's memory cleared first, so the
+ *       signature is checked (EdDSA, like ES256, on a worker in the stage: the hop is not in
+ *       this figure);
+ *   <li>{@code noCredential}: a public path without a token.
+ * </ul>
+ * Sample mode, so JMH prints percentiles (p99 is the target's measure).
+ * {@code load-tests/jmh.sh AuthStageBench -f 1 -wi 2 -i 3 -r 2s}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class AuthStageBench {
+  static final String HOME = "/v1/screens/home";
+
+  Vertx vertx;
+  DevIdp idp;
+  Security security;
+  Authenticator auth;
+  String rs256Header;
+  String eddsaHeader;
+
+  @Setup(Level.Trial)
+  public void setup() throws Exception {
+    vertx = Vertx.vertx();
+    idp = DevIdp.start(vertx, 0).await(10, TimeUnit.SECONDS);
+    AuthConfig.Issuer issuer = new AuthConfig.Issuer(idp.issuer(), URI.create(idp.issuer() + "/.well-known/jwks.json"),
+        Set.of(DevIdp.AUDIENCE), Set.of("RS256", "ES256", "EdDSA"), Duration.ofSeconds(30), Duration.ofHours(1),
+        Duration.ofSeconds(30), Duration.ofSeconds(2));
+    AuthConfig config = new AuthConfig(true, List.of("/healthz", "/readyz"), List.of(issuer), AuthConfig.ApiKeys.none(),
+        Map.of("sub", "x-user-id"), Map.of(), 8192);
+    security = Security.create(vertx, config).start();
+    auth = new Authenticator(security, "ios", "/v1/screens", List.of());
+    rs256Header = "Bearer " + idp.mint("u1", "read", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.RS256);
+    eddsaHeader = "Bearer " + idp.mint("u1", "read", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.EdDSA);
+    for (int i = 0; i < 400; i++) { // wait (bounded) for the keys
+      try {
+        stage(request(rs256Header), HOME);
+        return;
+      } catch (RuntimeException notYet) {
+        Thread.sleep(25);
+      }
+    }
+    throw new IllegalStateException("keys never loaded");
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() throws Exception {
+    security.close();
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  /** The headers an iOS client sends, plus a spoofed identity header the stage must drop. */
+  static MultiMap request(String authorization) {
+    MultiMap h = HttpHeaders.headers()
+        .add("host", "127.0.0.1:8081")
+        .add("user-agent", "BffKitDemo/1.0 (iPhone; iOS 17.4; Scale/3.00)")
+        .add("accept", "application/json")
+        .add("accept-encoding", "gzip")
+        .add("accept-language", "en-GB")
+        .add("x-user-id", "someone-else");
+    if (authorization != null) h.add("authorization", authorization);
+    return h;
+  }
+
+  /** What AuthStage does on the loop for an admitted request (its handle and admit, minus the Exchange). */
+  Object stage(MultiMap headers, String path) {
+    auth.strip(headers);
+    Authenticator.Admitted a;
+    try {
+      a = auth.authenticate(headers, path, true, true);
+    } catch (RuntimeException e) {
+      if (e != JwtVerifier.SLOW) throw e;
+      // the stage does this on a worker; the hop there and back is not measured here
+      a = auth.admitBearer(Authenticator.bearerToken(headers), path, false, false);
+    }
+    Map<String, Object> ctx = new HashMap<>(4);
+    a.into(ctx);
+    MultiMap identity = a.identity();
+    if (identity != null) for (var e : identity) headers.set(e.getKey(), e.getValue());
+    return ctx;
+  }
+
+  @Benchmark
+  public Object rememberedToken() {
+    return stage(request(rs256Header), HOME);
+  }
+
+  @Benchmark
+  public Object coldRs256() {
+    security.jwt().forget();
+    return stage(request(rs256Header), HOME);
+  }
+
+  @Benchmark
+  public Object coldEdDsa() {
+    security.jwt().forget();
+    return stage(request(eddsaHeader), HOME);
+  }
+
+  @Benchmark
+  public Object noCredential() {
+    return stage(request(null), "/healthz");
+  }
+}

@@ -58,11 +58,12 @@ public final class Bff {
       return;
     }
     // Start-up runs three independent things side by side: Vert.x, the JIT-cold first use of
-    // graphql-java, and reading the bundle. Each takes a few hundred milliseconds on its own.
+    // graphql-java and nimbus (JWT), and reading the bundle. Each takes a few hundred milliseconds on its own.
     CompletableFuture<Vertx> vertxReady = inBackground("bff-start-vertx",
         () -> Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)));
     inBackground("bff-start-warm", () -> {
       CompositionEngine.warmUp();
+      dev.bffkit.core.security.Security.warmUp();
       return null;
     });
     ClientBundle bundle;

@@ -35,6 +35,27 @@ public final class Security {
     return new Security(config, jwt, new ApiKeys(config.apiKeys()), client);
   }
 
+  /**
+   * Signs and verifies one throw-away RS256 token with nimbus, the first use of the JOSE and RSA
+   * classes a first request would otherwise pay for (tens of milliseconds). For a launcher's
+   * background warm-up thread (the key generation takes a moment); never throws.
+   */
+  public static void warmUp() {
+    try {
+      com.nimbusds.jose.jwk.RSAKey key = new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("warm-up").generate();
+      com.nimbusds.jwt.SignedJWT token = new com.nimbusds.jwt.SignedJWT(
+          new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256).keyID("warm-up").build(),
+          new com.nimbusds.jwt.JWTClaimsSet.Builder().subject("warm-up").issuer("warm-up")
+              .expirationTime(new java.util.Date(System.currentTimeMillis() + 60_000)).build());
+      token.sign(new com.nimbusds.jose.crypto.RSASSASigner(key));
+      com.nimbusds.jwt.SignedJWT parsed = com.nimbusds.jwt.SignedJWT.parse(token.serialize());
+      parsed.verify(new com.nimbusds.jose.crypto.RSASSAVerifier(key.toRSAPublicKey()));
+      parsed.getJWTClaimsSet().getSubject();
+    } catch (Exception | LinkageError ignored) {
+      // only a warm-up
+    }
+  }
+
   public Security start() {
     if (jwt != null) jwt.start();
     return this;

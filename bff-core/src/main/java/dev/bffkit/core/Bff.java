@@ -156,15 +156,15 @@ public final class Bff {
     Security security = bundle.config().auth().enabled() ? Security.create(vertx, bundle.config().auth()).start() : null;
     java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
     return registry.start()
-        .compose(v -> dryRun(vertx, engine))
         .compose(v -> vertx.deployVerticle(() -> {
           BffServer server = new BffServer(bundle.config(), engine, readiness, listenPort, registry, security, connections);
           servers.add(server);
           return server;
         }, new DeploymentOptions().setInstances(instances)))
-        .compose(id -> firstRequest(vertx, bundle.config().server().host(), servers.get(0).actualPort()).map(id))
         .map(id -> {
           readiness.ready();
+          // After ready, never delaying it: a request arriving meanwhile is simply served.
+          dryRun(vertx, engine);
           return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id, registry, security);
         })
         .onFailure(e -> {
@@ -177,27 +177,6 @@ public final class Bff {
   private static Future<Void> dryRun(Vertx vertx, CompositionEngine engine) {
     io.vertx.core.Context loop = vertx.getOrCreateContext();
     return Future.future(p -> loop.runOnContext(x -> engine.dryRun().onComplete(p)));
-  }
-
-  /**
-   * One {@code GET /healthz} to itself before reporting ready: the listener's and the HTTP
-   * client's request paths (codecs, compression) are then loaded and run once, not on the first
-   * client's clock. Never fails; bounded by a second.
-   */
-  private static Future<Void> firstRequest(Vertx vertx, String host, int port) {
-    String to = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
-    io.vertx.core.http.HttpClient client = vertx.createHttpClient();
-    io.vertx.core.Context loop = vertx.getOrCreateContext();
-    // Issued from an event loop (a Vert.x 5.0.7 client issue: eclipse-vertx/vert.x#6038).
-    return Future.<Void>future(p -> loop.runOnContext(x -> client.request(new io.vertx.core.http.RequestOptions()
-            .setHost(to).setPort(port).setURI("/healthz").putHeader("accept-encoding", "gzip")
-            .setIdleTimeout(1000).setConnectTimeout(1000))
-        .compose(r -> r.send())
-        .compose(r -> r.body())
-        .<Void>mapEmpty()
-        .otherwiseEmpty()
-        .onComplete(p)))
-        .eventually(() -> client.close());
   }
 
   /** A started BFF. */

@@ -100,7 +100,7 @@ public final class CompositionEngine {
   /**
    * Runs every screen once against instant empty answers (no network), so that the first real
    * request does not pay for the first use of the request path; see {@link DryRun}. Call on an
-   * event loop before reporting ready. Never fails.
+   * event loop as the BFF becomes ready. Never fails.
    */
   public Future<Void> dryRun() {
     return DryRun.screens(this);

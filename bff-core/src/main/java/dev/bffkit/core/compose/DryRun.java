@@ -14,12 +14,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs every screen once before the BFF reports ready, against instant empty answers ({@code {}}
- * for HTTP, an empty message for gRPC) and no network. A JVM's first request is slow for reasons
+ * Runs every screen once as the BFF becomes ready, against instant empty answers ({@code {}} for
+ * HTTP, an empty message for gRPC) and no network. A JVM's first request is slow for reasons
  * that have nothing to do with the services: classes load and the request path runs interpreted
  * for the first time (about 300 classes, a hundred milliseconds and more on a busy machine). That
  * first request would pay it against its fields' {@code @timeout}s and could answer fallbacks.
  * The answers are wrong on purpose (fields come out null or in error); only the path is exercised.
+ * It runs just after ready rather than before: on two cores it cost the start ~120 ms, more than
+ * it saves the first request, which in practice arrives later than that.
  */
 final class DryRun implements UpstreamCaller {
   private static final MultiMap JSON = MultiMap.caseInsensitiveMultiMap().add("content-type", "application/json");

@@ -36,25 +36,27 @@ public final class Security {
   }
 
   /**
-   * Signs and verifies one throw-away RS256 token with nimbus, the first use of the JOSE and RSA
-   * classes a first request would otherwise pay for (tens of milliseconds). For a launcher's
-   * background warm-up thread (the key generation takes a moment); never throws.
+   * Verifies one fixed RS256 token with nimbus: the first use of the JOSE, JSON and RSA classes,
+   * which a first request would otherwise pay for (tens of milliseconds). The key and token are
+   * constants (made once with nimbus; they protect nothing), so the warm-up costs a verification,
+   * not a key generation. For a launcher's background warm-up thread; never throws.
    */
   public static void warmUp() {
     try {
-      com.nimbusds.jose.jwk.RSAKey key = new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("warm-up").generate();
-      com.nimbusds.jwt.SignedJWT token = new com.nimbusds.jwt.SignedJWT(
-          new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256).keyID("warm-up").build(),
-          new com.nimbusds.jwt.JWTClaimsSet.Builder().subject("warm-up").issuer("warm-up")
-              .expirationTime(new java.util.Date(System.currentTimeMillis() + 60_000)).build());
-      token.sign(new com.nimbusds.jose.crypto.RSASSASigner(key));
-      com.nimbusds.jwt.SignedJWT parsed = com.nimbusds.jwt.SignedJWT.parse(token.serialize());
-      parsed.verify(new com.nimbusds.jose.crypto.RSASSAVerifier(key.toRSAPublicKey()));
-      parsed.getJWTClaimsSet().getSubject();
+      com.nimbusds.jwt.SignedJWT token = com.nimbusds.jwt.SignedJWT.parse(WARM_UP_TOKEN);
+      token.verify(new com.nimbusds.jose.crypto.RSASSAVerifier(
+          com.nimbusds.jose.jwk.RSAKey.parse(WARM_UP_KEY).toRSAPublicKey()));
+      token.getJWTClaimsSet().getSubject();
     } catch (Exception | LinkageError ignored) {
       // only a warm-up
     }
   }
+
+  private static final String WARM_UP_KEY = "{\"kty\":\"RSA\",\"e\":\"AQAB\",\"kid\":\"warm-up\",\"n\":\"zLBRTPwtFF9D32-QlMaV_VmjW1TRRrAMGdfBqr_sHJfmLTCxY6WhfeZhikn4pHgm1apCg16j09yEElI7RIDwIgqtTz8k6MSJ5DaGJIYyCPWK3iTsPhPu24Gj6_LuKmFwRZq0kIgv4OU-wKqYZkB5jGGaMWkIzqzfgnjN8j_r4wQubWAHmzZDDWUSjvVEBGlp2R4YQTTGtxdx0TXruK8T-QrPIT2XJqffw_PNRxrTb5WjTnIv1nJH3E12ozz99HXX8MrnkP6N_XZnCyki0fj5Jeb_CBB1UIRp3D9Ne2EVkDiR-wodoETCzDvAFfk4KvUeVUfbOyLcc9oJwzc2Jno91w\"}";
+  private static final String WARM_UP_TOKEN = "eyJraWQiOiJ3YXJtLXVwIiwiYWxnIjoiUlMyNTYifQ.eyJpc3MiOiJ3YXJtLXVwIiwic3ViIjoid2FybS11cCJ9."
+      + "BMKXGSjoABRaSJzimAJRbhbp5ojhaCwgTElCmAhiVAj5n1Xjr0ZWeFq0JBGi54jGsukAaN5bjPqUn-eUdzka5Yp4dASfMW-dgz94aVaU1uyfokW7"
+      + "lunCqqtel0Nk3mn6MIDZ_03g0h5ea2rtKp737sBlKwNwiKqn8czO4LH-B7INcr3YWHq_dbskInmxiAIwtuYXw6JLwiAKvE2jPksXgxgB7FTKzFzggT2"
+      + "J3f5-WPG6hAifcxQi-0id_9HmQ1EdCiC8dMi1eErj0yPHlP5rRycGc9S0u8JB02WLmCYO_FPM8OyZTb6ipaKCZHy0_xav2XngMhrYAk_W5LefWZ96bA";
 
   public Security start() {
     if (jwt != null) jwt.start();

@@ -712,6 +712,11 @@ public final class BenchMain {
     try (Scenarios.ProcessTarget hedged = Scenarios.startIosBffProcess(backends, Map.of("POSTS_HEDGE", "true"), logDir,
         "bff-ios-hedging")) {
       Scenarios.awaitSignedIn(hedged, 30_000);
+      // A fresh process: warm it as the others were (a cold JIT measured here, not hedging).
+      if (!quick) {
+        measure(null, LoadSpec.closed("BFF iOS home, hedging (pre-warm)", hedged.port(), Scenarios.HOME_PATH, 32,
+            Duration.ofSeconds(1), Duration.ofSeconds(3)).withHeaders(Scenarios.bffHeaders()), null);
+      }
       Scenarios.chaos(backends.postsReplicaPort(), "{\"latencyMs\":200}");
       try {
         sc.add(measure(sc, LoadSpec.open("BFF iOS home, no hedging", bff.port(), Scenarios.HOME_PATH, rate, conns, w, d)

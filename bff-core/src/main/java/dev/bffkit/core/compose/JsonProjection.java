@@ -22,6 +22,11 @@ final class JsonProjection {
     return whole.contains(key) || keys.containsKey(key);
   }
 
+  /** How many keys are wanted (what an object built under this projection holds at most). */
+  int size() {
+    return whole.size() + keys.size();
+  }
+
   /** The projection of a wanted key's value; null = the whole value. */
   JsonProjection child(String key) {
     return whole.contains(key) ? null : keys.get(key);

@@ -44,7 +44,18 @@ import java.util.Map;
  */
 final class OperationPlan {
   /** The fields of one object type, in response order, with same-key fields merged. */
-  record Node(String typeName, FieldPlan[] fields) {}
+  /** An object selection; {@code responseKeys[i]} is {@code fields[i].responseKey()}, shared by every object it makes. */
+  record Node(String typeName, FieldPlan[] fields, String[] responseKeys) {
+    Node(String typeName, FieldPlan[] fields) {
+      this(typeName, fields, keysOf(fields));
+    }
+
+    private static String[] keysOf(FieldPlan[] fields) {
+      String[] keys = new String[fields.length];
+      for (int i = 0; i < fields.length; i++) keys[i] = fields[i].responseKey().intern();
+      return keys;
+    }
+  }
 
   /**
    * One field as it is asked for: {@code responseKey} is the alias or the name.

@@ -85,7 +85,7 @@ final class PlanRun {
       values[i] = field(fields[i], node, source, path);
       if (values[i] instanceof Future) pending++;
     }
-    if (pending == 0) return assemble(fields, values);
+    if (pending == 0) return assemble(node, values);
     Promise<Object> done = Promise.promise();
     int[] left = {pending};
     for (int i = 0; i < fields.length; i++) {
@@ -93,20 +93,17 @@ final class PlanRun {
         int at = i;
         f.onComplete(ar -> {
           values[at] = ar.succeeded() ? ar.result() : internal(fields[at], ar.cause(), path);
-          if (--left[0] == 0) done.complete(assemble(fields, values));
+          if (--left[0] == 0) done.complete(assemble(node, values));
         });
       }
     }
     return done.future();
   }
 
-  private static Object assemble(FieldPlan[] fields, Object[] values) {
-    Map<String, Object> out = new LinkedHashMap<>((int) (fields.length / 0.75f) + 1);
-    for (int i = 0; i < fields.length; i++) {
-      if (values[i] == BUBBLE) return BUBBLE;
-      out.put(fields[i].responseKey(), values[i]);
-    }
-    return out;
+  /** The object, its keys shared with the plan's node (or BUBBLE when a non-null field bubbled). */
+  private static Object assemble(Node node, Object[] values) {
+    for (Object v : values) if (v == BUBBLE) return BUBBLE;
+    return new JsonMap(node.responseKeys(), values);
   }
 
   private Object field(FieldPlan f, Node parent, Object source, Path parentPath) {

@@ -2,10 +2,11 @@ package dev.bffkit.core.compose;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,7 +21,7 @@ final class ProjectedJson {
   static Object parse(Buffer body, JsonProjection projection) throws IOException {
     if (body == null || body.length() == 0) return null;
     if (projection == null) return Json.parse(body);
-    try (JsonParser p = Json.MAPPER.getFactory().createParser(body.getBytes())) {
+    try (JsonParser p = parser(body)) {
       JsonToken t = p.nextToken();
       if (t == null) return null;
       Object v = value(p, t, projection);
@@ -28,11 +29,22 @@ final class ProjectedJson {
     }
   }
 
+  /** A parser over the body's own bytes when it has a heap array (Vert.x's bodies do): no copy. */
+  private static JsonParser parser(Buffer body) throws IOException {
+    if (body instanceof BufferInternal bi) {
+      ByteBuf bb = bi.getByteBuf();
+      if (bb.hasArray()) {
+        return Json.MAPPER.getFactory().createParser(bb.array(), bb.arrayOffset() + bb.readerIndex(), bb.readableBytes());
+      }
+    }
+    return Json.MAPPER.getFactory().createParser(body.getBytes());
+  }
+
   private static Object value(JsonParser p, JsonToken t, JsonProjection proj) throws IOException {
     switch (t) {
       case START_OBJECT: {
         if (proj == null) return Json.MAPPER.readValue(p, Object.class);
-        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Object> out = new JsonMap(proj.size());
         for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
           JsonToken vt = p.nextToken();
           if (proj.wants(key)) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bffkit.core.TestCerts;
 import dev.bffkit.core.Bff;
 import dev.bffkit.core.OnLoop;
 import dev.bffkit.core.TestBundles;
@@ -32,7 +33,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GrpcTlsTest {
   @TempDir static Path dir;
+  static TestCerts certs;
   static Vertx vertx;
   static InteropServer grpc;
   static Bff.RunningBff bff;
@@ -66,17 +67,7 @@ class GrpcTlsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    sh("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test-ca",
-        "-keyout", "ca-key.pem", "-out", "ca.pem");
-    sh("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other-ca",
-        "-keyout", "other-ca-key.pem", "-out", "other-ca.pem");
-    for (String who : new String[] {"upstream", "bff"}) {
-      sh("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + who, "-keyout", who + "-key.pem",
-          "-out", who + ".csr");
-      Files.writeString(dir.resolve(who + ".ext"), "subjectAltName=IP:127.0.0.1\n");
-      sh("openssl", "x509", "-req", "-in", who + ".csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
-          "-days", "1", "-extfile", who + ".ext", "-out", who + ".pem");
-    }
+    certs = new TestCerts(dir).ca("other-ca").issue("upstream", "bff");
     vertx = Vertx.vertx();
     grpc = new InteropServer(TlsServerCredentials.newBuilder()
         .keyManager(dir.resolve("upstream.pem").toFile(), dir.resolve("upstream-key.pem").toFile())
@@ -114,20 +105,8 @@ class GrpcTlsTest {
         b.retry(), b.hedge(), b.bulkhead(), b.http2(), tls);
   }
 
-  static void sh(String... cmd) throws Exception {
-    Process p;
-    try {
-      p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    } catch (java.io.IOException e) {
-      Assumptions.abort("openssl not available: " + e.getMessage());
-      return;
-    }
-    String out = new String(p.getInputStream().readAllBytes());
-    assertEquals(0, p.waitFor(), out);
-  }
-
   static String path(String file) {
-    return dir.resolve(file).toString();
+    return certs.path(file);
   }
 
   record Answer(int status, Buffer body) {

@@ -3,6 +3,7 @@ package dev.bffkit.core.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bffkit.core.TestCerts;
 import dev.bffkit.core.Bff;
 import dev.bffkit.core.OnLoop;
 import dev.bffkit.core.TestBundles;
@@ -29,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,19 +41,12 @@ import org.junit.jupiter.api.io.TempDir;
 class MutualTlsTest {
   @TempDir Path dir;
   Vertx vertx;
+  TestCerts certs;
 
   @BeforeEach
   void certificates() throws Exception {
     vertx = Vertx.vertx();
-    sh("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test-ca",
-        "-keyout", "ca-key.pem", "-out", "ca.pem");
-    for (String who : new String[] {"upstream", "bff", "client"}) {
-      sh("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + who, "-keyout", who + "-key.pem",
-          "-out", who + ".csr");
-      java.nio.file.Files.writeString(dir.resolve(who + ".ext"), "subjectAltName=IP:127.0.0.1\n");
-      sh("openssl", "x509", "-req", "-in", who + ".csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
-          "-days", "1", "-extfile", who + ".ext", "-out", who + ".pem");
-    }
+    certs = new TestCerts(dir).issue("upstream", "bff", "client");
   }
 
   @AfterEach
@@ -61,20 +54,8 @@ class MutualTlsTest {
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
-  private void sh(String... cmd) throws Exception {
-    Process p;
-    try {
-      p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    } catch (java.io.IOException e) {
-      Assumptions.abort("openssl not available: " + e.getMessage());
-      return;
-    }
-    String out = new String(p.getInputStream().readAllBytes());
-    assertEquals(0, p.waitFor(), out);
-  }
-
   private String path(String file) {
-    return dir.resolve(file).toString();
+    return certs.path(file);
   }
 
   @Test

@@ -45,15 +45,20 @@ class GrpcHttpBridgeTest {
   static HttpClient client;
   static OnLoop loop;
 
+  /** The interop service as gRPC, transcoded to REST and bridged for gRPC-Web. */
+  static GrpcConfig interopBridged() {
+    GrpcConfig.Pos pos = new GrpcConfig.Pos("bff.yaml", 1, "grpc");
+    return new GrpcConfig(List.of(new GrpcConfig.Entry("classpath:grpc/bffkit-services.desc", pos)),
+        GrpcConfig.DEFAULT_MAX_MESSAGE_BYTES, Set.of("interop"),
+        List.of(new GrpcConfig.Expose("interop", InteropServer.SERVICE, "", pos)),
+        List.of(new GrpcConfig.Expose("interop", InteropServer.SERVICE, "", pos)));
+  }
+
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
     grpc = new InteropServer();
-    GrpcConfig.Pos pos = new GrpcConfig.Pos("bff.yaml", 1, "grpc");
-    GrpcConfig g = new GrpcConfig(List.of(new GrpcConfig.Entry("classpath:grpc/bffkit-services.desc", pos)),
-        GrpcConfig.DEFAULT_MAX_MESSAGE_BYTES, Set.of("interop"),
-        List.of(new GrpcConfig.Expose("interop", InteropServer.SERVICE, "", pos)),
-        List.of(new GrpcConfig.Expose("interop", InteropServer.SERVICE, "", pos)));
+    GrpcConfig g = GrpcHttpBridgeTest.interopBridged();
     Map<String, ServiceConfig> services = Map.of("interop", TestBundles.service("interop", grpc.port()));
     CompositionConfig comp = new CompositionConfig(Duration.ofMillis(1500), true, "/graphql", "/v1/screens", 100);
     BffConfig cfg = new BffConfig("test", TestBundles.server(Duration.ofSeconds(2)), comp, services, List.of(), g);

@@ -63,11 +63,7 @@ class GrpcMetadataTest {
   static void start() throws Exception {
     vertx = Vertx.vertx();
     grpc = new InteropServer();
-    GrpcConfig.Pos pos = new GrpcConfig.Pos("bff.yaml", 1, "grpc");
-    GrpcConfig g = new GrpcConfig(List.of(new GrpcConfig.Entry("classpath:grpc/bffkit-services.desc", pos)),
-        GrpcConfig.DEFAULT_MAX_MESSAGE_BYTES, Set.of("interop"),
-        List.of(new GrpcConfig.Expose("interop", InteropServer.SERVICE, "", pos)),
-        List.of(new GrpcConfig.Expose("interop", InteropServer.SERVICE, "", pos)));
+    GrpcConfig g = GrpcHttpBridgeTest.interopBridged();
     Map<String, ServiceConfig> services = Map.of("interop", TestBundles.service("interop", grpc.port()));
     CompositionConfig comp = new CompositionConfig(Duration.ofSeconds(3), true, "/graphql", "/v1/screens", 100);
     String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(KEY.getBytes(StandardCharsets.UTF_8)));

@@ -97,6 +97,10 @@ public final class Bff {
       LOG.info("event=ready bff=" + started.config().name() + " url=http://" + started.config().server().host() + ":" + bff.port()
           + " screens=" + started.screens().size() + " startup_ms=" + ms);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, bff, started), "bff-shutdown"));
+      if (launch.exitWhenReady()) {
+        // A training run: once warm, stop as on SIGTERM (off the event loop: the hook awaits it).
+        bff.warmedUp().onComplete(w -> new Thread(() -> System.exit(0), "bff-exit-when-ready").start());
+      }
     });
   }
 
@@ -164,8 +168,8 @@ public final class Bff {
         .map(id -> {
           readiness.ready();
           // After ready, never delaying it: a request arriving meanwhile is simply served.
-          dryRun(vertx, engine);
-          return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id, registry, security);
+          Future<Void> warmed = dryRun(vertx, engine);
+          return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id, registry, security, warmed);
         })
         .onFailure(e -> {
           registry.close();
@@ -188,10 +192,13 @@ public final class Bff {
 
     /** Graceful stop: drain in-flight requests (up to the configured grace), then release pools. */
     Future<Void> close();
+
+    /** Completes when the after-ready warm-up (every screen's dry run) is done. */
+    Future<Void> warmedUp();
   }
 
-  private record Running(Vertx vertx, int port, String deployment, UpstreamRegistry registry, Security security)
-      implements RunningBff {
+  private record Running(Vertx vertx, int port, String deployment, UpstreamRegistry registry, Security security,
+      Future<Void> warmedUp) implements RunningBff {
     @Override
     public Future<Void> close() {
       return vertx.undeploy(deployment).andThen(ar -> {

@@ -1,16 +1,20 @@
 package dev.bffkit.core;
 
-/** The launcher's command line: {@code [--config DIR] [--port N] [--help]}. */
-record LaunchArgs(String configDir, Integer port, boolean help) {
+/** The launcher's command line: {@code [--config DIR] [--port N] [--exit-when-ready] [--help]}. */
+record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean help) {
   static final String USAGE = """
-      usage: java -jar bff.jar --config DIR [--port N]
-        --config DIR  a client folder: bff.yaml, schema.graphqls, screens/*.graphql
-        --port N      listen on N instead of server.port in bff.yaml (0 = any free port)""";
+      usage: java -jar bff.jar --config DIR [--port N] [--exit-when-ready]
+        --config DIR       a client folder: bff.yaml, schema.graphqls, screens/*.graphql
+        --port N           listen on N instead of server.port in bff.yaml (0 = any free port)
+        --exit-when-ready  start, warm up, then stop cleanly: a training run, e.g. with
+                           -XX:ArchiveClassesAtExit=bff.jsa to make a class-data archive
+                           that later starts use with -XX:SharedArchiveFile=bff.jsa""";
 
   static LaunchArgs parse(String[] args) {
     String config = null;
     Integer port = null;
     boolean help = false;
+    boolean exitWhenReady = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -24,11 +28,12 @@ record LaunchArgs(String configDir, Integer port, boolean help) {
           }
           if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be 0..65535, got " + port);
         }
+        case "--exit-when-ready" -> exitWhenReady = true;
         case "-h", "--help" -> help = true;
         default -> throw new IllegalArgumentException("unknown argument '" + a + "'\n" + USAGE);
       }
     }
-    return new LaunchArgs(config, port, help);
+    return new LaunchArgs(config, port, exitWhenReady, help);
   }
 
   private static String value(String[] args, int i, String flag) {

@@ -55,6 +55,20 @@ class LauncherTest {
   }
 
   @Test
+  void exitWhenReadyStartsWarmsUpAndStopsCleanly() throws Exception {
+    // A training run (e.g. under -XX:ArchiveClassesAtExit): ready, screens dry-run, clean exit 0.
+    write("bff.yaml", "services:\n  posts:\n    endpoints: [\"http://127.0.0.1:9\"]\n");
+    write("schema.graphqls", "type Query {\n  post(id: ID = \"p1\"): Post @rest(service: \"posts\", path: \"/posts/{args.id}\")\n}\n"
+        + "type Post { id: ID text: String }\n");
+    write("screens/post.graphql", "query Post { post { id text } }\n");
+    Run run = launch("--config", dir.toString(), "--port", "0", "--exit-when-ready");
+    String out = run.stderr() + run.stdout();
+    assertEquals(0, run.exit(), out);
+    assertTrue(out.contains("event=ready"), out);
+    assertTrue(out.contains("event=stopped"), "stopped as on SIGTERM, draining first: " + out);
+  }
+
+  @Test
   void brokenSchemaExitsWithFileAndLine() throws Exception {
     write("bff.yaml", "services:\n  posts:\n    endpoints: [\"http://127.0.0.1:9102\"]\n");
     write("schema.graphqls", "type Query {\n  ping: String\n  feed: [Post] @rest(service: \"nope\", path: \"/x\")\n}\ntype Post { id: ID }\n");

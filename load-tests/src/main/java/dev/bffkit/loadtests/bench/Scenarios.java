@@ -356,15 +356,45 @@ public final class Scenarios {
   /** The same with extra environment (e.g. POSTS_HEDGE=true). */
   public static ProcessTarget startIosBffProcess(Backends backends, Map<String, String> extraEnv, Path logDir, String name)
       throws IOException, InterruptedException {
+    return startIosBffProcess(backends, extraEnv, List.of(), logDir, name);
+  }
+
+  /** The same with extra JVM flags (e.g. {@code -XX:SharedArchiveFile=...}). */
+  public static ProcessTarget startIosBffProcess(Backends backends, Map<String, String> extraEnv, List<String> extraFlags,
+      Path logDir, String name) throws IOException, InterruptedException {
     int port = freePort();
+    List<String> flags = new java.util.ArrayList<>(sutFlags(logDir, name));
+    flags.addAll(extraFlags);
+    ChildProcess p = ChildProcess.start(name, ChildProcess.java(flags, "-jar",
+        jar("bff-ios/target/bff-ios.jar").toString(), "--port", Integer.toString(port)), iosEnv(backends, extraEnv), logDir);
+    return awaitReady(p, port);
+  }
+
+  private static Map<String, String> iosEnv(Backends backends, Map<String, String> extraEnv) {
     Map<String, String> env = new LinkedHashMap<>(backends.env());
     // The BFF process trusts the harness's dev identity provider; bffHeaders() carries its token.
     env.put("BFF_JWT_ISSUER", devIdpForProcesses().issuer());
     env.put("BFF_JWKS_URL", "");
     env.putAll(extraEnv);
-    ChildProcess p = ChildProcess.start(name, ChildProcess.java(sutFlags(logDir, name), "-jar",
-        jar("bff-ios/target/bff-ios.jar").toString(), "--port", Integer.toString(port)), env, logDir);
-    return awaitReady(p, port);
+    return env;
+  }
+
+  /**
+   * A training run of the iOS BFF ({@code --exit-when-ready} under {@code -XX:ArchiveClassesAtExit}):
+   * the class-data (AppCDS) archive that the documented production launch starts from. Returns the
+   * archive, or null when the JVM did not write one.
+   */
+  public static Path trainClassDataArchive(Backends backends, Path archive, Path logDir)
+      throws IOException, InterruptedException {
+    List<String> flags = new java.util.ArrayList<>(sutFlags(logDir, "cds-training"));
+    flags.add("-XX:ArchiveClassesAtExit=" + archive.toAbsolutePath());
+    flags.add("-Xlog:cds=off");
+    try (ChildProcess p = ChildProcess.start("cds-training", ChildProcess.java(flags, "-jar",
+        jar("bff-ios/target/bff-ios.jar").toString(), "--port", Integer.toString(freePort()), "--exit-when-ready"),
+        iosEnv(backends, Map.of()), logDir)) {
+      for (int i = 0; i < 600 && p.isAlive(); i++) Thread.sleep(100);
+    }
+    return java.nio.file.Files.isRegularFile(archive) ? archive : null;
   }
 
   /** The same iOS BFF launched on a client folder ({@code bff-ios.jar --config DIR}), e.g. {@link #writeIosBundleWithoutAuth}. */

@@ -78,7 +78,9 @@ public final class GrpcWebStage implements Stage {
 
   private void call(GrpcServerRequest<Buffer, Buffer> req) {
     Exchange ex = current;
-    Deadline deadline = ex != null ? ex.deadline() : Deadline.inMillis(10_000);
+    Deadline base = ex != null ? ex.deadline() : Deadline.inMillis(10_000);
+    // A browser's own grpc-timeout can only shorten the BFF's deadline, never lengthen it.
+    Deadline deadline = req.timeout() > 0 ? base.tighten(req.timeout()) : base;
     String requestId = ex != null ? ex.requestId() : null;
     String service = services.get(req.serviceName().fullyQualifiedName());
     GrpcMethod m = registry.method(req.fullMethodName());

@@ -255,6 +255,19 @@ class GrpcHttpBridgeTest {
   }
 
   @Test
+  void grpcWebClientTimeoutShortensTheDeadline() throws Exception {
+    byte[] req = dev.bffkit.schemas.interop.v1.SlowRequest.newBuilder().setDelayMs(3000).build().toByteArray();
+    Map<String, String> headers = new java.util.HashMap<>(web("application/grpc-web+proto"));
+    headers.put("grpc-timeout", "100m");
+    long t0 = System.nanoTime();
+    Answer a = send(HttpMethod.POST, "/" + InteropServer.SERVICE + "/Slow", headers, frame(req));
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    String status = frames(a.body()).trailers().getOrDefault("grpc-status", a.resp().getHeader("grpc-status"));
+    assertEquals("4", status, "DEADLINE_EXCEEDED");
+    assertTrue(ms < 1000, "answered at the browser's 100 ms, not the BFF's 1.5 s deadline: " + ms + " ms");
+  }
+
+  @Test
   void grpcWebStatusesAndUnknownMethods() throws Exception {
     byte[] req = dev.bffkit.schemas.interop.v1.FailRequest.newBuilder().setCode(7).setMessage("no").build().toByteArray();
     Answer a = send(HttpMethod.POST, "/" + InteropServer.SERVICE + "/Fail", web("application/grpc-web+proto"), frame(req));

@@ -70,8 +70,55 @@ public final class BodyWaf {
         LOG.fine("event=waf_body_partial request_id=" + ex.requestId() + " inspected_bytes=" + n);
       }
     }
-    String text = prefix.bytes().getString(0, n, StandardCharsets.UTF_8.name());
+    String encoding = ex.request().getHeader("content-encoding");
+    String text;
+    try {
+      text = decoded(prefix, n, encoding);
+    } catch (java.io.IOException | IllegalArgumentException unreadable) {
+      text = null;
+    }
+    if (text == null) {
+      // Compressed in a coding we cannot read (or corrupt): unchecked bytes must not pass a
+      // blocking WAF, or compressing an attack would be the way around it.
+      Waf.Hit hit = new Waf.Hit("uninspectable-encoding", "body (content-encoding " + encoding + ")");
+      return StaticFilterStage.verdict(ex, hit, block);
+    }
     return StaticFilterStage.verdict(ex, Waf.checkBody(mediaType(contentType), contentType, text), block);
+  }
+
+  /**
+   * The first {@code n} bytes of the body as text, decompressed first for {@code gzip} and
+   * {@code deflate} (at most {@code limit} bytes out, so a compression bomb inflates no further;
+   * a stream cut at the limit yields what it holds); null for another coding.
+   */
+  private String decoded(BodyPrefix prefix, int n, String encoding) throws java.io.IOException {
+    String coding = encoding == null ? "identity" : encoding.trim().toLowerCase(Locale.ROOT);
+    if (coding.isEmpty() || coding.equals("identity")) return prefix.bytes().getString(0, n, StandardCharsets.UTF_8.name());
+    byte[] raw = prefix.bytes().getBytes(0, prefix.length());
+    return switch (coding) {
+      case "gzip", "x-gzip" -> inflate(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(raw)));
+      case "deflate" -> {
+        try {
+          yield inflate(new java.util.zip.InflaterInputStream(new java.io.ByteArrayInputStream(raw)));
+        } catch (java.util.zip.ZipException notZlib) {
+          // some clients send raw deflate without the zlib wrapper
+          yield inflate(new java.util.zip.InflaterInputStream(new java.io.ByteArrayInputStream(raw),
+              new java.util.zip.Inflater(true)));
+        }
+      }
+      default -> null;
+    };
+  }
+
+  private String inflate(java.io.InputStream in) throws java.io.IOException {
+    byte[] out = new byte[config.limit()];
+    int len = 0;
+    try (in) {
+      for (int r; len < out.length && (r = in.read(out, len, out.length - len)) > 0; ) len += r;
+    } catch (java.io.EOFException cut) {
+      // a prefix cut at the read limit: check what it holds
+    }
+    return new String(out, 0, len, StandardCharsets.UTF_8);
   }
 
   /** {@code application/json} of {@code Application/JSON; charset=utf-8}; "" when absent. */

@@ -108,6 +108,11 @@ final class PlanRun {
 
   private Object field(FieldPlan f, Node parent, Object source, Path parentPath) {
     if (f.typename()) return parent.typeName();
+    if (f.rest() == null && f.authScopes() == null && isLeaf(f.type())) {
+      // Most fields: a property of the parent holding a scalar. Its path is made only for an error.
+      Object raw = f.map() != null ? f.map().select(source) : source instanceof Map<?, ?> m ? m.get(f.name()) : null;
+      return absorb(leaf(f, f.type(), raw, parentPath), f.type());
+    }
     Path path = new Path(parentPath, f.responseKey());
     if (f.authScopes() != null && !AuthFetcher.allowed(f.authScopes(), cx)) {
       Map<String, Object> ext = new LinkedHashMap<>(AuthFetcher.extensions(f.authScopes()));
@@ -150,7 +155,35 @@ final class PlanRun {
 
   // ------------------------------------------------------------------ value completion
 
+  private static boolean isLeaf(GraphQLType type) {
+    GraphQLType t = type instanceof GraphQLNonNull nn ? nn.getWrappedType() : type;
+    return t instanceof GraphQLScalarType || t instanceof GraphQLEnumType;
+  }
+
+  /** {@link #complete} for a scalar or enum field, its path made only when there is an error. */
+  private Object leaf(FieldPlan f, GraphQLType type, Object value, Path parentPath) {
+    if (type instanceof GraphQLNonNull nn) {
+      Object v = leaf(f, nn.getWrappedType(), value, parentPath);
+      if (v != null) return v;
+      nonNullError(f, nn, new Path(parentPath, f.responseKey()));
+      return BUBBLE;
+    }
+    if (value == null) return null;
+    return complete(f, type, value, null, parentPath);
+  }
+
   private Object complete(FieldPlan f, GraphQLType type, Object value, Path path) {
+    return complete(f, type, value, path, null);
+  }
+
+  /**
+   * Completes {@code value} at {@code path}; a leaf may pass a null path and its parent's instead
+   * ({@code lazyParent}), and the path is then made only for an error.
+   */
+  private Object complete(FieldPlan f, GraphQLType type, Object value, Path path, Path lazyParent) {
+    if (path == null && !(type instanceof GraphQLScalarType || type instanceof GraphQLEnumType)) {
+      return complete(f, type, value, new Path(lazyParent, f.responseKey()), null);
+    }
     if (type instanceof GraphQLNonNull nn) {
       return then(complete(f, nn.getWrappedType(), value, path), v -> {
         if (v != null) return v;
@@ -168,10 +201,11 @@ final class PlanRun {
       if (type instanceof GraphQLScalarType s) return s.getCoercing().serialize(value, GQL, LOCALE);
       if (type instanceof GraphQLEnumType e) return e.serialize(value);
     } catch (CoercingSerializeException e) {
-      error("Can't serialize value (" + path + ") : " + e.getMessage(), f, path, classification("DataFetchingException"));
+      Path at = path != null ? path : new Path(lazyParent, f.responseKey());
+      error("Can't serialize value (" + at + ") : " + e.getMessage(), f, at, classification("DataFetchingException"));
       return null;
     }
-    return mismatch(f, path, "a leaf value", value);
+    return mismatch(f, path != null ? path : new Path(lazyParent, f.responseKey()), "a leaf value", value);
   }
 
   private Object list(FieldPlan f, GraphQLType itemType, Object value, Path path) {

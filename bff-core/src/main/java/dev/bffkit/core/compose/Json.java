@@ -2,6 +2,7 @@ package dev.bffkit.core.compose;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bffkit.core.internal.JsonMap;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 

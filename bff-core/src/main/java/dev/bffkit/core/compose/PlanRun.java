@@ -2,6 +2,7 @@ package dev.bffkit.core.compose;
 
 import dev.bffkit.core.compose.OperationPlan.FieldPlan;
 import dev.bffkit.core.compose.OperationPlan.Node;
+import dev.bffkit.core.internal.JsonMap;
 import graphql.GraphQLContext;
 import graphql.execution.CoercedVariables;
 import graphql.execution.RawVariables;

@@ -7,6 +7,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import dev.bffkit.core.internal.JsonMap;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -48,7 +49,7 @@ final class ProtoValues {
   Object message(Message m) throws InvalidProtocolBufferException {
     Descriptor d = m.getDescriptorForType();
     if (d.getFile().getPackage().equals("google.protobuf")) return parseJson.apply(printer.print(m));
-    Map<String, Object> out = new LinkedHashMap<>(d.getFields().size() * 2);
+    Map<String, Object> out = new JsonMap(d.getFields().size());
     for (FieldDescriptor f : d.getFields()) {
       boolean present = f.isRepeated() ? m.getRepeatedFieldCount(f) > 0 : m.hasField(f);
       if (!present && f.hasPresence()) continue; // absent optional, message or oneof member

@@ -1,4 +1,4 @@
-package dev.bffkit.core.compose;
+package dev.bffkit.core.internal;
 
 import java.util.AbstractMap;
 import java.util.AbstractSet;
@@ -10,21 +10,22 @@ import java.util.Set;
 
 /**
  * A JSON object as two arrays, keys and values, in insertion order: what the plans build for the
- * parts of upstream answers a screen reads and for the objects of the response. A screen makes
+ * parts of upstream answers a screen reads (JSON and gRPC) and for the objects of the response. A screen makes
  * a few hundred small objects (a post: five fields); as {@link java.util.LinkedHashMap}s they
  * were a third of its allocation (an entry of 40 bytes per field plus a hash table per object),
  * and young-GC pauses are the BFF's p99. Lookups scan the keys: objects here are small and their
- * keys are interned by Jackson or shared with the plan, so most comparisons are identity.
+ * keys are interned by Jackson, a protobuf field's JSON name or shared with the plan, so most
+ * comparisons are identity.
  *
  * <p>Mutable only by {@link #put}; not thread-safe (a plan's values live on one event loop).
  */
-final class JsonMap extends AbstractMap<String, Object> {
+public final class JsonMap extends AbstractMap<String, Object> {
   private String[] keys;
   private Object[] values;
   private int size;
 
   /** An empty object with room for {@code capacity} fields before growing. */
-  JsonMap(int capacity) {
+  public JsonMap(int capacity) {
     keys = new String[Math.max(capacity, 2)];
     values = new Object[keys.length];
   }
@@ -33,7 +34,7 @@ final class JsonMap extends AbstractMap<String, Object> {
    * The object {@code keys[i] → values[i]}, sharing both arrays (the caller hands them over;
    * keys may be shared between many objects and must not change). Keys must be distinct.
    */
-  JsonMap(String[] keys, Object[] values) {
+  public JsonMap(String[] keys, Object[] values) {
     this.keys = keys;
     this.values = values;
     this.size = keys.length;
@@ -79,8 +80,8 @@ final class JsonMap extends AbstractMap<String, Object> {
     return null;
   }
 
-  /** Writes the fields (names and values) to an open JSON object; see {@code Json}'s serializer. */
-  void writeFields(com.fasterxml.jackson.core.JsonGenerator gen, com.fasterxml.jackson.databind.SerializerProvider provider)
+  /** Writes the fields (names and values) to an open JSON object; see the composition engine's Jackson serializer. */
+  public void writeFields(com.fasterxml.jackson.core.JsonGenerator gen, com.fasterxml.jackson.databind.SerializerProvider provider)
       throws java.io.IOException {
     for (int i = 0; i < size; i++) {
       gen.writeFieldName(keys[i]);

@@ -72,9 +72,13 @@ public final class GrpcMethod {
 
   /** A request message from its JSON form; unknown JSON fields are errors. */
   public Buffer requestFromJson(String json) throws InvalidProtocolBufferException {
-    DynamicMessage.Builder b = DynamicMessage.newBuilder(input());
-    parser.merge(json, b);
-    return Buffer.buffer(b.build().toByteArray());
+    DynamicMessage m = ProtoJsonReader.read(input(), json); // the common case, without gson
+    if (m == null) {
+      DynamicMessage.Builder b = DynamicMessage.newBuilder(input());
+      parser.merge(json, b);
+      m = b.build();
+    }
+    return Buffer.buffer(m.toByteArray());
   }
 
   /** A request message built by the caller (transcoding merges path, query and body into it). */

@@ -77,15 +77,7 @@ public class AuthStageBench {
     auth = new Authenticator(security, "ios", "/v1/screens", List.of());
     rs256Header = "Bearer " + idp.mint("u1", "read", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.RS256);
     eddsaHeader = "Bearer " + idp.mint("u1", "read", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.EdDSA);
-    for (int i = 0; i < 400; i++) { // wait (bounded) for the keys
-      try {
-        stage(request(rs256Header), HOME);
-        return;
-      } catch (RuntimeException notYet) {
-        Thread.sleep(25);
-      }
-    }
-    throw new IllegalStateException("keys never loaded");
+    KeysLoaded.await(() -> stage(request(rs256Header), HOME));
   }
 
   @TearDown(Level.Trial)

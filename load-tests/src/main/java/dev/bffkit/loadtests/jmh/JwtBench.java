@@ -68,15 +68,7 @@ public class JwtBench {
     int mid = rs256.lastIndexOf('.') + 10;
     t[mid] = t[mid] == 'A' ? 'B' : 'A';
     badSignature = new String(t);
-    for (int i = 0; i < 400; i++) { // wait (bounded) for the keys
-      try {
-        verifier.verifyNow(rs256, false);
-        return;
-      } catch (RuntimeException notYet) {
-        Thread.sleep(25);
-      }
-    }
-    throw new IllegalStateException("keys never loaded");
+    KeysLoaded.await(() -> verifier.verifyNow(rs256, false));
   }
 
   @TearDown(Level.Trial)

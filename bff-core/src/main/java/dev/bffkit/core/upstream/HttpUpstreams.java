@@ -75,14 +75,8 @@ public final class HttpUpstreams implements UpstreamCaller {
   @Override
   public Future<UpstreamResponse> call(String serviceName, UpstreamRequest req) {
     Service service = services.get(serviceName);
-    if (service == null) {
-      return Future.failedFuture(new UpstreamException(serviceName, UpstreamException.Kind.UNKNOWN_SERVICE,
-          "unknown service '" + serviceName + "'"));
-    }
-    long budget = Math.min(req.deadline().remainingMillis(), service.config().timeout().toMillis());
-    if (req.deadline().expired() || budget <= 0) {
-      return Future.failedFuture(Calls.timeout(serviceName));
-    }
+    long budget = budget(service, req.deadline());
+    if (budget <= 0) return Future.failedFuture(refusal(serviceName, service));
     long endNanos = System.nanoTime() + budget * 1_000_000L;
     Bulkhead bulkhead = service.state().bulkhead;
     if (bulkhead.tryAcquire()) {
@@ -95,15 +89,22 @@ public final class HttpUpstreams implements UpstreamCaller {
   @Override
   public Future<GrpcResponse> grpc(String serviceName, GrpcRequest req) {
     Service service = services.get(serviceName);
-    if (service == null) {
-      return Future.failedFuture(new UpstreamException(serviceName, UpstreamException.Kind.UNKNOWN_SERVICE,
-          "unknown service '" + serviceName + "'"));
-    }
-    long budget = Math.min(req.deadline().remainingMillis(), service.config().timeout().toMillis());
-    if (req.deadline().expired() || budget <= 0) {
-      return Future.failedFuture(Calls.timeout(serviceName));
-    }
+    long budget = budget(service, req.deadline());
+    if (budget <= 0) return Future.failedFuture(refusal(serviceName, service));
     return grpc.call(service, req, budget);
+  }
+
+  /** A call's budget: the earlier of the request's deadline and the service's timeout; 0 when none is left (or no such service). */
+  private static long budget(Service service, dev.bffkit.core.pipeline.Deadline deadline) {
+    if (service == null || deadline.expired()) return 0;
+    return Math.max(0, Math.min(deadline.remainingMillis(), service.config().timeout().toMillis()));
+  }
+
+  /** Why a call with no budget is not made: an unknown service, or a deadline already spent. */
+  private static UpstreamException refusal(String serviceName, Service service) {
+    return service == null
+        ? new UpstreamException(serviceName, UpstreamException.Kind.UNKNOWN_SERVICE, "unknown service '" + serviceName + "'")
+        : Calls.timeout(serviceName);
   }
 
   /**

@@ -9,12 +9,9 @@ import dev.bffkit.loadtests.demo.DevIdp;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
-import java.net.URI;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -68,16 +65,14 @@ public class AuthStageBench {
   public void setup() throws Exception {
     vertx = Vertx.vertx();
     idp = DevIdp.start(vertx, 0).await(10, TimeUnit.SECONDS);
-    AuthConfig.Issuer issuer = new AuthConfig.Issuer(idp.issuer(), URI.create(idp.issuer() + "/.well-known/jwks.json"),
-        Set.of(DevIdp.AUDIENCE), Set.of("RS256", "ES256", "EdDSA"), Duration.ofSeconds(30), Duration.ofHours(1),
-        Duration.ofSeconds(30), Duration.ofSeconds(2));
+    AuthConfig.Issuer issuer = BenchIdp.issuer(idp);
     AuthConfig config = new AuthConfig(true, List.of("/healthz", "/readyz"), List.of(issuer), AuthConfig.ApiKeys.none(),
         Map.of("sub", "x-user-id"), Map.of(), 8192);
     security = Security.create(vertx, config).start();
     auth = new Authenticator(security, "ios", "/v1/screens", List.of());
     rs256Header = "Bearer " + idp.mint("u1", "read", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.RS256);
     eddsaHeader = "Bearer " + idp.mint("u1", "read", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.EdDSA);
-    KeysLoaded.await(() -> stage(request(rs256Header), HOME));
+    BenchIdp.awaitKeys(() -> stage(request(rs256Header), HOME));
   }
 
   @TearDown(Level.Trial)

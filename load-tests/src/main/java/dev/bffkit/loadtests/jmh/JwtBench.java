@@ -9,10 +9,7 @@ import dev.bffkit.core.security.Principal;
 import dev.bffkit.core.security.Security;
 import dev.bffkit.loadtests.demo.DevIdp;
 import io.vertx.core.Vertx;
-import java.net.URI;
-import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -54,9 +51,7 @@ public class JwtBench {
   public void setup() throws Exception {
     vertx = Vertx.vertx();
     idp = DevIdp.start(vertx, 0).await(10, TimeUnit.SECONDS);
-    AuthConfig.Issuer issuer = new AuthConfig.Issuer(idp.issuer(), URI.create(idp.issuer() + "/.well-known/jwks.json"),
-        Set.of(DevIdp.AUDIENCE), Set.of("RS256", "ES256", "EdDSA"), Duration.ofSeconds(30), Duration.ofHours(1),
-        Duration.ofSeconds(30), Duration.ofSeconds(2));
+    AuthConfig.Issuer issuer = BenchIdp.issuer(idp);
     AuthConfig auth = new AuthConfig(true, List.of(), List.of(issuer), AuthConfig.ApiKeys.none(), java.util.Map.of(),
         java.util.Map.of(), 8192);
     security = Security.create(vertx, auth).start();
@@ -68,7 +63,7 @@ public class JwtBench {
     int mid = rs256.lastIndexOf('.') + 10;
     t[mid] = t[mid] == 'A' ? 'B' : 'A';
     badSignature = new String(t);
-    KeysLoaded.await(() -> verifier.verifyNow(rs256, false));
+    BenchIdp.awaitKeys(() -> verifier.verifyNow(rs256, false));
   }
 
   @TearDown(Level.Trial)

@@ -33,16 +33,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code ${NAME:-default}}.
  */
 class ClientBundlesTest {
-  static final String PRELUDE = """
-      scalar JSON
-      directive @rest(service: String!, path: String!, method: String = "GET", body: String, select: String, batch: RestBatch) on FIELD_DEFINITION
-      input RestBatch { path: String!, key: String!, select: String }
-      directive @timeout(ms: Int!) on FIELD_DEFINITION
-      directive @fallback(value: JSON) on FIELD_DEFINITION
-      directive @map(from: String!) on FIELD_DEFINITION
-      directive @grpc(service: String!, method: String!, request: String, select: String, metadata: [String!], batch: GrpcBatch) on FIELD_DEFINITION
-      input GrpcBatch { method: String!, request: String!, key: String!, select: String }
-      """;
+  /** The engine's own directive definitions, prepended as the engine does. */
+  static final String PRELUDE = dev.bffkit.core.compose.CompositionEngine.directiveDefinitions();
   static final Map<String, List<String>> SCREENS = Map.of(
       "ios", List.of("home"), "android", List.of("home"), "web", List.of("dashboard"), "tv", List.of("home"));
   static final Map<String, String> ENV = Map.of(

@@ -106,6 +106,14 @@ public final class CompositionEngine {
     return DryRun.screens(this);
   }
 
+  /**
+   * The composition directives' definitions, which the engine adds to every client schema: for
+   * tools and tests that read a client schema on their own.
+   */
+  public static String directiveDefinitions() {
+    return Directives.SDL;
+  }
+
   /** All screens, sorted by name. */
   public Collection<Screen> screens() { return screens.all(); }
 

@@ -41,6 +41,7 @@ public final class Demo {
   public record Options(int servicesBasePort, Map<String, Integer> bffPorts, int serviceInstances, boolean servicesOnly) {}
 
   public static void main(String[] args) {
+    dev.bffkit.core.Logs.configure(); // one-line key=value records, as the BFF launcher writes them
     Options o;
     try {
       o = parse(args, System::getenv);

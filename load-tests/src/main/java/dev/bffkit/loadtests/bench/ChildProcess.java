@@ -25,8 +25,14 @@ public final class ChildProcess implements AutoCloseable {
    * JVM flags of the BFF and of the hand-written fan-out, identical so the comparison is fair:
    * ParallelGC (throughput collector: no concurrent GC threads competing for the 2 shared cores),
    * fixed 256 MB initial heap, 512 MB cap (leaves room above the 256 MB heap target).
+   * {@code BENCH_JVM_FLAGS} (space-separated) replaces them, e.g. to compare collectors.
    */
-  public static final List<String> SUT_JVM_FLAGS = List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx512m");
+  public static final List<String> SUT_JVM_FLAGS = sutFlags(System.getenv("BENCH_JVM_FLAGS"));
+
+  static List<String> sutFlags(String override) {
+    if (override == null || override.isBlank()) return List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx512m");
+    return List.of(override.trim().split("\\s+"));
+  }
 
   private static final Set<ChildProcess> LIVE = ConcurrentHashMap.newKeySet();
   /** CPU time of children already closed, so a run can tell its own CPU use from the machine's. */

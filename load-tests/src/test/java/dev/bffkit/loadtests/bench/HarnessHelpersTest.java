@@ -19,6 +19,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** The parsing and arithmetic behind the process-level figures. */
 class HarnessHelpersTest {
   @Test
+  void systemsUnderTestGetParallelGcUnlessBenchJvmFlagsSaysOtherwise() {
+    assertEquals(List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx512m"), ChildProcess.sutFlags(null));
+    assertEquals(List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx512m"), ChildProcess.sutFlags("  "));
+    assertEquals(List.of("-XX:+UseG1GC", "-Xmx1g"), ChildProcess.sutFlags(" -XX:+UseG1GC   -Xmx1g "));
+  }
+
+  @Test
   void procStatTicksAreUtimePlusStimeCountedAfterTheCommandName() {
     // a command name with spaces and a ')' must not shift the fields
     String stat = "4242 (java (x) y) S 1 4242 4242 0 -1 4194560 53265 0 12 0 1234 567 0 0 20 0 41 0 9000 4194304000 61234 "

@@ -77,26 +77,15 @@ final class GrpcTransport {
    * Opens this loop's HTTP/2 connection to each endpoint of {@code service} before the first
    * call needs it, so that the first request does not pay the handshake (and the first use of
    * the HTTP/2 client's classes, ~130 of them) against its {@code @timeout}. No request is sent:
-   * the stream is cancelled before it exists on the wire. Completes when every endpoint has
-   * answered or failed, or after the service's connect timeout; never fails (a service that is
-   * down at start-up is the breaker's and the health checks' business, not the start's).
+   * the stream is cancelled before it exists on the wire. Fire and forget: nothing waits for it,
+   * and a service that is down at start-up is the breaker's and the health checks' business.
    */
-  Future<Void> preconnect(Service service) {
-    List<Future<?>> opened = new ArrayList<>();
+  void preconnect(Service service) {
     for (EndpointState e : service.state().endpoints().all()) {
       Endpoint at = e.endpoint;
       GrpcClient c = at.tls() ? tlsClient(service) : client();
-      opened.add(c.request(SocketAddress.inetSocketAddress(at.port(), at.host()))
-          .onSuccess(GrpcClientRequest::cancel)
-          .otherwiseEmpty());
+      c.request(SocketAddress.inetSocketAddress(at.port(), at.host())).onSuccess(GrpcClientRequest::cancel);
     }
-    Promise<Void> done = Promise.promise();
-    long timer = vertx.setTimer(Math.max(1, service.config().connectTimeout().toMillis()), id -> done.tryComplete());
-    Future.join(opened).onComplete(ar -> {
-      vertx.cancelTimer(timer);
-      done.tryComplete();
-    });
-    return done.future();
   }
 
   Future<GrpcResponse> call(Service service, GrpcRequest req, long budgetMs) {

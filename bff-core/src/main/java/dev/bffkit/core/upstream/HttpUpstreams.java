@@ -4,9 +4,7 @@ import dev.bffkit.core.config.ServiceConfig;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -111,15 +109,13 @@ public final class HttpUpstreams implements UpstreamCaller {
    * Opens this loop's connections to the gRPC services named, ahead of the first request (see
    * {@link GrpcTransport#preconnect}). HTTP/1.1 pools are left to fill on demand: a loopback or
    * LAN TCP connect costs well under a millisecond and their classes are warm from the health
-   * checks and the listener. Never fails.
+   * checks and the listener. Nothing waits for it.
    */
-  public Future<Void> preconnect(java.util.Collection<String> grpcServices) {
-    List<Future<Void>> all = new ArrayList<>(grpcServices.size());
+  public void preconnect(java.util.Collection<String> grpcServices) {
     for (String name : grpcServices) {
       Service service = services.get(name);
-      if (service != null) all.add(grpc.preconnect(service));
+      if (service != null) grpc.preconnect(service);
     }
-    return Future.join(all).mapEmpty();
   }
 
   private Future<UpstreamResponse> guarded(Service service, UpstreamRequest req, long endNanos) {

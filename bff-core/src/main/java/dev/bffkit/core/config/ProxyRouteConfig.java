@@ -9,10 +9,17 @@ import java.util.Set;
  */
 public record ProxyRouteConfig(String prefix, String service, String stripPrefix, Set<String> methods,
     /** Scopes a caller must all hold (403 otherwise); empty = none. */
-    Set<String> scopes) {
+    Set<String> scopes,
+    /** Where the route was written ({@code bff.yaml:27}), for start-up errors and the route table. */
+    String declaredAt) {
   public ProxyRouteConfig {
     methods = Set.copyOf(methods);
     scopes = Set.copyOf(scopes);
+    if (declaredAt == null) declaredAt = "code";
+  }
+
+  public ProxyRouteConfig(String prefix, String service, String stripPrefix, Set<String> methods, Set<String> scopes) {
+    this(prefix, service, stripPrefix, methods, scopes, null);
   }
 
   public ProxyRouteConfig(String prefix, String service, String stripPrefix, Set<String> methods) {

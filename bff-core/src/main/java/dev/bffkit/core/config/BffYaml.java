@@ -52,7 +52,8 @@ final class BffYaml {
   private static final Set<String> HEDGE = Set.of("enabled", "delay", "minDelay", "maxAttempts");
   private static final Set<String> BULKHEAD = Set.of("maxConcurrent", "maxPending");
   private static final Set<String> HTTP2 = Set.of("enabled", "connections", "maxStreams");
-  private static final Set<String> ROUTE = Set.of("prefix", "service", "stripPrefix", "methods", "scopes");
+  private static final Set<String> ROUTE = Set.of("prefix", "service", "stripPrefix", "methods", "scopes",
+      "maxBodyBytes");
   private static final Set<String> AUTH = Set.of("required", "publicPaths", "issuers", "apiKeys",
       "claimsToHeaders", "screens", "maxTokenLength");
   private static final Set<String> ISSUER = Set.of("issuer", "jwksUrl", "audiences", "algorithms",
@@ -781,7 +782,7 @@ final class BffYaml {
       }
       GrpcConfig.Pos at = prefix.pos();
       out.add(new ProxyRouteConfig(prefix.value, service.value, strip, methods, scopes(o, "scopes"),
-          at.file() + ":" + at.line()));
+          at.file() + ":" + at.line(), o.has("maxBodyBytes") ? o.bytes("maxBodyBytes", 0) : 0));
     }
     return out;
   }

@@ -11,7 +11,9 @@ public record ProxyRouteConfig(String prefix, String service, String stripPrefix
     /** Scopes a caller must all hold (403 otherwise); empty = none. */
     Set<String> scopes,
     /** Where the route was written ({@code bff.yaml:27}), for start-up errors and the route table. */
-    String declaredAt) {
+    String declaredAt,
+    /** The largest request body on this route, streamed or not (413 beyond); 0 = server.maxBodyBytes. */
+    long maxBodyBytes) {
   public ProxyRouteConfig {
     methods = Set.copyOf(methods);
     scopes = Set.copyOf(scopes);
@@ -19,7 +21,17 @@ public record ProxyRouteConfig(String prefix, String service, String stripPrefix
   }
 
   public ProxyRouteConfig(String prefix, String service, String stripPrefix, Set<String> methods, Set<String> scopes) {
-    this(prefix, service, stripPrefix, methods, scopes, null);
+    this(prefix, service, stripPrefix, methods, scopes, null, 0);
+  }
+
+  public ProxyRouteConfig(String prefix, String service, String stripPrefix, Set<String> methods, Set<String> scopes,
+      String declaredAt) {
+    this(prefix, service, stripPrefix, methods, scopes, declaredAt, 0);
+  }
+
+  /** The same route with its own body limit. */
+  public ProxyRouteConfig withMaxBodyBytes(long bytes) {
+    return new ProxyRouteConfig(prefix, service, stripPrefix, methods, scopes, declaredAt, bytes);
   }
 
   public ProxyRouteConfig(String prefix, String service, String stripPrefix, Set<String> methods) {

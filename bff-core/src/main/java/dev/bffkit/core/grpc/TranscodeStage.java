@@ -9,6 +9,7 @@ import com.google.protobuf.Descriptors;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.bffkit.core.config.GrpcConfig;
+import dev.bffkit.core.pipeline.BodyReader;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.route.RouteMatch;
@@ -58,11 +59,9 @@ public final class TranscodeStage implements Stage {
   }
 
   private final UpstreamCaller upstreams;
-  private final long maxBodyBytes;
 
-  public TranscodeStage(UpstreamCaller upstreams, long maxBodyBytes) {
+  public TranscodeStage(UpstreamCaller upstreams) {
     this.upstreams = upstreams;
-    this.maxBodyBytes = maxBodyBytes;
   }
 
   /** The routes of {@code grpc.transcode}; a service unknown to the descriptor sets names its bff.yaml line. */
@@ -115,26 +114,12 @@ public final class TranscodeStage implements Stage {
   }
 
   private void serve(Exchange ex, Route r, Map<String, String> vars) {
-    HttpServerRequest req = ex.request();
     boolean wantsBody = !r.body().isEmpty();
     if (!wantsBody) {
       call(ex, r, vars, null);
       return;
     }
-    String contentLength = req.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (contentLength != null && contentLength.length() < 19 && Long.parseLong(contentLength.trim()) > maxBodyBytes) {
-      ex.fail(413, "body_too_large", "request body exceeds " + maxBodyBytes + " bytes");
-      return;
-    }
-    req.body().onComplete(ar -> {
-      if (ar.failed()) {
-        ex.fail(400, "bad_body", "could not read the request body");
-      } else if (ar.result().length() > maxBodyBytes) {
-        ex.fail(413, "body_too_large", "request body exceeds " + maxBodyBytes + " bytes");
-      } else {
-        call(ex, r, vars, ar.result());
-      }
-    });
+    BodyReader.whole(ex).onSuccess(body -> call(ex, r, vars, body));
   }
 
   private void call(Exchange ex, Route r, Map<String, String> vars, Buffer body) {

@@ -157,10 +157,10 @@ public final class BffServer extends VerticleBase {
         case GRAPHQL -> graphql;
         case PROXY -> {
           ProxyRouteConfig pr = (ProxyRouteConfig) r.source();
-          yield new ProxyEndpoint(pr, upstreams.service(pr.service()), vertx, config.server().maxBodyBytes(), bodyWaf);
+          yield new ProxyEndpoint(pr, upstreams.service(pr.service()), vertx, bodyWaf);
         }
         case TRANSCODE -> transcode != null ? transcode
-            : (transcode = new TranscodeStage(upstreams, config.server().maxBodyBytes()));
+            : (transcode = new TranscodeStage(upstreams));
         case GRPC_WEB -> grpcWeb != null ? grpcWeb
             : (grpcWeb = new GrpcWebStage(config.grpc().web(), engine.grpc(), upstreams, vertx, config.grpc().maxMessageBytes()));
       };

@@ -63,7 +63,8 @@ public final class Routes {
         policy(required(graphql), Set.of(), null), "composition.graphqlPath", null));
     for (ProxyRouteConfig r : config.routes()) {
       b.add(new Route(0, "proxy:" + r.prefix(), RouteKind.PROXY, new RouteMatch.Prefix(r.prefix()),
-          RouteTable.methods(r.methods()), policy(required(r.prefix()), r.scopes(), r.service()), r.declaredAt(), r));
+          RouteTable.methods(r.methods()), policy(required(r.prefix()), r.scopes(), r.service(), r.maxBodyBytes()),
+          r.declaredAt(), r));
     }
     if (!config.grpc().transcode().isEmpty()) {
       int n = 0;
@@ -95,8 +96,14 @@ public final class Routes {
   }
 
   private RoutePolicy policy(boolean authRequired, Set<String> scopes, String service) {
+    return policy(authRequired, scopes, service, 0);
+  }
+
+  /** {@code maxBodyBytes} 0: the server's. */
+  private RoutePolicy policy(boolean authRequired, Set<String> scopes, String service, long maxBodyBytes) {
     Duration deadline = config.composition().deadline();
-    return new RoutePolicy(authRequired, scopes, config.server().maxBodyBytes(), config.limits().bodyTimeout(),
+    long body = maxBodyBytes > 0 ? maxBodyBytes : config.server().maxBodyBytes();
+    return new RoutePolicy(authRequired, scopes, body, config.limits().bodyTimeout(),
         config.limits().minBodyRate(), deadline, service);
   }
 

@@ -78,7 +78,9 @@ public final class RouteTable {
     if (same != null) return pick(same, method);
     List<Route> matched = null;
     for (Route r : templates) {
-      Map<String, String> v = ((RouteMatch.Template) r.match()).matcher().apply(path);
+      RouteMatch.Template t = (RouteMatch.Template) r.match();
+      if (!path.startsWith(t.literalPrefix())) continue; // cheap: most paths are no template's
+      Map<String, String> v = t.matcher().apply(path);
       if (v == null) continue;
       if (r.allows(method)) return new Resolution(r, v, null);
       if (matched == null) matched = new ArrayList<>(2);

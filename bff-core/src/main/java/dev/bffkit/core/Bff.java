@@ -3,6 +3,7 @@ package dev.bffkit.core;
 import dev.bffkit.core.admin.AdminServer;
 import dev.bffkit.core.admin.Readiness;
 import dev.bffkit.core.compose.CompositionEngine;
+import dev.bffkit.core.config.AdminConfig;
 import dev.bffkit.core.config.BundleLoader;
 import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.ClientBundle;
@@ -186,10 +187,17 @@ public final class Bff {
     // Key fetches start now and never hold up the start (an identity provider may be down).
     Security security = bundle.config().auth().enabled() ? Security.create(vertx, bundle.config().auth()).start() : null;
     AtomicInteger connections = new AtomicInteger();
-    AdminServer admin = bundle.config().admin().enabled()
-        ? new AdminServer(bundle.config().admin(), readiness, routes, registry) : null;
+    AdminConfig adminConfig = bundle.config().admin();
+    AdminServer admin = adminConfig.enabled() ? new AdminServer(adminConfig, readiness, routes, registry) : null;
+    // The derived default (client port + 1000) may be taken when --port picked a port: then any free one.
+    boolean derived = adminConfig.equals(AdminConfig.defaults(bundle.config().server().port())) && adminConfig.port() > 0;
     return registry.start()
-        .compose(v -> admin == null ? Future.succeededFuture() : admin.start(vertx))
+        .compose(v -> admin == null ? Future.succeededFuture() : admin.start(vertx).recover(e -> {
+          if (!derived) return Future.failedFuture(e);
+          LOG.warning("event=admin_port_busy bff=" + bundle.config().name() + " port=" + adminConfig.port()
+              + " fallback=ephemeral error=" + e.getMessage());
+          return admin.listenOn(0).start(vertx);
+        }))
         .compose(v -> vertx.deployVerticle(() -> {
           BffServer server = new BffServer(bundle.config(), engine, routes, readiness, listenPort, registry, security,
               connections);

@@ -27,7 +27,7 @@ import java.security.MessageDigest;
 public final class AdminServer {
   private static final String JSON = "application/json";
 
-  private final AdminConfig config;
+  private AdminConfig config;
   private final Readiness readiness;
   private final RouteTable routes;
   private final UpstreamRegistry upstreams;
@@ -66,6 +66,12 @@ public final class AdminServer {
         .setIdleTimeout(60).setMaxHeaderSize(8192))
         .requestHandler(router);
     return server.listen().map(s -> this);
+  }
+
+  /** Listen on another port instead (before {@link #start}). */
+  public AdminServer listenOn(int port) {
+    config = new AdminConfig(config.host(), port, config.token());
+    return this;
   }
 
   /** The port listened on (the real one when the config asked for 0). */

@@ -5,6 +5,7 @@ import dev.bffkit.core.compose.Screen;
 import dev.bffkit.core.config.AuthConfig;
 import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.config.ClientBundle;
+import dev.bffkit.core.config.ConfigException;
 import dev.bffkit.core.config.GrpcConfig;
 import dev.bffkit.core.config.ProxyRouteConfig;
 import dev.bffkit.core.config.SourceFile;
@@ -80,7 +81,26 @@ public final class Routes {
           Set.of(HttpMethod.POST), policy(required(prefix), Set.of(), e.service()),
           e.pos().file() + ":" + e.pos().line(), e));
     }
-    return b.build();
+    RouteTable table = b.build();
+    checkPublicPaths(table);
+    return table;
+  }
+
+  /** A public path names a route (else it would silently protect nothing, or open nothing). */
+  private void checkPublicPaths(RouteTable table) {
+    for (String p : auth.publicPaths()) {
+      boolean names = false;
+      for (Route r : table.routes()) {
+        if (r.match() instanceof RouteMatch.Exact e && e.path().equals(p)) names = true;
+        if (r.match() instanceof RouteMatch.Prefix x && (x.prefix().equals(p) || p.equals(x.prefix() + "/"))) names = true;
+        if (r.match() instanceof RouteMatch.Template t && t.text().equals(p)) names = true;
+      }
+      if (!names) {
+        throw new ConfigException("bff.yaml", 0, "auth.publicPaths: '" + p + "' is not the path of a route; list a"
+            + " screen path (" + config.composition().screensPath() + "/NAME), the GraphQL path or a proxy prefix as"
+            + " written under routes: (print the table with --routes)");
+      }
+    }
   }
 
   private String transcodeDecl(TranscodeStage.Route t) {

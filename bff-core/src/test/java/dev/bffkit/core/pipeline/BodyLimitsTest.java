@@ -211,6 +211,32 @@ class BodyLimitsTest {
     assertNormalRequestWorks(kind);
   }
 
+  /**
+   * A client's oversize body is its own fault: however many a proxy route refuses, the service's
+   * endpoint is not ejected, its breaker stays closed and its bulkhead holds no call.
+   */
+  @org.junit.jupiter.api.Test
+  void refusedProxyBodiesCountAgainstNoService() throws Exception {
+    for (int i = 0; i < 12; i++) {
+      try (Raw raw = new Raw()) {
+        raw.write(head(Kind.PROXY.line, "Transfer-Encoding: chunked"));
+        byte[] chunk = new byte[LIMIT];
+        raw.write(("" + Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        raw.write(chunk);
+        raw.write(("\r\n" + Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        raw.write(chunk);
+        raw.write("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertEquals(413, raw.read(Duration.ofSeconds(5)).status());
+      }
+    }
+    await(() -> bff.upstreams().snapshot().getJsonObject("up").getInteger("inFlight") == 0 ? 1 : 0, 1,
+        "no call left in the bulkhead");
+    io.vertx.core.json.JsonObject up = bff.upstreams().snapshot().getJsonObject("up");
+    assertTrue(!"open".equals(up.getString("breaker")), up::encode);
+    assertEquals(false, up.getJsonArray("endpoints").getJsonObject(0).getBoolean("ejected"), up::encode);
+    assertNormalRequestWorks(Kind.PROXY);
+  }
+
   /** No service saw a whole request; a streamed proxy call may have begun, then must have been cut. */
   private static void assertNothingReachedAService(Kind kind, Seen before) throws InterruptedException {
     Seen after = Seen.now();

@@ -154,6 +154,7 @@ class BodyLimitsTest {
     }
     assertNothingReachedAService(kind, before);
     long growth = usedHeapAfterGc() - heapBefore;
+    System.out.println("event=body_limits_heap kind=" + kind + " growth_bytes=" + growth);
     assertTrue(growth < 3 * 1024 * 1024, "heap grew by " + growth + " bytes for a 10 MB body");
     assertNormalRequestWorks(kind);
   }

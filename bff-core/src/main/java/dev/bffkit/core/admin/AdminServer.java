@@ -39,7 +39,7 @@ public final class AdminServer {
     this.readiness = readiness;
     this.routes = routes;
     this.upstreams = upstreams;
-    this.token = config.token() == null ? null : ("Bearer " + config.token()).getBytes(StandardCharsets.UTF_8);
+    this.token = config.token() == null ? null : config.token().getBytes(StandardCharsets.UTF_8);
   }
 
   public Future<AdminServer> start(Vertx vertx) {
@@ -89,7 +89,9 @@ public final class AdminServer {
       return;
     }
     String given = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    if (given != null && MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
+    // The scheme is case-insensitive (RFC 9110 §11.1); the token is compared in constant time.
+    if (given != null && given.regionMatches(true, 0, "Bearer ", 0, 7)
+        && MessageDigest.isEqual(token, given.substring(7).getBytes(StandardCharsets.UTF_8))) {
       ctx.next();
     } else {
       ctx.response().putHeader("www-authenticate", "Bearer realm=\"admin\"");

@@ -120,11 +120,6 @@ public final class GraphqlEndpoint implements Stage {
           ex.fail(415, "unsupported_media_type", "POST a body of type application/json");
           return;
         }
-        String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length != null && tooLong(length)) {
-          ex.fail(413, "body_too_large", "request body over " + maxBodyBytes + " bytes");
-          return;
-        }
         readBody(ex, body -> {
           try {
             String refused = bodyInspector == null ? null : bodyInspector.apply(ex, body);
@@ -146,15 +141,6 @@ public final class GraphqlEndpoint implements Stage {
     }
   }
 
-  private boolean tooLong(String length) {
-    try {
-      return Long.parseLong(length.trim()) > maxBodyBytes;
-    } catch (NumberFormatException e) {
-      throw new Malformed(400, "bad_request", "bad content-length");
-    }
-  }
-
-  /** Reads the body up to the limit; 413 (once) when it grows past it. */
   /** The body within this endpoint's byte limit and the route's read deadline (refusals are answered there). */
   private void readBody(Exchange ex, java.util.function.Consumer<Buffer> then) {
     BodyReader.whole(ex, maxBodyBytes, BodyReader.timeoutMs(ex)).onSuccess(then::accept);

@@ -85,9 +85,10 @@ public final class BodyReader {
         vertx.cancelTimer(id);
       } else if (count[0] - mark[0] < minPerWindow) {
         vertx.cancelTimer(id);
-        abort.run();
+        // Answer first: aborting fails the upstream call, whose handler would otherwise answer 502.
         refuse(ex, 408, "body_timeout", "the request body arrived slower than " + p.minBodyRate() + " bytes/s", vertx);
         done.tryFail(new Refused(408, "too slow"));
+        abort.run();
       } else {
         mark[0] = count[0];
       }
@@ -97,9 +98,9 @@ public final class BodyReader {
       count[0] += chunk.length();
       if (count[0] > p.maxBodyBytes()) {
         if (rate >= 0) vertx.cancelTimer(rate);
-        abort.run();
         refuse(ex, 413, "body_too_large", "request body exceeds " + p.maxBodyBytes() + " bytes", vertx);
         done.tryFail(new Refused(413, "too large"));
+        abort.run();
         return;
       }
       to.write(chunk);

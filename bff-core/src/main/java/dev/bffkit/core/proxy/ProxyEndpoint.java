@@ -137,10 +137,11 @@ public final class ProxyEndpoint implements Stage {
     // One timer bounds the whole exchange, streaming included: the deadline is absolute.
     long timer = vertx.setTimer(budget, id -> up.reset(0, new TimeoutException()));
     Future<HttpClientResponse> answer;
+    boolean[] clientFault = {false};
     if (prefix != null && prefix.complete()) {
       answer = up.send(prefix.bytes()); // read whole: sent with its length
     } else if (prefix != null || hasBody(req, contentLength)) {
-      answer = stream(ex, prefix, up);
+      answer = stream(ex, prefix, up, clientFault);
     } else {
       req.resume();
       answer = up.send();
@@ -148,7 +149,9 @@ public final class ProxyEndpoint implements Stage {
     answer.onComplete(ar -> {
       if (ar.failed()) {
         cancel(timer);
-        lease.failed(ar.cause());
+        // A call the client's own body broke off counts against no service (isolation first).
+        if (clientFault[0]) lease.cancelled();
+        else lease.failed(ar.cause());
         failUpstream(ex, ar.cause());
         return;
       }
@@ -174,14 +177,18 @@ public final class ProxyEndpoint implements Stage {
    * resets the upstream request rather than ending it: a cut body must not reach the service as
    * a whole one.
    */
-  private static Future<HttpClientResponse> stream(Exchange ex, BodyReader.Prefix prefix, HttpClientRequest up) {
+  private static Future<HttpClientResponse> stream(Exchange ex, BodyReader.Prefix prefix, HttpClientRequest up,
+      boolean[] clientFault) {
     if (!up.headers().contains(HttpHeaders.CONTENT_LENGTH)) up.setChunked(true);
     long read = 0;
     if (prefix != null) {
       up.write(prefix.bytes());
       read = prefix.bytes().length();
     }
-    BodyReader.stream(ex, up, read, () -> up.reset(0, new BodyReader.Refused(400, "client body refused")));
+    BodyReader.stream(ex, up, read, () -> {
+      clientFault[0] = true;
+      up.reset(0, new BodyReader.Refused(400, "client body refused"));
+    });
     return up.response();
   }
 

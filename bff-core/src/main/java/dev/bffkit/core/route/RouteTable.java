@@ -75,8 +75,12 @@ public final class RouteTable {
   /** The route for this request line, a 405 resolution, or null when no route has the path (404). */
   public Resolution resolve(HttpMethod method, String path) {
     Route[] same = exact.get(path);
-    if (same != null) return pick(same, method);
-    List<Route> matched = null;
+    if (same != null) {
+      for (Route r : same) if (r.allows(method)) return resolutions[r.id()];
+    }
+    // The builder lets a template share an exact path when their methods differ: a method the
+    // exact routes lack may still be the template's, and a 405 lists both's methods.
+    List<Route> matched = same == null ? null : new ArrayList<>(List.of(same));
     for (Route r : templates) {
       RouteMatch.Template t = (RouteMatch.Template) r.match();
       if (!path.startsWith(t.literalPrefix())) continue; // cheap: most paths are no template's
@@ -93,11 +97,6 @@ public final class RouteTable {
       }
     }
     return null;
-  }
-
-  private Resolution pick(Route[] candidates, HttpMethod method) {
-    for (Route r : candidates) if (r.allows(method)) return resolutions[r.id()];
-    return notAllowed(candidates);
   }
 
   private static Resolution notAllowed(Route[] candidates) {

@@ -24,7 +24,9 @@ import java.util.TreeSet;
  * same paths ({@code /api} and {@code /api/}), a prefix nested in a prefix of another kind
  * (a proxy under the screens path), an exact route or template under a prefix of another kind
  * (a transcoding template under a proxy prefix), a template that matches an exact route, two
- * templates with one text and method. Health routes are built in and win over any prefix.
+ * templates with one text and method. Health routes are built in and win over any prefix, and a
+ * prefix of {@code /} is the default route (a "send the rest to the old backend" proxy): every
+ * other route wins over it.
  *
  * <p>Matching allocates nothing for exact and prefix routes (their {@link Resolution}s are made
  * once); a template allocates the map of its variables.
@@ -148,7 +150,11 @@ public final class RouteTable {
       }
       if (ma instanceof RouteMatch.Prefix pa && mb instanceof RouteMatch.Prefix pb) {
         if (pa.normalized().equals(pb.normalized())) return "routes the same paths as";
+        if (pa.normalized().equals("/") || pb.normalized().equals("/")) return null; // the default route
         return a.kind() != b.kind() && under(pb.normalized(), pa) ? "is nested in the prefix of" : null;
+      }
+      if (ma instanceof RouteMatch.Prefix pa && pa.normalized().equals("/")) {
+        return null; // a proxy at "/" is the default route: every other route is meant to win over it
       }
       if (ma instanceof RouteMatch.Prefix pa && mb instanceof RouteMatch.Exact eb) {
         return a.kind() != b.kind() && b.kind() != RouteKind.HEALTH && pa.matches(eb.path())

@@ -37,8 +37,9 @@ final class FieldErrors {
     } else if (e instanceof UpstreamException u) {
       message = u.getMessage();
       ext.put("code", u.kind() == UpstreamException.Kind.TIMEOUT ? "UPSTREAM_TIMEOUT" : "UPSTREAM_UNAVAILABLE");
-    } else if (e instanceof TemplateValueException) {
-      message = e.getMessage();
+    } else if (e instanceof TemplateValueException v) {
+      LOG.fine(() -> "field=" + b.coordinates() + " bad_value=\"" + v.getMessage() + "\"");
+      message = v.publicMessage();
       ext.put("code", "BAD_VALUE");
     } else {
       LOG.log(Level.SEVERE, "unexpected failure fetching " + b.coordinates(), e);

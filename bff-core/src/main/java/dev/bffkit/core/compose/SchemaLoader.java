@@ -40,6 +40,14 @@ import org.dataloader.DataLoaderOptions;
  */
 final class SchemaLoader {
   private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
+  /**
+   * {@code #} comments are notes for the team, not descriptions (graphql-java would otherwise
+   * publish a comment without a description as one). The schema keeps no AST either: the
+   * bindings were compiled from the registry above, and nothing served should carry source text.
+   */
+  private static final SchemaGenerator.Options GENERATOR_OPTIONS = SchemaGenerator.Options.defaultOptions()
+      .useCommentsAsDescriptions(false)
+      .captureAstDefinitions(false);
 
   /** The executable schema and the bindings it was wired with. */
   record Loaded(GraphQLSchema schema, List<RestBinding> bindings) {}
@@ -91,7 +99,8 @@ final class SchemaLoader {
 
     RuntimeWiring wiring = RuntimeWiring.newRuntimeWiring().scalar(JsonScalar.JSON).codeRegistry(code).build();
     try {
-      return new Loaded(new SchemaGenerator().makeExecutableSchema(registry, wiring), List.copyOf(bindings));
+      GraphQLSchema schema = new SchemaGenerator().makeExecutableSchema(GENERATOR_OPTIONS, registry, wiring);
+      return new Loaded(PublicSchema.of(schema), List.copyOf(bindings));
     } catch (SchemaProblem p) {
       throw problem(p);
     }
@@ -303,6 +312,7 @@ final class SchemaLoader {
       }
     }
     Selector select = selector(string(d, "select", false, where, line), where + "@grpc(select:) ", line);
+    GrpcSelect.check(method, select); // a select naming no field of the answer would read null forever
     RestBinding.Batch batch = null;
     RestBinding.GrpcBatch grpcBatch = null;
     Argument batchArg = d.getArgument("batch");

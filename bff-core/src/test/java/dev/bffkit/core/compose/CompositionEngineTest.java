@@ -229,7 +229,7 @@ class CompositionEngineTest {
     Map<String, Object> result = run("{ user(id: \"..\") { id } me { id } }", 10_000);
     assertNull(data(result).get("user"));
     assertNotNull(data(result).get("me"));
-    assertEquals("bad value for {args.id}", errors(result).get(0).get("message"));
+    assertEquals("bad value for argument 'id'", errors(result).get(0).get("message"));
     assertEquals(List.of("/users/u1"), services.seen.get("users"));
   }
 

@@ -85,6 +85,8 @@ class GraphqlEdgeTest {
   Bff.RunningBff closed;
   /** introspection: true, default depth. */
   Bff.RunningBff open;
+  /** composition.adhocGraphql: false: the screens only. */
+  Bff.RunningBff screensOnly;
 
   record Answer(int status, String type, String body) {
     JsonObject json() { return new JsonObject(body); }
@@ -102,12 +104,17 @@ class GraphqlEdgeTest {
         .end(NODE)).listen(0, "127.0.0.1").await();
     closed = Bff.start(vertx, bundle("closed", "    maxDepth: 5\n")).await();
     open = Bff.start(vertx, bundle("open", "    introspection: true\n")).await();
+    screensOnly = Bff.start(vertx, bundle("screens", "    maxDepth: 5\n", "composition: { adhocGraphql: false }")).await();
     // A new connection per request: the server's two event loops take turns.
     client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
     loop = new OnLoop(vertx.getOrCreateContext());
   }
 
   ClientBundle bundle(String name, String graphqlLimits) throws Exception {
+    return bundle(name, graphqlLimits, "");
+  }
+
+  ClientBundle bundle(String name, String graphqlLimits, String more) throws Exception {
     Path folder = dir.resolve(name);
     Files.createDirectories(folder.resolve("screens"));
     Files.writeString(folder.resolve("bff.yaml"), """
@@ -118,9 +125,10 @@ class GraphqlEdgeTest {
           recs-grpc: { endpoints: ["http://127.0.0.1:1"], protocol: grpc }
         grpc:
           descriptors: [classpath:grpc/bffkit-services.desc]
+        %s
         limits:
           graphql:
-        %s""".formatted(name, upstream.actualPort(), graphqlLimits));
+        %s""".formatted(name, upstream.actualPort(), more, graphqlLimits));
     Files.writeString(folder.resolve("schema.graphqls"), SCHEMA);
     Files.writeString(folder.resolve("screens/me.graphql"), "query Me { me { id } }\n");
     return BundleLoader.load(folder, Map.<String, String>of()::get);
@@ -242,6 +250,34 @@ class GraphqlEdgeTest {
     assertTrue(store.size() <= most, "entries: " + store.size());
     String last = "{ me { id } } # " + (most * 2 - 1);
     assertEquals(last, store.get(ApiKeys.sha256Hex(last)));
+  }
+
+  @Test
+  void withAdhocOffAScreenRunsItsOwnOperationOnly() throws Exception {
+    String screen = "query Me { me { id } }\n";
+    String hash = ApiKeys.sha256Hex(screen);
+    JsonObject expected = new JsonObject(SHALLOW_ANSWER);
+    // {body, expected code or null for the screen's answer}
+    Object[][] table = {
+        {new JsonObject().put("query", screen), null},
+        {new JsonObject().put("query", screen).put("operationName", "Me"), null},
+        {new JsonObject().put("extensions", apq(hash)), null},
+        {new JsonObject().put("extensions", apq(hash)).put("operationName", "Me"), null},
+        {new JsonObject().put("query", screen).put("operationName", "Deep"), "ADHOC_DISABLED"},
+        {new JsonObject().put("extensions", apq(hash)).put("operationName", "Deep"), "ADHOC_DISABLED"},
+        {new JsonObject().put("query", screen + "query Deep { me { next { next { next { next { next { id } } } } } } }")
+            .put("operationName", "Deep"), "ADHOC_DISABLED"},
+        {new JsonObject().put("query", "{ me { id } }").put("extensions", apq(hash)), "ADHOC_DISABLED"},
+        {new JsonObject().put("extensions", apq(ApiKeys.sha256Hex("{ me { id } }"))), "PERSISTED_QUERY_NOT_FOUND"},
+    };
+    for (Object[] row : table) {
+      Answer a = post(screensOnly, (JsonObject) row[0]);
+      if (row[1] == null) {
+        assertEquals(expected, a.json(), row[0] + ": " + a.body());
+      } else {
+        assertEquals(row[1], a.code(), row[0] + ": " + a.body());
+      }
+    }
   }
 
   // ---- class 6: the public contract shows only the contract ----------------------------------

@@ -57,9 +57,11 @@ final class SchemaLoader {
   private final DataLoaderOptions batchOptions;
   private final Set<String> grpcServices;
   private final dev.bffkit.core.grpc.DescriptorRegistry grpc;
+  private final boolean serviceInErrors;
 
   private SchemaLoader(ClientBundle bundle, dev.bffkit.core.grpc.DescriptorRegistry grpc) {
     this.file = bundle.schema();
+    this.serviceInErrors = bundle.config().limits().graphql().serviceNamesInErrors();
     this.grpc = grpc;
     this.grpcServices = bundle.config().grpc().services();
     this.services = bundle.config().services().keySet();
@@ -160,7 +162,8 @@ final class SchemaLoader {
     }
     if (grpcCall != null) {
       try {
-        RestBinding b = compileGrpc(typeName, field, grpcCall, timeout, fallback, where, line);
+        RestBinding b = compileGrpc(typeName, field, grpcCall, timeout, fallback, where, line)
+            .withServiceInErrors(serviceInErrors);
         out.add(b);
         return new RestFetcher(b, batchOptions);
       } catch (IllegalArgumentException e) {
@@ -174,7 +177,7 @@ final class SchemaLoader {
       return fetcher;
     }
     try {
-      RestBinding b = compile(typeName, field, rest, timeout, fallback, where, line);
+      RestBinding b = compile(typeName, field, rest, timeout, fallback, where, line).withServiceInErrors(serviceInErrors);
       if (hedge != null) b = b.withHedge(hedge(hedge));
       out.add(b);
       return new RestFetcher(b, batchOptions);

@@ -41,10 +41,21 @@ public record LimitsConfig(
        */
       boolean introspection,
       /** Apollo Automatic Persisted Queries (hash → query, learnt on first use). */
-      boolean persistedQueries) {
+      boolean persistedQueries,
+      /**
+       * Field errors name the service that failed ({@code "posts answered 503"},
+       * {@code extensions.service}); off by default: clients read "the service answered 503"
+       * (service names are topology). Applies to screens too.
+       */
+      boolean serviceNamesInErrors) {
+
+    public Graphql(int maxDepth, int maxAliases, int maxRootFields, int maxTokens, int maxCost, boolean introspection,
+        boolean persistedQueries) {
+      this(maxDepth, maxAliases, maxRootFields, maxTokens, maxCost, introspection, persistedQueries, false);
+    }
 
     public static Graphql defaults() {
-      return new Graphql(15, 30, 20, 5000, 20_000, false, true);
+      return new Graphql(15, 30, 20, 5000, 20_000, false, true, false);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.bffkit.core.compose;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -131,7 +132,8 @@ class EndpointsTest {
     services.handlers.put("users", req -> req.response().setStatusCode(503).end());
     Answer failed = get("/v1/screens/profile");
     assertEquals(502, failed.status(), failed.body());
-    assertTrue(failed.body().contains("users answered 503"), failed.body());
+    assertTrue(failed.body().contains("the service answered 503"), failed.body());
+    assertFalse(failed.body().contains("users"), failed.body()); // limits.graphql.serviceNamesInErrors is off
   }
 
   @Test

@@ -188,7 +188,7 @@ class GrpcInteropTest {
       assertEquals(expected[code], ext.get("status"), "code " + code);
       assertEquals(expected[code], GrpcStatuses.httpStatus(code));
       assertEquals("UPSTREAM_ERROR", ext.get("code"));
-      assertEquals("interop answered gRPC " + GrpcStatuses.name(code), err.get("message"));
+      assertEquals("the service answered gRPC " + GrpcStatuses.name(code), err.get("message"));
       assertTrue(!err.get("message").toString().contains("secret"), "the status message stays inside");
     }
     Map<String, Object> fb = run("{ failOr(code: 5) }", Map.of());

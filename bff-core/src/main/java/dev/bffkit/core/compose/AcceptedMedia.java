@@ -12,7 +12,9 @@ package dev.bffkit.core.compose;
  *       reference implementation (graphql/graphql-http, {@code audits/server}) lists "SHOULD accept
  *       *&#47;* and use application/json for the content-type" and "SHOULD assume application/json
  *       content-type when accept is missing". A client that never named
- *       {@code application/graphql-response+json} never opted into its 4xx statuses.
+ *       {@code application/graphql-response+json} never opted into its 4xx statuses. (The spec's
+ *       "Legacy watershed" moves the default for a missing Accept to graphql-response+json from
+ *       2025; the audit, the reference servers and this gateway keep application/json.)
  *   <li>{@code application/graphql-response+json} is answered when the client names it with a
  *       non-zero q at least as high as any q it gives {@code application/json} (a tie goes to the
  *       spec's preferred type), or when a wildcard lets it in and {@code application/json} is

@@ -36,7 +36,7 @@ final class FieldErrors {
       ext.put("code", f.code);
       if (f.status > 0) ext.put("status", f.status);
     } else if (e instanceof UpstreamException u) {
-      message = b.serviceInErrors() ? u.getMessage() : unnamed(u.kind());
+      message = b.serviceInErrors() ? u.getMessage() : unnamed(u.kind()) + detail(u.getMessage(), b.service());
       ext.put("code", u.kind() == UpstreamException.Kind.TIMEOUT ? "UPSTREAM_TIMEOUT" : "UPSTREAM_UNAVAILABLE");
     } else if (e instanceof TemplateValueException v) {
       LOG.fine(() -> "field=" + b.coordinates() + " bad_value=\"" + v.getMessage() + "\"");
@@ -63,6 +63,14 @@ final class FieldErrors {
       case CANCELLED -> "the call was cancelled";
       case UNKNOWN_SERVICE, UNAVAILABLE -> "the service is unavailable";
     };
+  }
+
+  /** The part after ": " of an upstream message ("...: TLS handshake failed"), unless it names the service. */
+  private static String detail(String message, String service) {
+    int colon = message == null ? -1 : message.indexOf(": ");
+    if (colon < 0) return "";
+    String detail = message.substring(colon);
+    return detail.contains(service) ? "" : detail;
   }
 
   /**

@@ -41,6 +41,8 @@ public final class CompositionEngine {
   /** Compiled plans of screens and ad-hoc queries; null when disabled. */
   private final PlanCache plans;
   private final dev.bffkit.core.grpc.DescriptorRegistry grpc;
+  /** APQ registrations, shared by every event loop of this BFF. */
+  private final PersistedQueries persisted = new PersistedQueries();
 
   private CompositionEngine(GraphQLSchema schema, CompositionConfig config, ScreenCatalog screens, boolean usePlans,
       dev.bffkit.core.grpc.DescriptorRegistry grpc) {
@@ -74,6 +76,9 @@ public final class CompositionEngine {
 
   /** The protobuf schemas of {@code grpc.descriptors} (empty without them); for transcoding and gRPC-Web. */
   public dev.bffkit.core.grpc.DescriptorRegistry grpc() { return grpc; }
+
+  /** Apollo APQ hashes learnt at run time; one store per BFF so every event loop sees them. */
+  PersistedQueries persistedQueries() { return persisted; }
 
   /** The screen of that name, or null. */
   public Screen screen(String name) { return screens.get(name); }

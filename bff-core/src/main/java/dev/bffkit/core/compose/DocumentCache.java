@@ -1,5 +1,7 @@
 package dev.bffkit.core.compose;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import graphql.ExecutionInput;
 import graphql.ParseAndValidate;
 import graphql.ParseAndValidateResult;
@@ -11,28 +13,27 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
  * Parsed and validated documents by query text, so no request parses or validates a screen:
- * screens are fixed at start-up; ad-hoc queries share a small bounded cache (cleared when
- * full: simple, lock-free, and a miss only costs one parse).
+ * screens are fixed at start-up; ad-hoc queries share a bounded cache (Caffeine: lock-free reads
+ * from every event loop, and a client cycling new texts evicts by frequency instead of clearing
+ * what everyone else uses).
  */
 final class DocumentCache implements PreparsedDocumentProvider {
   private static final int MAX_CACHED_QUERY_CHARS = 16 * 1024;
 
   private final GraphQLSchema schema;
   private final Map<String, PreparsedDocumentEntry> screens;
-  private final ConcurrentHashMap<String, PreparsedDocumentEntry> adhoc = new ConcurrentHashMap<>();
-  private final int maxAdhoc;
+  private final Cache<String, PreparsedDocumentEntry> adhoc;
 
   DocumentCache(GraphQLSchema schema, Iterable<Screen> screenList, int maxAdhoc) {
     this.schema = schema;
     Map<String, PreparsedDocumentEntry> m = new HashMap<>();
     for (Screen s : screenList) m.put(s.query(), new PreparsedDocumentEntry(s.document()));
     this.screens = Map.copyOf(m);
-    this.maxAdhoc = maxAdhoc;
+    this.adhoc = Caffeine.newBuilder().maximumSize(maxAdhoc).executor(Runnable::run).build();
   }
 
   @Override
@@ -66,12 +67,11 @@ final class DocumentCache implements PreparsedDocumentProvider {
 
   private PreparsedDocumentEntry cached(String query) {
     PreparsedDocumentEntry e = screens.get(query);
-    return e != null ? e : adhoc.get(query);
+    return e != null ? e : adhoc.getIfPresent(query);
   }
 
   private void remember(String query, PreparsedDocumentEntry e) {
     if (query.length() > MAX_CACHED_QUERY_CHARS) return;
-    if (adhoc.size() >= maxAdhoc) adhoc.clear();
     adhoc.put(query, e);
   }
 }

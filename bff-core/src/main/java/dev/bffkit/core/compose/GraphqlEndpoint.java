@@ -1,16 +1,26 @@
 package dev.bffkit.core.compose;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.bffkit.core.config.LimitsConfig;
 import dev.bffkit.core.pipeline.BodyReader;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Failures;
 import dev.bffkit.core.pipeline.Stage;
+import dev.bffkit.core.security.ApiKeys;
 import dev.bffkit.core.upstream.UpstreamCaller;
 import graphql.language.OperationDefinition;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiFunction;
 
 /**
  * Ad-hoc GraphQL over HTTP (graphql-over-http draft). Terminal stage.
@@ -19,79 +29,93 @@ import java.util.Map;
  *   <li>POST {@code application/json} {@code {query, operationName, variables}}; other media
  *       types 415; malformed JSON or no query 400; a body over {@code maxBodyBytes} 413.
  *   <li>GET {@code ?query=&variables=&operationName=}; a mutation over GET is 405.
- *   <li>Answers {@code application/graphql-response+json} when Accept names it or only
- *       wildcards: then a request
- *       error (parse, validation, variables) is 400. Otherwise {@code application/json} and 200
- *       for every well-formed request, as the spec requires for that media type; the parser's
- *       message (with line and column) is in {@code errors[0].message} either way.
+ *   <li>Answers {@code application/graphql-response+json} when Accept names it (see
+ *       {@link AcceptedMedia}): then a request error (parse, validation, variables) is 400.
+ *       Otherwise {@code application/json} and 200 for every well-formed request, as the spec
+ *       requires for that media type; the parser's message (with line and column) is in
+ *       {@code errors[0].message} either way.
  *   <li>{@code limits.graphql} (depth, aliases, root fields, tokens, cost, introspection) are checked
- *       before validation: a violation is 400 with {@code errors[0].extensions.code}
- *       ({@code QUERY_TOO_DEEP}, {@code TOO_MANY_ALIASES}, ...).
+ *       before validation, for the operation that runs ({@code operationName}): a violation is 400
+ *       with {@code errors[0].extensions.code} ({@code QUERY_TOO_DEEP}, {@code TOO_MANY_ALIASES}, ...).
+ *       The verdict is remembered per (document, operation), never per document.
  *   <li>Apollo Automatic Persisted Queries: {@code extensions.persistedQuery.sha256Hash} without a
  *       query runs the query learnt for that hash, or answers {@code PersistedQueryNotFound} (200,
- *       the client then sends hash and query; a hash that does not match its query is 400).
+ *       the client then sends hash and query; a hash that does not match its query is 400). The
+ *       hashes live in one store per BFF ({@link PersistedQueries}), seen by every event loop.
  * </ul>
  */
 public final class GraphqlEndpoint implements Stage {
-  static final String GRAPHQL_RESPONSE = "application/graphql-response+json";
+  static final String GRAPHQL_RESPONSE = AcceptedMedia.GRAPHQL_RESPONSE;
   private static final CharSequence GRAPHQL_RESPONSE_TYPE = HttpHeaders.createOptimized(GRAPHQL_RESPONSE);
   private static final CharSequence JSON_TYPE = HttpHeaders.createOptimized("application/json");
+  private static final int MAX_VERDICTS = 2000;
+  private static final int MAX_REMEMBERED_QUERY_CHARS = 16 * 1024;
 
   private final CompositionEngine engine;
   private final UpstreamCaller upstreams;
   private final int maxBodyBytes;
-  private final dev.bffkit.core.config.LimitsConfig.Graphql limits;
+  private final LimitsConfig.Graphql limits;
   private final QueryLimits checker;
-  /** Queries already found within the limits (bounded; this event loop only). */
-  private final java.util.Set<String> withinLimits = new java.util.HashSet<>();
-  /** APQ: sha256 hex → query, learnt on first use (bounded LRU; this event loop only). */
-  private final Map<String, String> persisted = new java.util.LinkedHashMap<>(64, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-      return size() > MAX_PERSISTED;
+  private final PersistedQueries persisted;
+  /** The limits' verdict per (document, operation): empty = within the limits (this event loop only). */
+  private final Cache<OperationKey, Optional<QueryLimits.Violation>> verdicts = Caffeine.newBuilder()
+      .maximumSize(MAX_VERDICTS)
+      .executor(Runnable::run)
+      .build();
+  private final boolean adhoc;
+  /** sha256 hex → screen: the registered persisted queries. */
+  private final Map<String, Screen> screensByHash;
+  /** Exact text → screen. */
+  private final Map<String, Screen> screensByText;
+  /** Checks a POST body before it is parsed (the WAF): a refusal message, or null to go on. */
+  private BiFunction<Exchange, Buffer, String> bodyInspector;
+
+  /** One operation of one document: what a limits verdict is about. */
+  private record OperationKey(String query, String operationName) {
+    static OperationKey of(String query, String operationName) {
+      return new OperationKey(query, operationName == null || operationName.isEmpty() ? null : operationName);
     }
-  };
-  private static final int MAX_PERSISTED = 2000;
-  private static final int MAX_REMEMBERED_QUERY_CHARS = 16 * 1024;
+  }
 
   public GraphqlEndpoint(CompositionEngine engine, UpstreamCaller upstreams, int maxBodyBytes) {
-    this(engine, upstreams, maxBodyBytes, dev.bffkit.core.config.LimitsConfig.Graphql.defaults());
+    this(engine, upstreams, maxBodyBytes, LimitsConfig.Graphql.defaults());
   }
 
   public GraphqlEndpoint(CompositionEngine engine, UpstreamCaller upstreams, int maxBodyBytes,
-      dev.bffkit.core.config.LimitsConfig.Graphql limits) {
+      LimitsConfig.Graphql limits) {
     this(engine, upstreams, maxBodyBytes, limits, true);
   }
 
   /**
    * With {@code adhoc} false only registered persisted queries run: the screens, by the SHA-256
-   * of their text ({@code extensions.persistedQuery.sha256Hash}, or the exact text); anything
-   * else is refused ({@code PERSISTED_QUERY_NOT_FOUND} / {@code ADHOC_DISABLED}).
+   * of their text ({@code extensions.persistedQuery.sha256Hash}, or the exact text), each with its
+   * own operation only; anything else is refused ({@code PERSISTED_QUERY_NOT_FOUND} /
+   * {@code ADHOC_DISABLED}).
    */
   public GraphqlEndpoint(CompositionEngine engine, UpstreamCaller upstreams, int maxBodyBytes,
-      dev.bffkit.core.config.LimitsConfig.Graphql limits, boolean adhoc) {
+      LimitsConfig.Graphql limits, boolean adhoc) {
     this.engine = engine;
     this.upstreams = upstreams;
     this.maxBodyBytes = maxBodyBytes;
     this.limits = limits;
     this.checker = new QueryLimits(limits);
+    this.persisted = engine.persistedQueries();
     this.adhoc = adhoc;
-    java.util.Map<String, String> screens = new java.util.HashMap<>();
-    for (Screen s : engine.screens()) screens.put(dev.bffkit.core.security.ApiKeys.sha256Hex(s.query()), s.query());
-    this.registered = java.util.Map.copyOf(screens);
+    Map<String, Screen> byHash = new HashMap<>();
+    Map<String, Screen> byText = new HashMap<>();
+    for (Screen s : engine.screens()) {
+      byHash.put(ApiKeys.sha256Hex(s.query()), s);
+      byText.put(s.query(), s);
+    }
+    this.screensByHash = Map.copyOf(byHash);
+    this.screensByText = Map.copyOf(byText);
   }
 
-  private final boolean adhoc;
-  /** Checks a POST body before it is parsed (the WAF): a refusal message, or null to go on. */
-  private java.util.function.BiFunction<Exchange, Buffer, String> bodyInspector;
-
   /** Installs a body check (the WAF's signatures); called once when the endpoint is built. */
-  public GraphqlEndpoint inspectBodies(java.util.function.BiFunction<Exchange, Buffer, String> inspector) {
+  public GraphqlEndpoint inspectBodies(BiFunction<Exchange, Buffer, String> inspector) {
     this.bodyInspector = inspector;
     return this;
   }
-  /** sha256 hex → screen text: the registered persisted queries. */
-  private final Map<String, String> registered;
 
   /** {@code query} is null when only a persisted-query hash was sent. */
   private record GraphqlRequest(String query, String operationName, Map<String, Object> variables, String hash) {}
@@ -177,10 +201,18 @@ public final class GraphqlEndpoint implements Stage {
   /** The APQ hash of {@code extensions.persistedQuery}, or null. */
   private static String persistedHash(Object extensions) {
     if (!(extensions instanceof Map<?, ?> e) || !(e.get("persistedQuery") instanceof Map<?, ?> pq)) return null;
-    if (!(pq.get("sha256Hash") instanceof String h) || !h.matches("[0-9a-fA-F]{64}")) {
+    if (!(pq.get("sha256Hash") instanceof String h) || !isSha256Hex(h)) {
       throw new Malformed(400, "bad_request", "extensions.persistedQuery.sha256Hash must be 64 hex digits");
     }
-    return h.toLowerCase(java.util.Locale.ROOT);
+    return h.toLowerCase(Locale.ROOT);
+  }
+
+  private static boolean isSha256Hex(String h) {
+    if (h.length() != 64) return false;
+    for (int i = 0; i < 64; i++) {
+      if (Character.digit(h.charAt(i), 16) < 0) return false;
+    }
+    return true;
   }
 
   private GraphqlRequest fromBody(Buffer body) {
@@ -211,47 +243,21 @@ public final class GraphqlEndpoint implements Stage {
   }
 
   private void execute(Exchange ex, GraphqlRequest gr, boolean overGet) {
-    boolean graphqlResponse = acceptsGraphqlResponse(ex.request().getHeader(HttpHeaders.ACCEPT));
+    boolean graphqlResponse = AcceptedMedia.graphqlResponse(ex.request().getHeader(HttpHeaders.ACCEPT));
     if (!adhoc) {
-      // Registered persisted queries only: a screen by its hash, or by its exact text.
-      String known = gr.hash() != null ? registered.get(gr.hash()) : null;
-      if (known == null && gr.query() != null && registered.containsValue(gr.query())) known = gr.query();
-      if (known == null || (gr.query() != null && !gr.query().equals(known))) {
-        graphqlError(ex, graphqlResponse, gr.hash() != null && gr.query() == null ? 200 : 400,
-            gr.hash() != null && gr.query() == null ? "PERSISTED_QUERY_NOT_FOUND" : "ADHOC_DISABLED",
-            gr.hash() != null && gr.query() == null ? "PersistedQueryNotFound"
-                : "ad-hoc queries are disabled; only registered persisted queries (the screens) run");
-        return;
-      }
-      gr = new GraphqlRequest(known, gr.operationName(), gr.variables(), null);
+      gr = registeredOnly(ex, gr, graphqlResponse);
+      if (gr == null) return;
     } else if (gr.hash() != null) {
-      if (!limits.persistedQueries()) {
-        graphqlError(ex, graphqlResponse, 400, "PERSISTED_QUERY_NOT_SUPPORTED", "PersistedQueryNotSupported");
-        return;
-      }
-      if (gr.query() == null) {
-        String known = persisted.get(gr.hash());
-        if (known == null) {
-          // Apollo clients answer this by sending the hash with the query.
-          graphqlError(ex, graphqlResponse, 200, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound");
-          return;
-        }
-        gr = new GraphqlRequest(known, gr.operationName(), gr.variables(), gr.hash());
-      } else if (!dev.bffkit.core.security.ApiKeys.sha256Hex(gr.query()).equals(gr.hash())) {
-        graphqlError(ex, graphqlResponse, 400, "PERSISTED_QUERY_HASH_MISMATCH", "provided sha does not match query");
-        return;
-      }
+      gr = persisted(ex, gr, graphqlResponse);
+      if (gr == null) return;
+      // Limits below are checked for this request's operation, whichever one registered the hash.
     }
     String query = gr.query();
-    if (adhoc && !withinLimits.contains(query)) { // registered queries are trusted (validated at start-up)
-      QueryLimits.Violation v = checker.check(query, gr.operationName());
+    if (adhoc) { // registered screens are trusted (validated at start-up) and run only their own operation
+      QueryLimits.Violation v = verdict(query, gr.operationName());
       if (v != null) {
         graphqlError(ex, graphqlResponse, 400, v.code(), v.message());
         return;
-      }
-      if (query.length() <= MAX_REMEMBERED_QUERY_CHARS) {
-        if (withinLimits.size() >= MAX_PERSISTED) withinLimits.clear();
-        withinLimits.add(query);
       }
     }
     if (overGet && engine.operationType(query, gr.operationName()) == OperationDefinition.Operation.MUTATION) {
@@ -259,7 +265,8 @@ public final class GraphqlEndpoint implements Stage {
       ex.fail(405, "method_not_allowed", "mutations need POST");
       return;
     }
-    if (gr.hash() != null && query.length() <= MAX_REMEMBERED_QUERY_CHARS) persisted.put(gr.hash(), query);
+    // Learnt only once the hash matched and the limits passed for the operation that runs.
+    if (gr.hash() != null) persisted.register(gr.hash(), query);
     HttpServerRequest req = ex.request();
     ComposeContext cx = new ComposeContext(upstreams, ex.deadline(), ex.requestId(), ex.ctx(), req.headers(),
         ex.scopes(), ex.identityHeaders());
@@ -277,50 +284,76 @@ public final class GraphqlEndpoint implements Stage {
     });
   }
 
+  /**
+   * Ad-hoc off: a screen by its hash or exact text, and only the screen's own operation. Returns
+   * the request to run, or null when it was answered.
+   */
+  private GraphqlRequest registeredOnly(Exchange ex, GraphqlRequest gr, boolean graphqlResponse) {
+    boolean hashOnly = gr.hash() != null && gr.query() == null;
+    Screen known = gr.hash() != null ? screensByHash.get(gr.hash()) : screensByText.get(gr.query());
+    if (known == null || (gr.query() != null && !gr.query().equals(known.query()))) {
+      if (hashOnly) {
+        graphqlError(ex, graphqlResponse, 200, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound");
+      } else {
+        graphqlError(ex, graphqlResponse, 400, "ADHOC_DISABLED",
+            "ad-hoc queries are disabled; only registered persisted queries (the screens) run");
+      }
+      return null;
+    }
+    String op = gr.operationName();
+    if (op != null && !op.isEmpty() && !op.equals(known.operationName())) {
+      graphqlError(ex, graphqlResponse, 400, "ADHOC_DISABLED",
+          "ad-hoc queries are disabled; a registered query runs its own operation only");
+      return null;
+    }
+    return new GraphqlRequest(known.query(), known.operationName(), gr.variables(), null);
+  }
+
+  /** APQ: the request with its query (learnt or checked against the hash), or null when answered. */
+  private GraphqlRequest persisted(Exchange ex, GraphqlRequest gr, boolean graphqlResponse) {
+    if (!limits.persistedQueries()) {
+      graphqlError(ex, graphqlResponse, 400, "PERSISTED_QUERY_NOT_SUPPORTED", "PersistedQueryNotSupported");
+      return null;
+    }
+    if (gr.query() == null) {
+      String known = persisted.get(gr.hash());
+      if (known == null) {
+        // Apollo clients answer this by sending the hash with the query.
+        graphqlError(ex, graphqlResponse, 200, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound");
+        return null;
+      }
+      return new GraphqlRequest(known, gr.operationName(), gr.variables(), null); // already registered
+    }
+    if (!PersistedQueries.matches(gr.hash(), gr.query())) {
+      graphqlError(ex, graphqlResponse, 400, "PERSISTED_QUERY_HASH_MISMATCH", "provided sha does not match query");
+      return null;
+    }
+    return gr;
+  }
+
+  /** The limits' verdict for this operation of this document (null = within), remembered per pair. */
+  private QueryLimits.Violation verdict(String query, String operationName) {
+    if (query.length() > MAX_REMEMBERED_QUERY_CHARS) return checker.check(query, operationName);
+    OperationKey key = OperationKey.of(query, operationName);
+    Optional<QueryLimits.Violation> known = verdicts.getIfPresent(key);
+    if (known == null) {
+      known = Optional.ofNullable(checker.check(query, operationName));
+      verdicts.put(key, known);
+    }
+    return known.orElse(null);
+  }
+
   private static void graphqlError(Exchange ex, boolean graphqlResponse, int status, String code, String message) {
     if (ex.response().ended()) return;
-    io.vertx.core.json.JsonObject body = new io.vertx.core.json.JsonObject().put("errors", new io.vertx.core.json.JsonArray()
-        .add(new io.vertx.core.json.JsonObject().put("message", message)
-            .put("extensions", new io.vertx.core.json.JsonObject().put("code", code))));
+    JsonObject body = new JsonObject().put("errors", new JsonArray()
+        .add(new JsonObject().put("message", message).put("extensions", new JsonObject().put("code", code))));
     ex.response().setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, graphqlResponse ? GRAPHQL_RESPONSE_TYPE : JSON_TYPE)
         .end(body.toBuffer());
   }
 
-  /**
-   * Whether to answer application/graphql-response+json: when Accept names it (with a non-zero
-   * q), or only wildcards ({@code *}{@code /*}, {@code application/*}, as curl sends) without naming
-   * application/json; the spec lets the server pick its preferred type then. No Accept header
-   * means a legacy client: application/json.
-   */
-  static boolean acceptsGraphqlResponse(String accept) {
-    if (accept == null) return false;
-    boolean wildcard = false;
-    boolean json = false;
-    for (String range : accept.split(",")) {
-      String[] params = range.split(";");
-      String type = params[0].trim();
-      boolean zero = false;
-      for (int i = 1; i < params.length; i++) {
-        String p = params[i].trim().replace(" ", "");
-        if (p.startsWith("q=")) {
-          try {
-            zero = Double.parseDouble(p.substring(2)) <= 0;
-          } catch (NumberFormatException e) {
-            zero = true;
-          }
-        }
-      }
-      if (zero) continue;
-      if (type.equalsIgnoreCase(GRAPHQL_RESPONSE)) return true;
-      if (type.equals("*/*") || type.equalsIgnoreCase("application/*")) wildcard = true;
-      if (type.equalsIgnoreCase("application/json")) json = true;
-    }
-    return wildcard && !json;
-  }
-
   private static String mediaType(String contentType) {
     int semi = contentType.indexOf(';');
-    return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase();
+    return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
   }
 }

@@ -53,8 +53,7 @@ final class GrpcFetch {
       } catch (FetchFailure f) {
         throw f;
       } catch (Exception e) {
-        throw new FetchFailure("UPSTREAM_ERROR", service, 0, service + " answered a message that does not fit "
-            + m.output().getFullName());
+        throw new FetchFailure("UPSTREAM_ERROR", service, 0, service + " answered a message that does not fit the field");
       }
     });
   }
@@ -95,8 +94,7 @@ final class GrpcFetch {
       } catch (FetchFailure f) {
         throw f;
       } catch (Exception e) {
-        throw new FetchFailure("UPSTREAM_ERROR", service, 0, service + " answered a message that does not fit "
-            + m.output().getFullName());
+        throw new FetchFailure("UPSTREAM_ERROR", service, 0, service + " answered a message that does not fit the field");
       }
       Map<String, Object> byKey = new java.util.HashMap<>(sent.size() * 2);
       if (items instanceof List<?> list) {

@@ -156,7 +156,7 @@ final class GrpcKeys {
   }
 
   /** A field by its JSON name, as answers are read (lowerCamelCase). */
-  private static FieldDescriptor jsonField(Descriptor d, String name, String what) {
+  static FieldDescriptor jsonField(Descriptor d, String name, String what) {
     for (FieldDescriptor each : d.getFields()) if (each.getJsonName().equals(name)) return each;
     FieldDescriptor byProto = d.findFieldByName(name);
     throw new IllegalArgumentException(what + ": " + d.getFullName() + " has no field '" + name + "'"

@@ -1,30 +1,32 @@
 package dev.bffkit.core.compose;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import graphql.execution.preparsed.PreparsedDocumentEntry;
 import graphql.schema.GraphQLSchema;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Operation plans by (query, operation name): screens planned at start-up, ad-hoc queries on
- * first use in a small bounded cache (cleared when full, like {@link DocumentCache}). An
+ * first use in a bounded cache (Caffeine, like {@link DocumentCache}). An
  * operation that does not parse, validate or plan maps to "no plan" and runs on graphql-java.
  */
 final class PlanCache {
+  private static final int MAX_CACHED_QUERY_CHARS = 16 * 1024;
+
   private record Key(String query, String operationName) {}
 
   private final GraphQLSchema schema;
   private final DocumentCache documents;
   private final Map<Key, Optional<OperationPlan>> screens;
-  private final ConcurrentHashMap<Key, Optional<OperationPlan>> adhoc = new ConcurrentHashMap<>();
-  private final int maxAdhoc;
+  private final Cache<Key, Optional<OperationPlan>> adhoc;
 
   PlanCache(GraphQLSchema schema, DocumentCache documents, Iterable<Screen> screenList, int maxAdhoc) {
     this.schema = schema;
     this.documents = documents;
-    this.maxAdhoc = maxAdhoc;
+    this.adhoc = Caffeine.newBuilder().maximumSize(maxAdhoc).executor(Runnable::run).build();
     Map<Key, Optional<OperationPlan>> m = new HashMap<>();
     for (Screen s : screenList) {
       m.put(new Key(s.query(), s.operationName()),
@@ -38,13 +40,12 @@ final class PlanCache {
     String op = operationName == null || operationName.isEmpty() ? null : operationName;
     Key key = new Key(query, op);
     Optional<OperationPlan> plan = screens.get(key);
-    if (plan == null) plan = adhoc.get(key);
+    if (plan == null) plan = adhoc.getIfPresent(key);
     if (plan == null) {
       PreparsedDocumentEntry e = documents.entry(query);
       plan = Optional.ofNullable(e.hasErrors() || e.getDocument() == null ? null
           : OperationPlan.compile(schema, e.getDocument(), op));
-      if (adhoc.size() >= maxAdhoc) adhoc.clear();
-      adhoc.put(key, plan);
+      if (query.length() <= MAX_CACHED_QUERY_CHARS) adhoc.put(key, plan); // the key holds the text
     }
     return plan.orElse(null);
   }

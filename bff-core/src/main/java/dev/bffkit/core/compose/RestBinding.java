@@ -24,12 +24,22 @@ record RestBinding(
     /** Non-null for a {@code @grpc} field (then {@code path} and {@code body} are null). */
     GrpcTarget grpc,
     /** {@code @hedge}: this field's calls are hedged whatever its service says; null = the service's setting. */
-    dev.bffkit.core.config.ServiceConfig.Hedge hedge) {
+    dev.bffkit.core.config.ServiceConfig.Hedge hedge,
+    /** Whether this field's errors name its service ({@code limits.graphql.serviceNamesInErrors}). */
+    boolean serviceInErrors) {
 
   /** A {@code @rest} field. */
   RestBinding(String typeName, String fieldName, String service, HttpMethod method, Template path, JsonTemplate body,
       Selector select, Batch batch, long timeoutMs, boolean hasFallback, Object fallback) {
-    this(typeName, fieldName, service, method, path, body, select, batch, timeoutMs, hasFallback, fallback, null, null);
+    this(typeName, fieldName, service, method, path, body, select, batch, timeoutMs, hasFallback, fallback, null, null,
+        false);
+  }
+
+  RestBinding(String typeName, String fieldName, String service, HttpMethod method, Template path, JsonTemplate body,
+      Selector select, Batch batch, long timeoutMs, boolean hasFallback, Object fallback, GrpcTarget grpc,
+      dev.bffkit.core.config.ServiceConfig.Hedge hedge) {
+    this(typeName, fieldName, service, method, path, body, select, batch, timeoutMs, hasFallback, fallback, grpc, hedge,
+        false);
   }
 
   /**
@@ -61,6 +71,11 @@ record RestBinding(
 
   RestBinding withHedge(dev.bffkit.core.config.ServiceConfig.Hedge h) {
     return new RestBinding(typeName, fieldName, service, method, path, body, select, batch, timeoutMs, hasFallback,
-        fallback, grpc, h);
+        fallback, grpc, h, serviceInErrors);
+  }
+
+  RestBinding withServiceInErrors(boolean named) {
+    return new RestBinding(typeName, fieldName, service, method, path, body, select, batch, timeoutMs, hasFallback,
+        fallback, grpc, hedge, named);
   }
 }

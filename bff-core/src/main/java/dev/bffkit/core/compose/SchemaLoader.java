@@ -40,6 +40,14 @@ import org.dataloader.DataLoaderOptions;
  */
 final class SchemaLoader {
   private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
+  /**
+   * {@code #} comments are notes for the team, not descriptions (graphql-java would otherwise
+   * publish a comment without a description as one). The schema keeps no AST either: the
+   * bindings were compiled from the registry above, and nothing served should carry source text.
+   */
+  private static final SchemaGenerator.Options GENERATOR_OPTIONS = SchemaGenerator.Options.defaultOptions()
+      .useCommentsAsDescriptions(false)
+      .captureAstDefinitions(false);
 
   /** The executable schema and the bindings it was wired with. */
   record Loaded(GraphQLSchema schema, List<RestBinding> bindings) {}
@@ -49,9 +57,11 @@ final class SchemaLoader {
   private final DataLoaderOptions batchOptions;
   private final Set<String> grpcServices;
   private final dev.bffkit.core.grpc.DescriptorRegistry grpc;
+  private final boolean serviceInErrors;
 
   private SchemaLoader(ClientBundle bundle, dev.bffkit.core.grpc.DescriptorRegistry grpc) {
     this.file = bundle.schema();
+    this.serviceInErrors = bundle.config().limits().graphql().serviceNamesInErrors();
     this.grpc = grpc;
     this.grpcServices = bundle.config().grpc().services();
     this.services = bundle.config().services().keySet();
@@ -91,7 +101,8 @@ final class SchemaLoader {
 
     RuntimeWiring wiring = RuntimeWiring.newRuntimeWiring().scalar(JsonScalar.JSON).codeRegistry(code).build();
     try {
-      return new Loaded(new SchemaGenerator().makeExecutableSchema(registry, wiring), List.copyOf(bindings));
+      GraphQLSchema schema = new SchemaGenerator().makeExecutableSchema(GENERATOR_OPTIONS, registry, wiring);
+      return new Loaded(PublicSchema.of(schema), List.copyOf(bindings));
     } catch (SchemaProblem p) {
       throw problem(p);
     }
@@ -151,7 +162,8 @@ final class SchemaLoader {
     }
     if (grpcCall != null) {
       try {
-        RestBinding b = compileGrpc(typeName, field, grpcCall, timeout, fallback, where, line);
+        RestBinding b = compileGrpc(typeName, field, grpcCall, timeout, fallback, where, line)
+            .withServiceInErrors(serviceInErrors);
         out.add(b);
         return new RestFetcher(b, batchOptions);
       } catch (IllegalArgumentException e) {
@@ -165,7 +177,7 @@ final class SchemaLoader {
       return fetcher;
     }
     try {
-      RestBinding b = compile(typeName, field, rest, timeout, fallback, where, line);
+      RestBinding b = compile(typeName, field, rest, timeout, fallback, where, line).withServiceInErrors(serviceInErrors);
       if (hedge != null) b = b.withHedge(hedge(hedge));
       out.add(b);
       return new RestFetcher(b, batchOptions);
@@ -303,6 +315,7 @@ final class SchemaLoader {
       }
     }
     Selector select = selector(string(d, "select", false, where, line), where + "@grpc(select:) ", line);
+    GrpcSelect.check(method, select); // a select naming no field of the answer would read null forever
     RestBinding.Batch batch = null;
     RestBinding.GrpcBatch grpcBatch = null;
     Argument batchArg = d.getArgument("batch");

@@ -216,9 +216,9 @@ public final class Template {
         continue;
       }
       String s = scalar(ref, v);
-      if (s == null || s.isEmpty()) throw new TemplateValueException("missing value for " + ref.text());
+      if (s == null || s.isEmpty()) throw TemplateValueException.of("missing value", ref);
       // "." and ".." are unreserved yet would be read as dot-segments by the upstream.
-      if (s.equals(".") || s.equals("..")) throw new TemplateValueException("bad value for " + ref.text());
+      if (s.equals(".") || s.equals("..")) throw TemplateValueException.of("bad value", ref);
       Percent.appendEncoded(sb, s);
     }
     char sep = '?';
@@ -285,7 +285,7 @@ public final class Template {
     if (v instanceof BigDecimal d) return d.toPlainString();
     if (v instanceof Number || v instanceof Boolean) return v.toString();
     if (v instanceof Map<?, ?> || v instanceof List<?>) {
-      throw new TemplateValueException("value for " + ref.text() + " is not a scalar");
+      throw TemplateValueException.of("not a scalar value", ref);
     }
     return v.toString();
   }

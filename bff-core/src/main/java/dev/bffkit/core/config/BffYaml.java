@@ -31,7 +31,7 @@ final class BffYaml {
   private static final Set<String> LIMITS = Set.of("maxUriBytes", "headerReadTimeout", "maxConnections", "graphql",
       "bodyTimeout", "minBodyRate");
   private static final Set<String> GRAPHQL_LIMITS = Set.of("maxDepth", "maxAliases", "maxRootFields", "maxTokens",
-      "maxCost", "introspection", "persistedQueries");
+      "maxCost", "introspection", "persistedQueries", "serviceNamesInErrors");
   private static final Set<String> SERVER = Set.of("host", "port", "instances", "shutdownGrace",
       "idleTimeout", "maxBodyBytes", "maxHeaderBytes", "h2c");
   private static final Set<String> COMPOSITION = Set.of("deadline", "adhocGraphql", "graphqlPath",
@@ -270,7 +270,8 @@ final class BffYaml {
             g.integer("maxTokens", dg.maxTokens(), 10, 1_000_000),
             g.integer("maxCost", dg.maxCost(), 1, Integer.MAX_VALUE),
             g.bool("introspection", dg.introspection()),
-            g.bool("persistedQueries", dg.persistedQueries())),
+            g.bool("persistedQueries", dg.persistedQueries()),
+            g.bool("serviceNamesInErrors", dg.serviceNamesInErrors())),
         o.duration("bodyTimeout", d.bodyTimeout()),
         o.integer("minBodyRate", d.minBodyRate(), 0, Integer.MAX_VALUE));
   }

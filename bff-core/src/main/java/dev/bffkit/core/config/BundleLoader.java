@@ -156,8 +156,9 @@ import java.util.regex.Pattern;
  *     maxRootFields: 20
  *     maxTokens: 5000
  *     maxCost: 20000         # fields × page sizes (first/limit/size/...; 10 for a variable)
- *     introspection: true
+ *     introspection: false # __schema/__type; even when on, no composition directives or # comments show
  *     persistedQueries: true # Apollo APQ: extensions.persistedQuery.sha256Hash
+ *     serviceNamesInErrors: false # field errors (screens too) name the failing service, e.g. "posts answered 503"
  * filters:                   # static filters before auth; all off by default
  *   ipAllow: [10.0.0.0/8, "2001:db8::/32"]   # CIDRs (v4/v6); non-empty = only these
  *   ipDeny: [10.6.6.0/24]                   # wins over ipAllow (403 forbidden_address)

@@ -50,13 +50,28 @@ public record LimitsConfig(
        * argument first/last/limit/size/rows/rowSize/count/pageSize; 10 when it is a variable).
        */
       int maxCost,
-      /** {@code __schema} / {@code __type} allowed. */
+      /**
+       * {@code __schema} / {@code __type} allowed; off by default (the schema is the team's, the
+       * contract is the screens). Even when on, introspection shows only the contract: no
+       * composition directives, their arguments or {@code #} comments.
+       */
       boolean introspection,
       /** Apollo Automatic Persisted Queries (hash → query, learnt on first use). */
-      boolean persistedQueries) {
+      boolean persistedQueries,
+      /**
+       * Field errors name the service that failed ({@code "posts answered 503"},
+       * {@code extensions.service}); off by default: clients read "the service answered 503"
+       * (service names are topology). Applies to screens too.
+       */
+      boolean serviceNamesInErrors) {
+
+    public Graphql(int maxDepth, int maxAliases, int maxRootFields, int maxTokens, int maxCost, boolean introspection,
+        boolean persistedQueries) {
+      this(maxDepth, maxAliases, maxRootFields, maxTokens, maxCost, introspection, persistedQueries, false);
+    }
 
     public static Graphql defaults() {
-      return new Graphql(15, 30, 20, 5000, 20_000, true, true);
+      return new Graphql(15, 30, 20, 5000, 20_000, false, true, false);
     }
   }
 }

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bffkit.core.config.ClientBundle;
+import dev.bffkit.core.config.LimitsConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -170,11 +173,46 @@ class CompositionEngineTest {
     List<Map<String, Object>> errors = errors(result);
     assertEquals(1, errors.size());
     assertEquals(List.of("feed"), errors.get(0).get("path"));
-    assertEquals("posts answered 500", errors.get(0).get("message"));
+    // The service stays unnamed unless limits.graphql.serviceNamesInErrors says otherwise.
+    assertEquals("the service answered 500", errors.get(0).get("message"));
     Map<?, ?> ext = (Map<?, ?>) errors.get(0).get("extensions");
     assertEquals("UPSTREAM_ERROR", ext.get("code"));
-    assertEquals("posts", ext.get("service"));
+    assertEquals(500, ext.get("status"));
+    assertFalse(ext.containsKey("service"), ext::toString);
     assertFalse(result.toString().contains("stack trace"));
+    assertFalse(result.toString().contains("posts"), result::toString);
+  }
+
+  @Test
+  void serviceNamesInErrorsIsOptIn() throws Exception {
+    services.handlers.put("posts", req -> req.response().setStatusCode(500).end());
+    services.handlers.put("ads", req -> { }); // never answers
+    ClientBundle b = services.bundle();
+    LimitsConfig.Graphql g = LimitsConfig.Graphql.defaults();
+    b = new ClientBundle(b.config().withLimits(new LimitsConfig(8192, Duration.ofSeconds(60), 0, new LimitsConfig.Graphql(
+        g.maxDepth(), g.maxAliases(), g.maxRootFields(), g.maxTokens(), g.maxCost(), false, true, true))),
+        b.schema(), b.screens());
+    CompositionEngine named = CompositionEngine.create(b);
+    // {query, expected message with names, without names}: HTTP status, timeout, on both executors.
+    String[][] table = {
+        {"{ feed { id } }", "posts answered 500", "the service answered 500"},
+        {"{ ads { id } }", "ads did not answer before the deadline", "the service did not answer before the deadline"},
+        {"{ feed { id ... on Post { text } } }", "posts answered 500", "the service answered 500"},
+    };
+    for (String[] row : table) {
+      for (CompositionEngine e : List.of(named, engine)) {
+        ComposeResult r = services.onLoop(() -> e.runQuery(row[0], null, Map.of(), services.cx(500)));
+        Map<?, ?> error = errors(FakeServices.parse(r)).get(0);
+        Map<?, ?> ext = (Map<?, ?>) error.get("extensions");
+        if (e == named) {
+          assertEquals(row[1], error.get("message"), row[0]);
+          assertEquals(row[1].substring(0, row[1].indexOf(' ')), ext.get("service"), row[0]);
+        } else {
+          assertEquals(row[2], error.get("message"), row[0]);
+          assertFalse(ext.containsKey("service"), row[0]);
+        }
+      }
+    }
   }
 
   @Test
@@ -189,7 +227,7 @@ class CompositionEngineTest {
     assertEquals("User u1", ((Map<?, ?>) data(result).get("me")).get("name"));
     List<Map<String, Object>> errors = errors(result);
     assertEquals(1, errors.size(), errors::toString);
-    assertEquals("notifications unavailable, breaker open", errors.get(0).get("message"));
+    assertEquals("the service is unavailable, breaker open", errors.get(0).get("message"));
     Map<?, ?> ext = (Map<?, ?>) errors.get(0).get("extensions");
     assertEquals("UPSTREAM_UNAVAILABLE", ext.get("code"));
     assertEquals(Boolean.TRUE, ext.get("fallback"));
@@ -229,7 +267,7 @@ class CompositionEngineTest {
     Map<String, Object> result = run("{ user(id: \"..\") { id } me { id } }", 10_000);
     assertNull(data(result).get("user"));
     assertNotNull(data(result).get("me"));
-    assertEquals("bad value for {args.id}", errors(result).get(0).get("message"));
+    assertEquals("bad value for argument 'id'", errors(result).get(0).get("message"));
     assertEquals(List.of("/users/u1"), services.seen.get("users"));
   }
 
@@ -239,7 +277,7 @@ class CompositionEngineTest {
     Map<String, Object> result = run("{ recommendations { id } ads { id } }", 10_000);
     assertNull(data(result).get("recommendations"));
     assertEquals(List.of(Map.of("id", "ad1")), data(result).get("ads"));
-    assertEquals("recs answered with invalid JSON", errors(result).get(0).get("message"));
+    assertEquals("the service answered with invalid JSON", errors(result).get(0).get("message"));
     assertEquals(List.of("recommendations"), errors(result).get(0).get("path"));
   }
 
@@ -253,7 +291,7 @@ class CompositionEngineTest {
     assertEquals(4, data(result).get("unreadCount"));
     Map<?, ?> ext = (Map<?, ?>) errors(result).get(0).get("extensions");
     assertEquals("UPSTREAM_TIMEOUT", ext.get("code"));
-    assertEquals("ads", ext.get("service"));
+    assertEquals("the service did not answer before the deadline", errors(result).get(0).get("message"));
   }
 
   @Test

@@ -179,7 +179,7 @@ class GrpcBatchTest {
     List<?> errors = (List<?>) out.get("errors");
     assertEquals(8, errors.size(), "one error per waiting field: " + errors);
     Map<?, ?> first = (Map<?, ?>) errors.get(0);
-    assertEquals("lookup answered gRPC UNAVAILABLE", first.get("message"));
+    assertEquals("the service answered gRPC UNAVAILABLE", first.get("message"));
     assertEquals(503, ((Map<?, ?>) first.get("extensions")).get("status"));
     assertEquals(2, lookup.calls("BatchGetItems"), "gRPC batches are not retried");
     assertEquals(2, lookup.calls("BatchGetByName"));

@@ -188,7 +188,7 @@ class GrpcInteropTest {
       assertEquals(expected[code], ext.get("status"), "code " + code);
       assertEquals(expected[code], GrpcStatuses.httpStatus(code));
       assertEquals("UPSTREAM_ERROR", ext.get("code"));
-      assertEquals("interop answered gRPC " + GrpcStatuses.name(code), err.get("message"));
+      assertEquals("the service answered gRPC " + GrpcStatuses.name(code), err.get("message"));
       assertTrue(!err.get("message").toString().contains("secret"), "the status message stays inside");
     }
     Map<String, Object> fb = run("{ failOr(code: 5) }", Map.of());
@@ -225,6 +225,8 @@ class GrpcInteropTest {
     Map<String, Object> out = run("query($r: JSON) { echo(req: $r) }", Map.of("r", Map.of("nope", 1)));
     Map<String, Object> ext = map(map(((List<?>) out.get("errors")).get(0)).get("extensions"));
     assertEquals("BAD_VALUE", ext.get("code"));
+    // The client is not told the protobuf type or its fields.
+    assertEquals("a value this field needs is missing or not usable", map(((List<?>) out.get("errors")).get(0)).get("message"));
     assertNotNull(out.get("data"));
   }
 }

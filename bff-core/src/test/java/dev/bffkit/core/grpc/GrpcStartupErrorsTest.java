@@ -73,6 +73,40 @@ class GrpcStartupErrorsTest {
         + " Cannot find field: lmit in message recs.v1.GetRecommendationsRequest", msg);
   }
 
+  static String selecting(String select) {
+    return "type Query {\n  # the answer is a bffkit.interop.v1.EchoReply\n"
+        + "  x: JSON @grpc(service: \"recs\", method: \"bffkit.interop.v1.Interop/Echo\", select: \"" + select + "\")\n}\n";
+  }
+
+  @Test
+  void aSelectThatNamesNoFieldOfTheAnswerStopsTheStart() throws Exception {
+    String where = "app/schema.graphqls:3: Query.x: @grpc: select '";
+    String[][] table = {
+        {"reqest", "reqest': bffkit.interop.v1.EchoReply has no field 'reqest'; it has: request, metadata, seq, padding"},
+        {"request.pad_bytes", "request.pad_bytes': bffkit.interop.v1.EchoRequest has no field 'pad_bytes';"
+            + " answers use JSON names: write 'padBytes'"},
+        {"request.tags.first", "request.tags.first': bffkit.interop.v1.EchoRequest.tags is a list; 'first' is not an index"},
+        {"seq.value", "seq.value': bffkit.interop.v1.EchoReply.seq is not a message; it has no field 'value'"},
+        {"request.tags.0.x", "request.tags.0.x': bffkit.interop.v1.EchoRequest.tags is not a message; it has no field 'x'"},
+        {"metadata.k.x", "metadata.k.x': bffkit.interop.v1.EchoReply.MetadataEntry.value is not a message;"
+            + " it has no field 'x'"},
+    };
+    for (String[] row : table) assertEquals(where + row[1], fail(YAML, selecting(row[0])), row[0]);
+  }
+
+  @Test
+  void selectsThatNameFieldsStart() throws Exception {
+    // Fields by JSON name, list indexes, map keys, and anything inside a well-known type (free-form JSON).
+    for (String select : new String[] {"", "request", "seq", "request.padBytes", "request.tags.0", "request.counts.any",
+        "metadata.x-trace", "request.meta.any.depth", "request.at"}) {
+      Path folder = dir.resolve("ok" + Math.abs(select.hashCode()));
+      Files.createDirectories(folder.resolve("screens"));
+      Files.writeString(folder.resolve("bff.yaml"), YAML);
+      Files.writeString(folder.resolve("schema.graphqls"), selecting(select));
+      CompositionEngine.create(BundleLoader.load(folder, Map.<String, String>of()::get));
+    }
+  }
+
   @Test
   void restOnAGrpcServiceAndGrpcOnAnHttpService() throws Exception {
     assertEquals("app/schema.graphqls:2: Query.x: @rest: service 'recs' speaks gRPC (protocol: grpc); bind the field with @grpc",

@@ -23,6 +23,7 @@ import java.util.logging.Logger;
  */
 public final class EdgeStage implements Stage {
   private static final Logger LOG = Logger.getLogger("dev.bffkit.server");
+  private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
 
   private final HeaderTrust trust;
   /** HTTP/1.x connections that close after their current response; identity-keyed, weak (no leak). */
@@ -107,9 +108,11 @@ public final class EdgeStage implements Stage {
   private void refuseAndClose(Exchange ex, HttpConnection conn, String reason) {
     LOG.info("event=bad_framing request_id=" + ex.requestId() + " reason=\"" + reason + "\"");
     closing.add(conn);
-    ex.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-    ex.fail(400, "bad_framing", reason);
-    conn.close();
+    // Closed once the answer is written: closing at once could drop it while it is still queued.
+    ex.response().setStatusCode(400).putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE)
+        .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
+        .end(Exchange.errorBody(400, "bad_framing", reason, ex.requestId()))
+        .onComplete(v -> conn.close());
   }
 
   private void closeAfterResponse(Exchange ex, HttpConnection conn) {

@@ -135,7 +135,7 @@ public final class BffServer extends VerticleBase {
     // routes: gRPC-Web first (its content type marks it), then transcoded REST paths (templates; a
     // miss goes on), then the exact and prefix routes.
     List<Stage> stages = new java.util.ArrayList<>(8);
-    stages.add(new EdgeStage(config.auth())); // framing, Host, h2 fields, client-sent gateway headers: before anything reads them
+    stages.add(new EdgeStage(vertx, config.auth())); // framing, Host, h2 fields, client-sent gateway headers: before anything reads them
     if (config.tls().enabled() && !config.tls().hsts().isZero()) {
       String hsts = "max-age=" + config.tls().hsts().toSeconds() + "; includeSubDomains";
       stages.add((ex, next) -> {

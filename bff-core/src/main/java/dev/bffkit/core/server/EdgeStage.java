@@ -4,6 +4,7 @@ import dev.bffkit.core.config.AuthConfig;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Stage;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -25,11 +26,16 @@ public final class EdgeStage implements Stage {
   private static final Logger LOG = Logger.getLogger("dev.bffkit.server");
   private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
 
+  /** How long a body still arriving after the answer may take before the connection is closed anyway. */
+  private static final long LINGER_MS = 2000;
+
+  private final Vertx vertx;
   private final HeaderTrust trust;
   /** HTTP/1.x connections that close after their current response; identity-keyed, weak (no leak). */
   private final Set<HttpConnection> closing = Collections.newSetFromMap(new WeakHashMap<>());
 
-  public EdgeStage(AuthConfig auth) {
+  public EdgeStage(Vertx vertx, AuthConfig auth) {
+    this.vertx = vertx;
     this.trust = new HeaderTrust(auth.claimsToHeaders().values(), auth.apiKeys() == null ? null : auth.apiKeys().header());
   }
 
@@ -115,9 +121,18 @@ public final class EdgeStage implements Stage {
         .onComplete(v -> conn.close());
   }
 
+  /**
+   * Closes once the answer is written and the body read. A stage that answered before reading
+   * the body drains it and closes itself (the proxy's and the body reader's refusals linger for
+   * the client to see the answer); the timer only bounds a body nobody reads.
+   */
   private void closeAfterResponse(Exchange ex, HttpConnection conn) {
     closing.add(conn);
+    HttpServerRequest req = ex.request();
     ex.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-    ex.response().bodyEndHandler(v -> conn.close());
+    ex.response().bodyEndHandler(v -> {
+      if (req.isEnded()) conn.close();
+      else vertx.setTimer(LINGER_MS, id -> conn.close());
+    });
   }
 }

@@ -133,6 +133,7 @@ public final class ProxyEndpoint implements Stage {
     up.putHeader("x-request-timeout-ms", Long.toString(budget));
     up.putHeader(X_FORWARDED_PROTO, req.isSSL() ? HTTPS : HTTP);
     String host = req.getHeader(HttpHeaders.HOST);
+    if (host == null && req.authority() != null) host = req.authority().toString(); // HTTP/2 :authority
     if (host != null) up.putHeader(X_FORWARDED_HOST, host);
     if (req.remoteAddress() != null) {
       String prior = req.getHeader("x-forwarded-for");

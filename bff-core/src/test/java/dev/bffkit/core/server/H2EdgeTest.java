@@ -57,12 +57,14 @@ class H2EdgeTest {
   EventLoopGroup group;
   Channel connection;
   final AtomicInteger upstreamCalls = new AtomicInteger();
+  volatile String forwardedHost;
 
   @BeforeAll
   void start() throws Exception {
     vertx = Vertx.vertx();
     upstream = vertx.createHttpServer().requestHandler(req -> {
       upstreamCalls.incrementAndGet();
+      forwardedHost = req.headers().getAll("x-forwarded-host").toString();
       req.response().end("ok");
     }).listen(0, "127.0.0.1").await();
     ServerConfig server = new ServerConfig("127.0.0.1", 0, 1, Duration.ofSeconds(1), Duration.ofSeconds(30), 64 * 1024, 8192, true);
@@ -134,6 +136,12 @@ class H2EdgeTest {
     assertTrue(outcome.equals("status 400") || outcome.startsWith("reset ") || outcome.equals("closed"), name + " -> " + outcome);
     assertEquals("status 200", send(null, null), "the connection still serves clean requests");
     assertEquals(before + 1, upstreamCalls.get(), "only the clean request reached the upstream");
+  }
+
+  @org.junit.jupiter.api.Test
+  void forwardedHostIsTheAuthorityNotTheClientsCopy() throws Exception {
+    assertEquals("status 200", send("x-forwarded-host", "evil.example"));
+    assertEquals("[x]", forwardedHost, "the request's :authority, set by the gateway");
   }
 
   @org.junit.jupiter.api.Test

@@ -101,7 +101,7 @@ public final class ProxyEndpoint implements Stage {
     HttpServerRequest req = ex.request();
     long budget = Math.min(ex.deadline().remainingMillis(), service.config().timeout().toMillis());
     // Bulkhead, breaker and balancer pick; a streamed call is never retried.
-    service.lease(req.method(), upstreamUri(req.uri()), req.headers(), budget).onComplete(lar -> {
+    service.lease(req.method(), upstreamUri(originForm(req)), req.headers(), budget).onComplete(lar -> {
       if (lar.failed()) {
         req.resume();
         failUpstream(ex, lar.cause());
@@ -123,11 +123,17 @@ public final class ProxyEndpoint implements Stage {
   private void forward(Exchange ex, HttpClientRequest up, String contentLength, BodyReader.Prefix prefix, long budget,
       Service.Lease lease) {
     HttpServerRequest req = ex.request();
+    // The client's end-to-end headers first (its Connection-named ones dropped), then the
+    // gateway's own, so a client's "Connection: x-user-id" cannot remove what the gateway sets.
     HopByHop.copy(req.headers(), up.headers());
+    if (ex.identityHeaders() != null) {
+      for (var h : ex.identityHeaders()) up.headers().set(h.getKey(), h.getValue());
+    }
     up.putHeader(X_REQUEST_ID, ex.requestId());
     up.putHeader("x-request-timeout-ms", Long.toString(budget));
     up.putHeader(X_FORWARDED_PROTO, req.isSSL() ? HTTPS : HTTP);
     String host = req.getHeader(HttpHeaders.HOST);
+    if (host == null && req.authority() != null) host = req.authority().toString(); // HTTP/2 :authority
     if (host != null) up.putHeader(X_FORWARDED_HOST, host);
     if (req.remoteAddress() != null) {
       String prior = req.getHeader("x-forwarded-for");
@@ -209,6 +215,17 @@ public final class ProxyEndpoint implements Stage {
     } catch (NumberFormatException e) {
       return Long.MAX_VALUE; // unparsable lengths are refused like oversized ones
     }
+  }
+
+  /**
+   * The request-target in origin-form (RFC 9112 §3.2.1): path and query. An absolute-form target
+   * ({@code GET http://other.host/api/x}, §3.2.2) is routed by its path and never forwarded as sent.
+   */
+  static String originForm(HttpServerRequest req) {
+    String uri = req.uri();
+    if (!uri.isEmpty() && uri.charAt(0) == '/') return uri;
+    String query = req.query();
+    return query == null ? req.path() : req.path() + '?' + query;
   }
 
   /** Removes {@code stripPrefix}; the rest of the URI (and its query) is passed as the client sent it. */

@@ -31,14 +31,16 @@ import java.util.Set;
  * <p>Clients send the same token on every request until it expires, so a token that verified is
  * remembered (by its exact text, signature included) for up to {@link #REMEMBER_MS} or until its
  * {@code exp}, whichever is first: a repeat costs a map lookup instead of a signature check
- * (~45 µs for RS256, more for ES256). A key withdrawn from the JWKS stops being honoured within
- * that minute.
+ * (~45 µs for RS256, more for ES256). A remembered token is honoured only while the key set that
+ * verified it is current, so a key withdrawn from the JWKS stops being honoured once the keys are
+ * refetched ({@code jwksRefresh}), not a minute later.
  */
 public final class JwtVerifier {
   static final long REMEMBER_MS = 60_000;
   private static final int MAX_REMEMBERED = 10_000;
 
-  private record Remembered(Principal principal, long untilMillis) {}
+  /** A verified token: its principal, until when, and the key set (one fetch of its issuer's JWKS) that verified it. */
+  private record Remembered(Principal principal, long untilMillis, JwksSource source, JwksSource.Keys keys) {}
 
   /** Thrown instead of checking an expensive signature on an event loop (see {@link #verifyNow(String, boolean, boolean)}). */
   public static final RuntimeException SLOW = new RuntimeException("verify on a worker", null, false, false) {};
@@ -99,7 +101,10 @@ public final class JwtVerifier {
     if (token.length() > maxTokenLength) throw AuthException.invalid("token longer than " + maxTokenLength + " characters");
     Remembered known = verified.get(token);
     if (known != null) {
-      if (System.currentTimeMillis() <= known.untilMillis) return known.principal;
+      // Honoured only while the key set that verified it is the current one: once the JWKS is
+      // refetched (every jwksRefresh, a stale read here starts it), the token is verified again
+      // against the new keys, so a withdrawn key stops working within the refresh interval.
+      if (System.currentTimeMillis() <= known.untilMillis && known.source.keys() == known.keys) return known.principal;
       verified.remove(token);
     }
     SignedJWT jwt;
@@ -139,13 +144,13 @@ public final class JwtVerifier {
     if (!ok) throw AuthException.invalid("bad signature");
     checkClaims(t.config, claims);
     Principal p = principal(iss, claims);
-    remember(token, p, claims.getExpirationTime().getTime() + t.config.clockSkew().toMillis());
+    remember(token, p, claims.getExpirationTime().getTime() + t.config.clockSkew().toMillis(), t.keys, keys);
     return p;
   }
 
-  private void remember(String token, Principal p, long expiresMillis) {
+  private void remember(String token, Principal p, long expiresMillis, JwksSource source, JwksSource.Keys keys) {
     if (verified.size() >= MAX_REMEMBERED) verified.clear(); // bounded; a refill costs one verify per token
-    verified.put(token, new Remembered(p, Math.min(expiresMillis, System.currentTimeMillis() + REMEMBER_MS)));
+    verified.put(token, new Remembered(p, Math.min(expiresMillis, System.currentTimeMillis() + REMEMBER_MS), source, keys));
   }
 
   /** Forgets remembered tokens (tests, benchmarks). */

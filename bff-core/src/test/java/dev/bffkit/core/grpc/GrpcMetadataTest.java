@@ -108,8 +108,10 @@ class GrpcMetadataTest {
         .add("Authorization", "Basic dXNlcjpwdw==")
         .add("X-Custom", "c1")
         .add("x-user-id", "mallory")
+        .add("x_user_id", "mallory") // a look-alike: CGI-style servers read it as x-user-id
+        .add("X_User_Tier", "platinum")
         .add("Keep-Alive", "timeout=5")
-        .add("Connection", "keep-alive, x-hop")
+        .add("Connection", "keep-alive, x-hop, x-user-id, x-user-tier") // must not remove the gateway's
         .add("x-hop", "only-to-the-next-hop")
         .add("x-request-timeout-ms", "99999")
         .add("grpc-foo", "reserved")
@@ -125,7 +127,7 @@ class GrpcMetadataTest {
     assertEquals(List.of("alice"), list(seen.getAll(ascii("x-user-id"))));
     assertEquals("gold", seen.get(ascii("x-user-tier")));
     assertEquals(KEY, seen.get(ascii("x-api-key")));
-    for (String gone : new String[] {"keep-alive", "connection", "x-hop", "x-request-timeout-ms", "grpc-foo", "host",
+    for (String gone : new String[] {"x_user_id", "x_user_tier", "keep-alive", "connection", "x-hop", "x-request-timeout-ms", "grpc-foo", "host",
         "content-length", "x-grpc-web"}) {
       assertFalse(seen.containsKey(ascii(gone)), gone + " must not be forwarded: " + seen);
     }

@@ -73,6 +73,29 @@ class AuthStageTest {
   }
 
   @Test
+  void aWithdrawnKeyStopsBeingAcceptedWithinTheRefreshInterval() throws Exception {
+    // Keys refreshed when older than 300 ms (the token's kid stays known until then, so only the
+    // refresh can tell); the old code remembered a verified token for 60 s whatever its key did.
+    AuthConfig.Issuer issuer = new AuthConfig.Issuer(idp.issuer, URI.create(idp.jwksUrl()), Set.of("bff"), Set.of("RS256"),
+        Duration.ofSeconds(5), Duration.ofMillis(300), Duration.ofMillis(100), Duration.ofSeconds(2));
+    s.start(AuthTestSupport.auth(List.of(issuer), AuthConfig.ApiKeys.none()));
+    awaitKeys();
+    String token = idp.rs256("alice");
+    assertEquals(200, s.bearer("/v1/screens/me", token).status()); // verified, now remembered
+    assertEquals(200, s.bearer("/v1/screens/me", token).status());
+    idp.published.remove(idp.rsa.toPublicJWK());
+    long start = System.nanoTime();
+    int status = 200;
+    while (status == 200 && System.nanoTime() - start < 5_000_000_000L) {
+      Thread.sleep(50);
+      status = s.bearer("/v1/screens/me", token).status();
+    }
+    assertEquals(401, status, "still accepted 5 s after its key left the JWKS");
+    assertTrue(System.nanoTime() - start < 3_000_000_000L, "refused within a few refresh intervals");
+    assertEquals(401, s.bearer("/v1/screens/me", token).status(), "and stays refused");
+  }
+
+  @Test
   void unknownKidsDoNotCauseARefetchStorm() throws Exception {
     s.start(auth(Duration.ofHours(1)));
     awaitKeys();

@@ -132,8 +132,13 @@ public final class TranscodeStage implements Stage {
       call(ex, r, vars, null);
       return;
     }
-    String contentLength = req.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (contentLength != null && contentLength.length() < 19 && Long.parseLong(contentLength.trim()) > maxBodyBytes) {
+    long declared = declaredLength(req.getHeader(HttpHeaders.CONTENT_LENGTH));
+    if (declared == -2) {
+      // RFC 9110 §8.6: Content-Length = 1*DIGIT; anything else is a malformed request
+      ex.fail(400, "bad_content_length", "Content-Length must be a decimal number");
+      return;
+    }
+    if (declared > maxBodyBytes) {
       ex.fail(413, "body_too_large", "request body exceeds " + maxBodyBytes + " bytes");
       return;
     }
@@ -182,8 +187,18 @@ public final class TranscodeStage implements Stage {
     } catch (InvalidProtocolBufferException | com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
       grpcError(ex, 3, "request does not fit " + m.input().getFullName() + ": " + e.getMessage());
       return;
+    } catch (RuntimeException e) {
+      // a query key such as "." or "a..b" names no field path; the client's fault, never a 500
+      grpcError(ex, 3, "request does not fit " + m.input().getFullName());
+      return;
     }
-    MultiMap metadata = GrpcMetadata.fromRequest(req.headers(), ex.identityHeaders());
+    MultiMap metadata;
+    try {
+      metadata = GrpcMetadata.fromRequest(req.headers(), ex.identityHeaders());
+    } catch (GrpcFault.Refused refused) {
+      grpcError(ex, refused.fault().code(), refused.fault().message());
+      return;
+    }
     boolean ndjson = m.serverStreaming() && accepts(req.getHeader(HttpHeaders.ACCEPT), NDJSON);
     HttpServerResponse resp = ex.response();
     int[] sent = {0};
@@ -259,6 +274,20 @@ public final class TranscodeStage implements Stage {
       }
     }
     return sb.toString();
+  }
+
+  /** The declared body length, -1 when absent, -2 when not {@code 1*DIGIT} (an overflow reads as "too large"). */
+  static long declaredLength(String header) {
+    if (header == null) return -1;
+    String v = header.trim();
+    if (v.isEmpty()) return -2;
+    long n = 0;
+    for (int i = 0; i < v.length(); i++) {
+      char c = v.charAt(i);
+      if (c < '0' || c > '9') return -2;
+      n = n > Long.MAX_VALUE / 10 - 1 ? Long.MAX_VALUE : n * 10 + (c - '0');
+    }
+    return n;
   }
 
   private static void endWithError(HttpServerResponse resp, int code, String message) {

@@ -188,7 +188,7 @@ public final class GrpcWebStage implements Stage {
     out.end(fault.code(), fault.message(), null).onComplete(v -> {
       if (!unread || req.isEnded()) return;
       if (h1) req.connection().close();
-      else ex.response().reset(8); // CANCEL
+      else ex.response().reset(0); // NO_ERROR: "stop sending", RFC 9113 §8.1
     });
   }
 }

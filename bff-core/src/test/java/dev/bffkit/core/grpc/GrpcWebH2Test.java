@@ -13,6 +13,9 @@ import dev.bffkit.core.config.GrpcConfig;
 import dev.bffkit.core.config.ServerConfig;
 import dev.bffkit.core.config.ServiceConfig;
 import dev.bffkit.core.config.SourceFile;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -23,7 +26,13 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -140,5 +149,85 @@ class GrpcWebH2Test {
     Answer stalled = send(Map.of(), new byte[] {0, 0}, false);
     assertEquals("4", stalled.grpcStatus(), "a stalled h2 body is cut at the deadline");
     assertTrue(stalled.millis() < 3000, stalled.millis() + " ms");
+  }
+
+  /**
+   * HTTP/2 frames written by hand (prior knowledge, HPACK literals without Huffman), so that a
+   * header value may hold what Vert.x's client refuses to send: NUL, CR/LF. Netty's codec passes
+   * them on; the bridge answers INVALID_ARGUMENT at once and the service never sees the call.
+   */
+  @Test
+  void controlCharactersInH2HeaderValuesAreRefusedWithoutACall() throws Exception {
+    for (String value : new String[] {"a\u0000b", "a\r\nx-admin: 1", "a\u0001b"}) {
+      int before = grpc.calls.get();
+      long t0 = System.nanoTime();
+      String outcome = rawH2(value);
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(ms < 1000, ms + " ms");
+      // Netty's HTTP/2 codec lets these through: the bridge's metadata check answers INVALID_ARGUMENT
+      assertEquals("grpc-status 3", outcome);
+      assertEquals(before, grpc.calls.get(), "no call for " + outcome);
+    }
+    assertEquals("closed", bff.upstreams().get("interop").breakerState().toLowerCase(Locale.ROOT));
+  }
+
+  private static String rawH2(String tenant) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", bff.port())) {
+      s.setSoTimeout(2000);
+      DataOutputStream out = new DataOutputStream(s.getOutputStream());
+      DataInputStream in = new DataInputStream(s.getInputStream());
+      out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      frame(out, 0x4, 0, 0, new byte[0]); // SETTINGS
+      ByteArrayOutputStream block = new ByteArrayOutputStream();
+      literal(block, ":method", "POST");
+      literal(block, ":scheme", "http");
+      literal(block, ":path", GrpcWebInputTest.ECHO);
+      literal(block, ":authority", "127.0.0.1");
+      literal(block, "content-type", "application/grpc-web+proto");
+      literal(block, "x-tenant", tenant);
+      frame(out, 0x1, 0x4, 1, block.toByteArray()); // HEADERS, END_HEADERS
+      frame(out, 0x0, 0x1, 1, GrpcWebInputTest.GOOD); // DATA, END_STREAM
+      out.flush();
+      DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
+      while (true) {
+        int length = (in.readUnsignedShort() << 8) | in.readUnsignedByte();
+        int type = in.readUnsignedByte();
+        int flags = in.readUnsignedByte();
+        int stream = in.readInt() & 0x7fffffff;
+        byte[] payload = in.readNBytes(length);
+        if (type == 0x4 && (flags & 0x1) == 0) {
+          frame(out, 0x4, 0x1, 0, new byte[0]); // SETTINGS ACK
+          out.flush();
+        } else if (type == 0x1 && stream == 1) {
+          Http2Headers h = decoder.decodeHeaders(1, Unpooled.wrappedBuffer(payload));
+          CharSequence st = h.get("grpc-status");
+          return st != null ? "grpc-status " + st : ":status " + h.status();
+        } else if (type == 0x3 && stream == 1) {
+          return "RST_STREAM " + ByteBuffer.wrap(payload).getInt();
+        } else if (type == 0x7) {
+          return "GOAWAY " + ByteBuffer.wrap(payload, 4, 4).getInt();
+        }
+      }
+    }
+  }
+
+  private static void frame(DataOutputStream out, int type, int flags, int stream, byte[] payload) throws IOException {
+    out.writeByte(payload.length >> 16);
+    out.writeShort(payload.length & 0xffff);
+    out.writeByte(type);
+    out.writeByte(flags);
+    out.writeInt(stream);
+    out.write(payload);
+  }
+
+  /** HPACK "literal header field without indexing, new name", no Huffman (RFC 7541 §6.2.2); short strings only. */
+  private static void literal(ByteArrayOutputStream block, String name, String value) {
+    byte[] n = name.getBytes(StandardCharsets.ISO_8859_1);
+    byte[] v = value.getBytes(StandardCharsets.ISO_8859_1);
+    block.write(0x00);
+    block.write(n.length);
+    block.writeBytes(n);
+    block.write(v.length);
+    block.writeBytes(v);
   }
 }

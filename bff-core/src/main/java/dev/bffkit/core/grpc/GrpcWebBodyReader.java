@@ -1,5 +1,6 @@
 package dev.bffkit.core.grpc;
 
+import dev.bffkit.core.pipeline.BodyReader;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -9,10 +10,12 @@ import io.vertx.core.http.HttpServerRequest;
 /**
  * Reads a gRPC-Web request body through a {@link GrpcWebDeframer}, bounded in bytes (the
  * deframer stops at the first frame that is too large or one too many) and in time: a body that
- * has not ended by {@code timeoutMs} (the request's deadline; a body sent one byte a second must
- * not hold the socket) fails with DEADLINE_EXCEEDED. The first fault ends the read at once; the
- * caller answers and closes what is left of the request. Kept apart from the stage so the shared
- * bounded body reader can take its place.
+ * has not ended by {@code timeoutMs} ({@link BodyReader#timeoutMs}: the route's body timeout, at
+ * most the request's deadline; a body sent one byte a second must not hold the socket) fails with
+ * DEADLINE_EXCEEDED. The first fault ends the read at once; the caller answers and closes what is
+ * left of the request. Not {@link BodyReader#whole} itself: that answers its refusals as HTTP
+ * 413/408 JSON, and a gRPC-Web client needs a {@code grpc-status}, as soon as a frame header
+ * declares too much.
  */
 final class GrpcWebBodyReader {
   private GrpcWebBodyReader() {}

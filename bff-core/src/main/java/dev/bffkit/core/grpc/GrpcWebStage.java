@@ -1,6 +1,7 @@
 package dev.bffkit.core.grpc;
 
 import dev.bffkit.core.config.GrpcConfig;
+import dev.bffkit.core.pipeline.BodyReader;
 import dev.bffkit.core.pipeline.Deadline;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Stage;
@@ -25,7 +26,7 @@ import java.util.logging.Logger;
  * The gRPC-Web bridge: browser clients call {@code POST /package.Service/Method} with
  * {@code application/grpc-web[+proto]} or {@code application/grpc-web-text[+proto]} (base64) over
  * HTTP/1.1 or h2. The request is checked and unframed here ({@link GrpcWebDeframer}, read by
- * {@link GrpcWebBodyReader} within the request's deadline), the message bytes pass through
+ * {@link GrpcWebBodyReader} within the route's body timeout and the request's deadline), the message bytes pass through
  * unchanged to the service named in {@code grpc.web} over real gRPC (the same transport and
  * resilience as {@code @grpc} fields), and the answer is framed by {@link GrpcWebResponse};
  * server-streamed messages are written as they arrive. Only the services listed in
@@ -87,7 +88,8 @@ public final class GrpcWebStage implements Stage {
     HttpServerRequest req = ex.request();
     Mode mode = req.method() == HttpMethod.POST ? mode(req.getHeader(HttpHeaders.CONTENT_TYPE)) : null;
     if (mode == null) {
-      next.proceed(ex);
+      // The route table sent this path here: it is a gRPC-Web service's, whatever else was sent.
+      ex.fail(415, "unsupported_media_type", "gRPC-Web routes take POST application/grpc-web[-text][+proto]");
       return;
     }
     GrpcWebResponse out = new GrpcWebResponse(ex.response(), mode == Mode.TEXT);
@@ -128,7 +130,7 @@ public final class GrpcWebStage implements Stage {
     }
     // A browser's own grpc-timeout can only shorten the BFF's deadline, never lengthen it.
     Deadline deadline = timeoutMs >= 0 ? ex.deadline().tighten(timeoutMs) : ex.deadline();
-    GrpcWebBodyReader.read(vertx, req, new GrpcWebDeframer(mode == Mode.TEXT, maxMessageBytes), ex.deadline().remainingMillis())
+    GrpcWebBodyReader.read(vertx, req, new GrpcWebDeframer(mode == Mode.TEXT, maxMessageBytes), BodyReader.timeoutMs(ex))
         .onComplete(ar -> {
           if (ar.failed()) {
             GrpcFault fault = ar.cause() instanceof GrpcFault.Refused r ? r.fault()

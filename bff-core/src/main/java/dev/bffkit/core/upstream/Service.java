@@ -191,6 +191,20 @@ public final class Service {
       breakerFailure(u);
     }
 
+    /**
+     * The client broke the call off (its body too large or too slow, or it went away): nothing is
+     * learnt about the endpoint, so nothing counts against it or the breaker. A half-open probe
+     * still fails, since it did not show the service healthy.
+     */
+    public void cancelled() {
+      if (ended) return;
+      ended = true;
+      end();
+      if (outcome != null) {
+        outcome.tryFail(new UpstreamException(service.name(), UpstreamException.Kind.RESET, "the client broke the call off"));
+      }
+    }
+
     /** A half-open probe reports through its promise; a call admitted while closed reports to the gate. */
     private void breakerFailure(UpstreamException u) {
       if (outcome != null) outcome.tryFail(u);

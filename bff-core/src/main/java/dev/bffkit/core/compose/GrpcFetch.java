@@ -1,5 +1,7 @@
 package dev.bffkit.core.compose;
 
+import dev.bffkit.core.grpc.GrpcFault;
+import dev.bffkit.core.grpc.GrpcMetadata;
 import dev.bffkit.core.grpc.GrpcMethod;
 import dev.bffkit.core.grpc.GrpcStatuses;
 import dev.bffkit.core.pipeline.Deadline;
@@ -38,6 +40,8 @@ final class GrpcFetch {
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
       return Future.failedFuture(new TemplateValueException("request does not fit " + m.input().getFullName() + ": "
           + e.getMessage()));
+    } catch (GrpcFault.Refused r) {
+      return Future.failedFuture(badValue(b.service(), r));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -83,6 +87,8 @@ final class GrpcFetch {
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
       return Future.failedFuture(new TemplateValueException("batch request does not fit " + m.input().getFullName() + ": "
           + e.getMessage()));
+    } catch (GrpcFault.Refused r) {
+      return Future.failedFuture(badValue(b.service(), r));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -109,14 +115,25 @@ final class GrpcFetch {
     });
   }
 
+  /**
+   * The field's {@code metadata:} entries rendered for this request. A value that gRPC metadata
+   * cannot carry (a control character such as NUL or CR/LF, or anything outside printable ASCII
+   * for a non-{@code -bin} key, PROTOCOL-HTTP2.md {@code ASCII-Value}) fails the field with
+   * BAD_VALUE and status 400 before any call: sent, it would fail inside the HTTP/2 client after
+   * admission and be counted against the service.
+   */
   private static MultiMap metadata(RestBinding.GrpcTarget t, Template.Values values) {
     if (t.metadata().isEmpty()) return null;
     MultiMap metadata = MultiMap.caseInsensitiveMultiMap();
     for (RestBinding.Metadata md : t.metadata()) {
       Object v = md.ref() == null ? md.literal() : values.get(md.ref());
-      if (v != null) metadata.add(md.name(), String.valueOf(v));
+      if (v != null) GrpcMetadata.add(metadata, md.name(), String.valueOf(v));
     }
     return metadata;
+  }
+
+  private static FetchFailure badValue(String service, GrpcFault.Refused r) {
+    return new FetchFailure("BAD_VALUE", service, 400, r.getMessage());
   }
 
   /** Calls {@code m} with the caller's identity and the field's deadline; a non-OK status fails. */
@@ -124,7 +141,11 @@ final class GrpcFetch {
       ComposeContext cx) {
     if (cx.identityHeaders() != null) { // the caller's identity (auth.claimsToHeaders) as metadata
       if (metadata == null) metadata = MultiMap.caseInsensitiveMultiMap();
-      metadata.addAll(cx.identityHeaders());
+      try {
+        for (Map.Entry<String, String> h : cx.identityHeaders()) GrpcMetadata.add(metadata, h.getKey(), h.getValue());
+      } catch (GrpcFault.Refused r) {
+        return Future.failedFuture(badValue(b.service(), r));
+      }
     }
     Deadline deadline = b.timeoutMs() > 0 ? cx.deadline().tighten(b.timeoutMs()) : cx.deadline();
     String service = b.service();

@@ -3,6 +3,8 @@ package dev.bffkit.core.compose;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.ConfigException;
 import dev.bffkit.core.config.SourceFile;
+import dev.bffkit.core.grpc.GrpcFault;
+import dev.bffkit.core.grpc.GrpcMetadata;
 import graphql.GraphQLError;
 import graphql.language.Argument;
 import graphql.language.Directive;
@@ -25,6 +27,7 @@ import graphql.schema.idl.SchemaGenerator;
 import graphql.schema.idl.SchemaParser;
 import graphql.schema.idl.TypeDefinitionRegistry;
 import graphql.schema.idl.errors.SchemaProblem;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
 import java.util.ArrayList;
 import java.util.List;
@@ -300,9 +303,10 @@ final class SchemaLoader {
         int colon = entry.indexOf(':');
         String name = colon < 0 ? "" : entry.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT);
         String value = colon < 0 ? "" : entry.substring(colon + 1).trim();
-        if (name.isEmpty() || !name.matches("[a-z0-9][a-z0-9._-]*") || name.startsWith("grpc-")) {
+        // gRPC PROTOCOL-HTTP2.md: Header-Name → 1*( %x30-39 / %x61-7A / "_" / "-" / "." ), grpc-* reserved
+        if (name.isEmpty() || !name.matches("[a-z0-9][a-z0-9._-]*") || GrpcMetadata.reserved(name)) {
           throw new IllegalArgumentException("metadata entry '" + entry + "' must be \"name: value\" or"
-              + " \"name: {ctx.x}\" (lower-case name, not grpc-*)");
+              + " \"name: {ctx.x}\" (lower-case name, not grpc-* nor an HTTP/2 framing header)");
         }
         if (value.startsWith("{") && value.endsWith("}")) {
           List<Template.Ref> refs = JsonTemplate.compile(value, Template.FIELD_ROOTS).refs();
@@ -310,6 +314,11 @@ final class SchemaLoader {
           checkArgs(refs, argNames);
           metadata.add(new RestBinding.Metadata(name, null, refs.get(0)));
         } else {
+          try {
+            GrpcMetadata.add(MultiMap.caseInsensitiveMultiMap(), name, value);
+          } catch (GrpcFault.Refused r) {
+            throw new IllegalArgumentException("metadata entry '" + name + "': " + r.getMessage());
+          }
           metadata.add(new RestBinding.Metadata(name, value, null));
         }
       }

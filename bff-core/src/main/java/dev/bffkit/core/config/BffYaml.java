@@ -42,7 +42,7 @@ final class BffYaml {
   private static final Set<String> SERVICE_TLS = Set.of("ca", "cert", "key", "verifyHost");
   private static final Set<String> DISCOVERY = Set.of("dns", "srv", "file", "refresh");
   private static final Set<String> BALANCER = Set.of("policy", "hashOn", "slowStart", "weights");
-  private static final Set<String> HEALTH = Set.of("path", "interval", "timeout", "healthyThreshold",
+  private static final Set<String> HEALTH = Set.of("path", "service", "interval", "timeout", "healthyThreshold",
       "unhealthyThreshold");
   private static final Set<String> OUTLIER = Set.of("consecutiveErrors", "baseEjectionTime",
       "maxEjectionTime", "maxEjectionPercent");
@@ -441,7 +441,7 @@ final class BffYaml {
           timeout,
           discovery,
           balancer(o.obj("balancer", BALANCER), weights),
-          healthCheck(o.obj("healthCheck", HEALTH)),
+          healthCheck(o.obj("healthCheck", HEALTH), o.has("healthCheck") && grpcProtocol(o)),
           outlier(o.obj("outlier", OUTLIER)),
           breaker(o.obj("breaker", BREAKER)),
           retry(o.obj("retry", RETRY)),
@@ -606,18 +606,32 @@ final class BffYaml {
     return new ServiceConfig.Balancer(policy, hashOn, o.durationOrZero("slowStart", d.slowStart()), weights);
   }
 
-  private static ServiceConfig.HealthCheck healthCheck(Obj o) {
+  /** {@code protocol: grpc} on a service (validated with the grpc section). */
+  private static boolean grpcProtocol(Obj service) {
+    return service.has("protocol") && service.scalar("protocol", "").value.trim().equalsIgnoreCase("grpc");
+  }
+
+  private static ServiceConfig.HealthCheck healthCheck(Obj o, boolean grpc) {
     ServiceConfig.HealthCheck d = ServiceConfig.HealthCheck.defaults();
+    if (grpc && o.has("path")) {
+      throw o.scalar("path", "").invalid("is for HTTP services; a gRPC service is checked with"
+          + " grpc.health.v1.Health/Check: write service: NAME (default \"\", the whole server) instead");
+    }
+    if (!grpc && o.has("service")) {
+      throw o.scalar("service", "").invalid("is for gRPC services (protocol: grpc); an HTTP service is checked"
+          + " with path: /healthz");
+    }
     String path = null;
     if (o.has("path")) {
       Scalar s = o.scalar("path", "");
       if (!s.value.startsWith("/")) throw s.invalid("must start with '/'; write e.g. /healthz");
       path = s.value;
     }
-    return new ServiceConfig.HealthCheck(path, o.duration("interval", d.interval()),
+    ServiceConfig.HealthCheck h = new ServiceConfig.HealthCheck(path, o.duration("interval", d.interval()),
         o.duration("timeout", d.timeout()),
         o.integer("healthyThreshold", d.healthyThreshold(), 1, 100),
         o.integer("unhealthyThreshold", d.unhealthyThreshold(), 1, 100));
+    return grpc ? h.grpc(o.has("service") ? o.scalar("service", "").value.trim() : "") : h;
   }
 
   private static ServiceConfig.Outlier outlier(Obj o) {

@@ -57,7 +57,8 @@ import java.util.regex.Pattern;
  *       slowStart: 0s        # ramp a new or returning endpoint from 10 % to full over this window
  *       weights: [2, 1]      # per endpoint, in order (or weight=N on the URL)
  *     healthCheck:           # off unless path is given; endpoints start healthy
- *       path: /health
+ *       path: /health        # protocol: grpc services instead use grpc.health.v1.Health/Check,
+ *                            #   on when the block is written: service: "" (the default: the whole server)
  *       interval: 5s
  *       timeout: 1s
  *       healthyThreshold: 2

@@ -140,11 +140,30 @@ public record ServiceConfig(
     public enum Source { HEADER, COOKIE, CLAIM }
   }
 
-  /** {@code healthCheck:}: active HTTP checks; off unless a path is given. */
+  /**
+   * {@code healthCheck:}: active checks. An HTTP service is checked with {@code GET path} (off
+   * unless a path is given); a gRPC service ({@code protocol: grpc}) with the standard
+   * {@code grpc.health.v1.Health/Check} for {@code service} ({@code ""}: the server as a whole),
+   * on as soon as the block is written.
+   */
   public record HealthCheck(String path, Duration interval, Duration timeout, int healthyThreshold,
-      int unhealthyThreshold) {
+      int unhealthyThreshold, boolean grpc, String service) {
+    public HealthCheck {
+      if (service == null) service = "";
+    }
+
+    /** An HTTP check ({@code path}, or null for none). */
+    public HealthCheck(String path, Duration interval, Duration timeout, int healthyThreshold, int unhealthyThreshold) {
+      this(path, interval, timeout, healthyThreshold, unhealthyThreshold, false, "");
+    }
+
+    /** The same timings, as a gRPC health check of {@code service}. */
+    public HealthCheck grpc(String service) {
+      return new HealthCheck(null, interval, timeout, healthyThreshold, unhealthyThreshold, true, service);
+    }
+
     public boolean enabled() {
-      return path != null;
+      return path != null || grpc;
     }
 
     public static HealthCheck defaults() {

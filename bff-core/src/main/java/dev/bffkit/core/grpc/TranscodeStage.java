@@ -156,8 +156,18 @@ public final class TranscodeStage implements Stage {
     } catch (InvalidProtocolBufferException | com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
       grpcError(ex, 3, "request does not fit " + m.input().getFullName() + ": " + e.getMessage());
       return;
+    } catch (RuntimeException e) {
+      // a query key such as "." or "a..b" names no field path; the client's fault, never a 500
+      grpcError(ex, 3, "request does not fit " + m.input().getFullName());
+      return;
     }
-    MultiMap metadata = GrpcMetadata.fromRequest(req.headers(), ex.identityHeaders());
+    MultiMap metadata;
+    try {
+      metadata = GrpcMetadata.fromRequest(req.headers(), ex.identityHeaders());
+    } catch (GrpcFault.Refused refused) {
+      grpcError(ex, refused.fault().code(), refused.fault().message());
+      return;
+    }
     boolean ndjson = m.serverStreaming() && accepts(req.getHeader(HttpHeaders.ACCEPT), NDJSON);
     HttpServerResponse resp = ex.response();
     int[] sent = {0};

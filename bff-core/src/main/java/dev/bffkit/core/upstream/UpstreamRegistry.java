@@ -22,6 +22,7 @@ public final class UpstreamRegistry {
   private final Vertx vertx;
   private final Map<String, ServiceState> states = new LinkedHashMap<>();
   private final List<HealthChecker> checkers = new ArrayList<>();
+  private final List<GrpcHealthProbe> grpcProbes = new ArrayList<>();
   private final List<FileDiscovery> files = new ArrayList<>();
   private final List<DnsDiscovery> dnses = new ArrayList<>();
   private HttpClient checkClient;
@@ -67,7 +68,13 @@ public final class UpstreamRegistry {
         }
         case STATIC -> { }
       }
-      if (cfg.healthCheck().enabled()) {
+      if (cfg.healthCheck().grpc()) {
+        GrpcHealthProbe probe = new GrpcHealthProbe(vertx, cfg);
+        grpcProbes.add(probe);
+        HealthChecker h = new HealthChecker(vertx, cfg.name(), cfg.healthCheck(), s.group, probe);
+        checkers.add(h);
+        h.start();
+      } else if (cfg.healthCheck().enabled()) {
         HttpClient client;
         if (cfg.tls().configured()) {
           // Probes must present the same certificate and trust the same CA as the calls.
@@ -80,7 +87,8 @@ public final class UpstreamRegistry {
           }
           client = checkClient;
         }
-        HealthChecker h = new HealthChecker(vertx, cfg.name(), cfg.healthCheck(), s.group, client);
+        HealthChecker h = new HealthChecker(vertx, cfg.name(), cfg.healthCheck(), s.group,
+            HealthChecker.http(client, cfg.healthCheck()));
         checkers.add(h);
         h.start();
       }
@@ -105,6 +113,7 @@ public final class UpstreamRegistry {
 
   public void close() {
     checkers.forEach(HealthChecker::close);
+    grpcProbes.forEach(GrpcHealthProbe::close);
     files.forEach(FileDiscovery::close);
     dnses.forEach(DnsDiscovery::close);
     states.values().forEach(s -> {

@@ -1,6 +1,8 @@
 package dev.bffkit.loadtests.demo;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
+import dev.bffkit.core.upstream.GrpcHealthProto;
 import dev.bffkit.schemas.notify.v1.GetCountRequest;
 import dev.bffkit.schemas.notify.v1.GetCountResponse;
 import dev.bffkit.schemas.notify.v1.ListNotificationsRequest;
@@ -21,6 +23,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.common.GrpcMessageDecoder;
@@ -41,12 +44,15 @@ import java.util.function.Consumer;
  * The demo's gRPC services on vertx-grpc-server, with the classes generated from shared-schemas:
  * {@code recs.v1.Recommendations} (GetRecommendations, StreamRecommendations, ListSaved, GetRec,
  * BatchGetRecs) and
- * {@code notify.v1.Notifications} (GetCount, ListNotifications, MarkRead). Same data as their REST
+ * {@code notify.v1.Notifications} (GetCount, ListNotifications, MarkRead), each with the standard
+ * {@code grpc.health.v1.Health/Check} for the BFF's health checks. Same data as their REST
  * twins (which stay for the load-test baselines). An unknown user answers NOT_FOUND. gRPC-Web
  * is enabled too (vertx-grpc-server speaks it natively), for comparisons.
  */
 public final class GrpcDemoServer {
   private final String name;
+  /** The gRPC service it serves, as health checks name it. */
+  private final String grpcService;
   private final Consumer<GrpcServer> routes;
   private final AtomicInteger calls = new AtomicInteger();
   private final Map<String, AtomicInteger> callsByMethod = new ConcurrentHashMap<>();
@@ -54,8 +60,9 @@ public final class GrpcDemoServer {
   private volatile int port;
   private Vertx vertx;
 
-  private GrpcDemoServer(String name, Consumer<GrpcServer> routes) {
+  private GrpcDemoServer(String name, String grpcService, Consumer<GrpcServer> routes) {
     this.name = name;
+    this.grpcService = grpcService;
     this.routes = routes;
   }
 
@@ -87,7 +94,7 @@ public final class GrpcDemoServer {
   public static GrpcDemoServer recommendations(DemoData data) {
     Map<String, List<Rec>> ranked = new ConcurrentHashMap<>();
     Map<String, Map<String, Rec>> cards = new ConcurrentHashMap<>(); // per user, by id
-    return new GrpcDemoServer("recommendations-grpc", server -> {
+    return new GrpcDemoServer("recommendations-grpc", "recs.v1.Recommendations", server -> {
       String svc = "recs.v1.Recommendations";
       server.callHandler(method(svc, "GetRecommendations", GetRecommendationsRequest.getDefaultInstance()),
           (GrpcServerRequest<GetRecommendationsRequest, GetRecommendationsResponse> req) -> req.handler(r -> {
@@ -171,7 +178,7 @@ public final class GrpcDemoServer {
   }
 
   public static GrpcDemoServer notifications(DemoData data) {
-    return new GrpcDemoServer("notifications-grpc", server -> {
+    return new GrpcDemoServer("notifications-grpc", "notify.v1.Notifications", server -> {
       String svc = "notify.v1.Notifications";
       server.callHandler(method(svc, "GetCount", GetCountRequest.getDefaultInstance()),
           (GrpcServerRequest<GetCountRequest, GetCountResponse> req) -> req.handler(r -> {
@@ -213,6 +220,28 @@ public final class GrpcDemoServer {
     });
   }
 
+  private static final String HEALTH_PREFIX = "/" + GrpcHealthProto.SERVICE + "/";
+
+  /**
+   * The standard health service ({@code grpc.health.v1.Health/Check}, gRPC doc/health-checking.md),
+   * as a BFF's {@code healthCheck} of a gRPC service asks it: SERVING for the server as a whole
+   * ({@code ""}) and for each service it registered, SERVICE_UNKNOWN for any other name.
+   */
+  private static void health(GrpcServer grpc, String served) {
+    grpc.callHandler(ServiceMethod.server(ServiceName.create(GrpcHealthProto.SERVICE), "Check",
+        GrpcMessageEncoder.IDENTITY, GrpcMessageDecoder.IDENTITY), (GrpcServerRequest<Buffer, Buffer> req) -> req.handler(b -> {
+          GrpcHealthProto.ServingStatus status;
+          try {
+            String name = GrpcHealthProto.service(b);
+            status = name.isEmpty() || name.equals(served) ? GrpcHealthProto.ServingStatus.SERVING : GrpcHealthProto.ServingStatus.SERVICE_UNKNOWN;
+          } catch (InvalidProtocolBufferException e) {
+            req.response().status(GrpcStatus.INVALID_ARGUMENT).end();
+            return;
+          }
+          req.response().end(GrpcHealthProto.response(status));
+        }));
+  }
+
   /** Listens on host:port (0 = ephemeral), h2c, with {@code instances} verticles; completes with the port. */
   public Future<Integer> start(Vertx vertx, String host, int port, int instances) {
     this.vertx = vertx;
@@ -224,9 +253,14 @@ public final class GrpcDemoServer {
           public Future<?> start() {
             GrpcServer grpc = GrpcServer.server(vertx);
             routes.accept(grpc);
+            health(grpc, grpcService);
             return vertx.createHttpServer(options).requestHandler(req -> {
-              calls.incrementAndGet();
               String path = req.path();
+              if (path.startsWith(HEALTH_PREFIX)) { // the BFF's health checks are not calls of the demo's API
+                grpc.handle(req);
+                return;
+              }
+              calls.incrementAndGet();
               callsByMethod.computeIfAbsent(path.substring(path.lastIndexOf('/') + 1), m -> new AtomicInteger())
                   .incrementAndGet();
               grpc.handle(req);

@@ -105,7 +105,10 @@ public final class BffServer extends VerticleBase {
     }
     clientCerts = config.tls().enabled() && config.tls().clientAuth() != dev.bffkit.core.config.TlsConfig.ClientAuth.NONE;
     guard = new ConnectionGuard(vertx, openConnections, config.limits());
-    server = vertx.createHttpServer(options).connectionHandler(guard::connected).requestHandler(this::accept);
+    server = vertx.createHttpServer(options).connectionHandler(conn -> {
+      StrictRequestDecoder.install(conn, options);
+      guard.connected(conn);
+    }).requestHandler(this::accept);
     return server.listen().onSuccess(s -> {
       if (config.tls().enabled()) tls = TlsReloader.start(vertx, server, config.tls(), options.getSslOptions().copy());
       // This loop's gRPC connections open now, beside readiness rather than before it (awaiting

@@ -126,7 +126,7 @@ public final class BffServer extends VerticleBase {
     // DESIGN order: admission filters that need no route (static filters, CORS preflights, which
     // carry no credentials), then the route (once), then its policy (auth), then its target.
     List<Stage> stages = new ArrayList<>(8);
-    stages.add(new EdgeStage(vertx, config.auth())); // framing, Host, h2 fields, client-sent gateway headers: before anything reads them
+    stages.add(new EdgeStage(vertx, config.auth(), config.server().h2c())); // framing, Host, h2 fields, client-sent gateway headers: before anything reads them
     if (config.tls().enabled() && !config.tls().hsts().isZero()) {
       String hsts = "max-age=" + config.tls().hsts().toSeconds() + "; includeSubDomains";
       stages.add((ex, next) -> {

@@ -31,10 +31,17 @@ public final class EdgeStage implements Stage {
 
   private final Vertx vertx;
   private final HeaderTrust trust;
+  private final boolean chunkedMayHideLength;
   /** HTTP/1.x connections that close after their current response; identity-keyed, weak (no leak). */
   private final Set<HttpConnection> closing = Collections.newSetFromMap(new WeakHashMap<>());
 
-  public EdgeStage(Vertx vertx, AuthConfig auth) {
+  /**
+   * {@code chunkedMayHideLength}: true when a chunked request may have had a Content-Length
+   * dropped by Netty (server.h2c on: {@link StrictRequestDecoder} cannot be installed before a
+   * cleartext connection's first request); such connections close after the answer.
+   */
+  public EdgeStage(Vertx vertx, AuthConfig auth, boolean chunkedMayHideLength) {
+    this.chunkedMayHideLength = chunkedMayHideLength;
     this.vertx = vertx;
     this.trust = new HeaderTrust(auth.claimsToHeaders().values(), auth.apiKeys() == null ? null : auth.apiKeys().header());
   }
@@ -70,12 +77,11 @@ public final class EdgeStage implements Stage {
         ex.fail(400, "bad_request", refused);
         return;
       }
-      if (version == HttpVersion.HTTP_1_1 && headers.contains(HttpHeaders.TRANSFER_ENCODING)) {
-        // Netty drops a Content-Length sent beside "Transfer-Encoding: chunked" and reads the body
-        // as chunked, leaving no trace of the length. RFC 9112 §6.1 allows exactly that, provided
-        // the connection is closed after the response (a front proxy may have framed it by the
-        // length). We cannot tell the two apart, so every chunked HTTP/1.1 request closes its
-        // connection: browsers never send one, and a mobile upload pays one reconnect.
+      if (chunkedMayHideLength && version == HttpVersion.HTTP_1_1 && headers.contains(HttpHeaders.TRANSFER_ENCODING)) {
+        // Without StrictRequestDecoder (h2c on, first request), Netty drops a Content-Length sent
+        // beside "Transfer-Encoding: chunked" and reads the body as chunked, leaving no trace of
+        // the length. RFC 9112 §6.1 allows exactly that, provided the connection is closed after
+        // the response. We cannot tell the two apart, so a chunked request closes its connection.
         closeAfterResponse(ex, conn);
       }
     }

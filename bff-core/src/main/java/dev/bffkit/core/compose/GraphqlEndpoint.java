@@ -1,6 +1,7 @@
 package dev.bffkit.core.compose;
 
 import dev.bffkit.core.pipeline.Exchange;
+import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Failures;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.upstream.UpstreamCaller;
@@ -291,9 +292,11 @@ public final class GraphqlEndpoint implements Stage {
     }
     if (gr.hash() != null && query.length() <= MAX_REMEMBERED_QUERY_CHARS) persisted.put(gr.hash(), query);
     HttpServerRequest req = ex.request();
+    Cancellation.watch(ex); // a client that leaves cancels the operation's calls (via ex.deadline())
     ComposeContext cx = new ComposeContext(upstreams, ex.deadline(), ex.requestId(), ex.ctx(), req.headers(),
         ex.scopes(), ex.identityHeaders());
     engine.runQuery(query, gr.operationName(), gr.variables(), cx).onComplete(ar -> {
+      if (ex.deadline().cancelled()) return; // nobody to answer
       if (ar.failed()) {
         Failures.internal(ex, "GraphqlEndpoint", ar.cause());
         return;

@@ -1,6 +1,7 @@
 package dev.bffkit.core.grpc;
 
 import dev.bffkit.core.config.GrpcConfig;
+import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Deadline;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Stage;
@@ -68,6 +69,7 @@ public final class GrpcWebStage implements Stage {
       next.proceed(ex);
       return;
     }
+    Cancellation.watch(ex); // a browser that leaves cancels its call (via ex.deadline())
     current = ex;
     try {
       server.handle(req);
@@ -79,8 +81,9 @@ public final class GrpcWebStage implements Stage {
   private void call(GrpcServerRequest<Buffer, Buffer> req) {
     Exchange ex = current;
     Deadline base = ex != null ? ex.deadline() : Deadline.inMillis(10_000);
-    // A browser's own grpc-timeout can only shorten the BFF's deadline, never lengthen it.
-    Deadline deadline = req.timeout() > 0 ? base.tighten(req.timeout()) : base;
+    // A browser's own grpc-timeout can only shorten the BFF's deadline, never lengthen it; when it
+    // does, its running out is the browser's, not the service's.
+    Deadline deadline = req.timeout() > 0 ? base.tightenByClient(req.timeout()) : base;
     String requestId = ex != null ? ex.requestId() : null;
     String service = services.get(req.serviceName().fullyQualifiedName());
     GrpcMethod m = registry.method(req.fullMethodName());
@@ -100,7 +103,9 @@ public final class GrpcWebStage implements Stage {
           headers -> GrpcMetadata.copyResponse(headers, req.response().headers()));
       upstreams.grpc(service, call).onComplete(ar -> {
         if (ar.failed()) {
-          boolean timeout = ar.cause() instanceof UpstreamException u && u.kind() == UpstreamException.Kind.TIMEOUT;
+          if (deadline.cancelled()) return; // the browser left: nobody to answer
+          boolean timeout = ar.cause() instanceof UpstreamException u
+              && (u.kind() == UpstreamException.Kind.TIMEOUT || u.kind() == UpstreamException.Kind.CLIENT_DEADLINE);
           req.response().status(timeout ? GrpcStatus.DEADLINE_EXCEEDED : GrpcStatus.UNAVAILABLE)
               .statusMessage(ar.cause() instanceof UpstreamException ? ar.cause().getMessage() : "upstream failure").end();
           return;

@@ -9,6 +9,7 @@ import com.google.protobuf.Descriptors;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.bffkit.core.config.GrpcConfig;
+import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.upstream.GrpcRequest;
@@ -183,6 +184,7 @@ public final class TranscodeStage implements Stage {
       grpcError(ex, 3, "request does not fit " + m.input().getFullName() + ": " + e.getMessage());
       return;
     }
+    Cancellation.watch(ex); // a client that leaves cancels the call (via ex.deadline())
     MultiMap metadata = GrpcMetadata.fromRequest(req.headers(), ex.identityHeaders());
     boolean ndjson = m.serverStreaming() && accepts(req.getHeader(HttpHeaders.ACCEPT), NDJSON);
     HttpServerResponse resp = ex.response();
@@ -195,6 +197,7 @@ public final class TranscodeStage implements Stage {
           resp.write(line(m, each, r.responseBody()));
         });
     upstreams.grpc(r.service(), call).onComplete(ar -> {
+      if (ex.deadline().cancelled()) return; // the client left: nobody to answer
       if (ar.failed()) {
         Throwable t = ar.cause();
         int code = t instanceof UpstreamException u && u.kind() == UpstreamException.Kind.TIMEOUT ? 4 : 14;

@@ -1,6 +1,7 @@
 package dev.bffkit.core.proxy;
 
 import dev.bffkit.core.config.ProxyRouteConfig;
+import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.upstream.Service;
@@ -21,6 +22,11 @@ import java.util.concurrent.TimeoutException;
  * chunk by chunk with back-pressure, never holding either whole in memory. With the body WAF on,
  * a textual request body is first read up to the inspection limit ({@link BodyWaf}); that prefix
  * is sent ahead of the rest of the stream.
+ *
+ * <p>A client that leaves (closes its connection or resets its stream, before or during the
+ * answer) costs the service nothing more: the request's {@link Cancellation} resets the upstream
+ * request (RST_STREAM CANCEL on h2, the connection closed on HTTP/1.1), frees the lease, and no
+ * failure is counted against the endpoint or the breaker.
  */
 public final class ProxyEndpoint implements Stage {
   private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
@@ -29,6 +35,8 @@ public final class ProxyEndpoint implements Stage {
   private static final CharSequence X_FORWARDED_FOR = HttpHeaders.createOptimized("x-forwarded-for");
   private static final CharSequence HTTP = HttpHeaders.createOptimized("http");
   private static final CharSequence HTTPS = HttpHeaders.createOptimized("https");
+  /** RST_STREAM error code CANCEL (RFC 9113 §7). */
+  private static final long CANCEL = 0x8;
   /** How long a refused request's unread body is drained before the connection is closed. */
   private static final long LINGER_MS = 2000;
   private final ProxyRouteConfig route;
@@ -68,6 +76,7 @@ public final class ProxyEndpoint implements Stage {
       return;
     }
     req.pause(); // hold the body until the upstream connection is ready
+    Cancellation.watch(ex);
     if (bodyWaf != null && hasBody(req, contentLength) && bodyWaf.inspects(ex, req.getHeader(HttpHeaders.CONTENT_TYPE))) {
       inspectThenCall(ex, contentLength);
     } else {
@@ -139,6 +148,7 @@ public final class ProxyEndpoint implements Stage {
     HttpServerRequest req = ex.request();
     long budget = Math.min(ex.deadline().remainingMillis(), service.config().timeout().toMillis());
     // Bulkhead, breaker and balancer pick; a streamed call is never retried.
+    if (ex.deadline().cancelled()) return; // the client left while its body was inspected
     service.lease(req.method(), upstreamUri(req.uri()), req.headers(), budget).onComplete(lar -> {
       if (lar.failed()) {
         req.resume();
@@ -148,13 +158,36 @@ public final class ProxyEndpoint implements Stage {
       Service.Lease lease = lar.result();
       service.client().request(lease.options()).onComplete(ar -> {
         if (ar.failed()) {
-          lease.failed(ar.cause());
           req.resume();
-          failUpstream(ex, ar.cause());
+          failed(ex, lease, ar.cause());
+          return;
+        }
+        // Failures are read from its response future; without a handler Vert.x logs our own resets as SEVERE.
+        ar.result().exceptionHandler(ignored -> { });
+        if (ex.deadline().cancelled()) { // the client left while the connection was being made
+          ar.result().reset(CANCEL, UpstreamException.clientCancelled(service.name()));
+          lease.cancelled(UpstreamException.clientCancelled(service.name()));
           return;
         }
         forward(ex, ar.result(), contentLength, prefix, budget, lease);
       });
+    });
+  }
+
+  /**
+   * An upstream exchange that failed: the service's fault, or the client's. A client's close or
+   * reset reaches the request and response streams (and so fails the pipes to and from the
+   * service) before the response's close handler fires the {@link Cancellation}, all in the
+   * same event-loop turn; so the verdict waits for the end of the turn.
+   */
+  private void failed(Exchange ex, Service.Lease lease, Throwable err) {
+    vertx.runOnContext(v -> {
+      if (ex.deadline().cancelled() || ex.response().closed()) {
+        lease.cancelled(UpstreamException.clientCancelled(service.name()));
+      } else {
+        lease.failed(err);
+        failUpstream(ex, err);
+      }
     });
   }
 
@@ -173,7 +206,15 @@ public final class ProxyEndpoint implements Stage {
       up.putHeader(X_FORWARDED_FOR, prior == null ? peer : prior + ", " + peer);
     }
     // One timer bounds the whole exchange, streaming included: the deadline is absolute.
-    long timer = vertx.setTimer(budget, id -> up.reset(0, new TimeoutException()));
+    long timer = vertx.setTimer(budget, id -> up.reset(CANCEL, new TimeoutException()));
+    Cancellation cancellation = ex.deadline().cancellation();
+    Runnable gone = () -> {
+      cancel(timer);
+      UpstreamException u = UpstreamException.clientCancelled(service.name());
+      lease.cancelled(u);
+      up.reset(CANCEL, u);
+    };
+    if (cancellation != null) cancellation.onCancel(gone);
     Future<HttpClientResponse> answer;
     if (prefix != null && prefix.complete()) {
       answer = up.send(prefix.bytes()); // read whole: sent with its length
@@ -186,8 +227,8 @@ public final class ProxyEndpoint implements Stage {
     answer.onComplete(ar -> {
       if (ar.failed()) {
         cancel(timer);
-        lease.failed(ar.cause());
-        failUpstream(ex, ar.cause());
+        if (cancellation != null) cancellation.remove(gone);
+        failed(ex, lease, ar.cause());
         return;
       }
       HttpClientResponse resp = ar.result();
@@ -196,9 +237,10 @@ public final class ProxyEndpoint implements Stage {
       HopByHop.copy(resp.headers(), out.headers());
       out.send(resp).onComplete(done -> {
         cancel(timer);
+        if (cancellation != null) cancellation.remove(gone);
         if (done.failed()) {
-          lease.failed(done.cause());
-          if (!out.ended()) out.reset();
+          up.reset(CANCEL, done.cause()); // stop the service's stream too
+          failed(ex, lease, done.cause()); // resets the answer if the service is to blame
         } else {
           lease.done(resp.statusCode());
         }
@@ -214,7 +256,7 @@ public final class ProxyEndpoint implements Stage {
   private static Future<HttpClientResponse> stream(HttpServerRequest req, BodyPrefix prefix, HttpClientRequest up) {
     if (!up.headers().contains(HttpHeaders.CONTENT_LENGTH)) up.setChunked(true);
     if (prefix != null) up.write(prefix.bytes());
-    req.pipe().endOnFailure(false).to(up).onFailure(err -> up.reset(0, err));
+    req.pipe().endOnFailure(false).to(up).onFailure(err -> up.reset(CANCEL, err));
     return up.response();
   }
 
@@ -248,6 +290,7 @@ public final class ProxyEndpoint implements Stage {
   }
 
   private void failUpstream(Exchange ex, Throwable err) {
+    if (ex.deadline().cancelled()) return; // nobody to answer
     if (ex.answered()) {
       if (!ex.response().ended()) ex.response().reset();
       return;

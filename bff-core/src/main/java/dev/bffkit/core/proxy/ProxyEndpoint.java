@@ -175,6 +175,26 @@ public final class ProxyEndpoint implements Stage {
   }
 
   /**
+   * Relaying the answer failed: the service's fault when its answer broke, else the client's (it
+   * left, or its socket failed: an I/O error can come a turn before the connection's close).
+   * Judged at the end of the turn, when the service's side has reported what it will.
+   */
+  private void relayFailed(Exchange ex, Service.Lease lease, HttpClientRequest up, HttpClientResponse resp,
+      Throwable err) {
+    vertx.runOnContext(v -> {
+      if (resp.end().failed() && !ex.deadline().cancelled()) {
+        lease.failed(err);
+        failUpstream(ex, err);
+        return;
+      }
+      UpstreamException u = UpstreamException.clientCancelled(service.name());
+      lease.cancelled(u);
+      up.reset(CANCEL, u); // stop the service's stream too
+      if (!ex.response().ended() && !ex.response().closed()) ex.response().reset();
+    });
+  }
+
+  /**
    * An upstream exchange that failed: the service's fault, or the client's. A client's close or
    * reset reaches the request and response streams (and so fails the pipes to and from the
    * service) before the response's close handler fires the {@link Cancellation}, all in the
@@ -239,8 +259,7 @@ public final class ProxyEndpoint implements Stage {
         cancel(timer);
         if (cancellation != null) cancellation.remove(gone);
         if (done.failed()) {
-          up.reset(CANCEL, done.cause()); // stop the service's stream too
-          failed(ex, lease, done.cause()); // resets the answer if the service is to blame
+          relayFailed(ex, lease, up, resp, done.cause());
         } else {
           lease.done(resp.statusCode());
         }
@@ -253,10 +272,11 @@ public final class ProxyEndpoint implements Stage {
    * mid-body resets the upstream request rather than ending it: a cut body must not reach the
    * service as a whole one.
    */
-  private static Future<HttpClientResponse> stream(HttpServerRequest req, BodyPrefix prefix, HttpClientRequest up) {
+  private Future<HttpClientResponse> stream(HttpServerRequest req, BodyPrefix prefix, HttpClientRequest up) {
     if (!up.headers().contains(HttpHeaders.CONTENT_LENGTH)) up.setChunked(true);
     if (prefix != null) up.write(prefix.bytes());
-    req.pipe().endOnFailure(false).to(up).onFailure(err -> up.reset(CANCEL, err));
+    // A failed pipe is the client's unless the service's side failed first (its own cause wins then).
+    req.pipe().endOnFailure(false).to(up).onFailure(err -> up.reset(CANCEL, UpstreamException.clientCancelled(service.name())));
     return up.response();
   }
 

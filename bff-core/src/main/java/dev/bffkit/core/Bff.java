@@ -1,11 +1,15 @@
 package dev.bffkit.core;
 
+import dev.bffkit.core.admin.AdminServer;
 import dev.bffkit.core.admin.Readiness;
 import dev.bffkit.core.compose.CompositionEngine;
+import dev.bffkit.core.config.AdminConfig;
 import dev.bffkit.core.config.BundleLoader;
 import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.ConfigException;
+import dev.bffkit.core.route.RouteTable;
+import dev.bffkit.core.server.Routes;
 import dev.bffkit.core.security.Security;
 import dev.bffkit.core.server.BffServer;
 import dev.bffkit.core.upstream.UpstreamRegistry;
@@ -20,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -29,6 +34,7 @@ import java.util.logging.Logger;
  */
 public final class Bff {
   private static final Logger LOG = Logger.getLogger("dev.bffkit");
+  private static final Logger ROUTES_LOG = Logger.getLogger("dev.bffkit.routes");
   private static final AtomicInteger EPHEMERAL_KEYS = new AtomicInteger();
 
   private Bff() {}
@@ -83,6 +89,10 @@ public final class Bff {
       System.exit(2);
       return;
     }
+    if (launch.printRoutes()) {
+      System.exit(printRoutes(bundle));
+      return;
+    }
     Vertx vertx = vertxReady.join();
     ClientBundle started = bundle;
     start(vertx, bundle).onComplete(ar -> {
@@ -95,6 +105,7 @@ public final class Bff {
       RunningBff bff = ar.result();
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       LOG.info("event=ready bff=" + started.config().name() + " url=http://" + started.config().server().host() + ":" + bff.port()
+          + (bff.adminPort() > 0 ? " admin=http://" + started.config().admin().host() + ":" + bff.adminPort() : "")
           + " screens=" + started.screens().size() + " startup_ms=" + ms);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, bff, started), "bff-shutdown"));
       if (launch.exitWhenReady()) {
@@ -102,6 +113,18 @@ public final class Bff {
         bff.warmedUp().onComplete(w -> new Thread(() -> System.exit(0), "bff-exit-when-ready").start());
       }
     });
+  }
+
+  /** {@code --routes}: the route table, one line per route, without listening (exit 0, or 2 on a config error). */
+  private static int printRoutes(ClientBundle bundle) {
+    try {
+      RouteTable table = Routes.compile(bundle, CompositionEngine.create(bundle));
+      table.lines().forEach(System.out::println);
+      return 0;
+    } catch (ConfigException e) {
+      System.err.println("bff: configuration error: " + e.getMessage());
+      return 2;
+    }
   }
 
   private static <T> CompletableFuture<T> inBackground(String name, java.util.function.Supplier<T> work) {
@@ -140,10 +163,15 @@ public final class Bff {
    */
   public static Future<RunningBff> start(Vertx vertx, ClientBundle bundle) {
     CompositionEngine engine;
+    RouteTable routes;
     try {
       engine = CompositionEngine.create(bundle);
+      routes = Routes.compile(bundle, engine);
     } catch (ConfigException e) {
       return Future.failedFuture(e);
+    }
+    if (ROUTES_LOG.isLoggable(Level.INFO)) {
+      for (String line : routes.lines()) ROUTES_LOG.info("event=route bff=" + bundle.config().name() + " " + line);
     }
     Readiness readiness = new Readiness();
     int configured = bundle.config().server().instances();
@@ -158,10 +186,21 @@ public final class Bff {
     UpstreamRegistry registry = new UpstreamRegistry(vertx, bundle.config().services());
     // Key fetches start now and never hold up the start (an identity provider may be down).
     Security security = bundle.config().auth().enabled() ? Security.create(vertx, bundle.config().auth()).start() : null;
-    java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger connections = new AtomicInteger();
+    AdminConfig adminConfig = bundle.config().admin();
+    AdminServer admin = adminConfig.enabled() ? new AdminServer(adminConfig, readiness, routes, registry) : null;
+    // The derived default (client port + 1000) may be taken when --port picked a port: then any free one.
+    boolean derived = adminConfig.equals(AdminConfig.defaults(bundle.config().server().port())) && adminConfig.port() > 0;
     return registry.start()
+        .compose(v -> admin == null ? Future.succeededFuture() : admin.start(vertx).recover(e -> {
+          if (!derived) return Future.failedFuture(e);
+          LOG.warning("event=admin_port_busy bff=" + bundle.config().name() + " port=" + adminConfig.port()
+              + " fallback=ephemeral error=" + e.getMessage());
+          return admin.listenOn(0).start(vertx);
+        }))
         .compose(v -> vertx.deployVerticle(() -> {
-          BffServer server = new BffServer(bundle.config(), engine, readiness, listenPort, registry, security, connections);
+          BffServer server = new BffServer(bundle.config(), engine, routes, readiness, listenPort, registry, security,
+              connections);
           servers.add(server);
           return server;
         }, new DeploymentOptions().setInstances(instances)))
@@ -169,11 +208,12 @@ public final class Bff {
           readiness.ready();
           // After ready, never delaying it: a request arriving meanwhile is simply served.
           Future<Void> warmed = dryRun(vertx, engine);
-          return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id, registry, security, warmed);
+          return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id, registry, security, warmed, admin, routes);
         })
         .onFailure(e -> {
           registry.close();
           if (security != null) security.close();
+          if (admin != null) admin.close();
         });
   }
 
@@ -195,16 +235,28 @@ public final class Bff {
 
     /** Completes when the after-ready warm-up (every screen's dry run) is done. */
     Future<Void> warmedUp();
+
+    /** The admin listener's port, or -1 when it is off. */
+    int adminPort();
+
+    /** The route table the BFF serves. */
+    RouteTable routes();
   }
 
   private record Running(Vertx vertx, int port, String deployment, UpstreamRegistry registry, Security security,
-      Future<Void> warmedUp) implements RunningBff {
+      Future<Void> warmedUp, AdminServer admin, RouteTable routes) implements RunningBff {
     @Override
     public Future<Void> close() {
+      // The admin listener stays up while the client listener drains (readyz says DRAINING).
       return vertx.undeploy(deployment).andThen(ar -> {
         registry.close();
         if (security != null) security.close();
-      });
+      }).eventually(() -> admin == null ? Future.succeededFuture() : admin.close());
+    }
+
+    @Override
+    public int adminPort() {
+      return admin == null ? -1 : admin.port();
     }
 
     @Override

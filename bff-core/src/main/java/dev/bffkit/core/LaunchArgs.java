@@ -1,20 +1,22 @@
 package dev.bffkit.core;
 
-/** The launcher's command line: {@code [--config DIR] [--port N] [--exit-when-ready] [--help]}. */
-record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean help) {
+/** The launcher's command line: {@code [--config DIR] [--port N] [--exit-when-ready] [--routes] [--help]}. */
+record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean printRoutes, boolean help) {
   static final String USAGE = """
-      usage: java -jar bff.jar --config DIR [--port N] [--exit-when-ready]
+      usage: java -jar bff.jar --config DIR [--port N] [--exit-when-ready] [--routes]
         --config DIR       a client folder: bff.yaml, schema.graphqls, screens/*.graphql
         --port N           listen on N instead of server.port in bff.yaml (0 = any free port)
         --exit-when-ready  start, warm up, then stop cleanly: a training run, e.g. with
                            -XX:ArchiveClassesAtExit=bff.jsa to make a class-data archive
-                           that later starts use with -XX:SharedArchiveFile=bff.jsa""";
+                           that later starts use with -XX:SharedArchiveFile=bff.jsa
+        --routes           print the route table (one line per route) and exit""";
 
   static LaunchArgs parse(String[] args) {
     String config = null;
     Integer port = null;
     boolean help = false;
     boolean exitWhenReady = false;
+    boolean printRoutes = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -29,11 +31,12 @@ record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean
           if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be 0..65535, got " + port);
         }
         case "--exit-when-ready" -> exitWhenReady = true;
+        case "--routes" -> printRoutes = true;
         case "-h", "--help" -> help = true;
         default -> throw new IllegalArgumentException("unknown argument '" + a + "'\n" + USAGE);
       }
     }
-    return new LaunchArgs(config, port, exitWhenReady, help);
+    return new LaunchArgs(config, port, exitWhenReady, printRoutes, help);
   }
 
   private static String value(String[] args, int i, String flag) {

@@ -92,6 +92,12 @@ public final class Demo {
       Bff.RunningBff b = bffs.get(client);
       return b == null ? -1 : b.port();
     }
+
+    /** The client's admin listener (health, upstreams, route table), or -1. */
+    public int adminPort(String client) {
+      Bff.RunningBff b = bffs.get(client);
+      return b == null ? -1 : b.adminPort();
+    }
   }
 
   /** Starts the services, then the BFFs pointed at them. */
@@ -239,7 +245,7 @@ public final class Demo {
     if (!r.bffs().isEmpty()) {
       b.append("\nBFFs:\n");
       for (String c : CLIENTS) {
-        b.append(String.format("  %-8s http://127.0.0.1:%d%n", c, r.bffPort(c)));
+        b.append(String.format("  %-8s http://127.0.0.1:%d   admin http://127.0.0.1:%d%n", c, r.bffPort(c), r.adminPort(c)));
       }
       String ios = "http://127.0.0.1:" + r.bffPort("ios");
       String web = "http://127.0.0.1:" + r.bffPort("web");
@@ -284,7 +290,8 @@ public final class Demo {
       b.append("  curl -s -X PUT -d '{\"errorRate\":1}' " + s.url("posts")
           + "/_chaos   # now the whole posts service: breaker opens,\n");
       b.append("  curl -si " + auth + ios + "/v1/screens/home               # home answers at once, partial (\"breaker open\")\n");
-      b.append("  curl -s " + auth + ios + "/upstreamz                      # breakers, endpoints, ejections, bulkheads\n");
+      b.append("  curl -s http://127.0.0.1:" + r.adminPort("ios") + "/upstreamz   # admin listener: breakers, endpoints, ejections\n");
+      b.append("  curl -s 'http://127.0.0.1:" + r.adminPort("ios") + "/routes?format=text'   # the route table, one line per route\n");
       b.append("  curl -s -X DELETE " + s.url("posts") + "/_chaos; curl -s -X DELETE "
           + s.url(DemoServices.POSTS_REPLICA) + "/_chaos   # breaker half-opens, then closes\n");
       b.append("\nRequest counts (batching shows here):\n");

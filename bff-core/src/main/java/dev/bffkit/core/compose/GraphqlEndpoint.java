@@ -1,5 +1,6 @@
 package dev.bffkit.core.compose;
 
+import dev.bffkit.core.pipeline.BodyReader;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Failures;
@@ -120,11 +121,6 @@ public final class GraphqlEndpoint implements Stage {
           ex.fail(415, "unsupported_media_type", "POST a body of type application/json");
           return;
         }
-        String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length != null && tooLong(length)) {
-          ex.fail(413, "body_too_large", "request body over " + maxBodyBytes + " bytes");
-          return;
-        }
         readBody(ex, body -> {
           try {
             String refused = bodyInspector == null ? null : bodyInspector.apply(ex, body);
@@ -146,35 +142,9 @@ public final class GraphqlEndpoint implements Stage {
     }
   }
 
-  private boolean tooLong(String length) {
-    try {
-      return Long.parseLong(length.trim()) > maxBodyBytes;
-    } catch (NumberFormatException e) {
-      throw new Malformed(400, "bad_request", "bad content-length");
-    }
-  }
-
-  /** Reads the body up to the limit; 413 (once) when it grows past it. */
+  /** The body within this endpoint's byte limit and the route's read deadline (refusals are answered there). */
   private void readBody(Exchange ex, java.util.function.Consumer<Buffer> then) {
-    HttpServerRequest req = ex.request();
-    Buffer body = Buffer.buffer();
-    boolean[] over = {false};
-    req.handler(chunk -> {
-      if (over[0]) return;
-      if (body.length() + chunk.length() > maxBodyBytes) {
-        over[0] = true;
-        ex.fail(413, "body_too_large", "request body over " + maxBodyBytes + " bytes");
-        return;
-      }
-      body.appendBuffer(chunk);
-    });
-    req.exceptionHandler(e -> {
-      if (!ex.answered()) ex.fail(400, "bad_request", "request body could not be read");
-    });
-    req.endHandler(v -> {
-      if (!over[0]) then.accept(body);
-    });
-    req.resume(); // earlier async stages may have paused the request to keep its body
+    BodyReader.whole(ex, maxBodyBytes, BodyReader.timeoutMs(ex)).onSuccess(then::accept);
   }
 
   private GraphqlRequest fromParams(HttpServerRequest req) {

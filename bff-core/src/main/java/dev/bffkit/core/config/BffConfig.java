@@ -15,7 +15,8 @@ public record BffConfig(
     LimitsConfig limits,
     FiltersConfig filters,
     CorsConfig cors,
-    TlsConfig tls) {
+    TlsConfig tls,
+    AdminConfig admin) {
 
   public BffConfig {
     services = Map.copyOf(services);
@@ -26,6 +27,14 @@ public record BffConfig(
     if (filters == null) filters = FiltersConfig.none();
     if (cors == null) cors = CorsConfig.off();
     if (tls == null) tls = TlsConfig.off();
+    if (admin == null) admin = AdminConfig.defaults(server.port());
+  }
+
+  /** With the default admin listener (loopback, client port + 1000). */
+  public BffConfig(String name, ServerConfig server, CompositionConfig composition, Map<String, ServiceConfig> services,
+      List<ProxyRouteConfig> routes, GrpcConfig grpc, AuthConfig auth, LimitsConfig limits, FiltersConfig filters,
+      CorsConfig cors, TlsConfig tls) {
+    this(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, null);
   }
 
   /** A config without gRPC and without any edge section (auth off, default limits). */
@@ -41,19 +50,26 @@ public record BffConfig(
         FiltersConfig.none(), CorsConfig.off(), TlsConfig.off());
   }
 
+  /** A new client port; an admin port that was derived from the old one follows it. */
   public BffConfig withPort(int port) {
-    return new BffConfig(name, server.withPort(port), composition, services, routes, grpc, auth, limits, filters, cors, tls);
+    AdminConfig a = admin.equals(AdminConfig.defaults(server.port())) ? null : admin;
+    return new BffConfig(name, server.withPort(port), composition, services, routes, grpc, auth, limits, filters, cors,
+        tls, a);
+  }
+
+  public BffConfig withAdmin(AdminConfig newAdmin) {
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, newAdmin);
   }
 
   public BffConfig withAuth(AuthConfig newAuth) {
-    return new BffConfig(name, server, composition, services, routes, grpc, newAuth, limits, filters, cors, tls);
+    return new BffConfig(name, server, composition, services, routes, grpc, newAuth, limits, filters, cors, tls, admin);
   }
 
   public BffConfig withEdge(FiltersConfig newFilters, CorsConfig newCors, TlsConfig newTls) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, newFilters, newCors, newTls);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, newFilters, newCors, newTls, admin);
   }
 
   public BffConfig withLimits(LimitsConfig newLimits) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, newLimits, filters, cors, tls);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, newLimits, filters, cors, tls, admin);
   }
 }

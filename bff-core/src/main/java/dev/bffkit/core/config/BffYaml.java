@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 final class BffYaml {
   private static final Set<String> ROOT = Set.of("name", "server", "composition", "services", "routes",
       "grpc",
-      "auth", "limits", "filters", "cors", "tls");
+      "auth", "limits", "filters", "cors", "tls", "admin");
+  private static final Set<String> ADMIN = Set.of("host", "port", "token");
   private static final Set<String> FILTERS = Set.of("ipAllow", "ipDeny", "trustedProxies", "countryHeader",
       "countryAllow", "countryDeny", "waf", "wafBody");
   private static final Set<String> WAF_BODY = Set.of("inspect", "limit", "overLimit", "types");
@@ -27,7 +28,8 @@ final class BffYaml {
   private static final Set<String> CORS = Set.of("allowOrigins", "allowMethods", "allowHeaders", "exposeHeaders",
       "allowCredentials", "maxAge");
   private static final Set<String> TLS = Set.of("certPath", "keyPath", "reloadInterval", "hsts", "clientAuth", "clientCaPath");
-  private static final Set<String> LIMITS = Set.of("maxUriBytes", "headerReadTimeout", "maxConnections", "graphql");
+  private static final Set<String> LIMITS = Set.of("maxUriBytes", "headerReadTimeout", "maxConnections", "graphql",
+      "bodyTimeout", "minBodyRate");
   private static final Set<String> GRAPHQL_LIMITS = Set.of("maxDepth", "maxAliases", "maxRootFields", "maxTokens",
       "maxCost", "introspection", "persistedQueries");
   private static final Set<String> SERVER = Set.of("host", "port", "instances", "shutdownGrace",
@@ -50,7 +52,8 @@ final class BffYaml {
   private static final Set<String> HEDGE = Set.of("enabled", "delay", "minDelay", "maxAttempts");
   private static final Set<String> BULKHEAD = Set.of("maxConcurrent", "maxPending");
   private static final Set<String> HTTP2 = Set.of("enabled", "connections", "maxStreams");
-  private static final Set<String> ROUTE = Set.of("prefix", "service", "stripPrefix", "methods", "scopes");
+  private static final Set<String> ROUTE = Set.of("prefix", "service", "stripPrefix", "methods", "scopes",
+      "maxBodyBytes");
   private static final Set<String> AUTH = Set.of("required", "publicPaths", "issuers", "apiKeys",
       "claimsToHeaders", "screens", "maxTokenLength");
   private static final Set<String> ISSUER = Set.of("issuer", "jwksUrl", "audiences", "algorithms",
@@ -83,11 +86,32 @@ final class BffYaml {
     }
     Obj servicesObj = root.obj("services", null);
     Map<String, ServiceConfig> services = services(servicesObj);
-    return new BffConfig(name, server(root.obj("server", SERVER)),
+    ServerConfig server = server(root.obj("server", SERVER));
+    return new BffConfig(name, server,
         composition(root.obj("composition", COMPOSITION)), services, routes(root, services),
         grpc(root.obj("grpc", GRPC), servicesObj, services),
         auth(root.obj("auth", AUTH)), limits(root.obj("limits", LIMITS)), filters(root.obj("filters", FILTERS)),
-        cors(root.obj("cors", CORS)), tls(root.obj("tls", TLS)));
+        cors(root.obj("cors", CORS)), tls(root.obj("tls", TLS)), admin(root.obj("admin", ADMIN), server));
+  }
+
+  /** The admin listener; beyond loopback it must have a token (it shows topology and config). */
+  private static AdminConfig admin(Obj o, ServerConfig server) {
+    AdminConfig d = AdminConfig.defaults(server.port());
+    String token = null;
+    if (o.has("token")) {
+      Scalar t = o.scalar("token", "");
+      if (t.value.length() < 16) throw t.invalid("is too short; use at least 16 random characters, e.g. from ${BFF_ADMIN_TOKEN}");
+      token = t.value;
+    }
+    AdminConfig admin = new AdminConfig(o.string("host", d.host()), o.integer("port", d.port(), -1, 65535), token);
+    if (admin.enabled() && !admin.loopback() && token == null) {
+      throw o.scalar("host", "").invalid("is not a loopback address, so the admin listener needs a token;"
+          + " add token: \"${BFF_ADMIN_TOKEN}\" or bind host: 127.0.0.1");
+    }
+    if (admin.enabled() && admin.port() != 0 && admin.port() == server.port()) {
+      throw o.scalar("port", "").invalid("is the client port; the admin listener needs its own, e.g. " + (server.port() + AdminConfig.OFFSET));
+    }
+    return admin;
   }
 
   private static FiltersConfig filters(Obj o) {
@@ -246,7 +270,9 @@ final class BffYaml {
             g.integer("maxTokens", dg.maxTokens(), 10, 1_000_000),
             g.integer("maxCost", dg.maxCost(), 1, Integer.MAX_VALUE),
             g.bool("introspection", dg.introspection()),
-            g.bool("persistedQueries", dg.persistedQueries())));
+            g.bool("persistedQueries", dg.persistedQueries())),
+        o.duration("bodyTimeout", d.bodyTimeout()),
+        o.integer("minBodyRate", d.minBodyRate(), 0, Integer.MAX_VALUE));
   }
 
   private static AuthConfig auth(Obj o) {
@@ -754,7 +780,9 @@ final class BffYaml {
         }
         methods.add(method);
       }
-      out.add(new ProxyRouteConfig(prefix.value, service.value, strip, methods, scopes(o, "scopes")));
+      GrpcConfig.Pos at = prefix.pos();
+      out.add(new ProxyRouteConfig(prefix.value, service.value, strip, methods, scopes(o, "scopes"),
+          at.file() + ":" + at.line(), o.has("maxBodyBytes") ? o.bytes("maxBodyBytes", 0) : 0));
     }
     return out;
   }

@@ -118,9 +118,12 @@ import java.util.regex.Pattern;
  *     stripPrefix: /api      # optional, default ""; must be a prefix of prefix
  *     methods: [GET, POST]   # optional, default all
  *     scopes: [posts:write]  # optional: a caller must hold all of them (403 otherwise; 401 anonymous)
+ *     maxBodyBytes: 100mb    # optional: this route's body limit, streamed or not (413); default server.maxBodyBytes
+ *   # Every path has one route: overlapping routes (two prefixes for the same paths, a prefix nested in
+ *   # one of another kind, a transcoding template under a prefix) stop the start with both lines.
  * auth:                      # off unless issuers or apiKeys are given
  *   required: true           # every path but publicPaths needs a valid token or API key
- *   publicPaths: [/healthz, /readyz]
+ *   publicPaths: [/v1/screens/welcome]   # routes (exact screen/GraphQL paths or proxy prefixes) open to anonymous callers; health always is
  *   maxTokenLength: 8192     # longer bearer tokens are refused before parsing
  *   issuers:                 # several allowed; a token is checked against the one its iss names
  *     - issuer: "${BFF_JWT_ISSUER:-http://127.0.0.1:9000}"   # exact iss
@@ -137,10 +140,16 @@ import java.util.regex.Pattern;
  *       - { name: partner-a, sha256: "<64 hex digits: printf %s KEY | sha256sum>", tier: gold, scopes: [read] }
  *   claimsToHeaders: { sub: x-user-id, scope: x-user-scopes }  # sent upstream; client copies stripped
  *   screens: { admin: [admin, "claim:tier=gold"] }   # screen → scopes (or claim:NAME=VALUE) all required (403 without)
+ * admin:                     # the operators' listener: /healthz /readyz /upstreamz /routes
+ *   host: 127.0.0.1          # beyond loopback a token is required
+ *   port: 9081               # default: server.port + 1000 (ephemeral when server.port is 0); -1 = off
+ *   token: "${BFF_ADMIN_TOKEN}"   # Authorization: Bearer <token> for all but /healthz and /readyz
  * limits:
  *   maxUriBytes: 8192        # request line; longer → 414 (headers: server.maxHeaderBytes → 431)
  *   headerReadTimeout: 60s   # a request head must arrive within this of connect / previous response (slowloris)
  *   maxConnections: 10000    # per BFF; 0 = no limit
+ *   bodyTimeout: 10s         # a body read whole (GraphQL, transcoding, WAF prefix) must arrive within this (and the deadline): 408, then close
+ *   minBodyRate: 1024        # bytes/s a body streamed to a proxy route must keep over each bodyTimeout (408 + reset); 0 = none
  *   graphql:                 # ad-hoc GraphQL only (screens are trusted)
  *     maxDepth: 15
  *     maxAliases: 30

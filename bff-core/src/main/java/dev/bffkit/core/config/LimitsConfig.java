@@ -16,7 +16,23 @@ public record LimitsConfig(
     Duration headerReadTimeout,
     /** Open client connections per BFF (all event loops); beyond, new ones are closed at once. 0 = no limit. */
     int maxConnections,
-    Graphql graphql) {
+    Graphql graphql,
+    /**
+     * A request body the gateway reads whole (GraphQL, transcoding, gRPC-Web, the WAF's prefix)
+     * must arrive within this (408, then the connection closes): a body trickled at one byte per
+     * second must not hold a socket for as long as its sender likes.
+     */
+    Duration bodyTimeout,
+    /**
+     * A body streamed to a proxy route must keep at least this rate (bytes per second, measured
+     * over each {@code bodyTimeout} window); slower → the upstream call is reset and the
+     * connection closed. 0 = no minimum.
+     */
+    int minBodyRate) {
+
+  public LimitsConfig(int maxUriBytes, Duration headerReadTimeout, int maxConnections, Graphql graphql) {
+    this(maxUriBytes, headerReadTimeout, maxConnections, graphql, Duration.ofSeconds(10), 1024);
+  }
 
   public static LimitsConfig defaults() {
     return new LimitsConfig(8192, Duration.ofSeconds(60), 10_000, Graphql.defaults());

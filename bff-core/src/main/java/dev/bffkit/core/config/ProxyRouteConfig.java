@@ -9,10 +9,29 @@ import java.util.Set;
  */
 public record ProxyRouteConfig(String prefix, String service, String stripPrefix, Set<String> methods,
     /** Scopes a caller must all hold (403 otherwise); empty = none. */
-    Set<String> scopes) {
+    Set<String> scopes,
+    /** Where the route was written ({@code bff.yaml:27}), for start-up errors and the route table. */
+    String declaredAt,
+    /** The largest request body on this route, streamed or not (413 beyond); 0 = server.maxBodyBytes. */
+    long maxBodyBytes) {
   public ProxyRouteConfig {
     methods = Set.copyOf(methods);
     scopes = Set.copyOf(scopes);
+    if (declaredAt == null) declaredAt = "code";
+  }
+
+  public ProxyRouteConfig(String prefix, String service, String stripPrefix, Set<String> methods, Set<String> scopes) {
+    this(prefix, service, stripPrefix, methods, scopes, null, 0);
+  }
+
+  public ProxyRouteConfig(String prefix, String service, String stripPrefix, Set<String> methods, Set<String> scopes,
+      String declaredAt) {
+    this(prefix, service, stripPrefix, methods, scopes, declaredAt, 0);
+  }
+
+  /** The same route with its own body limit. */
+  public ProxyRouteConfig withMaxBodyBytes(long bytes) {
+    return new ProxyRouteConfig(prefix, service, stripPrefix, methods, scopes, declaredAt, bytes);
   }
 
   public ProxyRouteConfig(String prefix, String service, String stripPrefix, Set<String> methods) {

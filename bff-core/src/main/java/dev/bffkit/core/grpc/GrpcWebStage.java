@@ -66,7 +66,8 @@ public final class GrpcWebStage implements Stage {
     HttpServerRequest req = ex.request();
     String type = req.getHeader(HttpHeaders.CONTENT_TYPE);
     if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/grpc-web") || req.method() != HttpMethod.POST) {
-      next.proceed(ex);
+      // The route table sent this path here: it is a gRPC-Web service's, whatever else was sent.
+      ex.fail(415, "unsupported_media_type", "gRPC-Web routes take POST application/grpc-web[-text][+proto]");
       return;
     }
     Cancellation.watch(ex); // a browser that leaves cancels its call (via ex.deadline())

@@ -35,6 +35,16 @@ final class PathTemplate {
     return text;
   }
 
+  /** The literal segments before the first variable or wildcard, as a path ({@code /rest/v1/users/}). */
+  String literalPrefix() {
+    StringBuilder b = new StringBuilder("/");
+    for (Segment s : segments) {
+      if (s.literal == null || s.any || s.rest) break;
+      b.append(s.literal).append('/');
+    }
+    return b.toString();
+  }
+
   /** The field paths bound by the path. */
   List<String> fields() {
     List<String> out = new ArrayList<>();

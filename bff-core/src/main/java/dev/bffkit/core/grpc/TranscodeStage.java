@@ -9,9 +9,11 @@ import com.google.protobuf.Descriptors;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.bffkit.core.config.GrpcConfig;
+import dev.bffkit.core.pipeline.BodyReader;
 import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Stage;
+import dev.bffkit.core.route.RouteMatch;
 import dev.bffkit.core.upstream.GrpcRequest;
 import dev.bffkit.core.upstream.GrpcResponse;
 import dev.bffkit.core.upstream.UpstreamCaller;
@@ -50,16 +52,17 @@ public final class TranscodeStage implements Stage {
 
   /** One HTTP binding of one method. */
   public record Route(HttpMethod method, PathTemplate path, GrpcMethod grpc, String service, String body,
-      String responseBody) {}
+      String responseBody) {
+    /** The binding's path as the route table matches it. */
+    public RouteMatch.Template routeMatch() {
+      return new RouteMatch.Template(path.text(), path.literalPrefix(), path::match);
+    }
+  }
 
-  private final List<Route> routes;
   private final UpstreamCaller upstreams;
-  private final long maxBodyBytes;
 
-  public TranscodeStage(List<Route> routes, UpstreamCaller upstreams, long maxBodyBytes) {
-    this.routes = routes;
+  public TranscodeStage(UpstreamCaller upstreams) {
     this.upstreams = upstreams;
-    this.maxBodyBytes = maxBodyBytes;
   }
 
   /** The routes of {@code grpc.transcode}; a service unknown to the descriptor sets names its bff.yaml line. */
@@ -105,48 +108,19 @@ public final class TranscodeStage implements Stage {
     }
   }
 
+  /** The target of every transcoding route: the route table matched the binding and its path variables. */
   @Override
   public void handle(Exchange ex, Next next) {
-    HttpServerRequest req = ex.request();
-    String path = req.path();
-    boolean pathMatched = false;
-    for (Route r : routes) {
-      Map<String, String> vars = r.path().match(path);
-      if (vars == null) continue;
-      pathMatched = true;
-      if (r.method() == req.method()) {
-        serve(ex, r, vars);
-        return;
-      }
-    }
-    if (pathMatched) {
-      ex.fail(405, "method_not_allowed", req.method().name() + " is not allowed on " + path);
-      return;
-    }
-    next.proceed(ex);
+    serve(ex, (Route) ex.route().source(), ex.pathParams());
   }
 
   private void serve(Exchange ex, Route r, Map<String, String> vars) {
-    HttpServerRequest req = ex.request();
     boolean wantsBody = !r.body().isEmpty();
     if (!wantsBody) {
       call(ex, r, vars, null);
       return;
     }
-    String contentLength = req.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (contentLength != null && contentLength.length() < 19 && Long.parseLong(contentLength.trim()) > maxBodyBytes) {
-      ex.fail(413, "body_too_large", "request body exceeds " + maxBodyBytes + " bytes");
-      return;
-    }
-    req.body().onComplete(ar -> {
-      if (ar.failed()) {
-        ex.fail(400, "bad_body", "could not read the request body");
-      } else if (ar.result().length() > maxBodyBytes) {
-        ex.fail(413, "body_too_large", "request body exceeds " + maxBodyBytes + " bytes");
-      } else {
-        call(ex, r, vars, ar.result());
-      }
-    });
+    BodyReader.whole(ex).onSuccess(body -> call(ex, r, vars, body));
   }
 
   private void call(Exchange ex, Route r, Map<String, String> vars, Buffer body) {

@@ -1,5 +1,6 @@
 package dev.bffkit.core.pipeline;
 
+import dev.bffkit.core.route.Route;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -27,6 +28,10 @@ public final class Exchange {
   private java.util.Set<String> scopes;
   /** Identity headers (chosen claims) every upstream call of this request carries; null for none. */
   private io.vertx.core.MultiMap identityHeaders;
+  /** The request's route, resolved once by the route stage; null before it (and for a 404). */
+  private Route route;
+  /** A template route's path variables (raw, still percent-encoded); empty otherwise. */
+  private Map<String, String> pathParams = Map.of();
 
   public Exchange(HttpServerRequest request, String requestId, Deadline deadline) {
     this.request = request;
@@ -63,6 +68,18 @@ public final class Exchange {
   public io.vertx.core.MultiMap identityHeaders() { return identityHeaders; }
 
   public void identityHeaders(io.vertx.core.MultiMap h) { this.identityHeaders = h; }
+
+  /** The route resolved for this request; null before routing. */
+  public Route route() { return route; }
+
+  public Map<String, String> pathParams() { return pathParams; }
+
+  /** Set once by the route stage; the request's deadline becomes the route's. */
+  public void route(Route r, Map<String, String> params) {
+    this.route = r;
+    this.pathParams = params;
+    this.deadline = new Deadline(startNanos + r.policy().deadline().toNanos());
+  }
 
   /** True once a response has been (or is being) written; stages stop the chain then. */
   public boolean answered() {

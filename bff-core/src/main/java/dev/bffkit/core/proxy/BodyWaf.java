@@ -1,6 +1,7 @@
 package dev.bffkit.core.proxy;
 
 import dev.bffkit.core.config.FiltersConfig;
+import dev.bffkit.core.pipeline.BodyReader;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.security.StaticFilterStage;
 import dev.bffkit.core.security.Waf;
@@ -61,9 +62,9 @@ public final class BodyWaf {
    * Checks the prefix read (its first {@code limit} bytes when the body is longer): the 403
    * message in block mode when a rule matched, null to forward (audit mode logs the match).
    */
-  String check(Exchange ex, String contentType, BodyPrefix prefix) {
+  String check(Exchange ex, String contentType, BodyReader.Prefix prefix) {
     inspected.increment();
-    int n = Math.min(prefix.length(), config.limit());
+    int n = Math.min(prefix.bytes().length(), config.limit());
     if (!prefix.complete()) {
       overLimit.increment();
       if (LOG.isLoggable(Level.FINE)) {
@@ -91,10 +92,10 @@ public final class BodyWaf {
    * {@code deflate} (at most {@code limit} bytes out, so a compression bomb inflates no further;
    * a stream cut at the limit yields what it holds); null for another coding.
    */
-  private String decoded(BodyPrefix prefix, int n, String encoding) throws java.io.IOException {
+  private String decoded(BodyReader.Prefix prefix, int n, String encoding) throws java.io.IOException {
     String coding = encoding == null ? "identity" : encoding.trim().toLowerCase(Locale.ROOT);
     if (coding.isEmpty() || coding.equals("identity")) return prefix.bytes().getString(0, n, StandardCharsets.UTF_8.name());
-    byte[] raw = prefix.bytes().getBytes(0, prefix.length());
+    byte[] raw = prefix.bytes().getBytes(0, prefix.bytes().length());
     return switch (coding) {
       case "gzip", "x-gzip" -> inflate(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(raw)));
       case "deflate" -> {

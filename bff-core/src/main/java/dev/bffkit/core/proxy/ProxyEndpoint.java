@@ -1,6 +1,7 @@
 package dev.bffkit.core.proxy;
 
 import dev.bffkit.core.config.ProxyRouteConfig;
+import dev.bffkit.core.pipeline.BodyReader;
 import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Stage;
@@ -37,24 +38,20 @@ public final class ProxyEndpoint implements Stage {
   private static final CharSequence HTTPS = HttpHeaders.createOptimized("https");
   /** RST_STREAM error code CANCEL (RFC 9113 §7). */
   private static final long CANCEL = 0x8;
-  /** How long a refused request's unread body is drained before the connection is closed. */
-  private static final long LINGER_MS = 2000;
   private final ProxyRouteConfig route;
   private final Service service;
   private final Vertx vertx;
-  private final long maxBodyBytes;
   private final BodyWaf bodyWaf;
 
-  public ProxyEndpoint(ProxyRouteConfig route, Service service, Vertx vertx, long maxBodyBytes) {
-    this(route, service, vertx, maxBodyBytes, null);
+  public ProxyEndpoint(ProxyRouteConfig route, Service service, Vertx vertx) {
+    this(route, service, vertx, null);
   }
 
   /** {@code bodyWaf} null: bodies stream through unread. */
-  public ProxyEndpoint(ProxyRouteConfig route, Service service, Vertx vertx, long maxBodyBytes, BodyWaf bodyWaf) {
+  public ProxyEndpoint(ProxyRouteConfig route, Service service, Vertx vertx, BodyWaf bodyWaf) {
     this.route = route;
     this.service = service;
     this.vertx = vertx;
-    this.maxBodyBytes = maxBodyBytes;
     this.bodyWaf = bodyWaf;
   }
 
@@ -71,8 +68,9 @@ public final class ProxyEndpoint implements Stage {
       return;
     }
     String contentLength = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    long maxBodyBytes = ex.route().policy().maxBodyBytes();
     if (contentLength != null && parseLength(contentLength) > maxBodyBytes) {
-      ex.fail(413, "body_too_large", "request body exceeds " + maxBodyBytes + " bytes");
+      BodyReader.refuse(ex, 413, "body_too_large", "request body exceeds " + maxBodyBytes + " bytes", vertx);
       return;
     }
     req.pause(); // hold the body until the upstream connection is ready
@@ -90,65 +88,29 @@ public final class ProxyEndpoint implements Stage {
     long declared = contentLength == null ? -1 : parseLength(contentLength);
     int limit = bodyWaf.limit();
     if (declared > limit && bodyWaf.rejectsOverLimit()) {
-      refuse(ex, 413, "body_too_large", "request body exceeds the " + limit + "-byte inspection limit");
+      BodyReader.refuse(ex, 413, "body_too_large", "request body exceeds the " + limit + "-byte inspection limit", vertx);
       return;
     }
-    long budget = Math.min(ex.deadline().remainingMillis(), service.config().timeout().toMillis());
-    BodyPrefix.read(req, limit, declared, budget, vertx).onComplete(ar -> {
-      if (ar.failed()) {
-        if (ar.cause() instanceof TimeoutException) {
-          refuse(ex, 408, "body_timeout", "the request body did not arrive in time");
-        } else {
-          refuse(ex, 400, "bad_request", "the request body could not be read");
-        }
-        return;
-      }
-      BodyPrefix prefix = ar.result();
+    BodyReader.prefix(ex, limit).onSuccess(prefix -> {
       if (!prefix.complete() && bodyWaf.rejectsOverLimit()) {
-        refuse(ex, 413, "body_too_large", "request body exceeds the " + limit + "-byte inspection limit");
+        BodyReader.refuse(ex, 413, "body_too_large", "request body exceeds the " + limit + "-byte inspection limit", vertx);
         return;
       }
       String refusal = bodyWaf.check(ex, req.getHeader(HttpHeaders.CONTENT_TYPE), prefix);
       if (refusal != null) {
-        refuse(ex, 403, "request_blocked", refusal);
+        BodyReader.refuse(ex, 403, "request_blocked", refusal, vertx);
         return;
       }
       call(ex, contentLength, prefix);
     });
   }
 
-  /**
-   * Answers an error before the service is called. A body still arriving is drained for a
-   * moment, then the connection is closed (HTTP/1) or the stream reset (HTTP/2): closing at once
-   * with unread bytes makes TCP reset the connection, and the client may never see the answer.
-   */
-  private void refuse(Exchange ex, int status, String code, String message) {
-    HttpServerRequest req = ex.request();
-    if (ex.answered()) return;
-    boolean unread = !req.isEnded();
-    boolean h2 = req.version() == HttpVersion.HTTP_2;
-    if (unread && !h2) ex.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-    ex.fail(status, code, message);
-    if (!unread) return;
-    long linger = vertx.setTimer(LINGER_MS, id -> {
-      if (h2) ex.response().reset(8); // CANCEL
-      else req.connection().close();
-    });
-    req.handler(ignored -> { });
-    req.exceptionHandler(ignored -> vertx.cancelTimer(linger));
-    req.endHandler(v -> {
-      vertx.cancelTimer(linger);
-      if (!h2) req.connection().close();
-    });
-    req.resume();
-  }
-
   /** Leases an endpoint and forwards; {@code prefix} is the body read so far, or null when none was. */
-  private void call(Exchange ex, String contentLength, BodyPrefix prefix) {
+  private void call(Exchange ex, String contentLength, BodyReader.Prefix prefix) {
     HttpServerRequest req = ex.request();
     long budget = Math.min(ex.deadline().remainingMillis(), service.config().timeout().toMillis());
-    // Bulkhead, breaker and balancer pick; a streamed call is never retried.
     if (ex.deadline().cancelled()) return; // the client left while its body was inspected
+    // Bulkhead, breaker and balancer pick; a streamed call is never retried.
     service.lease(req.method(), upstreamUri(req.uri()), req.headers(), budget).onComplete(lar -> {
       if (lar.failed()) {
         req.resume();
@@ -211,7 +173,7 @@ public final class ProxyEndpoint implements Stage {
     });
   }
 
-  private void forward(Exchange ex, HttpClientRequest up, String contentLength, BodyPrefix prefix, long budget,
+  private void forward(Exchange ex, HttpClientRequest up, String contentLength, BodyReader.Prefix prefix, long budget,
       Service.Lease lease) {
     HttpServerRequest req = ex.request();
     HopByHop.copy(req.headers(), up.headers());
@@ -236,10 +198,11 @@ public final class ProxyEndpoint implements Stage {
     };
     if (cancellation != null) cancellation.onCancel(gone);
     Future<HttpClientResponse> answer;
+    boolean[] clientFault = {false};
     if (prefix != null && prefix.complete()) {
       answer = up.send(prefix.bytes()); // read whole: sent with its length
     } else if (prefix != null || hasBody(req, contentLength)) {
-      answer = stream(req, prefix, up);
+      answer = stream(ex, prefix, up, clientFault);
     } else {
       req.resume();
       answer = up.send();
@@ -248,7 +211,12 @@ public final class ProxyEndpoint implements Stage {
       if (ar.failed()) {
         cancel(timer);
         if (cancellation != null) cancellation.remove(gone);
-        failed(ex, lease, ar.cause());
+        if (clientFault[0]) { // a call the client's own body broke off counts against no service
+          lease.cancelled();
+          failUpstream(ex, ar.cause());
+        } else {
+          failed(ex, lease, ar.cause());
+        }
         return;
       }
       HttpClientResponse resp = ar.result();
@@ -268,15 +236,23 @@ public final class ProxyEndpoint implements Stage {
   }
 
   /**
-   * The prefix read (if any), then the rest of the body with back-pressure. A client that aborts
-   * mid-body resets the upstream request rather than ending it: a cut body must not reach the
-   * service as a whole one.
+   * The prefix read (if any), then the rest of the body with back-pressure, within the route's
+   * byte limit and minimum rate. A client that aborts mid-body, or a body that breaks a limit,
+   * resets the upstream request rather than ending it: a cut body must not reach the service as
+   * a whole one.
    */
-  private Future<HttpClientResponse> stream(HttpServerRequest req, BodyPrefix prefix, HttpClientRequest up) {
+  private static Future<HttpClientResponse> stream(Exchange ex, BodyReader.Prefix prefix, HttpClientRequest up,
+      boolean[] clientFault) {
     if (!up.headers().contains(HttpHeaders.CONTENT_LENGTH)) up.setChunked(true);
-    if (prefix != null) up.write(prefix.bytes());
-    // A failed pipe is the client's unless the service's side failed first (its own cause wins then).
-    req.pipe().endOnFailure(false).to(up).onFailure(err -> up.reset(CANCEL, UpstreamException.clientCancelled(service.name())));
+    long read = 0;
+    if (prefix != null) {
+      up.write(prefix.bytes());
+      read = prefix.bytes().length();
+    }
+    BodyReader.stream(ex, up, read, () -> {
+      clientFault[0] = true;
+      up.reset(0, new BodyReader.Refused(400, "client body refused"));
+    });
     return up.response();
   }
 

@@ -2,79 +2,67 @@ package dev.bffkit.core.route;
 
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Stage;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 
 /**
- * Picks the target of a request by its path: an exact path, or the longest matching prefix
- * (a prefix matches at a segment boundary, so {@code /api/posts} does not take
- * {@code /api/postsX}). Targets are terminal stages (screens, GraphQL, proxy routes). Built
- * once per event loop; matching allocates nothing.
+ * Resolves the request's route once, at the head of the routed part of the pipeline, onto the
+ * {@link Exchange}: paths whose meaning depends on normalisation are refused first
+ * ({@link PathGuard}, 400), then no route is 404 and a route without the method 405 with
+ * {@code Allow} (RFC 9110 §15.5.6). The stages after it read {@link Exchange#route()}.
  */
 public final class RouteStage implements Stage {
-  private record Prefix(String prefix, Stage target) {}
+  private final RouteTable table;
 
-  private final java.util.Map<String, Stage> exact;
-  private final Prefix[] prefixes;
-
-  private RouteStage(java.util.Map<String, Stage> exact, List<Prefix> prefixes) {
-    this.exact = java.util.Map.copyOf(exact);
-    this.prefixes = prefixes.stream()
-        .sorted(Comparator.comparingInt((Prefix p) -> p.prefix.length()).reversed())
-        .toArray(Prefix[]::new);
-  }
-
-  public static Builder builder() {
-    return new Builder();
+  public RouteStage(RouteTable table) {
+    this.table = table;
   }
 
   @Override
   public void handle(Exchange ex, Next next) {
-    String path = ex.request().path();
-    String refused = PathGuard.check(path);
-    if (refused != null) {
-      ex.fail(400, "bad_path", refused);
-      return;
-    }
-    Stage target = exact.get(path);
-    if (target == null) target = longestPrefix(path);
-    if (target == null) {
-      next.proceed(ex);
-    } else {
-      target.handle(ex, next);
-    }
-  }
-
-  private Stage longestPrefix(String path) {
-    for (Prefix p : prefixes) {
-      String prefix = p.prefix;
-      if (path.startsWith(prefix)
-          && (path.length() == prefix.length()
-              || prefix.charAt(prefix.length() - 1) == '/'
-              || path.charAt(prefix.length()) == '/')) {
-        return p.target;
+    HttpServerRequest req = ex.request();
+    String path = req.path();
+    RouteTable.Resolution r = table.resolve(req.method(), path);
+    // A template's variables are values, never forwarded as a path (an encoded '/' is data
+    // there, as google.api.http says); every other path is guarded before anything reads it.
+    if (r == null || r.route() == null || r.route().kind() != RouteKind.TRANSCODE) {
+      String refused = PathGuard.check(path);
+      if (refused != null) {
+        ex.fail(400, "bad_path", refused);
+        return;
       }
     }
-    return null;
+    if (r == null) {
+      if (grpc(req)) unimplemented(ex);
+      else ex.fail(404, "not_found", "no route for " + shown(path));
+    } else if (r.route() == null) {
+      ex.response().putHeader(HttpHeaders.ALLOW, r.allow());
+      ex.fail(405, "method_not_allowed", req.method().name() + " is not allowed on " + shown(path) + "; allowed: " + r.allow());
+    } else {
+      ex.route(r.route(), r.pathParams());
+      next.proceed(ex);
+    }
   }
 
-  public static final class Builder {
-    private final java.util.Map<String, Stage> exact = new java.util.HashMap<>();
-    private final List<Prefix> prefixes = new ArrayList<>();
+  private static boolean grpc(HttpServerRequest req) {
+    String type = req.getHeader(HttpHeaders.CONTENT_TYPE);
+    return type != null && type.regionMatches(true, 0, "application/grpc", 0, 16);
+  }
 
-    public Builder exact(String path, Stage target) {
-      exact.put(path, target);
-      return this;
-    }
+  /**
+   * A gRPC or gRPC-Web call to a service this BFF does not expose: a trailers-only answer with
+   * UNIMPLEMENTED (12), which is what gRPC clients understand (PROTOCOL-HTTP2.md, "Responses";
+   * PROTOCOL-WEB.md: trailers-only responses carry grpc-status in the headers).
+   */
+  private static void unimplemented(Exchange ex) {
+    ex.response().setStatusCode(200)
+        .putHeader(HttpHeaders.CONTENT_TYPE, ex.request().getHeader(HttpHeaders.CONTENT_TYPE))
+        .putHeader("grpc-status", "12")
+        .putHeader("grpc-message", "no gRPC service is exposed at this path")
+        .end();
+  }
 
-    public Builder prefix(String prefix, Stage target) {
-      prefixes.add(new Prefix(prefix, target));
-      return this;
-    }
-
-    public RouteStage build() {
-      return new RouteStage(exact, prefixes);
-    }
+  private static String shown(String path) {
+    return path.length() > 128 ? path.substring(0, 128) + "..." : path;
   }
 }

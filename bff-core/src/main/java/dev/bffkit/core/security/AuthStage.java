@@ -1,17 +1,16 @@
 package dev.bffkit.core.security;
 
-import dev.bffkit.core.config.ProxyRouteConfig;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Failures;
 import dev.bffkit.core.pipeline.Stage;
+import dev.bffkit.core.route.RoutePolicy;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
-import java.util.Collection;
 
 /**
- * Authentication and coarse authorization, before routing: the {@link Authenticator} decides
+ * Authentication and coarse authorization, after routing (it reads the route's policy): the {@link Authenticator} decides
  * (see there for the rules); this stage applies the decision to the exchange. A refusal is 401
  * with an RFC 6750 {@code WWW-Authenticate} header (403 {@code insufficient_scope} for missing
  * scopes); an admitted principal goes into {@code ctx} ({@code sub}, {@code scope}, {@code tier},
@@ -23,8 +22,8 @@ public final class AuthStage implements Stage {
 
   private final Authenticator auth;
 
-  public AuthStage(Security security, String realm, String screensPath, Collection<ProxyRouteConfig> routes) {
-    this.auth = new Authenticator(security, realm, screensPath, routes);
+  public AuthStage(Security security, String realm) {
+    this.auth = new Authenticator(security, realm);
   }
 
   @Override
@@ -36,7 +35,7 @@ public final class AuthStage implements Stage {
   private void decide(Exchange ex, Next next, boolean mayFetch) {
     Authenticator.Admitted admitted;
     try {
-      admitted = auth.authenticate(ex.request().headers(), ex.request().path(), mayFetch, Vertx.currentContext() != null);
+      admitted = auth.authenticate(ex.request().headers(), ex.route().policy(), mayFetch, Vertx.currentContext() != null);
     } catch (AuthException e) {
       refuse(ex, e);
       return;
@@ -55,8 +54,8 @@ public final class AuthStage implements Stage {
       // An ECDSA or EdDSA signature costs 0.2 to 1.2 ms: checked on a worker, then back on this loop.
       ex.request().pause();
       String token = Authenticator.bearerToken(ex.request().headers());
-      String path = ex.request().path();
-      Vertx.currentContext().executeBlocking(() -> auth.admitBearer(token, path, false, false), false).onComplete(ar -> {
+      RoutePolicy route = ex.route().policy();
+      Vertx.currentContext().executeBlocking(() -> auth.admitBearer(token, route, false, false), false).onComplete(ar -> {
         if (ar.succeeded()) admit(ex, next, ar.result());
         else if (ar.cause() instanceof AuthException ae) refuse(ex, ae);
         else Failures.internal(ex, "AuthStage", ar.cause());

@@ -1,18 +1,16 @@
 package dev.bffkit.core.security;
 
 import dev.bffkit.core.config.AuthConfig;
-import dev.bffkit.core.config.ProxyRouteConfig;
+import dev.bffkit.core.route.RoutePolicy;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * What {@link AuthStage} decides, without the HTTP exchange: from a request's headers and path,
+ * What {@link AuthStage} decides, without the HTTP exchange: from a request's headers and its
+ * route's policy (whether auth is required there, which scopes),
  * who the caller is, whether they may go on, and what identity goes to upstreams. Pure and
  * thread-safe, so the stage's whole decision can be measured on its own (JMH
  * {@code AuthStageBench}); the stage only applies it to the exchange and does the waiting.
@@ -22,15 +20,13 @@ import java.util.Set;
  *       always;
  *   <li>{@link #authenticate}: a bearer token ({@code Authorization: Bearer}, scheme
  *       case-insensitive) is verified, or an API key from its header is looked up; a bad
- *       credential is refused even on public paths; no credential is refused when auth is
- *       {@code required} (except {@code publicPaths});
- *   <li>a screen or route that requires scopes: refused (401) for an anonymous caller, 403
+ *       credential is refused even on public routes; no credential is refused when the route's
+ *       policy requires auth ({@code required}, except {@code publicPaths} and health);
+ *   <li>a route that requires scopes: refused (401) for an anonymous caller, 403
  *       ({@code insufficient_scope}) for one without them.
  * </ol>
  */
 public final class Authenticator {
-  private record ScopedPrefix(String prefix, Set<String> scopes) {}
-
   /** An admitted request: its principal (null = anonymous) and the headers naming it to upstreams (null = none). */
   public record Admitted(Principal principal, MultiMap identity) {
     static final Admitted ANONYMOUS = new Admitted(null, null);
@@ -50,24 +46,13 @@ public final class Authenticator {
   private final Security security;
   private final AuthConfig config;
   private final String realm;
-  private final String screensPrefix;
-  private final Map<String, Set<String>> screenScopes;
-  private final ScopedPrefix[] routeScopes;
-  private final Set<String> publicPaths;
   private final String[] strippedHeaders;
   private final String[][] claimHeaders;
 
-  public Authenticator(Security security, String realm, String screensPath, Collection<ProxyRouteConfig> routes) {
+  public Authenticator(Security security, String realm) {
     this.security = security;
     this.config = security.config();
     this.realm = realm.replace("\"", "");
-    this.screensPrefix = screensPath + "/";
-    this.screenScopes = config.screens();
-    List<ScopedPrefix> scoped = new ArrayList<>();
-    for (ProxyRouteConfig r : routes) if (!r.scopes().isEmpty()) scoped.add(new ScopedPrefix(r.prefix(), r.scopes()));
-    scoped.sort(Comparator.comparingInt((ScopedPrefix p) -> p.prefix.length()).reversed());
-    this.routeScopes = scoped.toArray(ScopedPrefix[]::new);
-    this.publicPaths = Set.copyOf(config.publicPaths());
     this.strippedHeaders = config.claimsToHeaders().values().toArray(String[]::new);
     this.claimHeaders = config.claimsToHeaders().entrySet().stream()
         .map(e -> new String[] {e.getKey(), e.getValue()}).toArray(String[][]::new);
@@ -84,21 +69,21 @@ public final class Authenticator {
    * fetch, then call again with {@code mayFetch} false) or {@link JwtVerifier#SLOW} when
    * {@code onLoop} (call {@link #admitBearer} on a worker with the {@link #bearerToken}).
    */
-  public Admitted authenticate(MultiMap headers, String path, boolean mayFetch, boolean onLoop) {
+  public Admitted authenticate(MultiMap headers, RoutePolicy route, boolean mayFetch, boolean onLoop) {
     String authorization = headers.get(HttpHeaders.AUTHORIZATION);
     String token = authorization == null ? null : bearer(authorization);
-    if (token != null && security.jwt() != null) return admitBearer(token, path, mayFetch, onLoop);
+    if (token != null && security.jwt() != null) return admitBearer(token, route, mayFetch, onLoop);
     String key = security.apiKeys().isEmpty() ? null : headers.get(config.apiKeys().header());
     if (key != null) {
       Principal p = security.apiKeys().lookup(key);
       if (p == null) throw AuthException.invalid("unknown API key");
-      return admit(p, path);
+      return admit(p, route);
     }
     if (token != null) throw AuthException.invalid("bearer tokens are not accepted here");
-    if (authorization != null && config.required() && !publicPaths.contains(path)) {
+    if (authorization != null && route.authRequired()) {
       throw AuthException.badRequest("unsupported authorization scheme; use Bearer");
     }
-    return admit(null, path);
+    return admit(null, route);
   }
 
   /** The bearer token of these headers, or null. */
@@ -108,14 +93,14 @@ public final class Authenticator {
   }
 
   /** As {@link #authenticate} for a bearer token already read from the headers. */
-  public Admitted admitBearer(String token, String path, boolean mayFetch, boolean onLoop) {
-    return admit(security.jwt().verifyNow(token, mayFetch, onLoop), path);
+  public Admitted admitBearer(String token, RoutePolicy route, boolean mayFetch, boolean onLoop) {
+    return admit(security.jwt().verifyNow(token, mayFetch, onLoop), route);
   }
 
-  private Admitted admit(Principal p, String path) {
-    Set<String> required = requiredScopes(path);
+  private Admitted admit(Principal p, RoutePolicy route) {
+    Set<String> required = route.scopes();
     if (p == null) {
-      if ((config.required() && !publicPaths.contains(path)) || !required.isEmpty()) {
+      if (route.authRequired() || !required.isEmpty()) {
         throw AuthException.missing("authentication required: send Authorization: Bearer <token>"
             + (security.apiKeys().isEmpty() ? "" : " or " + config.apiKeys().header()));
       }
@@ -165,21 +150,6 @@ public final class Authenticator {
       if (ch < 0x20 || ch == 0x7f) return null;
     }
     return s.length() > 1024 ? null : s;
-  }
-
-  private Set<String> requiredScopes(String path) {
-    if (!screenScopes.isEmpty() && path.startsWith(screensPrefix)) {
-      Set<String> s = screenScopes.get(path.substring(screensPrefix.length()));
-      if (s != null) return s;
-    }
-    for (ScopedPrefix r : routeScopes) {
-      String prefix = r.prefix;
-      if (path.startsWith(prefix) && (path.length() == prefix.length() || prefix.endsWith("/")
-          || path.charAt(prefix.length()) == '/')) {
-        return r.scopes;
-      }
-    }
-    return Set.of();
   }
 
   /** The token of {@code Bearer <token>} (scheme case-insensitive), or null for another scheme. */

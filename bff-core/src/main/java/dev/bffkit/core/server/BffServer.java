@@ -2,7 +2,6 @@ package dev.bffkit.core.server;
 
 import dev.bffkit.core.admin.HealthStage;
 import dev.bffkit.core.admin.Readiness;
-import dev.bffkit.core.admin.UpstreamsStage;
 import dev.bffkit.core.compose.CompositionEngine;
 import dev.bffkit.core.compose.GraphqlEndpoint;
 import dev.bffkit.core.compose.ScreenEndpoint;
@@ -16,7 +15,12 @@ import dev.bffkit.core.pipeline.Pipeline;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.proxy.BodyWaf;
 import dev.bffkit.core.proxy.ProxyEndpoint;
+import dev.bffkit.core.grpc.GrpcWebStage;
+import dev.bffkit.core.grpc.TranscodeStage;
+import dev.bffkit.core.route.Route;
 import dev.bffkit.core.route.RouteStage;
+import dev.bffkit.core.route.RouteTable;
+import dev.bffkit.core.route.TargetStage;
 import dev.bffkit.core.security.AuthStage;
 import dev.bffkit.core.security.Security;
 import dev.bffkit.core.security.StaticFilterStage;
@@ -27,6 +31,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -43,6 +48,7 @@ public final class BffServer extends VerticleBase {
   private final UpstreamRegistry registry;
   private final Security security;
   private final java.util.concurrent.atomic.AtomicInteger openConnections;
+  private final RouteTable routes;
   private ConnectionGuard guard;
   private TlsReloader tls;
   private boolean clientCerts;
@@ -50,17 +56,15 @@ public final class BffServer extends VerticleBase {
   private HttpUpstreams upstreams;
   private Pipeline pipeline;
 
-  /** {@code registry} is the BFF-wide upstream state (breakers, endpoints, budgets) shared by the instances. */
-  public BffServer(BffConfig config, CompositionEngine engine, Readiness readiness, int port, UpstreamRegistry registry) {
-    this(config, engine, readiness, port, registry, null, new java.util.concurrent.atomic.AtomicInteger());
-  }
-
   /**
-   * {@code security} is the BFF-wide auth state (keys, API keys), null when auth is off;
-   * {@code openConnections} the BFF-wide count of client connections (limits.maxConnections).
+   * {@code routes} is the BFF's route table (compiled once, shared); {@code registry} the BFF-wide
+   * upstream state (breakers, endpoints, budgets); {@code security} the BFF-wide auth state (keys,
+   * API keys), null when auth is off; {@code openConnections} the BFF-wide count of client
+   * connections (limits.maxConnections).
    */
-  public BffServer(BffConfig config, CompositionEngine engine, Readiness readiness, int port, UpstreamRegistry registry,
-      Security security, java.util.concurrent.atomic.AtomicInteger openConnections) {
+  public BffServer(BffConfig config, CompositionEngine engine, RouteTable routes, Readiness readiness, int port,
+      UpstreamRegistry registry, Security security, java.util.concurrent.atomic.AtomicInteger openConnections) {
+    this.routes = routes;
     this.security = security;
     this.openConnections = openConnections;
     this.config = config;
@@ -116,25 +120,9 @@ public final class BffServer extends VerticleBase {
   }
 
   private List<Stage> stages() {
-    CompositionConfig cc = config.composition();
-    HealthStage health = new HealthStage(readiness);
-    RouteStage.Builder routes = RouteStage.builder()
-        .exact("/healthz", health)
-        .exact("/readyz", health)
-        .exact("/upstreamz", new UpstreamsStage(registry))
-        .prefix(cc.screensPath() + "/", new ScreenEndpoint(engine, upstreams));
-    // Ad-hoc off: the endpoint still serves the registered persisted queries (the screens).
-    routes.exact(cc.graphqlPath(), new GraphqlEndpoint(engine, upstreams, config.server().maxBodyBytes(),
-        config.limits().graphql(), cc.adhocGraphql()).inspectBodies(StaticFilterStage.bodyCheck(config.filters())));
-    BodyWaf bodyWaf = BodyWaf.of(config.filters());
-    for (ProxyRouteConfig r : config.routes()) {
-      routes.prefix(r.prefix(),
-          new ProxyEndpoint(r, upstreams.service(r.service()), vertx, config.server().maxBodyBytes(), bodyWaf));
-    }
-    // DESIGN order: static filters, (CORS preflights, which carry no credentials), auth, then the
-    // routes: gRPC-Web first (its content type marks it), then transcoded REST paths (templates; a
-    // miss goes on), then the exact and prefix routes.
-    List<Stage> stages = new java.util.ArrayList<>(7);
+    // DESIGN order: admission filters that need no route (static filters, CORS preflights, which
+    // carry no credentials), then the route (once), then its policy (auth), then its target.
+    List<Stage> stages = new ArrayList<>(7);
     if (config.tls().enabled() && !config.tls().hsts().isZero()) {
       String hsts = "max-age=" + config.tls().hsts().toSeconds() + "; includeSubDomains";
       stages.add((ex, next) -> {
@@ -144,20 +132,40 @@ public final class BffServer extends VerticleBase {
     }
     if (config.filters().enabled()) stages.add(new StaticFilterStage(config.filters()));
     if (config.cors().enabled()) stages.add(new CorsStage(config.cors(), !config.grpc().web().isEmpty()));
-    if (security != null && config.auth().enabled()) {
-      stages.add(new AuthStage(security, config.name(), cc.screensPath(), config.routes()));
-    }
-    if (!config.grpc().web().isEmpty()) {
-      stages.add(new dev.bffkit.core.grpc.GrpcWebStage(config.grpc().web(), engine.grpc(), upstreams, vertx,
-          config.grpc().maxMessageBytes()));
-    }
-    if (!config.grpc().transcode().isEmpty()) {
-      stages.add(new dev.bffkit.core.grpc.TranscodeStage(
-          dev.bffkit.core.grpc.TranscodeStage.routes(config.grpc(), engine.grpc()), upstreams,
-          config.server().maxBodyBytes()));
-    }
-    stages.add(routes.build());
+    stages.add(new RouteStage(routes));
+    if (security != null && config.auth().enabled()) stages.add(new AuthStage(security, config.name()));
+    stages.add(new TargetStage(targets()));
     return List.copyOf(stages);
+  }
+
+  /** This event loop's target of each route, by route id. */
+  private Stage[] targets() {
+    CompositionConfig cc = config.composition();
+    Stage[] targets = new Stage[routes.size()];
+    HealthStage health = new HealthStage(readiness);
+    ScreenEndpoint screens = new ScreenEndpoint(engine, upstreams);
+    // Ad-hoc off: the endpoint still serves the registered persisted queries (the screens).
+    GraphqlEndpoint graphql = new GraphqlEndpoint(engine, upstreams, config.server().maxBodyBytes(),
+        config.limits().graphql(), cc.adhocGraphql()).inspectBodies(StaticFilterStage.bodyCheck(config.filters()));
+    BodyWaf bodyWaf = BodyWaf.of(config.filters());
+    TranscodeStage transcode = null;
+    GrpcWebStage grpcWeb = null;
+    for (Route r : routes.routes()) {
+      targets[r.id()] = switch (r.kind()) {
+        case HEALTH -> health;
+        case SCREEN -> screens;
+        case GRAPHQL -> graphql;
+        case PROXY -> {
+          ProxyRouteConfig pr = (ProxyRouteConfig) r.source();
+          yield new ProxyEndpoint(pr, upstreams.service(pr.service()), vertx, bodyWaf);
+        }
+        case TRANSCODE -> transcode != null ? transcode
+            : (transcode = new TranscodeStage(upstreams));
+        case GRPC_WEB -> grpcWeb != null ? grpcWeb
+            : (grpcWeb = new GrpcWebStage(config.grpc().web(), engine.grpc(), upstreams, vertx, config.grpc().maxMessageBytes()));
+      };
+    }
+    return targets;
   }
 
   private void accept(HttpServerRequest request) {

@@ -212,6 +212,14 @@ public final class Service {
       return service.name();
     }
 
+    /**
+     * The client broke the call off (its body too large or too slow, or it went away): nothing is
+     * learnt about the endpoint, so nothing counts against it or the breaker.
+     */
+    public void cancelled() {
+      cancelled(UpstreamException.clientCancelled(service.name()));
+    }
+
     /** A half-open probe reports through its promise; a call admitted while closed reports to the gate. */
     private void breakerFailure(UpstreamException u) {
       if (outcome != null) outcome.tryFail(u);

@@ -96,8 +96,8 @@ class BundleLoaderTest {
             "posts", new ServiceConfig("posts", List.of(URI.create("http://127.0.0.1:9102")),
                 Duration.ofSeconds(1), 64, Duration.ofSeconds(60), Duration.ofSeconds(10))),
         List.of(
-            new ProxyRouteConfig("/api/posts/", "posts", "/api", Set.of("GET", "POST")),
-            new ProxyRouteConfig("/api/users/", "users", "", Set.of())));
+            new ProxyRouteConfig("/api/posts/", "posts", "/api", Set.of("GET", "POST"), Set.of(), "ios/bff.yaml:26"),
+            new ProxyRouteConfig("/api/users/", "users", "", Set.of(), Set.of(), "ios/bff.yaml:30")));
     assertEquals(expected, b.config());
     assertEquals(new SourceFile("ios/schema.graphqls", SCHEMA), b.schema());
     assertEquals(List.of(

@@ -38,8 +38,8 @@ import java.util.concurrent.TimeUnit;
  * unknown fields are skipped; its metadata map shows the request headers the server saw
  * ({@code x-*}) and whether a deadline of at most 3 s arrived ({@code deadline}).
  */
-final class InteropServer implements AutoCloseable {
-  static final String SERVICE = "bffkit.interop.v1.Interop";
+public final class InteropServer implements AutoCloseable {
+  public static final String SERVICE = "bffkit.interop.v1.Interop";
   private static final Context.Key<Map<String, String>> SEEN = Context.key("seen");
   /** Field 99, varint 1: unknown to every reader of the schema. */
   private static final byte[] UNKNOWN_FIELD = {(byte) 0x98, 0x06, 0x01};
@@ -55,7 +55,7 @@ final class InteropServer implements AutoCloseable {
   /** Calls that ended cancelled (client RST_STREAM or deadline) rather than answered. */
   final java.util.concurrent.atomic.AtomicInteger cancelled = new java.util.concurrent.atomic.AtomicInteger();
 
-  InteropServer() throws IOException {
+  public InteropServer() throws IOException {
     this(null);
   }
 
@@ -202,8 +202,13 @@ final class InteropServer implements AutoCloseable {
     obs.onCompleted();
   }
 
-  int port() {
+  public int port() {
     return server.getPort();
+  }
+
+  /** Calls received so far (other packages' tests: did a refused request reach the service?). */
+  public int callCount() {
+    return calls.get();
   }
 
   @Override

@@ -98,7 +98,7 @@ class ProxyBodyWafTest {
         new FiltersConfig.WafBody(true, LIMIT, overLimit, FiltersConfig.WafBody.DEFAULT_TYPES));
     ClientBundle b = TestBundles.bundle(TestBundles.server(Duration.ofSeconds(1)), Duration.ofSeconds(3),
         Map.of("up", TestBundles.service("up", upstream.actualPort())),
-        List.of(new ProxyRouteConfig("/api", "up", "/api", Set.of())), "type Query { ping: String }", Map.of());
+        List.of(new ProxyRouteConfig("/api", "up", "/api", Set.of()).withMaxBodyBytes(8 << 20)), "type Query { ping: String }", Map.of());
     b = new ClientBundle(b.config().withEdge(filters, CorsConfig.off(), TlsConfig.off()), b.schema(), b.screens());
     bff = Bff.start(vertx, b).await();
   }

@@ -58,6 +58,8 @@ public final class BenchMain {
   private volatile long signedInNanos = -1;
   private volatile String signedInError;
   private Scenarios.ProcessTarget bffNoAuth;
+  private Scenarios.ProcessTarget previous;
+  private String previousError;
   private String bffNoAuthError = "not needed by the selected scenarios";
   private Scenarios.ProcessTarget handWritten;
   private String handWrittenError;
@@ -193,9 +195,24 @@ public final class BenchMain {
         bffNoAuthError = "iOS BFF without auth did not start: " + oneLine(e);
       }
     });
+    // BENCH_PREVIOUS_JAR: the iOS BFF of another build (say the previous commit) beside this one
+    String previousJar = System.getenv("BENCH_PREVIOUS_JAR");
+    Thread previousStart = new Thread(() -> {
+      if (previousJar == null || previousJar.isBlank()) {
+        previousError = "BENCH_PREVIOUS_JAR not set";
+        return;
+      }
+      try {
+        previous = Scenarios.startIosBffJar(Path.of(previousJar), backends, Map.of(), List.of(), logDir, "bff-ios-previous");
+        Scenarios.awaitSignedIn(previous, 30_000);
+      } catch (Exception e) {
+        previousError = "previous build's iOS BFF did not start: " + oneLine(e);
+      }
+    });
     bffStart.start();
     handStart.start();
     noAuthStart.start();
+    previousStart.start();
     Optional<Path> bin = NginxBaseline.binary();
     if (bin.isEmpty()) {
       nginxError = "nginx not installed (run.sh installs it when root: apt-get install -y nginx)";
@@ -212,6 +229,8 @@ public final class BenchMain {
     bffStart.join();
     handStart.join();
     noAuthStart.join();
+    previousStart.join();
+    if (previous != null) header.add("previous build (BENCH_PREVIOUS_JAR=" + previousJar + "): pid " + previous.process().pid());
     if (bff != null) header.add("iOS BFF: pid " + bff.process().pid() + ", ready " + ms(bff.readyNanos() / 1000) + " after launch"
         + (signedInNanos < 0 ? "" : ", answering the bench's token " + ms(signedInNanos / 1000) + " after that (keys fetched)"));
     if (bffNoAuth != null) header.add("iOS BFF without auth (screen auth-overhead baseline): pid " + bffNoAuth.process().pid());
@@ -290,6 +309,13 @@ public final class BenchMain {
     return new Sys("direct " + service, backends.port(service), path, null, null, null);
   }
 
+  /** The previous build's iOS BFF, or null when BENCH_PREVIOUS_JAR is not set (then no row at all). */
+  private Sys previousSys(String name, String path) {
+    if (previous == null) return previousError != null && previousError.startsWith("BENCH_PREVIOUS_JAR not set") ? null
+        : Sys.skipped(name, previousError);
+    return new Sys(name, previous.port(), path, null, previous.process()::cpuNanos, Scenarios.bffHeaders());
+  }
+
   private Sys bffSys(String name, String path) {
     return bff == null ? Sys.skipped(name, bffError)
         : new Sys(name, bff.port(), path, null, bff.process()::cpuNanos, Scenarios.bffHeaders());
@@ -312,6 +338,8 @@ public final class BenchMain {
     s.add(direct("posts", Scenarios.DIRECT_PATH));
     s.add(nginx != null ? new Sys("nginx", nginx.port(), Scenarios.PROXY_PATH, null, nginx::cpuNanos, null) : Sys.skipped("nginx", nginxError));
     s.add(bffSys("BFF proxy route", Scenarios.PROXY_PATH));
+    Sys prev = previousSys("BFF proxy route, previous build", Scenarios.PROXY_PATH);
+    if (prev != null) s.add(prev);
     return s;
   }
 
@@ -410,13 +438,32 @@ public final class BenchMain {
         ok(bffOpen) && ok(directOpen) ? String.format(Locale.ROOT, "p99 ×%.2f", (double) bffOpen.p99() / directOpen.p99()) : "—", met));
     targets.add(new Reports.Target("pass-through CPU per request (open, half max)", "reported", cpuText(sc, bffOpen, "BFF"),
         cpuText(sc, nginxOpen, "nginx"), cpuRatio(sc, bffOpen, nginxOpen), null));
+    againstPrevious("pass-through", max, open, "BFF proxy route", "BFF proxy route, previous build");
+  }
+
+  /** With BENCH_PREVIOUS_JAR: this build against the previous one, same rounds (no regression: ≥ 0.95×, p99 ≤ +1 ms). */
+  private void againstPrevious(String what, Map<String, LoadResult> max, Map<String, LoadResult> open, String current,
+      String prev) {
+    LoadResult prevMax = max.get(prev);
+    if (prevMax == null) return;
+    LoadResult curMax = max.get(current);
+    targets.add(new Reports.Target(what + " throughput vs previous build (closed)", "≥ 0.95× previous", rate(curMax),
+        rate(prevMax) + " (previous)", ratio(curMax, prevMax, LoadResult::achievedRate), atLeast(curMax, prevMax, 0.95)));
+    LoadResult curOpen = open.get(current);
+    LoadResult prevOpen = open.get(prev);
+    if (ok(curOpen) && ok(prevOpen)) {
+      targets.add(new Reports.Target(what + " p99 vs previous build (open, half max)", "≤ +1 ms", ms(curOpen.p99()),
+          ms(prevOpen.p99()) + " (previous)", signedMs(curOpen.p99() - prevOpen.p99()), curOpen.p99() - prevOpen.p99() <= 1000));
+    }
   }
 
   private void screen() throws Exception {
     ScenarioResult sc = new ScenarioResult("screen",
         "iOS home: hand-written Vert.x fan-out (the ceiling, own process) vs the BFF screen (own process); closed model in"
             + " interleaved rounds (median), then open model at 50% of the lowest max; the slowest backend call alone for reference.");
-    List<Sys> systems = List.of(handSys(), bffSys("BFF iOS home", Scenarios.HOME_PATH));
+    List<Sys> systems = new ArrayList<>(List.of(handSys(), bffSys("BFF iOS home", Scenarios.HOME_PATH)));
+    Sys prev = previousSys("BFF iOS home, previous build", Scenarios.HOME_PATH);
+    if (prev != null) systems.add(prev);
     int conns = quick ? 16 : 64;
     Map<String, LoadResult> max = maxInRounds(sc, systems, conns);
     double rate = halfOfLowest(sc, max);
@@ -444,6 +491,7 @@ public final class BenchMain {
     LoadResult bffMax = max.get("BFF iOS home");
     targets.add(new Reports.Target("iOS home throughput (closed, " + conns + " connections)", "≥ 0.7× hand-written",
         rate(bffMax), rate(hand) + " (hand-written)", ratio(bffMax, hand, LoadResult::achievedRate), atLeast(bffMax, hand, 0.7)));
+    againstPrevious("iOS home", max, open, "BFF iOS home", "BFF iOS home, previous build");
     LoadResult bffOpen = open.get("BFF iOS home");
     LoadResult handOpen = open.get("hand-written fan-out");
     targets.add(new Reports.Target(String.format(Locale.ROOT, "iOS home p99 over the slowest backend at half max (%.0f req/s)", rate),

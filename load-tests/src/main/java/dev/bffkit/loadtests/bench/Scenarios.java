@@ -362,11 +362,20 @@ public final class Scenarios {
   /** The same with extra JVM flags (e.g. {@code -XX:SharedArchiveFile=...}). */
   public static ProcessTarget startIosBffProcess(Backends backends, Map<String, String> extraEnv, List<String> extraFlags,
       Path logDir, String name) throws IOException, InterruptedException {
+    return startIosBffJar(jar("bff-ios/target/bff-ios.jar"), backends, extraEnv, extraFlags, logDir, name);
+  }
+
+  /**
+   * The iOS BFF from another build's jar (e.g. the previous commit's, {@code BENCH_PREVIOUS_JAR}),
+   * so a change is measured against what it replaces in the same run.
+   */
+  public static ProcessTarget startIosBffJar(Path jar, Backends backends, Map<String, String> extraEnv,
+      List<String> extraFlags, Path logDir, String name) throws IOException, InterruptedException {
     int port = freePort();
     List<String> flags = new java.util.ArrayList<>(sutFlags(logDir, name));
     flags.addAll(extraFlags);
     ChildProcess p = ChildProcess.start(name, ChildProcess.java(flags, "-jar",
-        jar("bff-ios/target/bff-ios.jar").toString(), "--port", Integer.toString(port)), iosEnv(backends, extraEnv), logDir);
+        jar.toString(), "--port", Integer.toString(port)), iosEnv(backends, extraEnv), logDir);
     return awaitReady(p, port);
   }
 

@@ -2,6 +2,7 @@ package dev.bffkit.loadtests.jmh;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import dev.bffkit.core.config.AuthConfig;
+import dev.bffkit.core.route.RoutePolicy;
 import dev.bffkit.core.security.Authenticator;
 import dev.bffkit.core.security.JwtVerifier;
 import dev.bffkit.core.security.Security;
@@ -9,9 +10,11 @@ import dev.bffkit.loadtests.demo.DevIdp;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -52,7 +55,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class AuthStageBench {
-  static final String HOME = "/v1/screens/home";
+  /** The iOS home's route policy (auth required, no scopes) and health's (open), as the route table makes them. */
+  static final RoutePolicy HOME = new RoutePolicy(true, Set.of(), 1 << 20, Duration.ofSeconds(10), 1024,
+      Duration.ofSeconds(2), null);
+  static final RoutePolicy HEALTH = new RoutePolicy(false, Set.of(), 1 << 20, Duration.ofSeconds(10), 1024,
+      Duration.ofSeconds(2), null);
 
   Vertx vertx;
   DevIdp idp;
@@ -69,7 +76,7 @@ public class AuthStageBench {
     AuthConfig config = new AuthConfig(true, List.of("/healthz", "/readyz"), List.of(issuer), AuthConfig.ApiKeys.none(),
         Map.of("sub", "x-user-id"), Map.of(), 8192);
     security = Security.create(vertx, config).start();
-    auth = new Authenticator(security, "ios", "/v1/screens", List.of());
+    auth = new Authenticator(security, "ios");
     rs256Header = "Bearer " + idp.mint("u1", "read", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.RS256);
     eddsaHeader = "Bearer " + idp.mint("u1", "read", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.EdDSA);
     BenchIdp.awaitKeys(() -> stage(request(rs256Header), HOME));
@@ -95,15 +102,15 @@ public class AuthStageBench {
   }
 
   /** What AuthStage does on the loop for an admitted request (its handle and admit, minus the Exchange). */
-  Object stage(MultiMap headers, String path) {
+  Object stage(MultiMap headers, RoutePolicy route) {
     auth.strip(headers);
     Authenticator.Admitted a;
     try {
-      a = auth.authenticate(headers, path, true, true);
+      a = auth.authenticate(headers, route, true, true);
     } catch (RuntimeException e) {
       if (e != JwtVerifier.SLOW) throw e;
       // the stage does this on a worker; the hop there and back is not measured here
-      a = auth.admitBearer(Authenticator.bearerToken(headers), path, false, false);
+      a = auth.admitBearer(Authenticator.bearerToken(headers), route, false, false);
     }
     Map<String, Object> ctx = new HashMap<>(4);
     a.into(ctx);
@@ -131,6 +138,6 @@ public class AuthStageBench {
 
   @Benchmark
   public Object noCredential() {
-    return stage(request(null), "/healthz");
+    return stage(request(null), HEALTH);
   }
 }

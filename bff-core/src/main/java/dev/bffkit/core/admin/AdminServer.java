@@ -1,0 +1,109 @@
+package dev.bffkit.core.admin;
+
+import dev.bffkit.core.config.AdminConfig;
+import dev.bffkit.core.route.RouteTable;
+import dev.bffkit.core.upstream.UpstreamRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * The operators' listener, on its own port and bind address (never the client listener), in the
+ * manner of Envoy's admin interface: {@code /healthz} and {@code /readyz} (open, for probes),
+ * {@code /upstreamz} (breakers, endpoints, ejections, bulkheads: the service topology) and
+ * {@code /routes} (the route table, JSON or {@code ?format=text}), later {@code /metrics} and the
+ * admin API. With {@code admin.token} every path but the probes needs
+ * {@code Authorization: Bearer <token>} (compared in constant time). One listener per BFF, on
+ * vertx-web's router: admin traffic is rare, so convenience wins over the client path's
+ * hand-rolled table.
+ */
+public final class AdminServer {
+  private static final String JSON = "application/json";
+
+  private AdminConfig config;
+  private final Readiness readiness;
+  private final RouteTable routes;
+  private final UpstreamRegistry upstreams;
+  private final byte[] token;
+  private HttpServer server;
+
+  public AdminServer(AdminConfig config, Readiness readiness, RouteTable routes, UpstreamRegistry upstreams) {
+    this.config = config;
+    this.readiness = readiness;
+    this.routes = routes;
+    this.upstreams = upstreams;
+    this.token = config.token() == null ? null : config.token().getBytes(StandardCharsets.UTF_8);
+  }
+
+  public Future<AdminServer> start(Vertx vertx) {
+    Router router = Router.router(vertx);
+    router.get("/healthz").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
+    router.get("/readyz").handler(ctx -> {
+      if (readiness.isReady()) json(ctx, 200, new JsonObject().put("status", "UP"));
+      else json(ctx, 503, new JsonObject().put("status", readiness.isDraining() ? "DRAINING" : "NOT_READY"));
+    });
+    router.route().handler(this::authorize);
+    router.get("/upstreamz").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+        .end(upstreams.snapshot().toBuffer()));
+    router.get("/routes").handler(ctx -> {
+      if ("text".equals(ctx.request().getParam("format"))) {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+            .end(String.join("\n", routes.lines()) + "\n");
+      } else {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(routes.toJson().toBuffer());
+      }
+    });
+    router.route().last().handler(ctx -> json(ctx, 404, error(404, "not_found",
+        "admin paths: /healthz /readyz /upstreamz /routes")));
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
+        .setIdleTimeout(60).setMaxHeaderSize(8192))
+        .requestHandler(router);
+    return server.listen().map(s -> this);
+  }
+
+  /** Listen on another port instead (before {@link #start}). */
+  public AdminServer listenOn(int port) {
+    config = new AdminConfig(config.host(), port, config.token());
+    return this;
+  }
+
+  /** The port listened on (the real one when the config asked for 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  public Future<Void> close() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  private void authorize(RoutingContext ctx) {
+    if (token == null) {
+      ctx.next();
+      return;
+    }
+    String given = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    // The scheme is case-insensitive (RFC 9110 §11.1); the token is compared in constant time.
+    if (given != null && given.regionMatches(true, 0, "Bearer ", 0, 7)
+        && MessageDigest.isEqual(token, given.substring(7).getBytes(StandardCharsets.UTF_8))) {
+      ctx.next();
+    } else {
+      ctx.response().putHeader("www-authenticate", "Bearer realm=\"admin\"");
+      json(ctx, 401, error(401, "unauthenticated", "the admin listener needs Authorization: Bearer <admin.token>"));
+    }
+  }
+
+  private static JsonObject error(int status, String code, String message) {
+    return new JsonObject().put("error", new JsonObject().put("status", status).put("code", code).put("message", message));
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.toBuffer());
+  }
+}

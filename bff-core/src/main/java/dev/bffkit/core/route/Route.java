@@ -1,0 +1,60 @@
+package dev.bffkit.core.route;
+
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * One entry of the {@link RouteTable}: match + methods + target kind + policy + where it was
+ * declared. {@code id} indexes the per-event-loop target array; {@code source} is the
+ * declaration the route was compiled from (a proxy route's config, a transcoding binding, a
+ * screen's name, ...), which the server reads once to build the route's target.
+ */
+public record Route(int id, String name, RouteKind kind, RouteMatch match, Set<HttpMethod> methods,
+    RoutePolicy policy, String declaredAt, Object source) {
+
+  public Route {
+    methods = Set.copyOf(methods);
+  }
+
+  /** Empty {@code methods} allows every method. */
+  public boolean allows(HttpMethod method) {
+    return methods.isEmpty() || methods.contains(method);
+  }
+
+  public Route withId(int newId) {
+    return new Route(newId, name, kind, match, methods, policy, declaredAt, source);
+  }
+
+  String methodList() {
+    if (methods.isEmpty()) return "*";
+    TreeSet<String> names = new TreeSet<>();
+    for (HttpMethod m : methods) names.add(m.name());
+    return String.join(",", names);
+  }
+
+  /** One line of the printed table. */
+  public String describe() {
+    return "route=" + name + " kind=" + kind.label() + " match=\"" + match.describe() + "\" methods=" + methodList()
+        + " " + policy.describe() + " at=" + declaredAt;
+  }
+
+  public JsonObject toJson() {
+    JsonObject p = new JsonObject()
+        .put("authRequired", policy.authRequired())
+        .put("scopes", new TreeSet<>(policy.scopes()).stream().toList())
+        .put("maxBodyBytes", policy.maxBodyBytes())
+        .put("bodyTimeoutMs", policy.bodyTimeout().toMillis())
+        .put("minBodyRate", policy.minBodyRate())
+        .put("deadlineMs", policy.deadline().toMillis());
+    if (policy.service() != null) p.put("service", policy.service());
+    return new JsonObject()
+        .put("name", name)
+        .put("kind", kind.label())
+        .put("match", match.describe())
+        .put("methods", methodList())
+        .put("policy", p)
+        .put("declaredAt", declaredAt);
+  }
+}

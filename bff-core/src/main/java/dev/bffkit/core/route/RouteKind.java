@@ -1,0 +1,22 @@
+package dev.bffkit.core.route;
+
+/** What a route leads to; also its metric and log label. */
+public enum RouteKind {
+  /** A persisted screen: {@code GET {screensPath}/{name}}. */
+  SCREEN,
+  /** Ad-hoc GraphQL (and persisted queries) at {@code composition.graphqlPath}. */
+  GRAPHQL,
+  /** A plain proxy prefix ({@code routes:}), streamed to one service. */
+  PROXY,
+  /** A REST template transcoded to a gRPC method ({@code grpc.transcode}). */
+  TRANSCODE,
+  /** A gRPC service bridged for browsers ({@code grpc.web}). */
+  GRPC_WEB,
+  /** Liveness and readiness; built in, never behind auth. */
+  HEALTH;
+
+  /** Lower-case label, e.g. {@code grpc_web}. */
+  public String label() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+}

@@ -1,0 +1,47 @@
+package dev.bffkit.core.route;
+
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * What a route asks of the stages between routing and its target, read from the route instead
+ * of re-matching paths: whether a caller must authenticate and which scopes it needs, how
+ * large and how slow a request body may be, the request's deadline, and the service it
+ * reaches (null for screens and GraphQL, which reach many). Immutable, compiled at start-up.
+ */
+public record RoutePolicy(
+    /** An anonymous caller is refused (401). */
+    boolean authRequired,
+    /** Scopes a caller must all hold (403 {@code insufficient_scope}); empty = none. */
+    Set<String> scopes,
+    /** The largest request body (413 beyond). */
+    long maxBodyBytes,
+    /** A body read whole must arrive within this (408, then the connection closes). */
+    Duration bodyTimeout,
+    /** A streamed body must keep this many bytes per second over each {@code bodyTimeout}; 0 = no minimum. */
+    int minBodyRate,
+    /** The whole request's budget; every upstream call inherits what is left of it. */
+    Duration deadline,
+    /** The one service the route reaches, or null. */
+    String service) {
+
+  public RoutePolicy {
+    scopes = Set.copyOf(scopes);
+  }
+
+  /** One line for the route table: {@code auth=required scopes=read body=1048576B/10s deadline=3s}. */
+  public String describe() {
+    StringBuilder b = new StringBuilder("auth=").append(authRequired ? "required" : "optional");
+    if (!scopes.isEmpty()) b.append(" scopes=").append(String.join(",", new java.util.TreeSet<>(scopes)));
+    b.append(" body=").append(maxBodyBytes).append("B/").append(seconds(bodyTimeout));
+    if (minBodyRate > 0) b.append(" minRate=").append(minBodyRate).append("B/s");
+    b.append(" deadline=").append(seconds(deadline));
+    if (service != null) b.append(" service=").append(service);
+    return b.toString();
+  }
+
+  private static String seconds(Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+  }
+}

@@ -1,0 +1,137 @@
+package dev.bffkit.core.server;
+
+import dev.bffkit.core.compose.CompositionEngine;
+import dev.bffkit.core.compose.Screen;
+import dev.bffkit.core.config.AuthConfig;
+import dev.bffkit.core.config.BffConfig;
+import dev.bffkit.core.config.ClientBundle;
+import dev.bffkit.core.config.ConfigException;
+import dev.bffkit.core.config.GrpcConfig;
+import dev.bffkit.core.config.ProxyRouteConfig;
+import dev.bffkit.core.config.SourceFile;
+import dev.bffkit.core.grpc.TranscodeStage;
+import dev.bffkit.core.route.Route;
+import dev.bffkit.core.route.RouteKind;
+import dev.bffkit.core.route.RouteMatch;
+import dev.bffkit.core.route.RoutePolicy;
+import dev.bffkit.core.route.RouteTable;
+import io.vertx.core.http.HttpMethod;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Compiles one client bundle's route table: every route kind, each with its policy and where it
+ * was declared. Runs once per BFF at start-up; an overlap stops the start with file and line.
+ */
+public final class Routes {
+  static final Set<HttpMethod> GET_HEAD = Set.of(HttpMethod.GET, HttpMethod.HEAD);
+
+  private final BffConfig config;
+  private final AuthConfig auth;
+
+  private Routes(BffConfig config) {
+    this.config = config;
+    this.auth = config.auth();
+  }
+
+  public static RouteTable compile(ClientBundle bundle, CompositionEngine engine) {
+    return new Routes(bundle.config()).build(bundle, engine);
+  }
+
+  private RouteTable build(ClientBundle bundle, CompositionEngine engine) {
+    RouteTable.Builder b = RouteTable.builder();
+    for (String path : List.of("/healthz", "/readyz")) {
+      b.add(new Route(0, "health:" + path, RouteKind.HEALTH, new RouteMatch.Exact(path), GET_HEAD,
+          policy(false, Set.of(), null), "built-in", null));
+    }
+    String screens = config.composition().screensPath();
+    List<Screen> sorted = new ArrayList<>(engine.screens());
+    sorted.sort(Comparator.comparing(Screen::name));
+    for (Screen s : sorted) {
+      String path = screens + "/" + s.name();
+      b.add(new Route(0, "screen:" + s.name(), RouteKind.SCREEN, new RouteMatch.Exact(path), GET_HEAD,
+          policy(required(path), auth.screens().getOrDefault(s.name(), Set.of()), null),
+          screenFile(bundle, s.name()), s.name()));
+    }
+    // Unknown screens: one route answers 404 with the known ones.
+    b.add(new Route(0, "screen:*", RouteKind.SCREEN, new RouteMatch.Prefix(screens + "/"), GET_HEAD,
+        policy(required(screens + "/"), Set.of(), null), "composition.screensPath", null));
+    String graphql = config.composition().graphqlPath();
+    b.add(new Route(0, "graphql", RouteKind.GRAPHQL, new RouteMatch.Exact(graphql), Set.of(HttpMethod.GET, HttpMethod.POST),
+        policy(required(graphql), Set.of(), null), "composition.graphqlPath", null));
+    for (ProxyRouteConfig r : config.routes()) {
+      b.add(new Route(0, "proxy:" + r.prefix(), RouteKind.PROXY, new RouteMatch.Prefix(r.prefix()),
+          RouteTable.methods(r.methods()), policy(required(r.prefix()), r.scopes(), r.service(), r.maxBodyBytes()),
+          r.declaredAt(), r));
+    }
+    if (!config.grpc().transcode().isEmpty()) {
+      int n = 0;
+      for (TranscodeStage.Route t : TranscodeStage.routes(config.grpc(), engine.grpc())) {
+        RouteMatch.Template m = t.routeMatch();
+        b.add(new Route(0, "transcode:" + t.grpc().fullName() + "#" + (++n), RouteKind.TRANSCODE, m, Set.of(t.method()),
+            policy(required(m.text()), Set.of(), t.service()), transcodeDecl(t), t));
+      }
+    }
+    for (GrpcConfig.Expose e : config.grpc().web()) {
+      String prefix = "/" + e.grpcService() + "/";
+      b.add(new Route(0, "grpc-web:" + e.grpcService(), RouteKind.GRPC_WEB, new RouteMatch.Prefix(prefix),
+          Set.of(HttpMethod.POST), policy(required(prefix), Set.of(), e.service()),
+          e.pos().file() + ":" + e.pos().line(), e));
+    }
+    RouteTable table = b.build();
+    checkPublicPaths(table);
+    return table;
+  }
+
+  /** A public path names a route (else it would silently protect nothing, or open nothing). */
+  private void checkPublicPaths(RouteTable table) {
+    for (String p : auth.publicPaths()) {
+      boolean names = false;
+      for (Route r : table.routes()) {
+        if (r.match() instanceof RouteMatch.Exact e && e.path().equals(p)) names = true;
+        if (r.match() instanceof RouteMatch.Prefix x && (x.prefix().equals(p) || p.equals(x.prefix() + "/"))) names = true;
+        if (r.match() instanceof RouteMatch.Template t && t.text().equals(p)) names = true;
+      }
+      if (!names) {
+        throw new ConfigException("bff.yaml", 0, "auth.publicPaths: '" + p + "' is not the path of a route; list a"
+            + " screen path (" + config.composition().screensPath() + "/NAME), the GraphQL path or a proxy prefix as"
+            + " written under routes: (print the table with --routes)");
+      }
+    }
+  }
+
+  private String transcodeDecl(TranscodeStage.Route t) {
+    for (GrpcConfig.Expose e : config.grpc().transcode()) {
+      if (t.grpc().fullName().startsWith(e.grpcService() + "/")) return e.pos().file() + ":" + e.pos().line();
+    }
+    return "grpc.transcode";
+  }
+
+  /** Health answers load balancers, which send no credentials; everything else follows auth.required. */
+  private boolean required(String path) {
+    return auth.enabled() && auth.required() && !auth.publicPaths().contains(path);
+  }
+
+  private RoutePolicy policy(boolean authRequired, Set<String> scopes, String service) {
+    return policy(authRequired, scopes, service, 0);
+  }
+
+  /** {@code maxBodyBytes} 0: the server's. */
+  private RoutePolicy policy(boolean authRequired, Set<String> scopes, String service, long maxBodyBytes) {
+    Duration deadline = config.composition().deadline();
+    long body = maxBodyBytes > 0 ? maxBodyBytes : config.server().maxBodyBytes();
+    return new RoutePolicy(authRequired, scopes, body, config.limits().bodyTimeout(),
+        config.limits().minBodyRate(), deadline, service);
+  }
+
+  private static String screenFile(ClientBundle bundle, String name) {
+    for (SourceFile f : bundle.screens()) {
+      String n = f.name();
+      if (n.endsWith("/" + name + ".graphql") || n.equals(name + ".graphql")) return n;
+    }
+    return "screens/" + name + ".graphql";
+  }
+}

@@ -151,9 +151,19 @@ public final class ProxyEndpoint implements Stage {
       }
       UpstreamException u = UpstreamException.clientCancelled(service.name());
       lease.cancelled(u);
+      stopRelay(resp);
       up.reset(CANCEL, u); // stop the service's stream too
       if (!ex.response().ended() && !ex.response().closed()) ex.response().reset();
     });
+  }
+
+  /**
+   * Drops what the service still sends: chunks already read would otherwise reach the relay's
+   * pipe after the client's response is gone, and Vert.x's pipe then throws (an unhandled
+   * IllegalStateException, "Response has already been written").
+   */
+  private static void stopRelay(HttpClientResponse resp) {
+    resp.handler(null);
   }
 
   /**
@@ -190,10 +200,12 @@ public final class ProxyEndpoint implements Stage {
     // One timer bounds the whole exchange, streaming included: the deadline is absolute.
     long timer = vertx.setTimer(budget, id -> up.reset(CANCEL, new TimeoutException()));
     Cancellation cancellation = ex.deadline().cancellation();
+    HttpClientResponse[] relaying = {null};
     Runnable gone = () -> {
       cancel(timer);
       UpstreamException u = UpstreamException.clientCancelled(service.name());
       lease.cancelled(u);
+      if (relaying[0] != null) stopRelay(relaying[0]);
       up.reset(CANCEL, u);
     };
     if (cancellation != null) cancellation.onCancel(gone);
@@ -220,10 +232,14 @@ public final class ProxyEndpoint implements Stage {
         return;
       }
       HttpClientResponse resp = ar.result();
+      relaying[0] = resp;
       HttpServerResponse out = ex.response();
       out.setStatusCode(resp.statusCode());
       HopByHop.copy(resp.headers(), out.headers());
-      out.send(resp).onComplete(done -> {
+      // As out.send(resp), but a failed relay leaves the answer open: ending it (the pipe's default)
+      // while a chunk is being written to a client that just left throws in Vert.x's pipe.
+      if (!out.headers().contains(HttpHeaders.CONTENT_LENGTH)) out.setChunked(true);
+      resp.pipe().endOnFailure(false).to(out).onComplete(done -> {
         cancel(timer);
         if (cancellation != null) cancellation.remove(gone);
         if (done.failed()) {

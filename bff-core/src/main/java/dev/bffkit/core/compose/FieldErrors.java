@@ -61,6 +61,8 @@ final class FieldErrors {
       case CONNECT -> "the service is unreachable";
       case RESET -> "the service closed the connection";
       case CANCELLED -> "the call was cancelled";
+      case CLIENT_CANCELLED -> "the client went away";
+      case CLIENT_DEADLINE -> "the deadline the client chose ran out";
       case UNKNOWN_SERVICE, UNAVAILABLE -> "the service is unavailable";
     };
   }

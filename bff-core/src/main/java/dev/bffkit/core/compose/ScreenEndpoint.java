@@ -1,5 +1,6 @@
 package dev.bffkit.core.compose;
 
+import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Failures;
 import dev.bffkit.core.pipeline.Stage;
@@ -57,9 +58,11 @@ public final class ScreenEndpoint implements Stage {
       ex.fail(400, "bad_variable", e.getMessage());
       return;
     }
+    Cancellation.watch(ex); // a client that leaves cancels the screen's calls (via ex.deadline())
     ComposeContext cx = new ComposeContext(upstreams, ex.deadline(), ex.requestId(), ex.ctx(), req.headers(),
         ex.scopes(), ex.identityHeaders());
     engine.run(screen, variables, cx).onComplete(ar -> {
+      if (ex.deadline().cancelled()) return; // nobody to answer
       try {
         if (ar.failed()) Failures.internal(ex, "ScreenEndpoint", ar.cause());
         else respond(ex, ar.result());

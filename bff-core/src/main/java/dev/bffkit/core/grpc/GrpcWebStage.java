@@ -2,6 +2,7 @@ package dev.bffkit.core.grpc;
 
 import dev.bffkit.core.config.GrpcConfig;
 import dev.bffkit.core.pipeline.BodyReader;
+import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Deadline;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Stage;
@@ -92,6 +93,7 @@ public final class GrpcWebStage implements Stage {
       ex.fail(415, "unsupported_media_type", "gRPC-Web routes take POST application/grpc-web[-text][+proto]");
       return;
     }
+    Cancellation.watch(ex); // a browser that leaves cancels its call (via ex.deadline())
     GrpcWebResponse out = new GrpcWebResponse(ex.response(), mode == Mode.TEXT);
     if (mode == Mode.UNSUPPORTED) {
       // statuscodes.md UNIMPLEMENTED: "not implemented or not supported/enabled in this service"
@@ -128,8 +130,9 @@ public final class GrpcWebStage implements Stage {
       refuse(ex, out, r.fault());
       return;
     }
-    // A browser's own grpc-timeout can only shorten the BFF's deadline, never lengthen it.
-    Deadline deadline = timeoutMs >= 0 ? ex.deadline().tighten(timeoutMs) : ex.deadline();
+    // A browser's own grpc-timeout can only shorten the BFF's deadline, never lengthen it; when it
+    // does, its running out is the browser's, not the service's.
+    Deadline deadline = timeoutMs >= 0 ? ex.deadline().tightenByClient(timeoutMs) : ex.deadline();
     GrpcWebBodyReader.read(vertx, req, new GrpcWebDeframer(mode == Mode.TEXT, maxMessageBytes), BodyReader.timeoutMs(ex))
         .onComplete(ar -> {
           if (ar.failed()) {
@@ -161,7 +164,9 @@ public final class GrpcWebStage implements Stage {
         });
     upstreams.grpc(service, call).onComplete(ar -> {
       if (ar.failed()) {
-        boolean timeout = ar.cause() instanceof UpstreamException u && u.kind() == UpstreamException.Kind.TIMEOUT;
+        if (deadline.cancelled()) return; // the browser left: nobody to answer
+        boolean timeout = ar.cause() instanceof UpstreamException u
+            && (u.kind() == UpstreamException.Kind.TIMEOUT || u.kind() == UpstreamException.Kind.CLIENT_DEADLINE);
         out.end(timeout ? GrpcFault.DEADLINE_EXCEEDED : 14,
             ar.cause() instanceof UpstreamException ? ar.cause().getMessage() : "upstream failure", null);
         return;

@@ -10,6 +10,7 @@ import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.bffkit.core.config.GrpcConfig;
 import dev.bffkit.core.pipeline.BodyReader;
+import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.route.RouteMatch;
@@ -168,6 +169,7 @@ public final class TranscodeStage implements Stage {
       grpcError(ex, refused.fault().code(), refused.fault().message());
       return;
     }
+    Cancellation.watch(ex); // a client that leaves cancels the call (via ex.deadline())
     boolean ndjson = m.serverStreaming() && accepts(req.getHeader(HttpHeaders.ACCEPT), NDJSON);
     HttpServerResponse resp = ex.response();
     int[] sent = {0};
@@ -179,6 +181,7 @@ public final class TranscodeStage implements Stage {
           resp.write(line(m, each, r.responseBody()));
         });
     upstreams.grpc(r.service(), call).onComplete(ar -> {
+      if (ex.deadline().cancelled()) return; // the client left: nobody to answer
       if (ar.failed()) {
         Throwable t = ar.cause();
         int code = t instanceof UpstreamException u && u.kind() == UpstreamException.Kind.TIMEOUT ? 4 : 14;

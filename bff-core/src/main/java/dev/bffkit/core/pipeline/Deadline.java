@@ -5,8 +5,19 @@ import java.time.Duration;
 /**
  * An absolute point in time (monotonic clock) by which a request must be answered. Every
  * upstream call inherits the request's deadline; a field's {@code @timeout} can only tighten it.
+ *
+ * <p>It also says whose deadline it is and carries the request's {@link Cancellation}: a
+ * deadline the client chose (a gRPC-Web {@code grpc-timeout} shorter than the gateway's) that
+ * runs out is the client's fault and, like a client that hangs up, counts against no service.
+ *
+ * @param clientChosen true when the client set this point in time (it was tighter than ours)
+ * @param cancellation the request's "client gone" signal; null when nobody watches
  */
-public record Deadline(long atNanos) {
+public record Deadline(long atNanos, boolean clientChosen, Cancellation cancellation) {
+
+  public Deadline(long atNanos) {
+    this(atNanos, false, null);
+  }
 
   public static Deadline in(Duration d) {
     return new Deadline(System.nanoTime() + d.toNanos());
@@ -26,9 +37,24 @@ public record Deadline(long atNanos) {
     return System.nanoTime() - atNanos >= 0;
   }
 
-  /** The earlier of this deadline and {@code now + ms}. */
+  /** The earlier of this deadline and {@code now + ms}, {@code ms} chosen by the gateway. */
   public Deadline tighten(long ms) {
     long other = System.nanoTime() + ms * 1_000_000L;
-    return other - atNanos < 0 ? new Deadline(other) : this;
+    return other - atNanos < 0 ? new Deadline(other, false, cancellation) : this;
+  }
+
+  /** The earlier of this deadline and {@code now + ms}, {@code ms} chosen by the client. */
+  public Deadline tightenByClient(long ms) {
+    long other = System.nanoTime() + ms * 1_000_000L;
+    return other - atNanos < 0 ? new Deadline(other, true, cancellation) : this;
+  }
+
+  public Deadline withCancellation(Cancellation c) {
+    return new Deadline(atNanos, clientChosen, c);
+  }
+
+  /** True when the client has gone. */
+  public boolean cancelled() {
+    return cancellation != null && cancellation.cancelled();
   }
 }

@@ -2,6 +2,7 @@ package dev.bffkit.core.proxy;
 
 import dev.bffkit.core.config.ProxyRouteConfig;
 import dev.bffkit.core.pipeline.BodyReader;
+import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.upstream.Service;
@@ -22,6 +23,11 @@ import java.util.concurrent.TimeoutException;
  * chunk by chunk with back-pressure, never holding either whole in memory. With the body WAF on,
  * a textual request body is first read up to the inspection limit ({@link BodyWaf}); that prefix
  * is sent ahead of the rest of the stream.
+ *
+ * <p>A client that leaves (closes its connection or resets its stream, before or during the
+ * answer) costs the service nothing more: the request's {@link Cancellation} resets the upstream
+ * request (RST_STREAM CANCEL on h2, the connection closed on HTTP/1.1), frees the lease, and no
+ * failure is counted against the endpoint or the breaker.
  */
 public final class ProxyEndpoint implements Stage {
   private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
@@ -30,6 +36,8 @@ public final class ProxyEndpoint implements Stage {
   private static final CharSequence X_FORWARDED_FOR = HttpHeaders.createOptimized("x-forwarded-for");
   private static final CharSequence HTTP = HttpHeaders.createOptimized("http");
   private static final CharSequence HTTPS = HttpHeaders.createOptimized("https");
+  /** RST_STREAM error code CANCEL (RFC 9113 §7). */
+  private static final long CANCEL = 0x8;
   private final ProxyRouteConfig route;
   private final Service service;
   private final Vertx vertx;
@@ -66,6 +74,7 @@ public final class ProxyEndpoint implements Stage {
       return;
     }
     req.pause(); // hold the body until the upstream connection is ready
+    Cancellation.watch(ex);
     if (bodyWaf != null && hasBody(req, contentLength) && bodyWaf.inspects(ex, req.getHeader(HttpHeaders.CONTENT_TYPE))) {
       inspectThenCall(ex, contentLength);
     } else {
@@ -100,6 +109,7 @@ public final class ProxyEndpoint implements Stage {
   private void call(Exchange ex, String contentLength, BodyReader.Prefix prefix) {
     HttpServerRequest req = ex.request();
     long budget = Math.min(ex.deadline().remainingMillis(), service.config().timeout().toMillis());
+    if (ex.deadline().cancelled()) return; // the client left while its body was inspected
     // Bulkhead, breaker and balancer pick; a streamed call is never retried.
     service.lease(req.method(), upstreamUri(originForm(req)), req.headers(), budget).onComplete(lar -> {
       if (lar.failed()) {
@@ -110,13 +120,66 @@ public final class ProxyEndpoint implements Stage {
       Service.Lease lease = lar.result();
       service.client().request(lease.options()).onComplete(ar -> {
         if (ar.failed()) {
-          lease.failed(ar.cause());
           req.resume();
-          failUpstream(ex, ar.cause());
+          failed(ex, lease, ar.cause());
+          return;
+        }
+        // Failures are read from its response future; without a handler Vert.x logs our own resets as SEVERE.
+        ar.result().exceptionHandler(ignored -> { });
+        if (ex.deadline().cancelled()) { // the client left while the connection was being made
+          ar.result().reset(CANCEL, UpstreamException.clientCancelled(service.name()));
+          lease.cancelled(UpstreamException.clientCancelled(service.name()));
           return;
         }
         forward(ex, ar.result(), contentLength, prefix, budget, lease);
       });
+    });
+  }
+
+  /**
+   * Relaying the answer failed: the service's fault when its answer broke, else the client's (it
+   * left, or its socket failed: an I/O error can come a turn before the connection's close).
+   * Judged at the end of the turn, when the service's side has reported what it will.
+   */
+  private void relayFailed(Exchange ex, Service.Lease lease, HttpClientRequest up, HttpClientResponse resp,
+      Throwable err) {
+    vertx.runOnContext(v -> {
+      if (resp.end().failed() && !ex.deadline().cancelled()) {
+        lease.failed(err);
+        failUpstream(ex, err);
+        return;
+      }
+      UpstreamException u = UpstreamException.clientCancelled(service.name());
+      lease.cancelled(u);
+      stopRelay(resp);
+      up.reset(CANCEL, u); // stop the service's stream too
+      if (!ex.response().ended() && !ex.response().closed()) ex.response().reset();
+    });
+  }
+
+  /**
+   * Drops what the service still sends: chunks already read would otherwise reach the relay's
+   * pipe after the client's response is gone, and Vert.x's pipe then throws (an unhandled
+   * IllegalStateException, "Response has already been written").
+   */
+  private static void stopRelay(HttpClientResponse resp) {
+    resp.handler(null);
+  }
+
+  /**
+   * An upstream exchange that failed: the service's fault, or the client's. A client's close or
+   * reset reaches the request and response streams (and so fails the pipes to and from the
+   * service) before the response's close handler fires the {@link Cancellation}, all in the
+   * same event-loop turn; so the verdict waits for the end of the turn.
+   */
+  private void failed(Exchange ex, Service.Lease lease, Throwable err) {
+    vertx.runOnContext(v -> {
+      if (ex.deadline().cancelled() || ex.response().closed()) {
+        lease.cancelled(UpstreamException.clientCancelled(service.name()));
+      } else {
+        lease.failed(err);
+        failUpstream(ex, err);
+      }
     });
   }
 
@@ -141,7 +204,17 @@ public final class ProxyEndpoint implements Stage {
       up.putHeader(X_FORWARDED_FOR, prior == null ? peer : prior + ", " + peer);
     }
     // One timer bounds the whole exchange, streaming included: the deadline is absolute.
-    long timer = vertx.setTimer(budget, id -> up.reset(0, new TimeoutException()));
+    long timer = vertx.setTimer(budget, id -> up.reset(CANCEL, new TimeoutException()));
+    Cancellation cancellation = ex.deadline().cancellation();
+    HttpClientResponse[] relaying = {null};
+    Runnable gone = () -> {
+      cancel(timer);
+      UpstreamException u = UpstreamException.clientCancelled(service.name());
+      lease.cancelled(u);
+      if (relaying[0] != null) stopRelay(relaying[0]);
+      up.reset(CANCEL, u);
+    };
+    if (cancellation != null) cancellation.onCancel(gone);
     Future<HttpClientResponse> answer;
     boolean[] clientFault = {false};
     if (prefix != null && prefix.complete()) {
@@ -155,21 +228,28 @@ public final class ProxyEndpoint implements Stage {
     answer.onComplete(ar -> {
       if (ar.failed()) {
         cancel(timer);
-        // A call the client's own body broke off counts against no service (isolation first).
-        if (clientFault[0]) lease.cancelled();
-        else lease.failed(ar.cause());
-        failUpstream(ex, ar.cause());
+        if (cancellation != null) cancellation.remove(gone);
+        if (clientFault[0]) { // a call the client's own body broke off counts against no service
+          lease.cancelled();
+          failUpstream(ex, ar.cause());
+        } else {
+          failed(ex, lease, ar.cause());
+        }
         return;
       }
       HttpClientResponse resp = ar.result();
+      relaying[0] = resp;
       HttpServerResponse out = ex.response();
       out.setStatusCode(resp.statusCode());
       HopByHop.copy(resp.headers(), out.headers());
-      out.send(resp).onComplete(done -> {
+      // As out.send(resp), but a failed relay leaves the answer open: ending it (the pipe's default)
+      // while a chunk is being written to a client that just left throws in Vert.x's pipe.
+      if (!out.headers().contains(HttpHeaders.CONTENT_LENGTH)) out.setChunked(true);
+      resp.pipe().endOnFailure(false).to(out).onComplete(done -> {
         cancel(timer);
+        if (cancellation != null) cancellation.remove(gone);
         if (done.failed()) {
-          lease.failed(done.cause());
-          if (!out.ended()) out.reset();
+          relayFailed(ex, lease, up, resp, done.cause());
         } else {
           lease.done(resp.statusCode());
         }
@@ -239,6 +319,7 @@ public final class ProxyEndpoint implements Stage {
   }
 
   private void failUpstream(Exchange ex, Throwable err) {
+    if (ex.deadline().cancelled()) return; // nobody to answer
     if (ex.answered()) {
       if (!ex.response().ended()) ex.response().reset();
       return;

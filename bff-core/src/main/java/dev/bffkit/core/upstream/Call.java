@@ -1,6 +1,7 @@
 package dev.bffkit.core.upstream;
 
 import dev.bffkit.core.config.ServiceConfig;
+import dev.bffkit.core.pipeline.Cancellation;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -20,9 +21,18 @@ import java.util.concurrent.TimeoutException;
  * seeing the slow endpoint and sends it half the traffic (p50 ×3). Every try is bounded by the per-try
  * timeout and by the call's end (the earlier of the request deadline and the service timeout),
  * and tells the upstream its budget in {@code x-request-timeout-ms} (or {@code grpc-timeout}).
+ *
+ * <p>A client's own faults end the call without blaming the service: when the request's
+ * {@link Cancellation} fires (the client left) every try in flight is reset (RST_STREAM CANCEL on
+ * h2, a closed connection on HTTP/1.1), pending hedge and backoff timers are cancelled, and the
+ * call fails with {@link UpstreamException.Kind#CLIENT_CANCELLED}; a try cut by a deadline the
+ * client chose fails with {@link UpstreamException.Kind#CLIENT_DEADLINE}. Neither feeds outlier
+ * detection, the latency estimate or the breaker, and neither is retried or hedged.
  * Lives on the caller's event loop: no field needs a lock.
  */
 final class Call {
+  /** RST_STREAM error code CANCEL (RFC 9113 §7); on HTTP/1.1 a reset closes the connection. */
+  private static final long CANCEL = 0x8;
   private final Vertx vertx;
   private final Service service;
   private final ServiceState state;
@@ -31,11 +41,17 @@ final class Call {
   private final UpstreamRequest req;
   private final long endNanos;
   private final boolean idempotent;
+  /** The call's end is a deadline the client chose (see {@code HttpUpstreams#clientEnds}). */
+  private final boolean clientEnd;
+  private final Cancellation cancellation;
+  private final Runnable onClientGone = this::clientGone;
   private final Promise<UpstreamResponse> result = Promise.promise();
   private int retries;
   private EndpointState last;
+  private Round round;
+  private long backoffTimer = -1;
 
-  Call(Vertx vertx, Service service, UpstreamRequest req, long endNanos) {
+  Call(Vertx vertx, Service service, UpstreamRequest req, long endNanos, boolean clientEnd) {
     this.vertx = vertx;
     this.service = service;
     this.state = service.state();
@@ -44,12 +60,33 @@ final class Call {
     this.req = req;
     this.endNanos = endNanos;
     this.idempotent = retry.methods().contains(req.method().name());
+    this.clientEnd = clientEnd;
+    this.cancellation = req.deadline() == null ? null : req.deadline().cancellation();
   }
 
   Future<UpstreamResponse> run() {
+    if (cancellation != null) {
+      if (cancellation.cancelled()) return Future.failedFuture(Calls.clientCancelled(service.name()));
+      cancellation.onCancel(onClientGone);
+    }
     state.budget.deposit();
-    new Round().start();
-    return result.future();
+    startRound();
+    Future<UpstreamResponse> f = result.future();
+    if (cancellation != null) f.onComplete(ar -> cancellation.remove(onClientGone));
+    return f;
+  }
+
+  private void startRound() {
+    round = new Round();
+    round.start();
+  }
+
+  /** The client left: stop everything in flight, blame no one. */
+  private void clientGone() {
+    if (result.future().isComplete()) return;
+    if (backoffTimer >= 0) vertx.cancelTimer(backoffTimer);
+    if (round != null) round.cancel();
+    result.tryFail(Calls.clientCancelled(service.name()));
   }
 
   private long remainingMs() {
@@ -64,13 +101,17 @@ final class Call {
       if (remainingMs() > delay + 1 && state.budget.tryWithdraw()) {
         retries++;
         if (delay == 0) {
-          new Round().start();
+          startRound();
         } else {
-          vertx.setTimer(delay, id -> new Round().start());
+          backoffTimer = vertx.setTimer(delay, id -> {
+            backoffTimer = -1;
+            startRound();
+          });
         }
         return;
       }
     }
+    if (result.future().isComplete()) return; // the client left meanwhile
     if (ar.succeeded()) {
       UpstreamResponse resp = ar.result();
       // A final 5xx goes through the breaker as a failure; HttpUpstreams unwraps it.
@@ -161,6 +202,14 @@ final class Call {
       // latency, and tryDone ignores them.
       roundDone(ar, e != null ? e : lastEndpoint);
     }
+
+    /** The client left: reset every try still in flight and start no hedge. */
+    void cancel() {
+      if (done) return;
+      done = true;
+      if (hedgeTimer >= 0) vertx.cancelTimer(hedgeTimer);
+      for (int i = 0; i < started; i++) tries[i].cancel();
+    }
   }
 
   /** One HTTP exchange with one endpoint. */
@@ -169,6 +218,8 @@ final class Call {
     private HttpClientRequest httpReq;
     private long timer = -1;
     private boolean finished;
+    /** This try's timer is the client's deadline (not the per-try timeout nor the service's). */
+    private boolean clientTimer;
     private Round round;
     private long startedAt;
 
@@ -178,26 +229,32 @@ final class Call {
 
     void start(Round round) {
       this.round = round;
-      long budget = remainingMs();
+      long left = remainingMs();
+      long budget = left;
       if (retry.perTryTimeout() != null) budget = Math.min(budget, retry.perTryTimeout().toMillis());
       if (budget <= 0) {
-        round.tryDone(this, Future.failedFuture(Calls.timeout(service.name())));
+        finished = true; // never started: nothing to count or cancel
+        round.tryDone(this, Future.failedFuture(Calls.timeout(service.name(), clientEnd && budget == left)));
         return;
       }
       endpoint.active.incrementAndGet();
       endpoint.requests.increment();
       startedAt = System.nanoTime();
       long tryBudget = budget;
+      clientTimer = clientEnd && budget == left;
       timer = vertx.setTimer(budget, id -> {
         timer = -1;
-        if (httpReq != null) httpReq.reset(0, new TimeoutException());
-        finish(Future.failedFuture(Calls.timeout(service.name())));
+        if (httpReq != null) httpReq.reset(CANCEL, new TimeoutException());
+        finish(Future.failedFuture(Calls.timeout(service.name(), clientTimer)));
       });
       RequestOptions options = service.requestOptions(endpoint, req.method(), req.pathAndQuery(), budget);
       service.client().request(options)
           .compose(r -> {
+            // Its failures reach us through the response future; without a handler, Vert.x logs
+            // a request we reset (the client left, a timeout) as SEVERE.
+            r.exceptionHandler(Calls.IGNORE);
             if (finished) {
-              r.reset(0, new TimeoutException());
+              r.reset(CANCEL, new TimeoutException());
               return Future.failedFuture(Calls.cancelled(service.name()));
             }
             httpReq = r;
@@ -218,15 +275,29 @@ final class Call {
     private void finish(AsyncResult<UpstreamResponse> ar) {
       if (finished) return;
       finished = true;
+      if (ar.failed() && clientTimer && !Calls.clientFault(ar.cause()) && remainingMs() <= 1) {
+        // the service gave up at the client's deadline (it got it as x-request-timeout-ms)
+        ar = Future.failedFuture(Calls.clientDeadline(service.name()));
+      }
       if (timer >= 0) vertx.cancelTimer(timer);
       endpoint.active.decrementAndGet();
       if (ar.succeeded() && ar.result().status() < 500) {
         state.outlier.success(endpoint);
         if (hedge.enabled()) state.latency.record(System.nanoTime() - startedAt);
-      } else {
+      } else if (!Calls.clientFault(ar.cause())) {
         state.outlier.failure(endpoint);
       }
       round.tryDone(this, ar);
+    }
+
+    /** The client left: the upstream sees its request reset; nothing is counted. */
+    void cancel() {
+      if (finished) return;
+      finished = true;
+      if (timer >= 0) vertx.cancelTimer(timer);
+      endpoint.active.decrementAndGet();
+      // Not yet sent: the request callback sees finished and resets it there.
+      if (httpReq != null) httpReq.reset(CANCEL, Calls.clientCancelled(service.name()));
     }
   }
 }

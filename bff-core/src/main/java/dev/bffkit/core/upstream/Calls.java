@@ -19,6 +19,9 @@ final class Calls {
 
   private Calls() {}
 
+  /** For client requests whose failures are read from their response future. */
+  static final io.vertx.core.Handler<Throwable> IGNORE = e -> { };
+
   /** A final 5xx answer carried through the breaker as a failure, unwrapped after it. */
   static final class ServerError extends RuntimeException {
     final UpstreamResponse response;
@@ -44,6 +47,24 @@ final class Calls {
     return new UpstreamException(service, UpstreamException.Kind.TIMEOUT, service + " did not answer before the deadline");
   }
 
+  /** The timeout of a call whose end the client chose, or the gateway's. */
+  static UpstreamException timeout(String service, boolean clientDeadline) {
+    return clientDeadline ? clientDeadline(service) : timeout(service);
+  }
+
+  static UpstreamException clientDeadline(String service) {
+    return UpstreamException.clientDeadline(service);
+  }
+
+  static UpstreamException clientCancelled(String service) {
+    return UpstreamException.clientCancelled(service);
+  }
+
+  /** A client's own fault (it left, or its own deadline ran out): no service is blamed for it. */
+  static boolean clientFault(Throwable t) {
+    return t instanceof UpstreamException u && u.clientFault();
+  }
+
   static UpstreamException breakerOpen(String service) {
     return new UpstreamException(service, UpstreamException.Kind.BREAKER_OPEN, service + " unavailable, breaker open");
   }
@@ -55,6 +76,8 @@ final class Calls {
   /** Maps transport failures to messages fit for a client's {@code errors} entry. */
   static UpstreamException translate(String service, Throwable err) {
     if (err instanceof UpstreamException ue) return ue;
+    // A request we reset carries why: a timeout, or the client having left
+    if (err instanceof StreamResetException && err.getCause() instanceof UpstreamException ue) return ue;
     if (err instanceof OpenCircuitException) return breakerOpen(service);
     if (err instanceof TimeoutException || err.getCause() instanceof TimeoutException) return timeout(service);
     if (err instanceof StreamResetException sre && sre.getCause() instanceof TimeoutException) return timeout(service);

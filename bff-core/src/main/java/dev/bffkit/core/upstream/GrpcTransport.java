@@ -1,5 +1,6 @@
 package dev.bffkit.core.upstream;
 
+import dev.bffkit.core.pipeline.Cancellation;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -20,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * gRPC calls of one event loop over vertx-grpc-client, one multiplexed HTTP/2 connection per
@@ -30,9 +32,14 @@ import java.util.concurrent.TimeUnit;
  * {@code grpc-timeout} and is cancelled (RST_STREAM) when the budget runs out. The statuses that
  * mean the service is in trouble (UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL,
  * UNAVAILABLE, DATA_LOSS) count against the endpoint and the breaker like a 5xx. Never retried
- * (gRPC methods are not known to be idempotent).
+ * (gRPC methods are not known to be idempotent). When the client leaves (the request's
+ * {@link Cancellation}) the stream is cancelled at once (RST_STREAM CANCEL, which the service
+ * sees as CANCELLED) and, like a deadline the client chose running out, nothing is counted.
  */
 final class GrpcTransport {
+  private static final int DEADLINE_EXCEEDED = 4;
+  /** Timers and the service's clock may differ by about a millisecond. */
+  private static final long SLACK_NANOS = 1_000_000L;
   private final Vertx vertx;
   private final int maxMessageBytes;
   private GrpcClient client;
@@ -88,28 +95,47 @@ final class GrpcTransport {
     }
   }
 
-  Future<GrpcResponse> call(Service service, GrpcRequest req, long budgetMs) {
+  /** {@code clientEnd}: the budget ends at a deadline the client chose (its running out is not the service's fault). */
+  Future<GrpcResponse> call(Service service, GrpcRequest req, long budgetMs, boolean clientEnd) {
     return service.lease(HttpMethod.POST, "/" + req.fullMethod(), req.metadata(), budgetMs)
-        .compose(lease -> send(service, lease, req, budgetMs));
+        .compose(lease -> send(service, lease, req, budgetMs, clientEnd));
   }
 
-  private Future<GrpcResponse> send(Service service, Service.Lease lease, GrpcRequest req, long budgetMs) {
+  private Future<GrpcResponse> send(Service service, Service.Lease lease, GrpcRequest req, long budgetMs,
+      boolean clientEnd) {
     String name = service.name();
     Promise<GrpcResponse> result = Promise.promise();
     RequestOptions o = lease.options();
     @SuppressWarnings("unchecked")
     GrpcClientRequest<Buffer, Buffer>[] sent = new GrpcClientRequest[1];
+    long endNanos = System.nanoTime() + budgetMs * 1_000_000L;
+    // The service enforces the grpc-timeout we sent, from when it received it: an outcome that
+    // arrives once the client's own deadline is up (a reset, DEADLINE_EXCEEDED) is the client's.
+    BooleanSupplier clientLate = () -> clientEnd && System.nanoTime() - endNanos >= -SLACK_NANOS;
     long timer = vertx.setTimer(budgetMs, id -> {
-      UpstreamException timeout = Calls.timeout(name);
+      UpstreamException timeout = Calls.timeout(name, clientEnd);
       if (result.tryFail(timeout)) {
-        lease.failed(timeout);
+        lease.failed(timeout); // a client's deadline: Lease.failed counts nothing
         if (sent[0] != null) sent[0].cancel();
       }
     });
+    Cancellation cancellation = req.deadline() == null ? null : req.deadline().cancellation();
+    if (cancellation != null) {
+      Runnable gone = () -> {
+        UpstreamException u = Calls.clientCancelled(name);
+        if (result.tryFail(u)) {
+          vertx.cancelTimer(timer);
+          lease.cancelled(u);
+          if (sent[0] != null) sent[0].cancel(); // not yet created: cancelled when it is (below)
+        }
+      };
+      cancellation.onCancel(gone);
+      result.future().onComplete(ar -> cancellation.remove(gone));
+    }
     GrpcClient c = Boolean.TRUE.equals(o.isSsl()) ? tlsClient(service) : client();
     c.request(SocketAddress.inetSocketAddress(o.getPort(), o.getHost())).onComplete(ar -> {
       if (ar.failed()) {
-        fail(name, lease, result, timer, ar.cause());
+        fail(name, lease, result, timer, ar.cause(), clientLate);
         return;
       }
       GrpcClientRequest<Buffer, Buffer> r = ar.result();
@@ -124,7 +150,7 @@ final class GrpcTransport {
       if (req.requestId() != null) r.headers().set(Calls.X_REQUEST_ID, req.requestId());
       r.response().onComplete(rr -> {
         if (rr.failed()) {
-          fail(name, lease, result, timer, rr.cause());
+          fail(name, lease, result, timer, rr.cause(), clientLate);
           return;
         }
         GrpcClientResponse<Buffer, Buffer> resp = rr.result();
@@ -135,12 +161,13 @@ final class GrpcTransport {
           if (req.onMessage() != null) req.onMessage().handle(b);
           else messages.add(b);
         });
-        resp.exceptionHandler(err -> fail(name, lease, result, timer, err));
+        resp.exceptionHandler(err -> fail(name, lease, result, timer, err, clientLate));
         resp.endHandler(v -> {
           vertx.cancelTimer(timer);
           int status = resp.status() == null ? 2 : resp.status().code;
           if (result.future().isComplete()) return;
-          lease.done(troubled(status) ? 503 : 200);
+          if (status == DEADLINE_EXCEEDED && clientLate.getAsBoolean()) lease.cancelled(Calls.clientDeadline(name));
+          else lease.done(troubled(status) ? 503 : 200);
           result.tryComplete(new GrpcResponse(status, statusMessage(resp), messages, resp.trailers(), resp.headers()));
         });
       });
@@ -149,9 +176,10 @@ final class GrpcTransport {
     return result.future();
   }
 
-  private void fail(String name, Service.Lease lease, Promise<GrpcResponse> result, long timer, Throwable err) {
+  private void fail(String name, Service.Lease lease, Promise<GrpcResponse> result, long timer, Throwable err,
+      BooleanSupplier clientLate) {
     vertx.cancelTimer(timer);
-    UpstreamException u = Calls.translate(name, err);
+    UpstreamException u = clientLate.getAsBoolean() ? Calls.clientDeadline(name) : Calls.translate(name, err);
     if (result.tryFail(u)) lease.failed(u);
   }
 

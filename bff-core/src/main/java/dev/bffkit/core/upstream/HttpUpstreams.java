@@ -1,6 +1,7 @@
 package dev.bffkit.core.upstream;
 
 import dev.bffkit.core.config.ServiceConfig;
+import dev.bffkit.core.pipeline.Deadline;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -73,36 +74,49 @@ public final class HttpUpstreams implements UpstreamCaller {
   @Override
   public Future<UpstreamResponse> call(String serviceName, UpstreamRequest req) {
     Service service = services.get(serviceName);
-    long budget = budget(service, req.deadline());
-    if (budget <= 0) return Future.failedFuture(refusal(serviceName, service));
+    Deadline deadline = req.deadline();
+    long budget = budget(service, deadline);
+    if (budget <= 0 || deadline.cancelled()) return Future.failedFuture(refusal(serviceName, service, deadline));
     long endNanos = System.nanoTime() + budget * 1_000_000L;
+    boolean clientEnd = clientEnds(service, deadline);
     Bulkhead bulkhead = service.state().bulkhead;
     if (bulkhead.tryAcquire()) {
-      return guarded(service, req, endNanos).andThen(ar -> bulkhead.release());
+      return guarded(service, req, endNanos, clientEnd).andThen(ar -> bulkhead.release());
     }
     return bulkhead.await(vertx, budget)
-        .compose(v -> guarded(service, req, endNanos).andThen(ar -> bulkhead.release()));
+        .compose(v -> guarded(service, req, endNanos, clientEnd).andThen(ar -> bulkhead.release()));
   }
 
   @Override
   public Future<GrpcResponse> grpc(String serviceName, GrpcRequest req) {
     Service service = services.get(serviceName);
-    long budget = budget(service, req.deadline());
-    if (budget <= 0) return Future.failedFuture(refusal(serviceName, service));
-    return grpc.call(service, req, budget);
+    Deadline deadline = req.deadline();
+    long budget = budget(service, deadline);
+    if (budget <= 0 || deadline.cancelled()) return Future.failedFuture(refusal(serviceName, service, deadline));
+    return grpc.call(service, req, budget, clientEnds(service, deadline));
+  }
+
+  /**
+   * Whether the call's end is the client's: its deadline is one the client chose and comes before
+   * the service's timeout. Then running out of time is the client's fault, not the service's.
+   */
+  private static boolean clientEnds(Service service, Deadline deadline) {
+    return deadline.clientChosen() && deadline.remainingMillis() <= service.config().timeout().toMillis();
   }
 
   /** A call's budget: the earlier of the request's deadline and the service's timeout; 0 when none is left (or no such service). */
-  private static long budget(Service service, dev.bffkit.core.pipeline.Deadline deadline) {
+  private static long budget(Service service, Deadline deadline) {
     if (service == null || deadline.expired()) return 0;
     return Math.max(0, Math.min(deadline.remainingMillis(), service.config().timeout().toMillis()));
   }
 
-  /** Why a call with no budget is not made: an unknown service, or a deadline already spent. */
-  private static UpstreamException refusal(String serviceName, Service service) {
-    return service == null
-        ? new UpstreamException(serviceName, UpstreamException.Kind.UNKNOWN_SERVICE, "unknown service '" + serviceName + "'")
-        : Calls.timeout(serviceName);
+  /** Why a call is not made: an unknown service, a client that has gone, or a deadline already spent. */
+  private static UpstreamException refusal(String serviceName, Service service, Deadline deadline) {
+    if (service == null) {
+      return new UpstreamException(serviceName, UpstreamException.Kind.UNKNOWN_SERVICE, "unknown service '" + serviceName + "'");
+    }
+    if (deadline.cancelled()) return Calls.clientCancelled(serviceName);
+    return Calls.timeout(serviceName, deadline.clientChosen());
   }
 
   /**
@@ -118,13 +132,13 @@ public final class HttpUpstreams implements UpstreamCaller {
     }
   }
 
-  private Future<UpstreamResponse> guarded(Service service, UpstreamRequest req, long endNanos) {
+  private Future<UpstreamResponse> guarded(Service service, UpstreamRequest req, long endNanos, boolean clientEnd) {
     CircuitBreaker breaker = service.state().breaker;
     if (breaker == null) {
-      return new Call(vertx, service, req, endNanos).run();
+      return new Call(vertx, service, req, endNanos, clientEnd).run();
     }
     String name = service.name();
-    return service.state().gate.<UpstreamResponse>guard(() -> new Call(vertx, service, req, endNanos).run())
+    return service.state().gate.<UpstreamResponse>guard(() -> new Call(vertx, service, req, endNanos, clientEnd).run())
         .recover(err -> err instanceof Calls.ServerError se
             ? Future.succeededFuture(se.response)
             : Future.failedFuture(Calls.translate(name, err)));

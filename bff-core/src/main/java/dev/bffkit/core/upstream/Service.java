@@ -184,25 +184,40 @@ public final class Service {
 
     public void failed(Throwable err) {
       if (ended) return;
+      UpstreamException u = Calls.translate(service.name(), err);
+      if (u.clientFault()) {
+        cancelled(u);
+        return;
+      }
       ended = true;
       end();
-      UpstreamException u = Calls.translate(service.name(), err);
       service.state.outlier.failure(endpoint);
       breakerFailure(u);
     }
 
     /**
-     * The client broke the call off (its body too large or too slow, or it went away): nothing is
-     * learnt about the endpoint, so nothing counts against it or the breaker. A half-open probe
-     * still fails, since it did not show the service healthy.
+     * The call ended by the client's doing (it left, or its own deadline ran out): the slot is
+     * freed and nothing is counted against the endpoint or the breaker (a half-open probe,
+     * abandoned, lets the breaker re-open: see {@link BreakerGate}).
      */
-    public void cancelled() {
+    public void cancelled(UpstreamException clientFault) {
       if (ended) return;
       ended = true;
       end();
-      if (outcome != null) {
-        outcome.tryFail(new UpstreamException(service.name(), UpstreamException.Kind.RESET, "the client broke the call off"));
-      }
+      if (outcome != null) BreakerGate.abandon(outcome, clientFault);
+    }
+
+    /** The service's name, for the caller's messages. */
+    public String service() {
+      return service.name();
+    }
+
+    /**
+     * The client broke the call off (its body too large or too slow, or it went away): nothing is
+     * learnt about the endpoint, so nothing counts against it or the breaker.
+     */
+    public void cancelled() {
+      cancelled(UpstreamException.clientCancelled(service.name()));
     }
 
     /** A half-open probe reports through its promise; a call admitted while closed reports to the gate. */

@@ -9,7 +9,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Logger;
 
 /**
  * What one BFF knows about one service, shared by all its event loops: the live endpoints, the
@@ -17,7 +16,6 @@ import java.util.logging.Logger;
  * for hedging. Connection pools are not here: they stay per event loop ({@link Service}).
  */
 public final class ServiceState {
-  private static final Logger LOG = Logger.getLogger("dev.bffkit.upstream");
 
   final ServiceConfig config;
   final EndpointGroup group = new EndpointGroup();
@@ -52,11 +50,8 @@ public final class ServiceState {
           .setFallbackOnFailure(false)
           .setNotificationAddress(null); // no event-bus chatter per call
       this.breaker = CircuitBreaker.create("bff-" + config.name(), vertx, options)
-          .failurePolicy(ar -> ar.failed() && Calls.countsForBreaker(ar.cause()))
-          .openHandler(v -> LOG.warning("event=breaker_open service=" + config.name()))
-          .halfOpenHandler(v -> LOG.info("event=breaker_half_open service=" + config.name()))
-          .closeHandler(v -> LOG.info("event=breaker_closed service=" + config.name()));
-      this.gate = new BreakerGate(this.breaker);
+          .failurePolicy(ar -> ar.failed() && Calls.countsForBreaker(ar.cause()));
+      this.gate = new BreakerGate(this.breaker, config.name());
     } else {
       this.breaker = null;
       this.gate = null;
@@ -78,7 +73,7 @@ public final class ServiceState {
   /** closed, open or half_open; "disabled" without a breaker. */
   public String breakerState() {
     if (breaker == null) return "disabled";
-    CircuitBreakerState s = breaker.state();
+    CircuitBreakerState s = gate.state(); // the lock-free mirror
     return s.name().toLowerCase(java.util.Locale.ROOT);
   }
 

@@ -52,6 +52,8 @@ public final class InteropServer implements AutoCloseable {
   /** Connections whose HTTP/2 handshake completed, and calls received (for the preconnect test). */
   final java.util.concurrent.atomic.AtomicInteger transports = new java.util.concurrent.atomic.AtomicInteger();
   final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+  /** Calls that ended cancelled (client RST_STREAM or deadline) rather than answered. */
+  final java.util.concurrent.atomic.AtomicInteger cancelled = new java.util.concurrent.atomic.AtomicInteger();
 
   public InteropServer() throws IOException {
     this(null);
@@ -114,7 +116,14 @@ public final class InteropServer implements AutoCloseable {
           if (k.startsWith("x-") && !k.endsWith("-bin")) m.put(k, headers.get(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER)));
         }
         if (headers.containsKey(ECHO_METADATA)) call = new EchoingMetadata<>(call, headers.get(ECHO_METADATA));
-        return Contexts.interceptCall(Context.current().withValue(SEEN, m), call, headers, next);
+        return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<Q>(
+            Contexts.interceptCall(Context.current().withValue(SEEN, m), call, headers, next)) {
+          @Override
+          public void onCancel() { // the client cancelled the call (RST_STREAM) or its deadline ran out
+            cancelled.incrementAndGet();
+            super.onCancel();
+          }
+        };
       }
     };
     InetSocketAddress at = new InetSocketAddress("127.0.0.1", 0);

@@ -105,8 +105,11 @@ public final class BffServer extends VerticleBase {
     }
     clientCerts = config.tls().enabled() && config.tls().clientAuth() != dev.bffkit.core.config.TlsConfig.ClientAuth.NONE;
     guard = new ConnectionGuard(vertx, openConnections, config.limits());
+    // With h2c on, a cleartext connection arrives here after its first request head, when the
+    // decoder may hold body bytes already: the strict decoder is only swapped in before any byte.
+    boolean strictFraming = !sc.h2c() || config.tls().enabled();
     server = vertx.createHttpServer(options).connectionHandler(conn -> {
-      StrictRequestDecoder.install(conn, options);
+      if (strictFraming) StrictRequestDecoder.install(conn, options);
       guard.connected(conn);
     }).requestHandler(this::accept);
     return server.listen().onSuccess(s -> {

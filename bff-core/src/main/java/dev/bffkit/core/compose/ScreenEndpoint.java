@@ -6,7 +6,6 @@ import dev.bffkit.core.pipeline.Failures;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.upstream.UpstreamCaller;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Map;
@@ -17,7 +16,7 @@ import java.util.Map;
  * <p>200 with the body; 200 + {@code X-BFF-Partial: true} when some fields failed (no ETag:
  * partial answers are not for caching); 502 when every root field failed; 304 when
  * {@code If-None-Match} matches the weak ETag of a complete answer; 404 unknown screen; 400 bad
- * variable; 405 other methods.
+ * variable (other methods are answered 405 by the route table).
  */
 public final class ScreenEndpoint implements Stage {
   private static final CharSequence CACHE_CONTROL_VALUE = HttpHeaders.createOptimized("private, no-cache");
@@ -38,11 +37,7 @@ public final class ScreenEndpoint implements Stage {
   @Override
   public void handle(Exchange ex, Next next) {
     HttpServerRequest req = ex.request();
-    if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
-      ex.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD");
-      ex.fail(405, "method_not_allowed", "screens answer GET and HEAD");
-      return;
-    }
+    // Screen routes take GET and HEAD; the route table answered other methods 405.
     String path = req.path();
     String name = path.startsWith(prefix) ? path.substring(prefix.length()) : "";
     Screen screen = engine.screen(name);

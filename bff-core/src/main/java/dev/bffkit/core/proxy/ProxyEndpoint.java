@@ -62,11 +62,7 @@ public final class ProxyEndpoint implements Stage {
   @Override
   public void handle(Exchange ex, Next next) {
     HttpServerRequest req = ex.request();
-    if (!route.methods().isEmpty() && !route.methods().contains(req.method().name())) {
-      ex.response().putHeader(HttpHeaders.ALLOW, String.join(", ", route.methods()));
-      ex.fail(405, "method_not_allowed", req.method().name() + " is not allowed on " + route.prefix());
-      return;
-    }
+    // The route table answered other methods 405 (routes[].methods are the route's).
     String contentLength = req.getHeader(HttpHeaders.CONTENT_LENGTH);
     long maxBodyBytes = ex.route().policy().maxBodyBytes();
     if (contentLength != null && parseLength(contentLength) > maxBodyBytes) {

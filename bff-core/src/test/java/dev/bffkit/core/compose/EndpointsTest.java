@@ -115,10 +115,7 @@ class EndpointsTest {
     Answer bad = get("/v1/screens/home?first=abc");
     assertEquals(400, bad.status());
     assertTrue(bad.body().contains("variable 'first' must be an Int, got 'abc'"), bad.body());
-
-    Answer post = send(HttpMethod.POST, "/v1/screens/home", null, "{}");
-    assertEquals(405, post.status());
-    assertEquals("GET, HEAD", post.headers().get("allow"));
+    // Other methods never reach the endpoint: the route table answers 405 (RoutesTest).
   }
 
   @Test

@@ -53,6 +53,7 @@ class RoutesTest {
     assertEquals(Set.of("write"), proxy.policy().scopes());
     assertEquals("posts", proxy.policy().service());
     assertEquals("GET", t.resolve(HttpMethod.POST, "/api/posts/p1").allow());
+    assertEquals("GET, HEAD", t.resolve(HttpMethod.POST, "/v1/screens/home").allow(), "screens take GET and HEAD");
   }
 
   @Test

@@ -5,7 +5,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.bffkit.core.config.LimitsConfig;
 import dev.bffkit.core.pipeline.BodyReader;
 import dev.bffkit.core.pipeline.Exchange;
-import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Failures;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.security.ApiKeys;
@@ -269,7 +268,6 @@ public final class GraphqlEndpoint implements Stage {
     // Learnt only once the hash matched and the limits passed for the operation that runs.
     if (gr.hash() != null) persisted.register(gr.hash(), query);
     HttpServerRequest req = ex.request();
-    Cancellation.watch(ex); // a client that leaves cancels the operation's calls (via ex.deadline())
     ComposeContext cx = new ComposeContext(upstreams, ex.deadline(), ex.requestId(), ex.ctx(), req.headers(),
         ex.scopes(), ex.identityHeaders());
     engine.runQuery(query, gr.operationName(), gr.variables(), cx).onComplete(ar -> {

@@ -1,6 +1,5 @@
 package dev.bffkit.core.compose;
 
-import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Failures;
 import dev.bffkit.core.pipeline.Stage;
@@ -53,7 +52,6 @@ public final class ScreenEndpoint implements Stage {
       ex.fail(400, "bad_variable", e.getMessage());
       return;
     }
-    Cancellation.watch(ex); // a client that leaves cancels the screen's calls (via ex.deadline())
     ComposeContext cx = new ComposeContext(upstreams, ex.deadline(), ex.requestId(), ex.ctx(), req.headers(),
         ex.scopes(), ex.identityHeaders());
     engine.run(screen, variables, cx).onComplete(ar -> {

@@ -2,7 +2,6 @@ package dev.bffkit.core.grpc;
 
 import dev.bffkit.core.config.GrpcConfig;
 import dev.bffkit.core.pipeline.BodyReader;
-import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Deadline;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Stage;
@@ -93,7 +92,6 @@ public final class GrpcWebStage implements Stage {
       ex.fail(415, "unsupported_media_type", "gRPC-Web routes take POST application/grpc-web[-text][+proto]");
       return;
     }
-    Cancellation.watch(ex); // a browser that leaves cancels its call (via ex.deadline())
     GrpcWebResponse out = new GrpcWebResponse(ex.response(), mode == Mode.TEXT);
     if (mode == Mode.UNSUPPORTED) {
       // statuscodes.md UNIMPLEMENTED: "not implemented or not supported/enabled in this service"

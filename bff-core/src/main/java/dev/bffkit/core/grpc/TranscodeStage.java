@@ -10,7 +10,6 @@ import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.bffkit.core.config.GrpcConfig;
 import dev.bffkit.core.pipeline.BodyReader;
-import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.route.RouteMatch;
@@ -169,7 +168,6 @@ public final class TranscodeStage implements Stage {
       grpcError(ex, refused.fault().code(), refused.fault().message());
       return;
     }
-    Cancellation.watch(ex); // a client that leaves cancels the call (via ex.deadline())
     boolean ndjson = m.serverStreaming() && accepts(req.getHeader(HttpHeaders.ACCEPT), NDJSON);
     HttpServerResponse resp = ex.response();
     int[] sent = {0};

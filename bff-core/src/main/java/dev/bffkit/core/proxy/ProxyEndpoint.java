@@ -70,7 +70,6 @@ public final class ProxyEndpoint implements Stage {
       return;
     }
     req.pause(); // hold the body until the upstream connection is ready
-    Cancellation.watch(ex);
     if (bodyWaf != null && hasBody(req, contentLength) && bodyWaf.inspects(ex, req.getHeader(HttpHeaders.CONTENT_TYPE))) {
       inspectThenCall(ex, contentLength);
     } else {

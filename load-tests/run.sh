@@ -3,6 +3,7 @@
 # each system in its own process (child logs in reports/latest/logs/); the driver runs in this JVM.
 #   load-tests/run.sh [--quick] [--only startup,passthrough,screen,fanout,connections,faults]
 #   BENCH_JVM_FLAGS="-XX:+UseG1GC -Xmx512m" load-tests/run.sh ...   # other JVM flags for the BFF and the baseline
+#   BENCH_PREVIOUS_JAR=../prev/bff-ios/target/bff-ios.jar load-tests/run.sh --only passthrough,screen   # against another build
 # Writes load-tests/reports/latest/summary.md and report.html. --quick: < 60 s, for CI (checks
 # that the harness works; never gates on speed). Full mode: about 7 minutes.
 set -euo pipefail

@@ -1,5 +1,6 @@
 package dev.bffkit.core.compose;
 
+import dev.bffkit.core.config.ServiceConfig;
 import io.vertx.core.http.HttpMethod;
 
 /**
@@ -24,7 +25,7 @@ record RestBinding(
     /** Non-null for a {@code @grpc} field (then {@code path} and {@code body} are null). */
     GrpcTarget grpc,
     /** {@code @hedge}: this field's calls are hedged whatever its service says; null = the service's setting. */
-    dev.bffkit.core.config.ServiceConfig.Hedge hedge,
+    ServiceConfig.Hedge hedge,
     /** Whether this field's errors name its service ({@code limits.graphql.serviceNamesInErrors}). */
     boolean serviceInErrors) {
 
@@ -37,7 +38,7 @@ record RestBinding(
 
   RestBinding(String typeName, String fieldName, String service, HttpMethod method, Template path, JsonTemplate body,
       Selector select, Batch batch, long timeoutMs, boolean hasFallback, Object fallback, GrpcTarget grpc,
-      dev.bffkit.core.config.ServiceConfig.Hedge hedge) {
+      ServiceConfig.Hedge hedge) {
     this(typeName, fieldName, service, method, path, body, select, batch, timeoutMs, hasFallback, fallback, grpc, hedge,
         false);
   }
@@ -69,7 +70,7 @@ record RestBinding(
 
   String coordinates() { return typeName + "." + fieldName; }
 
-  RestBinding withHedge(dev.bffkit.core.config.ServiceConfig.Hedge h) {
+  RestBinding withHedge(ServiceConfig.Hedge h) {
     return new RestBinding(typeName, fieldName, service, method, path, body, select, batch, timeoutMs, hasFallback,
         fallback, grpc, h, serviceInErrors);
   }

@@ -1,6 +1,7 @@
 package dev.bffkit.core.grpc;
 
 import io.vertx.core.buffer.Buffer;
+import java.util.Arrays;
 
 /**
  * A strict, incremental reader of a gRPC-Web request body that must hold exactly one message
@@ -36,7 +37,7 @@ final class GrpcWebDeframer {
   private static final byte[] BASE64 = new byte[128];
 
   static {
-    java.util.Arrays.fill(BASE64, (byte) -1);
+    Arrays.fill(BASE64, (byte) -1);
     String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for (int i = 0; i < alphabet.length(); i++) BASE64[alphabet.charAt(i)] = (byte) i;
   }

@@ -5,6 +5,7 @@ import dev.bffkit.core.pipeline.BodyReader;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.security.StaticFilterStage;
 import dev.bffkit.core.security.Waf;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
@@ -75,7 +76,7 @@ public final class BodyWaf {
     String text;
     try {
       text = decoded(prefix, n, encoding);
-    } catch (java.io.IOException | IllegalArgumentException unreadable) {
+    } catch (IOException | IllegalArgumentException unreadable) {
       text = null;
     }
     if (text == null) {
@@ -92,7 +93,7 @@ public final class BodyWaf {
    * {@code deflate} (at most {@code limit} bytes out, so a compression bomb inflates no further;
    * a stream cut at the limit yields what it holds); null for another coding.
    */
-  private String decoded(BodyReader.Prefix prefix, int n, String encoding) throws java.io.IOException {
+  private String decoded(BodyReader.Prefix prefix, int n, String encoding) throws IOException {
     String coding = encoding == null ? "identity" : encoding.trim().toLowerCase(Locale.ROOT);
     if (coding.isEmpty() || coding.equals("identity")) return prefix.bytes().getString(0, n, StandardCharsets.UTF_8.name());
     byte[] raw = prefix.bytes().getBytes(0, prefix.bytes().length());
@@ -111,7 +112,7 @@ public final class BodyWaf {
     };
   }
 
-  private String inflate(java.io.InputStream in) throws java.io.IOException {
+  private String inflate(java.io.InputStream in) throws IOException {
     byte[] out = new byte[config.limit()];
     int len = 0;
     try (in) {

@@ -1,5 +1,7 @@
 package dev.bffkit.core.route;
 
+import java.util.Locale;
+
 /** What a route leads to; also its metric and log label. */
 public enum RouteKind {
   /** A persisted screen: {@code GET {screensPath}/{name}}. */
@@ -17,6 +19,6 @@ public enum RouteKind {
 
   /** Lower-case label, e.g. {@code grpc_web}. */
   public String label() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT);
   }
 }

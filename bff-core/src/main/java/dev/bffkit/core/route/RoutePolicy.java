@@ -2,6 +2,7 @@ package dev.bffkit.core.route;
 
 import java.time.Duration;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What a route asks of the stages between routing and its target, read from the route instead
@@ -32,7 +33,7 @@ public record RoutePolicy(
   /** One line for the route table: {@code auth=required scopes=read body=1048576B/10s deadline=3s}. */
   public String describe() {
     StringBuilder b = new StringBuilder("auth=").append(authRequired ? "required" : "optional");
-    if (!scopes.isEmpty()) b.append(" scopes=").append(String.join(",", new java.util.TreeSet<>(scopes)));
+    if (!scopes.isEmpty()) b.append(" scopes=").append(String.join(",", new TreeSet<>(scopes)));
     b.append(" body=").append(maxBodyBytes).append("B/").append(seconds(bodyTimeout));
     if (minBodyRate > 0) b.append(" minRate=").append(minBodyRate).append("B/s");
     b.append(" deadline=").append(seconds(deadline));

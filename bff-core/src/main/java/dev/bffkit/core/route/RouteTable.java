@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -209,7 +210,7 @@ public final class RouteTable {
 
   /** The methods of a set, for routes built from names. */
   public static Set<HttpMethod> methods(Iterable<String> names) {
-    Set<HttpMethod> out = new java.util.HashSet<>();
+    Set<HttpMethod> out = new HashSet<>();
     for (String n : names) out.add(HttpMethod.valueOf(n));
     return out;
   }

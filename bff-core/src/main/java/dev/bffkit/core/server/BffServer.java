@@ -9,14 +9,14 @@ import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.config.CompositionConfig;
 import dev.bffkit.core.config.ProxyRouteConfig;
 import dev.bffkit.core.config.ServerConfig;
+import dev.bffkit.core.grpc.GrpcWebStage;
+import dev.bffkit.core.grpc.TranscodeStage;
 import dev.bffkit.core.pipeline.Deadline;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Pipeline;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.proxy.BodyWaf;
 import dev.bffkit.core.proxy.ProxyEndpoint;
-import dev.bffkit.core.grpc.GrpcWebStage;
-import dev.bffkit.core.grpc.TranscodeStage;
 import dev.bffkit.core.route.Route;
 import dev.bffkit.core.route.RouteStage;
 import dev.bffkit.core.route.RouteTable;
@@ -34,6 +34,7 @@ import io.vertx.core.http.HttpServerRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One event loop's share of a BFF: its listener (HTTP/1.1 and h2c on a shared port), its
@@ -47,7 +48,7 @@ public final class BffServer extends VerticleBase {
   private final int port;
   private final UpstreamRegistry registry;
   private final Security security;
-  private final java.util.concurrent.atomic.AtomicInteger openConnections;
+  private final AtomicInteger openConnections;
   private final RouteTable routes;
   private ConnectionGuard guard;
   private TlsReloader tls;
@@ -63,7 +64,7 @@ public final class BffServer extends VerticleBase {
    * connections (limits.maxConnections).
    */
   public BffServer(BffConfig config, CompositionEngine engine, RouteTable routes, Readiness readiness, int port,
-      UpstreamRegistry registry, Security security, java.util.concurrent.atomic.AtomicInteger openConnections) {
+      UpstreamRegistry registry, Security security, AtomicInteger openConnections) {
     this.routes = routes;
     this.security = security;
     this.openConnections = openConnections;

@@ -1,6 +1,7 @@
 package dev.bffkit.core.upstream;
 
 import io.vertx.circuitbreaker.OpenCircuitException;
+import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.StreamResetException;
 import java.net.ConnectException;
@@ -20,7 +21,7 @@ final class Calls {
   private Calls() {}
 
   /** For client requests whose failures are read from their response future. */
-  static final io.vertx.core.Handler<Throwable> IGNORE = e -> { };
+  static final Handler<Throwable> IGNORE = e -> { };
 
   /** A final 5xx answer carried through the breaker as a failure, unwrapped after it. */
   static final class ServerError extends RuntimeException {

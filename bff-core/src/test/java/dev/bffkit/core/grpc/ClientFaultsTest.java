@@ -32,17 +32,20 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,7 +81,6 @@ class ClientFaultsTest {
   static final Handler capture = new Handler() {
     @Override
     public void publish(LogRecord r) {
-      if (r.getLevel() == Level.SEVERE && System.getProperty("debugSevere") != null) new Throwable(Thread.currentThread().getName()).printStackTrace();
       logs.add(r);
     }
 
@@ -214,7 +216,7 @@ class ClientFaultsTest {
           long gone = logs.stream().filter(r -> r.getMessage().startsWith("event=client_gone request_id=")).count();
           assertEquals(PER_MODE, gone, "one client_gone line per abort: " + route.name() + " " + abort + " "
               + logs.stream().map(LogRecord::getMessage).filter(m -> m.startsWith("event=client_gone")).map(m -> m.replaceAll(".*path=", ""))
-              .collect(java.util.stream.Collectors.groupingBy(m -> m.replaceAll(" after_ms=.*", ""), java.util.stream.Collectors.counting())));
+              .collect(Collectors.groupingBy(m -> m.replaceAll(" after_ms=.*", ""), Collectors.counting())));
         }
       }
     }
@@ -224,7 +226,7 @@ class ClientFaultsTest {
 
   @Test
   void tinyGrpcWebDeadlinesAreTheClientsOwn() throws Exception {
-    Map<String, String> headers = new java.util.HashMap<>(GrpcHttpBridgeTest.web("application/grpc-web+proto"));
+    Map<String, String> headers = new HashMap<>(GrpcHttpBridgeTest.web("application/grpc-web+proto"));
     headers.put("grpc-timeout", "1m");
     int before = grpc.calls.get();
     for (int batch = 0; batch < 2; batch++) {
@@ -304,7 +306,7 @@ class ClientFaultsTest {
     assertEquals(new JsonObject().put("ok", true), a.json().getJsonObject("data").getJsonObject("ok"));
   }
 
-  private static void await(java.util.function.BooleanSupplier done, long ms, String what) throws InterruptedException {
+  private static void await(BooleanSupplier done, long ms, String what) throws InterruptedException {
     long end = System.nanoTime() + ms * 1_000_000L;
     while (!done.getAsBoolean()) {
       if (System.nanoTime() > end) throw new AssertionError("not within " + ms + " ms: " + what);

@@ -3,6 +3,7 @@ package dev.bffkit.core.grpc;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Objects;
@@ -47,7 +48,7 @@ class GrpcWebDeframerFuzzTest {
     if (!text) {
       byte[] frame = Buffer.buffer().appendByte((byte) 0).appendInt(message.length).appendBytes(message).getBytes();
       if (!Arrays.equals(frame, body)) throw new AssertionError("accepted a body that is not exactly one frame");
-    } else if (body.length % 4 == 0 && !new String(body, java.nio.charset.StandardCharsets.ISO_8859_1).contains("=")) {
+    } else if (body.length % 4 == 0 && !new String(body, StandardCharsets.ISO_8859_1).contains("=")) {
       // unpadded, unsplit base64: the JDK's decoder must agree
       byte[] decoded = Base64.getDecoder().decode(body);
       byte[] frame = Buffer.buffer().appendByte((byte) 0).appendInt(message.length).appendBytes(message).getBytes();

@@ -14,18 +14,22 @@ import dev.bffkit.core.config.ServiceConfig;
 import dev.bffkit.core.config.SourceFile;
 import dev.bffkit.schemas.interop.v1.EchoReply;
 import dev.bffkit.schemas.interop.v1.EchoRequest;
+import io.grpc.Metadata;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -95,7 +99,7 @@ class GrpcWebInputTest {
       byte[] frames = body;
       String type = header("content-type");
       if (type != null && type.contains("text")) frames = decodeChunks(new String(body, StandardCharsets.US_ASCII));
-      return GrpcHttpBridgeTest.frames(io.vertx.core.buffer.Buffer.buffer(frames)).trailers().get("grpc-status");
+      return GrpcHttpBridgeTest.frames(Buffer.buffer(frames)).trailers().get("grpc-status");
     }
   }
 
@@ -119,8 +123,8 @@ class GrpcWebInputTest {
         s.setSoTimeout(1500);
         try {
           closed = in.read() < 0;
-        } catch (SocketTimeoutException | java.net.SocketException stillOpen) {
-          closed = stillOpen instanceof java.net.SocketException;
+        } catch (SocketTimeoutException | SocketException stillOpen) {
+          closed = stillOpen instanceof SocketException;
         }
       }
       return new Answer(a.status, a.headers, a.body, a.millis, closed);
@@ -268,11 +272,11 @@ class GrpcWebInputTest {
       assertEquals(200, a.status(), type);
       assertEquals("0", a.grpcStatus(), type);
       byte[] frames = type.contains("text") ? decodeChunks(new String(a.body(), StandardCharsets.US_ASCII)) : a.body();
-      byte[] reply = GrpcHttpBridgeTest.frames(io.vertx.core.buffer.Buffer.buffer(frames)).messages().get(0);
+      byte[] reply = GrpcHttpBridgeTest.frames(Buffer.buffer(frames)).messages().get(0);
       assertEquals("ok", EchoReply.parseFrom(reply).getRequest().getId(), type);
     }
     // concatenated padded base64 chunks are one body (PROTOCOL-WEB.md)
-    byte[] split = concat(text(java.util.Arrays.copyOf(GOOD, 4)), text(java.util.Arrays.copyOfRange(GOOD, 4, GOOD.length)));
+    byte[] split = concat(text(Arrays.copyOf(GOOD, 4)), text(Arrays.copyOfRange(GOOD, 4, GOOD.length)));
     assertEquals("0", raw(head(ECHO, TEXT, split.length), split, false).grpcStatus());
   }
 
@@ -340,7 +344,7 @@ class GrpcWebInputTest {
     assertEquals("closed", bff.upstreams().get("interop").breakerState().toLowerCase(Locale.ROOT));
     Answer a = graphql("fine");
     assertEquals("t", new JsonObject(new String(a.body(), StandardCharsets.UTF_8)).getJsonObject("data").getString("tagged"));
-    assertEquals("fine", grpc.lastMetadata.get(io.grpc.Metadata.Key.of("x-q", io.grpc.Metadata.ASCII_STRING_MARSHALLER)));
+    assertEquals("fine", grpc.lastMetadata.get(Metadata.Key.of("x-q", Metadata.ASCII_STRING_MARSHALLER)));
   }
 
   /** {@code tagged(q: $q)} with {@code q} as a variable, so any character reaches the template. */

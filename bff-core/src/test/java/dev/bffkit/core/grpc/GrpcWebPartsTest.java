@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.vertx.core.MultiMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class GrpcWebPartsTest {
   @Test
   void grpcTimeoutAsProtocolHttp2Defines() {
-    Map<String, Long> table = new java.util.LinkedHashMap<>();
+    Map<String, Long> table = new LinkedHashMap<>();
     table.put(null, GrpcTimeout.NONE);
     table.put("1H", 3_600_000L);
     table.put("2M", 120_000L);

@@ -9,6 +9,7 @@ import dev.bffkit.schemas.interop.v1.SlowRequest;
 import dev.bffkit.schemas.interop.v1.StreamRequest;
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -30,6 +31,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A grpc-java (Netty) implementation of {@code bffkit.interop.v1.Interop} on 127.0.0.1 and an
@@ -50,10 +52,10 @@ public final class InteropServer implements AutoCloseable {
   /** Every request header (metadata) of the last call, as received (for the metadata tests). */
   volatile Metadata lastMetadata;
   /** Connections whose HTTP/2 handshake completed, and calls received (for the preconnect test). */
-  final java.util.concurrent.atomic.AtomicInteger transports = new java.util.concurrent.atomic.AtomicInteger();
-  final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+  final AtomicInteger transports = new AtomicInteger();
+  final AtomicInteger calls = new AtomicInteger();
   /** Calls that ended cancelled (client RST_STREAM or deadline) rather than answered. */
-  final java.util.concurrent.atomic.AtomicInteger cancelled = new java.util.concurrent.atomic.AtomicInteger();
+  final AtomicInteger cancelled = new AtomicInteger();
 
   public InteropServer() throws IOException {
     this(null);
@@ -116,7 +118,7 @@ public final class InteropServer implements AutoCloseable {
           if (k.startsWith("x-") && !k.endsWith("-bin")) m.put(k, headers.get(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER)));
         }
         if (headers.containsKey(ECHO_METADATA)) call = new EchoingMetadata<>(call, headers.get(ECHO_METADATA));
-        return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<Q>(
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<Q>(
             Contexts.interceptCall(Context.current().withValue(SEEN, m), call, headers, next)) {
           @Override
           public void onCancel() { // the client cancelled the call (RST_STREAM) or its deadline ran out

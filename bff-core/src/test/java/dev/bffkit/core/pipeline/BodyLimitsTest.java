@@ -17,6 +17,7 @@ import dev.bffkit.core.config.SourceFile;
 import dev.bffkit.core.grpc.InteropServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,6 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -216,7 +218,7 @@ class BodyLimitsTest {
    * A client's oversize body is its own fault: however many a proxy route refuses, the service's
    * endpoint is not ejected, its breaker stays closed and its bulkhead holds no call.
    */
-  @org.junit.jupiter.api.Test
+  @Test
   void refusedProxyBodiesCountAgainstNoService() throws Exception {
     for (int i = 0; i < 12; i++) {
       try (Raw raw = new Raw()) {
@@ -232,7 +234,7 @@ class BodyLimitsTest {
     }
     await(() -> bff.upstreams().snapshot().getJsonObject("up").getInteger("inFlight") == 0 ? 1 : 0, 1,
         "no call left in the bulkhead");
-    io.vertx.core.json.JsonObject up = bff.upstreams().snapshot().getJsonObject("up");
+    JsonObject up = bff.upstreams().snapshot().getJsonObject("up");
     assertTrue(!"open".equals(up.getString("breaker")), up::encode);
     assertEquals(false, up.getJsonArray("endpoints").getJsonObject(0).getBoolean("ejected"), up::encode);
     assertNormalRequestWorks(Kind.PROXY);

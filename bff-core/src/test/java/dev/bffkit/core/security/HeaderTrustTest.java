@@ -17,7 +17,9 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,7 +66,7 @@ class HeaderTrustTest {
       req.response().end("{}");
     }).listen(0, "127.0.0.1").await();
     AuthConfig auth = new AuthConfig(false, List.of("/healthz"),
-        List.of(AuthTestSupport.issuer(idp.issuer, java.net.URI.create(idp.jwksUrl()), Duration.ofSeconds(30))),
+        List.of(AuthTestSupport.issuer(idp.issuer, URI.create(idp.jwksUrl()), Duration.ofSeconds(30))),
         AuthConfig.ApiKeys.none(), Map.of("sub", "x-user-id", "scope", "x-user-scopes"), Map.of(), 8192);
     ServerConfig server = new ServerConfig("127.0.0.1", 0, 1, Duration.ofSeconds(1), Duration.ofSeconds(30), 64 * 1024, 64 * 1024);
     ClientBundle b = TestBundles.bundle(server, Duration.ofSeconds(5),
@@ -97,7 +99,7 @@ class HeaderTrustTest {
   List<String> received(String name) {
     assertEquals(1, seen.size(), "one upstream call: " + seen);
     String folded = name.toLowerCase().replace('_', '-');
-    List<String> out = new java.util.ArrayList<>();
+    List<String> out = new ArrayList<>();
     for (var e : seen.get(0)) {
       if (e.getKey().toLowerCase().replace('_', '-').equals(folded)) ((JsonArray) e.getValue()).forEach(v -> out.add((String) v));
     }
@@ -124,7 +126,7 @@ class HeaderTrustTest {
   @ParameterizedTest
   @ValueSource(booleans = {true, false})
   void lookAlikesOfGatewayHeadersAreDroppedWithOrWithoutAuthentication(boolean authenticated) throws Exception {
-    List<String> h = new java.util.ArrayList<>(List.of(
+    List<String> h = new ArrayList<>(List.of(
         "x_user_id", "spoof1", "X-USER-ID", "spoof2", "x-user-id", "spoof3", "X_User_Scopes", "admin",
         "x_request_timeout_ms", "999999", "X-Request-Timeout-Ms", "999999", "x_forwarded_for", "10.0.0.1",
         "x-forwarded-host", "evil.example", "X_Forwarded_Proto", "https", "x_request_id", "spoofed-id"));

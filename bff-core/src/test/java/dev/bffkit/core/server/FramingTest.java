@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -143,7 +144,7 @@ class FramingTest {
     for (String s : seen) assertTrue(!s.contains("smuggled"), c.name() + ": " + s);
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void absoluteFormIsForwardedInOriginFormWithTheTargetsHost() throws Exception {
     RawHttp.Reply r = RawHttp.exchange(bff.port(), "GET http://other.host/api/posts/1?q=2 HTTP/1.1\r\nHost: x\r\n\r\n", 2000);
     assertEquals(200, r.status(), r.text() + " closed=" + r.closed() + " upstream=" + seen);
@@ -153,7 +154,7 @@ class FramingTest {
     assertTrue(seen.get(0).contains("xfh=other.host "), "RFC 9112 §3.2.2: the target's authority, not Host: " + seen.get(0));
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void obsFoldReachesTheUpstreamAsOneSpace() throws Exception {
     RawHttp.exchange(bff.port(), "GET /api/posts/1 HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", 2000);
     Thread.sleep(50);

@@ -39,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -138,13 +139,13 @@ class H2EdgeTest {
     assertEquals(before + 1, upstreamCalls.get(), "only the clean request reached the upstream");
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void forwardedHostIsTheAuthorityNotTheClientsCopy() throws Exception {
     assertEquals("status 200", send("x-forwarded-host", "evil.example"));
     assertEquals("[x]", forwardedHost, "the request's :authority, set by the gateway");
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void teTrailersIsAllowed() throws Exception {
     assertEquals("status 200", send("te", "trailers"));
   }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -178,7 +179,7 @@ class ClientFaultAccountingTest {
     assertEquals(0, st.breaker.failureCount(), "nothing counted");
   }
 
-  private static void await(java.util.function.BooleanSupplier done, String what) throws InterruptedException {
+  private static void await(BooleanSupplier done, String what) throws InterruptedException {
     long end = System.nanoTime() + 5_000_000_000L;
     while (!done.getAsBoolean()) {
       if (System.nanoTime() > end) throw new AssertionError("not within 5 s: " + what);

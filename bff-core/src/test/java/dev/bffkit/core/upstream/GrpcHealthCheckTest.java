@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.bffkit.core.config.BundleLoader;
 import dev.bffkit.core.config.ConfigException;
 import dev.bffkit.core.config.ServiceConfig;
@@ -13,6 +14,7 @@ import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.io.ByteArrayInputStream;
@@ -72,10 +74,10 @@ class GrpcHealthCheckTest {
         .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName(GrpcHealthProto.CHECK)
         .setRequestMarshaller(bytes).setResponseMarshaller(bytes).build();
     ServerServiceDefinition health = ServerServiceDefinition.builder(GrpcHealthProto.SERVICE)
-        .addMethod(check, ServerCalls.asyncUnaryCall((byte[] req, io.grpc.stub.StreamObserver<byte[]> obs) -> {
+        .addMethod(check, ServerCalls.asyncUnaryCall((byte[] req, StreamObserver<byte[]> obs) -> {
           try {
             ASKED.set(GrpcHealthProto.service(Buffer.buffer(req)));
-          } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          } catch (InvalidProtocolBufferException e) {
             ASKED.set("unreadable");
           }
           obs.onNext(GrpcHealthProto.response(STATUS.get()).getBytes());
@@ -87,7 +89,7 @@ class GrpcHealthCheckTest {
     ServerServiceDefinition other = ServerServiceDefinition.builder("x.Other")
         .addMethod(MethodDescriptor.<byte[], byte[]>newBuilder().setType(MethodDescriptor.MethodType.UNARY)
             .setFullMethodName("x.Other/M").setRequestMarshaller(bytes).setResponseMarshaller(bytes).build(),
-            ServerCalls.asyncUnaryCall((byte[] req, io.grpc.stub.StreamObserver<byte[]> obs) -> obs.onCompleted()))
+            ServerCalls.asyncUnaryCall((byte[] req, StreamObserver<byte[]> obs) -> obs.onCompleted()))
         .build();
     bare = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(other).build().start();
   }

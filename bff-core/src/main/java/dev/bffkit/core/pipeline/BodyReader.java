@@ -144,7 +144,7 @@ public final class BodyReader {
 
     Future<Prefix> start() {
       long declared = declaredLength(req);
-      if (declared == -2) {
+      if (declared == MALFORMED) {
         refuse(ex, 400, "bad_request", "Content-Length is not a number", vertx);
         return Future.failedFuture(new Refused(400, "bad length"));
       }
@@ -197,15 +197,18 @@ public final class BodyReader {
     }
   }
 
-  /** The declared length, -1 when none, -2 when it is not a number. */
-  private static long declaredLength(HttpServerRequest req) {
+  /** {@link #declaredLength} of a Content-Length that is not a non-negative number. */
+  public static final long MALFORMED = -2;
+
+  /** The declared length, -1 when none, {@link #MALFORMED} when it is not a number. */
+  public static long declaredLength(HttpServerRequest req) {
     String v = req.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (v == null) return -1;
     try {
       long n = Long.parseLong(v.trim());
-      return n < 0 ? -2 : n;
+      return n < 0 ? MALFORMED : n;
     } catch (NumberFormatException e) {
-      return -2;
+      return MALFORMED;
     }
   }
 

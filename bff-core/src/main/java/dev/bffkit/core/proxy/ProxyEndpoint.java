@@ -15,7 +15,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -63,24 +62,24 @@ public final class ProxyEndpoint implements Stage {
   public void handle(Exchange ex, Next next) {
     HttpServerRequest req = ex.request();
     // The route table answered other methods 405 (routes[].methods are the route's).
-    String contentLength = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    // Parsed once; Netty has refused malformed lengths already (RFC 9112 §6.3), so MALFORMED is a backstop.
+    long declared = BodyReader.declaredLength(req);
     long maxBodyBytes = ex.route().policy().maxBodyBytes();
-    if (contentLength != null && parseLength(contentLength) > maxBodyBytes) {
+    if (declared == BodyReader.MALFORMED || declared > maxBodyBytes) {
       BodyReader.refuse(ex, 413, "body_too_large", "request body exceeds " + maxBodyBytes + " bytes", vertx);
       return;
     }
     req.pause(); // hold the body until the upstream connection is ready
-    if (bodyWaf != null && hasBody(req, contentLength) && bodyWaf.inspects(ex, req.getHeader(HttpHeaders.CONTENT_TYPE))) {
-      inspectThenCall(ex, contentLength);
+    if (bodyWaf != null && hasBody(req, declared) && bodyWaf.inspects(ex, req.getHeader(HttpHeaders.CONTENT_TYPE))) {
+      inspectThenCall(ex, declared);
     } else {
-      call(ex, contentLength, null);
+      call(ex, declared, null);
     }
   }
 
   /** Reads the body's prefix and checks it; the service is called only when it passes. */
-  private void inspectThenCall(Exchange ex, String contentLength) {
+  private void inspectThenCall(Exchange ex, long declared) {
     HttpServerRequest req = ex.request();
-    long declared = contentLength == null ? -1 : parseLength(contentLength);
     int limit = bodyWaf.limit();
     if (declared > limit && bodyWaf.rejectsOverLimit()) {
       BodyReader.refuse(ex, 413, "body_too_large", "request body exceeds the " + limit + "-byte inspection limit", vertx);
@@ -96,12 +95,12 @@ public final class ProxyEndpoint implements Stage {
         BodyReader.refuse(ex, 403, "request_blocked", refusal, vertx);
         return;
       }
-      call(ex, contentLength, prefix);
+      call(ex, declared, prefix);
     });
   }
 
   /** Leases an endpoint and forwards; {@code prefix} is the body read so far, or null when none was. */
-  private void call(Exchange ex, String contentLength, BodyReader.Prefix prefix) {
+  private void call(Exchange ex, long declared, BodyReader.Prefix prefix) {
     HttpServerRequest req = ex.request();
     long budget = Math.min(ex.deadline().remainingMillis(), service.config().timeout().toMillis());
     if (ex.deadline().cancelled()) return; // the client left while its body was inspected
@@ -126,7 +125,7 @@ public final class ProxyEndpoint implements Stage {
           lease.cancelled(UpstreamException.clientCancelled(service.name()));
           return;
         }
-        forward(ex, ar.result(), contentLength, prefix, budget, lease);
+        forward(ex, ar.result(), declared, prefix, budget, lease);
       });
     });
   }
@@ -178,7 +177,7 @@ public final class ProxyEndpoint implements Stage {
     });
   }
 
-  private void forward(Exchange ex, HttpClientRequest up, String contentLength, BodyReader.Prefix prefix, long budget,
+  private void forward(Exchange ex, HttpClientRequest up, long declared, BodyReader.Prefix prefix, long budget,
       Service.Lease lease) {
     HttpServerRequest req = ex.request();
     // The client's end-to-end headers first (its Connection-named ones dropped), then the
@@ -214,7 +213,7 @@ public final class ProxyEndpoint implements Stage {
     boolean[] clientFault = {false};
     if (prefix != null && prefix.complete()) {
       answer = up.send(prefix.bytes()); // read whole: sent with its length
-    } else if (prefix != null || hasBody(req, contentLength)) {
+    } else if (prefix != null || hasBody(req, declared)) {
       answer = stream(ex, prefix, up, clientFault);
     } else {
       req.resume();
@@ -277,19 +276,11 @@ public final class ProxyEndpoint implements Stage {
     vertx.cancelTimer(timer);
   }
 
-  private static boolean hasBody(HttpServerRequest req, String contentLength) {
-    if (contentLength != null) return parseLength(contentLength) > 0;
+  /** {@code declared}: the Content-Length, or -1. EdgeStage admits no Transfer-Encoding but "chunked". */
+  private static boolean hasBody(HttpServerRequest req, long declared) {
+    if (declared >= 0) return declared > 0;
     if (req.version() == HttpVersion.HTTP_2) return !req.isEnded();
-    String te = req.getHeader(HttpHeaders.TRANSFER_ENCODING);
-    return te != null && te.toLowerCase(Locale.ROOT).contains("chunked");
-  }
-
-  private static long parseLength(String v) {
-    try {
-      return Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      return Long.MAX_VALUE; // unparsable lengths are refused like oversized ones
-    }
+    return req.headers().contains(HttpHeaders.TRANSFER_ENCODING);
   }
 
   /**

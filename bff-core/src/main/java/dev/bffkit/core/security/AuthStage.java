@@ -28,7 +28,6 @@ public final class AuthStage implements Stage {
 
   @Override
   public void handle(Exchange ex, Next next) {
-    auth.strip(ex.request().headers());
     decide(ex, next, true);
   }
 

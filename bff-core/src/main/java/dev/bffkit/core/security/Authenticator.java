@@ -15,9 +15,9 @@ import java.util.Set;
  * thread-safe, so the stage's whole decision can be measured on its own (JMH
  * {@code AuthStageBench}); the stage only applies it to the exchange and does the waiting.
  *
+ * (Client copies of the identity headers, every spelling, were dropped at the edge:
+ * {@code server.HeaderTrust}.)
  * <ol>
- *   <li>{@link #strip}: incoming copies of the identity headers ({@code claimsToHeaders}) go,
- *       always;
  *   <li>{@link #authenticate}: a bearer token ({@code Authorization: Bearer}, scheme
  *       case-insensitive) is verified, or an API key from its header is looked up; a bad
  *       credential is refused even on public routes; no credential is refused when the route's
@@ -46,25 +46,18 @@ public final class Authenticator {
   private final Security security;
   private final AuthConfig config;
   private final String realm;
-  private final String[] strippedHeaders;
   private final String[][] claimHeaders;
 
   public Authenticator(Security security, String realm) {
     this.security = security;
     this.config = security.config();
     this.realm = realm.replace("\"", "");
-    this.strippedHeaders = config.claimsToHeaders().values().toArray(String[]::new);
     this.claimHeaders = config.claimsToHeaders().entrySet().stream()
         .map(e -> new String[] {e.getKey(), e.getValue()}).toArray(String[][]::new);
   }
 
-  /** Removes client-sent copies of the identity headers (a client must not pose as someone). */
-  public void strip(MultiMap headers) {
-    for (String h : strippedHeaders) headers.remove(h);
-  }
-
   /**
-   * The decision for a request whose headers were {@link #strip stripped}. Throws
+   * The decision for a request (its client-sent identity headers already dropped). Throws
    * {@link AuthException} when refused; from the JWT verifier, {@link KeysPending} (wait for the
    * fetch, then call again with {@code mayFetch} false) or {@link JwtVerifier#SLOW} when
    * {@code onLoop} (call {@link #admitBearer} on a worker with the {@link #bearerToken}).

@@ -31,8 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The whole auth stage per request, as {@code AuthStage} runs it on the event loop, minus the
- * exchange: {@link Authenticator#strip} (a spoofed {@code x-user-id} goes), {@link
- * Authenticator#authenticate} (bearer header, verify, scopes of the iOS home, identity headers)
+ * exchange: {@link Authenticator#authenticate} (bearer header, verify, scopes of the iOS home, identity headers)
  * and what the stage then writes ({@code ctx} entries, identity headers into the request's
  * headers). Headers are a Vert.x {@link HttpHeaders#headers()} map as a server request has, with
  * an iOS client's usual headers. Config as the demo iOS bundle: one issuer, claim {@code sub} to
@@ -88,7 +87,7 @@ public class AuthStageBench {
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
-  /** The headers an iOS client sends, plus a spoofed identity header the stage must drop. */
+  /** The headers an iOS client sends, plus a spoofed identity header (the edge drops it; admitting overwrites it here). */
   static MultiMap request(String authorization) {
     MultiMap h = HttpHeaders.headers()
         .add("host", "127.0.0.1:8081")
@@ -103,7 +102,6 @@ public class AuthStageBench {
 
   /** What AuthStage does on the loop for an admitted request (its handle and admit, minus the Exchange). */
   Object stage(MultiMap headers, RoutePolicy route) {
-    auth.strip(headers);
     Authenticator.Admitted a;
     try {
       a = auth.authenticate(headers, route, true, true);

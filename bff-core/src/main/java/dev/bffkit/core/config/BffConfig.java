@@ -16,7 +16,8 @@ public record BffConfig(
     FiltersConfig filters,
     CorsConfig cors,
     TlsConfig tls,
-    AdminConfig admin) {
+    AdminConfig admin,
+    ObserveConfig observe) {
 
   public BffConfig {
     services = Map.copyOf(services);
@@ -28,6 +29,13 @@ public record BffConfig(
     if (cors == null) cors = CorsConfig.off();
     if (tls == null) tls = TlsConfig.off();
     if (admin == null) admin = AdminConfig.defaults(server.port());
+    if (observe == null) observe = ObserveConfig.defaults();
+  }
+
+  public BffConfig(String name, ServerConfig server, CompositionConfig composition, Map<String, ServiceConfig> services,
+      List<ProxyRouteConfig> routes, GrpcConfig grpc, AuthConfig auth, LimitsConfig limits, FiltersConfig filters,
+      CorsConfig cors, TlsConfig tls, AdminConfig admin) {
+    this(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, null);
   }
 
   /** With the default admin listener (loopback, client port + 1000). */
@@ -54,22 +62,26 @@ public record BffConfig(
   public BffConfig withPort(int port) {
     AdminConfig a = admin.equals(AdminConfig.defaults(server.port())) ? null : admin;
     return new BffConfig(name, server.withPort(port), composition, services, routes, grpc, auth, limits, filters, cors,
-        tls, a);
+        tls, a, observe);
   }
 
   public BffConfig withAdmin(AdminConfig newAdmin) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, newAdmin);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, newAdmin, observe);
   }
 
   public BffConfig withAuth(AuthConfig newAuth) {
-    return new BffConfig(name, server, composition, services, routes, grpc, newAuth, limits, filters, cors, tls, admin);
+    return new BffConfig(name, server, composition, services, routes, grpc, newAuth, limits, filters, cors, tls, admin, observe);
   }
 
   public BffConfig withEdge(FiltersConfig newFilters, CorsConfig newCors, TlsConfig newTls) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, newFilters, newCors, newTls, admin);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, newFilters, newCors, newTls, admin, observe);
   }
 
   public BffConfig withLimits(LimitsConfig newLimits) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, newLimits, filters, cors, tls, admin);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, newLimits, filters, cors, tls, admin, observe);
+  }
+
+  public BffConfig withObserve(ObserveConfig newObserve) {
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, newObserve);
   }
 }

@@ -18,7 +18,14 @@ import java.util.regex.Pattern;
 final class BffYaml {
   private static final Set<String> ROOT = Set.of("name", "server", "composition", "services", "routes",
       "grpc",
-      "auth", "limits", "filters", "cors", "tls", "admin");
+      "auth", "limits", "filters", "cors", "tls", "admin", "observe");
+  private static final Set<String> OBSERVE = Set.of("metrics", "tracing", "accessLog", "audit", "slos", "statusPage");
+  private static final Set<String> OBSERVE_METRICS = Set.of("enabled", "buckets");
+  private static final Set<String> TRACING = Set.of("enabled", "sampling", "exporter", "endpoint", "serviceName");
+  private static final Set<String> ACCESS_LOG = Set.of("enabled", "file", "maxFileBytes", "maxFiles", "queue");
+  private static final Set<String> AUDIT = Set.of("file", "queue", "checkpointEvery", "routes");
+  private static final Set<String> SLO = Set.of("name", "route", "availability", "latency", "window");
+  private static final Set<String> SLO_LATENCY = Set.of("threshold", "target");
   private static final Set<String> ADMIN = Set.of("host", "port", "token");
   private static final Set<String> FILTERS = Set.of("ipAllow", "ipDeny", "trustedProxies", "countryHeader",
       "countryAllow", "countryDeny", "waf", "wafBody");
@@ -91,7 +98,91 @@ final class BffYaml {
         composition(root.obj("composition", COMPOSITION)), services, routes(root, services),
         grpc(root.obj("grpc", GRPC), servicesObj, services),
         auth(root.obj("auth", AUTH)), limits(root.obj("limits", LIMITS)), filters(root.obj("filters", FILTERS)),
-        cors(root.obj("cors", CORS)), tls(root.obj("tls", TLS)), admin(root.obj("admin", ADMIN), server));
+        cors(root.obj("cors", CORS)), tls(root.obj("tls", TLS)), admin(root.obj("admin", ADMIN), server),
+        observe(root.obj("observe", OBSERVE), name));
+  }
+
+  /** {@code observe:}; SLO routes are checked against the route table when it is compiled. */
+  private static ObserveConfig observe(Obj o, String bffName) {
+    ObserveConfig d = ObserveConfig.defaults();
+    Obj m = o.obj("metrics", OBSERVE_METRICS);
+    List<Duration> buckets = d.metrics().buckets();
+    if (m.has("buckets")) {
+      List<Duration> given = new ArrayList<>();
+      for (Scalar s : m.scalars("buckets")) {
+        Duration b = Units.duration(s.value);
+        if (b == null || b.isZero()) throw s.invalid("is not a positive duration; write e.g. [5ms, 50ms, 500ms]");
+        given.add(b);
+      }
+      buckets = given.stream().distinct().sorted().toList();
+    }
+    ObserveConfig.Metrics metrics = new ObserveConfig.Metrics(m.bool("enabled", d.metrics().enabled()), buckets);
+
+    Obj t = o.obj("tracing", TRACING);
+    ObserveConfig.Tracing.Exporter exporter = d.tracing().exporter();
+    String endpoint = t.string("endpoint", null);
+    if (t.has("exporter")) {
+      Scalar s = t.scalar("exporter", "");
+      exporter = switch (s.value.trim()) {
+        case "log" -> ObserveConfig.Tracing.Exporter.LOG;
+        case "otlp" -> ObserveConfig.Tracing.Exporter.OTLP;
+        case "none" -> ObserveConfig.Tracing.Exporter.NONE;
+        default -> throw s.invalid("is not an exporter; write log, otlp or none");
+      };
+    } else if (endpoint != null) {
+      exporter = ObserveConfig.Tracing.Exporter.OTLP;
+    }
+    if (endpoint != null) {
+      Scalar s = t.scalar("endpoint", "");
+      if (!endpoint.matches("https?://[^\\s/]+(/\\S*)?")) { // once, at start-up
+        throw s.invalid("is not an http(s) URL; write e.g. http://127.0.0.1:4318/v1/traces");
+      }
+    } else if (exporter == ObserveConfig.Tracing.Exporter.OTLP) {
+      throw t.error("exporter otlp needs an endpoint, e.g. endpoint: http://127.0.0.1:4318/v1/traces");
+    }
+    ObserveConfig.Tracing tracing = new ObserveConfig.Tracing(t.bool("enabled", d.tracing().enabled()),
+        t.share("sampling", d.tracing().sampling(), 1), exporter, endpoint, t.string("serviceName", "bff-" + bffName));
+
+    Obj a = o.obj("accessLog", ACCESS_LOG);
+    ObserveConfig.AccessLog al = d.accessLog();
+    ObserveConfig.AccessLog accessLog = new ObserveConfig.AccessLog(a.bool("enabled", al.enabled()),
+        a.string("file", null), a.bytes("maxFileBytes", (int) Math.min(Integer.MAX_VALUE, al.maxFileBytes())),
+        a.integer("maxFiles", al.maxFiles(), 1, 1000), a.integer("queue", al.queue(), 16, 10_000_000));
+
+    Obj au = o.obj("audit", AUDIT);
+    ObserveConfig.Audit ad = ObserveConfig.Audit.off();
+    List<String> auditRoutes = new ArrayList<>();
+    for (Scalar s : au.scalars("routes")) auditRoutes.add(s.value.trim());
+    ObserveConfig.Audit audit = new ObserveConfig.Audit(au.has("file"), au.string("file", null),
+        au.integer("queue", ad.queue(), 16, 10_000_000), au.integer("checkpointEvery", ad.checkpointEvery(), 1, 1_000_000),
+        auditRoutes);
+
+    List<ObserveConfig.Slo> slos = new ArrayList<>();
+    Set<String> names = new LinkedHashSet<>();
+    for (Obj s : o.objs("slos", SLO)) {
+      String route = s.scalar("route", "name the route as --routes prints it, e.g. route: screen:home").value.trim();
+      String sloName = s.string("name", route);
+      if (!sloName.matches("[A-Za-z0-9_.:-]+")) throw s.scalar("name", "").invalid("may hold only letters, digits and _ . : -");
+      if (!names.add(sloName)) throw s.scalar("name", "").invalid("is the name of another SLO; give each its own");
+      double availability = s.share("availability", 0, 1);
+      Obj lat = s.obj("latency", SLO_LATENCY);
+      double target = 0;
+      Duration threshold = null;
+      if (s.has("latency")) {
+        threshold = lat.duration("threshold", null);
+        if (threshold == null) throw lat.error("missing 'threshold'; write e.g. latency: { threshold: 300ms, target: 99% }");
+        target = lat.share("target", 0.99, 1);
+      }
+      if (availability == 0 && target == 0) {
+        throw s.error("declares no objective; write availability: 99.9% and/or latency: { threshold: 300ms, target: 99% }");
+      }
+      if (availability >= 1 || target >= 1) {
+        throw s.error("an objective of 100% leaves no error budget; write e.g. 99.9%");
+      }
+      slos.add(new ObserveConfig.Slo(sloName, route, availability, target, threshold,
+          s.duration("window", Duration.ofDays(30)), s.scalar("route", "").pos().file() + ":" + s.scalar("route", "").pos().line()));
+    }
+    return new ObserveConfig(metrics, tracing, accessLog, audit, slos, o.bool("statusPage", d.statusPage()));
   }
 
   /** The admin listener; beyond loopback it must have a token (it shows topology and config). */

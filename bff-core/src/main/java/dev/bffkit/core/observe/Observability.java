@@ -1,0 +1,138 @@
+package dev.bffkit.core.observe;
+
+import dev.bffkit.core.config.BffConfig;
+import dev.bffkit.core.config.ObserveConfig;
+import dev.bffkit.core.route.Route;
+import dev.bffkit.core.route.RouteTable;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Everything one BFF tells operators, built once at start-up from {@code observe:} and the route
+ * table: the meters of every route and service, tracing, and the observers that read each
+ * request's {@link RequestLog} when it completes (access log, SLOs, audit trail, status page).
+ * The request path calls {@link #begin} and {@link #completed}; nothing else.
+ */
+public final class Observability {
+  private static final Logger LOG = Logger.getLogger("dev.bffkit.observe");
+
+  private final String bffName;
+  private final ObserveConfig config;
+  private final Metrics metrics;
+  private final Tracing tracing;
+  private final RouteMeters[] routeMeters;
+  private final RouteMeters unrouted;
+  private final Map<String, ServiceMeters> services = new HashMap<>();
+  private final List<RequestObserver> observers = new CopyOnWriteArrayList<>();
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+
+  private Observability(String bffName, ObserveConfig config, Metrics metrics, Tracing tracing, RouteTable routes) {
+    this.bffName = bffName;
+    this.config = config;
+    this.metrics = metrics;
+    this.tracing = tracing;
+    this.routeMeters = new RouteMeters[routes == null ? 0 : routes.size()];
+    if (routes != null) for (Route r : routes.routes()) routeMeters[r.id()] = RouteMeters.of(metrics, r);
+    this.unrouted = new RouteMeters(metrics, "none", "none");
+  }
+
+  /** {@code spanExporter}: null = as configured; tests pass an in-memory exporter. */
+  public static Observability create(BffConfig config, RouteTable routes, SpanExporter spanExporter) {
+    ObserveConfig oc = config.observe();
+    List<Duration> thresholds = new ArrayList<>();
+    for (ObserveConfig.Slo s : oc.slos()) if (s.latencyThreshold() != null) thresholds.add(s.latencyThreshold());
+    Metrics metrics = Metrics.create(config.name(), oc.metrics(), thresholds);
+    Observability o = new Observability(config.name(), oc, metrics, Tracing.create(oc.tracing(), spanExporter), routes);
+    for (String service : config.services().keySet()) o.services.put(service, new ServiceMeters(metrics.registry(), service, o.tracing, metrics));
+    return o;
+  }
+
+  /** Nothing measured or traced (tools, tests that build parts by hand). */
+  public static Observability off(String bffName) {
+    ObserveConfig off = ObserveConfig.off();
+    return new Observability(bffName, off, Metrics.create(bffName, off.metrics(), List.of()), Tracing.create(off.tracing(), null), null);
+  }
+
+  public String bffName() { return bffName; }
+
+  public ObserveConfig config() { return config; }
+
+  public Metrics metrics() { return metrics; }
+
+  /** The meters of a configured service (one per service, made at start-up). */
+  public ServiceMeters service(String name) {
+    ServiceMeters m = services.get(name);
+    if (m == null) {
+      synchronized (services) { // a service unknown at start-up (tests building registries by hand): once
+        m = services.computeIfAbsent(name, n -> new ServiceMeters(metrics.registry(), n, tracing, metrics));
+      }
+    }
+    return m;
+  }
+
+  /** Adds an observer of completed requests (at start-up). */
+  public void observe(RequestObserver observer) {
+    observers.add(observer);
+  }
+
+  /** Something to close with the BFF (writers, exporters). */
+  public void closeWith(AutoCloseable c) {
+    closeables.add(c);
+  }
+
+  /** A request has arrived: its trace context (parsed from {@code traceparent}) and its log. */
+  public RequestLog begin(HttpServerRequest request, String requestId, long startNanos) {
+    TraceContext trace = tracing.accept(request.getHeader("traceparent"), request.getHeader("tracestate"));
+    long epochMillis = System.currentTimeMillis();
+    Span span = null;
+    if (trace.sampled()) {
+      span = tracing.startServer(trace, request.method().name(), request.path(), epochMillis * 1_000_000L, requestId);
+      if (span != null) {
+        SpanContext sc = span.getSpanContext();
+        trace = TraceContext.ofSpan(sc.getTraceId(), sc.getSpanId(), trace.parentSpanId(), trace.traceState());
+      }
+    }
+    return new RequestLog(requestId, request.method().name(), startNanos, epochMillis, trace, span);
+  }
+
+  /** The answer has ended (or the client left): meters, span, then every observer. */
+  public void completed(RequestLog log, HttpServerRequest request) {
+    HttpServerResponse resp = request.response();
+    boolean gone = !resp.ended();
+    log.end(resp.headWritten() || resp.ended() ? resp.getStatusCode() : 0, request.bytesRead(), resp.bytesWritten(), gone);
+    Route r = log.route();
+    (r == null ? unrouted : routeMeters[r.id()]).record(log);
+    if (log.span() != null) Tracing.endServer(log, (log.startEpochMillis() * 1_000_000L) + log.durationNanos());
+    for (RequestObserver o : observers) {
+      try {
+        o.completed(log);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "event=observer_failed request_id=" + log.requestId() + " observer="
+            + o.getClass().getSimpleName() + " error=" + e, e);
+      }
+    }
+  }
+
+  /** Flushes spans and closes writers (bounded waits). */
+  public void close() {
+    for (AutoCloseable c : closeables) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warning("event=observe_close_failed bff=" + bffName + " error=" + e);
+      }
+    }
+    tracing.close();
+  }
+}

@@ -1,0 +1,127 @@
+package dev.bffkit.core.observe;
+
+import dev.bffkit.core.route.Route;
+import io.opentelemetry.api.trace.Span;
+import java.util.Arrays;
+
+/**
+ * What one request did, filled in as it goes and read once when its answer ends (or the client
+ * leaves): its route, status, sizes, the caller's subject, its trace context, whether a screen
+ * answered in part, and one {@link UpstreamCall} per service call it made. Every observer (metrics,
+ * access log, SLOs, audit, status page) reads this one record, like Armeria's RequestLog, so no
+ * two of them measure the same thing differently. Lives on the request's event loop: no locks.
+ */
+public final class RequestLog {
+  private static final UpstreamCall[] NONE = new UpstreamCall[0];
+
+  private final String requestId;
+  private final long startNanos;
+  /** Wall-clock start, for the access log and the audit trail. */
+  private final long startEpochMillis;
+  private final String method;
+  private final TraceContext trace;
+  /** The server span; null unless the request is sampled and spans are recorded. */
+  private final Span span;
+  private Route route;
+  private String subject;
+  private boolean partial;
+  private int status;
+  private long bytesIn;
+  private long bytesOut;
+  private long endNanos;
+  private boolean clientGone;
+  private UpstreamCall[] calls = NONE;
+  private int callCount;
+  /** Audit digests of the bodies (lower-case hex SHA-256); null when not audited or no body. */
+  private String requestBodySha256;
+  private String responseBodySha256;
+
+  public RequestLog(String requestId, String method, long startNanos, long startEpochMillis, TraceContext trace, Span span) {
+    this.requestId = requestId;
+    this.method = method;
+    this.span = span;
+    this.startNanos = startNanos;
+    this.startEpochMillis = startEpochMillis;
+    this.trace = trace;
+  }
+
+  public String requestId() { return requestId; }
+
+  public long startNanos() { return startNanos; }
+
+  public long startEpochMillis() { return startEpochMillis; }
+
+  public String method() { return method; }
+
+  /** The server span, or null (unsampled, or tracing off). */
+  public Span span() { return span; }
+
+  /** Never null: an unsampled request still has ids to log and propagate. */
+  public TraceContext trace() { return trace; }
+
+  /** The resolved route; null for a request refused before routing (edge, 404, 405). */
+  public Route route() { return route; }
+
+  public void route(Route r) { this.route = r; }
+
+  /** The authenticated caller's subject ({@code sub}, API key name); null when anonymous. */
+  public String subject() { return subject; }
+
+  public void subject(String s) { this.subject = s; }
+
+  /** True when a screen or GraphQL answer carried data and errors (some services failed). */
+  public boolean partial() { return partial; }
+
+  public void partial(boolean p) { this.partial = p; }
+
+  public String requestBodySha256() { return requestBodySha256; }
+
+  public void requestBodySha256(String hex) { this.requestBodySha256 = hex; }
+
+  public String responseBodySha256() { return responseBodySha256; }
+
+  public void responseBodySha256(String hex) { this.responseBodySha256 = hex; }
+
+  /** Called once by the server when the answer has ended or the client has gone. */
+  public void end(int status, long bytesIn, long bytesOut, boolean clientGone) {
+    this.status = status;
+    this.bytesIn = bytesIn;
+    this.bytesOut = bytesOut;
+    this.clientGone = clientGone;
+    this.endNanos = System.nanoTime();
+  }
+
+  /** The status sent (0 when the client left before any). */
+  public int status() { return status; }
+
+  public long bytesIn() { return bytesIn; }
+
+  public long bytesOut() { return bytesOut; }
+
+  /** The client closed its connection or reset its stream before the answer ended. */
+  public boolean clientGone() { return clientGone; }
+
+  public long durationNanos() { return endNanos - startNanos; }
+
+  /** Status class label: "2xx" ... "5xx"; "gone" for a client that left before its answer. */
+  public String statusClass() {
+    if (clientGone && status == 0) return "gone";
+    return switch (status / 100) {
+      case 1 -> "1xx";
+      case 2 -> "2xx";
+      case 3 -> "3xx";
+      case 4 -> "4xx";
+      default -> "5xx";
+    };
+  }
+
+  /** A call starts: the upstream layer ends it with {@link UpstreamCall#end}. */
+  void add(UpstreamCall call) {
+    if (callCount == calls.length) calls = Arrays.copyOf(calls, Math.max(4, callCount * 2));
+    calls[callCount++] = call;
+  }
+
+  public int callCount() { return callCount; }
+
+  public UpstreamCall call(int i) { return calls[i]; }
+}

@@ -1,0 +1,89 @@
+package dev.bffkit.core.observe;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * One service's meters, registered once when the BFF starts; the call path only increments.
+ * Calls are logical calls (retries and hedges inside one), counted by {@link Outcome}; tries are
+ * counted apart as retries and hedges.
+ */
+public final class ServiceMeters {
+  private final String service;
+  private final Tracing tracing;
+  private final Counter[] calls;
+  private final Timer duration;
+  private final Counter retries;
+  private final Counter hedgesLaunched;
+  private final Counter hedgesWon;
+  private final Counter ejections;
+  private final MeterRegistry registry;
+
+  ServiceMeters(MeterRegistry registry, String service, Tracing tracing, Metrics metrics) {
+    this.registry = registry;
+    this.service = service;
+    this.tracing = tracing;
+    Outcome[] outcomes = Outcome.values();
+    calls = new Counter[outcomes.length];
+    for (Outcome o : outcomes) {
+      calls[o.ordinal()] = Counter.builder("bff.upstream.calls").description("Logical calls to a service by outcome")
+          .tags("service", service, "outcome", o.label()).register(registry);
+    }
+    duration = metrics.timer("bff.upstream.call.duration", "Logical call time, retries and hedges included",
+        "service", service);
+    retries = Counter.builder("bff.upstream.retries").description("Retries sent (each a new try)")
+        .tag("service", service).register(registry);
+    hedgesLaunched = Counter.builder("bff.upstream.hedges").description("Hedged tries launched, and those whose answer won")
+        .tags("service", service, "result", "launched").register(registry);
+    hedgesWon = Counter.builder("bff.upstream.hedges").description("Hedged tries launched, and those whose answer won")
+        .tags("service", service, "result", "won").register(registry);
+    ejections = Counter.builder("bff.upstream.ejections").description("Endpoints ejected by outlier detection")
+        .tag("service", service).register(registry);
+  }
+
+  public String service() { return service; }
+
+  /**
+   * A call starts for the request {@code log} (null for calls of no request: dry runs, tools);
+   * {@code protocol} is "rest", "grpc" or "proxy". The caller ends it once.
+   */
+  public UpstreamCall start(RequestLog log, String protocol) {
+    if (log == null) return new UpstreamCall(this, null, protocol, 0, null, null);
+    UpstreamCall call = tracing.startClient(this, log, protocol);
+    log.add(call);
+    return call;
+  }
+
+  void record(Outcome how, long nanos) {
+    calls[how.ordinal()].increment();
+    duration.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void retried() { retries.increment(); }
+
+  public void hedgeLaunched() { hedgesLaunched.increment(); }
+
+  public void hedgeWon() { hedgesWon.increment(); }
+
+  public void ejected() { ejections.increment(); }
+
+  /** A gauge read at scrape time from the service's live state. */
+  public void gauge(String name, String description, Supplier<Number> value) {
+    Gauge.builder(name, value).description(description).tag("service", service).strongReference(true).register(registry);
+  }
+
+  /** A gauge with one more tag (e.g. the breaker's state). */
+  public void gauge(String name, String description, String tag, String tagValue, Supplier<Number> value) {
+    Gauge.builder(name, value).description(description).tags("service", service, tag, tagValue).strongReference(true)
+        .register(registry);
+  }
+
+  /** A counter with one more tag, registered now (e.g. breaker transitions by target state). */
+  public Counter counter(String name, String description, String tag, String tagValue) {
+    return Counter.builder(name).description(description).tags("service", service, tag, tagValue).register(registry);
+  }
+}

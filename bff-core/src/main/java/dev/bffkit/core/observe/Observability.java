@@ -6,7 +6,9 @@ import dev.bffkit.core.route.Route;
 import dev.bffkit.core.route.RouteTable;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.time.Duration;
@@ -36,6 +38,7 @@ public final class Observability {
   private final Map<String, ServiceMeters> services = new HashMap<>();
   private final List<RequestObserver> observers = new CopyOnWriteArrayList<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final Timer eventLoopLag;
 
   private Observability(String bffName, ObserveConfig config, Metrics metrics, Tracing tracing, RouteTable routes) {
     this.bffName = bffName;
@@ -45,6 +48,10 @@ public final class Observability {
     this.routeMeters = new RouteMeters[routes == null ? 0 : routes.size()];
     if (routes != null) for (Route r : routes.routes()) routeMeters[r.id()] = RouteMeters.of(metrics, r);
     this.unrouted = new RouteMeters(metrics, "none", "none");
+    this.eventLoopLag = Timer.builder("bff.event.loop.lag").description("How late the event loops ran a 100 ms tick")
+        .serviceLevelObjectives(Duration.ofNanos(100_000), Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
+            Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1))
+        .register(metrics.registry());
   }
 
   /** {@code spanExporter}: null = as configured; tests pass an in-memory exporter. */
@@ -79,6 +86,11 @@ public final class Observability {
       }
     }
     return m;
+  }
+
+  /** Measures the calling event loop's lag (a server verticle's start), when metrics are on. */
+  public void watchEventLoop(Vertx vertx) {
+    if (metrics.enabled()) EventLoopLag.watch(vertx, eventLoopLag);
   }
 
   /** Adds an observer of completed requests (at start-up). */

@@ -133,7 +133,7 @@ public final class Tracing {
     Span span = log.span();
     if (span == null) return;
     if (log.route() != null) {
-      String template = log.route().match().describe();
+      String template = log.route().match().template();
       span.updateName(log.method() + " " + template); // OTel HTTP semantic conventions: "{method} {http.route}"
       span.setAttribute(ROUTE, template).setAttribute(BFF_ROUTE, log.route().name());
     }

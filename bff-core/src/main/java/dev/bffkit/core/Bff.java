@@ -193,6 +193,7 @@ public final class Bff {
     // Breakers, endpoint health, ejections, budgets and bulkheads are per BFF (shared by its event
     // loops); connection pools stay per loop.
     Observability observe = Observability.create(bundle.config(), routes, spanExporter);
+    engine.bindMetrics(observe.metrics().registry());
     UpstreamRegistry registry = new UpstreamRegistry(vertx, bundle.config().services(), observe);
     // Key fetches start now and never hold up the start (an identity provider may be down).
     Security security = bundle.config().auth().enabled() ? Security.create(vertx, bundle.config().auth()).start() : null;

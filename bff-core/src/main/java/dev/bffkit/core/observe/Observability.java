@@ -6,6 +6,7 @@ import dev.bffkit.core.route.Route;
 import dev.bffkit.core.route.RouteTable;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.Vertx;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -39,6 +41,9 @@ public final class Observability {
   private final List<RequestObserver> observers = new CopyOnWriteArrayList<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final Timer eventLoopLag;
+  private final Map<String, Counter> admitted = new HashMap<>();
+  /** By "status code": the gateway's own error answers, a set bounded by the codes in its source. */
+  private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
 
   private Observability(String bffName, ObserveConfig config, Metrics metrics, Tracing tracing, RouteTable routes) {
     this.bffName = bffName;
@@ -52,6 +57,10 @@ public final class Observability {
         .serviceLevelObjectives(Duration.ofNanos(100_000), Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
             Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1))
         .register(metrics.registry());
+    for (String as : List.of("jwt", "apikey", "anonymous")) {
+      admitted.put(as, Counter.builder("bff.auth.admitted").description("Callers admitted by auth, by how")
+          .tag("as", as).register(metrics.registry()));
+    }
   }
 
   /** {@code spanExporter}: null = as configured; tests pass an in-memory exporter. */
@@ -125,6 +134,11 @@ public final class Observability {
     log.end(resp.headWritten() || resp.ended() ? resp.getStatusCode() : 0, request.bytesRead(), resp.bytesWritten(), gone);
     Route r = log.route();
     (r == null ? unrouted : routeMeters[r.id()]).record(log);
+    if (log.admittedAs() != null) {
+      Counter c = admitted.get(log.admittedAs());
+      if (c != null) c.increment();
+    }
+    if (log.errorCode() != null) refusal(log.status(), log.errorCode()).increment();
     if (log.span() != null) Tracing.endServer(log, (log.startEpochMillis() * 1_000_000L) + log.durationNanos());
     for (RequestObserver o : observers) {
       try {
@@ -134,6 +148,23 @@ public final class Observability {
             + o.getClass().getSimpleName() + " error=" + e, e);
       }
     }
+  }
+
+  /**
+   * The counter of one kind of answer the gateway gave itself: WAF and filter blocks
+   * ({@code request_blocked}, {@code forbidden_address}), auth refusals ({@code invalid_token},
+   * {@code insufficient_scope}), limits ({@code body_too_large}), routing ({@code not_found}).
+   * Registered on first use: the codes are literals in the source, so the set is bounded.
+   */
+  private Counter refusal(int status, String code) {
+    String key = status + " " + code;
+    Counter c = refusals.get(key);
+    if (c == null) {
+      c = refusals.computeIfAbsent(key, k -> Counter.builder("bff.gateway.refusals")
+          .description("Answers the gateway gave itself (WAF, auth, limits, routing), by status and code")
+          .tags("status", Integer.toString(status), "code", code).register(metrics.registry()));
+    }
+    return c;
   }
 
   /** Flushes spans and closes writers (bounded waits). */

@@ -51,6 +51,11 @@ public final class RequestLog {
 
   public String requestId() { return requestId; }
 
+  /** {@code request_id=... trace_id=...} for a log line; {@code log} may be null (no trace id then). */
+  public static String logIds(String requestId, RequestLog log) {
+    return log == null ? "request_id=" + requestId : "request_id=" + requestId + " trace_id=" + log.trace().traceId();
+  }
+
   public long startNanos() { return startNanos; }
 
   public long startEpochMillis() { return startEpochMillis; }

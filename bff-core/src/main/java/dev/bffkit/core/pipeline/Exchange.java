@@ -65,7 +65,7 @@ public final class Exchange {
 
   /** {@code request_id=... trace_id=...} for a log line about this request. */
   public String logIds() {
-    return log == null ? "request_id=" + requestId : "request_id=" + requestId + " trace_id=" + log.trace().traceId();
+    return RequestLog.logIds(requestId, log);
   }
 
   public Deadline deadline() { return deadline; }

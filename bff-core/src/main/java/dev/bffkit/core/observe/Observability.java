@@ -69,7 +69,7 @@ public final class Observability {
     List<Duration> thresholds = new ArrayList<>();
     for (ObserveConfig.Slo s : oc.slos()) if (s.latencyThreshold() != null) thresholds.add(s.latencyThreshold());
     Metrics metrics = Metrics.create(config.name(), oc.metrics(), thresholds);
-    Observability o = new Observability(config.name(), oc, metrics, Tracing.create(oc.tracing(), spanExporter), routes);
+    Observability o = new Observability(config.name(), oc, metrics, Tracing.create(config.name(), oc.tracing(), spanExporter), routes);
     for (String service : config.services().keySet()) o.services.put(service, new ServiceMeters(metrics.registry(), service, o.tracing, metrics));
     return o;
   }
@@ -77,7 +77,7 @@ public final class Observability {
   /** Nothing measured or traced (tools, tests that build parts by hand). */
   public static Observability off(String bffName) {
     ObserveConfig off = ObserveConfig.off();
-    return new Observability(bffName, off, Metrics.create(bffName, off.metrics(), List.of()), Tracing.create(off.tracing(), null), null);
+    return new Observability(bffName, off, Metrics.create(bffName, off.metrics(), List.of()), Tracing.create(bffName, off.tracing(), null), null);
   }
 
   public String bffName() { return bffName; }

@@ -61,7 +61,7 @@ public final class Tracing {
   }
 
   /** {@code exporter}: null = the one the config names; tests pass an in-memory one (exported at once). */
-  public static Tracing create(ObserveConfig.Tracing config, SpanExporter exporter) {
+  public static Tracing create(String bffName, ObserveConfig.Tracing config, SpanExporter exporter) {
     if (!config.enabled()) return new Tracing(false, 0, null);
     SpanProcessor processor;
     if (exporter != null) {
@@ -77,7 +77,7 @@ public final class Tracing {
     }
     SdkTracerProvider provider = SdkTracerProvider.builder()
         .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(
-            AttributeKey.stringKey("service.name"), config.serviceName()))))
+            AttributeKey.stringKey("service.name"), config.serviceName() != null ? config.serviceName() : "bff-" + bffName))))
         .setSampler(Sampler.alwaysOn()) // sampled already, at the edge
         .addSpanProcessor(processor)
         .build();

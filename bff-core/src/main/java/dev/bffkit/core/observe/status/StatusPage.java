@@ -101,9 +101,12 @@ public final class StatusPage {
     noStore(ctx.response()).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(out.toBuffer());
   }
 
-  /** An integer query parameter in [min, max]; the default when absent; -1 when malformed or out of range. */
-  static int param(RoutingContext ctx, String name, int dflt, int min, int max) {
-    String v = ctx.request().getParam(name);
+  private static int param(RoutingContext ctx, String name, int dflt, int min, int max) {
+    return bounded(ctx.request().getParam(name), dflt, min, max);
+  }
+
+  /** A decimal integer in [min, max] (at most 4 digits, no sign); {@code dflt} when null; -1 when malformed or out of range. */
+  static int bounded(String v, int dflt, int min, int max) {
     if (v == null) return dflt;
     if (v.isEmpty() || v.length() > 4) return -1;
     int n = 0;

@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bffkit.core.OnLoop;
+import dev.bffkit.core.config.BffConfig;
+import dev.bffkit.core.config.CompositionConfig;
+import dev.bffkit.core.config.ServerConfig;
 import dev.bffkit.core.config.ServiceConfig;
+import dev.bffkit.core.observe.Observability;
 import dev.bffkit.core.pipeline.Deadline;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -32,6 +36,7 @@ class ResilienceTest {
   private Vertx vertx;
   private OnLoop loop;
   private HttpUpstreams upstreams;
+  private Observability observe;
 
   @BeforeEach
   void start() {
@@ -54,8 +59,15 @@ class ResilienceTest {
   }
 
   private HttpUpstreams upstreams(ServiceConfig cfg) {
-    upstreams = new HttpUpstreams(vertx, Map.of(cfg.name(), cfg));
+    BffConfig bff = new BffConfig("t", ServerConfig.defaults(), CompositionConfig.defaults(), Map.of(cfg.name(), cfg), List.of());
+    observe = Observability.create(bff, null, null);
+    upstreams = new HttpUpstreams(vertx, new UpstreamRegistry(vertx, bff.services(), observe));
     return upstreams;
+  }
+
+  /** A counter of the service's meters (issue 11: what the resilience machinery did is visible). */
+  private double count(String name, String tag, String value) {
+    return observe.metrics().registry().get(name).tag("service", "posts").tag(tag, value).counter().count();
   }
 
   private Future<UpstreamResponse> get(String path) {
@@ -105,6 +117,9 @@ class ResilienceTest {
     EndpointState dead = Arrays.stream(upstreams.registry().get("posts").endpoints().all())
         .filter(e -> e.endpoint().port() == c.port()).findFirst().orElseThrow();
     assertTrue(dead.ejected(), "the dead endpoint is ejected");
+    assertTrue(observe.metrics().registry().get("bff.upstream.ejections").counter().count() >= 1, "and the ejection counted");
+    assertTrue(observe.metrics().registry().get("bff.upstream.retries").counter().count() >= 1, "the retries too");
+    assertEquals(360, count("bff.upstream.calls", "outcome", "ok"), "every logical call once, retries inside it");
   }
 
   @Test
@@ -147,6 +162,12 @@ class ResilienceTest {
     assertEquals("closed", state.breakerState());
     assertEquals(0, errors(load(2, 20)));
     assertEquals(5 + 1 + 20, r.requests.get());
+    assertEquals(1, count("bff.upstream.breaker.transitions", "to", "open"));
+    assertEquals(1, count("bff.upstream.breaker.transitions", "to", "half_open"));
+    assertEquals(1, count("bff.upstream.breaker.transitions", "to", "closed"));
+    assertEquals(20, count("bff.upstream.calls", "outcome", "breaker_open"));
+    assertEquals(5, count("bff.upstream.calls", "outcome", "server_error"));
+    assertEquals(1, observe.metrics().registry().get("bff.upstream.breaker.state").tag("state", "closed").gauge().value());
   }
 
   private void awaitState(ServiceState state, String want) throws Exception {
@@ -204,6 +225,9 @@ class ResilienceTest {
     // request keeps new first tries away from the stalled replica.
     assertTrue(s.active() > 0, "the losing tries are still in flight");
     assertTrue(stalled.requests.get() <= 5, "least request avoided the stalled replica: " + stalled.requests.get());
+    double launched = count("bff.upstream.hedges", "result", "launched");
+    double won = count("bff.upstream.hedges", "result", "won");
+    assertTrue(won >= 1 && won <= launched, "hedges launched " + launched + ", won " + won);
     stalled.stall.complete();
     long until = System.currentTimeMillis() + 5_000;
     while (s.active() > 0 && System.currentTimeMillis() < until) Thread.sleep(10);

@@ -1,5 +1,6 @@
 package dev.bffkit.loadtests.bench;
 
+import dev.bffkit.core.config.AdminConfig;
 import io.vertx.core.MultiMap;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -27,10 +28,12 @@ import java.util.stream.Stream;
  *
  * <p>Every system under test runs in its own process, as deployed: the six demo services in one
  * ({@code Demo --services-only}), the iOS BFF ({@code java -jar bff-ios.jar}; once more without auth for the
- * screen's auth-overhead baseline), the hand-written
+ * screen's auth-overhead baseline, once more with metrics, tracing and the access log off for the
+ * observe-cost baseline), the hand-written
  * fan-out ({@code HandWrittenFanout} main), nginx, and one generic launcher per fan-out width. The
  * BFF and the hand-written fan-out get the same JVM flags ({@link ChildProcess#SUT_JVM_FLAGS}).
- * Only the load driver runs in this JVM. Children log to {@code <out>/logs/} and are killed at the
+ * Only the load driver runs in this JVM, with the {@link OtlpSink} the BFFs export their sampled
+ * spans to. Children log to {@code <out>/logs/} and are killed at the
  * end (finally block and shutdown hook).
  *
  * <p>Closed-model (max throughput) comparisons interleave the systems in rounds (A B C A B C ...)
@@ -260,6 +263,7 @@ public final class BenchMain {
     if (bff != null) header.add("iOS BFF: pid " + bff.process().pid() + ", ready " + ms(bff.readyNanos() / 1000) + " after launch"
         + (signedInNanos < 0 ? "" : ", answering the bench's token " + ms(signedInNanos / 1000) + " after that (keys fetched)"));
     if (bffNoAuth != null) header.add("iOS BFF without auth (screen auth-overhead baseline): pid " + bffNoAuth.process().pid());
+    if (bffObserveOff != null) checkObserveOff();
     if (bffObserveOff != null) header.add("iOS BFF with observe off (metrics, tracing, access log; observe-cost baseline): pid "
         + bffObserveOff.process().pid());
     else if (bffObserveOffError != null && !bffObserveOffError.startsWith("not needed")) header.add(bffObserveOffError);
@@ -267,6 +271,24 @@ public final class BenchMain {
     if (handWritten != null) header.add("hand-written fan-out: pid " + handWritten.process().pid());
     if (nginx != null) header.add("nginx: pid " + nginx.pid() + " (worker_processes auto; CPU counts master + workers)");
     if (!quick) preWarm();
+  }
+
+  /**
+   * The observe-off baseline must really be off: its admin listener (client port + {@link
+   * AdminConfig#OFFSET}) has no {@code /metrics} while the BFF's has. Otherwise the switches were
+   * not honoured (say the bundle lost its {@code observe:} env keys) and the rows would compare a
+   * BFF with itself, so the baseline is dropped with the reason.
+   */
+  private void checkObserveOff() {
+    int off = Http1.status(bffObserveOff.port() + AdminConfig.OFFSET, "GET", "/metrics", null, 5000);
+    int on = bff == null ? -1 : Http1.status(bff.port() + AdminConfig.OFFSET, "GET", "/metrics", null, 5000);
+    header.add("observe check, GET /metrics on the admin listeners: BFF " + on + ", BFF observe off " + off);
+    if (off == 200) {
+      bffObserveOffError = "the observe-off BFF still serves /metrics: BFF_METRICS=false not honoured; no observe-cost rows";
+      bffObserveOff.close();
+      bffObserveOff = null;
+      header.add(bffObserveOffError);
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -82,7 +83,7 @@ public final class OtlpSink implements AutoCloseable {
 
     @Override
     public String toString() {
-      return String.format(java.util.Locale.ROOT, "%d export request(s), %.1f kB%s", requests, bytes / 1024.0,
+      return String.format(Locale.ROOT, "%d export request(s), %.1f kB%s", requests, bytes / 1024.0,
           refused == 0 ? "" : ", " + refused + " refused (wrong method or path)");
     }
   }

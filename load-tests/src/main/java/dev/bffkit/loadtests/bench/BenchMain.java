@@ -1,5 +1,6 @@
 package dev.bffkit.loadtests.bench;
 
+import dev.bffkit.core.config.AdminConfig;
 import io.vertx.core.MultiMap;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -27,10 +28,12 @@ import java.util.stream.Stream;
  *
  * <p>Every system under test runs in its own process, as deployed: the six demo services in one
  * ({@code Demo --services-only}), the iOS BFF ({@code java -jar bff-ios.jar}; once more without auth for the
- * screen's auth-overhead baseline), the hand-written
+ * screen's auth-overhead baseline, once more with metrics, tracing and the access log off for the
+ * observe-cost baseline), the hand-written
  * fan-out ({@code HandWrittenFanout} main), nginx, and one generic launcher per fan-out width. The
  * BFF and the hand-written fan-out get the same JVM flags ({@link ChildProcess#SUT_JVM_FLAGS}).
- * Only the load driver runs in this JVM. Children log to {@code <out>/logs/} and are killed at the
+ * Only the load driver runs in this JVM, with the {@link OtlpSink} the BFFs export their sampled
+ * spans to. Children log to {@code <out>/logs/} and are killed at the
  * end (finally block and shutdown hook).
  *
  * <p>Closed-model (max throughput) comparisons interleave the systems in rounds (A B C A B C ...)
@@ -61,6 +64,9 @@ public final class BenchMain {
   private Scenarios.ProcessTarget previous;
   private String previousError;
   private String bffNoAuthError = "not needed by the selected scenarios";
+  private Scenarios.ProcessTarget bffObserveOff;
+  private String bffObserveOffError = "not needed by the selected scenarios";
+  private OtlpSink otlpSink;
   private Scenarios.ProcessTarget handWritten;
   private String handWrittenError;
   private NginxBaseline nginx;
@@ -162,6 +168,16 @@ public final class BenchMain {
     header.add("process isolation: the driver runs in the harness JVM; demo services, iOS BFF, hand-written fan-out, nginx"
         + " and each fan-out-width BFF run in their own processes on the same machine (shared cores); BFF and hand-written"
         + " JVM flags: " + String.join(" ", ChildProcess.SUT_JVM_FLAGS) + "; child logs in logs/");
+    // every BFF's spans (1 % sampled) go here over OTLP/HTTP, as to a collector: the export is paid for, not logged
+    try {
+      otlpSink = OtlpSink.start();
+      Scenarios.exportTracesTo(otlpSink.endpoint());
+    } catch (RuntimeException e) {
+      header.add("OTLP sink did not start (" + oneLine(e) + "): the BFFs log their sampled spans to stderr instead");
+    }
+    header.add("observe: every BFF runs with its bundle's metrics and 1 % tracing on, BFF_ACCESS_LOG=false"
+        + (otlpSink == null ? "" : ", spans exported (OTLP/HTTP) to a sink in the harness JVM at " + otlpSink.endpoint())
+        + "; the \"observe off\" BFF also has BFF_METRICS=false BFF_TRACING=false");
     backends = Scenarios.ProcessBackends.start(logDir, cores);
     header.add("backends: " + backends.kind() + ", " + cores + " event loop(s) per service");
     // the BFF, the hand-written fan-out and nginx start side by side
@@ -195,6 +211,17 @@ public final class BenchMain {
         bffNoAuthError = "iOS BFF without auth did not start: " + oneLine(e);
       }
     });
+    // the iOS BFF once more with metrics, tracing and the access log off: the baseline of the observe-cost rows
+    Thread observeOffStart = new Thread(() -> {
+      if (only != null && !only.contains("screen") && !only.contains("passthrough")) return;
+      try {
+        bffObserveOff = Scenarios.startIosBffProcess(backends, Scenarios.OBSERVE_OFF, logDir, "bff-ios-observe-off");
+        Scenarios.awaitSignedIn(bffObserveOff, 30_000);
+        bffObserveOffError = null;
+      } catch (Exception e) {
+        bffObserveOffError = "iOS BFF with observe off did not start: " + oneLine(e);
+      }
+    });
     // BENCH_PREVIOUS_JAR: the iOS BFF of another build (say the previous commit) beside this one
     String previousJar = System.getenv("BENCH_PREVIOUS_JAR");
     Thread previousStart = new Thread(() -> {
@@ -212,6 +239,7 @@ public final class BenchMain {
     bffStart.start();
     handStart.start();
     noAuthStart.start();
+    observeOffStart.start();
     previousStart.start();
     Optional<Path> bin = NginxBaseline.binary();
     if (bin.isEmpty()) {
@@ -229,15 +257,38 @@ public final class BenchMain {
     bffStart.join();
     handStart.join();
     noAuthStart.join();
+    observeOffStart.join();
     previousStart.join();
     if (previous != null) header.add("previous build (BENCH_PREVIOUS_JAR=" + previousJar + "): pid " + previous.process().pid());
     if (bff != null) header.add("iOS BFF: pid " + bff.process().pid() + ", ready " + ms(bff.readyNanos() / 1000) + " after launch"
         + (signedInNanos < 0 ? "" : ", answering the bench's token " + ms(signedInNanos / 1000) + " after that (keys fetched)"));
     if (bffNoAuth != null) header.add("iOS BFF without auth (screen auth-overhead baseline): pid " + bffNoAuth.process().pid());
+    if (bffObserveOff != null) checkObserveOff();
+    if (bffObserveOff != null) header.add("iOS BFF with observe off (metrics, tracing, access log; observe-cost baseline): pid "
+        + bffObserveOff.process().pid());
+    else if (bffObserveOffError != null && !bffObserveOffError.startsWith("not needed")) header.add(bffObserveOffError);
     for (String e : new String[] {bffError, signedInError, handWrittenError, nginxError}) if (e != null) header.add(e);
     if (handWritten != null) header.add("hand-written fan-out: pid " + handWritten.process().pid());
     if (nginx != null) header.add("nginx: pid " + nginx.pid() + " (worker_processes auto; CPU counts master + workers)");
     if (!quick) preWarm();
+  }
+
+  /**
+   * The observe-off baseline must really be off: its admin listener (client port + {@link
+   * AdminConfig#OFFSET}) has no {@code /metrics} while the BFF's has. Otherwise the switches were
+   * not honoured (say the bundle lost its {@code observe:} env keys) and the rows would compare a
+   * BFF with itself, so the baseline is dropped with the reason.
+   */
+  private void checkObserveOff() {
+    int off = Http1.status(bffObserveOff.port() + AdminConfig.OFFSET, "GET", "/metrics", null, 5000);
+    int on = bff == null ? -1 : Http1.status(bff.port() + AdminConfig.OFFSET, "GET", "/metrics", null, 5000);
+    header.add("observe check, GET /metrics on the admin listeners: BFF " + on + ", BFF observe off " + off);
+    if (off == 200) {
+      bffObserveOffError = "the observe-off BFF still serves /metrics: BFF_METRICS=false not honoured; no observe-cost rows";
+      bffObserveOff.close();
+      bffObserveOff = null;
+      header.add(bffObserveOffError);
+    }
   }
 
   /**
@@ -250,6 +301,8 @@ public final class BenchMain {
     all.add(handSys());
     all.add(bffSys("BFF iOS home", Scenarios.HOME_PATH));
     all.add(noAuthSys());
+    all.add(observeOffSys("BFF proxy route, observe off", Scenarios.PROXY_PATH));
+    all.add(observeOffSys("BFF iOS home, observe off", Scenarios.HOME_PATH));
     for (Sys s : all) {
       if (s.skip() != null) continue;
       measure(null, LoadSpec.closed(s.name() + " (pre-warm)", s.port(), s.path(), 32, Duration.ofSeconds(1), Duration.ofSeconds(3))
@@ -266,7 +319,7 @@ public final class BenchMain {
   private void tearDown() {
     progress.close();
     if (nginx != null) nginx.close();
-    for (AutoCloseable c : new AutoCloseable[] {bff, bffNoAuth, handWritten}) {
+    for (AutoCloseable c : new AutoCloseable[] {bff, bffNoAuth, bffObserveOff, handWritten}) {
       try {
         if (c != null) c.close();
       } catch (Exception ignored) {
@@ -276,6 +329,10 @@ public final class BenchMain {
     if (backends != null) backends.close();
     ChildProcess.killAll();
     driver.close();
+    if (otlpSink != null) {
+      header.add("OTLP sink received over the whole run: " + otlpSink.counts());
+      otlpSink.close();
+    }
     // empty stdout/stderr files say nothing
     try (Stream<Path> f = Files.list(logDir)) {
       for (Path p : f.toList()) if (Files.size(p) == 0) Files.delete(p);
@@ -328,16 +385,28 @@ public final class BenchMain {
             Scenarios.bffHeaders());
   }
 
+  /** The iOS BFF with metrics, tracing and the access log off (same build, same bundle, same token). */
+  private Sys observeOffSys(String name, String path) {
+    return bffObserveOff == null ? Sys.skipped(name, bffObserveOffError)
+        : new Sys(name, bffObserveOff.port(), path, null, bffObserveOff.process()::cpuNanos, Scenarios.bffHeaders());
+  }
+
   private Sys handSys() {
     return handWritten == null ? Sys.skipped("hand-written fan-out", handWrittenError)
         : new Sys("hand-written fan-out", handWritten.port(), Scenarios.HOME_PATH, null, handWritten.process()::cpuNanos, null);
   }
 
   private List<Sys> passThroughSystems() {
+    return passThroughSystems(false);
+  }
+
+  /** Direct, nginx, the BFF (and with {@code observeOff} the BFF with observe off), the previous build if given. */
+  private List<Sys> passThroughSystems(boolean observeOff) {
     List<Sys> s = new ArrayList<>();
     s.add(direct("posts", Scenarios.DIRECT_PATH));
     s.add(nginx != null ? new Sys("nginx", nginx.port(), Scenarios.PROXY_PATH, null, nginx::cpuNanos, null) : Sys.skipped("nginx", nginxError));
     s.add(bffSys("BFF proxy route", Scenarios.PROXY_PATH));
+    if (observeOff) s.add(observeOffSys("BFF proxy route, observe off", Scenarios.PROXY_PATH));
     Sys prev = previousSys("BFF proxy route, previous build", Scenarios.PROXY_PATH);
     if (prev != null) s.add(prev);
     return s;
@@ -416,11 +485,13 @@ public final class BenchMain {
     ScenarioResult sc = new ScenarioResult("pass-through",
         "GET one post: direct to the posts service vs nginx vs the BFF's plain proxy route, same connection count."
             + " Closed model for max throughput (interleaved rounds, median), then open model at 50% of the lowest max.");
-    List<Sys> systems = passThroughSystems();
+    List<Sys> systems = passThroughSystems(true);
     int conns = quick ? 16 : 64;
+    OtlpSink.Counts exported0 = otlpCounts();
     Map<String, LoadResult> max = maxInRounds(sc, systems, conns);
     double rate = halfOfLowest(sc, max);
     Map<String, LoadResult> open = openAll(sc, systems, rate, conns);
+    noteExports(sc, exported0);
     results.add(sc);
     LoadResult bffMax = max.get("BFF proxy route");
     LoadResult nginxMax = max.get("nginx");
@@ -439,6 +510,41 @@ public final class BenchMain {
     targets.add(new Reports.Target("pass-through CPU per request (open, half max)", "reported", cpuText(sc, bffOpen, "BFF"),
         cpuText(sc, nginxOpen, "nginx"), cpuRatio(sc, bffOpen, nginxOpen), null));
     againstPrevious("pass-through", max, open, "BFF proxy route", "BFF proxy route, previous build");
+    observeCost("pass-through", sc, max, open, "BFF proxy route", "BFF proxy route, observe off");
+  }
+
+  /**
+   * Issue 11: metrics on and tracing at 1 % against the same build with both off (and the access
+   * log off in both), in the same interleaved rounds: ≤ 5 % throughput and ≤ 5 % CPU per request.
+   */
+  private void observeCost(String what, ScenarioResult sc, Map<String, LoadResult> max, Map<String, LoadResult> open,
+      String on, String off) {
+    LoadResult onMax = max.get(on);
+    LoadResult offMax = max.get(off);
+    targets.add(new Reports.Target(what + ": metrics + 1 % tracing: throughput vs observe off (closed)", "≥ 0.95×",
+        rate(onMax), rate(offMax) + (ok(offMax) ? " (observe off)" : ""), ratio(onMax, offMax, LoadResult::achievedRate),
+        atLeast(onMax, offMax, 0.95)));
+    LoadResult onOpen = open.get(on);
+    LoadResult offOpen = open.get(off);
+    boolean cpuBoth = onOpen != null && offOpen != null && !Double.isNaN(sc.cpu(onOpen)) && !Double.isNaN(sc.cpu(offOpen))
+        && sc.cpu(offOpen) > 0;
+    targets.add(new Reports.Target(what + ": metrics + 1 % tracing: CPU per request vs observe off (open, half max)", "≤ 1.05×",
+        cpuText(sc, onOpen, "observe on"), cpuText(sc, offOpen, "observe off"), cpuRatio(sc, onOpen, offOpen),
+        cpuBoth ? sc.cpu(onOpen) / sc.cpu(offOpen) <= 1.05 : null));
+  }
+
+  private OtlpSink.Counts otlpCounts() {
+    return otlpSink == null ? null : otlpSink.counts();
+  }
+
+  /** How much the BFFs with tracing on exported during the scenario (all of them: the sink cannot tell them apart). */
+  private void noteExports(ScenarioResult sc, OtlpSink.Counts before) {
+    if (otlpSink == null) {
+      sc.note("no OTLP sink: the BFFs logged their sampled spans to stderr");
+      return;
+    }
+    sc.note("OTLP sink during this scenario: " + otlpSink.counts().minus(before) + " from the BFFs with tracing on"
+        + " (1 % of requests sampled; batches every second)");
   }
 
   /** With BENCH_PREVIOUS_JAR: this build against the previous one, same rounds (no regression: ≥ 0.95×, p99 ≤ +1 ms). */
@@ -461,10 +567,12 @@ public final class BenchMain {
     ScenarioResult sc = new ScenarioResult("screen",
         "iOS home: hand-written Vert.x fan-out (the ceiling, own process) vs the BFF screen (own process); closed model in"
             + " interleaved rounds (median), then open model at 50% of the lowest max; the slowest backend call alone for reference.");
-    List<Sys> systems = new ArrayList<>(List.of(handSys(), bffSys("BFF iOS home", Scenarios.HOME_PATH)));
+    List<Sys> systems = new ArrayList<>(List.of(handSys(), bffSys("BFF iOS home", Scenarios.HOME_PATH),
+        observeOffSys("BFF iOS home, observe off", Scenarios.HOME_PATH)));
     Sys prev = previousSys("BFF iOS home, previous build", Scenarios.HOME_PATH);
     if (prev != null) systems.add(prev);
     int conns = quick ? 16 : 64;
+    OtlpSink.Counts exported0 = otlpCounts();
     Map<String, LoadResult> max = maxInRounds(sc, systems, conns);
     double rate = halfOfLowest(sc, max);
     Map<String, LoadResult> open = openAll(sc, systems, rate, conns);
@@ -486,12 +594,14 @@ public final class BenchMain {
         slowest[1], rate, conns, warmup, duration), null);
     sc.add(slow);
     sc.note("the slowest backend call alone is the floor a screen's latency cannot go below");
+    noteExports(sc, exported0);
     results.add(sc);
     LoadResult hand = max.get("hand-written fan-out");
     LoadResult bffMax = max.get("BFF iOS home");
     targets.add(new Reports.Target("iOS home throughput (closed, " + conns + " connections)", "≥ 0.7× hand-written",
         rate(bffMax), rate(hand) + " (hand-written)", ratio(bffMax, hand, LoadResult::achievedRate), atLeast(bffMax, hand, 0.7)));
     againstPrevious("iOS home", max, open, "BFF iOS home", "BFF iOS home, previous build");
+    observeCost("iOS home", sc, max, open, "BFF iOS home", "BFF iOS home, observe off");
     LoadResult bffOpen = open.get("BFF iOS home");
     LoadResult handOpen = open.get("hand-written fan-out");
     targets.add(new Reports.Target(String.format(Locale.ROOT, "iOS home p99 over the slowest backend at half max (%.0f req/s)", rate),

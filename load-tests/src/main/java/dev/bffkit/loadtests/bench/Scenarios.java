@@ -223,6 +223,12 @@ public final class Scenarios {
     StringBuilder yaml = new StringBuilder("name: fanout").append(width).append('\n')
         .append("server: { host: 127.0.0.1, port: 0, shutdownGrace: 1s }\n")
         .append("composition: { deadline: 3s, adhocGraphql: false }\n")
+        // the demo bundles' observe switches, so the harness's env (observeEnv()) applies here too
+        .append("observe:\n")
+        .append("  metrics: { enabled: \"${BFF_METRICS:-true}\" }\n")
+        .append("  tracing: { enabled: \"${BFF_TRACING:-true}\", sampling: \"${BFF_TRACE_SAMPLING:-1%}\","
+            + " endpoint: \"${BFF_OTLP_ENDPOINT:-}\" }\n")
+        .append("  accessLog: { enabled: \"${BFF_ACCESS_LOG:-true}\" }\n")
         .append("services:\n");
     StringBuilder schema = new StringBuilder("type User { id: ID! name: String handle: String }\ntype Query {\n");
     StringBuilder screen = new StringBuilder("query Fanout {\n");
@@ -239,6 +245,36 @@ public final class Scenarios {
     Files.writeString(dir.resolve("schema.graphqls"), schema);
     Files.writeString(dir.resolve("screens").resolve("fanout" + width + ".graphql"), screen);
     return dir;
+  }
+
+  // ---------------------------------------------------------------- observe switches
+
+  /**
+   * The demo bundles' {@code observe:} switches (bff.yaml) with everything off: the baseline of
+   * the "metrics + 1 % tracing" rows.
+   */
+  public static final Map<String, String> OBSERVE_OFF = Map.of("BFF_METRICS", "false", "BFF_TRACING", "false",
+      "BFF_ACCESS_LOG", "false");
+
+  private static volatile String otlpEndpoint;
+
+  /** From now on every BFF process started exports its spans to {@code endpoint} (the harness's {@link OtlpSink}). */
+  public static void exportTracesTo(String endpoint) {
+    otlpEndpoint = endpoint;
+  }
+
+  /**
+   * What every BFF process the harness starts gets (extra env given by the caller still wins):
+   * metrics and 1 % tracing as their bundle says (on), the access log off (it writes a line per
+   * request to stdout; its cost is a question of its own) and the spans sent to the harness's OTLP
+   * sink rather than logged to the child's stderr.
+   */
+  static Map<String, String> observeEnv() {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("BFF_ACCESS_LOG", "false");
+    String endpoint = otlpEndpoint;
+    if (endpoint != null) env.put("BFF_OTLP_ENDPOINT", endpoint);
+    return env;
   }
 
   // ---------------------------------------------------------------- systems in child processes
@@ -381,6 +417,7 @@ public final class Scenarios {
 
   private static Map<String, String> iosEnv(Backends backends, Map<String, String> extraEnv) {
     Map<String, String> env = new LinkedHashMap<>(backends.env());
+    env.putAll(observeEnv());
     // The BFF process trusts the harness's dev identity provider; bffHeaders() carries its token.
     env.put("BFF_JWT_ISSUER", devIdpForProcesses().issuer());
     env.put("BFF_JWKS_URL", "");
@@ -410,9 +447,11 @@ public final class Scenarios {
   public static ProcessTarget startIosBffProcess(Backends backends, Path configDir, Path logDir, String name)
       throws IOException, InterruptedException {
     int port = freePort();
+    Map<String, String> env = new LinkedHashMap<>(backends.env());
+    env.putAll(observeEnv());
     ChildProcess p = ChildProcess.start(name, ChildProcess.java(sutFlags(logDir, name), "-jar",
         jar("bff-ios/target/bff-ios.jar").toString(), "--config", configDir.toString(), "--port", Integer.toString(port)),
-        backends.env(), logDir);
+        env, logDir);
     return awaitReady(p, port);
   }
 
@@ -492,7 +531,7 @@ public final class Scenarios {
   public static ProcessTarget startFanoutBffProcess(Path bundle, Path logDir, int width) throws IOException, InterruptedException {
     int port = freePort();
     ChildProcess p = ChildProcess.start("bff-fanout" + width, ChildProcess.java(sutFlags(logDir, "bff-fanout" + width), "-jar",
-        jar("bff-core/target/bff.jar").toString(), "--config", bundle.toString(), "--port", Integer.toString(port)), Map.of(), logDir);
+        jar("bff-core/target/bff.jar").toString(), "--config", bundle.toString(), "--port", Integer.toString(port)), observeEnv(), logDir);
     return awaitReady(p, port);
   }
 

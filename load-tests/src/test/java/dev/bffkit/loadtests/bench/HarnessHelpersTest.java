@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bffkit.core.config.BundleLoader;
 import dev.bffkit.core.config.ClientBundle;
+import dev.bffkit.core.config.ObserveConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -136,6 +137,38 @@ class HarnessHelpersTest {
     assertEquals(java.util.Set.of("s1", "s2", "s3", "s4"), java.util.Set.copyOf(b.config().services().keySet()));
     assertEquals(1, b.screens().size());
     assertTrue(Files.readString(dir.resolve("schema.graphqls")).contains("f4: User @rest(service: \"s4\", path: \"/users/u4\")"));
+  }
+
+  @Test
+  void theObserveSwitchesTheHarnessSetsReachTheIosAndFanoutBundles(@TempDir Path tmp) throws Exception {
+    Path ios = Path.of("..").toAbsolutePath().normalize().resolve("bff-ios/src/main/resources/bff/ios");
+    Path fanout = Scenarios.writeFanoutBundle(tmp, "http://127.0.0.1:9101", 2);
+    String sink = "http://127.0.0.1:4318/v1/traces";
+    Scenarios.exportTracesTo(sink);
+    try {
+      Map<String, String> on = Scenarios.observeEnv();
+      assertEquals(Map.of("BFF_ACCESS_LOG", "false", "BFF_OTLP_ENDPOINT", sink), on);
+      Map<String, String> off = new java.util.HashMap<>(on);
+      off.putAll(Scenarios.OBSERVE_OFF);
+      for (Path dir : List.of(ios, fanout)) {
+        ObserveConfig o = BundleLoader.load(dir, on::get).config().observe();
+        assertTrue(o.metrics().enabled(), dir.toString());
+        assertTrue(o.tracing().enabled(), dir.toString());
+        assertEquals(0.01, o.tracing().sampling(), 1e-12, dir.toString());
+        assertEquals(ObserveConfig.Tracing.Exporter.OTLP, o.tracing().exporter(), dir.toString());
+        assertEquals(sink, o.tracing().endpoint(), dir.toString());
+        assertTrue(!o.accessLog().enabled(), dir.toString());
+        ObserveConfig none = BundleLoader.load(dir, off::get).config().observe();
+        assertTrue(!none.metrics().enabled() && !none.tracing().enabled() && !none.accessLog().enabled(), dir.toString());
+        // without the harness's env: the bundle's defaults, spans logged
+        ObserveConfig plain = BundleLoader.load(dir, name -> null).config().observe();
+        assertEquals(ObserveConfig.Tracing.Exporter.LOG, plain.tracing().exporter(), dir.toString());
+        assertTrue(plain.accessLog().enabled(), dir.toString());
+      }
+    } finally {
+      Scenarios.exportTracesTo(null);
+    }
+    assertEquals(Map.of("BFF_ACCESS_LOG", "false"), Scenarios.observeEnv());
   }
 
   @Test

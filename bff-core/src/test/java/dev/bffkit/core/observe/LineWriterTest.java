@@ -131,6 +131,31 @@ class LineWriterTest {
   }
 
   @Test
+  void manyProducersLoseNothingBelowCapacity() throws Exception {
+    Path file = tmp.resolve("m.log");
+    LineWriter w = LineWriter.start("t", "access_log", new RotatingFile(file, Long.MAX_VALUE, 1, false), 200_000,
+        LineWriter.PLAIN, new SimpleMeterRegistry());
+    List<Thread> producers = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      int id = t;
+      producers.add(new Thread(() -> {
+        for (int i = 0; i < 20_000; i++) w.offer(id + ":" + i);
+      }));
+    }
+    producers.forEach(Thread::start);
+    for (Thread p : producers) p.join();
+    w.close();
+    assertEquals(0, w.dropped());
+    List<String> lines = Files.readAllLines(file);
+    assertEquals(80_000, lines.size());
+    int[] next = new int[4];
+    for (String l : lines) { // each producer's lines in its own order, each once
+      int t = l.charAt(0) - '0';
+      assertEquals(t + ":" + next[t]++, l);
+    }
+  }
+
+  @Test
   void closeWritesWhatIsQueued() throws Exception {
     Path file = tmp.resolve("q.log");
     LineWriter w = LineWriter.start("t", "access_log", new RotatingFile(file, Long.MAX_VALUE, 1, false), 100_000,

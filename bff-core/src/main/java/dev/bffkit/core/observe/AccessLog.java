@@ -36,7 +36,12 @@ public final class AccessLog implements RequestObserver {
   public static AccessLog install(Observability o, BffConfig config) {
     ObserveConfig.AccessLog c = config.observe().accessLog();
     if (!c.enabled()) return null;
-    LineSink sink = c.file() == null ? LineSink.stdout() : new RotatingFile(Path.of(c.file()), c.maxFileBytes(), c.maxFiles(), false);
+    LineSink sink = LineSink.stdout();
+    if (c.file() != null) {
+      RotatingFile file = new RotatingFile(Path.of(c.file()).toAbsolutePath(), c.maxFileBytes(), c.maxFiles(), false);
+      file.claim("observe.accessLog.file");
+      sink = file;
+    }
     LineWriter writer = LineWriter.start(config.name(), "access_log", sink, c.queue(), LineWriter.PLAIN, o.metrics().registry());
     AccessLog log = new AccessLog(writer);
     o.observe(log);

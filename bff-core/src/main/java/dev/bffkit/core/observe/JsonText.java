@@ -36,7 +36,7 @@ public final class JsonText {
         case '\r' -> b.append("\\r");
         case '\t' -> b.append("\\t");
         default -> {
-          if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || (ascii && c > 0x7e) || loneSurrogate(s, i, c)) {
+          if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || (ascii && c > 0x7e) || loneSurrogate(s, n, i, c)) {
             b.append("\\u").append(HEX[(c >> 12) & 0xf]).append(HEX[(c >> 8) & 0xf])
                 .append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
           } else {
@@ -48,8 +48,9 @@ public final class JsonText {
     return b.append('"');
   }
 
-  private static boolean loneSurrogate(String s, int i, char c) {
-    if (Character.isHighSurrogate(c)) return i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1));
+  /** A surrogate without its pair within the first {@code n} chars (a cut may split a pair). */
+  private static boolean loneSurrogate(String s, int n, int i, char c) {
+    if (Character.isHighSurrogate(c)) return i + 1 >= n || !Character.isLowSurrogate(s.charAt(i + 1));
     if (Character.isLowSurrogate(c)) return i == 0 || !Character.isHighSurrogate(s.charAt(i - 1));
     return false;
   }

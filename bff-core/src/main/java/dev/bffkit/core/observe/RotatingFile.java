@@ -1,5 +1,6 @@
 package dev.bffkit.core.observe;
 
+import dev.bffkit.core.config.ConfigException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -7,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A file appended to by one thread, rotated at {@code maxBytes} (at a line boundary; a single
@@ -15,12 +18,16 @@ import java.nio.file.StandardOpenOption;
  * whoever owns the thread may look at or move an existing file first.
  */
 public final class RotatingFile implements LineSink {
+  /** Files a sink of this process writes: two writers of one file would interleave and rotate it twice. */
+  private static final Set<Path> IN_USE = ConcurrentHashMap.newKeySet();
+
   private final Path path;
   private final long maxBytes;
   private final int maxFiles;
   private final boolean sync;
   private FileChannel channel;
   private long size;
+  private boolean claimed;
 
   /** {@code sync}: force each batch to the device (the audit trail); {@code maxBytes} Long.MAX_VALUE: never rotated. */
   public RotatingFile(Path path, long maxBytes, int maxFiles, boolean sync) {
@@ -32,6 +39,25 @@ public final class RotatingFile implements LineSink {
 
   public Path path() {
     return path;
+  }
+
+  /**
+   * At start-up: checks that the file's folder exists and that no other sink of this process
+   * (another BFF of the demo, the access log and the audit trail) writes the file, and claims it
+   * until this sink closes. {@code configKey} names the setting in the error.
+   */
+  public RotatingFile claim(String configKey) {
+    Path dir = path.toAbsolutePath().getParent();
+    if (dir == null || !Files.isDirectory(dir)) {
+      throw new ConfigException("bff.yaml", 0, configKey + ": the folder " + dir + " does not exist; create it or"
+          + " name a file in an existing folder");
+    }
+    if (!claimed && !IN_USE.add(path.toAbsolutePath().normalize())) {
+      throw new ConfigException("bff.yaml", 0, configKey + ": " + path + " is already written by another BFF or log"
+          + " of this process; give each its own file");
+    }
+    claimed = true;
+    return this;
   }
 
   @Override
@@ -97,6 +123,10 @@ public final class RotatingFile implements LineSink {
 
   @Override
   public void close() throws IOException {
+    if (claimed) {
+      IN_USE.remove(path.toAbsolutePath().normalize());
+      claimed = false;
+    }
     if (channel != null) {
       channel.close();
       channel = null;

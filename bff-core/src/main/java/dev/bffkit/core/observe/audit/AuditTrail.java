@@ -11,7 +11,6 @@ import dev.bffkit.core.observe.RequestObserver;
 import dev.bffkit.core.observe.RotatingFile;
 import dev.bffkit.core.route.Route;
 import dev.bffkit.core.route.RouteTable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,12 +55,10 @@ public final class AuditTrail implements RequestObserver {
     }
     boolean[] audited = audited(c.routes(), routes);
     Path file = Path.of(c.file()).toAbsolutePath();
-    if (!Files.isDirectory(file.getParent())) {
-      throw new ConfigException("bff.yaml", 0, "observe.audit.file: the folder " + file.getParent()
-          + " does not exist; create it or name a file in an existing folder");
-    }
-    LineWriter writer = LineWriter.start(config.name(), "audit", new RotatingFile(file, Long.MAX_VALUE, 1, true),
-        c.queue(), new AuditChain(file, config.name(), c.checkpointEvery()), o.metrics().registry());
+    RotatingFile sink = new RotatingFile(file, Long.MAX_VALUE, 1, true); // never rotated: one chain per file
+    sink.claim("observe.audit.file");
+    LineWriter writer = LineWriter.start(config.name(), "audit", sink, c.queue(),
+        new AuditChain(file, config.name(), c.checkpointEvery()), o.metrics().registry());
     AuditTrail trail = new AuditTrail(writer, audited);
     o.observe(trail);
     o.closeWith(writer);

@@ -9,6 +9,7 @@ import dev.bffkit.core.TestBundles;
 import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.config.ConfigException;
 import dev.bffkit.core.config.ObserveConfig;
+import dev.bffkit.core.observe.AccessLog;
 import dev.bffkit.core.observe.LineSink;
 import dev.bffkit.core.observe.LineWriter;
 import dev.bffkit.core.observe.Observability;
@@ -32,6 +33,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -205,12 +207,12 @@ class AuditTrailTest {
   void aTruncatedLastLineIsFound() throws Exception {
     Path file = chain();
     byte[] bytes = Files.readAllBytes(file);
-    Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 12));
+    Files.write(file, Arrays.copyOf(bytes, bytes.length - 12));
     String[] v = verify(file);
     assertEquals("1", v[0], v[1]);
     assertTrue(v[1].startsWith("line " + LINES + ": not a chain record"), v[1]);
 
-    Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 1)); // only the final newline gone: intact
+    Files.write(file, Arrays.copyOf(bytes, bytes.length - 1)); // only the final newline gone: intact
     assertEquals("0", verify(file)[0]);
   }
 
@@ -333,7 +335,7 @@ class AuditTrailTest {
   void aTornFileIsMovedAsideAndANewChainBegins() throws Exception {
     Path file = chain();
     byte[] bytes = Files.readAllBytes(file);
-    Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 30)); // a crash mid-line
+    Files.write(file, Arrays.copyOf(bytes, bytes.length - 30)); // a crash mid-line
     Observability o = Observability.off("t");
     AuditTrail.install(o, config(file, List.of(), 1024), TABLE).completed(request(1, HOME));
     o.close();
@@ -371,6 +373,26 @@ class AuditTrailTest {
     ConfigException folder = assertThrows(ConfigException.class,
         () -> AuditTrail.install(Observability.off("t"), config(tmp.resolve("no/such/dir/a.log"), List.of(), 1024), TABLE));
     assertTrue(folder.getMessage().contains("observe.audit.file"), folder.getMessage());
+  }
+
+  @Test
+  void aFileHasOneWriterInTheProcess() {
+    Path file = tmp.resolve("shared.log");
+    Observability first = Observability.off("a");
+    AuditTrail.install(first, config(file, List.of(), 1024), TABLE);
+    ConfigException twice = assertThrows(ConfigException.class,
+        () -> AuditTrail.install(Observability.off("b"), config(file, List.of(), 1024), TABLE));
+    assertTrue(twice.getMessage().contains("observe.audit.file: " + file + " is already written"), twice.getMessage());
+    BffConfig accessToIt = config(tmp.resolve("other.log"), List.of(), 1024);
+    ObserveConfig oc = accessToIt.observe();
+    ConfigException mixed = assertThrows(ConfigException.class, () -> AccessLog.install(Observability.off("c"),
+        accessToIt.withObserve(new ObserveConfig(oc.metrics(), oc.tracing(),
+            new ObserveConfig.AccessLog(true, file.toString(), 1 << 20, 2, 64), oc.audit(), oc.slos(), false))));
+    assertTrue(mixed.getMessage().contains("observe.accessLog.file"), mixed.getMessage());
+    first.close(); // released with its writer
+    Observability again = Observability.off("b");
+    assertNotNull(AuditTrail.install(again, config(file, List.of(), 1024), TABLE));
+    again.close();
   }
 
   @Test

@@ -8,12 +8,15 @@ import dev.bffkit.core.config.BundleLoader;
 import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.ConfigException;
+import dev.bffkit.core.observe.Observability;
+import dev.bffkit.core.observe.Observers;
 import dev.bffkit.core.observe.audit.AuditVerify;
 import dev.bffkit.core.route.RouteTable;
 import dev.bffkit.core.server.Routes;
 import dev.bffkit.core.security.Security;
 import dev.bffkit.core.server.BffServer;
 import dev.bffkit.core.upstream.UpstreamRegistry;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -72,10 +75,11 @@ public final class Bff {
     // Start-up runs three independent things side by side: Vert.x, the JIT-cold first use of
     // graphql-java and nimbus (JWT), and reading the bundle. Each takes a few hundred milliseconds on its own.
     CompletableFuture<Vertx> vertxReady = inBackground("bff-start-vertx",
-        () -> Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)));
+        () -> Vertx.builder().with(new VertxOptions().setPreferNativeTransport(true)
+            .setMetricsOptions(Observers.vertxMetricsOptions())).withMetrics(Observers.vertxMetricsFactory()).build());
     inBackground("bff-start-warm", () -> {
       CompositionEngine.warmUp();
-      dev.bffkit.core.security.Security.warmUp();
+      Security.warmUp();
       return null;
     });
     ClientBundle bundle;
@@ -168,6 +172,11 @@ public final class Bff {
    * Fails with a {@link ConfigException} when the bundle is invalid.
    */
   public static Future<RunningBff> start(Vertx vertx, ClientBundle bundle) {
+    return start(vertx, bundle, null);
+  }
+
+  /** As {@link #start(Vertx, ClientBundle)}; {@code spanExporter} replaces the configured one (tests: in memory). */
+  public static Future<RunningBff> start(Vertx vertx, ClientBundle bundle, SpanExporter spanExporter) {
     CompositionEngine engine;
     RouteTable routes;
     try {
@@ -189,24 +198,33 @@ public final class Bff {
     List<BffServer> servers = new CopyOnWriteArrayList<>();
     // Breakers, endpoint health, ejections, budgets and bulkheads are per BFF (shared by its event
     // loops); connection pools stay per loop.
-    UpstreamRegistry registry = new UpstreamRegistry(vertx, bundle.config().services());
+    Observability observe = Observability.create(bundle.config(), routes, spanExporter);
+    engine.bindMetrics(observe.metrics().registry());
+    UpstreamRegistry registry = new UpstreamRegistry(vertx, bundle.config().services(), observe);
     // Key fetches start now and never hold up the start (an identity provider may be down).
     Security security = bundle.config().auth().enabled() ? Security.create(vertx, bundle.config().auth()).start() : null;
     AtomicInteger connections = new AtomicInteger();
     AdminConfig adminConfig = bundle.config().admin();
-    AdminServer admin = adminConfig.enabled() ? new AdminServer(adminConfig, readiness, routes, registry) : null;
+    AdminServer admin = new AdminServer(vertx, adminConfig, readiness, routes, registry, observe);
+    try {
+      Observers.install(observe, bundle.config(), routes, registry, admin.router());
+    } catch (ConfigException e) {
+      registry.close();
+      observe.close();
+      return Future.failedFuture(e);
+    }
     // The derived default (client port + 1000) may be taken when --port picked a port: then any free one.
     boolean derived = adminConfig.equals(AdminConfig.defaults(bundle.config().server().port())) && adminConfig.port() > 0;
     return registry.start()
-        .compose(v -> admin == null ? Future.succeededFuture() : admin.start(vertx).recover(e -> {
+        .compose(v -> !adminConfig.enabled() ? Future.succeededFuture() : admin.start().recover(e -> {
           if (!derived) return Future.failedFuture(e);
           LOG.warning("event=admin_port_busy bff=" + bundle.config().name() + " port=" + adminConfig.port()
               + " fallback=ephemeral error=" + e.getMessage());
-          return admin.listenOn(0).start(vertx);
+          return admin.listenOn(0).start();
         }))
         .compose(v -> vertx.deployVerticle(() -> {
           BffServer server = new BffServer(bundle.config(), engine, routes, readiness, listenPort, registry, security,
-              connections);
+              connections, observe);
           servers.add(server);
           return server;
         }, new DeploymentOptions().setInstances(instances)))
@@ -214,12 +232,14 @@ public final class Bff {
           readiness.ready();
           // After ready, never delaying it: a request arriving meanwhile is simply served.
           Future<Void> warmed = dryRun(vertx, engine);
-          return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id, registry, security, warmed, admin, routes);
+          return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id, registry, security, warmed,
+              adminConfig.enabled() ? admin : null, routes, observe);
         })
         .onFailure(e -> {
           registry.close();
           if (security != null) security.close();
-          if (admin != null) admin.close();
+          admin.close();
+          observe.close();
         });
   }
 
@@ -247,17 +267,25 @@ public final class Bff {
 
     /** The route table the BFF serves. */
     RouteTable routes();
+
+    /** The BFF's meters, tracing and request observers. */
+    Observability observability();
   }
 
   private record Running(Vertx vertx, int port, String deployment, UpstreamRegistry registry, Security security,
-      Future<Void> warmedUp, AdminServer admin, RouteTable routes) implements RunningBff {
+      Future<Void> warmedUp, AdminServer admin, RouteTable routes, Observability observability) implements RunningBff {
     @Override
     public Future<Void> close() {
       // The admin listener stays up while the client listener drains (readyz says DRAINING).
       return vertx.undeploy(deployment).andThen(ar -> {
         registry.close();
         if (security != null) security.close();
-      }).eventually(() -> admin == null ? Future.succeededFuture() : admin.close());
+      }).eventually(() -> admin == null ? Future.succeededFuture() : admin.close())
+          // Flushing spans and log lines waits (bounded): on a worker, not the loop that closes.
+          .eventually(() -> vertx.executeBlocking(() -> {
+            observability.close();
+            return null;
+          }, false));
     }
 
     @Override

@@ -3,10 +3,12 @@ package dev.bffkit.loadtests;
 import dev.bffkit.core.Bff;
 import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.ClientBundle;
+import dev.bffkit.core.observe.Observers;
 import dev.bffkit.loadtests.demo.DemoServices;
 import dev.bffkit.loadtests.demo.DevIdp;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,7 +57,9 @@ public final class Demo {
       System.out.println(usage());
       return;
     }
-    Vertx vertx = Vertx.vertx();
+    // As the launcher does: Vert.x's pool and client meters join the process's scrape.
+    Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(Observers.vertxMetricsOptions()))
+        .withMetrics(Observers.vertxMetricsFactory()).build();
     CompletableFuture<Running> started = start(vertx, o).toCompletionStage().toCompletableFuture();
     Running running;
     try {

@@ -1,6 +1,7 @@
 package dev.bffkit.core.admin;
 
 import dev.bffkit.core.config.AdminConfig;
+import dev.bffkit.core.observe.Observability;
 import dev.bffkit.core.route.RouteTable;
 import dev.bffkit.core.upstream.UpstreamRegistry;
 import io.vertx.core.Future;
@@ -18,8 +19,8 @@ import java.security.MessageDigest;
  * The operators' listener, on its own port and bind address (never the client listener), in the
  * manner of Envoy's admin interface: {@code /healthz} and {@code /readyz} (open, for probes),
  * {@code /upstreamz} (breakers, endpoints, ejections, bulkheads: the service topology) and
- * {@code /routes} (the route table, JSON or {@code ?format=text}), later {@code /metrics} and the
- * admin API. With {@code admin.token} every path but the probes needs
+ * {@code /routes} (the route table, JSON or {@code ?format=text}), {@code /metrics} (Prometheus
+ * text) and what the BFF's parts mount (SLOs, the status page). With {@code admin.token} every path but the probes needs
  * {@code Authorization: Bearer <token>} (compared in constant time). One listener per BFF, on
  * vertx-web's router: admin traffic is rare, so convenience wins over the client path's
  * hand-rolled table.
@@ -27,23 +28,24 @@ import java.security.MessageDigest;
 public final class AdminServer {
   private static final String JSON = "application/json";
 
+  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+  private final Vertx vertx;
   private AdminConfig config;
-  private final Readiness readiness;
-  private final RouteTable routes;
-  private final UpstreamRegistry upstreams;
+  private final Router router;
   private final byte[] token;
   private HttpServer server;
 
-  public AdminServer(AdminConfig config, Readiness readiness, RouteTable routes, UpstreamRegistry upstreams) {
+  /**
+   * Builds the router now (the BFF's parts add their pages through {@link #router()} before
+   * {@link #start}); the probes are open, everything added after them needs the token.
+   */
+  public AdminServer(Vertx vertx, AdminConfig config, Readiness readiness, RouteTable routes, UpstreamRegistry upstreams,
+      Observability observe) {
+    this.vertx = vertx;
     this.config = config;
-    this.readiness = readiness;
-    this.routes = routes;
-    this.upstreams = upstreams;
     this.token = config.token() == null ? null : config.token().getBytes(StandardCharsets.UTF_8);
-  }
-
-  public Future<AdminServer> start(Vertx vertx) {
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     router.get("/healthz").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/readyz").handler(ctx -> {
       if (readiness.isReady()) json(ctx, 200, new JsonObject().put("status", "UP"));
@@ -60,12 +62,39 @@ public final class AdminServer {
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(routes.toJson().toBuffer());
       }
     });
+    if (observe.metrics().enabled()) {
+      // A scrape formats every meter (milliseconds of CPU): on a worker, never on an event loop.
+      router.get("/metrics").handler(ctx -> vertx.executeBlocking(() -> observe.metrics().scrape(), false)
+          .onSuccess(text -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(text))
+          .onFailure(ctx::fail));
+    }
+  }
+
+  /** The admin router: parts of the BFF mount their pages here before {@link #start}. */
+  public Router router() {
+    return router;
+  }
+
+  public Future<AdminServer> start() {
     router.route().last().handler(ctx -> json(ctx, 404, error(404, "not_found",
-        "admin paths: /healthz /readyz /upstreamz /routes")));
+        "admin paths: /healthz /readyz /upstreamz /routes /metrics" + extraPaths())));
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
         .setIdleTimeout(60).setMaxHeaderSize(8192))
         .requestHandler(router);
     return server.listen().map(s -> this);
+  }
+
+  /** The paths other parts mounted (for the 404's list). */
+  private String extraPaths() {
+    StringBuilder b = new StringBuilder();
+    for (var r : router.getRoutes()) {
+      String p = r.getPath();
+      if (p != null && !p.equals("/healthz") && !p.equals("/readyz") && !p.equals("/upstreamz") && !p.equals("/routes")
+          && !p.equals("/metrics")) {
+        b.append(' ').append(p);
+      }
+    }
+    return b.toString();
   }
 
   /** Listen on another port instead (before {@link #start}). */

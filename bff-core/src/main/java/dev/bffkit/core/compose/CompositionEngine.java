@@ -13,6 +13,8 @@ import graphql.execution.preparsed.PreparsedDocumentEntry;
 import graphql.language.Definition;
 import graphql.language.OperationDefinition;
 import graphql.schema.GraphQLSchema;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -76,6 +78,16 @@ public final class CompositionEngine {
 
   /** The protobuf schemas of {@code grpc.descriptors} (empty without them); for transcoding and gRPC-Web. */
   public dev.bffkit.core.grpc.DescriptorRegistry grpc() { return grpc; }
+
+  /**
+   * The engine's caches in metrics ({@code cache_gets_total{cache=..., result=hit|miss}}, sizes,
+   * evictions): APQ registrations and the ad-hoc documents and plans. Once, at start-up.
+   */
+  public void bindMetrics(MeterRegistry registry) {
+    CaffeineCacheMetrics.monitor(registry, persisted.cache(), "apq");
+    CaffeineCacheMetrics.monitor(registry, documents.adhoc(), "graphql_documents");
+    if (plans != null) CaffeineCacheMetrics.monitor(registry, plans.adhoc(), "graphql_plans");
+  }
 
   /** Apollo APQ hashes learnt at run time; one store per BFF so every event loop sees them. */
   PersistedQueries persistedQueries() { return persisted; }

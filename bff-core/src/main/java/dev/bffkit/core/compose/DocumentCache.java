@@ -33,7 +33,7 @@ final class DocumentCache implements PreparsedDocumentProvider {
     Map<String, PreparsedDocumentEntry> m = new HashMap<>();
     for (Screen s : screenList) m.put(s.query(), new PreparsedDocumentEntry(s.document()));
     this.screens = Map.copyOf(m);
-    this.adhoc = Caffeine.newBuilder().maximumSize(maxAdhoc).executor(Runnable::run).build();
+    this.adhoc = Caffeine.newBuilder().maximumSize(maxAdhoc).executor(Runnable::run).recordStats().build();
   }
 
   @Override
@@ -73,5 +73,10 @@ final class DocumentCache implements PreparsedDocumentProvider {
   private void remember(String query, PreparsedDocumentEntry e) {
     if (query.length() > MAX_CACHED_QUERY_CHARS) return;
     adhoc.put(query, e);
+  }
+
+  /** The ad-hoc cache (screens are not in it), for its hit ratio in metrics. */
+  Cache<?, ?> adhoc() {
+    return adhoc;
   }
 }

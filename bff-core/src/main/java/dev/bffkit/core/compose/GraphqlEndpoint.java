@@ -279,6 +279,7 @@ public final class GraphqlEndpoint implements Stage {
       if (ex.response().ended()) return;
       ComposeResult r = ar.result();
       int status = r.requestError() && graphqlResponse ? 400 : 200;
+      if (r.hasFieldErrors() && !r.allFailed() && ex.log() != null) ex.log().partial(true);
       ex.response().setStatusCode(status)
           .putHeader(HttpHeaders.CONTENT_TYPE, graphqlResponse ? GRAPHQL_RESPONSE_TYPE : JSON_TYPE)
           .end(r.body());

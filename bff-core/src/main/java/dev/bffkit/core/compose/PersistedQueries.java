@@ -21,7 +21,13 @@ final class PersistedQueries {
       .maximumWeight(MAX_WEIGHT)
       .weigher((String hash, String query) -> Math.max(MIN_ENTRY_WEIGHT, query.length()))
       .executor(Runnable::run)
+      .recordStats()
       .build();
+
+  /** For the hit ratio in metrics. */
+  Cache<String, String> cache() {
+    return byHash;
+  }
 
   /** The query registered under this lower-case hex hash, or null. */
   String get(String hash) {

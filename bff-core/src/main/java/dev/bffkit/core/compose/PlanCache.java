@@ -26,7 +26,7 @@ final class PlanCache {
   PlanCache(GraphQLSchema schema, DocumentCache documents, Iterable<Screen> screenList, int maxAdhoc) {
     this.schema = schema;
     this.documents = documents;
-    this.adhoc = Caffeine.newBuilder().maximumSize(maxAdhoc).executor(Runnable::run).build();
+    this.adhoc = Caffeine.newBuilder().maximumSize(maxAdhoc).executor(Runnable::run).recordStats().build();
     Map<Key, Optional<OperationPlan>> m = new HashMap<>();
     for (Screen s : screenList) {
       m.put(new Key(s.query(), s.operationName()),
@@ -48,5 +48,10 @@ final class PlanCache {
       if (query.length() <= MAX_CACHED_QUERY_CHARS) adhoc.put(key, plan); // the key holds the text
     }
     return plan.orElse(null);
+  }
+
+  /** The ad-hoc cache (screens are not in it), for its hit ratio in metrics. */
+  Cache<?, ?> adhoc() {
+    return adhoc;
   }
 }

@@ -3,6 +3,7 @@ package dev.bffkit.core.compose;
 import dev.bffkit.core.compose.OperationPlan.FieldPlan;
 import dev.bffkit.core.compose.OperationPlan.Node;
 import dev.bffkit.core.internal.JsonMap;
+import dev.bffkit.core.observe.RequestLog;
 import graphql.GraphQLContext;
 import graphql.execution.CoercedVariables;
 import graphql.execution.RawVariables;
@@ -297,7 +298,7 @@ final class PlanRun {
   }
 
   private Object internal(FieldPlan f, Throwable e, Path path) {
-    LOG.log(Level.SEVERE, "request_id=" + cx.requestId() + " plan failure at " + path, e);
+    LOG.log(Level.SEVERE, RequestLog.logIds(cx.requestId(), cx.deadline().log()) + " plan failure at " + path, e);
     error("internal error", f, path, Map.of("code", "INTERNAL"));
     return null;
   }

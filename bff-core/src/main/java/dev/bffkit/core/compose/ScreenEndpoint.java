@@ -76,6 +76,7 @@ public final class ScreenEndpoint implements Stage {
       ex.respondJson(502, r.body());
     } else if (r.hasFieldErrors()) {
       resp.putHeader(PARTIAL, "true");
+      if (ex.log() != null) ex.log().partial(true);
       ex.respondJson(200, r.body());
     } else {
       String etag = ETags.weak(r.body());

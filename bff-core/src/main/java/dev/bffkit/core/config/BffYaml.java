@@ -99,11 +99,11 @@ final class BffYaml {
         grpc(root.obj("grpc", GRPC), servicesObj, services),
         auth(root.obj("auth", AUTH)), limits(root.obj("limits", LIMITS)), filters(root.obj("filters", FILTERS)),
         cors(root.obj("cors", CORS)), tls(root.obj("tls", TLS)), admin(root.obj("admin", ADMIN), server),
-        observe(root.obj("observe", OBSERVE), name));
+        observe(root.obj("observe", OBSERVE)));
   }
 
   /** {@code observe:}; SLO routes are checked against the route table when it is compiled. */
-  private static ObserveConfig observe(Obj o, String bffName) {
+  private static ObserveConfig observe(Obj o) {
     ObserveConfig d = ObserveConfig.defaults();
     Obj m = o.obj("metrics", OBSERVE_METRICS);
     List<Duration> buckets = d.metrics().buckets();
@@ -121,6 +121,7 @@ final class BffYaml {
     Obj t = o.obj("tracing", TRACING);
     ObserveConfig.Tracing.Exporter exporter = d.tracing().exporter();
     String endpoint = t.string("endpoint", null);
+    if (endpoint != null && endpoint.isBlank()) endpoint = null; // "${BFF_OTLP_ENDPOINT:-}" unset: log the spans
     if (t.has("exporter")) {
       Scalar s = t.scalar("exporter", "");
       exporter = switch (s.value.trim()) {
@@ -141,7 +142,7 @@ final class BffYaml {
       throw t.error("exporter otlp needs an endpoint, e.g. endpoint: http://127.0.0.1:4318/v1/traces");
     }
     ObserveConfig.Tracing tracing = new ObserveConfig.Tracing(t.bool("enabled", d.tracing().enabled()),
-        t.share("sampling", d.tracing().sampling(), 1), exporter, endpoint, t.string("serviceName", "bff-" + bffName));
+        t.share("sampling", d.tracing().sampling(), 1), exporter, endpoint, t.string("serviceName", null));
 
     Obj a = o.obj("accessLog", ACCESS_LOG);
     ObserveConfig.AccessLog al = d.accessLog();

@@ -50,7 +50,7 @@ public record ObserveConfig(Metrics metrics, Tracing tracing, AccessLog accessLo
       Exporter exporter,
       /** OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces (exporter otlp). */
       String endpoint,
-      /** {@code service.name} of the spans; default {@code bff-<name>}. */
+      /** {@code service.name} of the spans; null = {@code bff-<name>}. */
       String serviceName) {
     public enum Exporter { LOG, OTLP, NONE }
 

@@ -7,7 +7,7 @@ final class Units {
   private Units() {}
 
   /**
-   * {@code 250ms}, {@code 10s}, {@code 2m}, {@code 1h}, or a bare integer of milliseconds.
+   * {@code 250ms}, {@code 10s}, {@code 2m}, {@code 1h}, {@code 30d}, or a bare integer of milliseconds.
    *
    * @return null when {@code text} is not a duration
    */
@@ -23,6 +23,7 @@ final class Units {
       case "s" -> Duration.ofSeconds(n);
       case "m" -> Duration.ofMinutes(n);
       case "h" -> Duration.ofHours(n);
+      case "d" -> Duration.ofDays(n);
       default -> null;
     };
   }

@@ -1,6 +1,7 @@
 package dev.bffkit.core.config;
 
 import java.io.StringReader;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -215,11 +216,12 @@ final class YamlReader {
       boolean percent = v.endsWith("%");
       double d;
       try {
-        d = Double.parseDouble(percent ? v.substring(0, v.length() - 1).trim() : v);
+        // Decimal arithmetic: 99.9% is 0.999, not 0.9990000000000001 (an SLO's budget is 1 - it).
+        d = percent ? new BigDecimal(v.substring(0, v.length() - 1).trim()).movePointLeft(2).doubleValue()
+            : Double.parseDouble(v);
       } catch (NumberFormatException e) {
         throw s.invalid("is not a share; write e.g. 0.2 or 20%");
       }
-      if (percent) d /= 100;
       if (!(d >= 0 && d <= max)) {
         throw s.invalid("must be between 0 and " + (max == 1 ? "1 (100%)" : String.valueOf(max)));
       }
@@ -259,7 +261,7 @@ final class YamlReader {
       Scalar s = scalar(key, "");
       Duration d = Units.duration(s.value);
       if (d == null) {
-        throw s.invalid("is not a duration; write e.g. 250ms, 10s, 2m or 1h (a bare number is milliseconds)");
+        throw s.invalid("is not a duration; write e.g. 250ms, 10s, 2m, 1h or 30d (a bare number is milliseconds)");
       }
       if (d.isZero()) {
         throw s.invalid("must be positive; write e.g. 250ms or 10s");

@@ -187,7 +187,7 @@ public final class GrpcWebStage implements Stage {
     boolean h1 = req.version() != HttpVersion.HTTP_2;
     if (unread && h1) ex.response().putHeader(HttpHeaders.CONNECTION, "close");
     if (LOG.isLoggable(Level.FINE)) {
-      LOG.fine("event=grpc_web_refused request_id=" + ex.requestId() + " grpc_status=" + fault.code()
+      LOG.fine("event=grpc_web_refused " + ex.logIds() + " grpc_status=" + fault.code()
           + " reason=\"" + fault.message() + "\"");
     }
     out.end(fault.code(), fault.message(), null).onComplete(v -> {

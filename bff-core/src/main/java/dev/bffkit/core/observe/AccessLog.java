@@ -11,9 +11,10 @@ import java.nio.file.Path;
  * <pre>
  * {"time":"2026-11-27T20:15:28.123Z","request_id":"9f..","trace_id":"4bf9..","method":"GET",
  *  "route":"screen:home","kind":"screen","status":200,"duration_ms":12.345,"bytes_in":0,
- *  "bytes_out":812,"subject":"u1","partial":false,"client_gone":false,
+ *  "bytes_out":812,"subject":"u1","admitted_as":"jwt","error_code":null,"partial":false,"client_gone":false,
  *  "upstream":[{"service":"users","protocol":"rest","outcome":"ok","status":200,"start_ms":0.210,"duration_ms":3.100}]}
  * </pre>
+ * ({@code error_code}: the code of an error the gateway answered itself, e.g. {@code body_too_large}.)
  * What it never writes: headers (tokens, API keys, cookies), bodies, query strings, raw paths
  * (which carry ids): the route's name stands for the path. It cannot leak them because the
  * {@link RequestLog} it reads does not hold them.
@@ -82,6 +83,10 @@ public final class AccessLog implements RequestObserver {
     b.append(",\"bytes_out\":").append(log.bytesOut());
     b.append(",\"subject\":");
     JsonText.string(b, log.subject(), MAX_TEXT, false);
+    b.append(",\"admitted_as\":");
+    JsonText.string(b, log.admittedAs(), 16, false);
+    b.append(",\"error_code\":");
+    JsonText.string(b, log.errorCode(), 64, false);
     b.append(",\"partial\":").append(log.partial());
     b.append(",\"client_gone\":").append(log.clientGone());
     b.append(",\"upstream\":[");

@@ -1,6 +1,7 @@
 package dev.bffkit.core.observe;
 
 import dev.bffkit.core.config.ObserveConfig;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -11,6 +12,7 @@ import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -55,6 +57,15 @@ public final class Metrics {
   public static synchronized PrometheusMeterRegistry processRegistry() {
     if (process == null) {
       PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      // Two of Micrometer's names fail promtool's lint: a CPU time in nanoseconds (process_cpu_usage
+      // says the same) and a gauge ending in _count.
+      r.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")))
+          .meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+              return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
+            }
+          });
       new ClassLoaderMetrics().bindTo(r);
       new JvmMemoryMetrics().bindTo(r);
       new JvmGcMetrics().bindTo(r); // lives as long as the JVM: never closed

@@ -6,7 +6,10 @@ import dev.bffkit.core.route.Route;
 import dev.bffkit.core.route.RouteTable;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.time.Duration;
@@ -14,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -36,6 +40,10 @@ public final class Observability {
   private final Map<String, ServiceMeters> services = new HashMap<>();
   private final List<RequestObserver> observers = new CopyOnWriteArrayList<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final Timer eventLoopLag;
+  private final Map<String, Counter> admitted = new HashMap<>();
+  /** By "status code": the gateway's own error answers, a set bounded by the codes in its source. */
+  private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
 
   private Observability(String bffName, ObserveConfig config, Metrics metrics, Tracing tracing, RouteTable routes) {
     this.bffName = bffName;
@@ -45,6 +53,14 @@ public final class Observability {
     this.routeMeters = new RouteMeters[routes == null ? 0 : routes.size()];
     if (routes != null) for (Route r : routes.routes()) routeMeters[r.id()] = RouteMeters.of(metrics, r);
     this.unrouted = new RouteMeters(metrics, "none", "none");
+    this.eventLoopLag = Timer.builder("bff.event.loop.lag").description("How late the event loops ran a 100 ms tick")
+        .serviceLevelObjectives(Duration.ofNanos(100_000), Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
+            Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1))
+        .register(metrics.registry());
+    for (String as : List.of("jwt", "apikey", "anonymous")) {
+      admitted.put(as, Counter.builder("bff.auth.admitted").description("Callers admitted by auth, by how")
+          .tag("as", as).register(metrics.registry()));
+    }
   }
 
   /** {@code spanExporter}: null = as configured; tests pass an in-memory exporter. */
@@ -53,7 +69,7 @@ public final class Observability {
     List<Duration> thresholds = new ArrayList<>();
     for (ObserveConfig.Slo s : oc.slos()) if (s.latencyThreshold() != null) thresholds.add(s.latencyThreshold());
     Metrics metrics = Metrics.create(config.name(), oc.metrics(), thresholds);
-    Observability o = new Observability(config.name(), oc, metrics, Tracing.create(oc.tracing(), spanExporter), routes);
+    Observability o = new Observability(config.name(), oc, metrics, Tracing.create(config.name(), oc.tracing(), spanExporter), routes);
     for (String service : config.services().keySet()) o.services.put(service, new ServiceMeters(metrics.registry(), service, o.tracing, metrics));
     return o;
   }
@@ -61,7 +77,7 @@ public final class Observability {
   /** Nothing measured or traced (tools, tests that build parts by hand). */
   public static Observability off(String bffName) {
     ObserveConfig off = ObserveConfig.off();
-    return new Observability(bffName, off, Metrics.create(bffName, off.metrics(), List.of()), Tracing.create(off.tracing(), null), null);
+    return new Observability(bffName, off, Metrics.create(bffName, off.metrics(), List.of()), Tracing.create(bffName, off.tracing(), null), null);
   }
 
   public String bffName() { return bffName; }
@@ -79,6 +95,11 @@ public final class Observability {
       }
     }
     return m;
+  }
+
+  /** Measures the calling event loop's lag (a server verticle's start), when metrics are on. */
+  public void watchEventLoop(Vertx vertx) {
+    if (metrics.enabled()) EventLoopLag.watch(vertx, eventLoopLag);
   }
 
   /** Adds an observer of completed requests (at start-up). */
@@ -113,6 +134,11 @@ public final class Observability {
     log.end(resp.headWritten() || resp.ended() ? resp.getStatusCode() : 0, request.bytesRead(), resp.bytesWritten(), gone);
     Route r = log.route();
     (r == null ? unrouted : routeMeters[r.id()]).record(log);
+    if (log.admittedAs() != null) {
+      Counter c = admitted.get(log.admittedAs());
+      if (c != null) c.increment();
+    }
+    if (log.errorCode() != null) refusal(log.status(), log.errorCode()).increment();
     if (log.span() != null) Tracing.endServer(log, (log.startEpochMillis() * 1_000_000L) + log.durationNanos());
     for (RequestObserver o : observers) {
       try {
@@ -122,6 +148,23 @@ public final class Observability {
             + o.getClass().getSimpleName() + " error=" + e, e);
       }
     }
+  }
+
+  /**
+   * The counter of one kind of answer the gateway gave itself: WAF and filter blocks
+   * ({@code request_blocked}, {@code forbidden_address}), auth refusals ({@code invalid_token},
+   * {@code insufficient_scope}), limits ({@code body_too_large}), routing ({@code not_found}).
+   * Registered on first use: the codes are literals in the source, so the set is bounded.
+   */
+  private Counter refusal(int status, String code) {
+    String key = status + " " + code;
+    Counter c = refusals.get(key);
+    if (c == null) {
+      c = refusals.computeIfAbsent(key, k -> Counter.builder("bff.gateway.refusals")
+          .description("Answers the gateway gave itself (WAF, auth, limits, routing), by status and code")
+          .tags("status", Integer.toString(status), "code", code).register(metrics.registry()));
+    }
+    return c;
   }
 
   /** Flushes spans and closes writers (bounded waits). */

@@ -24,6 +24,10 @@ public final class RequestLog {
   private final Span span;
   private Route route;
   private String subject;
+  /** How the caller was admitted: "jwt", "apikey", "anonymous"; null when auth did not run. */
+  private String admittedAs;
+  /** The code of an error the gateway answered itself (e.g. invalid_token, body_too_large); null otherwise. */
+  private String errorCode;
   private boolean partial;
   private int status;
   private long bytesIn;
@@ -47,6 +51,11 @@ public final class RequestLog {
 
   public String requestId() { return requestId; }
 
+  /** {@code request_id=... trace_id=...} for a log line; {@code log} may be null (no trace id then). */
+  public static String logIds(String requestId, RequestLog log) {
+    return log == null ? "request_id=" + requestId : "request_id=" + requestId + " trace_id=" + log.trace().traceId();
+  }
+
   public long startNanos() { return startNanos; }
 
   public long startEpochMillis() { return startEpochMillis; }
@@ -67,7 +76,20 @@ public final class RequestLog {
   /** The authenticated caller's subject ({@code sub}, API key name); null when anonymous. */
   public String subject() { return subject; }
 
-  public void subject(String s) { this.subject = s; }
+  public String admittedAs() { return admittedAs; }
+
+  /** Auth admitted the caller as {@code how} ("jwt", "apikey" or "anonymous") with subject {@code sub}. */
+  public void admitted(String how, String sub) {
+    this.admittedAs = how;
+    this.subject = sub;
+  }
+
+  /** The gateway's own error code when it answered with one (the error body's {@code code}). */
+  public String errorCode() { return errorCode; }
+
+  public void errorCode(String code) {
+    if (errorCode == null) errorCode = code;
+  }
 
   /** True when a screen or GraphQL answer carried data and errors (some services failed). */
   public boolean partial() { return partial; }

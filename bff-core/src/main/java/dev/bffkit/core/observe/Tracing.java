@@ -61,7 +61,7 @@ public final class Tracing {
   }
 
   /** {@code exporter}: null = the one the config names; tests pass an in-memory one (exported at once). */
-  public static Tracing create(ObserveConfig.Tracing config, SpanExporter exporter) {
+  public static Tracing create(String bffName, ObserveConfig.Tracing config, SpanExporter exporter) {
     if (!config.enabled()) return new Tracing(false, 0, null);
     SpanProcessor processor;
     if (exporter != null) {
@@ -77,7 +77,7 @@ public final class Tracing {
     }
     SdkTracerProvider provider = SdkTracerProvider.builder()
         .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(
-            AttributeKey.stringKey("service.name"), config.serviceName()))))
+            AttributeKey.stringKey("service.name"), config.serviceName() != null ? config.serviceName() : "bff-" + bffName))))
         .setSampler(Sampler.alwaysOn()) // sampled already, at the edge
         .addSpanProcessor(processor)
         .build();
@@ -133,7 +133,7 @@ public final class Tracing {
     Span span = log.span();
     if (span == null) return;
     if (log.route() != null) {
-      String template = log.route().match().describe();
+      String template = log.route().match().template();
       span.updateName(log.method() + " " + template); // OTel HTTP semantic conventions: "{method} {http.route}"
       span.setAttribute(ROUTE, template).setAttribute(BFF_ROUTE, log.route().name());
     }

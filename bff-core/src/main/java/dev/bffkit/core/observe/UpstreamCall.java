@@ -1,6 +1,8 @@
 package dev.bffkit.core.observe;
 
 import io.opentelemetry.api.trace.Span;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
 
 /**
  * One logical call to a service made for a request (retries and hedges inside it): started by
@@ -9,6 +11,8 @@ import io.opentelemetry.api.trace.Span;
  * the request's {@link RequestLog} (per-upstream timings in the access log).
  */
 public final class UpstreamCall {
+  private static final CharSequence TRACEPARENT = HttpHeaders.createOptimized("traceparent");
+  private static final CharSequence TRACESTATE = HttpHeaders.createOptimized("tracestate");
   private final ServiceMeters meters;
   private final RequestLog log;
   private final String protocol;
@@ -35,6 +39,22 @@ public final class UpstreamCall {
 
   /** The caller's {@code tracestate} to pass on; null when none. */
   public String tracestate() { return log == null ? null : log.trace().traceState(); }
+
+  /**
+   * Sets the gateway's trace context on an upstream request's headers, replacing whatever the
+   * client sent (W3C Trace Context §3.2; a proxy copies the client's headers first). Without a
+   * context (no request) the client's are removed: a service sees only what the gateway set.
+   */
+  public void putTraceHeaders(MultiMap headers) {
+    if (traceparent == null) {
+      headers.remove(TRACEPARENT).remove(TRACESTATE);
+      return;
+    }
+    headers.set(TRACEPARENT, traceparent);
+    String ts = tracestate();
+    if (ts != null) headers.set(TRACESTATE, ts);
+    else headers.remove(TRACESTATE);
+  }
 
   public String service() { return meters.service(); }
 

@@ -42,7 +42,7 @@ public final class Cancellation {
 
   private static void gone(Exchange ex, Cancellation signal) {
     if (ex.response().ended() || signal.cancelled) return;
-    LOG.info("event=client_gone request_id=" + ex.requestId() + " path=" + ex.request().path()
+    LOG.info("event=client_gone " + ex.logIds() + " path=" + ex.request().path()
         + " after_ms=" + (System.nanoTime() - ex.startNanos()) / 1_000_000L);
     signal.cancel();
   }

@@ -1,5 +1,6 @@
 package dev.bffkit.core.pipeline;
 
+import dev.bffkit.core.observe.RequestLog;
 import java.time.Duration;
 
 /**
@@ -10,13 +11,21 @@ import java.time.Duration;
  * deadline the client chose (a gRPC-Web {@code grpc-timeout} shorter than the gateway's) that
  * runs out is the client's fault and, like a client that hangs up, counts against no service.
  *
+ * <p>And it carries the request's {@link RequestLog}, so each upstream call, however deep in a
+ * screen's plan, records its timing and outcome there and sends the request's trace context.
+ *
  * @param clientChosen true when the client set this point in time (it was tighter than ours)
  * @param cancellation the request's "client gone" signal; null when nobody watches
+ * @param log the request's log; null for work done for no request (dry runs, tools, tests)
  */
-public record Deadline(long atNanos, boolean clientChosen, Cancellation cancellation) {
+public record Deadline(long atNanos, boolean clientChosen, Cancellation cancellation, RequestLog log) {
 
   public Deadline(long atNanos) {
-    this(atNanos, false, null);
+    this(atNanos, false, null, null);
+  }
+
+  public Deadline(long atNanos, boolean clientChosen, Cancellation cancellation) {
+    this(atNanos, clientChosen, cancellation, null);
   }
 
   public static Deadline in(Duration d) {
@@ -40,17 +49,17 @@ public record Deadline(long atNanos, boolean clientChosen, Cancellation cancella
   /** The earlier of this deadline and {@code now + ms}, {@code ms} chosen by the gateway. */
   public Deadline tighten(long ms) {
     long other = System.nanoTime() + ms * 1_000_000L;
-    return other - atNanos < 0 ? new Deadline(other, false, cancellation) : this;
+    return other - atNanos < 0 ? new Deadline(other, false, cancellation, log) : this;
   }
 
   /** The earlier of this deadline and {@code now + ms}, {@code ms} chosen by the client. */
   public Deadline tightenByClient(long ms) {
     long other = System.nanoTime() + ms * 1_000_000L;
-    return other - atNanos < 0 ? new Deadline(other, true, cancellation) : this;
+    return other - atNanos < 0 ? new Deadline(other, true, cancellation, log) : this;
   }
 
   public Deadline withCancellation(Cancellation c) {
-    return new Deadline(atNanos, clientChosen, c);
+    return new Deadline(atNanos, clientChosen, c, log);
   }
 
   /** True when the client has gone. */

@@ -1,6 +1,8 @@
 package dev.bffkit.core.pipeline;
 
+import dev.bffkit.core.observe.RequestLog;
 import dev.bffkit.core.route.Route;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -8,6 +10,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The per-request context that travels through the {@link Stage} chain: the request, its id,
@@ -21,23 +24,31 @@ public final class Exchange {
   private final HttpServerRequest request;
   private final String requestId;
   private final long startNanos;
+  /** What this request did, for metrics, traces and logs; null when nothing observes (tests). */
+  private final RequestLog log;
   private Deadline deadline;
   /** Values templates read as {@code {ctx.x}}; filled by auth (later) and by the route. */
   private Map<String, Object> ctx;
   /** The caller's scopes once authenticated; null for an anonymous caller. */
-  private java.util.Set<String> scopes;
+  private Set<String> scopes;
   /** Identity headers (chosen claims) every upstream call of this request carries; null for none. */
-  private io.vertx.core.MultiMap identityHeaders;
+  private MultiMap identityHeaders;
   /** The request's route, resolved once by the route stage; null before it (and for a 404). */
   private Route route;
   /** A template route's path variables (raw, still percent-encoded); empty otherwise. */
   private Map<String, String> pathParams = Map.of();
 
   public Exchange(HttpServerRequest request, String requestId, Deadline deadline) {
+    this(request, requestId, deadline, System.nanoTime(), null);
+  }
+
+  /** {@code startNanos}: when the request's head arrived; {@code log} carried by every deadline of the request. */
+  public Exchange(HttpServerRequest request, String requestId, Deadline deadline, long startNanos, RequestLog log) {
     this.request = request;
     this.requestId = requestId;
-    this.deadline = deadline;
-    this.startNanos = System.nanoTime();
+    this.log = log;
+    this.deadline = log == null ? deadline : new Deadline(deadline.atNanos(), false, null, log);
+    this.startNanos = startNanos;
     request.response().putHeader(X_REQUEST_ID, requestId);
   }
 
@@ -48,6 +59,14 @@ public final class Exchange {
   public String requestId() { return requestId; }
 
   public long startNanos() { return startNanos; }
+
+  /** The request's log; null when nothing observes. */
+  public RequestLog log() { return log; }
+
+  /** {@code request_id=... trace_id=...} for a log line about this request. */
+  public String logIds() {
+    return RequestLog.logIds(requestId, log);
+  }
 
   public Deadline deadline() { return deadline; }
 
@@ -60,14 +79,14 @@ public final class Exchange {
   }
 
   /** The authenticated caller's scopes, or null when the caller is anonymous (or auth is off). */
-  public java.util.Set<String> scopes() { return scopes; }
+  public Set<String> scopes() { return scopes; }
 
-  public void scopes(java.util.Set<String> s) { this.scopes = s; }
+  public void scopes(Set<String> s) { this.scopes = s; }
 
   /** Headers carrying the caller's identity to upstreams (set by auth), or null. */
-  public io.vertx.core.MultiMap identityHeaders() { return identityHeaders; }
+  public MultiMap identityHeaders() { return identityHeaders; }
 
-  public void identityHeaders(io.vertx.core.MultiMap h) { this.identityHeaders = h; }
+  public void identityHeaders(MultiMap h) { this.identityHeaders = h; }
 
   /** The route resolved for this request; null before routing. */
   public Route route() { return route; }
@@ -78,7 +97,8 @@ public final class Exchange {
   public void route(Route r, Map<String, String> params) {
     this.route = r;
     this.pathParams = params;
-    this.deadline = new Deadline(startNanos + r.policy().deadline().toNanos());
+    this.deadline = new Deadline(startNanos + r.policy().deadline().toNanos(), false, null, log);
+    if (log != null) log.route(r);
   }
 
   /** True once a response has been (or is being) written; stages stop the chain then. */
@@ -97,6 +117,7 @@ public final class Exchange {
    * {@code {"error":{"status":404,"code":"screen_not_found","message":"...","requestId":"..."}}}.
    */
   public void fail(int status, String code, String message) {
+    if (log != null) log.errorCode(code);
     respondJson(status, errorBody(status, code, message, requestId));
   }
 

@@ -16,10 +16,10 @@ public final class Failures {
 
   public static void internal(Exchange ex, String where, Throwable e) {
     if (ex.deadline().cancelled() || ex.response().closed()) {
-      LOG.fine("request_id=" + ex.requestId() + " where=" + where + " after=client_gone error=" + e);
+      LOG.fine("" + ex.logIds() + " where=" + where + " after=client_gone error=" + e);
       return;
     }
-    LOG.log(Level.SEVERE, "request_id=" + ex.requestId() + " where=" + where + " error=" + e, e);
+    LOG.log(Level.SEVERE, "" + ex.logIds() + " where=" + where + " error=" + e, e);
     if (!ex.answered()) {
       ex.fail(500, "internal", "internal error; quote request id " + ex.requestId());
     } else if (!ex.response().ended()) {

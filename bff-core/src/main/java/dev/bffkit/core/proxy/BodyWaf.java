@@ -54,7 +54,7 @@ public final class BodyWaf {
     if (media.isEmpty() || config.inspects(media)) return true;
     uninspected.increment();
     if (LOG.isLoggable(Level.FINE)) {
-      LOG.fine("event=waf_body_uninspected request_id=" + ex.requestId() + " reason=type type=" + media);
+      LOG.fine("event=waf_body_uninspected " + ex.logIds() + " reason=type type=" + media);
     }
     return false;
   }
@@ -69,7 +69,7 @@ public final class BodyWaf {
     if (!prefix.complete()) {
       overLimit.increment();
       if (LOG.isLoggable(Level.FINE)) {
-        LOG.fine("event=waf_body_partial request_id=" + ex.requestId() + " inspected_bytes=" + n);
+        LOG.fine("event=waf_body_partial " + ex.logIds() + " inspected_bytes=" + n);
       }
     }
     String encoding = ex.request().getHeader("content-encoding");

@@ -1,6 +1,7 @@
 package dev.bffkit.core.proxy;
 
 import dev.bffkit.core.config.ProxyRouteConfig;
+import dev.bffkit.core.observe.UpstreamCall;
 import dev.bffkit.core.pipeline.BodyReader;
 import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Exchange;
@@ -105,7 +106,8 @@ public final class ProxyEndpoint implements Stage {
     long budget = Math.min(ex.deadline().remainingMillis(), service.config().timeout().toMillis());
     if (ex.deadline().cancelled()) return; // the client left while its body was inspected
     // Bulkhead, breaker and balancer pick; a streamed call is never retried.
-    service.lease(req.method(), upstreamUri(originForm(req)), req.headers(), budget).onComplete(lar -> {
+    UpstreamCall observed = service.state().meters().start(ex.log(), "proxy");
+    service.lease(req.method(), upstreamUri(originForm(req)), req.headers(), budget, observed).onComplete(lar -> {
       if (lar.failed()) {
         req.resume();
         failUpstream(ex, lar.cause());
@@ -187,6 +189,8 @@ public final class ProxyEndpoint implements Stage {
       for (var h : ex.identityHeaders()) up.headers().set(h.getKey(), h.getValue());
     }
     up.putHeader(X_REQUEST_ID, ex.requestId());
+    // The gateway's trace context, never the client's as sent (W3C Trace Context §3.2).
+    lease.observed().putTraceHeaders(up.headers());
     up.putHeader("x-request-timeout-ms", Long.toString(budget));
     up.putHeader(X_FORWARDED_PROTO, req.isSSL() ? HTTPS : HTTP);
     String host = req.getHeader(HttpHeaders.HOST);

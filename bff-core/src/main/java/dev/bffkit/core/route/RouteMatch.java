@@ -8,11 +8,19 @@ public sealed interface RouteMatch {
   /** The match as the route table prints it, e.g. {@code prefix /api/posts}. */
   String describe();
 
+  /** The route as OpenTelemetry's {@code http.route} wants it: {@code /v1/screens/home}, {@code /api/posts/*}, {@code /v1/{name=users/*}}. */
+  String template();
+
   /** Exactly this path. */
   record Exact(String path) implements RouteMatch {
     @Override
     public String describe() {
       return "exact " + path;
+    }
+
+    @Override
+    public String template() {
+      return path;
     }
   }
 
@@ -24,6 +32,11 @@ public sealed interface RouteMatch {
     @Override
     public String describe() {
       return "prefix " + prefix;
+    }
+
+    @Override
+    public String template() {
+      return prefix.endsWith("/") ? prefix + "*" : prefix + "/*";
     }
 
     public boolean matches(String path) {
@@ -49,6 +62,11 @@ public sealed interface RouteMatch {
     @Override
     public String describe() {
       return "template " + text;
+    }
+
+    @Override
+    public String template() {
+      return text;
     }
   }
 }

@@ -67,6 +67,7 @@ public final class AuthStage implements Stage {
   private void admit(Exchange ex, Next next, Authenticator.Admitted a) {
     if (ex.answered()) return;
     Principal p = a.principal();
+    if (ex.log() != null) ex.log().admitted(p == null ? "anonymous" : p.kind(), p == null ? null : p.subject());
     if (p != null) {
       a.into(ex.ctx());
       ex.scopes(p.scopes());

@@ -47,7 +47,7 @@ public final class StaticFilterStage implements Stage {
       Waf.Hit hit = waf(req);
       if (hit != null) {
         LOG.warning("event=waf_" + (config.waf() == FiltersConfig.WafMode.BLOCK ? "blocked" : "audit")
-            + " request_id=" + ex.requestId() + " rule=" + hit.rule() + " where=" + hit.where());
+            + " " + ex.logIds() + " rule=" + hit.rule() + " where=" + hit.where());
         if (config.waf() == FiltersConfig.WafMode.BLOCK) {
           ex.fail(403, "request_blocked", "the request was blocked by a security rule (" + hit.rule() + " in "
               + hit.where() + "); quote request id " + ex.requestId());
@@ -75,7 +75,7 @@ public final class StaticFilterStage implements Stage {
    */
   public static String verdict(Exchange ex, Waf.Hit hit, boolean block) {
     if (hit == null) return null;
-    LOG.warning("event=waf_" + (block ? "blocked" : "audit") + " request_id=" + ex.requestId() + " rule=" + hit.rule()
+    LOG.warning("event=waf_" + (block ? "blocked" : "audit") + " " + ex.logIds() + " rule=" + hit.rule()
         + " where=" + hit.where());
     return block ? "the request was blocked by a security rule (" + hit.rule() + " in " + hit.where()
         + "); quote request id " + ex.requestId() : null;

@@ -11,6 +11,8 @@ import dev.bffkit.core.config.ProxyRouteConfig;
 import dev.bffkit.core.config.ServerConfig;
 import dev.bffkit.core.grpc.GrpcWebStage;
 import dev.bffkit.core.grpc.TranscodeStage;
+import dev.bffkit.core.observe.Observability;
+import dev.bffkit.core.observe.RequestLog;
 import dev.bffkit.core.pipeline.Deadline;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Pipeline;
@@ -50,6 +52,7 @@ public final class BffServer extends VerticleBase {
   private final Security security;
   private final AtomicInteger openConnections;
   private final RouteTable routes;
+  private final Observability observe;
   private ConnectionGuard guard;
   private TlsReloader tls;
   private boolean clientCerts;
@@ -64,8 +67,9 @@ public final class BffServer extends VerticleBase {
    * connections (limits.maxConnections).
    */
   public BffServer(BffConfig config, CompositionEngine engine, RouteTable routes, Readiness readiness, int port,
-      UpstreamRegistry registry, Security security, AtomicInteger openConnections) {
+      UpstreamRegistry registry, Security security, AtomicInteger openConnections, Observability observe) {
     this.routes = routes;
+    this.observe = observe;
     this.security = security;
     this.openConnections = openConnections;
     this.config = config;
@@ -113,6 +117,7 @@ public final class BffServer extends VerticleBase {
       if (strictFraming) StrictRequestDecoder.install(conn, options);
       guard.connected(conn);
     }).requestHandler(this::accept);
+    observe.watchEventLoop(vertx);
     return server.listen().onSuccess(s -> {
       if (config.tls().enabled()) tls = TlsReloader.start(vertx, server, config.tls(), options.getSslOptions().copy());
       // This loop's gRPC connections open now, beside readiness rather than before it (awaiting
@@ -177,9 +182,16 @@ public final class BffServer extends VerticleBase {
   }
 
   private void accept(HttpServerRequest request) {
-    guard.request(request);
+    long start = System.nanoTime();
+    Runnable guardEnd = guard.request(request);
     String id = RequestIds.accept(request.getHeader("x-request-id"));
-    Exchange ex = new Exchange(request, id, Deadline.in(config.composition().deadline()));
+    RequestLog log = observe.begin(request, id, start);
+    Exchange ex = new Exchange(request, id, Deadline.in(config.composition().deadline()), start, log);
+    // Runs once: when the answer has ended, or when the client left before it did.
+    request.response().endHandler(v -> {
+      if (guardEnd != null) guardEnd.run();
+      observe.completed(log, request);
+    });
     if (clientCerts && request.isSSL()) clientSubject(request, ex);
     pipeline.run(ex);
   }

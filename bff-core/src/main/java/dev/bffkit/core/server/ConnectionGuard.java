@@ -54,19 +54,22 @@ final class ConnectionGuard {
     arm(conn, st);
   }
 
-  /** A request head arrived: no timer while requests are in flight. */
-  void request(HttpServerRequest req) {
+  /**
+   * A request head arrived: no timer while requests are in flight. Returns what to run when its
+   * response ends (the server owns the response's end handler), or null when nothing is tracked.
+   */
+  Runnable request(HttpServerRequest req) {
     HttpConnection conn = req.connection();
     State st = states.get(conn);
-    if (st == null) return;
+    if (st == null) return null;
     st.inflight++;
     if (st.timer >= 0) {
       vertx.cancelTimer(st.timer);
       st.timer = -1;
     }
-    req.response().endHandler(v -> {
+    return () -> {
       if (--st.inflight == 0 && states.get(conn) == st) arm(conn, st);
-    });
+    };
   }
 
   private void arm(HttpConnection conn, State st) {

@@ -118,7 +118,7 @@ public final class EdgeStage implements Stage {
   }
 
   private void refuseAndClose(Exchange ex, HttpConnection conn, String reason) {
-    LOG.info("event=bad_framing request_id=" + ex.requestId() + " reason=\"" + reason + "\"");
+    LOG.info("event=bad_framing " + ex.logIds() + " reason=\"" + reason + "\"");
     closing.add(conn);
     // Closed once the answer is written: closing at once could drop it while it is still queued.
     ex.response().setStatusCode(400).putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE)

@@ -1,5 +1,7 @@
 package dev.bffkit.core.upstream;
 
+import dev.bffkit.core.observe.ServiceMeters;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;
@@ -38,16 +40,23 @@ final class BreakerGate {
   private volatile boolean failuresSeen;
 
   /** Takes over the breaker's state handlers (they log and keep the mirror). */
-  BreakerGate(CircuitBreaker breaker, String service) {
+  BreakerGate(CircuitBreaker breaker, String service, ServiceMeters meters) {
     this.breaker = breaker;
+    String help = "Breaker transitions by the state entered";
+    Counter toOpen = meters.counter("bff.upstream.breaker.transitions", help, "to", "open");
+    Counter toHalfOpen = meters.counter("bff.upstream.breaker.transitions", help, "to", "half_open");
+    Counter toClosed = meters.counter("bff.upstream.breaker.transitions", help, "to", "closed");
     breaker.openHandler(v -> {
       state = CircuitBreakerState.OPEN;
+      toOpen.increment();
       LOG.warning("event=breaker_open service=" + service);
     }).halfOpenHandler(v -> {
       state = CircuitBreakerState.HALF_OPEN;
+      toHalfOpen.increment();
       LOG.info("event=breaker_half_open service=" + service);
     }).closeHandler(v -> {
       state = CircuitBreakerState.CLOSED;
+      toClosed.increment();
       LOG.info("event=breaker_closed service=" + service);
     });
   }

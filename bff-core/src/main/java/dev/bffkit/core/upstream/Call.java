@@ -1,6 +1,7 @@
 package dev.bffkit.core.upstream;
 
 import dev.bffkit.core.config.ServiceConfig;
+import dev.bffkit.core.observe.UpstreamCall;
 import dev.bffkit.core.pipeline.Cancellation;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -44,6 +45,8 @@ final class Call {
   /** The call's end is a deadline the client chose (see {@code HttpUpstreams#clientEnds}). */
   private final boolean clientEnd;
   private final Cancellation cancellation;
+  /** This call as the request's log, the service's meters and its client span see it. */
+  private final UpstreamCall observed;
   private final Runnable onClientGone = this::clientGone;
   private final Promise<UpstreamResponse> result = Promise.promise();
   private int retries;
@@ -51,8 +54,9 @@ final class Call {
   private Round round;
   private long backoffTimer = -1;
 
-  Call(Vertx vertx, Service service, UpstreamRequest req, long endNanos, boolean clientEnd) {
+  Call(Vertx vertx, Service service, UpstreamRequest req, long endNanos, boolean clientEnd, UpstreamCall observed) {
     this.vertx = vertx;
+    this.observed = observed;
     this.service = service;
     this.state = service.state();
     this.retry = state.config.retry();
@@ -100,6 +104,7 @@ final class Call {
       long delay = ThreadLocalRandom.current().nextLong(cap + 1);
       if (remainingMs() > delay + 1 && state.budget.tryWithdraw()) {
         retries++;
+        state.meters.retried();
         if (delay == 0) {
           startRound();
         } else {
@@ -162,6 +167,7 @@ final class Call {
           hedgeTimer = vertx.setTimer(delay, id -> {
             hedgeTimer = -1;
             if (!done && remainingMs() > 0) {
+              state.meters.hedgeLaunched();
               launch(tries[started - 1].endpoint);
               scheduleHedge();
             }
@@ -185,6 +191,7 @@ final class Call {
       if (done) return;
       boolean good = ar.succeeded() && !retry.onStatus().contains(ar.result().status());
       if (good) {
+        if (t != tries[0]) state.meters.hedgeWon();
         finish(ar, t.endpoint);
         return;
       }
@@ -260,6 +267,7 @@ final class Call {
             httpReq = r;
             if (req.headers() != null) r.headers().addAll(req.headers());
             if (req.requestId() != null) r.putHeader(Calls.X_REQUEST_ID, req.requestId());
+            observed.putTraceHeaders(r.headers());
             String ct = r.headers().get(HttpHeaders.CONTENT_TYPE);
             if (ct != null && ct.startsWith("application/grpc")) {
               r.putHeader(Calls.GRPC_TIMEOUT, Calls.grpcTimeout(tryBudget));

@@ -1,5 +1,7 @@
 package dev.bffkit.core.upstream;
 
+import dev.bffkit.core.observe.Outcome;
+import dev.bffkit.core.observe.UpstreamCall;
 import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
@@ -97,6 +99,30 @@ final class Calls {
       if (t instanceof javax.net.ssl.SSLException) return true;
     }
     return false;
+  }
+
+  /** How a failed call ended, as metrics and logs name it. */
+  static Outcome outcome(Throwable err) {
+    if (err instanceof ServerError) return Outcome.SERVER_ERROR;
+    UpstreamException u = err instanceof UpstreamException ue ? ue : null;
+    if (u == null) return Outcome.OTHER;
+    return switch (u.kind()) {
+      case CONNECT -> Outcome.CONNECT;
+      case TIMEOUT -> Outcome.TIMEOUT;
+      case RESET -> Outcome.RESET;
+      case UNAVAILABLE -> Outcome.UNAVAILABLE;
+      case BREAKER_OPEN -> Outcome.BREAKER_OPEN;
+      case OVERLOADED -> Outcome.OVERLOADED;
+      case UNKNOWN_SERVICE -> Outcome.UNKNOWN_SERVICE;
+      case CLIENT_CANCELLED -> Outcome.CLIENT_CANCELLED;
+      case CLIENT_DEADLINE -> Outcome.CLIENT_DEADLINE;
+      case CANCELLED -> Outcome.OTHER;
+    };
+  }
+
+  /** Ends {@code call} with an HTTP answer's status. */
+  static void answered(UpstreamCall call, int status) {
+    call.end(status >= 500 ? Outcome.SERVER_ERROR : Outcome.OK, status);
   }
 
   /** {@code grpc-timeout} value: at most 8 digits, in milliseconds. */

@@ -1,5 +1,7 @@
 package dev.bffkit.core.upstream;
 
+import dev.bffkit.core.observe.Outcome;
+import dev.bffkit.core.observe.UpstreamCall;
 import dev.bffkit.core.pipeline.Cancellation;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -96,8 +98,8 @@ final class GrpcTransport {
   }
 
   /** {@code clientEnd}: the budget ends at a deadline the client chose (its running out is not the service's fault). */
-  Future<GrpcResponse> call(Service service, GrpcRequest req, long budgetMs, boolean clientEnd) {
-    return service.lease(HttpMethod.POST, "/" + req.fullMethod(), req.metadata(), budgetMs)
+  Future<GrpcResponse> call(Service service, GrpcRequest req, long budgetMs, boolean clientEnd, UpstreamCall observed) {
+    return service.lease(HttpMethod.POST, "/" + req.fullMethod(), req.metadata(), budgetMs, observed)
         .compose(lease -> send(service, lease, req, budgetMs, clientEnd));
   }
 
@@ -148,6 +150,7 @@ final class GrpcTransport {
       r.timeout(Math.max(1, budgetMs), TimeUnit.MILLISECONDS);
       if (req.metadata() != null) r.headers().addAll(req.metadata());
       if (req.requestId() != null) r.headers().set(Calls.X_REQUEST_ID, req.requestId());
+      lease.observed().putTraceHeaders(r.headers());
       r.response().onComplete(rr -> {
         if (rr.failed()) {
           fail(name, lease, result, timer, rr.cause(), clientLate);
@@ -166,8 +169,13 @@ final class GrpcTransport {
           vertx.cancelTimer(timer);
           int status = resp.status() == null ? 2 : resp.status().code;
           if (result.future().isComplete()) return;
-          if (status == DEADLINE_EXCEEDED && clientLate.getAsBoolean()) lease.cancelled(Calls.clientDeadline(name));
-          else lease.done(troubled(status) ? 503 : 200);
+          if (status == DEADLINE_EXCEEDED && clientLate.getAsBoolean()) {
+            lease.cancelled(Calls.clientDeadline(name));
+          } else {
+            // The call's record gets the gRPC status itself (the lease's 503/200 is for the breaker).
+            lease.observed().end(troubled(status) ? Outcome.SERVER_ERROR : Outcome.OK, status);
+            lease.done(troubled(status) ? 503 : 200);
+          }
           result.tryComplete(new GrpcResponse(status, statusMessage(resp), messages, resp.trailers(), resp.headers()));
         });
       });

@@ -1,10 +1,13 @@
 package dev.bffkit.core.upstream;
 
+import dev.bffkit.core.config.GrpcConfig;
 import dev.bffkit.core.config.ServiceConfig;
+import dev.bffkit.core.observe.UpstreamCall;
 import dev.bffkit.core.pipeline.Deadline;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -52,7 +55,7 @@ public final class HttpUpstreams implements UpstreamCaller {
   }
 
   private HttpUpstreams(Vertx vertx, UpstreamRegistry registry, boolean owns) {
-    this(vertx, registry, owns, dev.bffkit.core.config.GrpcConfig.DEFAULT_MAX_MESSAGE_BYTES);
+    this(vertx, registry, owns, GrpcConfig.DEFAULT_MAX_MESSAGE_BYTES);
   }
 
   private HttpUpstreams(Vertx vertx, UpstreamRegistry registry, boolean owns, int grpcMaxMessageBytes) {
@@ -79,12 +82,19 @@ public final class HttpUpstreams implements UpstreamCaller {
     if (budget <= 0 || deadline.cancelled()) return Future.failedFuture(refusal(serviceName, service, deadline));
     long endNanos = System.nanoTime() + budget * 1_000_000L;
     boolean clientEnd = clientEnds(service, deadline);
+    UpstreamCall observed = service.state().meters.start(deadline.log(), "rest");
     Bulkhead bulkhead = service.state().bulkhead;
+    Future<UpstreamResponse> f;
     if (bulkhead.tryAcquire()) {
-      return guarded(service, req, endNanos, clientEnd).andThen(ar -> bulkhead.release());
+      f = guarded(service, req, endNanos, clientEnd, observed).andThen(ar -> bulkhead.release());
+    } else {
+      f = bulkhead.await(vertx, budget)
+          .compose(v -> guarded(service, req, endNanos, clientEnd, observed).andThen(ar -> bulkhead.release()));
     }
-    return bulkhead.await(vertx, budget)
-        .compose(v -> guarded(service, req, endNanos, clientEnd).andThen(ar -> bulkhead.release()));
+    return f.andThen(ar -> {
+      if (ar.succeeded()) Calls.answered(observed, ar.result().status());
+      else observed.end(Calls.outcome(ar.cause()), -1);
+    });
   }
 
   @Override
@@ -93,7 +103,7 @@ public final class HttpUpstreams implements UpstreamCaller {
     Deadline deadline = req.deadline();
     long budget = budget(service, deadline);
     if (budget <= 0 || deadline.cancelled()) return Future.failedFuture(refusal(serviceName, service, deadline));
-    return grpc.call(service, req, budget, clientEnds(service, deadline));
+    return grpc.call(service, req, budget, clientEnds(service, deadline), service.state().meters.start(deadline.log(), "grpc"));
   }
 
   /**
@@ -125,20 +135,21 @@ public final class HttpUpstreams implements UpstreamCaller {
    * LAN TCP connect costs well under a millisecond and their classes are warm from the health
    * checks and the listener. Nothing waits for it.
    */
-  public void preconnect(java.util.Collection<String> grpcServices) {
+  public void preconnect(Collection<String> grpcServices) {
     for (String name : grpcServices) {
       Service service = services.get(name);
       if (service != null) grpc.preconnect(service);
     }
   }
 
-  private Future<UpstreamResponse> guarded(Service service, UpstreamRequest req, long endNanos, boolean clientEnd) {
+  private Future<UpstreamResponse> guarded(Service service, UpstreamRequest req, long endNanos, boolean clientEnd,
+      UpstreamCall observed) {
     CircuitBreaker breaker = service.state().breaker;
     if (breaker == null) {
-      return new Call(vertx, service, req, endNanos, clientEnd).run();
+      return new Call(vertx, service, req, endNanos, clientEnd, observed).run();
     }
     String name = service.name();
-    return service.state().gate.<UpstreamResponse>guard(() -> new Call(vertx, service, req, endNanos, clientEnd).run())
+    return service.state().gate.<UpstreamResponse>guard(() -> new Call(vertx, service, req, endNanos, clientEnd, observed).run())
         .recover(err -> err instanceof Calls.ServerError se
             ? Future.succeededFuture(se.response)
             : Future.failedFuture(Calls.translate(name, err)));

@@ -19,10 +19,12 @@ public final class OutlierDetector {
   private final String service;
   private final ServiceConfig.Outlier cfg;
   private final EndpointGroup group;
+  private final Runnable onEject;
   private volatile boolean closed;
 
-  OutlierDetector(Vertx vertx, String service, ServiceConfig.Outlier cfg, EndpointGroup group) {
+  OutlierDetector(Vertx vertx, String service, ServiceConfig.Outlier cfg, EndpointGroup group, Runnable onEject) {
     this.vertx = vertx;
+    this.onEject = onEject;
     this.service = service;
     this.cfg = cfg;
     this.group = group;
@@ -54,6 +56,7 @@ public final class OutlierDetector {
     long ms = Math.min(cfg.baseEjectionTime().toMillis() * e.ejections, cfg.maxEjectionTime().toMillis());
     e.ejectedUntil = now + ms * 1_000_000;
     group.refresh();
+    onEject.run();
     LOG.info("event=endpoint_ejected service=" + service + " endpoint=" + e + " for_ms=" + ms + " times=" + e.ejections);
     vertx.setTimer(ms, id -> restore(e));
   }

@@ -1,6 +1,9 @@
 package dev.bffkit.core.upstream;
 
 import dev.bffkit.core.config.ServiceConfig;
+import dev.bffkit.core.observe.Observability;
+import dev.bffkit.core.observe.ServiceMeters;
+import dev.bffkit.core.observe.UpstreamCall;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -27,7 +30,7 @@ public final class Service {
 
   /** A standalone service with its own state (tests, tools). */
   public Service(Vertx vertx, ServiceConfig config) {
-    this(vertx, new ServiceState(vertx, config));
+    this(vertx, new ServiceState(vertx, config, Observability.off("none").service(config.name())));
   }
 
   public Service(Vertx vertx, ServiceState state) {
@@ -118,12 +121,17 @@ public final class Service {
    * {@link Lease#done(int)} or {@link Lease#failed(Throwable)}. Such calls are never retried.
    */
   public Future<Lease> lease(HttpMethod method, String uri, MultiMap headers, long timeoutMs) {
+    return lease(method, uri, headers, timeoutMs, state.meters.start(null, "proxy"));
+  }
+
+  /** As above; {@code observed} (from {@link ServiceMeters#start}) ends with the lease, or with its refusal. */
+  public Future<Lease> lease(HttpMethod method, String uri, MultiMap headers, long timeoutMs, UpstreamCall observed) {
     Bulkhead bulkhead = state.bulkhead;
-    if (!bulkhead.tryAcquire()) return Future.failedFuture(bulkhead.overloaded());
+    if (!bulkhead.tryAcquire()) return refused(observed, bulkhead.overloaded());
     EndpointState e = pick(headers, null);
     if (e == null) {
       bulkhead.release();
-      return Future.failedFuture(noEndpoints());
+      return refused(observed, noEndpoints());
     }
     Promise<Void> outcome = null;
     if (state.breaker != null && !state.gate.closed()) {
@@ -135,13 +143,18 @@ public final class Service {
       });
       if (!admitted[0]) {
         bulkhead.release();
-        return Future.failedFuture(Calls.breakerOpen(name()));
+        return refused(observed, Calls.breakerOpen(name()));
       }
       outcome = op;
     }
     e.active.incrementAndGet();
     e.requests.increment();
-    return Future.succeededFuture(new Lease(this, e, requestOptions(e, method, uri, timeoutMs), outcome));
+    return Future.succeededFuture(new Lease(this, e, requestOptions(e, method, uri, timeoutMs), outcome, observed));
+  }
+
+  private static Future<Lease> refused(UpstreamCall observed, UpstreamException why) {
+    observed.end(Calls.outcome(why), -1);
+    return Future.failedFuture(why);
   }
 
   /** One admitted streamed call; ends exactly once. */
@@ -150,13 +163,20 @@ public final class Service {
     private final EndpointState endpoint;
     private final RequestOptions options;
     private final Promise<Void> outcome;
+    private final UpstreamCall observed;
     private boolean ended;
 
-    Lease(Service service, EndpointState endpoint, RequestOptions options, Promise<Void> outcome) {
+    Lease(Service service, EndpointState endpoint, RequestOptions options, Promise<Void> outcome, UpstreamCall observed) {
       this.service = service;
       this.endpoint = endpoint;
       this.options = options;
       this.outcome = outcome;
+      this.observed = observed;
+    }
+
+    /** This call as metrics, the request's log and its span see it (its trace headers, too). */
+    public UpstreamCall observed() {
+      return observed;
     }
 
     public RequestOptions options() {
@@ -172,6 +192,7 @@ public final class Service {
       if (ended) return;
       ended = true;
       end();
+      Calls.answered(observed, status);
       if (status >= 500) {
         service.state.outlier.failure(endpoint);
         breakerFailure(new UpstreamException(service.name(), UpstreamException.Kind.UNAVAILABLE, "status " + status));
@@ -191,6 +212,7 @@ public final class Service {
       }
       ended = true;
       end();
+      observed.end(Calls.outcome(u), -1);
       service.state.outlier.failure(endpoint);
       breakerFailure(u);
     }
@@ -204,6 +226,7 @@ public final class Service {
       if (ended) return;
       ended = true;
       end();
+      observed.end(Calls.outcome(clientFault), -1);
       if (outcome != null) BreakerGate.abandon(outcome, clientFault);
     }
 

@@ -1,6 +1,7 @@
 package dev.bffkit.core.upstream;
 
 import dev.bffkit.core.config.ServiceConfig;
+import dev.bffkit.core.observe.ServiceMeters;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.CircuitBreakerState;
@@ -9,6 +10,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * What one BFF knows about one service, shared by all its event loops: the live endpoints, the
@@ -26,9 +28,12 @@ public final class ServiceState {
   final RetryBudget budget;
   final Bulkhead bulkhead;
   final LatencyTracker latency = new LatencyTracker();
+  /** The service's meters (no-op ones when metrics are off). */
+  final ServiceMeters meters;
 
-  ServiceState(Vertx vertx, ServiceConfig config) {
+  ServiceState(Vertx vertx, ServiceConfig config, ServiceMeters meters) {
     this.config = config;
+    this.meters = meters;
     List<EndpointGroup.Weighted> initial = new ArrayList<>();
     List<Integer> weights = config.balancer().weights();
     for (int i = 0; i < config.endpoints().size(); i++) {
@@ -36,7 +41,7 @@ public final class ServiceState {
           weights.isEmpty() ? 1 : weights.get(i)));
     }
     group.update(initial);
-    this.outlier = new OutlierDetector(vertx, config.name(), config.outlier(), group);
+    this.outlier = new OutlierDetector(vertx, config.name(), config.outlier(), group, meters::ejected);
     this.budget = new RetryBudget(config.retry().budget(), config.retry().minPerSecond());
     this.bulkhead = new Bulkhead(config.name(), config.bulkhead().maxConcurrent(), config.bulkhead().maxPending());
     ServiceConfig.Breaker b = config.breaker();
@@ -51,11 +56,45 @@ public final class ServiceState {
           .setNotificationAddress(null); // no event-bus chatter per call
       this.breaker = CircuitBreaker.create("bff-" + config.name(), vertx, options)
           .failurePolicy(ar -> ar.failed() && Calls.countsForBreaker(ar.cause()));
-      this.gate = new BreakerGate(this.breaker, config.name());
+      this.gate = new BreakerGate(this.breaker, config.name(), meters);
     } else {
       this.breaker = null;
       this.gate = null;
     }
+    registerGauges();
+  }
+
+  /** Read at scrape time from the live state; nothing on the call path. */
+  private void registerGauges() {
+    if (gate != null) {
+      for (CircuitBreakerState s : CircuitBreakerState.values()) {
+        meters.gauge("bff.upstream.breaker.state", "1 for the breaker's current state, else 0", "state",
+            s.name().toLowerCase(Locale.ROOT), () -> gate.state() == s ? 1 : 0);
+      }
+    }
+    meters.gauge("bff.upstream.bulkhead.active", "Calls holding a bulkhead slot", bulkhead::active);
+    meters.gauge("bff.upstream.bulkhead.pending", "Calls waiting for a bulkhead slot", bulkhead::pending);
+    meters.gauge("bff.upstream.retry.budget", "Whole retry tokens available", budget::balance);
+    meters.gauge("bff.upstream.in.flight", "Requests in flight to the service's endpoints (all tries, all loops)", () -> {
+      long n = 0;
+      for (EndpointState e : group.all()) n += e.active();
+      return n;
+    });
+    meters.gauge("bff.upstream.endpoints", "Endpoints by state", "state", "live", () -> group.candidates().length);
+    meters.gauge("bff.upstream.endpoints", "Endpoints by state", "state", "ejected", () -> {
+      int n = 0;
+      for (EndpointState e : group.all()) if (e.ejected()) n++;
+      return n;
+    });
+    meters.gauge("bff.upstream.endpoints", "Endpoints by state", "state", "unhealthy", () -> {
+      int n = 0;
+      for (EndpointState e : group.all()) if (!e.healthy()) n++;
+      return n;
+    });
+  }
+
+  public ServiceMeters meters() {
+    return meters;
   }
 
   public String name() {
@@ -74,7 +113,7 @@ public final class ServiceState {
   public String breakerState() {
     if (breaker == null) return "disabled";
     CircuitBreakerState s = gate.state(); // the lock-free mirror
-    return s.name().toLowerCase(java.util.Locale.ROOT);
+    return s.name().toLowerCase(Locale.ROOT);
   }
 
   public Bulkhead bulkhead() {

@@ -1,6 +1,7 @@
 package dev.bffkit.core.upstream;
 
 import dev.bffkit.core.config.ServiceConfig;
+import dev.bffkit.core.observe.Observability;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.dns.DnsClient;
@@ -26,12 +27,18 @@ public final class UpstreamRegistry {
   private final List<FileDiscovery> files = new ArrayList<>();
   private final List<DnsDiscovery> dnses = new ArrayList<>();
   private HttpClient checkClient;
-  private final java.util.List<HttpClient> tlsCheckClients = new java.util.ArrayList<>();
+  private final List<HttpClient> tlsCheckClients = new ArrayList<>();
   private DnsClient dnsClient;
 
+  /** Without meters (tests, tools). */
   public UpstreamRegistry(Vertx vertx, Map<String, ServiceConfig> configs) {
+    this(vertx, configs, Observability.off("none"));
+  }
+
+  /** {@code observe}: the BFF's meters and tracing, which every service's calls report to. */
+  public UpstreamRegistry(Vertx vertx, Map<String, ServiceConfig> configs, Observability observe) {
     this.vertx = vertx;
-    configs.forEach((name, cfg) -> states.put(name, new ServiceState(vertx, cfg)));
+    configs.forEach((name, cfg) -> states.put(name, new ServiceState(vertx, cfg, observe.service(name))));
   }
 
   /**

@@ -51,6 +51,11 @@ public final class InteropServer implements AutoCloseable {
 
   /** Every request header (metadata) of the last call, as received (for the metadata tests). */
   volatile Metadata lastMetadata;
+
+  /** The request headers (metadata) of the last call. */
+  public Metadata lastMetadata() {
+    return lastMetadata;
+  }
   /** Connections whose HTTP/2 handshake completed, and calls received (for the preconnect test). */
   final AtomicInteger transports = new AtomicInteger();
   final AtomicInteger calls = new AtomicInteger();

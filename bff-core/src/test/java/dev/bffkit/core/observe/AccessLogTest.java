@@ -59,8 +59,13 @@ class AccessLogTest {
   static RequestLog log(String id, String method, Route route, String subject, int status, boolean gone) {
     RequestLog log = new RequestLog(id, method, System.nanoTime() - 12_345_678, 1_796_000_000_123L, TraceContext.root(false), null);
     log.route(route);
-    log.subject(subject);
+    if (subject != null) log.admitted("jwt", subject);
     log.end(status, 17, 812, gone);
+    return log;
+  }
+
+  private static RequestLog withError(RequestLog log, String code) {
+    log.errorCode(code);
     return log;
   }
 
@@ -75,7 +80,7 @@ class AccessLogTest {
     fanOut.end(200, 0, 900, false);
     return Stream.of(
         Arguments.of("routed", log("r1", "GET", HOME, "u1", 200, false), "screen:home", 0),
-        Arguments.of("unrouted 404", log("r2", "GET", null, null, 404, false), null, 0),
+        Arguments.of("unrouted 404", withError(log("r2", "GET", null, null, 404, false), "route_not_found"), null, 0),
         Arguments.of("client gone before any answer", log("r3", "POST", POSTS, null, 0, true), "proxy:/api/posts", 0),
         Arguments.of("subject with quotes, controls, unicode",
             log("r4", "GET", HOME, "a\"b\\c\n\r\t\u0001\u007f\u2028é😀\ud800", 200, false), "screen:home", 0),
@@ -90,7 +95,9 @@ class AccessLogTest {
     assertFalse(line.contains("\n") || line.contains("\r"), "one line: " + line);
     JsonObject j = new JsonObject(line);
     assertEquals(Set.of("time", "request_id", "trace_id", "method", "route", "kind", "status", "duration_ms", "bytes_in",
-        "bytes_out", "subject", "partial", "client_gone", "upstream"), j.fieldNames());
+        "bytes_out", "subject", "admitted_as", "error_code", "partial", "client_gone", "upstream"), j.fieldNames());
+    assertEquals(log.admittedAs(), j.getString("admitted_as"));
+    assertEquals(log.errorCode(), j.getString("error_code"));
     assertTrue(j.getString("time").matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"), j.getString("time"));
     assertEquals(log.requestId(), j.getString("request_id"));
     assertEquals(log.trace().traceId(), j.getString("trace_id"));
@@ -157,7 +164,7 @@ class AccessLogTest {
       HttpServer server = vertx.createHttpServer().requestHandler(req -> {
         RequestLog log = o.begin(req, "rid-" + req.getHeader("x-n"), System.nanoTime());
         if (req.path().startsWith("/api/posts")) log.route(POSTS);
-        if (req.getHeader("authorization") != null) log.subject("u1");
+        if (req.getHeader("authorization") != null) log.admitted("jwt", "u1");
         req.response().endHandler(v -> o.completed(log, req));
         req.body().onComplete(b -> req.response().setStatusCode(log.route() == null ? 404 : 200).end("{\"ok\":true}"));
       }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);

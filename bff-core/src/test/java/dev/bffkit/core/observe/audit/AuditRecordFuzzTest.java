@@ -88,7 +88,7 @@ class AuditRecordFuzzTest {
         TraceContext.root(false), null);
     log.route(new Route(0, routeName, RouteKind.PROXY, new RouteMatch.Prefix("/x"), Set.of(),
         new RoutePolicy(false, Set.of(), 1, Duration.ofSeconds(1), 0, Duration.ofSeconds(1), null), "fuzz", null));
-    log.subject(subject);
+    log.admitted("jwt", subject);
     log.end(status, 0, 0, false);
 
     AuditChain chain = new AuditChain(Path.of("/nonexistent-bff-fuzz/audit.log"), "fuzz", 2);
@@ -126,7 +126,7 @@ class AuditRecordFuzzTest {
     chain.begin(text);
     for (int i = 0; i < 8; i++) {
       RequestLog log = new RequestLog("r" + i, "POST", System.nanoTime(), 1_796_000_000_000L + i, TraceContext.root(false), null);
-      log.subject("u" + i);
+      log.admitted("jwt", "u" + i);
       log.requestBodySha256(BodyDigest.of(Buffer.buffer("b" + i)));
       log.end(200, 1, 1, false);
       chain.line(AuditTrail.fields(log), text);

@@ -76,7 +76,7 @@ class AuditTrailTest {
     RequestLog log = new RequestLog("req-" + i, i % 2 == 0 ? "GET" : "POST", System.nanoTime(), 1_796_000_000_000L + i,
         TraceContext.root(false), null);
     log.route(route);
-    log.subject(i % 3 == 0 ? null : "user-" + i + "-\"é\"");
+    log.admitted("jwt", i % 3 == 0 ? null : "user-" + i + "-\"é\"");
     log.requestBodySha256(i % 2 == 0 ? null : BodyDigest.of(Buffer.buffer("body " + i)));
     log.responseBodySha256(BodyDigest.of(Buffer.buffer("answer " + i)));
     log.end(200 + i % 3, 10, 20, false);

@@ -1,0 +1,50 @@
+package dev.bffkit.core.observe;
+
+import dev.bffkit.core.config.BffConfig;
+import dev.bffkit.core.observe.audit.AuditTrail;
+import dev.bffkit.core.observe.status.StatusPage;
+import dev.bffkit.core.route.RouteTable;
+import dev.bffkit.core.upstream.UpstreamRegistry;
+import io.vertx.core.spi.VertxMetricsFactory;
+import io.vertx.ext.web.Router;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.EnumSet;
+
+/**
+ * Where the BFF's observers are put together at start-up: each part (access log, SLOs, audit
+ * trail, status page) installs itself on the {@link Observability} and, when it has pages, on the
+ * admin router. Also the Vert.x metrics the launcher enables on its Vert.x instance.
+ */
+public final class Observers {
+  private Observers() {}
+
+  /** Installs every configured observer; a bad reference in {@code observe:} fails the start (file:line). */
+  public static void install(Observability o, BffConfig config, RouteTable routes, UpstreamRegistry upstreams,
+      Router adminRouter) {
+    // The parts install here, in this order: access log, SLOs, audit trail, status page.
+    AccessLog.install(o, config);
+    AuditTrail.install(o, config, routes);
+    StatusPage.install(o, config, routes, upstreams, adminRouter);
+  }
+
+  /**
+   * Vert.x's own meters, into the process registry: worker pools and the HTTP clients'
+   * connections and queues per remote endpoint (bounded by the services' endpoints). The HTTP
+   * server's are off: the BFF's route meters say the same per route.
+   */
+  public static MicrometerMetricsOptions vertxMetricsOptions() {
+    MicrometerMetricsOptions o = new MicrometerMetricsOptions().setEnabled(true)
+        .setLabels(EnumSet.of(Label.REMOTE, Label.POOL_TYPE, Label.POOL_NAME));
+    for (MetricsDomain d : EnumSet.complementOf(EnumSet.of(MetricsDomain.HTTP_CLIENT, MetricsDomain.NAMED_POOLS))) {
+      o.addDisabledMetricsCategory(d);
+    }
+    return o;
+  }
+
+  public static VertxMetricsFactory vertxMetricsFactory() {
+    return new MicrometerMetricsFactory(Metrics.processRegistry());
+  }
+}

@@ -10,6 +10,7 @@ import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.ConfigException;
 import dev.bffkit.core.observe.Observability;
 import dev.bffkit.core.observe.Observers;
+import dev.bffkit.core.observe.audit.AuditVerify;
 import dev.bffkit.core.route.RouteTable;
 import dev.bffkit.core.server.Routes;
 import dev.bffkit.core.security.Security;
@@ -22,6 +23,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -52,6 +54,10 @@ public final class Bff {
    * error prints {@code file:line: problem} and exits with status 2 before anything listens.
    */
   public static void run(String client, String[] args) {
+    if (args.length > 0 && "audit".equals(args[0])) {
+      System.exit(AuditVerify.run(Arrays.copyOfRange(args, 1, args.length)));
+      return;
+    }
     long t0 = System.nanoTime();
     Logs.configure();
     LaunchArgs launch;

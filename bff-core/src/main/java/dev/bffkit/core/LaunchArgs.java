@@ -9,7 +9,10 @@ record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean
         --exit-when-ready  start, warm up, then stop cleanly: a training run, e.g. with
                            -XX:ArchiveClassesAtExit=bff.jsa to make a class-data archive
                            that later starts use with -XX:SharedArchiveFile=bff.jsa
-        --routes           print the route table (one line per route) and exit""";
+        --routes           print the route table (one line per route) and exit
+             java -jar bff.jar audit verify FILE
+                           check an audit trail's hash chain: prints "ok N records" (exit 0)
+                           or the first line that was changed, removed, inserted or moved (exit 1)""";
 
   static LaunchArgs parse(String[] args) {
     String config = null;

@@ -1,6 +1,7 @@
 package dev.bffkit.core.observe;
 
 import dev.bffkit.core.config.BffConfig;
+import dev.bffkit.core.observe.audit.AuditTrail;
 import dev.bffkit.core.observe.status.StatusPage;
 import dev.bffkit.core.route.RouteTable;
 import dev.bffkit.core.upstream.UpstreamRegistry;
@@ -24,6 +25,8 @@ public final class Observers {
   public static void install(Observability o, BffConfig config, RouteTable routes, UpstreamRegistry upstreams,
       Router adminRouter) {
     // The parts install here, in this order: access log, SLOs, audit trail, status page.
+    AccessLog.install(o, config);
+    AuditTrail.install(o, config, routes);
     StatusPage.install(o, config, routes, upstreams, adminRouter);
   }
 

@@ -8,6 +8,7 @@ import dev.bffkit.core.config.BundleLoader;
 import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.ConfigException;
+import dev.bffkit.core.observe.slo.SloRulesCommand;
 import dev.bffkit.core.route.RouteTable;
 import dev.bffkit.core.server.Routes;
 import dev.bffkit.core.security.Security;
@@ -19,6 +20,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -49,6 +51,10 @@ public final class Bff {
    * error prints {@code file:line: problem} and exits with status 2 before anything listens.
    */
   public static void run(String client, String[] args) {
+    if (args.length > 0 && "slo-rules".equals(args[0])) {
+      System.exit(SloRulesCommand.run(Arrays.copyOfRange(args, 1, args.length)));
+      return;
+    }
     long t0 = System.nanoTime();
     Logs.configure();
     LaunchArgs launch;

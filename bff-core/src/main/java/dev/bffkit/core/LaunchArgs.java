@@ -9,7 +9,9 @@ record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean
         --exit-when-ready  start, warm up, then stop cleanly: a training run, e.g. with
                            -XX:ArchiveClassesAtExit=bff.jsa to make a class-data archive
                            that later starts use with -XX:SharedArchiveFile=bff.jsa
-        --routes           print the route table (one line per route) and exit""";
+        --routes           print the route table (one line per route) and exit
+      java -jar bff.jar slo-rules --config DIR
+                           print Prometheus recording and alerting rules for observe.slos""";
 
   static LaunchArgs parse(String[] args) {
     String config = null;

@@ -71,7 +71,11 @@ public final class SloTracker implements RequestObserver {
    * names a route the table lacks.
    */
   public static SloTracker install(Observability o, BffConfig config, RouteTable routes, Router adminRouter) {
-    SloTracker tracker = new SloTracker(config.name(), config.observe().slos(), routes, System::currentTimeMillis);
+    return install(o, config, routes, adminRouter, System::currentTimeMillis);
+  }
+
+  static SloTracker install(Observability o, BffConfig config, RouteTable routes, Router adminRouter, LongSupplier clock) {
+    SloTracker tracker = new SloTracker(config.name(), config.observe().slos(), routes, clock);
     if (!tracker.slos.isEmpty()) {
       o.observe(tracker);
       tracker.registerGauges(o.metrics().registry());

@@ -2,6 +2,7 @@ package dev.bffkit.core.observe.slo;
 
 import dev.bffkit.core.config.ObserveConfig;
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +27,8 @@ import java.util.Map;
  * with the same {@code for:} holds as in process.
  */
 public final class SloRules {
+  private static final MathContext DIGITS = new MathContext(12);
+
   private SloRules() {}
 
   /** The rules file for one BFF's SLOs (valid, with no groups, when it declares none). */
@@ -92,6 +95,10 @@ public final class SloRules {
       y.append("          severity: ").append(a.severity()).append('\n');
       y.append("          burn: ").append(a.label()).append('\n');
       y.append("          route: ").append(yamlString(s.route())).append('\n');
+      // Also on the series; repeated so that each rule's name and labels are unique (promtool's lint).
+      y.append("          bff: ").append(yamlString(bff)).append('\n');
+      y.append("          slo: ").append(yamlString(s.name())).append('\n');
+      y.append("          objective: ").append(o.label()).append('\n');
       y.append("        annotations:\n");
       y.append("          summary: ").append(yamlString("BFF " + bff + ": SLO " + s.name() + " (" + o.label()
           + ") burns its error budget over " + number(a.factor()) + "x too fast")).append('\n');
@@ -143,12 +150,13 @@ public final class SloRules {
     return Math.max(ms, 1) + "ms";
   }
 
-  private static String number(double v) {
-    return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+  /** 12 significant digits: {@code 99.9%} parses to 0.9990000000000001, written as 0.999. */
+  static String number(double v) {
+    return new BigDecimal(v).round(DIGITS).stripTrailingZeros().toPlainString();
   }
 
   private static String percent(double share) {
-    return BigDecimal.valueOf(share).movePointRight(2).stripTrailingZeros().toPlainString() + "%";
+    return new BigDecimal(share).round(DIGITS).movePointRight(2).stripTrailingZeros().toPlainString() + "%";
   }
 
   /** A PromQL string literal's content: backslash and double quote escaped. */

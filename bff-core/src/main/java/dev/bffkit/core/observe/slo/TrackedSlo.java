@@ -36,6 +36,8 @@ final class TrackedSlo {
   private final ObserveConfig.Slo config;
   private final List<Objective> objectives = new ArrayList<>(2);
   private final long thresholdNanos;
+  private final double availability;
+  private final double latencyTarget;
   private final LongAdder[] totals = {new LongAdder(), new LongAdder(), new LongAdder()};
   private final LongSupplier clock;
   private final SnapshotRing fine;
@@ -61,6 +63,8 @@ final class TrackedSlo {
     this.clock = clock;
     if (config.availability() > 0) objectives.add(Objective.AVAILABILITY);
     if (config.latencyTarget() > 0 && config.latencyThreshold() != null) objectives.add(Objective.LATENCY);
+    this.availability = Double.parseDouble(SloRules.number(config.availability()));
+    this.latencyTarget = Double.parseDouble(SloRules.number(config.latencyTarget()));
     this.thresholdNanos = config.latencyThreshold() == null ? Long.MAX_VALUE : config.latencyThreshold().toNanos();
     long t = clock.getAsLong();
     this.fine = new SnapshotRing(FINE_SLOT_MILLIS, SloWindow.FINE_SPAN.toMillis(), KINDS, t);
@@ -79,8 +83,9 @@ final class TrackedSlo {
 
   List<Objective> objectives() { return objectives; }
 
+  /** The target, to 12 digits ({@code 99.9%} parses to 0.9990000000000001; shown as 0.999). */
   double target(Objective o) {
-    return o == Objective.AVAILABILITY ? config.availability() : config.latencyTarget();
+    return o == Objective.AVAILABILITY ? availability : latencyTarget;
   }
 
   long coarseSlotMillis() { return coarse.slotMillis(); }

@@ -11,6 +11,7 @@ import dev.bffkit.core.config.ConfigException;
 import dev.bffkit.core.observe.Observability;
 import dev.bffkit.core.observe.Observers;
 import dev.bffkit.core.observe.audit.AuditVerify;
+import dev.bffkit.core.observe.slo.SloRulesCommand;
 import dev.bffkit.core.route.RouteTable;
 import dev.bffkit.core.server.Routes;
 import dev.bffkit.core.security.Security;
@@ -54,8 +55,13 @@ public final class Bff {
    * error prints {@code file:line: problem} and exits with status 2 before anything listens.
    */
   public static void run(String client, String[] args) {
+    // Subcommands: tools that read files and exit, before anything starts.
     if (args.length > 0 && "audit".equals(args[0])) {
       System.exit(AuditVerify.run(Arrays.copyOfRange(args, 1, args.length)));
+      return;
+    }
+    if (args.length > 0 && "slo-rules".equals(args[0])) {
+      System.exit(SloRulesCommand.run(Arrays.copyOfRange(args, 1, args.length)));
       return;
     }
     long t0 = System.nanoTime();

@@ -10,9 +10,11 @@ record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean
                            -XX:ArchiveClassesAtExit=bff.jsa to make a class-data archive
                            that later starts use with -XX:SharedArchiveFile=bff.jsa
         --routes           print the route table (one line per route) and exit
-             java -jar bff.jar audit verify FILE
+      java -jar bff.jar audit verify FILE
                            check an audit trail's hash chain: prints "ok N records" (exit 0)
-                           or the first line that was changed, removed, inserted or moved (exit 1)""";
+                           or the first line that was changed, removed, inserted or moved (exit 1)
+      java -jar bff.jar slo-rules --config DIR
+                           print Prometheus recording and alerting rules for observe.slos""";
 
   static LaunchArgs parse(String[] args) {
     String config = null;

@@ -2,6 +2,7 @@ package dev.bffkit.core.observe;
 
 import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.observe.audit.AuditTrail;
+import dev.bffkit.core.observe.slo.SloTracker;
 import dev.bffkit.core.observe.status.StatusPage;
 import dev.bffkit.core.route.RouteTable;
 import dev.bffkit.core.upstream.UpstreamRegistry;
@@ -26,6 +27,7 @@ public final class Observers {
       Router adminRouter) {
     // The parts install here, in this order: access log, SLOs, audit trail, status page.
     AccessLog.install(o, config);
+    SloTracker.install(o, config, routes, adminRouter);
     AuditTrail.install(o, config, routes);
     StatusPage.install(o, config, routes, upstreams, adminRouter);
   }

@@ -127,7 +127,10 @@ public final class Observability {
     return new RequestLog(requestId, request.method().name(), startNanos, epochMillis, trace, span);
   }
 
-  /** The answer has ended (or the client left): meters, span, then every observer. */
+  /**
+   * The answer has ended (or the client left): the route's meters now; the span and the observers
+   * when the request's calls have ended as well, so the access log has every call's timing.
+   */
   public void completed(RequestLog log, HttpServerRequest request) {
     HttpServerResponse resp = request.response();
     boolean gone = !resp.ended();
@@ -139,6 +142,11 @@ public final class Observability {
       if (c != null) c.increment();
     }
     if (log.errorCode() != null) refusal(log.status(), log.errorCode()).increment();
+    if (!log.afterCalls(() -> publish(log))) publish(log);
+  }
+
+  /** The server span and the observers, once the request's calls have all ended too. */
+  private void publish(RequestLog log) {
     if (log.span() != null) Tracing.endServer(log, (log.startEpochMillis() * 1_000_000L) + log.durationNanos());
     for (RequestObserver o : observers) {
       try {

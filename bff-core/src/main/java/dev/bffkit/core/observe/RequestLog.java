@@ -36,6 +36,9 @@ public final class RequestLog {
   private boolean clientGone;
   private UpstreamCall[] calls = NONE;
   private int callCount;
+  /** Calls started and not yet ended; the log is published once they have all ended. */
+  private int pending;
+  private Runnable whenCallsEnd;
   /** Audit digests of the bodies (lower-case hex SHA-256); null when not audited or no body. */
   private String requestBodySha256;
   private String responseBodySha256;
@@ -141,6 +144,27 @@ public final class RequestLog {
   void add(UpstreamCall call) {
     if (callCount == calls.length) calls = Arrays.copyOf(calls, Math.max(4, callCount * 2));
     calls[callCount++] = call;
+    pending++;
+  }
+
+  /** One of this request's calls has ended (each once). */
+  void callEnded() {
+    if (--pending == 0 && whenCallsEnd != null) {
+      Runnable r = whenCallsEnd;
+      whenCallsEnd = null;
+      r.run();
+    }
+  }
+
+  /**
+   * Runs {@code r} when the calls still in flight have ended and returns true; returns false
+   * when none is (the caller runs it now). A proxy's call ends just after the client's answer
+   * does (the relay's last write ends the answer first); every call is bounded by its timers.
+   */
+  boolean afterCalls(Runnable r) {
+    if (pending == 0) return false;
+    whenCallsEnd = r;
+    return true;
   }
 
   public int callCount() { return callCount; }

@@ -84,5 +84,6 @@ public final class UpstreamCall {
     endNanos = System.nanoTime();
     meters.record(how, endNanos - startNanos);
     if (span != null) Tracing.endClientSpan(span, how, answerStatus, protocol);
+    if (log != null) log.callEnded();
   }
 }

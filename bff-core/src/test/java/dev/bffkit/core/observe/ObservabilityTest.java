@@ -225,8 +225,16 @@ class ObservabilityTest {
     bff.observability().observe(logs::add);
     assertEquals(200, get(bff.port(), "/v1/screens/home").statusCode());
     assertEquals(404, get(bff.port(), "/v1/screens/nope").statusCode());
+    assertEquals(200, get(bff.port(), "/api/posts/7").statusCode());
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (logs.size() < 2 && System.nanoTime() < until) Thread.sleep(10);
+    while (logs.size() < 3 && System.nanoTime() < until) Thread.sleep(10);
+    // A proxy's call ends just after the client's answer: the log waits for it.
+    RequestLog proxied = logs.stream().filter(l -> l.route() != null && l.route().kind().label().equals("proxy")).findFirst()
+        .orElseThrow();
+    assertEquals(1, proxied.callCount());
+    assertEquals(Outcome.OK, proxied.call(0).outcome(), "ended, not in flight");
+    assertEquals(200, proxied.call(0).status());
+    assertEquals("proxy", proxied.call(0).protocol());
     RequestLog home = logs.stream().filter(l -> l.route() != null && l.route().name().equals("screen:home")).findFirst().orElseThrow();
     assertEquals(200, home.status());
     assertEquals(3, home.callCount());

@@ -61,7 +61,7 @@ public final class Bff {
       return;
     }
     if (args.length > 0 && "slo-rules".equals(args[0])) {
-      System.exit(SloRulesCommand.run(Arrays.copyOfRange(args, 1, args.length)));
+      System.exit(SloRulesCommand.run(client, Arrays.copyOfRange(args, 1, args.length)));
       return;
     }
     long t0 = System.nanoTime();

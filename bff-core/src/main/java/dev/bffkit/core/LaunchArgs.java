@@ -13,8 +13,9 @@ record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean
       java -jar bff.jar audit verify FILE
                            check an audit trail's hash chain: prints "ok N records" (exit 0)
                            or the first line that was changed, removed, inserted or moved (exit 1)
-      java -jar bff.jar slo-rules --config DIR
-                           print Prometheus recording and alerting rules for observe.slos""";
+      java -jar bff.jar slo-rules [--config DIR]
+                           print Prometheus recording and alerting rules for observe.slos
+                           (a client module's jar: of its own folder without --config)""";
 
   static LaunchArgs parse(String[] args) {
     String config = null;

@@ -281,8 +281,8 @@ public final class GraphqlEndpoint implements Stage {
       int status = r.requestError() && graphqlResponse ? 400 : 200;
       if (r.hasFieldErrors() && !r.allFailed() && ex.log() != null) ex.log().partial(true);
       ex.response().setStatusCode(status)
-          .putHeader(HttpHeaders.CONTENT_TYPE, graphqlResponse ? GRAPHQL_RESPONSE_TYPE : JSON_TYPE)
-          .end(r.body());
+          .putHeader(HttpHeaders.CONTENT_TYPE, graphqlResponse ? GRAPHQL_RESPONSE_TYPE : JSON_TYPE);
+      ex.end(r.body());
     });
   }
 
@@ -350,8 +350,8 @@ public final class GraphqlEndpoint implements Stage {
     JsonObject body = new JsonObject().put("errors", new JsonArray()
         .add(new JsonObject().put("message", message).put("extensions", new JsonObject().put("code", code))));
     ex.response().setStatusCode(status)
-        .putHeader(HttpHeaders.CONTENT_TYPE, graphqlResponse ? GRAPHQL_RESPONSE_TYPE : JSON_TYPE)
-        .end(body.toBuffer());
+        .putHeader(HttpHeaders.CONTENT_TYPE, graphqlResponse ? GRAPHQL_RESPONSE_TYPE : JSON_TYPE);
+    ex.end(body.toBuffer());
   }
 
   private static String mediaType(String contentType) {

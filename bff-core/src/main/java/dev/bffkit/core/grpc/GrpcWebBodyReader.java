@@ -1,6 +1,7 @@
 package dev.bffkit.core.grpc;
 
 import dev.bffkit.core.pipeline.BodyReader;
+import dev.bffkit.core.pipeline.Exchange;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -21,7 +22,8 @@ final class GrpcWebBodyReader {
   private GrpcWebBodyReader() {}
 
   /** The one request message, or a failure holding a {@link GrpcFault.Refused}. */
-  static Future<Buffer> read(Vertx vertx, HttpServerRequest req, GrpcWebDeframer deframer, long timeoutMs) {
+  static Future<Buffer> read(Vertx vertx, Exchange ex, GrpcWebDeframer deframer, long timeoutMs) {
+    HttpServerRequest req = ex.request();
     Promise<Buffer> result = Promise.promise();
     long timer = vertx.setTimer(Math.max(1, timeoutMs), id -> {
       if (result.tryFail(new GrpcFault.Refused(new GrpcFault(GrpcFault.DEADLINE_EXCEEDED,
@@ -31,6 +33,7 @@ final class GrpcWebBodyReader {
     });
     req.handler(chunk -> {
       if (result.future().isComplete()) return;
+      if (ex.log() != null) ex.log().requestBody(chunk);
       GrpcFault fault = deframer.update(chunk);
       if (fault != null && result.tryFail(new GrpcFault.Refused(fault))) vertx.cancelTimer(timer);
     });

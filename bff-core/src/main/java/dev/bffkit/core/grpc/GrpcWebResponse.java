@@ -1,5 +1,6 @@
 package dev.bffkit.core.grpc;
 
+import dev.bffkit.core.pipeline.Exchange;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -19,12 +20,14 @@ import java.util.Map;
  * decodes one after the other).
  */
 final class GrpcWebResponse {
+  private final Exchange ex;
   private final HttpServerResponse resp;
   private final boolean text;
   private boolean started;
 
-  GrpcWebResponse(HttpServerResponse resp, boolean text) {
-    this.resp = resp;
+  GrpcWebResponse(Exchange ex, boolean text) {
+    this.ex = ex;
+    this.resp = ex.response();
     this.text = text;
   }
 
@@ -39,7 +42,7 @@ final class GrpcWebResponse {
       started = true;
       resp.setStatusCode(200).setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, contentType());
     }
-    resp.write(encode(frame(0x00, message)));
+    ex.write(encode(frame(0x00, message)));
   }
 
   /** Ends the answer with this status, message (may be null) and trailers (may be null). */
@@ -62,7 +65,7 @@ final class GrpcWebResponse {
         block.append(t.getKey().toLowerCase(Locale.ROOT)).append(':').append(t.getValue()).append("\r\n");
       }
     }
-    return resp.end(encode(frame(0x80, Buffer.buffer(block.toString(), "US-ASCII"))));
+    return ex.end(encode(frame(0x80, Buffer.buffer(block.toString(), "US-ASCII"))));
   }
 
   private String contentType() {

@@ -92,7 +92,7 @@ public final class GrpcWebStage implements Stage {
       ex.fail(415, "unsupported_media_type", "gRPC-Web routes take POST application/grpc-web[-text][+proto]");
       return;
     }
-    GrpcWebResponse out = new GrpcWebResponse(ex.response(), mode == Mode.TEXT);
+    GrpcWebResponse out = new GrpcWebResponse(ex, mode == Mode.TEXT);
     if (mode == Mode.UNSUPPORTED) {
       // statuscodes.md UNIMPLEMENTED: "not implemented or not supported/enabled in this service"
       refuse(ex, out, new GrpcFault(GrpcFault.UNIMPLEMENTED,
@@ -131,7 +131,7 @@ public final class GrpcWebStage implements Stage {
     // A browser's own grpc-timeout can only shorten the BFF's deadline, never lengthen it; when it
     // does, its running out is the browser's, not the service's.
     Deadline deadline = timeoutMs >= 0 ? ex.deadline().tightenByClient(timeoutMs) : ex.deadline();
-    GrpcWebBodyReader.read(vertx, req, new GrpcWebDeframer(mode == Mode.TEXT, maxMessageBytes), BodyReader.timeoutMs(ex))
+    GrpcWebBodyReader.read(vertx, ex, new GrpcWebDeframer(mode == Mode.TEXT, maxMessageBytes), BodyReader.timeoutMs(ex))
         .onComplete(ar -> {
           if (ar.failed()) {
             GrpcFault fault = ar.cause() instanceof GrpcFault.Refused r ? r.fault()

@@ -176,7 +176,7 @@ public final class TranscodeStage implements Stage {
           if (sent[0]++ == 0) {
             resp.setChunked(true).setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, NDJSON);
           }
-          resp.write(line(m, each, r.responseBody()));
+          ex.write(line(m, each, r.responseBody()));
         });
     upstreams.grpc(r.service(), call).onComplete(ar -> {
       if (ex.deadline().cancelled()) return; // the client left: nobody to answer
@@ -184,13 +184,13 @@ public final class TranscodeStage implements Stage {
         Throwable t = ar.cause();
         int code = t instanceof UpstreamException u && u.kind() == UpstreamException.Kind.TIMEOUT ? 4 : 14;
         String message = t instanceof UpstreamException ? t.getMessage() : "upstream failure";
-        if (ndjson && sent[0] > 0) endWithError(resp, code, message);
+        if (ndjson && sent[0] > 0) endWithError(ex, code, message);
         else grpcError(ex, code, message);
         return;
       }
       GrpcResponse g = ar.result();
       if (!g.ok()) {
-        if (ndjson && sent[0] > 0) endWithError(resp, g.status(), g.statusMessage());
+        if (ndjson && sent[0] > 0) endWithError(ex, g.status(), g.statusMessage());
         else grpcError(ex, g.status(), g.statusMessage());
         return;
       }
@@ -246,8 +246,8 @@ public final class TranscodeStage implements Stage {
     return sb.toString();
   }
 
-  private static void endWithError(HttpServerResponse resp, int code, String message) {
-    resp.end(Buffer.buffer("{\"error\":" + errorJson(code, message) + "}\n"));
+  private static void endWithError(Exchange ex, int code, String message) {
+    ex.end(Buffer.buffer("{\"error\":" + errorJson(code, message) + "}\n"));
   }
 
   /** The google.rpc.Status JSON form plus the status name. */

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.pause.NoPauseDetector;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -44,7 +45,9 @@ public final class Metrics {
   public static Metrics create(String bffName, ObserveConfig.Metrics config, List<Duration> extraBuckets) {
     if (!config.enabled()) return new Metrics(new CompositeMeterRegistry(), null, new Duration[0]); // a registry of no-op meters
     PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    r.config().commonTags("bff", bffName);
+    // No coordinated-omission compensation: it adds an interval estimator to every record and
+    // sleeper threads, for a correction that a server timing its own requests does not need.
+    r.config().commonTags("bff", bffName).pauseDetector(new NoPauseDetector());
     TreeSet<Duration> all = new TreeSet<>(config.buckets());
     all.addAll(extraBuckets);
     return new Metrics(r, r, all.toArray(new Duration[0]));
@@ -59,7 +62,8 @@ public final class Metrics {
       PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       // Two of Micrometer's names fail promtool's lint: a CPU time in nanoseconds (process_cpu_usage
       // says the same) and a gauge ending in _count.
-      r.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")))
+      r.config().pauseDetector(new NoPauseDetector())
+          .meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")))
           .meterFilter(new MeterFilter() {
             @Override
             public Meter.Id map(Meter.Id id) {

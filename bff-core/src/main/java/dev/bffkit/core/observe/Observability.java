@@ -41,6 +41,8 @@ public final class Observability {
   private final List<RequestObserver> observers = new CopyOnWriteArrayList<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final Timer eventLoopLag;
+  /** Routes whose bodies are digested for the audit trail (set by it at start-up); null for none. */
+  private volatile boolean[] digestRoutes;
   private final Map<String, Counter> admitted = new HashMap<>();
   /** By "status code": the gateway's own error answers, a set bounded by the codes in its source. */
   private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
@@ -102,6 +104,11 @@ public final class Observability {
     if (metrics.enabled()) EventLoopLag.watch(vertx, eventLoopLag);
   }
 
+  /** The audit trail signs these routes' bodies (route ids; null = every route). At start-up. */
+  public void digestBodies(boolean[] routeIds) {
+    digestRoutes = routeIds == null ? RequestLog.ALL_ROUTES : routeIds.clone();
+  }
+
   /** Adds an observer of completed requests (at start-up). */
   public void observe(RequestObserver observer) {
     observers.add(observer);
@@ -118,13 +125,15 @@ public final class Observability {
     long epochMillis = System.currentTimeMillis();
     Span span = null;
     if (trace.sampled()) {
-      span = tracing.startServer(trace, request.method().name(), request.path(), epochMillis * 1_000_000L, requestId);
+      span = tracing.startServer(trace, request.method().name(), request.path(), requestId);
       if (span != null) {
         SpanContext sc = span.getSpanContext();
         trace = TraceContext.ofSpan(sc.getTraceId(), sc.getSpanId(), trace.parentSpanId(), trace.traceState());
       }
     }
-    return new RequestLog(requestId, request.method().name(), startNanos, epochMillis, trace, span);
+    RequestLog log = new RequestLog(requestId, request.method().name(), startNanos, epochMillis, trace, span);
+    if (digestRoutes != null) log.digestRoutes(digestRoutes);
+    return log;
   }
 
   /**
@@ -147,7 +156,7 @@ public final class Observability {
 
   /** The server span and the observers, once the request's calls have all ended too. */
   private void publish(RequestLog log) {
-    if (log.span() != null) Tracing.endServer(log, (log.startEpochMillis() * 1_000_000L) + log.durationNanos());
+    if (log.span() != null) Tracing.endServer(log);
     for (RequestObserver o : observers) {
       try {
         o.completed(log);

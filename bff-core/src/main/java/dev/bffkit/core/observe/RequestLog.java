@@ -1,7 +1,9 @@
 package dev.bffkit.core.observe;
 
+import dev.bffkit.core.observe.audit.BodyDigest;
 import dev.bffkit.core.route.Route;
 import io.opentelemetry.api.trace.Span;
+import io.vertx.core.buffer.Buffer;
 import java.util.Arrays;
 
 /**
@@ -39,9 +41,14 @@ public final class RequestLog {
   /** Calls started and not yet ended; the log is published once they have all ended. */
   private int pending;
   private Runnable whenCallsEnd;
-  /** Audit digests of the bodies (lower-case hex SHA-256); null when not audited or no body. */
-  private String requestBodySha256;
-  private String responseBodySha256;
+  /** Routes whose bodies are digested for the audit trail, by id; {@link #ALL_ROUTES} for all; null for none. */
+  private boolean[] digestRoutes;
+  /** The bodies' SHA-256 as they pass (audited routes only); null otherwise. */
+  private BodyDigest requestDigest;
+  private BodyDigest responseDigest;
+  private long requestDigested;
+  private long responseDigested;
+  static final boolean[] ALL_ROUTES = new boolean[0];
 
   public RequestLog(String requestId, String method, long startNanos, long startEpochMillis, TraceContext trace, Span span) {
     this.requestId = requestId;
@@ -74,7 +81,41 @@ public final class RequestLog {
   /** The resolved route; null for a request refused before routing (edge, 404, 405). */
   public Route route() { return route; }
 
-  public void route(Route r) { this.route = r; }
+  public void route(Route r) {
+    this.route = r;
+    if (digestRoutes != null && (digestRoutes == ALL_ROUTES || (r.id() < digestRoutes.length && digestRoutes[r.id()]))) {
+      digestBodies();
+    }
+  }
+
+  /** Digests this request's bodies from here on (its route is audited). */
+  public void digestBodies() {
+    if (requestDigest != null) return;
+    requestDigest = new BodyDigest();
+    responseDigest = new BodyDigest();
+  }
+
+  /** Set at the request's head: the routes whose bodies the audit trail signs. */
+  void digestRoutes(boolean[] routes) { this.digestRoutes = routes; }
+
+  /** A chunk of the request body as it is read (a no-op unless the route is audited). */
+  public void requestBody(Buffer chunk) {
+    if (requestDigest != null) {
+      requestDigest.update(chunk);
+      requestDigested += chunk.length();
+    }
+  }
+
+  /** A chunk of the answer's body as it is written (a no-op unless the route is audited). */
+  public void responseBody(Buffer chunk) {
+    if (responseDigest != null) {
+      responseDigest.update(chunk);
+      responseDigested += chunk.length();
+    }
+  }
+
+  /** True when this request's bodies are digested (its route is audited). */
+  public boolean digestsBodies() { return responseDigest != null; }
 
   /** The authenticated caller's subject ({@code sub}, API key name); null when anonymous. */
   public String subject() { return subject; }
@@ -99,13 +140,11 @@ public final class RequestLog {
 
   public void partial(boolean p) { this.partial = p; }
 
-  public String requestBodySha256() { return requestBodySha256; }
+  /** Lower-case hex SHA-256 of the request body; null when not audited or the body was empty. */
+  public String requestBodySha256() { return requestDigested == 0 ? null : requestDigest.hex(); }
 
-  public void requestBodySha256(String hex) { this.requestBodySha256 = hex; }
-
-  public String responseBodySha256() { return responseBodySha256; }
-
-  public void responseBodySha256(String hex) { this.responseBodySha256 = hex; }
+  /** Lower-case hex SHA-256 of the answer's body; null when not audited or the body was empty. */
+  public String responseBodySha256() { return responseDigested == 0 ? null : responseDigest.hex(); }
 
   /** Called once by the server when the answer has ended or the client has gone. */
   public void end(int status, long bytesIn, long bytesOut, boolean clientGone) {

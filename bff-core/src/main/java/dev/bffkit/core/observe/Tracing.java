@@ -90,10 +90,10 @@ public final class Tracing {
   }
 
   /** The server span of a sampled request, started at its arrival; null when nothing records. */
-  Span startServer(TraceContext trace, String method, String path, long startEpochNanos, String requestId) {
+  Span startServer(TraceContext trace, String method, String path, String requestId) {
     if (tracer == null || !trace.sampled()) return null;
+    // The SDK's clock for both ends: a span's children use the same one, so they lie within it.
     SpanBuilder b = tracer.spanBuilder(method).setSpanKind(SpanKind.SERVER)
-        .setStartTimestamp(startEpochNanos, TimeUnit.NANOSECONDS)
         .setAttribute(METHOD, method).setAttribute(PATH, path).setAttribute(REQUEST_ID, requestId);
     if (trace.parentSpanId() != 0) {
       SpanContext remote = SpanContext.createFromRemoteParent(trace.traceId(), TraceContext.spanHex(trace.parentSpanId()),
@@ -128,8 +128,8 @@ public final class Tracing {
     span.end();
   }
 
-  /** Ends a request's server span with what its log says. */
-  static void endServer(RequestLog log, long endEpochNanos) {
+  /** Ends a request's server span with what its log says, once its calls have ended (it contains them). */
+  static void endServer(RequestLog log) {
     Span span = log.span();
     if (span == null) return;
     if (log.route() != null) {
@@ -141,7 +141,7 @@ public final class Tracing {
     if (log.partial()) span.setAttribute(PARTIAL, true);
     if (log.clientGone()) span.setAttribute(ERROR_TYPE, "client_gone");
     if (log.status() >= 500) span.setStatus(StatusCode.ERROR);
-    span.end(endEpochNanos, TimeUnit.NANOSECONDS);
+    span.end();
   }
 
   /** Exports what is queued (bounded wait); called when the BFF stops. */

@@ -103,6 +103,7 @@ public final class BodyReader {
         abort.run();
         return;
       }
+      if (ex.log() != null) ex.log().requestBody(chunk);
       to.write(chunk);
       if (to.writeQueueFull()) {
         req.pause();
@@ -171,6 +172,7 @@ public final class BodyReader {
 
     private void chunk(Buffer chunk) {
       if (result.future().isComplete()) return;
+      if (ex.log() != null) ex.log().requestBody(chunk);
       if (bytes.length() + chunk.length() > limit) {
         if (prefix) {
           bytes.appendBuffer(chunk);

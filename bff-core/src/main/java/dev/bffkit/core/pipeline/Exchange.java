@@ -2,6 +2,7 @@ package dev.bffkit.core.pipeline;
 
 import dev.bffkit.core.observe.RequestLog;
 import dev.bffkit.core.route.Route;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -109,7 +110,23 @@ public final class Exchange {
   public void respondJson(int status, Buffer body) {
     HttpServerResponse r = request.response();
     if (r.ended()) return;
-    r.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(body);
+    r.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
+    end(body);
+  }
+
+  /**
+   * Writes a chunk of the answer's body. Endpoints write bodies through here and {@link #end}
+   * (never the response directly), so the audit trail signs what the client got.
+   */
+  public Future<Void> write(Buffer chunk) {
+    if (log != null) log.responseBody(chunk);
+    return request.response().write(chunk);
+  }
+
+  /** Ends the answer with its last chunk (see {@link #write}). */
+  public Future<Void> end(Buffer last) {
+    if (log != null) log.responseBody(last);
+    return request.response().end(last);
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.bffkit.core.observe.UpstreamCall;
 import dev.bffkit.core.pipeline.BodyReader;
 import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Exchange;
+import dev.bffkit.core.pipeline.SignedAnswer;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.upstream.Service;
 import dev.bffkit.core.upstream.UpstreamException;
@@ -243,7 +244,9 @@ public final class ProxyEndpoint implements Stage {
       // As out.send(resp), but a failed relay leaves the answer open: ending it (the pipe's default)
       // while a chunk is being written to a client that just left throws in Vert.x's pipe.
       if (!out.headers().contains(HttpHeaders.CONTENT_LENGTH)) out.setChunked(true);
-      resp.pipe().endOnFailure(false).to(out).onComplete(done -> {
+      // An audited route's body is signed as it is relayed; any other goes straight to the response.
+      boolean signed = ex.log() != null && ex.log().digestsBodies();
+      resp.pipe().endOnFailure(false).to(signed ? new SignedAnswer(ex) : out).onComplete(done -> {
         cancel(timer);
         if (cancellation != null) cancellation.remove(gone);
         if (done.failed()) {

@@ -2,6 +2,7 @@ package dev.bffkit.core.observe;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bffkit.core.Bff;
@@ -20,8 +21,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -127,5 +130,68 @@ class ObserveFilesTest {
     long audited = trail.lines().filter(l -> l.contains("\"type\":\"request\"")).count();
     assertEquals(routed, audited, "every routed request (refused or not), no unrouted one:\n" + trail);
     assertTrue(trail.lines().allMatch(l -> l.length() < AuditRecord.MAX_LINE));
+  }
+
+  @Test
+  void theAuditTrailSignsTheBodiesAsTheClientAndTheServiceSawThem() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    Bff.RunningBff bff = null;
+    Path audit = tmp.resolve("signed.log");
+    String sent = "{\"text\":\"hello\"}".repeat(2000); // several chunks on the way in and out
+    Map<String, String> answers = new HashMap<>();
+    try {
+      // posts echoes the body it got, reversed in case: the answer differs from the request.
+      HttpServer rest = vertx.createHttpServer().requestHandler(req -> req.body().onComplete(b -> req.response()
+          .putHeader("content-type", "application/json").end(b.result().length() == 0 ? "{\"name\":\"Ann\"}"
+              : b.result().toString().toUpperCase())))
+          .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+      Path dir = Files.createDirectories(tmp.resolve("signed"));
+      Files.writeString(dir.resolve("bff.yaml"), """
+          name: ios
+          server: { host: 127.0.0.1, port: 0, instances: 1 }
+          services:
+            users: { endpoints: http://127.0.0.1:%1$d }
+            posts: { endpoints: http://127.0.0.1:%1$d }
+          routes:
+            - { prefix: /api/posts, service: posts, maxBodyBytes: 1mb }
+          admin: { port: 0 }
+          observe:
+            tracing: { enabled: false }
+            accessLog: { enabled: false }
+            audit: { file: "%2$s" }
+          """.formatted(rest.actualPort(), audit));
+      Files.writeString(dir.resolve("schema.graphqls"), "type Query { me: User @rest(service: \"users\", path: \"/users/u1\") }\ntype User { name: String }\n");
+      Files.createDirectories(dir.resolve("screens"));
+      Files.writeString(dir.resolve("screens/home.graphql"), "query Home { me { name } }\n");
+      bff = Bff.start(vertx, BundleLoader.load(dir)).await(20, TimeUnit.SECONDS);
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      String base = "http://127.0.0.1:" + bff.port();
+      HttpResponse<String> posted = http.send(HttpRequest.newBuilder(URI.create(base + "/api/posts/1")).header("x-request-id", "post-1")
+          .POST(HttpRequest.BodyPublishers.ofString(sent)).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, posted.statusCode());
+      answers.put("post-1", posted.body());
+      HttpResponse<String> screen = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/screens/home")).header("x-request-id", "get-1")
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, screen.statusCode());
+      answers.put("get-1", screen.body());
+    } finally {
+      if (bff != null) bff.close().await(10, TimeUnit.SECONDS);
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+    Map<String, JsonObject> byId = new HashMap<>();
+    for (String line : Files.readAllLines(audit)) {
+      JsonObject j = new JsonObject(line);
+      if ("request".equals(j.getString("type"))) byId.put(j.getString("request_id"), j);
+    }
+    JsonObject post = byId.get("post-1");
+    assertEquals(sha256(sent), post.getString("req_sha256"), "the request body as the service got it");
+    assertEquals(sha256(answers.get("post-1")), post.getString("resp_sha256"), "the relayed answer as the client got it");
+    JsonObject get = byId.get("get-1");
+    assertNull(get.getString("req_sha256"), "no request body");
+    assertEquals(sha256(answers.get("get-1")), get.getString("resp_sha256"), "the screen as the client got it");
+  }
+
+  private static String sha256(String s) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
   }
 }

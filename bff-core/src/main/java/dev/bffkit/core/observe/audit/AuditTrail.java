@@ -60,6 +60,7 @@ public final class AuditTrail implements RequestObserver {
     LineWriter writer = LineWriter.start(config.name(), "audit", sink, c.queue(),
         new AuditChain(file, config.name(), c.checkpointEvery()), o.metrics().registry());
     AuditTrail trail = new AuditTrail(writer, audited);
+    o.digestBodies(audited);
     o.observe(trail);
     o.closeWith(writer);
     return trail;

@@ -2,6 +2,7 @@ package dev.bffkit.core.observe.slo;
 
 import dev.bffkit.core.compose.CompositionEngine;
 import dev.bffkit.core.config.BundleLoader;
+import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.ConfigException;
 import dev.bffkit.core.route.RouteTable;
@@ -16,16 +17,25 @@ import java.nio.file.Path;
  * start-up, so an SLO naming a missing route fails here as it would there: exit 2 with file:line.
  */
 public final class SloRulesCommand {
-  static final String USAGE = "usage: java -jar bff.jar slo-rules --config DIR   (Prometheus rules of observe.slos, to stdout)";
+  static final String USAGE = "usage: java -jar bff.jar slo-rules [--config DIR]   (Prometheus rules of observe.slos, to stdout;"
+      + " a client module's jar reads its own folder without --config)";
 
   private SloRulesCommand() {}
 
-  /** Returns the exit code: 0, or 2 on a usage or configuration error. */
-  public static int run(String[] args) {
-    return run(args, System.out, System.err);
+  /**
+   * Returns the exit code: 0, or 2 on a usage or configuration error. {@code client}: the folder
+   * built into a client module's jar ({@code bff/<client>/}), used without {@code --config}; null
+   * for the generic launcher.
+   */
+  public static int run(String client, String[] args) {
+    return run(client, args, System.out, System.err);
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
+    return run(null, args, out, err);
+  }
+
+  static int run(String client, String[] args, PrintStream out, PrintStream err) {
     String dir = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -42,11 +52,16 @@ public final class SloRulesCommand {
         }
       }
     }
-    if (dir == null) return usage(err, "--config DIR is required");
+    if (dir == null && client == null) return usage(err, "--config DIR is required");
     try {
-      Path path = Path.of(dir);
-      if (!Files.isDirectory(path)) throw new ConfigException(dir, 0, "not a directory; --config takes a client folder holding bff.yaml");
-      ClientBundle bundle = BundleLoader.load(path);
+      ClientBundle bundle;
+      if (dir != null) {
+        Path path = Path.of(dir);
+        if (!Files.isDirectory(path)) throw new ConfigException(dir, 0, "not a directory; --config takes a client folder holding bff.yaml");
+        bundle = BundleLoader.load(path);
+      } else {
+        bundle = ClasspathBundles.load(client);
+      }
       RouteTable routes = Routes.compile(bundle, CompositionEngine.create(bundle));
       SloTracker.validate(bundle.config().observe().slos(), routes);
       out.print(SloRules.yaml(bundle.config().name(), bundle.config().observe().slos()));

@@ -222,14 +222,19 @@ class StatusPageBrowserTest {
     }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
   }
 
+  /** /slo's shape as SloTracker answers it: an SLO per route, an entry per objective (two cards). */
   private static JsonObject slos() {
-    return new JsonObject().put("slos", new JsonArray()
-        .add(new JsonObject().put("name", "home-availability").put("route", "screen:home").put("objective", 0.999)
-            .put("budgetRemaining", 0.82).put("burnRates", new JsonObject().put("5m", 0.4).put("1h", 0.7).put("6h", 0.5))
-            .put("alerting", false))
-        .add(new JsonObject().put("name", "feed-latency").put("route", "proxy:/api/feed").put("objective", 0.99)
-            .put("budgetRemaining", 0.12).put("burnRates", new JsonObject().put("5m", 14.6).put("1h", 6.1).put("6h", 2.2))
-            .put("alerting", true)));
+    JsonObject availability = new JsonObject().put("objective", "availability").put("target", 0.999).put("events", 52_000)
+        .put("badEvents", 9).put("errorBudgetRemaining", 0.82)
+        .put("burnRates", new JsonObject().put("5m", 0.4).put("30m", 0.6).put("1h", 0.7).put("6h", 0.5))
+        .put("firing", new JsonArray()).put("alerts", new JsonArray());
+    JsonObject latency = new JsonObject().put("objective", "latency").put("target", 0.99).put("thresholdMs", 300)
+        .put("events", 52_000).put("badEvents", 460).put("errorBudgetRemaining", 0.12)
+        .put("burnRates", new JsonObject().put("5m", 14.6).put("30m", 8.0).put("1h", 6.1).put("6h", 2.2))
+        .put("firing", new JsonArray().add("page_slow")).put("alerts", new JsonArray());
+    return new JsonObject().put("bff", "ios").put("slos", new JsonArray()
+        .add(new JsonObject().put("name", "screen:home").put("route", "screen:home").put("window", "30d")
+            .put("declaredAt", "bff.yaml:40").put("objectives", new JsonArray().add(availability).add(latency))));
   }
 
   /** playwright-core into target/, once (npm ci from the committed lockfile); reused while it is there. */

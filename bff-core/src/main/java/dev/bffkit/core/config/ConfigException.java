@@ -21,6 +21,20 @@ public class ConfigException extends RuntimeException {
     this.line = line;
   }
 
+  /** A problem at a place written {@code file:line} (a route's or an SLO's {@code declaredAt}), or a bare name. */
+  public static ConfigException at(String fileAndLine, String message) {
+    String where = fileAndLine == null ? "bff.yaml" : fileAndLine;
+    int colon = where.lastIndexOf(':');
+    if (colon > 0) {
+      try {
+        return new ConfigException(where.substring(0, colon), Integer.parseInt(where.substring(colon + 1)), message);
+      } catch (NumberFormatException notALine) {
+        // declared somewhere without a line (a default or a built-in)
+      }
+    }
+    return new ConfigException(where, 0, message);
+  }
+
   private static String format(String file, int line, String message) {
     return line > 0 ? file + ":" + line + ": " + message : file + ": " + message;
   }

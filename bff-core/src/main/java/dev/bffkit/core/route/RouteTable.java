@@ -71,6 +71,17 @@ public final class RouteTable {
     return routes;
   }
 
+  /** The route of that name (as {@code --routes} prints it), or null. */
+  public Route named(String name) {
+    for (Route r : routes) if (r.name().equals(name)) return r;
+    return null;
+  }
+
+  /** Every route's name, sorted: for messages naming what exists. */
+  public List<String> names() {
+    return routes.stream().map(Route::name).sorted().toList();
+  }
+
   public int size() {
     return routes.size();
   }
@@ -190,19 +201,7 @@ public final class RouteTable {
     }
 
     private static ConfigException conflict(Route at, Route other, String why) {
-      String where = at.declaredAt();
-      int colon = where.lastIndexOf(':');
-      String file = where;
-      int line = 0;
-      if (colon > 0) {
-        try {
-          line = Integer.parseInt(where.substring(colon + 1));
-          file = where.substring(0, colon);
-        } catch (NumberFormatException notALine) {
-          // declared somewhere without a line (a default or built-in)
-        }
-      }
-      return new ConfigException(file, line, "route " + at.name() + " (" + at.match().describe() + ") " + why
+      return ConfigException.at(at.declaredAt(), "route " + at.name() + " (" + at.match().describe() + ") " + why
           + " route " + other.name() + " (" + other.match().describe() + ", declared at " + other.declaredAt()
           + "); every path must have one route: move one of them to another path");
     }

@@ -13,9 +13,7 @@ import dev.bffkit.core.route.Route;
 import dev.bffkit.core.route.RouteTable;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The audit trail: for each request on an audited route, one record of who did what and what
@@ -69,20 +67,16 @@ public final class AuditTrail implements RequestObserver {
   /** The audited route ids, or null for every route. */
   static boolean[] audited(List<String> names, RouteTable routes) {
     if (names.isEmpty()) return null;
-    Map<String, Route> byName = new HashMap<>();
-    for (Route r : routes.routes()) byName.put(r.name(), r);
     boolean[] on = new boolean[routes.size()];
     List<String> unknown = new ArrayList<>();
     for (String n : names) {
-      Route r = byName.get(n);
+      Route r = routes.named(n);
       if (r == null) unknown.add(n);
       else on[r.id()] = true;
     }
     if (!unknown.isEmpty()) {
-      List<String> all = new ArrayList<>(byName.keySet());
-      all.sort(null);
       throw new ConfigException("bff.yaml", 0, "observe.audit.routes: " + unknown + (unknown.size() == 1 ? " is not a route" : " are not routes")
-          + "; the routes are " + String.join(", ", all) + " (print them with --routes)");
+          + "; the routes are " + String.join(", ", routes.names()) + " (print them with --routes)");
     }
     return on;
   }

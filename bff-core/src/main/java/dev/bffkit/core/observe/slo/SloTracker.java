@@ -18,11 +18,11 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
-import java.util.stream.Collectors;
 
 /**
  * The BFF's SLOs ({@code observe.slos}), evaluated in process: every completed request of an SLO's
@@ -86,31 +86,21 @@ public final class SloTracker implements RequestObserver {
 
   /** Every SLO's route must be a route of the table; returns the routes by name. */
   static Map<String, Route> validate(List<ObserveConfig.Slo> declared, RouteTable routes) {
-    Map<String, Route> byName = routes.routes().stream()
-        .collect(Collectors.toMap(Route::name, r -> r, (a, b) -> a));
+    Map<String, Route> byName = new HashMap<>();
     for (int i = 0; i < declared.size(); i++) {
       ObserveConfig.Slo s = declared.get(i);
-      if (!byName.containsKey(s.route())) {
-        String at = s.declaredAt() == null ? "bff.yaml" : s.declaredAt();
-        int colon = at.lastIndexOf(':');
-        String file = at;
-        int line = 0;
-        if (colon > 0) {
-          try {
-            line = Integer.parseInt(at.substring(colon + 1));
-            file = at.substring(0, colon);
-          } catch (NumberFormatException e) {
-            line = 0;
-          }
-        }
-        String names = routes.routes().stream().map(Route::name).collect(Collectors.joining(", "));
-        throw new ConfigException(file, line, "observe.slos[" + i + "].route: '" + s.route()
-            + "' is not a route; routes: " + (names.isEmpty() ? "(none)" : names)
+      Route r = routes.named(s.route());
+      if (r == null) {
+        List<String> names = routes.names();
+        throw ConfigException.at(s.declaredAt(), "observe.slos[" + i + "].route: '" + s.route()
+            + "' is not a route; routes: " + (names.isEmpty() ? "(none)" : String.join(", ", names))
             + " (run with --routes to print the table)");
       }
+      byName.put(r.name(), r);
     }
     return byName;
   }
+
 
   @Override
   public void completed(RequestLog log) {

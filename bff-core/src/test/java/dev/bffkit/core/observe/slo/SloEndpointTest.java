@@ -141,7 +141,7 @@ class SloEndpointTest {
     ConfigException e = assertThrows(ConfigException.class,
         () -> SloTracker.install(Observability.off("test"), bad, ROUTES, router));
     assertEquals(12, e.line());
-    assertTrue(e.getMessage().contains("bff.yaml:12: observe.slos[0].route: 'screen:hme' is not a route; routes: screen:home, graphql"),
+    assertTrue(e.getMessage().contains("bff.yaml:12: observe.slos[0].route: 'screen:hme' is not a route; routes: graphql, proxy:/api/posts, screen:home"),
         e.getMessage());
   }
 }

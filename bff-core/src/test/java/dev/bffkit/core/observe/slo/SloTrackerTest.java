@@ -186,6 +186,6 @@ class SloTrackerTest {
     assertEquals("ios/bff.yaml", e.file());
     assertEquals(42, e.line());
     assertTrue(e.getMessage().startsWith("ios/bff.yaml:42: observe.slos[1].route: 'screen:hme' is not a route; "
-        + "routes: screen:home, graphql, proxy:/api/posts"), e.getMessage());
+        + "routes: graphql, proxy:/api/posts, screen:home"), e.getMessage());
   }
 }

@@ -40,8 +40,7 @@ public final class TraceContext {
   public static TraceContext accept(String traceparent, String tracestate, double ratio) {
     ThreadLocalRandom rnd = ThreadLocalRandom.current();
     long span = nonZero(rnd);
-    if (traceparent != null && traceparent.length() == 55 && traceparent.charAt(0) == '0' && traceparent.charAt(1) == '0'
-        && traceparent.charAt(2) == '-' && traceparent.charAt(35) == '-' && traceparent.charAt(52) == '-') {
+    if (traceparent != null && shaped(traceparent)) {
       long hi = hex(traceparent, 3);
       long lo = hex(traceparent, 19);
       long parent = hex(traceparent, 36);
@@ -75,6 +74,24 @@ public final class TraceContext {
       v = rnd.nextLong();
     } while (v == 0);
     return v;
+  }
+
+  /**
+   * Version 00 is exactly 55 characters. A later version (not ff, which is invalid) is read by
+   * its first 55 characters when they have version 00's shape and anything after them starts
+   * with '-' (§3.2.4: a newer header is parsed as the version the reader knows).
+   */
+  private static boolean shaped(String h) {
+    int n = h.length();
+    if (n < 55 || h.charAt(2) != '-' || h.charAt(35) != '-' || h.charAt(52) != '-') return false;
+    boolean v00 = h.charAt(0) == '0' && h.charAt(1) == '0';
+    if (v00) return n == 55;
+    int hi = Character.digit(h.charAt(0), 16);
+    int lo = Character.digit(h.charAt(1), 16);
+    boolean lowerHex = Character.isDigit(h.charAt(0)) || Character.isLowerCase(h.charAt(0));
+    lowerHex &= Character.isDigit(h.charAt(1)) || Character.isLowerCase(h.charAt(1));
+    if (hi < 0 || lo < 0 || !lowerHex || (hi == 15 && lo == 15)) return false;
+    return n == 55 || h.charAt(55) == '-';
   }
 
   private static boolean validHex(String s) {

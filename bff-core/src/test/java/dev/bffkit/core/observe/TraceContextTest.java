@@ -27,6 +27,8 @@ class TraceContextTest {
         Arguments.of("version ff (§3.2.2.1: invalid)", "ff-" + TRACE + "-" + SPAN + "-01"),
         Arguments.of("too short", "00-" + TRACE + "-" + SPAN + "-1"),
         Arguments.of("too long for version 00", "00-" + TRACE + "-" + SPAN + "-01-extra"),
+        Arguments.of("a later version whose extra part is not after a dash", "01-" + TRACE + "-" + SPAN + "-01extra"),
+        Arguments.of("an upper-case version", "0A-" + TRACE + "-" + SPAN + "-01"),
         Arguments.of("wrong separators", "00_" + TRACE + "_" + SPAN + "_01"),
         Arguments.of("empty", ""),
         Arguments.of("a plus sign parsed as a digit elsewhere", "00-+bf92f3577b34da6a3ce929d0e0e4736-" + SPAN + "-01"));
@@ -54,6 +56,18 @@ class TraceContextTest {
     assertFalse(not.sampled(), "the caller said not sampled: ratio 1 does not override it");
     // Other flag bits are kept out of our decision (only bit 0 is 'sampled').
     assertTrue(TraceContext.accept("00-" + TRACE + "-" + SPAN + "-03", null, 0).sampled());
+  }
+
+  @Test
+  void aLaterVersionIsReadAsVersion00ByItsFirstFields() {
+    // §3.2.4: a header of a newer version is parsed with the fields this reader knows.
+    for (String header : new String[] {"01-" + TRACE + "-" + SPAN + "-01", "cc-" + TRACE + "-" + SPAN + "-01-what-the-future-adds"}) {
+      TraceContext t = TraceContext.accept(header, null, 0);
+      assertEquals(TRACE, t.traceId(), header);
+      assertEquals(SPAN, TraceContext.spanHex(t.parentSpanId()), header);
+      assertTrue(t.sampled(), header);
+      assertTrue(t.downstream().startsWith("00-" + TRACE + "-"), "we send the version we speak: " + t.downstream());
+    }
   }
 
   @Test

@@ -1,0 +1,87 @@
+package dev.bffkit.core.ratelimit.redis;
+
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisOptions;
+
+/**
+ * Settings of the global limiter: where Redis is, how many connections, how long a decision may take, and how
+ * Redis's health is judged. Defaults suit one local standalone Redis.
+ */
+public final class RedisLimiterOptions {
+
+  private String connectionString = "redis://127.0.0.1:6379/0";
+  private RedisClientType type = RedisClientType.STANDALONE;
+  private String masterName = "mymaster";
+  private int poolSize = 8;
+  private int poolWaiting = 1024;
+  private int maxWaitingHandlers = 2048;
+  private long timeoutMillis = 50;
+  private long probeIntervalMillis = 1000;
+  private int failuresToDown = 3;
+
+  /** {@code redis://[user:password@]host:port/db}; for Sentinel or Cluster, several, comma-separated. */
+  public RedisLimiterOptions connectionString(String value) { this.connectionString = value; return this; }
+
+  /** STANDALONE (default), SENTINEL (with {@link #masterName}) or CLUSTER. */
+  public RedisLimiterOptions type(RedisClientType value) { this.type = value; return this; }
+
+  public RedisLimiterOptions masterName(String value) { this.masterName = value; return this; }
+
+  /** Connections to Redis; each carries one command at a time (vertx-redis-client's pool). */
+  public RedisLimiterOptions poolSize(int value) { this.poolSize = positive("poolSize", value); return this; }
+
+  /** Decisions that may wait for a pooled connection; beyond them a decision is OVERLOADED at once. */
+  public RedisLimiterOptions poolWaiting(int value) { this.poolWaiting = positive("poolWaiting", value); return this; }
+
+  /** Commands that may wait for their reply on one connection. */
+  public RedisLimiterOptions maxWaitingHandlers(int value) {
+    this.maxWaitingHandlers = positive("maxWaitingHandlers", value);
+    return this;
+  }
+
+  /** The most a decision may take, NOSCRIPT reload included; then it is UNAVAILABLE/TIMEOUT. */
+  public RedisLimiterOptions timeoutMillis(long value) { this.timeoutMillis = positive("timeoutMillis", value); return this; }
+
+  /** How often the limiter checks Redis (and reloads the script); a down Redis is retried this often. */
+  public RedisLimiterOptions probeIntervalMillis(long value) {
+    this.probeIntervalMillis = positive("probeIntervalMillis", value);
+    return this;
+  }
+
+  /** Consecutive decisions that timed out or found no connection before Redis is held for down. */
+  public RedisLimiterOptions failuresToDown(int value) { this.failuresToDown = positive("failuresToDown", value); return this; }
+
+  public String connectionString() { return connectionString; }
+
+  public long timeoutMillis() { return timeoutMillis; }
+
+  public long probeIntervalMillis() { return probeIntervalMillis; }
+
+  public int failuresToDown() { return failuresToDown; }
+
+  /** The vertx-redis-client options these settings stand for. */
+  RedisOptions toRedisOptions() {
+    RedisOptions o = new RedisOptions()
+        .setType(type)
+        .setMaxPoolSize(poolSize)
+        .setMaxPoolWaiting(poolWaiting)
+        .setMaxWaitingHandlers(maxWaitingHandlers);
+    for (String endpoint : connectionString.split(",")) {
+      o.addConnectionString(endpoint.trim());
+    }
+    if (type == RedisClientType.SENTINEL) {
+      o.setMasterName(masterName);
+    }
+    return o;
+  }
+
+  private static int positive(String name, int value) {
+    if (value <= 0) throw new IllegalArgumentException(name + " must be > 0, got " + value);
+    return value;
+  }
+
+  private static long positive(String name, long value) {
+    if (value <= 0) throw new IllegalArgumentException(name + " must be > 0, got " + value);
+    return value;
+  }
+}

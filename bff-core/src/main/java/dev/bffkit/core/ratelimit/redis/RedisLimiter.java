@@ -22,8 +22,8 @@ import java.util.logging.Logger;
  * Redis cannot answer the decision is UNAVAILABLE with the reason, for the caller's fail-open or fail-closed
  * mode. After {@code failuresToDown} consecutive timeouts or connection failures Redis is held for down and
  * decisions answer DOWN at once, without a connection attempt each; a probe ({@code SCRIPT LOAD}, which also
- * restores a flushed script cache) runs every {@code probeIntervalMillis} and brings it back. The pool of
- * vertx-redis-client opens fresh connections by itself once Redis is back.
+ * restores a flushed script cache) runs every {@code probeIntervalMillis} and brings it back. Decisions go over a
+ * few pipelined connections ({@link PipelinedConnections}), reopened through vertx-redis-client's pool when they end.
  *
  * <p>The healthy path is lock-free: one volatile read, the send, and on success a read of the failure counter.
  */
@@ -33,6 +33,7 @@ public final class RedisLimiter {
 
   private final Vertx vertx;
   private final Redis redis;
+  private final PipelinedConnections connections;
   private final long timeoutMillis;
   private final int failuresToDown;
   private final AtomicInteger failures = new AtomicInteger();
@@ -43,6 +44,7 @@ public final class RedisLimiter {
   private RedisLimiter(Vertx vertx, RedisLimiterOptions options) {
     this.vertx = vertx;
     this.redis = Redis.createClient(vertx, options.toRedisOptions());
+    this.connections = new PipelinedConnections(redis, options.connections());
     this.timeoutMillis = options.timeoutMillis();
     this.failuresToDown = options.failuresToDown();
     this.probeTimer = vertx.setPeriodic(options.probeIntervalMillis(), id -> probe());
@@ -87,7 +89,7 @@ public final class RedisLimiter {
       }
       eval.arg(intervalsMicros[i]).arg(tolerancesMicros[i]);
     }
-    return redis.send(eval)
+    return connections.send(eval)
         .recover(err -> isNoScript(err) ? reloadAndSend(eval) : Future.failedFuture(err))
         .timeout(timeoutMillis, TimeUnit.MILLISECONDS)
         .transform(ar -> Future.succeededFuture(ar.succeeded() ? decided(ar.result(), n) : failed(ar.cause())));
@@ -107,13 +109,14 @@ public final class RedisLimiter {
     closed = true;
     healthy = false;
     vertx.cancelTimer(probeTimer);
+    connections.close();
     return redis.close();
   }
 
   /** A Redis restart (or {@code SCRIPT FLUSH}) empties the script cache: load it again and retry once. */
   private Future<Response> reloadAndSend(Request eval) {
     LOG.info("event=redis_script_reload reason=NOSCRIPT");
-    return loadScript().compose(sha -> redis.send(eval));
+    return loadScript().compose(sha -> connections.send(eval));
   }
 
   private Future<String> loadScript() {
@@ -177,6 +180,7 @@ public final class RedisLimiter {
   private void markDown(String by, Throwable err) {
     if (healthy) {
       healthy = false;
+      connections.reset();
       LOG.warning("event=redis_limiter_down by=" + by + " error=" + oneLine(err));
     }
   }
@@ -185,7 +189,8 @@ public final class RedisLimiter {
     if (err instanceof TimeoutException) {
       return RedisDecision.TIMEOUT;
     }
-    if (err instanceof ConnectionPoolTooBusyException) {
+    if (err instanceof ConnectionPoolTooBusyException
+        || String.valueOf(err.getMessage()).startsWith("Redis waiting queue is full")) {
       return RedisDecision.OVERLOADED;
     }
     if (err instanceof Response) {

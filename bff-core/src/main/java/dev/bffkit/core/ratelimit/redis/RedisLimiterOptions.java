@@ -12,7 +12,8 @@ public final class RedisLimiterOptions {
   private String connectionString = "redis://127.0.0.1:6379/0";
   private RedisClientType type = RedisClientType.STANDALONE;
   private String masterName = "mymaster";
-  private int poolSize = 8;
+  private int connections = 2;
+  private int poolSize = 4;
   private int poolWaiting = 1024;
   private int maxWaitingHandlers = 2048;
   private long timeoutMillis = 50;
@@ -27,7 +28,13 @@ public final class RedisLimiterOptions {
 
   public RedisLimiterOptions masterName(String value) { this.masterName = value; return this; }
 
-  /** Connections to Redis; each carries one command at a time (vertx-redis-client's pool). */
+  /** Long-lived connections the decisions are pipelined on (2 carry ~100 k decisions/s). */
+  public RedisLimiterOptions connections(int value) { this.connections = positive("connections", value); return this; }
+
+  /**
+   * vertx-redis-client's pool (one command at a time per connection): the probe, script loads, and decisions
+   * while a pipelined connection is being reopened: connections beyond the pipelined ones.
+   */
   public RedisLimiterOptions poolSize(int value) { this.poolSize = positive("poolSize", value); return this; }
 
   /** Decisions that may wait for a pooled connection; beyond them a decision is OVERLOADED at once. */
@@ -53,6 +60,8 @@ public final class RedisLimiterOptions {
 
   public String connectionString() { return connectionString; }
 
+  public int connections() { return connections; }
+
   public long timeoutMillis() { return timeoutMillis; }
 
   public long probeIntervalMillis() { return probeIntervalMillis; }
@@ -63,7 +72,7 @@ public final class RedisLimiterOptions {
   RedisOptions toRedisOptions() {
     RedisOptions o = new RedisOptions()
         .setType(type)
-        .setMaxPoolSize(poolSize)
+        .setMaxPoolSize(poolSize + connections) // the pipelined connections are leased from the same pool
         .setMaxPoolWaiting(poolWaiting)
         .setMaxWaitingHandlers(maxWaitingHandlers);
     for (String endpoint : connectionString.split(",")) {

@@ -22,13 +22,13 @@ class RedisLimiterBenchTest {
     assumeTrue(Boolean.getBoolean("bff.bench"), "opt-in: -Dbff.bench=true");
     int loops = Integer.getInteger("bff.bench.loops", 2);
     int inFlight = Integer.getInteger("bff.bench.inFlight", 64);
-    int poolSize = Integer.getInteger("bff.bench.pool", 8);
+    int connections = Integer.getInteger("bff.bench.connections", 2);
     long millis = Long.getLong("bff.bench.millis", 5000);
     try (RedisServer server = RedisServer.start()) {
       Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
       try {
         RedisLimiter limiter = await(RedisLimiter.start(vertx,
-            new RedisLimiterOptions().connectionString(server.url()).poolSize(poolSize).timeoutMillis(1000)));
+            new RedisLimiterOptions().connectionString(server.url()).connections(connections).timeoutMillis(1000)));
         long interval = 1_000; // 1000/s per key, burst 100
         long tolerance = 99 * interval;
         // warm-up: JIT and connections
@@ -36,12 +36,16 @@ class RedisLimiterBenchTest {
             new long[] {tolerance});
         LimiterLoad one = LimiterLoad.run(vertx, limiter, loops, inFlight, millis,
             c -> List.of("b:" + (c * 7919 + System.nanoTime()) % 10_000), new long[] {interval}, new long[] {tolerance});
-        report("one_limit", loops, inFlight, poolSize, one);
+        report("one_limit", loops, inFlight, connections, one);
         LimiterLoad two = LimiterLoad.run(vertx, limiter, loops, inFlight, millis,
             c -> { long k = (c * 7919 + System.nanoTime()) % 10_000; return List.of("s:" + k, "d:" + k); },
             new long[] {interval, 86_400_000_000L / 10_000}, new long[] {tolerance, 86_400_000_000L});
-        report("two_limits", loops, inFlight, poolSize, two);
-        assertEquals(0, one.unavailable.get() + two.unavailable.get(), "no decision failed");
+        report("two_limits", loops, inFlight, connections, two);
+        // Light load (one loop, 4 in flight): the latency a request sees when Redis is not saturated.
+        LimiterLoad light = LimiterLoad.run(vertx, limiter, 1, 4, millis,
+            c -> List.of("l:" + (c * 7919 + System.nanoTime()) % 10_000), new long[] {interval}, new long[] {tolerance});
+        report("light", 1, 4, connections, light);
+        assertEquals(0, one.unavailable.get() + two.unavailable.get() + light.unavailable.get(), "no decision failed");
         assertTrue(one.total() > 0);
         await(limiter.close());
       } finally {
@@ -51,9 +55,9 @@ class RedisLimiterBenchTest {
   }
 
   private static void report(String name, int loops, int inFlight, int pool, LimiterLoad l) {
-    System.out.printf("bench=%s loops=%d in_flight=%d pool=%d seconds=%.1f decisions=%d per_second=%.0f "
+    System.out.printf("bench=%s loops=%d in_flight=%d connections=%d seconds=%.1f decisions=%d per_second=%.0f "
             + "allowed=%d refused=%d p50_us=%d p99_us=%d p999_us=%d max_us=%d%n",
-        name, loops, inFlight, pool, l.seconds(), l.total(), l.total() / l.seconds(), l.allowed.get(),
+        name, loops, inFlight, connections, l.seconds(), l.total(), l.total() / l.seconds(), l.allowed.get(),
         l.refused.get(), l.latencyMicros(0.5), l.latencyMicros(0.99), l.latencyMicros(0.999), l.maxMicros());
   }
 }

@@ -54,7 +54,7 @@ class RedisLimiterBenchTest {
     }
   }
 
-  private static void report(String name, int loops, int inFlight, int pool, LimiterLoad l) {
+  private static void report(String name, int loops, int inFlight, int connections, LimiterLoad l) {
     System.out.printf("bench=%s loops=%d in_flight=%d connections=%d seconds=%.1f decisions=%d per_second=%.0f "
             + "allowed=%d refused=%d p50_us=%d p99_us=%d p999_us=%d max_us=%d%n",
         name, loops, inFlight, connections, l.seconds(), l.total(), l.total() / l.seconds(), l.allowed.get(),

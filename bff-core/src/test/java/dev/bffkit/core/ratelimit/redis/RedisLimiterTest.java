@@ -94,6 +94,8 @@ class RedisLimiterTest {
     LimiterLoad load = LimiterLoad.run(vertx, limiter, 2, 64, 2000, c -> List.of(key),
         new long[] {interval}, new long[] {(burst - 1) * interval});
     double bound = rate * load.seconds() + burst;
+    System.out.printf("accuracy allowed=%d refused=%d seconds=%.2f bound=%.0f%n", load.allowed.get(),
+        load.refused.get(), load.seconds(), bound);
     assertEquals(0, load.unavailable.get(), "no decision failed");
     assertTrue(load.allowed.get() <= bound, "allowed=" + load.allowed + " bound=" + bound);
     // And it does admit: at least half of the rate (wide margin for a loaded machine).
@@ -127,6 +129,8 @@ class RedisLimiterTest {
       double seconds = (System.nanoTime() - t0) / 1e9;
       long sum = loads[0].allowed.get() + loads[1].allowed.get();
       double bound = rate * seconds + burst;
+      System.out.printf("shared allowed_a=%d allowed_b=%d sum=%d seconds=%.2f bound=%.0f%n", loads[0].allowed.get(),
+          loads[1].allowed.get(), sum, seconds, bound);
       assertTrue(sum <= bound, "sum=" + sum + " bound=" + bound);
       assertTrue(loads[0].allowed.get() > 0 && loads[1].allowed.get() > 0,
           "both instances were admitted: " + loads[0].allowed + " " + loads[1].allowed);

@@ -36,7 +36,7 @@ import java.util.function.LongSupplier;
 public final class LocalLimiter {
   /** Cells per bucket. */
   static final int WAYS = 8;
-  /** TAT of a retired cell; never a real TAT (it would be 292 years before the clock's origin). */
+  /** TAT of a retired cell; a real TAT is never this value ({@link #live}). */
   static final long DEAD = Long.MIN_VALUE;
 
   private final AtomicReferenceArray<Cell[]> buckets;
@@ -160,7 +160,7 @@ public final class LocalLimiter {
       if (c != null) {
         long tat = c.tat;
         if (tat == DEAD) continue; // retired under us: look again
-        long next = Gcra.newTat(tat, now, c.emission);
+        long next = live(Gcra.newTat(tat, now, c.emission));
         if (next - now > c.window) {
           out.set(false, i, limit, 0, Gcra.resetAfter(tat, now), next - now - c.window);
           return false;
@@ -173,7 +173,7 @@ public final class LocalLimiter {
         }
         continue;
       }
-      Cell fresh = new Cell(key, limit, h, now + limit.emissionNanos());
+      Cell fresh = new Cell(key, limit, h, live(now + limit.emissionNanos()));
       Cell[] grown = withInserted(cells, fresh, now);
       if (grown != null && buckets.compareAndSet(b, cells, grown)) {
         out.cells[i] = fresh;
@@ -215,6 +215,11 @@ public final class LocalLimiter {
     Cell[] exact = new Cell[live];
     System.arraycopy(kept, 0, exact, 0, live);
     return exact;
+  }
+
+  /** A TAT that happens to equal {@link #DEAD} (the clock wrapped onto it) is moved 1 ns later: stricter, never looser. */
+  private static long live(long tat) {
+    return tat == DEAD ? DEAD + 1 : tat;
   }
 
   private static Cell find(Cell[] cells, String key, RateLimit limit, int h) {

@@ -91,6 +91,20 @@ class GcraTest {
   }
 
   @Test
+  void theClockMayWrapAndNeverRevivesARetiredMark() {
+    RateLimit[] limits = {new RateLimit("s", 10, Duration.ofSeconds(1), 2)}; // T = 100 ms
+    LocalLimiter limiter = new LocalLimiter(4);
+    Decision d = new Decision();
+    long now = Long.MIN_VALUE - 100 * MS; // now + T is exactly the retired mark
+    assertTrue(limiter.decide("k", limits, now, d));
+    assertEquals(100 * MS + 1, d.resetAfterNanos(), "moved 1 ns later, not mistaken for a retired cell");
+    assertFalse(limiter.decide("k", limits, now, d), "the 1 ns counts: stricter, never looser");
+    assertTrue(limiter.decide("k", limits, now + 1, d));
+    assertFalse(limiter.decide("k", limits, now + 1, d), "the state was kept across the wrap");
+    assertTrue(limiter.decide("k", limits, now + 100 * MS + 1, d));
+  }
+
+  @Test
   void headerSecondsRoundUp() {
     LocalLimiter limiter = new LocalLimiter(4);
     RateLimit[] limits = {new RateLimit("s", 10, Duration.ofSeconds(1), 1)};

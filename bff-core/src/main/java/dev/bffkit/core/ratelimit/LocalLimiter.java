@@ -2,6 +2,7 @@ package dev.bffkit.core.ratelimit;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
@@ -13,7 +14,8 @@ import java.util.function.LongSupplier;
  * cells; a cell holds the full key, its limit and its TAT. A lookup compares the full key (after a
  * hash check), so two keys never share a budget, whatever their hashes. A known key costs no
  * allocation; a new key copies its bucket's array once (copy-on-write, installed by one CAS on the
- * bucket, so two threads can never both insert the same key). That copy drops the bucket's cells
+ * bucket, so two threads can never both insert the same key). Idle cells stay while their bucket
+ * has room, so a key that comes back allocates nothing; an insert into a full bucket drops the cells
  * whose TAT is in the past: such a cell is equal to a fresh key, so forgetting it is always correct.
  * Only when all {@value #WAYS} cells of the bucket are live does the insert evict a live cell, the
  * one closest to full (smallest TAT): that key gets its budget back early, counted in
@@ -184,20 +186,29 @@ public final class LocalLimiter {
     }
   }
 
-  /** The bucket's next array: live cells plus {@code fresh}; null when a racing CAS means look again. */
+  /**
+   * The bucket's next array with {@code fresh} added; null when a racing CAS means look again.
+   * Idle cells stay while the bucket has room (a key that comes back finds its cell and allocates
+   * nothing); a full bucket drops its idle cells, or else evicts the live one nearest to full.
+   */
   private Cell[] withInserted(Cell[] cells, Cell fresh, long now) {
+    int n = cells.length;
+    if (n < WAYS) {
+      Cell[] grown = Arrays.copyOf(cells, n + 1);
+      grown[n] = fresh;
+      return grown;
+    }
+    Cell[] kept = new Cell[WAYS];
     int live = 0;
     int victim = -1;
     long victimTat = 0;
-    Cell[] kept = new Cell[Math.min(cells.length + 1, WAYS)];
     for (Cell c : cells) {
       long tat = c.tat;
       if (tat == DEAD) continue;
-      if (tat - now <= 0) { // idle: equal to a fresh key, so drop it
+      if (tat - now <= 0) { // idle: equal to a fresh key, so forgetting it is correct
         if (!c.cas(tat, DEAD)) return null;
         continue;
       }
-      if (live == WAYS) return null; // cannot happen: arrays never exceed WAYS
       if (victim < 0 || tat - victimTat < 0) {
         victim = live;
         victimTat = tat;
@@ -211,10 +222,7 @@ public final class LocalLimiter {
       return kept;
     }
     kept[live++] = fresh;
-    if (live == kept.length) return kept;
-    Cell[] exact = new Cell[live];
-    System.arraycopy(kept, 0, exact, 0, live);
-    return exact;
+    return Arrays.copyOf(kept, live);
   }
 
   /** A TAT that happens to equal {@link #DEAD} (the clock wrapped onto it) is moved 1 ns later: stricter, never looser. */

@@ -216,8 +216,7 @@ public final class Bff {
       Observers.install(observe, bundle.config(), routes, registry, admin.router());
     } catch (ConfigException e) {
       registry.close();
-      observe.close();
-      return Future.failedFuture(e);
+      return observe.close(vertx).transform(ar -> Future.failedFuture(e));
     }
     // The derived default (client port + 1000) may be taken when --port picked a port: then any free one.
     boolean derived = adminConfig.equals(AdminConfig.defaults(bundle.config().server().port())) && adminConfig.port() > 0;
@@ -245,7 +244,7 @@ public final class Bff {
           registry.close();
           if (security != null) security.close();
           admin.close();
-          observe.close();
+          observe.close(vertx);
         });
   }
 
@@ -287,11 +286,7 @@ public final class Bff {
         registry.close();
         if (security != null) security.close();
       }).eventually(() -> admin == null ? Future.succeededFuture() : admin.close())
-          // Flushing spans and log lines waits (bounded): on a worker, not the loop that closes.
-          .eventually(() -> vertx.executeBlocking(() -> {
-            observability.close();
-            return null;
-          }, false));
+          .eventually(() -> observability.close(vertx));
     }
 
     @Override

@@ -10,10 +10,13 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Objects;
+import java.util.stream.Collectors;
 
 /**
  * The operators' listener, on its own port and bind address (never the client listener), in the
@@ -76,25 +79,14 @@ public final class AdminServer {
   }
 
   public Future<AdminServer> start() {
-    router.route().last().handler(ctx -> json(ctx, 404, error(404, "not_found",
-        "admin paths: /healthz /readyz /upstreamz /routes /metrics" + extraPaths())));
+    // The paths as mounted (metrics only when on, the parts' pages), listed once for the 404.
+    String paths = router.getRoutes().stream().map(Route::getPath).filter(Objects::nonNull).distinct()
+        .collect(Collectors.joining(" "));
+    router.route().last().handler(ctx -> json(ctx, 404, error(404, "not_found", "admin paths: " + paths)));
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
         .setIdleTimeout(60).setMaxHeaderSize(8192))
         .requestHandler(router);
     return server.listen().map(s -> this);
-  }
-
-  /** The paths other parts mounted (for the 404's list). */
-  private String extraPaths() {
-    StringBuilder b = new StringBuilder();
-    for (var r : router.getRoutes()) {
-      String p = r.getPath();
-      if (p != null && !p.equals("/healthz") && !p.equals("/readyz") && !p.equals("/upstreamz") && !p.equals("/routes")
-          && !p.equals("/metrics")) {
-        b.append(' ').append(p);
-      }
-    }
-    return b.toString();
   }
 
   /** Listen on another port instead (before {@link #start}). */

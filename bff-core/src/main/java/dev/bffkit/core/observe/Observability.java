@@ -9,6 +9,7 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -37,7 +38,7 @@ public final class Observability {
   private final Tracing tracing;
   private final RouteMeters[] routeMeters;
   private final RouteMeters unrouted;
-  private final Map<String, ServiceMeters> services = new HashMap<>();
+  private final Map<String, ServiceMeters> services = new ConcurrentHashMap<>();
   private final List<RequestObserver> observers = new CopyOnWriteArrayList<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final Timer eventLoopLag;
@@ -72,7 +73,7 @@ public final class Observability {
     for (ObserveConfig.Slo s : oc.slos()) if (s.latencyThreshold() != null) thresholds.add(s.latencyThreshold());
     Metrics metrics = Metrics.create(config.name(), oc.metrics(), thresholds);
     Observability o = new Observability(config.name(), oc, metrics, Tracing.create(config.name(), oc.tracing(), spanExporter), routes);
-    for (String service : config.services().keySet()) o.services.put(service, new ServiceMeters(metrics.registry(), service, o.tracing, metrics));
+    for (String service : config.services().keySet()) o.service(service); // registered now, not on a first call
     return o;
   }
 
@@ -88,15 +89,9 @@ public final class Observability {
 
   public Metrics metrics() { return metrics; }
 
-  /** The meters of a configured service (one per service, made at start-up). */
+  /** A service's meters, made once (for the configured services, at start-up). */
   public ServiceMeters service(String name) {
-    ServiceMeters m = services.get(name);
-    if (m == null) {
-      synchronized (services) { // a service unknown at start-up (tests building registries by hand): once
-        m = services.computeIfAbsent(name, n -> new ServiceMeters(metrics.registry(), n, tracing, metrics));
-      }
-    }
-    return m;
+    return services.computeIfAbsent(name, n -> new ServiceMeters(n, tracing, metrics));
   }
 
   /** Measures the calling event loop's lag (a server verticle's start), when metrics are on. */
@@ -121,7 +116,7 @@ public final class Observability {
 
   /** A request has arrived: its trace context (parsed from {@code traceparent}) and its log. */
   public RequestLog begin(HttpServerRequest request, String requestId, long startNanos) {
-    TraceContext trace = tracing.accept(request.getHeader("traceparent"), request.getHeader("tracestate"));
+    TraceContext trace = tracing.accept(request.getHeader(TraceContext.TRACEPARENT), request.getHeader(TraceContext.TRACESTATE));
     long epochMillis = System.currentTimeMillis();
     Span span = null;
     if (trace.sampled()) {
@@ -184,7 +179,18 @@ public final class Observability {
     return c;
   }
 
-  /** Flushes spans and closes writers (bounded waits). */
+  /**
+   * Flushes spans and closes writers. The waits are bounded (a few seconds) but they are waits:
+   * done on a worker, never on an event loop.
+   */
+  public Future<Void> close(Vertx vertx) {
+    return vertx.executeBlocking(() -> {
+      close();
+      return null;
+    }, false);
+  }
+
+  /** The same, on the calling thread: it blocks for up to a few seconds, so never call it on an event loop. */
   public void close() {
     for (AutoCloseable c : closeables) {
       try {

@@ -5,6 +5,7 @@ import dev.bffkit.core.route.Route;
 import io.opentelemetry.api.trace.Span;
 import io.vertx.core.buffer.Buffer;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * What one request did, filled in as it goes and read once when its answer ends (or the client
@@ -167,16 +168,23 @@ public final class RequestLog {
 
   public long durationNanos() { return endNanos - startNanos; }
 
-  /** Status class label: "2xx" ... "5xx"; "gone" for a client that left before its answer. */
-  public String statusClass() {
-    if (clientGone && status == 0) return "gone";
-    return switch (status / 100) {
-      case 1 -> "1xx";
-      case 2 -> "2xx";
-      case 3 -> "3xx";
-      case 4 -> "4xx";
-      default -> "5xx";
-    };
+  /** The status classes metrics label answers with, indexed by {@link #statusClassIndex()}. */
+  public static final List<String> STATUS_CLASSES = List.of("1xx", "2xx", "3xx", "4xx", "5xx", "gone");
+
+  /**
+   * The answer's class as an index into {@link #STATUS_CLASSES}: "gone" for a client that left
+   * before any answer, "5xx" for a 5xx and for anything not a valid status. Every observer that
+   * tells server errors apart (route meters, SLOs, the status page) asks here.
+   */
+  public int statusClassIndex() {
+    if (clientGone && status == 0) return 5;
+    int c = status / 100;
+    return c >= 1 && c <= 4 ? c - 1 : 4;
+  }
+
+  /** The answer counts as a server error (class "5xx"). */
+  public boolean serverError() {
+    return statusClassIndex() == 4;
   }
 
   /** A call starts: the upstream layer ends it with {@link UpstreamCall#end}. */

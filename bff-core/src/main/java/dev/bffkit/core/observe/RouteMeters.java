@@ -11,15 +11,14 @@ import java.util.concurrent.TimeUnit;
  * never from a raw path, an id or a user.
  */
 final class RouteMeters {
-  static final String[] CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx", "gone"};
-  private final Counter[] byClass = new Counter[CLASSES.length];
+  private final Counter[] byClass = new Counter[RequestLog.STATUS_CLASSES.size()];
   private final Timer duration;
   private final Counter partial;
 
   RouteMeters(Metrics metrics, String routeName, String kind) {
-    for (int i = 0; i < CLASSES.length; i++) {
+    for (int i = 0; i < byClass.length; i++) {
       byClass[i] = Counter.builder("bff.requests").description("Answers by route and status class (gone: the client left first)")
-          .tags("route", routeName, "kind", kind, "status_class", CLASSES[i]).register(metrics.registry());
+          .tags("route", routeName, "kind", kind, "status_class", RequestLog.STATUS_CLASSES.get(i)).register(metrics.registry());
     }
     duration = metrics.timer("bff.request.duration", "Time from the request's head to the answer's end",
         "route", routeName, "kind", kind);
@@ -32,14 +31,9 @@ final class RouteMeters {
   }
 
   void record(RequestLog log) {
-    byClass[index(log)].increment();
+    byClass[log.statusClassIndex()].increment();
     duration.record(log.durationNanos(), TimeUnit.NANOSECONDS);
     if (log.partial()) partial.increment();
   }
 
-  private static int index(RequestLog log) {
-    if (log.clientGone() && log.status() == 0) return 5;
-    int c = log.status() / 100;
-    return c >= 1 && c <= 4 ? c - 1 : 4;
-  }
 }

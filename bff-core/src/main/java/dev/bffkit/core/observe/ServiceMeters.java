@@ -23,8 +23,8 @@ public final class ServiceMeters {
   private final Counter ejections;
   private final MeterRegistry registry;
 
-  ServiceMeters(MeterRegistry registry, String service, Tracing tracing, Metrics metrics) {
-    this.registry = registry;
+  ServiceMeters(String service, Tracing tracing, Metrics metrics) {
+    this.registry = metrics.registry();
     this.service = service;
     this.tracing = tracing;
     Outcome[] outcomes = Outcome.values();
@@ -52,7 +52,7 @@ public final class ServiceMeters {
    * {@code protocol} is "rest", "grpc" or "proxy". The caller ends it once.
    */
   public UpstreamCall start(RequestLog log, String protocol) {
-    if (log == null) return new UpstreamCall(this, null, protocol, 0, null, null);
+    if (log == null) return new UpstreamCall(this, null, protocol, null, null);
     UpstreamCall call = tracing.startClient(this, log, protocol);
     log.add(call);
     return call;

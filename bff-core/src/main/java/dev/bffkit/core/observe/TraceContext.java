@@ -1,5 +1,6 @@
 package dev.bffkit.core.observe;
 
+import io.vertx.core.http.HttpHeaders;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -10,6 +11,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * records spans. Ids are kept as longs and turned into hex once, when first asked for.
  */
 public final class TraceContext {
+  /** The W3C headers, as a request carries them in and every upstream call out. */
+  static final CharSequence TRACEPARENT = HttpHeaders.createOptimized("traceparent");
+  static final CharSequence TRACESTATE = HttpHeaders.createOptimized("tracestate");
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   private final long traceHi;

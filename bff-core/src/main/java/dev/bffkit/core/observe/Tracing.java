@@ -108,14 +108,14 @@ public final class Tracing {
   UpstreamCall startClient(ServiceMeters meters, RequestLog log, String protocol) {
     Span server = log.span();
     TraceContext trace = log.trace();
-    if (server == null) return new UpstreamCall(meters, log, protocol, 0, null, trace.downstream());
+    if (server == null) return new UpstreamCall(meters, log, protocol, null, trace.downstream());
     Span span = tracer.spanBuilder(meters.service()).setSpanKind(SpanKind.CLIENT)
         .setParent(Context.root().with(server))
         .setAttribute(PEER_SERVICE, meters.service())
         .setAttribute(RPC_SYSTEM, "grpc".equals(protocol) ? "grpc" : "http")
         .startSpan();
     SpanContext sc = span.getSpanContext();
-    return new UpstreamCall(meters, log, protocol, 0, span, "00-" + sc.getTraceId() + "-" + sc.getSpanId() + "-01");
+    return new UpstreamCall(meters, log, protocol, span, "00-" + sc.getTraceId() + "-" + sc.getSpanId() + "-01");
   }
 
   static void endClientSpan(Span span, Outcome how, int status, String protocol) {

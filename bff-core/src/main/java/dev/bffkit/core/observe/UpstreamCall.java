@@ -2,7 +2,6 @@ package dev.bffkit.core.observe;
 
 import io.opentelemetry.api.trace.Span;
 import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpHeaders;
 
 /**
  * One logical call to a service made for a request (retries and hedges inside it): started by
@@ -11,24 +10,20 @@ import io.vertx.core.http.HttpHeaders;
  * the request's {@link RequestLog} (per-upstream timings in the access log).
  */
 public final class UpstreamCall {
-  private static final CharSequence TRACEPARENT = HttpHeaders.createOptimized("traceparent");
-  private static final CharSequence TRACESTATE = HttpHeaders.createOptimized("tracestate");
   private final ServiceMeters meters;
   private final RequestLog log;
   private final String protocol;
   private final long startNanos;
-  private final long spanId;
   private final Span span;
   private final String traceparent;
   private Outcome outcome;
   private int status;
   private long endNanos;
 
-  UpstreamCall(ServiceMeters meters, RequestLog log, String protocol, long spanId, Span span, String traceparent) {
+  UpstreamCall(ServiceMeters meters, RequestLog log, String protocol, Span span, String traceparent) {
     this.meters = meters;
     this.log = log;
     this.protocol = protocol;
-    this.spanId = spanId;
     this.span = span;
     this.traceparent = traceparent;
     this.startNanos = System.nanoTime();
@@ -47,21 +42,19 @@ public final class UpstreamCall {
    */
   public void putTraceHeaders(MultiMap headers) {
     if (traceparent == null) {
-      headers.remove(TRACEPARENT).remove(TRACESTATE);
+      headers.remove(TraceContext.TRACEPARENT).remove(TraceContext.TRACESTATE);
       return;
     }
-    headers.set(TRACEPARENT, traceparent);
+    headers.set(TraceContext.TRACEPARENT, traceparent);
     String ts = tracestate();
-    if (ts != null) headers.set(TRACESTATE, ts);
-    else headers.remove(TRACESTATE);
+    if (ts != null) headers.set(TraceContext.TRACESTATE, ts);
+    else headers.remove(TraceContext.TRACESTATE);
   }
 
   public String service() { return meters.service(); }
 
   /** "rest", "grpc" or "proxy". */
   public String protocol() { return protocol; }
-
-  public long spanId() { return spanId; }
 
   /** How it ended; null while in flight. */
   public Outcome outcome() { return outcome; }

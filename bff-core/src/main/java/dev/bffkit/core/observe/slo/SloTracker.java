@@ -110,7 +110,7 @@ public final class SloTracker implements RequestObserver {
     if (mine == null) return;
     if (log.clientGone() && log.status() == 0) return; // the client left first: counts against no one
     long d = log.durationNanos();
-    for (TrackedSlo s : mine) s.record(log.status(), d);
+    for (TrackedSlo s : mine) s.record(log.serverError(), d);
   }
 
   /**

@@ -93,7 +93,7 @@ final class TrackedSlo {
   long memoryLongs() { return (long) fine.slots() * (KINDS + 1) + (long) coarse.slots() * (KINDS + 1); }
 
   /** One answer of the route (never a client that left before it): the event loop's only call. */
-  void record(int status, long durationNanos) {
+  void record(boolean serverError, long durationNanos) {
     long t = clock.getAsLong();
     if (t >= nextSlotAt && lock.tryLock()) {
       try {
@@ -103,8 +103,7 @@ final class TrackedSlo {
       }
     }
     totals[TOTAL].increment(); // before the bad counts: a snapshot reads them first, so bad <= total
-    int c = status / 100;
-    if (c < 1 || c > 4) totals[UNAVAILABLE].increment(); // as RouteMeters labels 5xx
+    if (serverError) totals[UNAVAILABLE].increment();
     if (durationNanos > thresholdNanos) totals[SLOW].increment();
   }
 

@@ -100,7 +100,7 @@ public final class LiveStats implements RequestObserver {
   @Override
   public void completed(RequestLog log) {
     long second = Math.floorDiv(clockMillis.getAsLong(), 1000);
-    record(routeRow(log.route()), second, serverError(log), log.durationNanos());
+    record(routeRow(log.route()), second, log.serverError(), log.durationNanos());
     for (int i = 0, n = log.callCount(); i < n; i++) {
       UpstreamCall call = log.call(i);
       if (!call.ended()) continue; // still in flight: no outcome or duration to count yet
@@ -111,13 +111,6 @@ public final class LiveStats implements RequestObserver {
       boolean clientCaused = how == Outcome.CLIENT_CANCELLED || how == Outcome.CLIENT_DEADLINE;
       record(row == null ? otherService : row, second, how.serviceFault(), clientCaused ? -1 : call.durationNanos());
     }
-  }
-
-  /** The same as {@link RequestLog#statusClass()} being "5xx", without building a label. */
-  static boolean serverError(RequestLog log) {
-    int status = log.status();
-    if (status >= 100 && status < 500) return false;
-    return !(status == 0 && log.clientGone());
   }
 
   private Row routeRow(Route r) {

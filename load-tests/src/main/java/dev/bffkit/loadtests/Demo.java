@@ -248,7 +248,10 @@ public final class Demo {
           --web-port N            (env WEB_PORT, default 8083)
           --tv-port N             (env TV_PORT, default 8084)
           --service-instances N   event loops per demo service (env SERVICE_INSTANCES, default 1)
-          --services-only         start only the six demo services""";
+          --services-only         start only the six demo services
+          env REDIS_PORT          the demo's redis-server for shared rate limits (default 6379; an ephemeral
+                                  port when another program holds it; reused when a Redis answers there)
+          env BFF_REDIS_URL       use this Redis instead, start none""";
   }
 
   /** The demo's API keys (X-API-Key) and their tiers' limits, as the client bundles' bff.yaml sets them. */

@@ -4,6 +4,7 @@ import dev.bffkit.core.Bff;
 import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.observe.Observers;
+import dev.bffkit.loadtests.demo.DemoRedis;
 import dev.bffkit.loadtests.demo.DemoServices;
 import dev.bffkit.loadtests.demo.DevIdp;
 import io.vertx.core.Future;
@@ -22,7 +23,9 @@ import java.util.function.Function;
  * replica on 9112), the dev identity provider on 127.0.0.1:9000 (env IDP_PORT; ephemeral when
  * the services are) and the four BFFs (iOS 8081, Android 8082, web 8083, TV 8084) in one
  * process, then a curl tour. The BFFs trust the dev IdP unless {@code BFF_JWT_ISSUER} (and
- * optionally {@code BFF_JWKS_URL}, {@code BFF_JWT_AUDIENCE}) name another one.
+ * optionally {@code BFF_JWKS_URL}, {@code BFF_JWT_AUDIENCE}) name another one. The BFFs share their rate
+ * limits through a {@code redis-server} the demo starts on 127.0.0.1 (env REDIS_PORT, default 6379; see
+ * {@link DemoRedis}) unless {@code BFF_REDIS_URL} names one; without the binary each BFF limits locally.
  *
  * <pre>
  * --services-base-port N   (env SERVICES_BASE_PORT, default 9101; 0 = ephemeral)
@@ -81,15 +84,20 @@ public final class Demo {
         // exiting anyway
       }
     }, "bff-demo-shutdown"));
+    if (running.redis() != null && !running.redis().available()) {
+      System.out.println(running.redis().notice());
+    }
     System.out.println(tour(running));
   }
 
   /** Everything the demo started. */
-  public record Running(DemoServices services, Map<String, Bff.RunningBff> bffs, DevIdp idp) {
+  public record Running(DemoServices services, Map<String, Bff.RunningBff> bffs, DevIdp idp, DemoRedis redis) {
     public Future<Void> close() {
       List<Future<Void>> all = new ArrayList<>();
       bffs.values().forEach(b -> all.add(b.close()));
-      return Future.join(all).transform(x -> services.close()).transform(x -> idp == null ? Future.succeededFuture() : idp.close());
+      return Future.join(all).transform(x -> services.close())
+          .transform(x -> idp == null ? Future.succeededFuture() : idp.close())
+          .transform(x -> stopRedis(redis));
     }
 
     public int bffPort(String client) {
@@ -108,22 +116,32 @@ public final class Demo {
   public static Future<Running> start(Vertx vertx, Options o) {
     return DemoServices.start(vertx, o.servicesBasePort(), o.serviceInstances()).compose(services -> {
       if (o.servicesOnly()) {
-        return Future.succeededFuture(new Running(services, Map.of(), null));
+        return Future.succeededFuture(new Running(services, Map.of(), null, null));
       }
       int idpPort = o.servicesBasePort() == 0 ? 0 : intEnv(System::getenv, "IDP_PORT", DevIdp.DEFAULT_PORT);
-      return DevIdp.start(vertx, idpPort)
-          .recover(e -> services.close().transform(x -> Future.failedFuture(
-              new IllegalStateException("dev identity provider on port " + idpPort + ": " + e.getMessage(), e))))
-          .compose(idp -> startBffs(vertx, o, services, idp));
+      // Starting redis-server blocks (process start, PING): on a worker, never on an event loop.
+      return vertx.executeBlocking(() -> DemoRedis.start(System::getenv))
+          .recover(e -> services.close().transform(x -> Future.failedFuture(e)))
+          .compose(redis -> DevIdp.start(vertx, idpPort)
+              .recover(e -> services.close().transform(x -> stopRedis(redis)).transform(x -> Future.failedFuture(
+                  new IllegalStateException("dev identity provider on port " + idpPort + ": " + e.getMessage(), e))))
+              .compose(idp -> startBffs(vertx, o, services, idp, redis)));
     });
   }
 
-  private static Future<Running> startBffs(Vertx vertx, Options o, DemoServices services, DevIdp idp) {
+  /** Stops the demo's redis-server without blocking the calling event loop. */
+  private static Future<Void> stopRedis(DemoRedis redis) {
+    return redis == null ? Future.succeededFuture() : Future.fromCompletionStage(redis.stop());
+  }
+
+  private static Future<Running> startBffs(Vertx vertx, Options o, DemoServices services, DevIdp idp, DemoRedis redis) {
     {
       Map<String, String> urls = new LinkedHashMap<>(services.envUrls());
       // The BFFs trust the dev IdP unless the environment names another issuer.
       String realIssuer = System.getenv("BFF_JWT_ISSUER");
       if (realIssuer == null || realIssuer.isBlank()) urls.put("BFF_JWT_ISSUER", idp.issuer());
+      // Every BFF shares one Redis for its rate limits; none: each its own local limiter (empty URL).
+      if (redis.available()) urls.put("BFF_REDIS_URL", redis.url());
       Function<String, String> env = name -> urls.containsKey(name) ? urls.get(name) : System.getenv(name);
       Map<String, Bff.RunningBff> bffs = new LinkedHashMap<>();
       Future<Void> chain = Future.succeededFuture();
@@ -135,7 +153,7 @@ public final class Demo {
             }));
       }
       return chain.transform(ar -> {
-        Running r = new Running(services, bffs, idp);
+        Running r = new Running(services, bffs, idp, redis);
         if (ar.succeeded()) {
           return Future.succeededFuture(r);
         }
@@ -230,7 +248,33 @@ public final class Demo {
           --web-port N            (env WEB_PORT, default 8083)
           --tv-port N             (env TV_PORT, default 8084)
           --service-instances N   event loops per demo service (env SERVICE_INSTANCES, default 1)
-          --services-only         start only the six demo services""";
+          --services-only         start only the six demo services
+          env REDIS_PORT          the demo's redis-server for shared rate limits (default 6379; an ephemeral
+                                  port when another program holds it; reused when a Redis answers there)
+          env BFF_REDIS_URL       use this Redis instead, start none""";
+  }
+
+  /** The demo's API keys (X-API-Key) and their tiers' limits, as the client bundles' bff.yaml sets them. */
+  static final String FREE_KEY = "demo-free-key";
+  static final String PRO_KEY = "demo-pro-key";
+  static final String RATE_LIMIT_TOUR = """
+
+      # Rate limits (X-API-Key): the free tier allows 100 requests a minute (burst 20) and 10 000 a month;
+      # the pro tier 10 000 a minute. Hammer with the free key: 429 with Retry-After and RateLimit headers,
+      # while the pro key keeps working.
+      # %s
+        for i in $(seq 30); do curl -s -o /dev/null -w '%%{http_code} ' -H 'X-API-Key: %s' %s; done; echo
+        curl -si -H 'X-API-Key: %s' %s | grep -i -E '^(HTTP|retry-after|ratelimit)'
+        curl -s -o /dev/null -w '%%{http_code}\\n' -H 'X-API-Key: %s' %s
+      """;
+
+  /** The tour's rate-limit section, for the iOS BFF's /api/posts. */
+  static String rateLimitTour(int iosPort, DemoRedis redis) {
+    String shared = redis != null && redis.available()
+        ? "Limits are shared through Redis (" + redis.url() + ") by every instance."
+        : "No Redis: each BFF instance counts on its own (local limiter).";
+    String posts = "http://127.0.0.1:" + iosPort + "/api/posts";
+    return String.format(RATE_LIMIT_TOUR, shared, FREE_KEY, posts, FREE_KEY, posts, PRO_KEY, posts);
   }
 
   /** The curl tour printed at start-up. */
@@ -300,6 +344,7 @@ public final class Demo {
           + s.url(DemoServices.POSTS_REPLICA) + "/_chaos   # breaker half-opens, then closes\n");
       b.append("\nRequest counts (batching shows here):\n");
       b.append("  curl -s " + s.url("users") + "/_stats\n");
+      b.append(rateLimitTour(r.bffPort("ios"), r.redis()));
     } else {
       b.append("\nServices only. Try:\n");
       b.append("  curl -s " + s.url("users") + "/users/u1\n");

@@ -9,6 +9,7 @@ import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.ConfigException;
 import dev.bffkit.core.observe.Observability;
+import dev.bffkit.core.ratelimit.RateLimiting;
 import dev.bffkit.core.observe.Observers;
 import dev.bffkit.core.observe.audit.AuditVerify;
 import dev.bffkit.core.observe.slo.SloRulesCommand;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -220,7 +222,14 @@ public final class Bff {
     }
     // The derived default (client port + 1000) may be taken when --port picked a port: then any free one.
     boolean derived = adminConfig.equals(AdminConfig.defaults(bundle.config().server().port())) && adminConfig.port() > 0;
+    AtomicReference<RateLimiting> limiting = new AtomicReference<>();
     return registry.start()
+        .compose(v -> !bundle.config().rateLimits().enabled() ? Future.succeededFuture()
+            : RateLimiting.start(vertx, bundle.config(), observe.metrics().registry()).map(l -> {
+              limiting.set(l);
+              readiness.check("ratelimit", l::degraded, l::refusing);
+              return null;
+            }))
         .compose(v -> !adminConfig.enabled() ? Future.succeededFuture() : admin.start().recover(e -> {
           if (!derived) return Future.failedFuture(e);
           LOG.warning("event=admin_port_busy bff=" + bundle.config().name() + " port=" + adminConfig.port()
@@ -229,7 +238,7 @@ public final class Bff {
         }))
         .compose(v -> vertx.deployVerticle(() -> {
           BffServer server = new BffServer(bundle.config(), engine, routes, readiness, listenPort, registry, security,
-              connections, observe);
+              limiting.get(), connections, observe);
           servers.add(server);
           return server;
         }, new DeploymentOptions().setInstances(instances)))
@@ -237,12 +246,13 @@ public final class Bff {
           readiness.ready();
           // After ready, never delaying it: a request arriving meanwhile is simply served.
           Future<Void> warmed = dryRun(vertx, engine);
-          return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id, registry, security, warmed,
-              adminConfig.enabled() ? admin : null, routes, observe);
+          return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id, registry, security, limiting.get(),
+              warmed, adminConfig.enabled() ? admin : null, routes, observe);
         })
         .onFailure(e -> {
           registry.close();
           if (security != null) security.close();
+          if (limiting.get() != null) limiting.get().close();
           admin.close();
           observe.close(vertx);
         });
@@ -278,14 +288,16 @@ public final class Bff {
   }
 
   private record Running(Vertx vertx, int port, String deployment, UpstreamRegistry registry, Security security,
-      Future<Void> warmedUp, AdminServer admin, RouteTable routes, Observability observability) implements RunningBff {
+      RateLimiting rateLimiting, Future<Void> warmedUp, AdminServer admin, RouteTable routes,
+      Observability observability) implements RunningBff {
     @Override
     public Future<Void> close() {
       // The admin listener stays up while the client listener drains (readyz says DRAINING).
       return vertx.undeploy(deployment).andThen(ar -> {
         registry.close();
         if (security != null) security.close();
-      }).eventually(() -> admin == null ? Future.succeededFuture() : admin.close())
+      }).eventually(() -> rateLimiting == null ? Future.succeededFuture() : rateLimiting.close())
+          .eventually(() -> admin == null ? Future.succeededFuture() : admin.close())
           .eventually(() -> observability.close(vertx));
     }
 

@@ -268,12 +268,12 @@ public final class Demo {
         curl -s -o /dev/null -w '%%{http_code}\\n' -H 'X-API-Key: %s' %s
       """;
 
-  /** The tour's rate-limit section, for the iOS BFF's /api/posts. */
+  /** The tour's rate-limit section, for the iOS BFF's /api/posts/p1. */
   static String rateLimitTour(int iosPort, DemoRedis redis) {
     String shared = redis != null && redis.available()
         ? "Limits are shared through Redis (" + redis.url() + ") by every instance."
         : "No Redis: each BFF instance counts on its own (local limiter).";
-    String posts = "http://127.0.0.1:" + iosPort + "/api/posts";
+    String posts = "http://127.0.0.1:" + iosPort + "/api/posts/p1";
     return String.format(RATE_LIMIT_TOUR, shared, FREE_KEY, posts, FREE_KEY, posts, PRO_KEY, posts);
   }
 

@@ -17,11 +17,11 @@ class DemoRateLimitTourTest {
     String t = Demo.rateLimitTour(18081, redis);
     assertTrue(t.contains("Limits are shared through Redis (redis://127.0.0.1:6390) by every instance."), t);
     assertTrue(t.contains("for i in $(seq 30); do curl -s -o /dev/null -w '%{http_code} ' -H 'X-API-Key: demo-free-key'"
-        + " http://127.0.0.1:18081/api/posts; done; echo"), t);
-    assertTrue(t.contains("curl -si -H 'X-API-Key: demo-free-key' http://127.0.0.1:18081/api/posts | grep -i -E"
+        + " http://127.0.0.1:18081/api/posts/p1; done; echo"), t);
+    assertTrue(t.contains("curl -si -H 'X-API-Key: demo-free-key' http://127.0.0.1:18081/api/posts/p1 | grep -i -E"
         + " '^(HTTP|retry-after|ratelimit)'"), t);
     assertTrue(t.contains("curl -s -o /dev/null -w '%{http_code}\\n' -H 'X-API-Key: demo-pro-key'"
-        + " http://127.0.0.1:18081/api/posts"), t);
+        + " http://127.0.0.1:18081/api/posts/p1"), t);
   }
 
   @Test

@@ -51,8 +51,7 @@ public final class AdminServer {
     router = Router.router(vertx);
     router.get("/healthz").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/readyz").handler(ctx -> {
-      if (readiness.isReady()) json(ctx, 200, new JsonObject().put("status", "UP"));
-      else json(ctx, 503, new JsonObject().put("status", readiness.isDraining() ? "DRAINING" : "NOT_READY"));
+      json(ctx, readiness.isReady() ? 200 : 503, readiness.status());
     });
     router.route().handler(this::authorize);
     router.get("/upstreamz").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON)

@@ -5,8 +5,9 @@ import dev.bffkit.core.pipeline.Stage;
 import io.vertx.core.buffer.Buffer;
 
 /**
- * {@code GET /healthz} (the process is alive) and {@code GET /readyz} (listening and not
- * draining; a load balancer stops sending new requests when it turns 503).
+ * {@code GET /healthz} (the process is alive) and {@code GET /readyz} (listening, not
+ * draining, no dependency it cannot serve without down; a load balancer stops sending new
+ * requests when it turns 503). Degraded dependencies are named in the body.
  */
 public final class HealthStage implements Stage {
   private static final Buffer UP = Buffer.buffer("{\"status\":\"UP\"}");
@@ -25,7 +26,9 @@ public final class HealthStage implements Stage {
     if ("/healthz".equals(path)) {
       ex.respondJson(200, UP);
     } else if ("/readyz".equals(path)) {
-      if (readiness.isReady()) ex.respondJson(200, UP);
+      boolean ready = readiness.isReady();
+      if (readiness.hasProblems()) ex.respondJson(ready ? 200 : 503, readiness.status().toBuffer());
+      else if (ready) ex.respondJson(200, UP);
       else ex.respondJson(503, readiness.isDraining() ? DRAINING : NOT_READY);
     } else {
       next.proceed(ex);

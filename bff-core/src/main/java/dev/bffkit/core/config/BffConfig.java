@@ -17,7 +17,8 @@ public record BffConfig(
     CorsConfig cors,
     TlsConfig tls,
     AdminConfig admin,
-    ObserveConfig observe) {
+    ObserveConfig observe,
+    RateLimitConfig rateLimits) {
 
   public BffConfig {
     services = Map.copyOf(services);
@@ -30,12 +31,13 @@ public record BffConfig(
     if (tls == null) tls = TlsConfig.off();
     if (admin == null) admin = AdminConfig.defaults(server.port());
     if (observe == null) observe = ObserveConfig.defaults();
+    if (rateLimits == null) rateLimits = RateLimitConfig.none();
   }
 
   public BffConfig(String name, ServerConfig server, CompositionConfig composition, Map<String, ServiceConfig> services,
       List<ProxyRouteConfig> routes, GrpcConfig grpc, AuthConfig auth, LimitsConfig limits, FiltersConfig filters,
       CorsConfig cors, TlsConfig tls, AdminConfig admin) {
-    this(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, null);
+    this(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, null, null);
   }
 
   /** With the default admin listener (loopback, client port + 1000). */
@@ -62,26 +64,31 @@ public record BffConfig(
   public BffConfig withPort(int port) {
     AdminConfig a = admin.equals(AdminConfig.defaults(server.port())) ? null : admin;
     return new BffConfig(name, server.withPort(port), composition, services, routes, grpc, auth, limits, filters, cors,
-        tls, a, observe);
+        tls, a, observe, rateLimits);
   }
 
   public BffConfig withAdmin(AdminConfig newAdmin) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, newAdmin, observe);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, newAdmin, observe, rateLimits);
   }
 
   public BffConfig withAuth(AuthConfig newAuth) {
-    return new BffConfig(name, server, composition, services, routes, grpc, newAuth, limits, filters, cors, tls, admin, observe);
+    return new BffConfig(name, server, composition, services, routes, grpc, newAuth, limits, filters, cors, tls, admin, observe, rateLimits);
   }
 
   public BffConfig withEdge(FiltersConfig newFilters, CorsConfig newCors, TlsConfig newTls) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, newFilters, newCors, newTls, admin, observe);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, newFilters, newCors, newTls, admin, observe, rateLimits);
   }
 
   public BffConfig withLimits(LimitsConfig newLimits) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, newLimits, filters, cors, tls, admin, observe);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, newLimits, filters, cors, tls, admin, observe, rateLimits);
+  }
+
+  public BffConfig withRateLimits(RateLimitConfig newRateLimits) {
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe,
+        newRateLimits);
   }
 
   public BffConfig withObserve(ObserveConfig newObserve) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, newObserve);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, newObserve, rateLimits);
   }
 }

@@ -2,6 +2,7 @@ package dev.bffkit.core.config;
 
 import dev.bffkit.core.config.YamlReader.Obj;
 import dev.bffkit.core.config.YamlReader.Scalar;
+import dev.bffkit.core.ratelimit.RateLimit;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -18,7 +19,18 @@ import java.util.regex.Pattern;
 final class BffYaml {
   private static final Set<String> ROOT = Set.of("name", "server", "composition", "services", "routes",
       "grpc",
-      "auth", "limits", "filters", "cors", "tls", "admin", "observe");
+      "auth", "limits", "filters", "cors", "tls", "admin", "observe", "rateLimits");
+  private static final Set<String> RATE_LIMITS = Set.of("enabled", "tiers", "rules", "tierClaim", "defaultTier", "redis", "billing",
+      "localKeys", "headers");
+  private static final Set<String> TIER = Set.of("key", "limits", "quota");
+  private static final Set<String> LIMIT = Set.of("name", "limit", "per", "burst");
+  private static final Set<String> QUOTA = Set.of("limit", "per", "over", "thresholds");
+  private static final Set<String> RULE = Set.of("name", "routes", "key", "limits");
+  private static final Set<String> REDIS = Set.of("url", "type", "masterName", "connections", "timeout", "onFailure",
+      "keyPrefix");
+  private static final Set<String> BILLING = Set.of("url", "secret", "timeout", "maxAttempts", "initialBackoff",
+      "maxBackoff", "queue");
+  private static final Pattern LIMIT_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Set<String> OBSERVE = Set.of("metrics", "tracing", "accessLog", "audit", "slos", "statusPage");
   private static final Set<String> OBSERVE_METRICS = Set.of("enabled", "buckets");
   private static final Set<String> TRACING = Set.of("enabled", "sampling", "exporter", "endpoint", "serviceName");
@@ -94,12 +106,195 @@ final class BffYaml {
     Obj servicesObj = root.obj("services", null);
     Map<String, ServiceConfig> services = services(servicesObj);
     ServerConfig server = server(root.obj("server", SERVER));
+    RateLimitConfig rateLimits = rateLimits(root.obj("rateLimits", RATE_LIMITS));
     return new BffConfig(name, server,
         composition(root.obj("composition", COMPOSITION)), services, routes(root, services),
         grpc(root.obj("grpc", GRPC), servicesObj, services),
-        auth(root.obj("auth", AUTH)), limits(root.obj("limits", LIMITS)), filters(root.obj("filters", FILTERS)),
+        auth(root.obj("auth", AUTH), rateLimits), limits(root.obj("limits", LIMITS)), filters(root.obj("filters", FILTERS)),
         cors(root.obj("cors", CORS)), tls(root.obj("tls", TLS)), admin(root.obj("admin", ADMIN), server),
-        observe(root.obj("observe", OBSERVE)));
+        observe(root.obj("observe", OBSERVE)), rateLimits);
+  }
+
+  /** {@code rateLimits:}; rule routes are checked against the route table when it is compiled. */
+  private static RateLimitConfig rateLimits(Obj o) {
+    RateLimitConfig d = RateLimitConfig.none();
+    Map<String, RateLimitConfig.Tier> tiers = new LinkedHashMap<>();
+    Obj t = o.obj("tiers", null);
+    for (String tierName : t.keys()) {
+      if (!LIMIT_NAME.matcher(tierName).matches()) {
+        throw t.keyError(tierName, "is not a tier name; use letters, digits and _ . - (at most 64)");
+      }
+      Obj tier = t.obj(tierName, TIER);
+      boolean anonymous = tierName.equals(RateLimitConfig.ANONYMOUS);
+      RateLimitConfig.Key key = key(tier, anonymous ? RateLimitConfig.KeyPart.IP : RateLimitConfig.KeyPart.SUB);
+      List<RateLimit> limits = limits(tier, tier.path);
+      RateLimitConfig.Quota quota = null;
+      if (tier.has("quota")) {
+        Obj q = tier.obj("quota", QUOTA);
+        long limit = q.integer("limit", 0, 1, Integer.MAX_VALUE);
+        if (limit == 0) throw q.error("missing 'limit'; write e.g. quota: { limit: 10000, per: month }");
+        RateLimitConfig.Period period = switch (q.string("per", "month").trim()) {
+          case "month" -> RateLimitConfig.Period.MONTH;
+          case "day" -> RateLimitConfig.Period.DAY;
+          default -> throw q.scalar("per", "").invalid("is not a billing period; write month or day");
+        };
+        RateLimitConfig.Over over = switch (q.string("over", "reject").trim()) {
+          case "reject" -> RateLimitConfig.Over.REJECT;
+          case "bill" -> RateLimitConfig.Over.BILL;
+          default -> throw q.scalar("over", "").invalid("is not an over-quota action; write reject (429) or bill (allow, and bill)");
+        };
+        List<Integer> thresholds = new ArrayList<>();
+        if (q.has("thresholds")) {
+          for (Scalar s : q.scalars("thresholds")) {
+            String v = s.value.trim();
+            int pct;
+            try {
+              pct = Integer.parseInt(v.endsWith("%") ? v.substring(0, v.length() - 1).trim() : v);
+            } catch (NumberFormatException e) {
+              throw s.invalid("is not a percentage of the quota; write e.g. [80%, 100%]");
+            }
+            if (pct < 1 || pct > 1000) throw s.invalid("must be between 1% and 1000%");
+            if (thresholds.contains(pct)) throw s.invalid("is listed twice");
+            thresholds.add(pct);
+          }
+          thresholds.sort(null);
+        } else {
+          thresholds = List.of(80, 100);
+        }
+        quota = new RateLimitConfig.Quota(limit, period, over, thresholds);
+      }
+      if (anonymous && quota != null) {
+        throw tier.obj("quota", QUOTA).error("the anonymous tier has no quota (callers without credentials have no"
+            + " account to meter); give it limits only");
+      }
+      if (limits.isEmpty() && quota == null) {
+        throw t.keyError(tierName, "declares neither limits nor a quota; write e.g. " + tierName
+            + ": { limits: [ { limit: 100, per: 1m } ] }");
+      }
+      tiers.put(tierName, new RateLimitConfig.Tier(tierName, key, limits, quota, where(t, tierName)));
+    }
+    List<RateLimitConfig.Rule> rules = new ArrayList<>();
+    Set<String> ruleNames = new LinkedHashSet<>();
+    for (Obj r : o.objs("rules", RULE)) {
+      Scalar name = r.scalar("name", "write e.g. name: checkout-per-ip");
+      if (!LIMIT_NAME.matcher(name.value.trim()).matches()) throw name.invalid("may hold only letters, digits and _ . -");
+      if (!ruleNames.add(name.value.trim())) throw name.invalid("is the name of another rule; give each its own");
+      List<String> routes = new ArrayList<>();
+      for (Scalar s : r.scalars("routes")) routes.add(s.value.trim());
+      if (routes.isEmpty()) throw r.error("missing 'routes'; name routes as --routes prints them, e.g. routes: [\"screen:home\"], or [\"*\"]");
+      List<RateLimit> limits = limits(r, r.path);
+      if (limits.isEmpty()) throw r.error("missing 'limits'; write e.g. limits: [ { limit: 10, per: 1s } ]");
+      if (!r.has("key")) throw r.error("missing 'key'; write e.g. key: ip, key: sub, key: [ip, route] or key: claim:org");
+      GrpcConfig.Pos at = name.pos();
+      rules.add(new RateLimitConfig.Rule(name.value.trim(), routes, key(r, null), limits, at.file() + ":" + at.line()));
+    }
+    String defaultTier = o.string("defaultTier", null);
+    if (defaultTier != null) {
+      defaultTier = defaultTier.trim();
+      if (defaultTier.isEmpty()) defaultTier = null;
+      else if (!tiers.containsKey(defaultTier) || defaultTier.equals(RateLimitConfig.ANONYMOUS)) {
+        throw o.scalar("defaultTier", "").invalid("is not a declared tier (anonymous excluded); declared: "
+            + String.join(", ", tiers.keySet()));
+      }
+    }
+    RateLimitConfig.Redis redis = null;
+    Obj rd = o.obj("redis", REDIS);
+    String url = rd.string("url", "").trim();
+    if (!url.isEmpty()) {
+      if (!url.startsWith("redis://") && !url.startsWith("rediss://") && !url.startsWith("unix://")) {
+        throw rd.scalar("url", "").invalid("is not a Redis URL; write e.g. redis://127.0.0.1:6379 (an empty url = each"
+            + " instance limits alone)");
+      }
+      String type = rd.string("type", "standalone").trim();
+      if (!Set.of("standalone", "sentinel", "cluster").contains(type)) {
+        throw rd.scalar("type", "").invalid("is not a Redis deployment; write standalone, sentinel or cluster");
+      }
+      String master = rd.string("masterName", null);
+      if (type.equals("sentinel") && (master == null || master.isBlank())) {
+        throw rd.error("sentinel needs masterName; write e.g. masterName: mymaster");
+      }
+      boolean failOpen = switch (rd.string("onFailure", "open").trim()) {
+        case "open" -> true;
+        case "closed" -> false;
+        default -> throw rd.scalar("onFailure", "").invalid("write open (each instance's own limiter decides) or"
+            + " closed (503 until Redis is back)");
+      };
+      Duration timeout = rd.duration("timeout", Duration.ofMillis(50));
+      redis = new RateLimitConfig.Redis(url, type, master, rd.integer("connections", 2, 1, 64), timeout, failOpen,
+          rd.string("keyPrefix", "bffkit:"));
+    }
+    RateLimitConfig.Billing billing = null;
+    Obj b = o.obj("billing", BILLING);
+    if (b.has("url") && !b.string("url", "").isBlank()) {
+      boolean quotas = tiers.values().stream().anyMatch(x -> x.quota() != null);
+      if (!quotas) throw b.error("a billing webhook needs a tier with a quota (it is called at quota thresholds)");
+      URI hook = absoluteUrl(b.scalar("url", ""), "https://billing.example.com/hooks/usage");
+      Scalar secret = b.scalar("secret", "write the HMAC key, e.g. secret: ${BFF_BILLING_SECRET}");
+      if (secret.value.length() < 16) throw b.error("secret: at least 16 characters; write e.g. secret: ${BFF_BILLING_SECRET}");
+      billing = new RateLimitConfig.Billing(hook, secret.value, b.duration("timeout", Duration.ofSeconds(2)),
+          b.integer("maxAttempts", 8, 1, 100), b.duration("initialBackoff", Duration.ofMillis(500)),
+          b.duration("maxBackoff", Duration.ofSeconds(60)), b.integer("queue", 10_000, 1, 1_000_000));
+    }
+    return new RateLimitConfig(o.bool("enabled", true), tiers, rules, o.string("tierClaim", d.tierClaim()).trim(), defaultTier, redis, billing,
+        o.integer("localKeys", d.localKeys(), 16, 50_000_000), o.bool("headers", d.headers()));
+  }
+
+  /** {@code key:} of a tier or rule: one part or a list, e.g. {@code [ip, route]}, {@code claim:org}. */
+  private static RateLimitConfig.Key key(Obj o, RateLimitConfig.KeyPart fallback) {
+    List<RateLimitConfig.KeyPart> parts = new ArrayList<>();
+    String claim = null;
+    for (Scalar s : o.scalars("key")) {
+      String v = s.value.trim();
+      RateLimitConfig.KeyPart part;
+      if (v.startsWith("claim:") && v.length() > 6) {
+        if (claim != null) throw s.invalid("names a second claim; a key may use one claim");
+        claim = v.substring(6);
+        part = RateLimitConfig.KeyPart.CLAIM;
+      } else {
+        part = switch (v) {
+          case "apikey" -> RateLimitConfig.KeyPart.APIKEY;
+          case "sub" -> RateLimitConfig.KeyPart.SUB;
+          case "ip" -> RateLimitConfig.KeyPart.IP;
+          case "route" -> RateLimitConfig.KeyPart.ROUTE;
+          default -> throw s.invalid("is not a key part; write apikey, sub, claim:NAME, ip or route (or a list of them)");
+        };
+      }
+      if (parts.contains(part)) throw s.invalid("is listed twice");
+      parts.add(part);
+    }
+    if (parts.isEmpty()) parts.add(fallback);
+    return new RateLimitConfig.Key(parts, claim);
+  }
+
+  /** {@code limits:} of a tier or rule, each {@code { name, limit, per, burst }}; names unique within the list. */
+  private static List<RateLimit> limits(Obj o, String path) {
+    List<RateLimit> out = new ArrayList<>();
+    Set<String> names = new LinkedHashSet<>();
+    for (Obj l : o.objs("limits", LIMIT)) {
+      int limit = l.integer("limit", 0, 1, Integer.MAX_VALUE);
+      if (limit == 0) throw l.error("missing 'limit'; write e.g. { limit: 100, per: 1m }");
+      Duration per = l.duration("per", null);
+      if (per == null) throw l.error("missing 'per'; write e.g. { limit: 100, per: 1m } (s, m, h or d)");
+      int burst = l.integer("burst", limit, 1, Integer.MAX_VALUE);
+      String name = l.string("name", limit + "-per-" + Units.text(per)).trim();
+      if (!LIMIT_NAME.matcher(name).matches()) throw l.scalar("name", "").invalid("may hold only letters, digits and _ . -");
+      if (!names.add(name)) {
+        throw (l.has("name") ? l.scalar("name", "") : l.scalar("per", "")).invalid("names a limit twice in " + path
+            + "; give each limit its own name, e.g. name: per-minute");
+      }
+      try {
+        out.add(new RateLimit(name, limit, per, burst));
+      } catch (IllegalArgumentException e) {
+        throw l.scalar("limit", "").invalid(e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  /** file:line of a mapping key. */
+  private static String where(Obj o, String key) {
+    ConfigException e = o.keyError(key, "");
+    return e.file() + ":" + e.line();
   }
 
   /** {@code observe:}; SLO routes are checked against the route table when it is compiled. */
@@ -368,7 +563,7 @@ final class BffYaml {
         o.integer("minBodyRate", d.minBodyRate(), 0, Integer.MAX_VALUE));
   }
 
-  private static AuthConfig auth(Obj o) {
+  private static AuthConfig auth(Obj o, RateLimitConfig rateLimits) {
     AuthConfig d = AuthConfig.off();
     List<AuthConfig.Issuer> issuers = new ArrayList<>();
     Set<String> seenIssuers = new LinkedHashSet<>();
@@ -415,7 +610,7 @@ final class BffYaml {
       }
       String h = hash.value.trim().toLowerCase(Locale.ROOT);
       if (!seenKeys.add(h)) throw hash.invalid("is listed twice");
-      keys.add(new AuthConfig.ApiKey(name.value, h, key.string("tier", "default"), scopes(key, "scopes")));
+      keys.add(new AuthConfig.ApiKey(name.value, h, apiKeyTier(key, rateLimits), scopes(key, "scopes")));
     }
     Map<String, String> claims = new LinkedHashMap<>();
     Obj c = o.obj("claimsToHeaders", null);
@@ -436,6 +631,22 @@ final class BffYaml {
     // Required by default once anything authenticates; a bundle without auth stays open.
     return new AuthConfig(o.bool("required", !issuers.isEmpty() || !keys.isEmpty()), publicPaths, issuers, new AuthConfig.ApiKeys(header, keys),
         claims, screens, o.integer("maxTokenLength", d.maxTokenLength(), 64, 1 << 20));
+  }
+
+  /**
+   * An API key's tier: with tiers declared it must be one of them (else the start stops here); without one it is
+   * {@code rateLimits.defaultTier} (or {@code default} when there is none, a label for {@code {ctx.tier}}).
+   */
+  private static String apiKeyTier(Obj key, RateLimitConfig rateLimits) {
+    if (!key.has("tier")) return rateLimits.defaultTier() != null ? rateLimits.defaultTier() : "default";
+    Scalar t = key.scalar("tier", "");
+    String tier = t.value.trim();
+    if (!rateLimits.tiers().isEmpty()
+        && (!rateLimits.tiers().containsKey(tier) || tier.equals(RateLimitConfig.ANONYMOUS))) {
+      throw t.invalid("is not a tier of rateLimits.tiers; declared: " + String.join(", ",
+          rateLimits.tiers().keySet().stream().filter(x -> !x.equals(RateLimitConfig.ANONYMOUS)).toList()));
+    }
+    return tier;
   }
 
   private static Set<String> scopes(Obj o, String key) {

@@ -28,6 +28,16 @@ final class Units {
     };
   }
 
+  /** The shortest text {@link #duration} reads back: {@code 1d}, {@code 2h}, {@code 1m}, {@code 10s} or {@code 250ms}. */
+  static String text(Duration d) {
+    long ms = d.toMillis();
+    if (ms % 86_400_000 == 0) return ms / 86_400_000 + "d";
+    if (ms % 3_600_000 == 0) return ms / 3_600_000 + "h";
+    if (ms % 60_000 == 0) return ms / 60_000 + "m";
+    if (ms % 1000 == 0) return ms / 1000 + "s";
+    return ms + "ms";
+  }
+
   /**
    * A byte count: a bare integer, or with {@code b}, {@code kb}, {@code mb} or {@code gb}
    * (powers of 1024).

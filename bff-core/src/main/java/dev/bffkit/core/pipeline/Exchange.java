@@ -2,6 +2,7 @@ package dev.bffkit.core.pipeline;
 
 import dev.bffkit.core.observe.RequestLog;
 import dev.bffkit.core.route.Route;
+import dev.bffkit.core.security.Principal;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -34,6 +35,8 @@ public final class Exchange {
   private Set<String> scopes;
   /** Identity headers (chosen claims) every upstream call of this request carries; null for none. */
   private MultiMap identityHeaders;
+  /** Who is calling, once authenticated; null = anonymous (or auth off). */
+  private Principal principal;
   /** The request's route, resolved once by the route stage; null before it (and for a 404). */
   private Route route;
   /** A template route's path variables (raw, still percent-encoded); empty otherwise. */
@@ -88,6 +91,10 @@ public final class Exchange {
   public MultiMap identityHeaders() { return identityHeaders; }
 
   public void identityHeaders(MultiMap h) { this.identityHeaders = h; }
+
+  public Principal principal() { return principal; }
+
+  public void principal(Principal p) { this.principal = p; }
 
   /** The route resolved for this request; null before routing. */
   public Route route() { return route; }

@@ -73,13 +73,33 @@ public final class LocalLimiter {
    * all allow, and then charged to all. Fills {@code out} and returns {@code out.allowed()}.
    */
   public boolean decide(String key, RateLimit[] limits, long now, Decision out) {
+    return decide(key, null, limits, now, out);
+  }
+
+  /**
+   * As {@link #decide(String, RateLimit[], long, Decision)} with limit i on its own key {@code keys[i]} (e.g. a
+   * caller's tier limits and a per-address rule): all-or-nothing across the keys too.
+   */
+  public boolean decide(String[] keys, RateLimit[] limits, long now, Decision out) {
+    if (keys.length != limits.length) {
+      throw new IllegalArgumentException("one key per limit: keys=" + keys.length + " limits=" + limits.length);
+    }
+    return decide(null, keys, limits, now, out);
+  }
+
+  /** {@link #decide(String[], RateLimit[], long, Decision)} at the limiter's clock's now. */
+  public boolean decide(String[] keys, RateLimit[] limits, Decision out) {
+    return decide(keys, limits, clock.getAsLong(), out);
+  }
+
+  /** One key for all limits ({@code keys} null), or {@code keys[i]} for limit i. */
+  private boolean decide(String key, String[] keys, RateLimit[] limits, long now, Decision out) {
     int n = limits.length;
     if (n == 0) throw new IllegalArgumentException("no limits for " + key);
-    int keyHash = key.hashCode();
-    if (n > 1 && !check(key, keyHash, limits, now, out)) return false;
+    if (n > 1 && !check(key, keys, limits, now, out)) return false;
     out.ensureScratch(n);
     for (int i = 0; i < n; i++) {
-      if (!commit(key, keyHash, limits[i], i, now, out)) {
+      if (!commit(keys == null ? key : keys[i], limits[i], i, now, out)) {
         for (int j = 0; j < i; j++) ((Cell) out.cells[j]).cas(out.after[j], out.before[j]);
         clear(out, i);
         return false;
@@ -126,14 +146,15 @@ public final class LocalLimiter {
   }
 
   /** Read-only pass over all limits; on a refusal fills {@code out} with the longest wait. */
-  private boolean check(String key, int keyHash, RateLimit[] limits, long now, Decision out) {
+  private boolean check(String key, String[] keys, RateLimit[] limits, long now, Decision out) {
     int worst = -1;
     long worstRetry = 0;
     long worstReset = 0;
     for (int i = 0; i < limits.length; i++) {
       RateLimit limit = limits[i];
-      int h = mix(keyHash, limit);
-      Cell c = find(buckets.get(h & mask), key, limit, h);
+      String k = keys == null ? key : keys[i];
+      int h = mix(k.hashCode(), limit);
+      Cell c = find(buckets.get(h & mask), k, limit, h);
       if (c == null) continue; // fresh: allows (burst >= 1)
       long tat = c.tat;
       if (tat == DEAD) continue;
@@ -153,8 +174,8 @@ public final class LocalLimiter {
    * Charges one request to (key, limit) with a CAS loop, or fills {@code out} with the refusal.
    * Records the cell and its TAT before and after in {@code out}'s scratch slot {@code i}.
    */
-  private boolean commit(String key, int keyHash, RateLimit limit, int i, long now, Decision out) {
-    int h = mix(keyHash, limit);
+  private boolean commit(String key, RateLimit limit, int i, long now, Decision out) {
+    int h = mix(key.hashCode(), limit);
     int b = h & mask;
     for (;;) {
       Cell[] cells = buckets.get(b);

@@ -27,6 +27,10 @@ public record Route(int id, String name, RouteKind kind, RouteMatch match, Set<H
     return new Route(newId, name, kind, match, methods, policy, declaredAt, source);
   }
 
+  public Route withPolicy(RoutePolicy newPolicy) {
+    return new Route(id, name, kind, match, methods, newPolicy, declaredAt, source);
+  }
+
   String methodList() {
     if (methods.isEmpty()) return "*";
     TreeSet<String> names = new TreeSet<>();
@@ -49,6 +53,7 @@ public record Route(int id, String name, RouteKind kind, RouteMatch match, Set<H
         .put("minBodyRate", policy.minBodyRate())
         .put("deadlineMs", policy.deadline().toMillis());
     if (policy.service() != null) p.put("service", policy.service());
+    if (!policy.rateLimits().isEmpty()) p.put("rateLimits", policy.rateLimits().describe());
     return new JsonObject()
         .put("name", name)
         .put("kind", kind.label())

@@ -1,5 +1,6 @@
 package dev.bffkit.core.route;
 
+import dev.bffkit.core.ratelimit.RouteLimits;
 import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
@@ -7,8 +8,9 @@ import java.util.TreeSet;
 /**
  * What a route asks of the stages between routing and its target, read from the route instead
  * of re-matching paths: whether a caller must authenticate and which scopes it needs, how
- * large and how slow a request body may be, the request's deadline, and the service it
- * reaches (null for screens and GraphQL, which reach many). Immutable, compiled at start-up.
+ * large and how slow a request body may be, the request's deadline, the service it
+ * reaches (null for screens and GraphQL, which reach many), and its rate limits. Immutable,
+ * compiled at start-up.
  */
 public record RoutePolicy(
     /** An anonymous caller is refused (401). */
@@ -24,10 +26,23 @@ public record RoutePolicy(
     /** The whole request's budget; every upstream call inherits what is left of it. */
     Duration deadline,
     /** The one service the route reaches, or null. */
-    String service) {
+    String service,
+    /** Rate limits and quotas per caller tier ({@link RouteLimits#NONE}: none). */
+    RouteLimits rateLimits) {
 
   public RoutePolicy {
     scopes = Set.copyOf(scopes);
+    if (rateLimits == null) rateLimits = RouteLimits.NONE;
+  }
+
+  /** Without rate limits. */
+  public RoutePolicy(boolean authRequired, Set<String> scopes, long maxBodyBytes, Duration bodyTimeout, int minBodyRate,
+      Duration deadline, String service) {
+    this(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, RouteLimits.NONE);
+  }
+
+  public RoutePolicy withRateLimits(RouteLimits limits) {
+    return new RoutePolicy(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, limits);
   }
 
   /** One line for the route table: {@code auth=required scopes=read body=1048576B/10s deadline=3s}. */
@@ -38,6 +53,7 @@ public record RoutePolicy(
     if (minBodyRate > 0) b.append(" minRate=").append(minBodyRate).append("B/s");
     b.append(" deadline=").append(seconds(deadline));
     if (service != null) b.append(" service=").append(service);
+    if (!rateLimits.isEmpty()) b.append(" ratelimits=").append(rateLimits.describe());
     return b.toString();
   }
 

@@ -69,6 +69,7 @@ public final class AuthStage implements Stage {
     Principal p = a.principal();
     if (ex.log() != null) ex.log().admitted(p == null ? "anonymous" : p.kind(), p == null ? null : p.subject());
     if (p != null) {
+      ex.principal(p);
       a.into(ex.ctx());
       ex.scopes(p.scopes());
       MultiMap identity = a.identity();

@@ -19,6 +19,8 @@ import dev.bffkit.core.pipeline.Pipeline;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.proxy.BodyWaf;
 import dev.bffkit.core.proxy.ProxyEndpoint;
+import dev.bffkit.core.ratelimit.RateLimitStage;
+import dev.bffkit.core.ratelimit.RateLimiting;
 import dev.bffkit.core.route.Route;
 import dev.bffkit.core.route.RouteStage;
 import dev.bffkit.core.route.RouteTable;
@@ -59,16 +61,20 @@ public final class BffServer extends VerticleBase {
   private HttpServer server;
   private HttpUpstreams upstreams;
   private Pipeline pipeline;
+  private final RateLimiting rateLimiting;
 
   /**
    * {@code routes} is the BFF's route table (compiled once, shared); {@code registry} the BFF-wide
    * upstream state (breakers, endpoints, budgets); {@code security} the BFF-wide auth state (keys,
-   * API keys), null when auth is off; {@code openConnections} the BFF-wide count of client
+   * API keys), null when auth is off; {@code rateLimiting} the BFF-wide limiter, null when no
+   * limits are configured; {@code openConnections} the BFF-wide count of client
    * connections (limits.maxConnections).
    */
   public BffServer(BffConfig config, CompositionEngine engine, RouteTable routes, Readiness readiness, int port,
-      UpstreamRegistry registry, Security security, AtomicInteger openConnections, Observability observe) {
+      UpstreamRegistry registry, Security security, RateLimiting rateLimiting, AtomicInteger openConnections,
+      Observability observe) {
     this.routes = routes;
+    this.rateLimiting = rateLimiting;
     this.observe = observe;
     this.security = security;
     this.openConnections = openConnections;
@@ -147,6 +153,7 @@ public final class BffServer extends VerticleBase {
     if (config.cors().enabled()) stages.add(new CorsStage(config.cors(), !config.grpc().web().isEmpty()));
     stages.add(new RouteStage(routes));
     if (security != null && config.auth().enabled()) stages.add(new AuthStage(security, config.name()));
+    if (rateLimiting != null) stages.add(new RateLimitStage(rateLimiting)); // keys come from the verified principal
     stages.add(new TargetStage(targets()));
     return List.copyOf(stages);
   }

@@ -10,6 +10,8 @@ import dev.bffkit.core.config.GrpcConfig;
 import dev.bffkit.core.config.ProxyRouteConfig;
 import dev.bffkit.core.config.SourceFile;
 import dev.bffkit.core.grpc.TranscodeStage;
+import dev.bffkit.core.ratelimit.RouteLimits;
+import dev.bffkit.core.ratelimit.Tiers;
 import dev.bffkit.core.route.Route;
 import dev.bffkit.core.route.RouteKind;
 import dev.bffkit.core.route.RouteMatch;
@@ -31,10 +33,12 @@ public final class Routes {
 
   private final BffConfig config;
   private final AuthConfig auth;
+  private final Tiers tiers;
 
   private Routes(BffConfig config) {
     this.config = config;
     this.auth = config.auth();
+    this.tiers = new Tiers(config.rateLimits());
   }
 
   public static RouteTable compile(ClientBundle bundle, CompositionEngine engine) {
@@ -44,7 +48,7 @@ public final class Routes {
   private RouteTable build(ClientBundle bundle, CompositionEngine engine) {
     RouteTable.Builder b = RouteTable.builder();
     for (String path : List.of("/healthz", "/readyz")) {
-      b.add(new Route(0, "health:" + path, RouteKind.HEALTH, new RouteMatch.Exact(path), GET_HEAD,
+      add(b, new Route(0, "health:" + path, RouteKind.HEALTH, new RouteMatch.Exact(path), GET_HEAD,
           policy(false, Set.of(), null), "built-in", null));
     }
     String screens = config.composition().screensPath();
@@ -52,18 +56,18 @@ public final class Routes {
     sorted.sort(Comparator.comparing(Screen::name));
     for (Screen s : sorted) {
       String path = screens + "/" + s.name();
-      b.add(new Route(0, "screen:" + s.name(), RouteKind.SCREEN, new RouteMatch.Exact(path), GET_HEAD,
+      add(b, new Route(0, "screen:" + s.name(), RouteKind.SCREEN, new RouteMatch.Exact(path), GET_HEAD,
           policy(required(path), auth.screens().getOrDefault(s.name(), Set.of()), null),
           screenFile(bundle, s.name()), s.name()));
     }
     // Unknown screens: one route answers 404 with the known ones.
-    b.add(new Route(0, "screen:*", RouteKind.SCREEN, new RouteMatch.Prefix(screens + "/"), GET_HEAD,
+    add(b, new Route(0, "screen:*", RouteKind.SCREEN, new RouteMatch.Prefix(screens + "/"), GET_HEAD,
         policy(required(screens + "/"), Set.of(), null), "composition.screensPath", null));
     String graphql = config.composition().graphqlPath();
-    b.add(new Route(0, "graphql", RouteKind.GRAPHQL, new RouteMatch.Exact(graphql), Set.of(HttpMethod.GET, HttpMethod.POST),
+    add(b, new Route(0, "graphql", RouteKind.GRAPHQL, new RouteMatch.Exact(graphql), Set.of(HttpMethod.GET, HttpMethod.POST),
         policy(required(graphql), Set.of(), null), "composition.graphqlPath", null));
     for (ProxyRouteConfig r : config.routes()) {
-      b.add(new Route(0, "proxy:" + r.prefix(), RouteKind.PROXY, new RouteMatch.Prefix(r.prefix()),
+      add(b, new Route(0, "proxy:" + r.prefix(), RouteKind.PROXY, new RouteMatch.Prefix(r.prefix()),
           RouteTable.methods(r.methods()), policy(required(r.prefix()), r.scopes(), r.service(), r.maxBodyBytes()),
           r.declaredAt(), r));
     }
@@ -71,19 +75,26 @@ public final class Routes {
       int n = 0;
       for (TranscodeStage.Route t : TranscodeStage.routes(config.grpc(), engine.grpc())) {
         RouteMatch.Template m = t.routeMatch();
-        b.add(new Route(0, "transcode:" + t.grpc().fullName() + "#" + (++n), RouteKind.TRANSCODE, m, Set.of(t.method()),
+        add(b, new Route(0, "transcode:" + t.grpc().fullName() + "#" + (++n), RouteKind.TRANSCODE, m, Set.of(t.method()),
             policy(required(m.text()), Set.of(), t.service()), transcodeDecl(t), t));
       }
     }
     for (GrpcConfig.Expose e : config.grpc().web()) {
       String prefix = "/" + e.grpcService() + "/";
-      b.add(new Route(0, "grpc-web:" + e.grpcService(), RouteKind.GRPC_WEB, new RouteMatch.Prefix(prefix),
+      add(b, new Route(0, "grpc-web:" + e.grpcService(), RouteKind.GRPC_WEB, new RouteMatch.Prefix(prefix),
           Set.of(HttpMethod.POST), policy(required(prefix), Set.of(), e.service()),
           e.pos().file() + ":" + e.pos().line(), e));
     }
     RouteTable table = b.build();
     checkPublicPaths(table);
+    RouteLimits.checkRuleRoutes(config.rateLimits(), table.names());
     return table;
+  }
+
+  /** Adds a route with its rate limits compiled into its policy (health routes take none). */
+  private void add(RouteTable.Builder b, Route r) {
+    RouteLimits limits = RouteLimits.compile(config.rateLimits(), tiers, r.name(), r.kind() != RouteKind.HEALTH);
+    b.add(limits.isEmpty() ? r : r.withPolicy(r.policy().withRateLimits(limits)));
   }
 
   /** A public path names a route (else it would silently protect nothing, or open nothing). */

@@ -35,19 +35,24 @@ public final class RedisDecision {
   private final Outcome outcome;
   private final Failure failure;
   private final long retryAfterMillis;
+  private final boolean quotaRefused;
+  private final long used;
   private final long[] remaining;
   private final long[] resetAfterMillis;
 
-  RedisDecision(Outcome outcome, Failure failure, long retryAfterMillis, long[] remaining, long[] resetAfterMillis) {
+  RedisDecision(Outcome outcome, Failure failure, long retryAfterMillis, boolean quotaRefused, long used,
+      long[] remaining, long[] resetAfterMillis) {
     this.outcome = outcome;
     this.failure = failure;
     this.retryAfterMillis = retryAfterMillis;
+    this.quotaRefused = quotaRefused;
+    this.used = used;
     this.remaining = remaining;
     this.resetAfterMillis = resetAfterMillis;
   }
 
   private static RedisDecision unavailable(Failure failure) {
-    return new RedisDecision(Outcome.UNAVAILABLE, failure, 0, NONE, NONE);
+    return new RedisDecision(Outcome.UNAVAILABLE, failure, 0, false, -1, NONE, NONE);
   }
 
   public Outcome outcome() { return outcome; }
@@ -62,6 +67,12 @@ public final class RedisDecision {
 
   /** When refused: ms until every refusing limit admits one more (for {@code Retry-After}); otherwise 0. */
   public long retryAfterMillis() { return retryAfterMillis; }
+
+  /** Refused because the period's usage reached the quota (the limits themselves would have allowed). */
+  public boolean quotaRefused() { return quotaRefused; }
+
+  /** The period's usage after this request when metered and allowed, as it was when refused; -1 when unmetered. */
+  public long used() { return used; }
 
   /** The number of limits decided (0 when unavailable). */
   public int limits() { return remaining.length; }
@@ -80,6 +91,8 @@ public final class RedisDecision {
     StringBuilder b = new StringBuilder("outcome=").append(outcome);
     if (failure != Failure.NONE) b.append(" failure=").append(failure);
     if (outcome == Outcome.REFUSED) b.append(" retry_after_ms=").append(retryAfterMillis);
+    if (quotaRefused) b.append(" quota_refused=true");
+    if (used >= 0) b.append(" used=").append(used);
     for (int i = 0; i < remaining.length; i++) {
       b.append(" remaining_").append(i).append('=').append(remaining[i])
           .append(" reset_ms_").append(i).append('=').append(resetAfterMillis[i]);

@@ -66,15 +66,24 @@ public final class RedisLimiter {
    * input (they go to Redis as they are).
    */
   public Future<RedisDecision> decide(List<String> keys, long[] intervalsMicros, long[] tolerancesMicros) {
+    return decide(keys, intervalsMicros, tolerancesMicros, null);
+  }
+
+  /**
+   * As above, and when {@code metering} is given, the request is also checked against the caller's quota and, when
+   * allowed, counted in its usage hash, in the same atomic step ({@link RedisDecision#used()}).
+   */
+  public Future<RedisDecision> decide(List<String> keys, long[] intervalsMicros, long[] tolerancesMicros,
+      Metering metering) {
     int n = keys.size();
-    if (n == 0 || intervalsMicros.length != n || tolerancesMicros.length != n) {
+    if ((n == 0 && metering == null) || intervalsMicros.length != n || tolerancesMicros.length != n) {
       throw new IllegalArgumentException("need one interval and one tolerance per key: keys=" + n
           + " intervals=" + intervalsMicros.length + " tolerances=" + tolerancesMicros.length);
     }
     if (!healthy) {
       return Future.succeededFuture(RedisDecision.DOWN);
     }
-    Request eval = Request.cmd(Command.EVALSHA).arg(GcraScript.SHA1).arg(n);
+    Request eval = Request.cmd(Command.EVALSHA).arg(GcraScript.SHA1).arg(metering == null ? n : n + 1);
     for (int i = 0; i < n; i++) {
       String key = keys.get(i);
       if (key == null || key.isEmpty()) {
@@ -82,6 +91,8 @@ public final class RedisLimiter {
       }
       eval.arg(key);
     }
+    if (metering != null) eval.arg(metering.key());
+    eval.arg(n);
     for (int i = 0; i < n; i++) {
       if (intervalsMicros[i] <= 0 || tolerancesMicros[i] < 0) {
         throw new IllegalArgumentException("limit " + i + ": interval must be > 0 and tolerance >= 0, got "
@@ -89,11 +100,22 @@ public final class RedisLimiter {
       }
       eval.arg(intervalsMicros[i]).arg(tolerancesMicros[i]);
     }
+    if (metering != null) {
+      eval.arg(metering.quota()).arg(metering.reject() ? 1 : 0).arg(metering.expireAtEpochSeconds())
+          .arg(metering.field());
+    }
     return connections.send(eval)
         .recover(err -> isNoScript(err) ? reloadAndSend(eval) : Future.failedFuture(err))
         .timeout(timeoutMillis, TimeUnit.MILLISECONDS)
         .transform(ar -> Future.succeededFuture(ar.succeeded() ? decided(ar.result(), n) : failed(ar.cause())));
   }
+
+  /**
+   * A caller's usage in its billing period: the hash {@code key} counts {@code total} and {@code field} (the
+   * route); with {@code quota > 0} and {@code reject}, a request past the quota is refused. The hash expires at
+   * {@code expireAtEpochSeconds} (after the period, once billing has read it).
+   */
+  public record Metering(String key, long quota, boolean reject, long expireAtEpochSeconds, String field) {}
 
   /** Convenience for one limit. */
   public Future<RedisDecision> decide(String key, long intervalMicros, long toleranceMicros) {
@@ -152,19 +174,20 @@ public final class RedisLimiter {
     if (failures.get() != 0) {
       failures.set(0);
     }
-    if (r == null || r.type() != ResponseType.MULTI || r.size() != 2 + 2 * n) {
+    if (r == null || r.type() != ResponseType.MULTI || r.size() != 4 + 2 * n) {
       LOG.warning("event=redis_limiter_bad_reply reply_size=" + (r == null ? -1 : r.size()) + " limits=" + n);
       return RedisDecision.ERROR;
     }
     long[] remaining = new long[n];
     long[] reset = new long[n];
     for (int i = 0; i < n; i++) {
-      remaining[i] = r.get(2 + 2 * i).toLong();
-      reset[i] = r.get(3 + 2 * i).toLong();
+      remaining[i] = r.get(4 + 2 * i).toLong();
+      reset[i] = r.get(5 + 2 * i).toLong();
     }
     boolean allowed = r.get(0).toLong() == 1;
     return new RedisDecision(allowed ? RedisDecision.Outcome.ALLOWED : RedisDecision.Outcome.REFUSED,
-        RedisDecision.Failure.NONE, allowed ? 0 : r.get(1).toLong(), remaining, reset);
+        RedisDecision.Failure.NONE, allowed ? 0 : r.get(1).toLong(), r.get(2).toLong() == 1, r.get(3).toLong(),
+        remaining, reset);
   }
 
   private RedisDecision failed(Throwable err) {

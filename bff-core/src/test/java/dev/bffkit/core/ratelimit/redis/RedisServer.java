@@ -15,50 +15,50 @@ import java.util.concurrent.TimeUnit;
  * A real redis-server on a loopback port for one test class: no persistence, stopped after. Tests skip (JUnit
  * assumption) where the binary is missing; {@code .ci/run} installs it from Debian.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
-  static final Path BINARY = Path.of("/usr/bin/redis-server");
+  public static final Path BINARY = Path.of("/usr/bin/redis-server");
 
-  final int port;
+  public final int port;
   private Process process;
 
   private RedisServer(int port) {
     this.port = port;
   }
 
-  static RedisServer start() throws Exception {
+  public static RedisServer start() throws Exception {
     assumeTrue(Files.isExecutable(BINARY), "redis-server not installed (apt-get install redis-server)");
     RedisServer s = new RedisServer(freePort());
     s.startProcess();
     return s;
   }
 
-  String url() {
+  public String url() {
     return "redis://127.0.0.1:" + port + "/0";
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
   /** SIGKILL: the connections drop at once, as when the host dies with a RST. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(10, TimeUnit.SECONDS);
   }
 
   /** A new redis-server on the same port (empty: no data, no script cache). */
-  void restart() throws Exception {
+  public void restart() throws Exception {
     if (process.isAlive()) kill();
     startProcess();
   }
 
   /** SIGSTOP / SIGCONT: Redis keeps its connections but answers nothing (a hung or overloaded Redis). */
-  void pause() throws Exception {
+  public void pause() throws Exception {
     signal("-STOP");
   }
 
-  void resume() throws Exception {
+  public void resume() throws Exception {
     signal("-CONT");
   }
 

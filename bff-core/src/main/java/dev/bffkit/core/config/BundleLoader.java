@@ -141,6 +141,34 @@ import java.util.regex.Pattern;
  *       - { name: partner-a, sha256: "<64 hex digits: printf %s KEY | sha256sum>", tier: gold, scopes: [read] }
  *   claimsToHeaders: { sub: x-user-id, scope: x-user-scopes }  # sent upstream; client copies stripped
  *   screens: { admin: [admin, "claim:tier=gold"] }   # screen → scopes (or claim:NAME=VALUE) all required (403 without)
+ * rateLimits:                # off unless tiers or rules are given (GCRA; 429 + Retry-After + RateLimit fields)
+ *   enabled: true            # false: enforce nothing (the tiers stay labels for apiKeys[].tier)
+ *   tierClaim: tier          # JWT claim naming a token's tier; an API key names its own (auth.apiKeys[].tier)
+ *   defaultTier: free        # callers whose credential names no (or an unknown) tier; absent = only rules apply
+ *   headers: true            # RateLimit-Policy / RateLimit on allowed answers too (429s always carry them)
+ *   localKeys: 100000        # (key, limit) pairs the in-memory limiter holds before it evicts
+ *   redis:                   # absent or url empty = each instance limits alone
+ *     url: "${BFF_REDIS_URL:-}"   # redis://host:port/db, rediss://, unix://
+ *     type: standalone       # sentinel (needs masterName) | cluster (one hash tag per BFF: one slot)
+ *     connections: 2         # pipelined connections
+ *     timeout: 50ms          # one decision; then onFailure applies (never a hung request)
+ *     onFailure: open        # open: each instance's own limiter decides while Redis is down | closed: 503 (and /readyz 503)
+ *     keyPrefix: "bffkit:"
+ *   tiers:                   # anonymous = callers without credentials, keyed by client address
+ *     free:
+ *       key: sub             # apikey | sub | claim:NAME | ip | route, or a list of them; default sub (anonymous: ip)
+ *       limits: [ { name: minute, limit: 100, per: 1m, burst: 20 }, { name: day, limit: 5000, per: 1d } ]   # burst default = limit
+ *       quota: { limit: 10000, per: month, over: reject, thresholds: [80%, 100%] }   # per: month | day (UTC); over: reject (429) | bill (allow)
+ *   rules:                   # extra limits on routes named as --routes prints them ("*" = all but health)
+ *     - { name: checkout-per-ip, routes: ["screen:checkout"], key: [ip, route], limits: [ { limit: 5, per: 1s } ] }
+ *   billing:                 # called once per quota threshold crossed (HMAC-signed POST, Idempotency-Key, retried)
+ *     url: https://billing.example.com/hooks/usage
+ *     secret: "${BFF_BILLING_SECRET}"   # at least 16 characters; signs BFF-Signature: t=..,v1=hex(HMAC-SHA256(t.body))
+ *     timeout: 2s
+ *     maxAttempts: 8
+ *     initialBackoff: 500ms  # doubling, full jitter, capped at maxBackoff
+ *     maxBackoff: 60s
+ *     queue: 10000           # events waiting; beyond it they are dropped (counted, logged)
  * admin:                     # the operators' listener: /healthz /readyz /upstreamz /routes
  *   host: 127.0.0.1          # beyond loopback a token is required
  *   port: 9081               # default: server.port + 1000 (ephemeral when server.port is 0); -1 = off

@@ -290,7 +290,7 @@ public final class BenchMain {
   /**
    * A redis-server on a free loopback port (not 6379: a demo may run beside the bench) and the iOS BFF with
    * {@link Scenarios#rateLimitsOn}; null when both run, else why the rows are skipped. Its Redis must be up
-   * once the BFF answers, or the rows would measure the local limiter.
+   * once the BFF answers, or the rows would measure the local limiter (fail-open).
    */
   private String startRateLimited() {
     String port = Integer.toString(Scenarios.freePort());
@@ -308,9 +308,8 @@ public final class BenchMain {
           "bff-ios-rate-limits");
       Scenarios.awaitSignedIn(bffRateLimited, 30_000);
       DecisionCounts c = DecisionCounts.scrape(bffRateLimited.port() + AdminConfig.OFFSET);
-      if (!c.redisUp() || c.get("allowed") == 0) {
-        throw new IllegalStateException("after its first screens, /metrics says " + c);
-      }
+      // only up: a cold JVM's first decisions may time out (fail-open); the scenario's own counts are the proof
+      if (!c.redisUp()) throw new IllegalStateException("after its first screen, /metrics says " + c);
       return null;
     } catch (Exception e) {
       if (bffRateLimited != null) bffRateLimited.close();
@@ -641,7 +640,7 @@ public final class BenchMain {
       }
       return;
     }
-    featureCost(RATE_LIMITS, "iOS home", sc, max, open, "BFF iOS home", RATE_LIMITED);
+    featureCost(RATE_LIMITS, "iOS home", sc, max, open, RATE_LIMITED, "BFF iOS home");
     DecisionCounts after = rateLimitDecisions(sc);
     DecisionCounts d = before == null || after == null ? null : after.minus(before);
     long redisCpu = ProcStats.cpuNanos(redis.pid()) - redisCpu0;
@@ -656,14 +655,16 @@ public final class BenchMain {
     int loops = 2;
     int inFlight = 64;
     Duration time = quick ? Duration.ofSeconds(1) : Duration.ofSeconds(3);
+    Duration notRecorded = quick ? Duration.ofMillis(500) : Duration.ofSeconds(1);
     String measured;
     Boolean met = null;
     try {
-      RedisDecisionRate.Result r = RedisDecisionRate.run(redis.url(), loops, inFlight, time);
+      RedisDecisionRate.Result r = RedisDecisionRate.run(redis.url(), loops, inFlight, notRecorded, time);
       measured = String.format(Locale.ROOT, "%,.0f decisions/s, one decision p99 %s", r.perSecond(),
           ms(r.latency().getValueAtPercentile(99)));
       sc.note("Redis decisions per second (RedisLimiter.decide from the harness JVM, " + loops + " event loops × " + inFlight
-          + " in flight, one limit + usage metering per decision, " + inFlight * loops + " callers): " + r);
+          + " in flight, one limit + usage metering per decision, " + inFlight * loops + " callers, after "
+          + notRecorded.toMillis() + " ms not recorded): " + r);
       met = r.decisions() > 0 && r.allowed() == r.decisions() ? null : false;
     } catch (Exception e) {
       measured = "not measured: " + oneLine(e);

@@ -23,7 +23,7 @@ class RateLimitRowsTest {
   private static final Path IOS = Path.of("..").toAbsolutePath().normalize().resolve("bff-ios/src/main/resources/bff/ios");
 
   @Test
-  void everyHarnessBffHasRateLimitsOffUnlessTheRateLimitedOne(@TempDir Path tmp) throws Exception {
+  void everyHarnessBffRunsWithRateLimitsOffButTheRateLimitedOne(@TempDir Path tmp) throws Exception {
     Path noAuth;
     String root = System.getProperty("bffkit.root");
     System.setProperty("bffkit.root", Path.of("..").toAbsolutePath().normalize().toString());

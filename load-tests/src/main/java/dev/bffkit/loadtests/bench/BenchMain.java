@@ -1,6 +1,7 @@
 package dev.bffkit.loadtests.bench;
 
 import dev.bffkit.core.config.AdminConfig;
+import dev.bffkit.loadtests.demo.DemoRedis;
 import io.vertx.core.MultiMap;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,6 +68,9 @@ public final class BenchMain {
   private String bffNoAuthError = "not needed by the selected scenarios";
   private Scenarios.ProcessTarget bffObserveOff;
   private String bffObserveOffError = "not needed by the selected scenarios";
+  private DemoRedis redis;
+  private Scenarios.ProcessTarget bffRateLimited;
+  private String bffRateLimitedError = "not needed by the selected scenarios";
   private OtlpSink otlpSink;
   private Scenarios.ProcessTarget handWritten;
   private String handWrittenError;
@@ -222,6 +227,11 @@ public final class BenchMain {
         bffObserveOffError = "iOS BFF with observe off did not start: " + oneLine(e);
       }
     });
+    // the iOS BFF once more with rate limits on, decided by a redis-server of the harness's own
+    Thread rateLimitedStart = new Thread(() -> {
+      if (only != null && !only.contains("screen")) return;
+      bffRateLimitedError = startRateLimited();
+    });
     // BENCH_PREVIOUS_JAR: the iOS BFF of another build (say the previous commit) beside this one
     String previousJar = System.getenv("BENCH_PREVIOUS_JAR");
     Thread previousStart = new Thread(() -> {
@@ -240,6 +250,7 @@ public final class BenchMain {
     handStart.start();
     noAuthStart.start();
     observeOffStart.start();
+    rateLimitedStart.start();
     previousStart.start();
     Optional<Path> bin = NginxBaseline.binary();
     if (bin.isEmpty()) {
@@ -258,6 +269,7 @@ public final class BenchMain {
     handStart.join();
     noAuthStart.join();
     observeOffStart.join();
+    rateLimitedStart.join();
     previousStart.join();
     if (previous != null) header.add("previous build (BENCH_PREVIOUS_JAR=" + previousJar + "): pid " + previous.process().pid());
     if (bff != null) header.add("iOS BFF: pid " + bff.process().pid() + ", ready " + ms(bff.readyNanos() / 1000) + " after launch"
@@ -267,10 +279,64 @@ public final class BenchMain {
     if (bffObserveOff != null) header.add("iOS BFF with observe off (metrics, tracing, access log; observe-cost baseline): pid "
         + bffObserveOff.process().pid());
     else if (bffObserveOffError != null && !bffObserveOffError.startsWith("not needed")) header.add(bffObserveOffError);
+    if (bff != null) checkRateLimitsOff();
+    if (bffRateLimited != null) header.add("iOS BFF with rate limits on (" + redisDescription() + "): pid "
+        + bffRateLimited.process().pid());
+    else if (!bffRateLimitedError.startsWith("not needed")) header.add("iOS BFF with rate limits on: " + bffRateLimitedError);
     for (String e : new String[] {bffError, signedInError, handWrittenError, nginxError}) if (e != null) header.add(e);
     if (handWritten != null) header.add("hand-written fan-out: pid " + handWritten.process().pid());
     if (nginx != null) header.add("nginx: pid " + nginx.pid() + " (worker_processes auto; CPU counts master + workers)");
     if (!quick) preWarm();
+  }
+
+  /**
+   * A redis-server on a free loopback port (not 6379: a demo may run beside the bench) and the iOS BFF with
+   * {@link Scenarios#rateLimitsOn}; null when both run, else why the rows are skipped. Its Redis must be up
+   * once the BFF answers, or the rows would measure the local limiter (fail-open).
+   */
+  private String startRateLimited() {
+    String port = Integer.toString(Scenarios.freePort());
+    redis = DemoRedis.start(name -> switch (name) {
+      case "PATH" -> System.getenv("PATH");
+      case "REDIS_PORT" -> port;
+      default -> null; // never a BFF_REDIS_URL of the shell: the bench owns its Redis
+    });
+    if (!redis.available()) {
+      return redis.detail().endsWith("not found") ? "skipped: redis-server not installed"
+          : "skipped: " + redis.detail();
+    }
+    try {
+      bffRateLimited = Scenarios.startIosBffProcess(backends, Scenarios.rateLimitsOn(redis.url()), logDir,
+          "bff-ios-rate-limits");
+      Scenarios.awaitSignedIn(bffRateLimited, 30_000);
+      DecisionCounts c = DecisionCounts.scrape(bffRateLimited.port() + AdminConfig.OFFSET);
+      // only up: a cold JVM's first decisions may time out (fail-open); the scenario's own counts are the proof
+      if (!c.redisUp()) throw new IllegalStateException("after its first screen, /metrics says " + c);
+      return null;
+    } catch (Exception e) {
+      if (bffRateLimited != null) bffRateLimited.close();
+      bffRateLimited = null;
+      return "iOS BFF with rate limits on did not start: " + oneLine(e);
+    }
+  }
+
+  /**
+   * The BFF every other row measures must limit nothing (the demo bundle's users tier is 100/s): its /metrics has
+   * no decision after the screens that proved it signed in, or the header says so.
+   */
+  private void checkRateLimitsOff() {
+    try {
+      DecisionCounts c = DecisionCounts.scrape(bff.port() + AdminConfig.OFFSET);
+      header.add(c.total() == 0 ? "rate-limit check: the iOS BFF made no rate-limit decision (BFF_RATE_LIMITS=false, as every"
+          + " BFF of the bench but the rate-limited one)" : "rate-limit check FAILED: BFF_RATE_LIMITS=false not honoured, the"
+          + " iOS BFF's /metrics says " + c + "; its rows may include 429s");
+    } catch (Exception e) {
+      header.add("rate-limit check: the iOS BFF's /metrics not readable: " + oneLine(e));
+    }
+  }
+
+  private String redisDescription() {
+    return "redis-server pid " + redis.pid() + " at " + redis.url() + ", users tier " + Scenarios.UNREACHED_USER_RATE + "/s";
   }
 
   /**
@@ -303,6 +369,7 @@ public final class BenchMain {
     all.add(noAuthSys());
     all.add(observeOffSys("BFF proxy route, observe off", Scenarios.PROXY_PATH));
     all.add(observeOffSys("BFF iOS home, observe off", Scenarios.HOME_PATH));
+    all.add(rateLimitedSys());
     for (Sys s : all) {
       if (s.skip() != null) continue;
       measure(null, LoadSpec.closed(s.name() + " (pre-warm)", s.port(), s.path(), 32, Duration.ofSeconds(1), Duration.ofSeconds(3))
@@ -319,7 +386,7 @@ public final class BenchMain {
   private void tearDown() {
     progress.close();
     if (nginx != null) nginx.close();
-    for (AutoCloseable c : new AutoCloseable[] {bff, bffNoAuth, bffObserveOff, handWritten}) {
+    for (AutoCloseable c : new AutoCloseable[] {bff, bffNoAuth, bffObserveOff, bffRateLimited, handWritten, redis}) {
       try {
         if (c != null) c.close();
       } catch (Exception ignored) {
@@ -389,6 +456,15 @@ public final class BenchMain {
   private Sys observeOffSys(String name, String path) {
     return bffObserveOff == null ? Sys.skipped(name, bffObserveOffError)
         : new Sys(name, bffObserveOff.port(), path, null, bffObserveOff.process()::cpuNanos, Scenarios.bffHeaders());
+  }
+
+  private static final String RATE_LIMITED = "BFF iOS home, rate limits on (Redis)";
+
+  /** The iOS BFF with rate limits on, every screen decided by Redis (same build, bundle, token; nothing refused). */
+  private Sys rateLimitedSys() {
+    return bffRateLimited == null ? Sys.skipped(RATE_LIMITED, bffRateLimitedError)
+        : new Sys(RATE_LIMITED, bffRateLimited.port(), Scenarios.HOME_PATH, null, bffRateLimited.process()::cpuNanos,
+            Scenarios.bffHeaders());
   }
 
   private Sys handSys() {
@@ -510,27 +586,111 @@ public final class BenchMain {
     targets.add(new Reports.Target("pass-through CPU per request (open, half max)", "reported", cpuText(sc, bffOpen, "BFF"),
         cpuText(sc, nginxOpen, "nginx"), cpuRatio(sc, bffOpen, nginxOpen), null));
     againstPrevious("pass-through", max, open, "BFF proxy route", "BFF proxy route, previous build");
-    observeCost("pass-through", sc, max, open, "BFF proxy route", "BFF proxy route, observe off");
+    featureCost(OBSERVE, "pass-through", sc, max, open, "BFF proxy route", "BFF proxy route, observe off");
   }
 
   /**
-   * Issue 11: metrics on and tracing at 1 % against the same build with both off (and the access
-   * log off in both), in the same interleaved rounds: ≤ 5 % throughput and ≤ 5 % CPU per request.
+   * What a feature costs: the same build with it on against it off, in the same interleaved rounds. {@code
+   * minThroughput} and {@code maxAddedP99Micros} null: that figure is reported without a target (no p99 row).
    */
-  private void observeCost(String what, ScenarioResult sc, Map<String, LoadResult> max, Map<String, LoadResult> open,
-      String on, String off) {
+  private record FeatureCost(String feature, String onLabel, String offLabel, Double minThroughput,
+      Long maxAddedP99Micros, double maxCpuRatio) {}
+
+  /** Issue 11: metrics on and tracing at 1 % vs both off (the access log off in both): ≤ 5 % throughput and CPU. */
+  private static final FeatureCost OBSERVE = new FeatureCost("metrics + 1 % tracing", "observe on", "observe off", 0.95,
+      null, 1.05);
+  /** Issue 12: the Redis-backed limiter deciding every request vs rate limits off: ≤ +0.3 ms p99, ≤ 5 % CPU. */
+  private static final FeatureCost RATE_LIMITS = new FeatureCost("Redis rate limiter", "limits on", "limits off", null,
+      300L, 1.05);
+
+  /** The feature's rows: throughput (closed), p99 when it has a target (open), CPU per request (open). */
+  private void featureCost(FeatureCost f, String what, ScenarioResult sc, Map<String, LoadResult> max,
+      Map<String, LoadResult> open, String on, String off) {
+    String prefix = what + ": " + f.feature() + ": ";
     LoadResult onMax = max.get(on);
     LoadResult offMax = max.get(off);
-    targets.add(new Reports.Target(what + ": metrics + 1 % tracing: throughput vs observe off (closed)", "≥ 0.95×",
-        rate(onMax), rate(offMax) + (ok(offMax) ? " (observe off)" : ""), ratio(onMax, offMax, LoadResult::achievedRate),
-        atLeast(onMax, offMax, 0.95)));
+    targets.add(new Reports.Target(prefix + "throughput vs " + f.offLabel() + " (closed)",
+        f.minThroughput() == null ? "reported" : String.format(Locale.ROOT, "≥ %.2f×", f.minThroughput()),
+        rate(onMax), rate(offMax) + (ok(offMax) ? " (" + f.offLabel() + ")" : ""), ratio(onMax, offMax, LoadResult::achievedRate),
+        f.minThroughput() == null ? null : atLeast(onMax, offMax, f.minThroughput())));
     LoadResult onOpen = open.get(on);
     LoadResult offOpen = open.get(off);
+    if (f.maxAddedP99Micros() != null) {
+      boolean both = ok(onOpen) && ok(offOpen);
+      targets.add(new Reports.Target(String.format(Locale.ROOT, "%sadded p99 (open, %.0f req/s)", prefix,
+              both ? onOpen.targetRate() : Double.NaN), "≤ +" + ms(f.maxAddedP99Micros()),
+          both ? f.onLabel() + " p99 " + ms(onOpen.p99()) : "not measured",
+          ok(offOpen) ? f.offLabel() + " p99 " + ms(offOpen.p99()) : "—",
+          both ? signedMs(onOpen.p99() - offOpen.p99()) : "—",
+          both ? onOpen.p99() - offOpen.p99() <= f.maxAddedP99Micros() : null));
+    }
     boolean cpuBoth = onOpen != null && offOpen != null && !Double.isNaN(sc.cpu(onOpen)) && !Double.isNaN(sc.cpu(offOpen))
         && sc.cpu(offOpen) > 0;
-    targets.add(new Reports.Target(what + ": metrics + 1 % tracing: CPU per request vs observe off (open, half max)", "≤ 1.05×",
-        cpuText(sc, onOpen, "observe on"), cpuText(sc, offOpen, "observe off"), cpuRatio(sc, onOpen, offOpen),
-        cpuBoth ? sc.cpu(onOpen) / sc.cpu(offOpen) <= 1.05 : null));
+    targets.add(new Reports.Target(prefix + "CPU per request vs " + f.offLabel() + " (open, half max)",
+        String.format(Locale.ROOT, "≤ %.2f×", f.maxCpuRatio()), cpuText(sc, onOpen, f.onLabel()),
+        cpuText(sc, offOpen, f.offLabel()), cpuRatio(sc, onOpen, offOpen),
+        cpuBoth ? sc.cpu(onOpen) / sc.cpu(offOpen) <= f.maxCpuRatio() : null));
+  }
+
+  /** The rate-limited BFF's decisions so far, or null (not running, or /metrics unreadable: noted). */
+  private DecisionCounts rateLimitDecisions(ScenarioResult sc) {
+    if (bffRateLimited == null) return null;
+    try {
+      return DecisionCounts.scrape(bffRateLimited.port() + AdminConfig.OFFSET);
+    } catch (Exception e) {
+      sc.note("rate limits on: /metrics not readable: " + oneLine(e));
+      return null;
+    }
+  }
+
+  /**
+   * Issue 12's rows: the limiter's cost on the iOS home (limits off = the main BFF, same rounds), proof that the
+   * "on" BFF's decisions were all Redis's and none refused (its /metrics over the scenario), Redis's own CPU per
+   * decision, and the decisions per second one Redis gives a BFF ({@link RedisDecisionRate}).
+   */
+  private void rateLimitRows(ScenarioResult sc, Map<String, LoadResult> max, Map<String, LoadResult> open,
+      List<DecisionCounts> readings, long redisCpu0) {
+    if (bffRateLimited == null) {
+      for (String row : new String[] {"throughput, p99, CPU per request", "decisions per second on one Redis"}) {
+        targets.add(new Reports.Target("iOS home: Redis rate limiter: " + row, "see issue 12", bffRateLimitedError, "—", "—",
+            null));
+      }
+      return;
+    }
+    featureCost(RATE_LIMITS, "iOS home", sc, max, open, RATE_LIMITED, "BFF iOS home");
+    // readings: before the closed rounds, after them, after the open round (null when /metrics was not readable)
+    DecisionCounts d = readings.contains(null) ? null : readings.get(2).minus(readings.get(0));
+    DecisionCounts closed = d == null ? null : readings.get(1).minus(readings.get(0));
+    DecisionCounts opened = d == null ? null : readings.get(2).minus(readings.get(1));
+    long redisCpu = ProcStats.cpuNanos(redis.pid()) - redisCpu0;
+    if (d != null && d.total() > 0 && redisCpu0 >= 0 && redisCpu > 0) {
+      sc.note(String.format(Locale.ROOT, "rate limits on: redis-server CPU over the scenario / its %,d decisions = %.1f µs"
+          + " per decision (not in the BFF's CPU column; includes Redis's idle housekeeping, so only a figure at"
+          + " thousands of decisions)", d.total(), redisCpu / 1000.0 / d.total()));
+    }
+    targets.add(new Reports.Target("iOS home: rate limits on: every request decided by Redis, none refused (its /metrics)",
+        "0 limited (no 429), 0 unavailable", d == null ? "not measured" : "closed rounds " + closed + "; open " + opened,
+        redisDescription(), "—", d == null ? null : closed.allAllowedByRedis() && opened.allAllowedByRedis()));
+    progress.scenario(sc.name() + " (Redis decisions per second)");
+    int loops = 2;
+    int inFlight = 64;
+    Duration time = quick ? Duration.ofSeconds(1) : Duration.ofSeconds(3);
+    Duration notRecorded = quick ? Duration.ofMillis(500) : Duration.ofSeconds(1);
+    String measured;
+    Boolean met = null;
+    try {
+      RedisDecisionRate.Result r = RedisDecisionRate.run(redis.url(), loops, inFlight, notRecorded, time);
+      measured = String.format(Locale.ROOT, "%,.0f decisions/s, one decision p99 %s", r.perSecond(),
+          ms(r.latency().getValueAtPercentile(99)));
+      sc.note("Redis decisions per second (RedisLimiter.decide from the harness JVM, " + loops + " event loops × " + inFlight
+          + " in flight, one limit + usage metering per decision, " + inFlight * loops + " callers, after "
+          + notRecorded.toMillis() + " ms not recorded): " + r);
+      met = r.decisions() > 0 && r.allowed() == r.decisions() ? null : false;
+    } catch (Exception e) {
+      measured = "not measured: " + oneLine(e);
+    }
+    targets.add(new Reports.Target(String.format(Locale.ROOT, "decisions per second on one Redis (%d event loops × %d in"
+        + " flight, %.0f s)", loops, inFlight, time.toMillis() / 1000.0), "reported", measured, redisDescription(), "—", met));
   }
 
   private OtlpSink.Counts otlpCounts() {
@@ -571,10 +731,17 @@ public final class BenchMain {
         observeOffSys("BFF iOS home, observe off", Scenarios.HOME_PATH)));
     Sys prev = previousSys("BFF iOS home, previous build", Scenarios.HOME_PATH);
     if (prev != null) systems.add(prev);
+    systems.add(rateLimitedSys());
     int conns = quick ? 16 : 64;
     OtlpSink.Counts exported0 = otlpCounts();
+    DecisionCounts decisions0 = rateLimitDecisions(sc);
+    long redisCpu0 = redis == null ? -1 : ProcStats.cpuNanos(redis.pid());
     Map<String, LoadResult> max = maxInRounds(sc, systems, conns);
-    double rate = halfOfLowest(sc, max);
+    DecisionCounts decisionsClosed = rateLimitDecisions(sc);
+    // the open rate from the systems without rate limits, so adding those rows changes none of the others
+    Map<String, LoadResult> unlimited = new LinkedHashMap<>(max);
+    unlimited.remove(RATE_LIMITED);
+    double rate = halfOfLowest(sc, unlimited);
     Map<String, LoadResult> open = openAll(sc, systems, rate, conns);
     // the slowest backend call of the screen, at the same rate
     String[] slowest = {"posts", "/users/u1/feed?limit=10"};
@@ -601,7 +768,8 @@ public final class BenchMain {
     targets.add(new Reports.Target("iOS home throughput (closed, " + conns + " connections)", "≥ 0.7× hand-written",
         rate(bffMax), rate(hand) + " (hand-written)", ratio(bffMax, hand, LoadResult::achievedRate), atLeast(bffMax, hand, 0.7)));
     againstPrevious("iOS home", max, open, "BFF iOS home", "BFF iOS home, previous build");
-    observeCost("iOS home", sc, max, open, "BFF iOS home", "BFF iOS home, observe off");
+    featureCost(OBSERVE, "iOS home", sc, max, open, "BFF iOS home", "BFF iOS home, observe off");
+    rateLimitRows(sc, max, open, Arrays.asList(decisions0, decisionsClosed, rateLimitDecisions(sc)), redisCpu0);
     LoadResult bffOpen = open.get("BFF iOS home");
     LoadResult handOpen = open.get("hand-written fan-out");
     targets.add(new Reports.Target(String.format(Locale.ROOT, "iOS home p99 over the slowest backend at half max (%.0f req/s)", rate),

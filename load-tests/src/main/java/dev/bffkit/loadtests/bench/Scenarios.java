@@ -145,6 +145,7 @@ public final class Scenarios {
         Map<String, String> env = new LinkedHashMap<>(backends.env());
         env.put("BFF_JWT_ISSUER", idp.issuer()); // the BFF trusts the in-process dev identity provider
         env.put("BFF_JWKS_URL", "");
+        env.putAll(RATE_LIMITS_OFF);
         env.putAll(extraEnv);
         bundle = ClasspathBundles.load("ios", name -> env.containsKey(name) ? env.get(name) : System.getenv(name)).withPort(0);
         if ("off".equals(System.getenv("BENCH_AUTH"))) { // baseline for the auth stage's cost
@@ -255,6 +256,33 @@ public final class Scenarios {
    */
   public static final Map<String, String> OBSERVE_OFF = Map.of("BFF_METRICS", "false", "BFF_TRACING", "false",
       "BFF_ACCESS_LOG", "false");
+
+  // ---------------------------------------------------------------- rate-limit switches
+
+  /**
+   * The demo iOS bundle's {@code rateLimits:} switch (bff.yaml) off: every BFF the harness starts gets it unless
+   * its caller's env says otherwise. On, the bench's token (one caller, tier {@code users}, 100/s) would be
+   * refused nearly every request, and a 429 is cheaper than a screen.
+   */
+  public static final Map<String, String> RATE_LIMITS_OFF = Map.of("BFF_RATE_LIMITS", "false");
+
+  /**
+   * The users tier's rate (BFF_USER_RATE) of the "rate limits on" BFF: far above any load the harness makes,
+   * so every request is decided and none refused (GCRA's interval is then 1 µs, its burst 200 µs of it).
+   */
+  static final String UNREACHED_USER_RATE = "10000000";
+
+  /** Rate limits on, decided by the Redis at {@code redisUrl} for every request, none refused. */
+  public static Map<String, String> rateLimitsOn(String redisUrl) {
+    return Map.of("BFF_RATE_LIMITS", "true", "BFF_REDIS_URL", redisUrl, "BFF_USER_RATE", UNREACHED_USER_RATE);
+  }
+
+  /** What every BFF process gets before its caller's extra env: rate limits off, the observe switches. */
+  static Map<String, String> childEnv() {
+    Map<String, String> env = new LinkedHashMap<>(RATE_LIMITS_OFF);
+    env.putAll(observeEnv());
+    return env;
+  }
 
   private static volatile String otlpEndpoint;
 
@@ -417,7 +445,7 @@ public final class Scenarios {
 
   private static Map<String, String> iosEnv(Backends backends, Map<String, String> extraEnv) {
     Map<String, String> env = new LinkedHashMap<>(backends.env());
-    env.putAll(observeEnv());
+    env.putAll(childEnv());
     // The BFF process trusts the harness's dev identity provider; bffHeaders() carries its token.
     env.put("BFF_JWT_ISSUER", devIdpForProcesses().issuer());
     env.put("BFF_JWKS_URL", "");
@@ -448,7 +476,7 @@ public final class Scenarios {
       throws IOException, InterruptedException {
     int port = freePort();
     Map<String, String> env = new LinkedHashMap<>(backends.env());
-    env.putAll(observeEnv());
+    env.putAll(childEnv());
     ChildProcess p = ChildProcess.start(name, ChildProcess.java(sutFlags(logDir, name), "-jar",
         jar("bff-ios/target/bff-ios.jar").toString(), "--config", configDir.toString(), "--port", Integer.toString(port)),
         env, logDir);
@@ -531,7 +559,7 @@ public final class Scenarios {
   public static ProcessTarget startFanoutBffProcess(Path bundle, Path logDir, int width) throws IOException, InterruptedException {
     int port = freePort();
     ChildProcess p = ChildProcess.start("bff-fanout" + width, ChildProcess.java(sutFlags(logDir, "bff-fanout" + width), "-jar",
-        jar("bff-core/target/bff.jar").toString(), "--config", bundle.toString(), "--port", Integer.toString(port)), observeEnv(), logDir);
+        jar("bff-core/target/bff.jar").toString(), "--config", bundle.toString(), "--port", Integer.toString(port)), childEnv(), logDir);
     return awaitReady(p, port);
   }
 

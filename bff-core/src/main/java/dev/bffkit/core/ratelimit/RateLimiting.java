@@ -131,7 +131,8 @@ public final class RateLimiting {
           case "cluster" -> RedisClientType.CLUSTER;
           default -> RedisClientType.STANDALONE;
         })
-        .connections(r.connections()).timeoutMillis(Math.max(1, r.timeout().toMillis()));
+        .connections(r.connections()).timeoutMillis(Math.max(1, r.timeout().toMillis()))
+        .poolName("ratelimit-" + config.name());
     if (r.masterName() != null) o.masterName(r.masterName());
     return RedisLimiter.start(vertx, o).map(l -> new RateLimiting(config, l, billing, registry));
   }

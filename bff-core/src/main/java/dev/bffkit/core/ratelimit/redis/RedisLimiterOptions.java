@@ -18,6 +18,7 @@ public final class RedisLimiterOptions {
   private int maxWaitingHandlers = 2048;
   private long timeoutMillis = 50;
   private long probeIntervalMillis = 1000;
+  private String poolName = "ratelimit";
   private int failuresToDown = 3;
 
   /** {@code redis://[user:password@]host:port/db}; for Sentinel or Cluster, several, comma-separated. */
@@ -58,6 +59,9 @@ public final class RedisLimiterOptions {
   /** Consecutive decisions that timed out or found no connection before Redis is held for down. */
   public RedisLimiterOptions failuresToDown(int value) { this.failuresToDown = positive("failuresToDown", value); return this; }
 
+  /** The pool's name in the process's {@code vertx_pool_*} meters, e.g. {@code ratelimit-ios}. */
+  public RedisLimiterOptions poolName(String value) { this.poolName = value; return this; }
+
   public String connectionString() { return connectionString; }
 
   public int connections() { return connections; }
@@ -74,7 +78,9 @@ public final class RedisLimiterOptions {
         .setType(type)
         .setMaxPoolSize(poolSize + connections) // the pipelined connections are leased from the same pool
         .setMaxPoolWaiting(poolWaiting)
-        .setMaxWaitingHandlers(maxWaitingHandlers);
+        .setMaxWaitingHandlers(maxWaitingHandlers)
+        // Named, so its pool meters (vertx_pool_*{pool_type="redis"}) are one series per limiter, not a clash.
+        .setPoolName(poolName);
     for (String endpoint : connectionString.split(",")) {
       o.addConnectionString(endpoint.trim());
     }

@@ -219,7 +219,7 @@ public final class BillingWebhook {
         d.request.reset();
       }
     });
-    client.request(target).onComplete(ar -> {
+    client.request(new RequestOptions(target)).onComplete(ar -> {
       if (ar.failed()) {
         answer.tryFail(ar.cause());
         return;

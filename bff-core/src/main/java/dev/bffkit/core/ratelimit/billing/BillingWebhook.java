@@ -173,6 +173,7 @@ public final class BillingWebhook {
     context.runOnContext(v -> {
       for (Delivery d : new ArrayList<>(active)) {
         if (d.retryTimer >= 0) vertx.cancelTimer(d.retryTimer);
+        vertx.cancelTimer(d.deadline);
         if (d.request != null) d.request.reset();
         settle(d, Outcome.DROPPED, "closed");
       }
@@ -214,7 +215,7 @@ public final class BillingWebhook {
     String signature = BillingSignature.sign(options.secret(), t, d.bodyBytes);
     Promise<HttpClientResponse> answer = Promise.promise();
     // The client's timeouts cover connecting and silence; this one bounds a receiver that answers byte by byte.
-    long deadline = vertx.setTimer(timeoutMillis, id -> {
+    d.deadline = vertx.setTimer(timeoutMillis, id -> {
       if (answer.tryFail(new TimeoutException("no answer within " + timeoutMillis + " ms")) && d.request != null) {
         d.request.reset();
       }
@@ -225,7 +226,7 @@ public final class BillingWebhook {
         return;
       }
       HttpClientRequest req = ar.result();
-      if (answer.future().isComplete()) { // timed out or closed while waiting for a connection
+      if (answer.future().isComplete() || d.done) { // timed out or closed while waiting for a connection
         req.reset();
         return;
       }
@@ -242,7 +243,7 @@ public final class BillingWebhook {
           .onComplete(r -> { if (r.succeeded()) answer.tryComplete(r.result()); else answer.tryFail(r.cause()); });
     });
     answer.future().onComplete(ar -> {
-      vertx.cancelTimer(deadline);
+      vertx.cancelTimer(d.deadline);
       d.request = null;
       if (!d.done) answered(d, ar);
     });
@@ -409,6 +410,7 @@ public final class BillingWebhook {
     final byte[] bodyBytes;
     int attempts;
     long retryTimer = -1;
+    long deadline = -1;
     HttpClientRequest request;
     boolean done;
 

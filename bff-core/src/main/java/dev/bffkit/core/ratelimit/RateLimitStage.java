@@ -33,14 +33,15 @@ public final class RateLimitStage implements Stage {
       next.proceed(ex);
       return;
     }
-    LimitPlan plan = limits.plan(limiting.tiers().of(ex.principal()));
+    int tier = limiting.tiers().of(ex.principal());
+    LimitPlan plan = limits.plan(tier);
     if (plan == null) {
       next.proceed(ex);
       return;
     }
-    Future<Verdict> decided = limiting.decide(plan, ex.principal(), ex.request());
+    Future<Verdict> decided = limiting.decide(plan, tier, ex.principal(), ex.request());
     if (decided.isComplete()) {
-      apply(ex, next, decided.result());
+      done(ex, next, decided.result(), decided.cause());
       return;
     }
     // Redis is asked (at most its timeout): the body waits; the endpoint after us resumes it.

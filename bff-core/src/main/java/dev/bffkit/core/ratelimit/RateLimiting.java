@@ -159,8 +159,11 @@ public final class RateLimiting {
     return redis != null && !redis.healthy() && !config.redis().failOpen();
   }
 
-  /** Decides one request; the future is already complete unless Redis is asked. */
-  public Future<Verdict> decide(LimitPlan plan, Principal p, HttpServerRequest request) {
+  /**
+   * Decides one request of a caller in tier {@code tierIndex} ({@link Tiers#of}); the future is already complete
+   * unless Redis is asked.
+   */
+  public Future<Verdict> decide(LimitPlan plan, int tierIndex, Principal p, HttpServerRequest request) {
     String[] groupKeys = new String[plan.groups.length];
     boolean skipped = false;
     for (int g = 0; g < groupKeys.length; g++) {
@@ -170,7 +173,6 @@ public final class RateLimiting {
     LimitPlan effective = skipped ? without(plan, groupKeys) : plan;
     if (skipped) groupKeys = compact(groupKeys);
     String meter = meteringKey(plan, p, request);
-    int tierIndex = tierIndex(plan);
     if (redis != null) {
       return decideShared(effective, groupKeys, meter, tierIndex, p);
     }
@@ -336,12 +338,6 @@ public final class RateLimiting {
 
   private void count(int tierIndex, Result r) {
     decisions[tierIndex < 0 ? tiers.size() : tierIndex][r.ordinal()].increment();
-  }
-
-  private int tierIndex(LimitPlan plan) {
-    if (plan.tier == null) return Tiers.NO_TIER;
-    for (int i = 0; i < tiers.size(); i++) if (tiers.tier(i).name().equals(plan.tier)) return i;
-    return Tiers.NO_TIER;
   }
 
   /** The metering key: the tier's key value for a caller with an account (never anonymous, never without tier). */

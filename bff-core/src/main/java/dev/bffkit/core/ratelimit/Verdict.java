@@ -11,9 +11,4 @@ public record Verdict(RateLimiting.Result result, long retryAfterSeconds, String
   public boolean allowed() {
     return result.allowed;
   }
-
-  /** 429 (RFC 6585 §4) when limited or over quota, 503 (RFC 9110 §15.6.4) when no decision could be made. */
-  public int status() {
-    return result == RateLimiting.Result.UNAVAILABLE_CLOSED ? 503 : allowed() ? 200 : 429;
-  }
 }

@@ -220,7 +220,7 @@ final class BffYaml {
             + " closed (503 until Redis is back)");
       };
       Duration timeout = rd.duration("timeout", Duration.ofMillis(50));
-      redis = new RateLimitConfig.Redis(url, type, master, rd.integer("connections", 2, 1, 64), timeout, failOpen,
+      redis = new RateLimitConfig.Redis(url, type, master, rd.integer("connections", 1, 1, 16), timeout, failOpen,
           rd.string("keyPrefix", "bffkit:"));
     }
     RateLimitConfig.Billing billing = null;

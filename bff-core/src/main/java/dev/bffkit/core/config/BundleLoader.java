@@ -150,7 +150,7 @@ import java.util.regex.Pattern;
  *   redis:                   # absent or url empty = each instance limits alone
  *     url: "${BFF_REDIS_URL:-}"   # redis://host:port/db, rediss://, unix://
  *     type: standalone       # sentinel (needs masterName) | cluster (one hash tag per BFF: one slot)
- *     connections: 2         # pipelined connections
+ *     connections: 1         # pipelined connections per event loop
  *     timeout: 50ms          # one decision; then onFailure applies (never a hung request)
  *     onFailure: open        # open: each instance's own limiter decides while Redis is down | closed: 503 (and /readyz 503)
  *     keyPrefix: "bffkit:"

@@ -9,6 +9,7 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,7 +24,8 @@ import java.util.logging.Logger;
  * mode. After {@code failuresToDown} consecutive timeouts or connection failures Redis is held for down and
  * decisions answer DOWN at once, without a connection attempt each; a probe ({@code SCRIPT LOAD}, which also
  * restores a flushed script cache) runs every {@code probeIntervalMillis} and brings it back. Decisions go over a
- * few pipelined connections ({@link PipelinedConnections}), reopened through vertx-redis-client's pool when they end.
+ * few pipelined connections per event loop ({@link PipelinedConnections}), reopened through vertx-redis-client's pool
+ * when they end.
  *
  * <p>The healthy path is lock-free: one volatile read, the send, and on success a read of the failure counter.
  */
@@ -33,7 +35,9 @@ public final class RedisLimiter {
 
   private final Vertx vertx;
   private final Redis redis;
-  private final PipelinedConnections connections;
+  /** Per event-loop thread, so a decision is written and answered on its own loop, with no hop between threads. */
+  private final ConcurrentHashMap<Thread, PipelinedConnections> connections = new ConcurrentHashMap<>();
+  private final int connectionsPerLoop;
   private final long timeoutMillis;
   private final int failuresToDown;
   private final AtomicInteger failures = new AtomicInteger();
@@ -44,7 +48,7 @@ public final class RedisLimiter {
   private RedisLimiter(Vertx vertx, RedisLimiterOptions options) {
     this.vertx = vertx;
     this.redis = Redis.createClient(vertx, options.toRedisOptions());
-    this.connections = new PipelinedConnections(redis, options.connections());
+    this.connectionsPerLoop = options.connections();
     this.timeoutMillis = options.timeoutMillis();
     this.failuresToDown = options.failuresToDown();
     this.probeTimer = vertx.setPeriodic(options.probeIntervalMillis(), id -> probe());
@@ -104,7 +108,7 @@ public final class RedisLimiter {
       eval.arg(metering.quota()).arg(metering.reject() ? 1 : 0).arg(metering.expireAtEpochSeconds())
           .arg(metering.field());
     }
-    return connections.send(eval)
+    return connections().send(eval)
         .recover(err -> isNoScript(err) ? reloadAndSend(eval) : Future.failedFuture(err))
         .timeout(timeoutMillis, TimeUnit.MILLISECONDS)
         .transform(ar -> Future.succeededFuture(ar.succeeded() ? decided(ar.result(), n) : failed(ar.cause())));
@@ -131,14 +135,25 @@ public final class RedisLimiter {
     closed = true;
     healthy = false;
     vertx.cancelTimer(probeTimer);
-    connections.close();
+    connections.values().forEach(PipelinedConnections::close);
     return redis.close();
+  }
+
+  /**
+   * This thread's connections. vertx-redis-client binds a connection to the context that opened it and hops to it
+   * for every command and answer; opened from the calling loop, they cost no hop (measured: ~7 µs of the ~30 µs a
+   * decision cost the BFF when shared by two loops).
+   */
+  private PipelinedConnections connections() {
+    Thread t = Thread.currentThread();
+    PipelinedConnections c = connections.get(t);
+    return c != null ? c : connections.computeIfAbsent(t, x -> new PipelinedConnections(redis, connectionsPerLoop));
   }
 
   /** A Redis restart (or {@code SCRIPT FLUSH}) empties the script cache: load it again and retry once. */
   private Future<Response> reloadAndSend(Request eval) {
     LOG.info("event=redis_script_reload reason=NOSCRIPT");
-    return loadScript().compose(sha -> connections.send(eval));
+    return loadScript().compose(sha -> connections().send(eval));
   }
 
   private Future<String> loadScript() {
@@ -203,7 +218,7 @@ public final class RedisLimiter {
   private void markDown(String by, Throwable err) {
     if (healthy) {
       healthy = false;
-      connections.reset();
+      connections.values().forEach(PipelinedConnections::reset);
       LOG.warning("event=redis_limiter_down by=" + by + " error=" + oneLine(err));
     }
   }

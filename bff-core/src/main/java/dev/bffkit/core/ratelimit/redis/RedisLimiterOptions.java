@@ -12,7 +12,8 @@ public final class RedisLimiterOptions {
   private String connectionString = "redis://127.0.0.1:6379/0";
   private RedisClientType type = RedisClientType.STANDALONE;
   private String masterName = "mymaster";
-  private int connections = 2;
+  private int connections = 1;
+  private int eventLoops = 2 * Runtime.getRuntime().availableProcessors(); // Vert.x's default
   private int poolSize = 4;
   private int poolWaiting = 1024;
   private int maxWaitingHandlers = 2048;
@@ -29,7 +30,7 @@ public final class RedisLimiterOptions {
 
   public RedisLimiterOptions masterName(String value) { this.masterName = value; return this; }
 
-  /** Long-lived connections the decisions are pipelined on (2 carry ~100 k decisions/s). */
+  /** Long-lived connections per event loop the decisions are pipelined on (2 in all carry ~100 k decisions/s). */
   public RedisLimiterOptions connections(int value) { this.connections = positive("connections", value); return this; }
 
   /**
@@ -62,6 +63,9 @@ public final class RedisLimiterOptions {
   /** The pool's name in the process's {@code vertx_pool_*} meters, e.g. {@code ratelimit-ios}. */
   public RedisLimiterOptions poolName(String value) { this.poolName = value; return this; }
 
+  /** The most event loops that decide (each holds its own pipelined connections). */
+  public RedisLimiterOptions eventLoops(int value) { this.eventLoops = positive("eventLoops", value); return this; }
+
   public String connectionString() { return connectionString; }
 
   public int connections() { return connections; }
@@ -76,7 +80,7 @@ public final class RedisLimiterOptions {
   RedisOptions toRedisOptions() {
     RedisOptions o = new RedisOptions()
         .setType(type)
-        .setMaxPoolSize(poolSize + connections) // the pipelined connections are leased from the same pool
+        .setMaxPoolSize(poolSize + connections * eventLoops) // the pipelined connections are leased from the same pool
         .setMaxPoolWaiting(poolWaiting)
         .setMaxWaitingHandlers(maxWaitingHandlers)
         // Named, so its pool meters (vertx_pool_*{pool_type="redis"}) are one series per limiter, not a clash.

@@ -6,17 +6,19 @@ import dev.bffkit.core.compose.CompositionEngine;
 import dev.bffkit.core.config.AdminConfig;
 import dev.bffkit.core.config.BundleLoader;
 import dev.bffkit.core.config.ClasspathBundles;
+import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.ConfigException;
 import dev.bffkit.core.observe.Observability;
-import dev.bffkit.core.ratelimit.RateLimiting;
 import dev.bffkit.core.observe.Observers;
 import dev.bffkit.core.observe.audit.AuditVerify;
 import dev.bffkit.core.observe.slo.SloRulesCommand;
+import dev.bffkit.core.ratelimit.RateLimiting;
 import dev.bffkit.core.route.RouteTable;
-import dev.bffkit.core.server.Routes;
 import dev.bffkit.core.security.Security;
 import dev.bffkit.core.server.BffServer;
+import dev.bffkit.core.server.Reload;
+import dev.bffkit.core.server.Routes;
 import dev.bffkit.core.upstream.UpstreamRegistry;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.DeploymentOptions;
@@ -25,6 +27,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -246,8 +249,9 @@ public final class Bff {
           readiness.ready();
           // After ready, never delaying it: a request arriving meanwhile is simply served.
           Future<Void> warmed = dryRun(vertx, engine);
-          return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id, registry, security, limiting.get(),
-              warmed, adminConfig.enabled() ? admin : null, routes, observe);
+          return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id, registry, servers, readiness,
+              new Generation(bundle, engine, routes, security, limiting.get()), warmed,
+              adminConfig.enabled() ? admin : null, observe);
         })
         .onFailure(e -> {
           registry.close();
@@ -285,18 +289,129 @@ public final class Bff {
 
     /** The BFF's meters, tracing and request observers. */
     Observability observability();
+
+    /**
+     * Serves {@code next} from now on without dropping a request: requests already running finish on the config they
+     * started with. Fails, with the old config still serving, when {@code next} does not validate or changes what
+     * only a restart can ({@link Reload#restartNeeded}).
+     */
+    Future<Void> reload(ClientBundle next);
   }
 
-  private record Running(Vertx vertx, int port, String deployment, UpstreamRegistry registry, Security security,
-      RateLimiting rateLimiting, Future<Void> warmedUp, AdminServer admin, RouteTable routes,
-      Observability observability) implements RunningBff {
+  /** What a reload replaces: the bundle and everything built from it that the request path reads. */
+  private record Generation(ClientBundle bundle, CompositionEngine engine, RouteTable routes, Security security,
+      RateLimiting rateLimiting) {}
+
+  private static final class Running implements RunningBff {
+    private final Vertx vertx;
+    private final int port;
+    private final String deployment;
+    private final UpstreamRegistry registry;
+    private final List<BffServer> servers;
+    private final Readiness readiness;
+    private final Future<Void> warmedUp;
+    private final AdminServer admin;
+    private final Observability observability;
+    private volatile Generation current;
+    /** Reloads run one after another. */
+    private Future<Void> reloading = Future.succeededFuture();
+
+    Running(Vertx vertx, int port, String deployment, UpstreamRegistry registry, List<BffServer> servers,
+        Readiness readiness, Generation current, Future<Void> warmedUp, AdminServer admin, Observability observability) {
+      this.vertx = vertx;
+      this.port = port;
+      this.deployment = deployment;
+      this.registry = registry;
+      this.servers = servers;
+      this.readiness = readiness;
+      this.current = current;
+      this.warmedUp = warmedUp;
+      this.admin = admin;
+      this.observability = observability;
+    }
+
+    @Override
+    public int port() {
+      return port;
+    }
+
+    @Override
+    public Future<Void> warmedUp() {
+      return warmedUp;
+    }
+
+    @Override
+    public RouteTable routes() {
+      return current.routes();
+    }
+
+    @Override
+    public Observability observability() {
+      return observability;
+    }
+
+    @Override
+    public synchronized Future<Void> reload(ClientBundle next) {
+      Future<Void> run = reloading.transform(x -> swapTo(next));
+      reloading = run.otherwiseEmpty();
+      return run;
+    }
+
+    /**
+     * Builds the next generation on a worker (schema and screens are parsed there, never on an event loop), then
+     * swaps every event loop's pipeline to it. What only a restart can change is refused, and the old config keeps
+     * serving. The old generation's auth key fetchers and limiter close after the drain grace, when the requests
+     * started on it have ended.
+     */
+    private Future<Void> swapTo(ClientBundle next) {
+      Generation old = current;
+      String restart = Reload.restartNeeded(old.bundle().config(), next.config());
+      if (restart != null) {
+        return Future.failedFuture(new ConfigException("bff.yaml", 0, restart + " cannot change while running; restart to apply"));
+      }
+      BffConfig nc = next.config();
+      BffConfig oc = old.bundle().config();
+      return vertx.executeBlocking(() -> {
+        CompositionEngine engine = CompositionEngine.create(next);
+        RouteTable routes = Routes.compile(next, engine, old.routes());
+        Observers.checkRoutes(nc, routes);
+        return new Generation(next, engine, routes, null, null);
+      }, false).compose(g -> {
+        g.engine().bindMetrics(observability.metrics().registry());
+        Security security = nc.auth().equals(oc.auth()) ? old.security()
+            : nc.auth().enabled() ? Security.create(vertx, nc.auth()).start() : null;
+        Future<RateLimiting> limiting = nc.rateLimits().equals(oc.rateLimits()) ? Future.succeededFuture(old.rateLimiting())
+            : !nc.rateLimits().enabled() ? Future.succeededFuture()
+            : RateLimiting.start(vertx, nc, observability.metrics().registry());
+        return limiting.compose(l -> {
+          Generation ready = new Generation(next, g.engine(), g.routes(), security, l);
+          if (l != null && l != old.rateLimiting()) readiness.check("ratelimit", l::degraded, l::refusing);
+          if (l == null) readiness.remove("ratelimit");
+          List<Future<Void>> swaps = new ArrayList<>();
+          for (BffServer s : servers) swaps.add(s.swap(nc, ready.engine(), ready.routes(), security, l));
+          return Future.all(swaps).map(x -> ready);
+        });
+      }).map(ready -> {
+        current = ready;
+        if (admin != null) admin.routes(ready.routes());
+        long grace = oc.server().shutdownGrace().toMillis() + 1000;
+        vertx.setTimer(grace, t -> {
+          if (old.security() != null && old.security() != ready.security()) old.security().close();
+          if (old.rateLimiting() != null && old.rateLimiting() != ready.rateLimiting()) old.rateLimiting().close();
+        });
+        dryRun(vertx, ready.engine());
+        return null;
+      });
+    }
+
     @Override
     public Future<Void> close() {
+      Generation g = current;
       // The admin listener stays up while the client listener drains (readyz says DRAINING).
       return vertx.undeploy(deployment).andThen(ar -> {
         registry.close();
-        if (security != null) security.close();
-      }).eventually(() -> rateLimiting == null ? Future.succeededFuture() : rateLimiting.close())
+        if (g.security() != null) g.security().close();
+      }).eventually(() -> g.rateLimiting() == null ? Future.succeededFuture() : g.rateLimiting().close())
           .eventually(() -> admin == null ? Future.succeededFuture() : admin.close())
           .eventually(() -> observability.close(vertx));
     }

@@ -38,6 +38,13 @@ public final class AdminServer {
   private final Router router;
   private final byte[] token;
   private HttpServer server;
+  /** The table served by {@code /routes}: replaced by a reload. */
+  private volatile RouteTable routes;
+
+  /** The live table after a reload. */
+  public void routes(RouteTable next) {
+    this.routes = next;
+  }
 
   /**
    * Builds the router now (the BFF's parts add their pages through {@link #router()} before
@@ -47,6 +54,7 @@ public final class AdminServer {
       Observability observe) {
     this.vertx = vertx;
     this.config = config;
+    this.routes = routes;
     this.token = config.token() == null ? null : config.token().getBytes(StandardCharsets.UTF_8);
     router = Router.router(vertx);
     router.get("/healthz").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
@@ -57,11 +65,12 @@ public final class AdminServer {
     router.get("/upstreamz").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON)
         .end(upstreams.snapshot().toBuffer()));
     router.get("/routes").handler(ctx -> {
+      RouteTable live = this.routes;
       if ("text".equals(ctx.request().getParam("format"))) {
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
-            .end(String.join("\n", routes.lines()) + "\n");
+            .end(String.join("\n", live.lines()) + "\n");
       } else {
-        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(routes.toJson().toBuffer());
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(live.toJson().toBuffer());
       }
     });
     if (observe.metrics().enabled()) {

@@ -23,9 +23,14 @@ public final class Readiness {
 
   public void draining() { draining = true; }
 
-  /** Registers a dependency (at start-up). */
+  /** Registers a dependency, replacing one of the same name (a reload's new limiter replaces the old). */
   public void check(String name, Supplier<String> problem, BooleanSupplier blocking) {
+    remove(name);
     checks.add(new Check(name, problem, blocking));
+  }
+
+  public void remove(String name) {
+    checks.removeIf(c -> c.name().equals(name));
   }
 
   public boolean isReady() {

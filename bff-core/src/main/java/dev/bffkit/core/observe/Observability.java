@@ -38,6 +38,7 @@ public final class Observability {
   private final Tracing tracing;
   private final RouteMeters[] routeMeters;
   private final RouteMeters unrouted;
+  private final Map<String, RouteMeters> addedRoutes = new ConcurrentHashMap<>();
   private final Map<String, ServiceMeters> services = new ConcurrentHashMap<>();
   private final List<RequestObserver> observers = new CopyOnWriteArrayList<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -53,7 +54,7 @@ public final class Observability {
     this.config = config;
     this.metrics = metrics;
     this.tracing = tracing;
-    this.routeMeters = new RouteMeters[routes == null ? 0 : routes.size()];
+    this.routeMeters = new RouteMeters[routes == null ? 0 : routes.idLimit()];
     if (routes != null) for (Route r : routes.routes()) routeMeters[r.id()] = RouteMeters.of(metrics, r);
     this.unrouted = new RouteMeters(metrics, "none", "none");
     this.eventLoopLag = Timer.builder("bff.event.loop.lag").description("How late the event loops ran a 100 ms tick")
@@ -140,13 +141,20 @@ public final class Observability {
     boolean gone = !resp.ended();
     log.end(resp.headWritten() || resp.ended() ? resp.getStatusCode() : 0, request.bytesRead(), resp.bytesWritten(), gone);
     Route r = log.route();
-    (r == null ? unrouted : routeMeters[r.id()]).record(log);
+    (r == null ? unrouted : meters(r)).record(log);
     if (log.admittedAs() != null) {
       Counter c = admitted.get(log.admittedAs());
       if (c != null) c.increment();
     }
     if (log.errorCode() != null) refusal(log.status(), log.errorCode()).increment();
     if (!log.afterCalls(() -> publish(log))) publish(log);
+  }
+
+  /** The route's meters: made at start-up, or on first use for a route a reload added (ids stay stable across reloads). */
+  private RouteMeters meters(Route r) {
+    int id = r.id();
+    RouteMeters m = id < routeMeters.length ? routeMeters[id] : null;
+    return m != null ? m : addedRoutes.computeIfAbsent(r.name(), n -> RouteMeters.of(metrics, r));
   }
 
   /** The server span and the observers, once the request's calls have all ended too. */

@@ -41,13 +41,17 @@ public final class RouteTable {
   private final Route[] templates;
   private final Route[] prefixes;
   private final Resolution[] resolutions;
+  private final int idLimit;
 
   private RouteTable(List<Route> routes) {
     this.routes = List.copyOf(routes);
+    int limit = 0;
+    for (Route r : routes) limit = Math.max(limit, r.id() + 1);
+    this.idLimit = limit;
     Map<String, List<Route>> byPath = new HashMap<>();
     List<Route> t = new ArrayList<>();
     List<Route> p = new ArrayList<>();
-    resolutions = new Resolution[routes.size()];
+    resolutions = new Resolution[idLimit];
     for (Route r : routes) {
       resolutions[r.id()] = new Resolution(r, Map.of(), null);
       if (r.match() instanceof RouteMatch.Exact e) byPath.computeIfAbsent(e.path(), k -> new ArrayList<>()).add(r);
@@ -63,7 +67,16 @@ public final class RouteTable {
   }
 
   public static Builder builder() {
-    return new Builder();
+    return new Builder(null);
+  }
+
+  /**
+   * A builder for the next table of a running BFF: a route keeps the id it had in {@code previous} (by name), new
+   * routes get ids above every previous one, so what is indexed by id (targets, meters, SLOs, the audit's routes)
+   * stays right for requests still running on the old table.
+   */
+  public static Builder after(RouteTable previous) {
+    return new Builder(previous);
   }
 
   /** Every route, in declaration order. */
@@ -84,6 +97,11 @@ public final class RouteTable {
 
   public int size() {
     return routes.size();
+  }
+
+  /** One more than the largest route id: the length of an array indexed by route id. */
+  public int idLimit() {
+    return idLimit;
   }
 
   /** The route for this request line, a 405 resolution, or null when no route has the path (404). */
@@ -133,9 +151,17 @@ public final class RouteTable {
   /** Collects routes; {@link #build} numbers them and refuses overlaps. */
   public static final class Builder {
     private final List<Route> routes = new ArrayList<>();
+    private final RouteTable previous;
+    private int next;
+
+    private Builder(RouteTable previous) {
+      this.previous = previous;
+      this.next = previous == null ? 0 : previous.idLimit();
+    }
 
     public Builder add(Route r) {
-      routes.add(r.withId(routes.size()));
+      Route old = previous == null ? null : previous.named(r.name());
+      routes.add(r.withId(old != null ? old.id() : next++));
       return this;
     }
 

@@ -46,14 +46,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * built once and shared, since it is immutable.
  */
 public final class BffServer extends VerticleBase {
-  private final BffConfig config;
-  private final CompositionEngine engine;
+  // The config generation: replaced by swap() on this verticle's loop, read only there.
+  private BffConfig config;
+  private CompositionEngine engine;
+  private Security security;
+  private RouteTable routes;
+  private RateLimiting rateLimiting;
   private final Readiness readiness;
   private final int port;
   private final UpstreamRegistry registry;
-  private final Security security;
   private final AtomicInteger openConnections;
-  private final RouteTable routes;
   private final Observability observe;
   private ConnectionGuard guard;
   private TlsReloader tls;
@@ -61,7 +63,6 @@ public final class BffServer extends VerticleBase {
   private HttpServer server;
   private HttpUpstreams upstreams;
   private Pipeline pipeline;
-  private final RateLimiting rateLimiting;
 
   /**
    * {@code routes} is the BFF's route table (compiled once, shared); {@code registry} the BFF-wide
@@ -132,6 +133,24 @@ public final class BffServer extends VerticleBase {
     });
   }
 
+  /**
+   * Serves the next config generation from now on: the stages and targets are rebuilt on this verticle's loop, and a
+   * request already running keeps the pipeline it started with (its exchange holds its own route and stages). The
+   * listener, its connections and this loop's upstream pools stay.
+   */
+  public Future<Void> swap(BffConfig next, CompositionEngine nextEngine, RouteTable nextRoutes, Security nextSecurity,
+      RateLimiting nextLimiting) {
+    return Future.future(p -> context.runOnContext(v -> {
+      config = next;
+      engine = nextEngine;
+      routes = nextRoutes;
+      security = nextSecurity;
+      rateLimiting = nextLimiting;
+      pipeline = new Pipeline(stages());
+      p.complete();
+    }));
+  }
+
   /** The port this instance listens on (the real one when the config asked for 0). */
   public int actualPort() {
     return server.actualPort();
@@ -161,7 +180,7 @@ public final class BffServer extends VerticleBase {
   /** This event loop's target of each route, by route id. */
   private Stage[] targets() {
     CompositionConfig cc = config.composition();
-    Stage[] targets = new Stage[routes.size()];
+    Stage[] targets = new Stage[routes.idLimit()];
     HealthStage health = new HealthStage(readiness);
     ScreenEndpoint screens = new ScreenEndpoint(engine, upstreams);
     // Ad-hoc off: the endpoint still serves the registered persisted queries (the screens).

@@ -42,11 +42,16 @@ public final class Routes {
   }
 
   public static RouteTable compile(ClientBundle bundle, CompositionEngine engine) {
-    return new Routes(bundle.config()).build(bundle, engine);
+    return compile(bundle, engine, null);
   }
 
-  private RouteTable build(ClientBundle bundle, CompositionEngine engine) {
-    RouteTable.Builder b = RouteTable.builder();
+  /** The table of a reloaded bundle: routes keep their ids in {@code previous} (see {@link RouteTable#after}). */
+  public static RouteTable compile(ClientBundle bundle, CompositionEngine engine, RouteTable previous) {
+    return new Routes(bundle.config()).build(bundle, engine, previous);
+  }
+
+  private RouteTable build(ClientBundle bundle, CompositionEngine engine, RouteTable previous) {
+    RouteTable.Builder b = previous == null ? RouteTable.builder() : RouteTable.after(previous);
     for (String path : List.of("/healthz", "/readyz")) {
       add(b, new Route(0, "health:" + path, RouteKind.HEALTH, new RouteMatch.Exact(path), GET_HEAD,
           policy(false, Set.of(), null), "built-in", null));

@@ -65,9 +65,9 @@ public final class AuditTrail implements RequestObserver {
   }
 
   /** The audited route ids, or null for every route. */
-  static boolean[] audited(List<String> names, RouteTable routes) {
+  public static boolean[] audited(List<String> names, RouteTable routes) {
     if (names.isEmpty()) return null;
-    boolean[] on = new boolean[routes.size()];
+    boolean[] on = new boolean[routes.idLimit()];
     List<String> unknown = new ArrayList<>();
     for (String n : names) {
       Route r = routes.named(n);
@@ -88,7 +88,7 @@ public final class AuditTrail implements RequestObserver {
   @Override
   public void completed(RequestLog log) {
     Route r = log.route();
-    if (r == null || (audited != null && !audited[r.id()])) return;
+    if (r == null || (audited != null && (r.id() >= audited.length || !audited[r.id()]))) return; // (a route added by a reload is not in the list)
     writer.offer(fields(log));
   }
 

@@ -50,14 +50,14 @@ public final class SloTracker implements RequestObserver {
     Map<String, Route> byName = validate(declared, routes);
     List<TrackedSlo> all = new ArrayList<>();
     List<List<TrackedSlo>> perRoute = new ArrayList<>();
-    for (int i = 0; i < routes.size(); i++) perRoute.add(new ArrayList<>(1));
+    for (int i = 0; i < routes.idLimit(); i++) perRoute.add(new ArrayList<>(1));
     for (ObserveConfig.Slo s : declared) {
       TrackedSlo t = new TrackedSlo(bffName, s, clock);
       all.add(t);
       perRoute.get(byName.get(s.route()).id()).add(t);
     }
     this.slos = List.copyOf(all);
-    this.byRoute = new TrackedSlo[routes.size()][];
+    this.byRoute = new TrackedSlo[routes.idLimit()][];
     for (int i = 0; i < byRoute.length; i++) {
       if (!perRoute.get(i).isEmpty()) byRoute[i] = perRoute.get(i).toArray(TrackedSlo[]::new);
     }
@@ -85,7 +85,7 @@ public final class SloTracker implements RequestObserver {
   }
 
   /** Every SLO's route must be a route of the table; returns the routes by name. */
-  static Map<String, Route> validate(List<ObserveConfig.Slo> declared, RouteTable routes) {
+  public static Map<String, Route> validate(List<ObserveConfig.Slo> declared, RouteTable routes) {
     Map<String, Route> byName = new HashMap<>();
     for (int i = 0; i < declared.size(); i++) {
       ObserveConfig.Slo s = declared.get(i);

@@ -147,6 +147,11 @@ public final class RateLimiting {
     return tiers;
   }
 
+  /** Opens the calling event loop's connections to the shared limiter (at a server verticle's start). */
+  public void preconnect() {
+    if (redis != null) redis.preconnect();
+  }
+
   /** The shared limiter's state for {@code /readyz}: null when healthy or not configured. */
   public String degraded() {
     if (redis == null || redis.healthy()) return null;

@@ -130,6 +130,7 @@ public final class BffServer extends VerticleBase {
       // This loop's gRPC connections open now, beside readiness rather than before it (awaiting
       // them cost the start ~100 ms on two cores); a first call meanwhile joins the handshake.
       upstreams.preconnect(config.grpc().services());
+      if (rateLimiting != null) rateLimiting.preconnect();
     });
   }
 
@@ -146,6 +147,7 @@ public final class BffServer extends VerticleBase {
       routes = nextRoutes;
       security = nextSecurity;
       rateLimiting = nextLimiting;
+      if (nextLimiting != null) nextLimiting.preconnect();
       pipeline = new Pipeline(stages());
       p.complete();
     }));

@@ -45,6 +45,11 @@ final class PipelinedConnections {
     return redis.send(request);
   }
 
+  /** Starts opening every empty slot. */
+  void preconnect() {
+    for (int i = 0; i < size; i++) if (slots.get(i) == null) connect(i);
+  }
+
   /** Drops every connection (they may be stuck on a dead path); the next sends open fresh ones. */
   void reset() {
     for (int i = 0; i < size; i++) {

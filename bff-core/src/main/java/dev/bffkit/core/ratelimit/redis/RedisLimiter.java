@@ -126,6 +126,14 @@ public final class RedisLimiter {
     return decide(List.of(key), new long[] {intervalMicros}, new long[] {toleranceMicros});
   }
 
+  /**
+   * Opens the calling event loop's connections now (a server verticle's start), so its first decision does not wait
+   * for a connection and its handshake.
+   */
+  public void preconnect() {
+    if (!closed) connections().preconnect();
+  }
+
   /** False while Redis is held for down: decisions then answer UNAVAILABLE/DOWN without trying. */
   public boolean healthy() {
     return healthy;

@@ -273,10 +273,8 @@ class MirrorTest {
       for (CompletableFuture<HttpResponse<String>> f : batch) assertEquals(200, f.get().statusCode());
     }
     // Binomial(2000, 0.5): sd = sqrt(2000 * 0.25) ≈ 22.4; ±5 sd = ±112 (a false failure about once in 3.5 million).
-    await("copies settled", () -> count(b, "proxy:/api/posts", "sent") + count(b, "proxy:/api/posts", "failed")
-        + count(b, "proxy:/api/posts", "skipped_busy") == copies.size() + count(b, "proxy:/api/posts", "skipped_busy")
-        + count(b, "proxy:/api/posts", "failed"));
-    Thread.sleep(200);
+    RouteMirror mirror = b.routes().named("proxy:/api/posts").policy().mirror();
+    await("copies settled", () -> mirror.inFlight() == 0 && count(b, "proxy:/api/posts", "sent") == copies.size());
     double chosen = count(b, "proxy:/api/posts", "sent") + count(b, "proxy:/api/posts", "failed")
         + count(b, "proxy:/api/posts", "skipped_busy");
     assertTrue(Math.abs(chosen - n / 2.0) <= 112, "chosen " + chosen + " of " + n);

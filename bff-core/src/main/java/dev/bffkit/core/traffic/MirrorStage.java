@@ -47,21 +47,23 @@ public final class MirrorStage implements Stage {
   private static final long CANCEL = 0x8;
 
   private final Vertx vertx;
-  private final HttpUpstreams upstreams;
   /** By route id; null for a route without a mirror. */
   private final MirrorMeters[] meters;
   /** By route id: a proxy route's {@code stripPrefix} (the copy goes as the proxy forwards it), else null. */
   private final String[] strip;
+  /** By route id: the shadow, resolved once on this loop. */
+  private final Service[] shadows;
 
   /** One event loop's stage; {@code upstreams} is that loop's (the copy's connection is on this loop). */
   public MirrorStage(Vertx vertx, HttpUpstreams upstreams, RouteTable routes, MeterRegistry registry) {
     this.vertx = vertx;
-    this.upstreams = upstreams;
     this.meters = new MirrorMeters[routes.size()];
     this.strip = new String[routes.size()];
+    this.shadows = new Service[routes.size()];
     for (Route r : routes.routes()) {
       if (r.policy().mirror() == null) continue;
       meters[r.id()] = new MirrorMeters(r.name(), registry);
+      shadows[r.id()] = upstreams.service(r.policy().mirror().service());
       if (r.kind() == RouteKind.PROXY && r.source() instanceof ProxyRouteConfig p && !p.stripPrefix().isEmpty()) {
         strip[r.id()] = p.stripPrefix();
       }
@@ -82,7 +84,11 @@ public final class MirrorStage implements Stage {
       return;
     }
     int id = ex.route().id();
-    MirrorMeters m = meters[id];
+    MirrorMeters m = id < meters.length ? meters[id] : null;
+    if (m == null) { // a route of another table than this stage was built with: never copied, never fails
+      next.proceed(ex);
+      return;
+    }
     HttpServerRequest req = ex.request();
     if (!bodiless(req)) {
       m.skippedBody.increment();
@@ -98,7 +104,7 @@ public final class MirrorStage implements Stage {
     Copy copy = new Copy(mirror, m);
     HttpMethod method = req.method();
     String uri = uri(req, strip[id]);
-    Service service = upstreams.service(mirror.service());
+    Service service = shadows[id];
     long timeout = service.config().timeout().toMillis();
     MultiMap headers = headers(ex, timeout);
     ex.response().headersEndHandler(v -> copy.primary(ex.response().getStatusCode()));

@@ -57,9 +57,11 @@ public final class MirrorStage implements Stage {
   /** One event loop's stage; {@code upstreams} is that loop's (the copy's connection is on this loop). */
   public MirrorStage(Vertx vertx, HttpUpstreams upstreams, RouteTable routes, MeterRegistry registry) {
     this.vertx = vertx;
-    this.meters = new MirrorMeters[routes.size()];
-    this.strip = new String[routes.size()];
-    this.shadows = new Service[routes.size()];
+    int ids = 0; // route ids index the arrays; they need not be dense
+    for (Route r : routes.routes()) ids = Math.max(ids, r.id() + 1);
+    this.meters = new MirrorMeters[ids];
+    this.strip = new String[ids];
+    this.shadows = new Service[ids];
     for (Route r : routes.routes()) {
       if (r.policy().mirror() == null) continue;
       meters[r.id()] = new MirrorMeters(r.name(), registry);
@@ -95,6 +97,12 @@ public final class MirrorStage implements Stage {
       next.proceed(ex);
       return;
     }
+    Service service = shadows[id];
+    if (service == null) { // a shadow this loop's upstreams do not know (declared by a later config): no copy
+      m.failed.increment();
+      next.proceed(ex);
+      return;
+    }
     if (!mirror.tryAcquire()) {
       m.skippedBusy.increment();
       next.proceed(ex);
@@ -104,7 +112,6 @@ public final class MirrorStage implements Stage {
     Copy copy = new Copy(mirror, m);
     HttpMethod method = req.method();
     String uri = uri(req, strip[id]);
-    Service service = shadows[id];
     long timeout = service.config().timeout().toMillis();
     MultiMap headers = headers(ex, timeout);
     ex.response().headersEndHandler(v -> copy.primary(ex.response().getStatusCode()));

@@ -18,7 +18,8 @@ public record BffConfig(
     TlsConfig tls,
     AdminConfig admin,
     ObserveConfig observe,
-    RateLimitConfig rateLimits) {
+    RateLimitConfig rateLimits,
+    TrafficConfig traffic) {
 
   public BffConfig {
     services = Map.copyOf(services);
@@ -32,12 +33,21 @@ public record BffConfig(
     if (admin == null) admin = AdminConfig.defaults(server.port());
     if (observe == null) observe = ObserveConfig.defaults();
     if (rateLimits == null) rateLimits = RateLimitConfig.none();
+    if (traffic == null) traffic = TrafficConfig.none();
+  }
+
+  /** Without {@code traffic:}. */
+  public BffConfig(String name, ServerConfig server, CompositionConfig composition, Map<String, ServiceConfig> services,
+      List<ProxyRouteConfig> routes, GrpcConfig grpc, AuthConfig auth, LimitsConfig limits, FiltersConfig filters,
+      CorsConfig cors, TlsConfig tls, AdminConfig admin, ObserveConfig observe, RateLimitConfig rateLimits) {
+    this(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe, rateLimits,
+        null);
   }
 
   public BffConfig(String name, ServerConfig server, CompositionConfig composition, Map<String, ServiceConfig> services,
       List<ProxyRouteConfig> routes, GrpcConfig grpc, AuthConfig auth, LimitsConfig limits, FiltersConfig filters,
       CorsConfig cors, TlsConfig tls, AdminConfig admin) {
-    this(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, null, null);
+    this(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, null, null, null);
   }
 
   /** With the default admin listener (loopback, client port + 1000). */
@@ -64,31 +74,36 @@ public record BffConfig(
   public BffConfig withPort(int port) {
     AdminConfig a = admin.equals(AdminConfig.defaults(server.port())) ? null : admin;
     return new BffConfig(name, server.withPort(port), composition, services, routes, grpc, auth, limits, filters, cors,
-        tls, a, observe, rateLimits);
+        tls, a, observe, rateLimits, traffic);
   }
 
   public BffConfig withAdmin(AdminConfig newAdmin) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, newAdmin, observe, rateLimits);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, newAdmin, observe, rateLimits, traffic);
   }
 
   public BffConfig withAuth(AuthConfig newAuth) {
-    return new BffConfig(name, server, composition, services, routes, grpc, newAuth, limits, filters, cors, tls, admin, observe, rateLimits);
+    return new BffConfig(name, server, composition, services, routes, grpc, newAuth, limits, filters, cors, tls, admin, observe, rateLimits, traffic);
   }
 
   public BffConfig withEdge(FiltersConfig newFilters, CorsConfig newCors, TlsConfig newTls) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, newFilters, newCors, newTls, admin, observe, rateLimits);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, newFilters, newCors, newTls, admin, observe, rateLimits, traffic);
   }
 
   public BffConfig withLimits(LimitsConfig newLimits) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, newLimits, filters, cors, tls, admin, observe, rateLimits);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, newLimits, filters, cors, tls, admin, observe, rateLimits, traffic);
   }
 
   public BffConfig withRateLimits(RateLimitConfig newRateLimits) {
     return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe,
-        newRateLimits);
+        newRateLimits, traffic);
+  }
+
+  public BffConfig withTraffic(TrafficConfig newTraffic) {
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe,
+        rateLimits, newTraffic);
   }
 
   public BffConfig withObserve(ObserveConfig newObserve) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, newObserve, rateLimits);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, newObserve, rateLimits, traffic);
   }
 }

@@ -19,7 +19,10 @@ import java.util.regex.Pattern;
 final class BffYaml {
   private static final Set<String> ROOT = Set.of("name", "server", "composition", "services", "routes",
       "grpc",
-      "auth", "limits", "filters", "cors", "tls", "admin", "observe", "rateLimits");
+      "auth", "limits", "filters", "cors", "tls", "admin", "observe", "rateLimits",
+      "traffic");
+  private static final Set<String> TRAFFIC = Set.of("mirrors");
+  private static final Set<String> MIRROR = Set.of("route", "service", "share", "maxConcurrent");
   private static final Set<String> RATE_LIMITS = Set.of("enabled", "tiers", "rules", "tierClaim", "defaultTier", "redis", "billing",
       "localKeys", "headers");
   private static final Set<String> TIER = Set.of("key", "limits", "quota");
@@ -112,7 +115,30 @@ final class BffYaml {
         grpc(root.obj("grpc", GRPC), servicesObj, services),
         auth(root.obj("auth", AUTH), rateLimits), limits(root.obj("limits", LIMITS)), filters(root.obj("filters", FILTERS)),
         cors(root.obj("cors", CORS)), tls(root.obj("tls", TLS)), admin(root.obj("admin", ADMIN), server),
-        observe(root.obj("observe", OBSERVE)), rateLimits);
+        observe(root.obj("observe", OBSERVE)), rateLimits, traffic(root.obj("traffic", TRAFFIC), services));
+  }
+
+  /** {@code traffic:}; mirror routes are checked against the route table when it is compiled, services here. */
+  private static TrafficConfig traffic(Obj o, Map<String, ServiceConfig> services) {
+    List<TrafficConfig.Mirror> mirrors = new ArrayList<>();
+    Map<String, Integer> seen = new LinkedHashMap<>();
+    for (Obj m : o.objs("mirrors", MIRROR)) {
+      Scalar route = m.scalar("route", "name a route as --routes prints it, e.g. route: \"screen:home\"");
+      String name = route.value.trim();
+      if (name.isEmpty()) throw route.invalid("is empty; name a route as --routes prints it, e.g. \"screen:home\"");
+      Integer first = seen.putIfAbsent(name, route.node.getStartMark().getLine() + 1);
+      if (first != null) throw route.invalid("is already mirrored at line " + first + "; one mirror per route");
+      Scalar service = m.scalar("service", "write e.g. service: shadow (a service declared under services:)");
+      if (!services.containsKey(service.value.trim())) {
+        throw service.invalid("is not a service; known services: "
+            + (services.isEmpty() ? "none (declare it under services:)" : String.join(", ", services.keySet())));
+      }
+      double share = m.share("share", 1, 1);
+      int max = m.integer("maxConcurrent", TrafficConfig.Mirror.DEFAULT_MAX_CONCURRENT, 1, 100_000);
+      GrpcConfig.Pos at = route.pos();
+      mirrors.add(new TrafficConfig.Mirror(name, service.value.trim(), share, max, at.file() + ":" + at.line()));
+    }
+    return new TrafficConfig(mirrors);
   }
 
   /** {@code rateLimits:}; rule routes are checked against the route table when it is compiled. */

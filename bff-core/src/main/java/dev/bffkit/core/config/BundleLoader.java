@@ -169,6 +169,12 @@ import java.util.regex.Pattern;
  *     initialBackoff: 500ms  # doubling, full jitter, capped at maxBackoff
  *     maxBackoff: 60s
  *     queue: 10000           # events waiting; beyond it they are dropped (counted, logged)
+ * traffic:
+ *   mirrors:                 # copies of a route's bodiless requests (GET/HEAD/DELETE/OPTIONS) to a shadow, fire-and-forget
+ *     - route: "screen:home" # a route-table name as --routes prints it (one mirror per route)
+ *       service: shadow      # a declared service; its own timeout, bulkhead, breaker; copies carry x-bff-mirror: 1
+ *       share: 100%          # 0..100 % (or 0..1) of the route's admitted requests
+ *       maxConcurrent: 64    # copies in flight BFF-wide; beyond it skipped (bff_mirror_total{outcome=skipped_busy})
  * admin:                     # the operators' listener: /healthz /readyz /upstreamz /routes
  *   host: 127.0.0.1          # beyond loopback a token is required
  *   port: 9081               # default: server.port + 1000 (ephemeral when server.port is 0); -1 = off

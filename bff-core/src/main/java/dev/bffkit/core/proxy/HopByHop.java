@@ -7,10 +7,10 @@ import java.util.Map;
 import java.util.Set;
 
 /** Copies end-to-end headers, dropping the hop-by-hop ones of RFC 9110 §7.6.1. */
-final class HopByHop {
+public final class HopByHop {
   private HopByHop() {}
 
-  static void copy(MultiMap from, MultiMap to) {
+  public static void copy(MultiMap from, MultiMap to) {
     // Headers named in Connection are hop-by-hop too; rare, so only parsed when present.
     String connection = from.get("connection");
     Set<String> alsoDrop = connection == null ? Set.of() : tokens(connection);

@@ -1,6 +1,7 @@
 package dev.bffkit.core.route;
 
 import dev.bffkit.core.ratelimit.RouteLimits;
+import dev.bffkit.core.traffic.RouteMirror;
 import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
@@ -28,7 +29,9 @@ public record RoutePolicy(
     /** The one service the route reaches, or null. */
     String service,
     /** Rate limits and quotas per caller tier ({@link RouteLimits#NONE}: none). */
-    RouteLimits rateLimits) {
+    RouteLimits rateLimits,
+    /** Copies of its requests to a shadow service ({@code traffic.mirrors}); null when none. */
+    RouteMirror mirror) {
 
   public RoutePolicy {
     scopes = Set.copyOf(scopes);
@@ -41,8 +44,19 @@ public record RoutePolicy(
     this(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, RouteLimits.NONE);
   }
 
+  /** Without a mirror. */
+  public RoutePolicy(boolean authRequired, Set<String> scopes, long maxBodyBytes, Duration bodyTimeout, int minBodyRate,
+      Duration deadline, String service, RouteLimits rateLimits) {
+    this(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, rateLimits, null);
+  }
+
   public RoutePolicy withRateLimits(RouteLimits limits) {
-    return new RoutePolicy(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, limits);
+    return new RoutePolicy(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, limits, mirror);
+  }
+
+  public RoutePolicy withMirror(RouteMirror newMirror) {
+    return new RoutePolicy(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, rateLimits,
+        newMirror);
   }
 
   /** One line for the route table: {@code auth=required scopes=read body=1048576B/10s deadline=3s}. */
@@ -54,6 +68,7 @@ public record RoutePolicy(
     b.append(" deadline=").append(seconds(deadline));
     if (service != null) b.append(" service=").append(service);
     if (!rateLimits.isEmpty()) b.append(" ratelimits=").append(rateLimits.describe());
+    if (mirror != null) b.append(" mirror=").append(mirror.describe());
     return b.toString();
   }
 

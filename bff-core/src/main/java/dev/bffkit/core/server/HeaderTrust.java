@@ -36,6 +36,7 @@ public final class HeaderTrust {
     o.add("x-request-timeout-ms");
     o.add("x-forwarded-host");
     o.add("x-forwarded-proto");
+    o.add("x-bff-mirror"); // marks the gateway's copies to a shadow (traffic.mirrors); a client may not claim it
     this.owned = o.toArray(String[]::new);
     this.lookAlikesOnly = new String[] {"x-forwarded-for", "x-request-id"};
     this.apiKey = apiKeyHeader == null || apiKeyHeader.isEmpty() ? null : apiKeyHeader.toLowerCase(Locale.ROOT);

@@ -17,6 +17,7 @@ import dev.bffkit.core.route.RouteKind;
 import dev.bffkit.core.route.RouteMatch;
 import dev.bffkit.core.route.RoutePolicy;
 import dev.bffkit.core.route.RouteTable;
+import dev.bffkit.core.traffic.RouteMirror;
 import io.vertx.core.http.HttpMethod;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -93,11 +94,14 @@ public final class Routes {
     RouteTable table = b.build();
     checkPublicPaths(table);
     RouteLimits.checkRuleRoutes(config.rateLimits(), table.names());
+    RouteMirror.checkRoutes(config.traffic(), table.names());
     return table;
   }
 
-  /** Adds a route with its rate limits compiled into its policy (health routes take none). */
+  /** Adds a route with its rate limits (health routes take none) and its mirror compiled into its policy. */
   private void add(RouteTable.Builder b, Route r) {
+    RouteMirror mirror = RouteMirror.compile(config.traffic(), r.name());
+    if (mirror != null) r = r.withPolicy(r.policy().withMirror(mirror));
     RouteLimits limits = RouteLimits.compile(config.rateLimits(), tiers, r.name(), r.kind() != RouteKind.HEALTH);
     b.add(limits.isEmpty() ? r : r.withPolicy(r.policy().withRateLimits(limits)));
   }

@@ -35,13 +35,26 @@ public final class BundleWatcher {
     this.onChange = onChange;
   }
 
-  /** Starts watching; the baseline is taken on a worker, so this returns at once. */
+  /**
+   * Starts watching; the first look, on a worker (this returns at once), is the baseline: what
+   * the folder holds then is not a change.
+   */
   public static BundleWatcher start(Vertx vertx, Path dir, Duration interval, Runnable onChange) {
     BundleWatcher w = new BundleWatcher(vertx, dir, Math.max(10, interval.toMillis()), onChange);
     vertx.executeBlocking(() -> BundleFingerprint.of(dir), false).onComplete(ar -> {
       if (ar.succeeded()) w.seen = ar.result();
       w.schedule();
     });
+    return w;
+  }
+
+  /**
+   * Starts watching with no baseline: the first stable look is reported too, so whoever compares
+   * it with what is served (the {@link Reloader}) cannot miss a change made before the watch began.
+   */
+  static BundleWatcher startUnseen(Vertx vertx, Path dir, Duration interval, Runnable onChange) {
+    BundleWatcher w = new BundleWatcher(vertx, dir, Math.max(10, interval.toMillis()), onChange);
+    w.schedule();
     return w;
   }
 

@@ -68,7 +68,14 @@ public final class Reloader {
   public static Reloader watch(Vertx vertx, Path dir, Duration interval, Function<Path, ClientBundle> load,
       Function<ClientBundle, Future<Void>> apply) {
     Reloader r = new Reloader(vertx, dir, load, apply);
-    r.watcher = BundleWatcher.start(vertx, dir, interval, () -> r.reload("file"));
+    // Reported even on the first look, and compared with the version served rather than the
+    // watcher's last look: a change made between the first load and the watch is not lost, and a
+    // folder that went back to the served version does not reload.
+    BundleWatcher[] w = new BundleWatcher[1];
+    w[0] = BundleWatcher.startUnseen(vertx, dir, interval, () -> {
+      if (!w[0].fingerprint().equals(r.version)) r.reload("file");
+    });
+    r.watcher = w[0];
     return r;
   }
 

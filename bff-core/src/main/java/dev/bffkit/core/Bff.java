@@ -14,6 +14,7 @@ import dev.bffkit.core.observe.Observers;
 import dev.bffkit.core.observe.audit.AuditVerify;
 import dev.bffkit.core.observe.slo.SloRulesCommand;
 import dev.bffkit.core.ratelimit.RateLimiting;
+import dev.bffkit.core.reload.Reloader;
 import dev.bffkit.core.route.RouteTable;
 import dev.bffkit.core.security.Security;
 import dev.bffkit.core.server.BffServer;
@@ -27,6 +28,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,6 +37,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -116,7 +119,12 @@ public final class Bff {
     }
     Vertx vertx = vertxReady.join();
     ClientBundle started = bundle;
-    start(vertx, bundle).onComplete(ar -> {
+    Watch watch = null;
+    if (launch.configDir() != null) {
+      Integer port = launch.port();
+      watch = new Watch(Path.of(launch.configDir()), d -> port == null ? BundleLoader.load(d) : BundleLoader.load(d).withPort(port));
+    }
+    start(vertx, bundle, null, watch).onComplete(ar -> {
       if (ar.failed()) {
         System.err.println("bff: failed to start: " + ar.cause().getMessage());
         vertx.close();
@@ -188,6 +196,21 @@ public final class Bff {
 
   /** As {@link #start(Vertx, ClientBundle)}; {@code spanExporter} replaces the configured one (tests: in memory). */
   public static Future<RunningBff> start(Vertx vertx, ClientBundle bundle, SpanExporter spanExporter) {
+    return start(vertx, bundle, spanExporter, null);
+  }
+
+  /**
+   * Where a running BFF reloads its bundle from: the client folder, watched for changes (plain edits and Kubernetes
+   * ConfigMap swaps) and reloadable from the admin listener ({@code POST /config/reload}); {@code load} reads it as
+   * the start did (environment, port override).
+   */
+  public record Watch(Path dir, Function<Path, ClientBundle> load) {
+    /** How often the folder is looked at; a change is live within about two of these. */
+    public static final Duration INTERVAL = Duration.ofMillis(250);
+  }
+
+  /** As {@link #start(Vertx, ClientBundle, SpanExporter)}, reloading from {@code watch} when it is not null. */
+  public static Future<RunningBff> start(Vertx vertx, ClientBundle bundle, SpanExporter spanExporter, Watch watch) {
     CompositionEngine engine;
     RouteTable routes;
     try {
@@ -217,8 +240,14 @@ public final class Bff {
     AtomicInteger connections = new AtomicInteger();
     AdminConfig adminConfig = bundle.config().admin();
     AdminServer admin = new AdminServer(vertx, adminConfig, readiness, routes, registry, observe);
+    AtomicReference<Reloader> reloader = new AtomicReference<>();
+    AtomicReference<RunningBff> running = new AtomicReference<>();
     try {
       Observers.install(observe, bundle.config(), routes, registry, admin.router());
+      if (watch != null) {
+        reloader.set(new Reloader(vertx, watch.dir(), watch.load(), next -> running.get().reload(next)));
+        reloader.get().mount(admin.router());
+      }
     } catch (ConfigException e) {
       registry.close();
       return observe.close(vertx).transform(ar -> Future.failedFuture(e));
@@ -249,9 +278,13 @@ public final class Bff {
           readiness.ready();
           // After ready, never delaying it: a request arriving meanwhile is simply served.
           Future<Void> warmed = dryRun(vertx, engine);
-          return (RunningBff) new Running(vertx, servers.get(0).actualPort(), id, registry, servers, readiness,
+          Running r = new Running(vertx, servers.get(0).actualPort(), id, registry, servers, readiness,
               new Generation(bundle, engine, routes, security, limiting.get()), warmed,
-              adminConfig.enabled() ? admin : null, observe);
+              adminConfig.enabled() ? admin : null, observe, reloader.get());
+          running.set(r);
+          // The folder as served is the first version (the swap sees the same bundle and does nothing); then watch.
+          if (reloader.get() != null) reloader.get().reload("start").onComplete(x -> reloader.get().watch(Watch.INTERVAL));
+          return (RunningBff) r;
         })
         .onFailure(e -> {
           registry.close();
@@ -312,12 +345,15 @@ public final class Bff {
     private final Future<Void> warmedUp;
     private final AdminServer admin;
     private final Observability observability;
+    private final Reloader reloader;
     private volatile Generation current;
     /** Reloads run one after another. */
     private Future<Void> reloading = Future.succeededFuture();
 
     Running(Vertx vertx, int port, String deployment, UpstreamRegistry registry, List<BffServer> servers,
-        Readiness readiness, Generation current, Future<Void> warmedUp, AdminServer admin, Observability observability) {
+        Readiness readiness, Generation current, Future<Void> warmedUp, AdminServer admin, Observability observability,
+        Reloader reloader) {
+      this.reloader = reloader;
       this.vertx = vertx;
       this.port = port;
       this.deployment = deployment;
@@ -365,6 +401,7 @@ public final class Bff {
      */
     private Future<Void> swapTo(ClientBundle next) {
       Generation old = current;
+      if (next.equals(old.bundle())) return Future.succeededFuture();
       String restart = Reload.restartNeeded(old.bundle().config(), next.config());
       if (restart != null) {
         return Future.failedFuture(new ConfigException("bff.yaml", 0, restart + " cannot change while running; restart to apply"));
@@ -407,6 +444,7 @@ public final class Bff {
     @Override
     public Future<Void> close() {
       Generation g = current;
+      if (reloader != null) reloader.close();
       // The admin listener stays up while the client listener drains (readyz says DRAINING).
       return vertx.undeploy(deployment).andThen(ar -> {
         registry.close();

@@ -67,16 +67,21 @@ public final class Reloader {
   /** A Reloader whose folder is watched: a change reloads with trigger {@code file}. Close it to stop. */
   public static Reloader watch(Vertx vertx, Path dir, Duration interval, Function<Path, ClientBundle> load,
       Function<ClientBundle, Future<Void>> apply) {
-    Reloader r = new Reloader(vertx, dir, load, apply);
+    return new Reloader(vertx, dir, load, apply).watch(interval);
+  }
+
+  /** Starts watching the folder (once): every change reloads it as {@code file}. */
+  public Reloader watch(Duration interval) {
+    if (watcher != null) throw new IllegalStateException("already watching " + dir);
     // Reported even on the first look, and compared with the version served rather than the
     // watcher's last look: a change made between the first load and the watch is not lost, and a
     // folder that went back to the served version does not reload.
     BundleWatcher[] w = new BundleWatcher[1];
     w[0] = BundleWatcher.startUnseen(vertx, dir, interval, () -> {
-      if (!w[0].fingerprint().equals(r.version)) r.reload("file");
+      if (!w[0].fingerprint().equals(version)) reload("file");
     });
-    r.watcher = w[0];
-    return r;
+    watcher = w[0];
+    return this;
   }
 
   /**

@@ -179,6 +179,39 @@ class ReloadTest {
     assertTrue(r.headers().firstValue("ratelimit-policy").orElse("").contains("q=100"), r.headers().map().toString());
   }
 
+  @Test
+  void aWatchedFolderIsLiveWithinASecondOfAnEditAndABadEditKeepsTheOldConfig() throws Exception {
+    Path dir = write("watched", yaml(""), Map.of("post", "query Post { post { id text } }\n"));
+    bff = Bff.start(vertx, load(dir), null, new Bff.Watch(dir, this::load)).await(10, TimeUnit.SECONDS);
+    assertEquals("post p1", new JsonObject(get("/v1/screens/post").body()).getJsonObject("data").getJsonObject("post")
+        .getString("text"));
+    Thread.sleep(600); // the watcher's first look (the served version)
+
+    long t0 = System.nanoTime();
+    Files.writeString(dir.resolve("screens/post.graphql"), "query Post { post { id title } }\n");
+    String title = null;
+    while (title == null && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5)) {
+      title = new JsonObject(get("/v1/screens/post").body()).getJsonObject("data").getJsonObject("post").getString("title");
+      if (title == null) Thread.sleep(20);
+    }
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    System.out.println("edit to new answer: " + ms + " ms");
+    assertEquals("title p1", title);
+    assertTrue(ms < 2000, "live within a second or so of the edit: " + ms + " ms");
+
+    Files.writeString(dir.resolve("bff.yaml"), yaml("").replace("services:", "services: [oops"));
+    String admin = "http://127.0.0.1:" + bff.adminPort();
+    HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create(admin + "/config/reload"))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(422, refused.statusCode(), refused.body());
+    assertTrue(new JsonObject(refused.body()).getString("error").contains("bff.yaml:"), refused.body());
+    assertEquals("title p1", new JsonObject(get("/v1/screens/post").body()).getJsonObject("data").getJsonObject("post")
+        .getString("title"), "the old config keeps serving");
+    JsonObject history = new JsonObject(http.send(HttpRequest.newBuilder(URI.create(admin + "/config/reloads")).GET().build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+    assertEquals("REFUSED", history.getJsonArray("reloads").getJsonObject(0).getString("outcome"), history.encode());
+  }
+
   private interface Awaited {
     void run() throws Exception;
   }

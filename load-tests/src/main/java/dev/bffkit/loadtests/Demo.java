@@ -1,6 +1,7 @@
 package dev.bffkit.loadtests;
 
 import dev.bffkit.core.Bff;
+import dev.bffkit.core.config.BundleLoader;
 import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.observe.Observers;
@@ -10,6 +11,8 @@ import dev.bffkit.loadtests.demo.DevIdp;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -164,12 +167,22 @@ public final class Demo {
 
   private static Future<Bff.RunningBff> startBff(Vertx vertx, String client, int port, Function<String, String> env) {
     try {
-      ClientBundle bundle = ClasspathBundles.load(client, env).withPort(port);
-      return Bff.start(vertx, bundle)
+      // From a clone's root the BFFs serve their source folders and watch them: an edited screen is live at once.
+      Path source = sourceFolder(client);
+      Bff.Watch watch = source == null ? null
+          : new Bff.Watch(source, dir -> BundleLoader.load(dir, env).withPort(port));
+      ClientBundle bundle = watch != null ? watch.load().apply(source) : ClasspathBundles.load(client, env).withPort(port);
+      return Bff.start(vertx, bundle, null, watch)
           .recover(e -> Future.failedFuture(new IllegalStateException("BFF " + client + ": " + e.getMessage(), e)));
     } catch (RuntimeException e) {
       return Future.failedFuture(new IllegalStateException("BFF " + client + ": " + e.getMessage(), e));
     }
+  }
+
+  /** The client's folder in this clone ({@code bff-ios/src/main/resources/bff/ios}), or null when not run from one. */
+  static Path sourceFolder(String client) {
+    Path dir = Path.of("bff-" + client, "src", "main", "resources", "bff", client);
+    return Files.isRegularFile(dir.resolve("bff.yaml")) ? dir : null;
   }
 
   static Options parse(String[] args, Function<String, String> env) {
@@ -345,6 +358,12 @@ public final class Demo {
       b.append("\nRequest counts (batching shows here):\n");
       b.append("  curl -s " + s.url("users") + "/_stats\n");
       b.append(rateLimitTour(r.bffPort("ios"), r.redis()));
+      Path home = sourceFolder("ios");
+      if (home != null) {
+        b.append("\nLive change: the BFFs serve their folders and watch them. Edit " + home.resolve("screens/home.graphql")
+            + "\n(e.g. drop a field): the iOS home answers the new shape within a second, no restart. History:\n");
+        b.append("  curl -s http://127.0.0.1:" + r.adminPort("ios") + "/config/reloads\n");
+      }
     } else {
       b.append("\nServices only. Try:\n");
       b.append("  curl -s " + s.url("users") + "/users/u1\n");

@@ -10,6 +10,7 @@ import dev.bffkit.core.config.BundleLoader;
 import dev.bffkit.core.security.ApiKeys;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,7 +56,9 @@ class CanaryTest {
       fails.put(name, n -> false);
       servers.add(vertx.createHttpServer().requestHandler(req -> {
         int n = calls.get(name).incrementAndGet();
-        req.response().setStatusCode(fails.get(name).test(n) ? 500 : 200).end(name);
+        int status = fails.get(name).test(n) ? 500 : 200;
+        // The screen's REST field reads JSON; the proxy route relays the name as it is.
+        req.response().setStatusCode(status).end(req.path().equals("/posts/json") ? "{\"from\":\"" + name + "\"}" : name);
       }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS));
     }
   }
@@ -99,7 +102,10 @@ class CanaryTest {
         extra.indent(4).stripTrailing(), canary.indent(6).stripTrailing()) + keys;
     Path dir = Files.createDirectories(tmp.resolve("bff"));
     Files.writeString(dir.resolve("bff.yaml"), yaml);
-    Files.writeString(dir.resolve("schema.graphqls"), "type Query { hello: String }\n");
+    Files.writeString(dir.resolve("schema.graphqls"),
+        "type Query { post: JSON @rest(service: \"posts\", path: \"/posts/json\") }\n");
+    Files.createDirectories(dir.resolve("screens"));
+    Files.writeString(dir.resolve("screens/post.graphql"), "query Post { post }\n");
     bff = Bff.start(vertx, BundleLoader.load(dir, name -> null)).await(30, TimeUnit.SECONDS);
     return bff;
   }
@@ -121,6 +127,16 @@ class CanaryTest {
   /** Which upstream answered ("s1", "s2", "c1"), with its status. */
   private HttpResponse<String> get(String apiKey, String... headers) throws Exception {
     return http.send(request(apiKey, headers), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Which upstream served the screen's REST field. */
+  private String screen(String apiKey, String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bff.port() + "/v1/screens/post"))
+        .timeout(Duration.ofSeconds(10)).GET().header("X-API-Key", apiKey);
+    if (headers.length > 0) b.headers(headers);
+    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    return new JsonObject(r.body()).getJsonObject("data").getJsonObject("post").getString("from");
   }
 
   private String metrics() throws Exception {
@@ -183,8 +199,15 @@ class CanaryTest {
       assertEquals("c1", get(key(canaryUser)).body(), "request " + n + " of the canary user");
       assertTrue(get(key(stableUser)).body().startsWith("s"), "request " + n + " of the stable user");
     }
-    assertEquals(canary + 100, canaryRequests("canary", "share"));
-    assertEquals(SUBJECTS - canary + 100, canaryRequests("stable", "share"));
+    // A screen's REST field is split the same way: each user stays on the side the proxy gave it.
+    for (int n = 0; n < 20; n++) {
+      assertEquals("c1", screen(key(canaryUser)), "screen " + n + " of the canary user");
+      assertTrue(screen(key(stableUser)).startsWith("s"), "screen " + n + " of the stable user");
+      assertEquals("c1", screen(key(stableUser), "X-Beta", "1"), "screen " + n + " of the stable user with x-beta");
+    }
+    assertEquals(canary + 120, canaryRequests("canary", "share"));
+    assertEquals(SUBJECTS - canary + 120, canaryRequests("stable", "share"));
+    assertEquals(20, canaryRequests("canary", "match"));
   }
 
   @Test
@@ -247,7 +270,7 @@ class CanaryTest {
     assertTrue(canary().rolledBack(), () -> "no rollback: " + state);
     assertEquals(0, state.share());
     assertNotNull(state.rolledBack().at());
-    assertTrue(state.rolledBack().canaryErrorRate() > 0.5, state.toString());
+    assertTrue(state.rolledBack().canaryErrorRate() > 2 * state.rolledBack().stableErrorRate(), state.toString());
     assertEquals(1, metric(metrics(), "bff_canary_rollbacks_total", "service=\"posts\""));
 
     // Rolled back: every caller, beta users too, goes to stable.

@@ -24,7 +24,7 @@ import java.util.logging.Logger;
  * a cookie, a claim of the verified principal), else with probability {@code share} decided per
  * user: a hash of the sticky key (the verified subject) and the service name, so one user stays
  * on one side across requests (and across BFF instances); callers without a key are split per
- * request. Balancing, outlier ejection and health apply within the chosen subset; a subset with no
+ * request (by its request id, so all calls of one request agree). Balancing, outlier ejection and health apply within the chosen subset; a subset with no
  * live endpoint sends its calls to the other one (counted as a fallback), unless the canary was
  * rolled back.
  *
@@ -181,6 +181,9 @@ public final class Canary {
     if (ppm <= 0) return false;
     if (ppm >= PPM) return true;
     String key = stickyKey(caller);
+    // No user: the request id keeps one request's calls on one side (a screen's fields agree);
+    // work done for no request is split at random.
+    if (key == null) key = caller == null ? null : caller.requestId();
     if (key == null) return ThreadLocalRandom.current().nextInt(PPM) < ppm;
     return bucket(key) < ppm;
   }

@@ -111,11 +111,19 @@ class CanaryRoutingTest {
   }
 
   @Test
-  void anonymousCallersAreSplitPerRequest() {
+  void anonymousCallersAreSplitPerRequestByItsId() {
     Canary c = canary(0.5, List.of(), null);
     int in = 0;
-    for (int i = 0; i < 2000; i++) if (c.route(user(null)).isCanary()) in++;
+    for (int i = 0; i < 2000; i++) {
+      Caller anonymous = new TestCaller(null, MultiMap.caseInsensitiveMultiMap(), "req-" + i);
+      boolean side = c.route(anonymous).isCanary();
+      if (side) in++;
+      for (int call = 0; call < 3; call++) assertEquals(side, c.route(anonymous).isCanary(), "one request's calls agree");
+    }
     assertTrue(in > 800 && in < 1200, "about half: " + in);
+    int random = 0;
+    for (int i = 0; i < 2000; i++) if (c.route(null).isCanary()) random++;
+    assertTrue(random > 800 && random < 1200, "work for no request is split at random: " + random);
   }
 
   @Test

@@ -60,7 +60,7 @@ final class BffYaml {
       "screensPath", "maxBatchSize");
   private static final Set<String> SERVICE = Set.of("endpoints", "connectTimeout", "poolSize",
       "keepAlive", "timeout", "discovery", "balancer", "healthCheck", "outlier", "breaker", "retry",
-      "hedge", "bulkhead", "http2", "protocol", "tls");
+      "hedge", "bulkhead", "http2", "protocol", "tls", "canary");
   private static final Set<String> SERVICE_TLS = Set.of("ca", "cert", "key", "verifyHost");
   private static final Set<String> DISCOVERY = Set.of("dns", "srv", "file", "refresh");
   private static final Set<String> BALANCER = Set.of("policy", "hashOn", "slowStart", "weights");
@@ -747,7 +747,13 @@ final class BffYaml {
       Obj o = all.obj(name, SERVICE);
       List<URI> endpoints = new ArrayList<>();
       List<Integer> weights = new ArrayList<>();
-      for (Scalar s : o.scalars("endpoints")) {
+      List<Map<String, String>> labels = new ArrayList<>();
+      for (Object item : o.scalarsOrObjs("endpoints", CanaryYaml.ENDPOINT)) {
+        if (item instanceof Obj labelled) { // { url: ..., labels: { version: v2 } }
+          CanaryYaml.labelledEndpoint(labelled, endpoints, weights, labels);
+          continue;
+        }
+        Scalar s = (Scalar) item;
         // One value may hold several URLs separated by commas (handy in ${ENV:-a,b}), each
         // optionally followed by " weight=N".
         for (String part : s.value.split(",")) {
@@ -755,6 +761,7 @@ final class BffYaml {
           String[] words = part.trim().split("\\s+");
           endpoints.add(endpoint(s, words[0]));
           weights.add(words.length > 1 ? weight(s, words) : 1);
+          labels.add(Map.of());
         }
       }
       ServiceConfig.Discovery discovery = discovery(o.obj("discovery", DISCOVERY));
@@ -777,7 +784,8 @@ final class BffYaml {
           hedge(o.obj("hedge", HEDGE)),
           bulkhead(o.obj("bulkhead", BULKHEAD)),
           http2(o.obj("http2", HTTP2)),
-          serviceTls(o.obj("tls", SERVICE_TLS))));
+          serviceTls(o.obj("tls", SERVICE_TLS)))
+          .withCanary(labels, CanaryYaml.canary(o, endpoints, labels, discovery)));
     }
     return out;
   }
@@ -811,7 +819,7 @@ final class BffYaml {
   }
 
   /** An absolute http(s) base URL: scheme, host and optional port; normalised without a trailing '/'. */
-  private static URI endpoint(Scalar s, String text) {
+  static URI endpoint(Scalar s, String text) {
     URI uri;
     try {
       uri = new URI(text);
@@ -835,7 +843,7 @@ final class BffYaml {
     return URI.create(base);
   }
 
-  private static int weight(Scalar s, String[] words) {
+  static int weight(Scalar s, String[] words) {
     if (words.length == 2 && words[1].startsWith("weight=")) {
       try {
         int w = Integer.parseInt(words[1].substring("weight=".length()));

@@ -2,7 +2,9 @@ package dev.bffkit.core.config;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -29,11 +31,36 @@ public record ServiceConfig(
     Bulkhead bulkhead,
     Http2 http2,
     /** TLS to the service's https endpoints: trusted CA, client certificate (mutual TLS). */
-    Tls tls) {
+    Tls tls,
+    /** Each endpoint's labels, in the order of {@code endpoints} ({@code {url, labels}} items); empty maps for plain URLs. */
+    List<Map<String, String>> labels,
+    /** {@code canary:}: a labelled subset that takes a share of traffic; null when none. */
+    CanaryConfig canary) {
 
   public ServiceConfig {
     endpoints = List.copyOf(endpoints);
     if (tls == null) tls = Tls.none();
+    if (labels == null || labels.isEmpty()) {
+      labels = Collections.nCopies(endpoints.size(), Map.of());
+    } else if (labels.size() != endpoints.size()) {
+      throw new IllegalArgumentException("one label map per endpoint: " + labels.size() + " for " + endpoints.size());
+    } else {
+      labels = labels.stream().map(Map::copyOf).toList();
+    }
+  }
+
+  /** Without endpoint labels or a canary. */
+  public ServiceConfig(String name, List<URI> endpoints, Duration connectTimeout, int poolSize, Duration keepAlive,
+      Duration timeout, Discovery discovery, Balancer balancer, HealthCheck healthCheck, Outlier outlier,
+      Breaker breaker, Retry retry, Hedge hedge, Bulkhead bulkhead, Http2 http2, Tls tls) {
+    this(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer, healthCheck, outlier,
+        breaker, retry, hedge, bulkhead, http2, tls, null, null);
+  }
+
+  /** The same service with endpoint labels and a canary. */
+  public ServiceConfig withCanary(List<Map<String, String>> endpointLabels, CanaryConfig c) {
+    return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
+        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, tls, endpointLabels, c);
   }
 
   /** Without upstream TLS settings (the JVM's trust store, no client certificate). */
@@ -75,42 +102,42 @@ public record ServiceConfig(
 
   public ServiceConfig withBalancer(Balancer b) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, b,
-        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, tls);
+        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, tls, labels, canary);
   }
 
   public ServiceConfig withHealthCheck(HealthCheck h) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        h, outlier, breaker, retry, hedge, bulkhead, http2, tls);
+        h, outlier, breaker, retry, hedge, bulkhead, http2, tls, labels, canary);
   }
 
   public ServiceConfig withOutlier(Outlier o) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        healthCheck, o, breaker, retry, hedge, bulkhead, http2, tls);
+        healthCheck, o, breaker, retry, hedge, bulkhead, http2, tls, labels, canary);
   }
 
   public ServiceConfig withBreaker(Breaker b) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        healthCheck, outlier, b, retry, hedge, bulkhead, http2, tls);
+        healthCheck, outlier, b, retry, hedge, bulkhead, http2, tls, labels, canary);
   }
 
   public ServiceConfig withRetry(Retry r) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        healthCheck, outlier, breaker, r, hedge, bulkhead, http2, tls);
+        healthCheck, outlier, breaker, r, hedge, bulkhead, http2, tls, labels, canary);
   }
 
   public ServiceConfig withHedge(Hedge h) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        healthCheck, outlier, breaker, retry, h, bulkhead, http2, tls);
+        healthCheck, outlier, breaker, retry, h, bulkhead, http2, tls, labels, canary);
   }
 
   public ServiceConfig withBulkhead(Bulkhead b) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        healthCheck, outlier, breaker, retry, hedge, b, http2, tls);
+        healthCheck, outlier, breaker, retry, hedge, b, http2, tls, labels, canary);
   }
 
   public ServiceConfig withDiscovery(Discovery d) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, d, balancer,
-        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, tls);
+        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, tls, labels, canary);
   }
 
   /** Where endpoints come from besides the static list: {@code discovery:}. */

@@ -303,6 +303,29 @@ final class YamlReader {
       return out;
     }
 
+    /**
+     * The value at key as a list whose items are each a {@link Scalar} or, when written as a
+     * mapping, an {@link Obj} allowing the given keys; a single scalar counts as a list of one.
+     */
+    List<Object> scalarsOrObjs(String key, Set<String> allowed) {
+      List<Object> out = new ArrayList<>();
+      if (!has(key)) {
+        return out;
+      }
+      Node node = entries.get(key).getValueNode();
+      if (node instanceof ScalarNode) {
+        out.add(new Scalar(node, child(key)));
+        return out;
+      }
+      List<Node> items = sequence(node, child(key));
+      for (int i = 0; i < items.size(); i++) {
+        Node item = items.get(i);
+        String itemPath = child(key) + "[" + i + "]";
+        out.add(item instanceof MappingNode ? new Obj(itemPath, item, item, allowed) : new Scalar(item, itemPath));
+      }
+      return out;
+    }
+
     /** The value at key as a list of mappings, each allowing the given keys. */
     List<Obj> objs(String key, Set<String> allowed) {
       List<Obj> out = new ArrayList<>();

@@ -47,6 +47,9 @@ public final class ServiceMeters {
 
   public String service() { return service; }
 
+  /** The BFF's registry, for a service's meters with more than one tag (registered once, at start-up). */
+  public MeterRegistry registry() { return registry; }
+
   /**
    * A call starts for the request {@code log} (null for calls of no request: dry runs, tools);
    * {@code protocol} is "rest", "grpc" or "proxy". The caller ends it once.

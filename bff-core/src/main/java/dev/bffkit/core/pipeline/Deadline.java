@@ -17,11 +17,17 @@ import java.time.Duration;
  * @param clientChosen true when the client set this point in time (it was tighter than ours)
  * @param cancellation the request's "client gone" signal; null when nobody watches
  * @param log the request's log; null for work done for no request (dry runs, tools, tests)
+ * @param caller who the calls are made for (a canary's matches and sticky key read it when a call
+ *     picks its endpoint); null for work done for no request
  */
-public record Deadline(long atNanos, boolean clientChosen, Cancellation cancellation, RequestLog log) {
+public record Deadline(long atNanos, boolean clientChosen, Cancellation cancellation, RequestLog log, Caller caller) {
 
   public Deadline(long atNanos) {
-    this(atNanos, false, null, null);
+    this(atNanos, false, null, null, null);
+  }
+
+  public Deadline(long atNanos, boolean clientChosen, Cancellation cancellation, RequestLog log) {
+    this(atNanos, clientChosen, cancellation, log, null);
   }
 
   public Deadline(long atNanos, boolean clientChosen, Cancellation cancellation) {
@@ -49,17 +55,21 @@ public record Deadline(long atNanos, boolean clientChosen, Cancellation cancella
   /** The earlier of this deadline and {@code now + ms}, {@code ms} chosen by the gateway. */
   public Deadline tighten(long ms) {
     long other = System.nanoTime() + ms * 1_000_000L;
-    return other - atNanos < 0 ? new Deadline(other, false, cancellation, log) : this;
+    return other - atNanos < 0 ? new Deadline(other, false, cancellation, log, caller) : this;
   }
 
   /** The earlier of this deadline and {@code now + ms}, {@code ms} chosen by the client. */
   public Deadline tightenByClient(long ms) {
     long other = System.nanoTime() + ms * 1_000_000L;
-    return other - atNanos < 0 ? new Deadline(other, true, cancellation, log) : this;
+    return other - atNanos < 0 ? new Deadline(other, true, cancellation, log, caller) : this;
   }
 
   public Deadline withCancellation(Cancellation c) {
-    return new Deadline(atNanos, clientChosen, c, log);
+    return new Deadline(atNanos, clientChosen, c, log, caller);
+  }
+
+  public Deadline withCaller(Caller c) {
+    return new Deadline(atNanos, clientChosen, cancellation, log, c);
   }
 
   /** True when the client has gone. */

@@ -19,7 +19,7 @@ import java.util.Set;
  * its deadline and the caller's identity ({@code ctx} values for templates).
  * Lives on one event loop; not thread-safe by design.
  */
-public final class Exchange {
+public final class Exchange implements Caller {
   private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
   private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
 
@@ -51,7 +51,7 @@ public final class Exchange {
     this.request = request;
     this.requestId = requestId;
     this.log = log;
-    this.deadline = log == null ? deadline : new Deadline(deadline.atNanos(), false, null, log);
+    this.deadline = (log == null ? deadline : new Deadline(deadline.atNanos(), false, null, log)).withCaller(this);
     this.startNanos = startNanos;
     request.response().putHeader(X_REQUEST_ID, requestId);
   }
@@ -60,7 +60,11 @@ public final class Exchange {
 
   public HttpServerResponse response() { return request.response(); }
 
+  @Override
   public String requestId() { return requestId; }
+
+  @Override
+  public MultiMap requestHeaders() { return request.headers(); }
 
   public long startNanos() { return startNanos; }
 
@@ -92,6 +96,7 @@ public final class Exchange {
 
   public void identityHeaders(MultiMap h) { this.identityHeaders = h; }
 
+  @Override
   public Principal principal() { return principal; }
 
   public void principal(Principal p) { this.principal = p; }
@@ -105,7 +110,7 @@ public final class Exchange {
   public void route(Route r, Map<String, String> params) {
     this.route = r;
     this.pathParams = params;
-    this.deadline = new Deadline(startNanos + r.policy().deadline().toNanos(), false, null, log);
+    this.deadline = new Deadline(startNanos + r.policy().deadline().toNanos(), false, null, log, this);
     if (log != null) log.route(r);
   }
 

@@ -108,7 +108,7 @@ public final class ProxyEndpoint implements Stage {
     if (ex.deadline().cancelled()) return; // the client left while its body was inspected
     // Bulkhead, breaker and balancer pick; a streamed call is never retried.
     UpstreamCall observed = service.state().meters().start(ex.log(), "proxy");
-    service.lease(req.method(), upstreamUri(originForm(req)), req.headers(), budget, observed).onComplete(lar -> {
+    service.lease(req.method(), upstreamUri(originForm(req)), req.headers(), budget, observed, ex).onComplete(lar -> {
       if (lar.failed()) {
         req.resume();
         failUpstream(ex, lar.cause());

@@ -48,6 +48,8 @@ final class Call {
   /** This call as the request's log, the service's meters and its client span see it. */
   private final UpstreamCall observed;
   private final Runnable onClientGone = this::clientGone;
+  /** The canary side every try of this call goes to; null without a canary. */
+  private final Canary.Subset subset;
   private final Promise<UpstreamResponse> result = Promise.promise();
   private int retries;
   private EndpointState last;
@@ -66,6 +68,7 @@ final class Call {
     this.idempotent = retry.methods().contains(req.method().name());
     this.clientEnd = clientEnd;
     this.cancellation = req.deadline() == null ? null : req.deadline().cancellation();
+    this.subset = service.route(req.deadline() == null ? null : req.deadline().caller());
   }
 
   Future<UpstreamResponse> run() {
@@ -77,7 +80,14 @@ final class Call {
     startRound();
     Future<UpstreamResponse> f = result.future();
     if (cancellation != null) f.onComplete(ar -> cancellation.remove(onClientGone));
+    if (subset != null) f.onComplete(this::recordForCanary);
     return f;
+  }
+
+  /** The call's outcome for the canary's rollback watch; a client's own fault says nothing about the side. */
+  private void recordForCanary(AsyncResult<UpstreamResponse> ar) {
+    if (ar.succeeded()) subset.record(ar.result().status() >= 500);
+    else if (!Calls.clientFault(ar.cause())) subset.record(true);
   }
 
   private void startRound() {
@@ -177,7 +187,7 @@ final class Call {
     }
 
     private void launch(EndpointState avoid) {
-      EndpointState e = service.pick(req.headers(), avoid);
+      EndpointState e = service.pick(subset, req.headers(), avoid);
       if (e == null) {
         finish(Future.failedFuture(service.noEndpoints()), null);
         return;

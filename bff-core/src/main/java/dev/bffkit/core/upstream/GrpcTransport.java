@@ -99,7 +99,8 @@ final class GrpcTransport {
 
   /** {@code clientEnd}: the budget ends at a deadline the client chose (its running out is not the service's fault). */
   Future<GrpcResponse> call(Service service, GrpcRequest req, long budgetMs, boolean clientEnd, UpstreamCall observed) {
-    return service.lease(HttpMethod.POST, "/" + req.fullMethod(), req.metadata(), budgetMs, observed)
+    return service.lease(HttpMethod.POST, "/" + req.fullMethod(), req.metadata(), budgetMs, observed,
+            req.deadline() == null ? null : req.deadline().caller())
         .compose(lease -> send(service, lease, req, budgetMs, clientEnd));
   }
 

@@ -4,6 +4,7 @@ import dev.bffkit.core.config.ServiceConfig;
 import dev.bffkit.core.observe.Observability;
 import dev.bffkit.core.observe.ServiceMeters;
 import dev.bffkit.core.observe.UpstreamCall;
+import dev.bffkit.core.pipeline.Caller;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -27,6 +28,8 @@ public final class Service {
   private final ServiceConfig config;
   private final HttpClient client;
   private final Balancer balancer;
+  /** The canary subset's own balancer (a policy's state, e.g. a hash ring, is per endpoint set); null without a canary. */
+  private final Balancer canaryBalancer;
 
   /** A standalone service with its own state (tests, tools). */
   public Service(Vertx vertx, ServiceConfig config) {
@@ -38,6 +41,7 @@ public final class Service {
     this.state = state;
     this.config = state.config;
     this.balancer = Balancer.of(config.balancer());
+    this.canaryBalancer = state.canary == null ? null : Balancer.of(config.balancer());
     ServiceConfig.Http2 h2 = config.http2();
     HttpClientOptions options = new HttpClientOptions()
         .setProtocolVersion(h2.enabled() ? HttpVersion.HTTP_2 : HttpVersion.HTTP_1_1)
@@ -88,6 +92,28 @@ public final class Service {
     return balancer.pick(c, headers, avoid);
   }
 
+  /**
+   * The canary or stable subset for one call made for {@code caller} (null: for no request);
+   * null when the service has no canary. Decided once per call: its retries and hedges stay on
+   * that side.
+   */
+  Canary.Subset route(Caller caller) {
+    return state.canary == null ? null : state.canary.route(caller);
+  }
+
+  /** As {@link #pick(MultiMap, EndpointState)}, within {@code subset} (null: among all endpoints). */
+  EndpointState pick(Canary.Subset subset, MultiMap headers, EndpointState avoid) {
+    if (subset == null) return pick(headers, avoid);
+    EndpointState[] c = subset.candidates();
+    if (c.length == 0) return null;
+    Balancer b = subset.isCanary() ? canaryBalancer : balancer;
+    if (avoid != null && c.length == 1 && c[0] == avoid) {
+      EndpointState[] all = subset.all();
+      if (all.length > 1) return b.pick(all, headers, avoid);
+    }
+    return b.pick(c, headers, avoid);
+  }
+
   /** The next endpoint for one call (no accounting); prefer {@link #lease} for real traffic. */
   public Endpoint pick() {
     EndpointState e = pick(null, null);
@@ -126,9 +152,16 @@ public final class Service {
 
   /** As above; {@code observed} (from {@link ServiceMeters#start}) ends with the lease, or with its refusal. */
   public Future<Lease> lease(HttpMethod method, String uri, MultiMap headers, long timeoutMs, UpstreamCall observed) {
+    return lease(method, uri, headers, timeoutMs, observed, null);
+  }
+
+  /** As above, for the request made by {@code caller} (its canary matches and sticky key); null for none. */
+  public Future<Lease> lease(HttpMethod method, String uri, MultiMap headers, long timeoutMs, UpstreamCall observed,
+      Caller caller) {
     Bulkhead bulkhead = state.bulkhead;
     if (!bulkhead.tryAcquire()) return refused(observed, bulkhead.overloaded());
-    EndpointState e = pick(headers, null);
+    Canary.Subset subset = route(caller);
+    EndpointState e = pick(subset, headers, null);
     if (e == null) {
       bulkhead.release();
       return refused(observed, noEndpoints());
@@ -149,7 +182,7 @@ public final class Service {
     }
     e.active.incrementAndGet();
     e.requests.increment();
-    return Future.succeededFuture(new Lease(this, e, requestOptions(e, method, uri, timeoutMs), outcome, observed));
+    return Future.succeededFuture(new Lease(this, e, requestOptions(e, method, uri, timeoutMs), outcome, observed, subset));
   }
 
   private static Future<Lease> refused(UpstreamCall observed, UpstreamException why) {
@@ -164,9 +197,13 @@ public final class Service {
     private final RequestOptions options;
     private final Promise<Void> outcome;
     private final UpstreamCall observed;
+    /** The canary side it went to; null without a canary. */
+    private final Canary.Subset subset;
     private boolean ended;
 
-    Lease(Service service, EndpointState endpoint, RequestOptions options, Promise<Void> outcome, UpstreamCall observed) {
+    Lease(Service service, EndpointState endpoint, RequestOptions options, Promise<Void> outcome, UpstreamCall observed,
+        Canary.Subset subset) {
+      this.subset = subset;
       this.service = service;
       this.endpoint = endpoint;
       this.options = options;
@@ -193,6 +230,7 @@ public final class Service {
       ended = true;
       end();
       Calls.answered(observed, status);
+      if (subset != null) subset.record(status >= 500);
       if (status >= 500) {
         service.state.outlier.failure(endpoint);
         breakerFailure(new UpstreamException(service.name(), UpstreamException.Kind.UNAVAILABLE, "status " + status));
@@ -213,6 +251,7 @@ public final class Service {
       ended = true;
       end();
       observed.end(Calls.outcome(u), -1);
+      if (subset != null) subset.record(true);
       service.state.outlier.failure(endpoint);
       breakerFailure(u);
     }

@@ -30,6 +30,8 @@ public final class ServiceState {
   final LatencyTracker latency = new LatencyTracker();
   /** The service's meters (no-op ones when metrics are off). */
   final ServiceMeters meters;
+  /** The canary split; null without {@code canary:}. */
+  final Canary canary;
 
   ServiceState(Vertx vertx, ServiceConfig config, ServiceMeters meters) {
     this.config = config;
@@ -41,6 +43,8 @@ public final class ServiceState {
           weights.isEmpty() ? 1 : weights.get(i)));
     }
     group.update(initial);
+    this.canary = config.canary() == null ? null : new Canary(config, group, meters.registry());
+    if (canary != null && canary.watch != null) canary.watch.start(vertx);
     this.outlier = new OutlierDetector(vertx, config.name(), config.outlier(), group, meters::ejected);
     this.budget = new RetryBudget(config.retry().budget(), config.retry().minPerSecond());
     this.bulkhead = new Bulkhead(config.name(), config.bulkhead().maxConcurrent(), config.bulkhead().maxPending());
@@ -116,6 +120,11 @@ public final class ServiceState {
     return s.name().toLowerCase(Locale.ROOT);
   }
 
+  /** The service's canary (share, rollback state; {@code setShare} for the admin API); null without one. */
+  public Canary canary() {
+    return canary;
+  }
+
   public Bulkhead bulkhead() {
     return bulkhead;
   }
@@ -135,6 +144,7 @@ public final class ServiceState {
     return new JsonObject().put("breaker", breakerState()).put("endpoints", eps)
         .put("inFlight", bulkhead.active()).put("pending", bulkhead.pending())
         .put("retryBudget", budget.balance())
+        .put("canary", canary == null ? null : canary.state().toJson())
         .put("p95Ms", p95 < 0 ? null : p95 / 1_000_000.0);
   }
 }

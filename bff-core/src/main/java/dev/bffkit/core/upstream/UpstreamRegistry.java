@@ -125,6 +125,7 @@ public final class UpstreamRegistry {
     dnses.forEach(DnsDiscovery::close);
     states.values().forEach(s -> {
       s.outlier.close();
+      if (s.canary != null) s.canary.close();
       if (s.breaker != null) s.breaker.close();
     });
     if (checkClient != null) checkClient.close();

@@ -1,0 +1,115 @@
+package dev.bffkit.core.config;
+
+import dev.bffkit.core.config.YamlReader.Obj;
+import dev.bffkit.core.config.YamlReader.Scalar;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Parses labelled endpoints and {@code services.<name>.canary}; every error names its file and line. */
+final class CanaryYaml {
+  static final Set<String> ENDPOINT = Set.of("url", "labels", "weight");
+  private static final Set<String> CANARY = Set.of("subset", "share", "match", "sticky", "rollback");
+  private static final Set<String> MATCH = Set.of("header", "cookie", "claim", "value");
+  private static final Set<String> ROLLBACK = Set.of("errorRatio", "minCalls", "window", "minErrorRate");
+  private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-/]{0,62}");
+  private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z\\-]+"); // RFC 9110 §5.6.2 token
+
+  private CanaryYaml() {}
+
+  /** {@code { url: "http://…", labels: { version: v2 }, weight: 2 }}: one endpoint with its labels. */
+  static void labelledEndpoint(Obj o, List<URI> endpoints, List<Integer> weights, List<Map<String, String>> labels) {
+    Scalar url = o.scalar("url", "write e.g. { url: \"http://127.0.0.1:9122\", labels: { version: v2 } }");
+    if (url.value.contains(",")) throw url.invalid("holds several URLs; a labelled endpoint is one URL");
+    endpoints.add(BffYaml.endpoint(url, url.value.trim()));
+    weights.add(o.integer("weight", 1, 1, 1000));
+    labels.add(labels(o.obj("labels", null)));
+  }
+
+  private static Map<String, String> labels(Obj o) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String key : o.keys()) {
+      if (!LABEL.matcher(key).matches()) throw o.keyError(key, "is not a label name; use letters, digits, _ . - /");
+      Scalar v = o.scalar(key, "");
+      if (!LABEL.matcher(v.value).matches()) throw v.invalid("is not a label value; use letters, digits, _ . - /");
+      out.put(key, v.value);
+    }
+    return out;
+  }
+
+  /** The service's canary, or null; its subset must name some endpoints but not all of them. */
+  static CanaryConfig canary(Obj service, List<URI> endpoints, List<Map<String, String>> labels,
+      ServiceConfig.Discovery discovery) {
+    if (!service.has("canary")) return null;
+    Obj o = service.obj("canary", CANARY);
+    Obj subsetObj = o.obj("subset", null);
+    Map<String, String> subset = labels(subsetObj);
+    if (subset.isEmpty()) throw o.error("missing 'subset'; write e.g. subset: { version: v2 } (labels of the canary endpoints)");
+    int inCanary = 0;
+    for (Map<String, String> l : labels) if (l.entrySet().containsAll(subset.entrySet())) inCanary++;
+    if (inCanary == 0) {
+      throw subsetObj.error("no endpoint has the labels " + subset + "; label the canary's endpoints, e.g."
+          + " endpoints: [ { url: \"http://127.0.0.1:9122\", labels: " + subset + " } ]");
+    }
+    if (inCanary == endpoints.size() && discovery.type() == ServiceConfig.Discovery.Type.STATIC) {
+      throw subsetObj.error("every endpoint has the labels " + subset + ", so no stable endpoint is left;"
+          + " the canary subset must be a part of the endpoints");
+    }
+    double share = o.share("share", 0, 1);
+    List<CanaryConfig.Match> matches = new ArrayList<>();
+    for (Obj m : o.objs("match", MATCH)) matches.add(match(m));
+    return new CanaryConfig(subset, share, matches, sticky(o), rollback(o));
+  }
+
+  private static CanaryConfig.Match match(Obj m) {
+    CanaryConfig.Match.Source source = null;
+    String name = null;
+    for (CanaryConfig.Match.Source s : CanaryConfig.Match.Source.values()) {
+      String key = s.name().toLowerCase();
+      if (!m.has(key)) continue;
+      if (source != null) throw m.error("one of header, cookie or claim per match; write two matches for two");
+      source = s;
+      Scalar n = m.scalar(key, "");
+      if (!TOKEN.matcher(n.value).matches()) throw n.invalid("is not a " + key + " name");
+      name = s == CanaryConfig.Match.Source.HEADER ? n.value.toLowerCase() : n.value;
+    }
+    if (source == null) throw m.error("missing header, cookie or claim; write e.g. { header: x-beta, value: \"1\" }");
+    String value = m.scalar("value", "write e.g. value: \"1\" (the request is the canary's when it equals this)").value;
+    return new CanaryConfig.Match(source, name, value);
+  }
+
+  private static CanaryConfig.Sticky sticky(Obj o) {
+    if (!o.has("sticky")) return CanaryConfig.Sticky.sub();
+    Scalar s = o.scalar("sticky", "");
+    String v = s.value.trim();
+    if (v.equals("sub")) return CanaryConfig.Sticky.sub();
+    if (v.startsWith("header:") && TOKEN.matcher(v.substring(7)).matches()) {
+      return new CanaryConfig.Sticky(CanaryConfig.Sticky.Source.HEADER, v.substring(7).toLowerCase());
+    }
+    throw s.invalid("is not a sticky key; write sub (the verified subject) or header:NAME");
+  }
+
+  private static CanaryConfig.Rollback rollback(Obj o) {
+    if (!o.has("rollback")) return null;
+    Obj r = o.obj("rollback", ROLLBACK);
+    Scalar ratio = r.has("errorRatio") ? r.scalar("errorRatio", "") : null;
+    double errorRatio = 2;
+    if (ratio != null) {
+      try {
+        errorRatio = Double.parseDouble(ratio.value.trim());
+      } catch (NumberFormatException e) {
+        throw ratio.invalid("is not a number; write e.g. errorRatio: 2");
+      }
+      if (!(errorRatio >= 1 && errorRatio <= 1000)) throw ratio.invalid("must be between 1 and 1000");
+    }
+    Duration window = r.duration("window", Duration.ofMinutes(1));
+    if (window.toMillis() < 600) throw r.scalar("window", "").invalid("must be at least 600ms");
+    return new CanaryConfig.Rollback(errorRatio, r.integer("minCalls", 50, 1, 1_000_000), window,
+        r.share("minErrorRate", 0.05, 1));
+  }
+}

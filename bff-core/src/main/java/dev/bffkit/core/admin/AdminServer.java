@@ -64,6 +64,35 @@ public final class AdminServer {
     router.route().handler(this::authorize);
     router.get("/upstreamz").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON)
         .end(upstreams.snapshot().toBuffer()));
+    // Canary weights, live: each service's canary state (share, rollback), and PUT {"share": 0.05} to change it
+    // (which also re-arms a canary that rolled back).
+    router.get("/canaries").handler(ctx -> {
+      JsonObject all = new JsonObject();
+      upstreams.services().forEach((name, state) -> {
+        if (state.canary() != null) all.put(name, state.canary().state().toJson());
+      });
+      json(ctx, 200, all);
+    });
+    router.put("/canaries/:service").handler(ctx -> ctx.request().body().onSuccess(body -> {
+      var state = upstreams.services().get(ctx.pathParam("service"));
+      if (state == null || state.canary() == null) {
+        json(ctx, 404, new JsonObject().put("error", "no canary on service '" + ctx.pathParam("service") + "'"));
+        return;
+      }
+      Double share = null;
+      try {
+        Object v = body.length() == 0 ? null : body.toJsonObject().getValue("share");
+        if (v instanceof Number n) share = n.doubleValue();
+      } catch (RuntimeException bad) {
+        // not JSON: answered below
+      }
+      if (share == null || !(share >= 0 && share <= 1)) {
+        json(ctx, 400, new JsonObject().put("error", "send {\"share\": 0.05} (a number from 0 to 1)"));
+        return;
+      }
+      state.canary().setShare(share);
+      json(ctx, 200, state.canary().state().toJson());
+    }));
     router.get("/routes").handler(ctx -> {
       RouteTable live = this.routes;
       if ("text".equals(ctx.request().getParam("format"))) {

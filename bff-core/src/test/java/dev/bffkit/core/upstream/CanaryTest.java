@@ -232,6 +232,25 @@ class CanaryTest {
     assertEquals(50, canaryRequests("stable", "fallback"));
   }
 
+  @Test
+  void theAdminApiShowsTheCanaryAndChangesItsShareLive() throws Exception {
+    start(CANARY, "");
+    String admin = "http://127.0.0.1:" + bff.adminPort();
+    JsonObject all = new JsonObject(http.send(HttpRequest.newBuilder(URI.create(admin + "/canaries")).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+    assertEquals(0.05, all.getJsonObject("posts").getDouble("share"), 1e-9, all.encode());
+    HttpResponse<String> set = http.send(HttpRequest.newBuilder(URI.create(admin + "/canaries/posts"))
+        .PUT(HttpRequest.BodyPublishers.ofString("{\"share\": 1}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, set.statusCode(), set.body());
+    for (int i = 0; i < 20; i++) assertEquals("c1", get(key(i)).body(), "share 100 %: every user on the canary");
+    for (String bad : List.of("", "{\"share\": 2}", "{\"share\": \"half\"}", "nope")) {
+      assertEquals(400, http.send(HttpRequest.newBuilder(URI.create(admin + "/canaries/posts"))
+          .PUT(HttpRequest.BodyPublishers.ofString(bad)).build(), HttpResponse.BodyHandlers.ofString()).statusCode(), bad);
+    }
+    assertEquals(404, http.send(HttpRequest.newBuilder(URI.create(admin + "/canaries/users"))
+        .PUT(HttpRequest.BodyPublishers.ofString("{\"share\": 0}")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+  }
+
   private static final String ROLLBACK = """
       subset: { version: v2 }
       share: 50%

@@ -358,6 +358,13 @@ public final class Demo {
       b.append("\nRequest counts (batching shows here):\n");
       b.append("  curl -s " + s.url("users") + "/_stats\n");
       b.append(rateLimitTour(r.bffPort("ios"), r.redis()));
+      b.append("\nCanary and shadow: posts-v2 (" + s.url(DemoServices.POSTS_V2) + ") takes 5 % of users and everyone"
+          + " sending X-Beta: 1;\nthe shadow (" + s.url(DemoServices.SHADOW) + ") gets a copy of every iOS home.\n");
+      b.append("  curl -s -o /dev/null -H 'X-Beta: 1' " + auth + ios + "/v1/screens/home; curl -s "
+          + s.url(DemoServices.POSTS_V2) + "/_stats\n");
+      b.append("  curl -s " + s.url(DemoServices.SHADOW) + "/_stats   # one copy per home call\n");
+      b.append("  curl -s http://127.0.0.1:" + r.adminPort("ios") + "/canaries   # share, rollback state; PUT /canaries/posts"
+          + " -d '{\"share\": 0.5}' changes it live\n");
       Path home = sourceFolder("ios");
       if (home != null) {
         b.append("\nLive change: the BFFs serve their folders and watch them. Edit " + home.resolve("screens/home.graphql")

@@ -145,7 +145,7 @@ public final class Scenarios {
         Map<String, String> env = new LinkedHashMap<>(backends.env());
         env.put("BFF_JWT_ISSUER", idp.issuer()); // the BFF trusts the in-process dev identity provider
         env.put("BFF_JWKS_URL", "");
-        env.putAll(RATE_LIMITS_OFF);
+        env.putAll(DEMO_EXTRAS_OFF);
         env.putAll(extraEnv);
         bundle = ClasspathBundles.load("ios", name -> env.containsKey(name) ? env.get(name) : System.getenv(name)).withPort(0);
         if ("off".equals(System.getenv("BENCH_AUTH"))) { // baseline for the auth stage's cost
@@ -260,11 +260,13 @@ public final class Scenarios {
   // ---------------------------------------------------------------- rate-limit switches
 
   /**
-   * The demo iOS bundle's {@code rateLimits:} switch (bff.yaml) off: every BFF the harness starts gets it unless
-   * its caller's env says otherwise. On, the bench's token (one caller, tier {@code users}, 100/s) would be
-   * refused nearly every request, and a 429 is cheaper than a screen.
+   * Everything the demo iOS bundle does beside serving that the harness does not measure, off for every BFF the
+   * harness starts unless its caller's env says otherwise: rate limits (the bench's token is one caller, tier
+   * {@code users}, 100/s: nearly every request would be a 429, cheaper than a screen), the posts canary's share
+   * (its endpoint is not started here) and the home's mirror to the shadow (which would double a screen's calls).
    */
-  public static final Map<String, String> RATE_LIMITS_OFF = Map.of("BFF_RATE_LIMITS", "false");
+  public static final Map<String, String> DEMO_EXTRAS_OFF = Map.of("BFF_RATE_LIMITS", "false",
+      "BFF_CANARY_SHARE", "0%", "BFF_MIRROR_SHARE", "0%");
 
   /**
    * The users tier's rate (BFF_USER_RATE) of the "rate limits on" BFF: far above any load the harness makes,
@@ -277,9 +279,9 @@ public final class Scenarios {
     return Map.of("BFF_RATE_LIMITS", "true", "BFF_REDIS_URL", redisUrl, "BFF_USER_RATE", UNREACHED_USER_RATE);
   }
 
-  /** What every BFF process gets before its caller's extra env: rate limits off, the observe switches. */
+  /** What every BFF process gets before its caller's extra env: the demo's extras off, the observe switches. */
   static Map<String, String> childEnv() {
-    Map<String, String> env = new LinkedHashMap<>(RATE_LIMITS_OFF);
+    Map<String, String> env = new LinkedHashMap<>(DEMO_EXTRAS_OFF);
     env.putAll(observeEnv());
     return env;
   }

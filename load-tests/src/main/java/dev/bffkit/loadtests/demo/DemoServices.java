@@ -18,6 +18,12 @@ public final class DemoServices {
   /** The second posts replica ("posts-2") listens on base port + 11 (9112 by default). */
   public static final String POSTS_REPLICA = "posts-2";
   public static final int POSTS_REPLICA_OFFSET = 11;
+  /** The posts canary ("posts-v2", labelled version=v2 in the iOS bundle) on base port + 21 (9122). */
+  public static final String POSTS_V2 = "posts-v2";
+  public static final int POSTS_V2_OFFSET = 21;
+  /** The shadow that gets a copy of every iOS home (traffic.mirrors) on base port + 22 (9123). */
+  public static final String SHADOW = "shadow";
+  public static final int SHADOW_OFFSET = 22;
   /** Service names in port order. */
   public static final List<String> NAMES =
       List.of("users", "posts", "recommendations", "notifications", "ads", "analytics");
@@ -61,6 +67,10 @@ public final class DemoServices {
     all.put("analytics", new AnalyticsService(data));
     DemoService replica = new PostsService(data);
     all.put(POSTS_REPLICA, replica);
+    DemoService v2 = new PostsService(data);
+    all.put(POSTS_V2, v2);
+    DemoService shadow = new ShadowService();
+    all.put(SHADOW, shadow);
     Map<String, GrpcDemoServer> grpc = new LinkedHashMap<>();
     grpc.put("recommendations-grpc", GrpcDemoServer.recommendations(data));
     grpc.put("notifications-grpc", GrpcDemoServer.notifications(data));
@@ -72,6 +82,8 @@ public final class DemoServices {
       offset++;
     }
     started.add(replica.start(vertx, HOST, basePort == 0 ? 0 : basePort + POSTS_REPLICA_OFFSET, instances));
+    started.add(v2.start(vertx, HOST, basePort == 0 ? 0 : basePort + POSTS_V2_OFFSET, instances));
+    started.add(shadow.start(vertx, HOST, basePort == 0 ? 0 : basePort + SHADOW_OFFSET, instances));
     for (String name : GRPC_NAMES) {
       started.add(grpc.get(name).start(vertx, HOST, basePort == 0 ? 0 : basePort + GRPC_OFFSETS.get(name), instances));
     }
@@ -112,6 +124,8 @@ public final class DemoServices {
       env.put(ENV_VARS.get(n), url(n));
     }
     env.put(ENV_VARS.get("posts"), url("posts") + "," + url(POSTS_REPLICA));
+    env.put("POSTS_V2_URL", url(POSTS_V2));
+    env.put("SHADOW_URL", url(SHADOW));
     for (String n : GRPC_NAMES) {
       env.put(GRPC_ENV_VARS.get(n), url(n));
     }

@@ -58,7 +58,7 @@ class DemoServicesTest {
       assertTrue(ports.add(port(g)), g + " has its own port");
       assertEquals("http://127.0.0.1:" + port(g), services.envUrls().get(DemoServices.GRPC_ENV_VARS.get(g)));
     }
-    assertEquals(8, services.envUrls().size());
+    assertEquals(10, services.envUrls().size());
   }
 
   @Test

@@ -288,18 +288,7 @@ final class YamlReader {
     /** The value at key as a list of nodes with their paths; a single scalar counts as a list of one. */
     List<Scalar> scalars(String key) {
       List<Scalar> out = new ArrayList<>();
-      if (!has(key)) {
-        return out;
-      }
-      Node node = entries.get(key).getValueNode();
-      if (node instanceof ScalarNode) {
-        out.add(new Scalar(node, child(key)));
-        return out;
-      }
-      List<Node> items = sequence(node, child(key));
-      for (int i = 0; i < items.size(); i++) {
-        out.add(new Scalar(items.get(i), child(key) + "[" + i + "]"));
-      }
+      for (Object item : items(key, null, false)) out.add((Scalar) item);
       return out;
     }
 
@@ -308,6 +297,11 @@ final class YamlReader {
      * mapping, an {@link Obj} allowing the given keys; a single scalar counts as a list of one.
      */
     List<Object> scalarsOrObjs(String key, Set<String> allowed) {
+      return items(key, allowed, true);
+    }
+
+    /** Scalars, and with {@code mappings} mappings as {@link Obj}s (else a mapping item is an error). */
+    private List<Object> items(String key, Set<String> allowed, boolean mappings) {
       List<Object> out = new ArrayList<>();
       if (!has(key)) {
         return out;
@@ -321,7 +315,7 @@ final class YamlReader {
       for (int i = 0; i < items.size(); i++) {
         Node item = items.get(i);
         String itemPath = child(key) + "[" + i + "]";
-        out.add(item instanceof MappingNode ? new Obj(itemPath, item, item, allowed) : new Scalar(item, itemPath));
+        out.add(mappings && item instanceof MappingNode ? new Obj(itemPath, item, item, allowed) : new Scalar(item, itemPath));
       }
       return out;
     }

@@ -54,6 +54,7 @@ public record Route(int id, String name, RouteKind kind, RouteMatch match, Set<H
         .put("deadlineMs", policy.deadline().toMillis());
     if (policy.service() != null) p.put("service", policy.service());
     if (!policy.rateLimits().isEmpty()) p.put("rateLimits", policy.rateLimits().describe());
+    if (policy.mirror() != null) p.put("mirror", policy.mirror().describe());
     return new JsonObject()
         .put("name", name)
         .put("kind", kind.label())

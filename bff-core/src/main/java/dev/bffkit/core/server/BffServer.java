@@ -9,6 +9,7 @@ import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.config.CompositionConfig;
 import dev.bffkit.core.config.ProxyRouteConfig;
 import dev.bffkit.core.config.ServerConfig;
+import dev.bffkit.core.config.TlsConfig;
 import dev.bffkit.core.grpc.GrpcWebStage;
 import dev.bffkit.core.grpc.TranscodeStage;
 import dev.bffkit.core.observe.Observability;
@@ -33,13 +34,18 @@ import dev.bffkit.core.upstream.HttpUpstreams;
 import dev.bffkit.core.upstream.UpstreamRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.PemTrustOptions;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * One event loop's share of a BFF: its listener (HTTP/1.1 and h2c on a shared port), its
@@ -108,15 +114,15 @@ public final class BffServer extends VerticleBase {
     if (config.tls().enabled()) {
       // TLS 1.2/1.3 from PEM files, ALPN h2 + http/1.1; the files are re-read when they change.
       options.setSsl(true).setUseAlpn(true)
-          .setEnabledSecureTransportProtocols(java.util.Set.of("TLSv1.2", "TLSv1.3"))
+          .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3"))
           .setKeyCertOptions(TlsReloader.pem(config.tls()));
-      if (config.tls().clientAuth() != dev.bffkit.core.config.TlsConfig.ClientAuth.NONE) {
-        options.setClientAuth(config.tls().clientAuth() == dev.bffkit.core.config.TlsConfig.ClientAuth.REQUIRED
-                ? io.vertx.core.http.ClientAuth.REQUIRED : io.vertx.core.http.ClientAuth.REQUEST)
-            .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(config.tls().clientCaPath()));
+      if (config.tls().clientAuth() != TlsConfig.ClientAuth.NONE) {
+        options.setClientAuth(config.tls().clientAuth() == TlsConfig.ClientAuth.REQUIRED
+                ? ClientAuth.REQUIRED : ClientAuth.REQUEST)
+            .setTrustOptions(new PemTrustOptions().addCertPath(config.tls().clientCaPath()));
       }
     }
-    clientCerts = config.tls().enabled() && config.tls().clientAuth() != dev.bffkit.core.config.TlsConfig.ClientAuth.NONE;
+    clientCerts = config.tls().enabled() && config.tls().clientAuth() != TlsConfig.ClientAuth.NONE;
     guard = new ConnectionGuard(vertx, openConnections, config.limits());
     // With h2c on, a cleartext connection arrives here after its first request head, when the
     // decoder may hold body bytes already: the strict decoder is only swapped in before any byte.
@@ -230,10 +236,10 @@ public final class BffServer extends VerticleBase {
   private static void clientSubject(HttpServerRequest request, Exchange ex) {
     try {
       var certs = request.connection().peerCertificates();
-      if (!certs.isEmpty() && certs.get(0) instanceof java.security.cert.X509Certificate x) {
+      if (!certs.isEmpty() && certs.get(0) instanceof X509Certificate x) {
         ex.ctx().put("clientCert", x.getSubjectX500Principal().getName());
       }
-    } catch (javax.net.ssl.SSLPeerUnverifiedException none) {
+    } catch (SSLPeerUnverifiedException none) {
       // no certificate presented (clientAuth: request)
     }
   }

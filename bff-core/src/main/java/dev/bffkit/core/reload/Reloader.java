@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -38,6 +39,8 @@ import java.util.logging.Logger;
  */
 public final class Reloader {
   public static final int HISTORY = 50;
+  /** The longest a swap may take before the reload counts as FAILED. */
+  static final long APPLY_TIMEOUT_SECONDS = 60;
   private static final Logger LOG = Logger.getLogger("dev.bffkit.reload");
   private static final String JSON = "application/json";
 
@@ -219,7 +222,9 @@ public final class Reloader {
     } catch (RuntimeException e) {
       applied = Future.failedFuture(e);
     }
-    return applied.transform(ar -> {
+    // Bounded, so a swap that never completes cannot block every later reload (one that ends after it is re-run by
+    // the next change, whose version still differs, and finds the bundle already served).
+    return applied.timeout(APPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS).transform(ar -> {
       if (ar.failed()) {
         // The swap may validate further (routes against services): its ConfigException is a refusal.
         Outcome o = ar.cause() instanceof ConfigException ? Outcome.REFUSED : Outcome.FAILED;

@@ -24,8 +24,6 @@ public final class LimitPlan {
   final long[] tolerancesMicros;
   /** The tier's quota, or null. */
   final RateLimitConfig.Quota quota;
-  /** The tier's key group index (its key meters usage), or -1 when the tier has no limits of its own. */
-  final int tierGroup;
   /** The tier's key, for metering when it has a quota. */
   final RateLimitConfig.Key tierKey;
   /** {@code "free.minute";q=100;w=60, ...} without the quota's entry (its window depends on the month). */
@@ -36,9 +34,7 @@ public final class LimitPlan {
     this.tier = tier == null ? null : tier.name();
     List<Group> gs = new ArrayList<>();
     List<RateLimit> all = new ArrayList<>();
-    int tg = -1;
     if (tier != null && !tier.limits().isEmpty()) {
-      tg = 0;
       gs.add(new Group("t." + tier.name(), tier.key(), 0, tier.limits().size()));
       all.addAll(tier.limits());
     }
@@ -46,7 +42,6 @@ public final class LimitPlan {
       gs.add(new Group("r." + r.name(), r.key(), all.size(), r.limits().size()));
       all.addAll(r.limits());
     }
-    this.tierGroup = tg;
     this.tierKey = tier == null ? null : tier.key();
     this.groups = gs.toArray(Group[]::new);
     this.limits = all.toArray(RateLimit[]::new);
@@ -69,7 +64,7 @@ public final class LimitPlan {
     this.policyHeader = policy.toString();
   }
 
-  private LimitPlan(LimitPlan from, Group[] groups, RateLimit[] limits, long[] intervals, long[] tolerances, int tierGroup) {
+  private LimitPlan(LimitPlan from, Group[] groups, RateLimit[] limits, long[] intervals, long[] tolerances) {
     this.route = from.route;
     this.tier = from.tier;
     this.groups = groups;
@@ -77,7 +72,6 @@ public final class LimitPlan {
     this.intervalsMicros = intervals;
     this.tolerancesMicros = tolerances;
     this.quota = from.quota;
-    this.tierGroup = tierGroup;
     this.tierKey = from.tierKey;
     this.policyHeader = from.policyHeader;
   }
@@ -86,11 +80,9 @@ public final class LimitPlan {
   LimitPlan keeping(String[] groupKeys) {
     List<Group> gs = new ArrayList<>();
     List<Integer> idx = new ArrayList<>();
-    int tg = -1;
     for (int g = 0; g < groups.length; g++) {
       if (groupKeys[g] == null) continue;
       Group old = groups[g];
-      if (g == tierGroup) tg = gs.size();
       gs.add(new Group(old.id(), old.key(), idx.size(), old.count()));
       for (int i = old.first(); i < old.first() + old.count(); i++) idx.add(i);
     }
@@ -103,7 +95,7 @@ public final class LimitPlan {
       iv[j] = intervalsMicros[idx.get(j)];
       tv[j] = tolerancesMicros[idx.get(j)];
     }
-    return new LimitPlan(this, gs.toArray(Group[]::new), ls, iv, tv, tg);
+    return new LimitPlan(this, gs.toArray(Group[]::new), ls, iv, tv);
   }
 
   /** The name of limit {@code i} in the headers: {@code free.minute}, {@code checkout-per-ip.1s}. */

@@ -8,6 +8,7 @@ import dev.bffkit.core.ratelimit.billing.UsageEvent;
 import dev.bffkit.core.ratelimit.redis.RedisDecision;
 import dev.bffkit.core.ratelimit.redis.RedisLimiter;
 import dev.bffkit.core.ratelimit.redis.RedisLimiterOptions;
+import dev.bffkit.core.security.ApiKeys;
 import dev.bffkit.core.security.ClientAddress;
 import dev.bffkit.core.security.Principal;
 import io.micrometer.core.instrument.Counter;
@@ -17,9 +18,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.redis.client.RedisClientType;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -175,7 +173,7 @@ public final class RateLimiting {
       groupKeys[g] = keyOf(plan.groups[g].key(), plan, p, request);
       if (groupKeys[g] == null) skipped = true;
     }
-    LimitPlan effective = skipped ? without(plan, groupKeys) : plan;
+    LimitPlan effective = skipped ? plan.keeping(groupKeys) : plan;
     if (skipped) groupKeys = compact(groupKeys);
     String meter = meteringKey(plan, p, request);
     if (redis != null) {
@@ -196,7 +194,7 @@ public final class RateLimiting {
     BillingPeriod period = plan.quota == null ? null : period(plan.quota.period(), nowMillis);
     RedisLimiter.Metering metering = null;
     if (meter != null) {
-      BillingPeriod mp = period != null ? period : period(RateLimitConfig.Period.MONTH, nowMillis);
+      BillingPeriod mp = meteringPeriod(period, nowMillis);
       RateLimitConfig.Quota q = plan.quota;
       metering = new RedisLimiter.Metering(prefix + "usage:" + mp.label() + ':' + plan.tier + ':' + meter,
           q == null ? 0 : q.limit(), q != null && q.over() == RateLimitConfig.Over.REJECT,
@@ -219,11 +217,7 @@ public final class RateLimiting {
       Principal p, long nowMillis) {
     RateLimitConfig.Quota q = plan.quota;
     if (d.refused()) {
-      if (d.quotaRefused()) {
-        count(tierIndex, Result.OVER_QUOTA);
-        long left = period.secondsLeft(nowMillis);
-        return new Verdict(Result.OVER_QUOTA, left, policy(plan, period), quotaHeader(plan, 0, left));
-      }
+      if (d.quotaRefused()) return overQuota(plan, period, tierIndex, nowMillis);
       count(tierIndex, Result.LIMITED);
       int bind = 0;
       for (int i = 1; i < d.limits(); i++) if (d.remaining(i) < d.remaining(bind)) bind = i;
@@ -235,24 +229,10 @@ public final class RateLimiting {
     Result result = q != null && q.over() == RateLimitConfig.Over.BILL && used > q.limit() ? Result.BILLED : Result.ALLOWED;
     count(tierIndex, result);
     if (meter != null) metered(plan, p, meter, used, period, nowMillis);
-    // The header names the limit closest to refusing: the fewest remaining (the quota's, when fewer).
     int bind = -1;
-    long least = Long.MAX_VALUE;
-    for (int i = 0; i < d.limits(); i++) {
-      if (d.remaining(i) < least) {
-        least = d.remaining(i);
-        bind = i;
-      }
-    }
-    String rate = null;
-    if (config.headers()) {
-      if (q != null && q.limit() - used < least) {
-        rate = quotaHeader(plan, Math.max(0, q.limit() - used), period.secondsLeft(nowMillis));
-      } else if (bind >= 0) {
-        rate = header(plan.policyName(bind), least, Math.max(1, ceilDiv(d.resetAfterMillis(bind), 1000)));
-      }
-    }
-    return new Verdict(result, 0, config.headers() ? policy(plan, period) : null, rate);
+    for (int i = 0; i < d.limits(); i++) if (bind < 0 || d.remaining(i) < d.remaining(bind)) bind = i;
+    return bind < 0 ? allowed(plan, result, used, period, nowMillis, -1, 0, 0)
+        : allowed(plan, result, used, period, nowMillis, bind, d.remaining(bind), ceilDiv(d.resetAfterMillis(bind), 1000));
   }
 
   /** This instance alone decides: no Redis configured, or Redis down and fail-open. */
@@ -261,14 +241,13 @@ public final class RateLimiting {
     RateLimitConfig.Quota q = plan.quota;
     BillingPeriod period = q == null ? null : period(q.period(), nowMillis);
     String usageKey = null;
+    String usagePeriod = null;
     if (meter != null) {
-      BillingPeriod mp = period != null ? period : period(RateLimitConfig.Period.MONTH, nowMillis);
-      usageKey = mp.label() + '|' + plan.tier + '|' + meter;
+      usagePeriod = meteringPeriod(period, nowMillis).label() + '|';
+      usageKey = usagePeriod + plan.tier + '|' + meter;
       // The quota first, so a refused request spends none of the limits.
       if (q != null && q.over() == RateLimitConfig.Over.REJECT && localUsage.get(usageKey) >= q.limit()) {
-        count(tierIndex, Result.OVER_QUOTA);
-        long left = period.secondsLeft(nowMillis);
-        return new Verdict(Result.OVER_QUOTA, left, policy(plan, period), quotaHeader(plan, 0, left));
+        return overQuota(plan, period, tierIndex, nowMillis);
       }
     }
     Decision d = new Decision();
@@ -288,21 +267,41 @@ public final class RateLimiting {
     }
     long used = -1;
     if (usageKey != null) {
-      used = localUsage.increment(usageKey, usageKey.substring(0, usageKey.indexOf('|') + 1));
+      used = localUsage.increment(usageKey, usagePeriod);
       if (used > 0) metered(plan, p, meter, used, period, nowMillis);
     }
     Result result = ok == Result.ALLOWED && q != null && q.over() == RateLimitConfig.Over.BILL && used > q.limit()
         ? Result.BILLED : ok;
     count(tierIndex, result);
+    return allowed(plan, result, used, period, nowMillis, n == 0 ? -1 : d.limitIndex(), d.remaining(), d.resetSeconds());
+  }
+
+  /** Usage is metered per quota period, or per month for a tier without a quota. */
+  private BillingPeriod meteringPeriod(BillingPeriod quotaPeriod, long nowMillis) {
+    return quotaPeriod != null ? quotaPeriod : period(RateLimitConfig.Period.MONTH, nowMillis);
+  }
+
+  private Verdict overQuota(LimitPlan plan, BillingPeriod period, int tierIndex, long nowMillis) {
+    count(tierIndex, Result.OVER_QUOTA);
+    long left = period.secondsLeft(nowMillis);
+    return new Verdict(Result.OVER_QUOTA, left, policy(plan, period), quotaHeader(plan, 0, left));
+  }
+
+  /**
+   * An allowed answer's fields: the {@code RateLimit} one names what is closest to refusing, limit {@code bind}
+   * ({@code least} remaining, reset in {@code resetSeconds}; -1 = no limit applied) or the quota when fewer remain.
+   */
+  private Verdict allowed(LimitPlan plan, Result result, long used, BillingPeriod period, long nowMillis, int bind,
+      long least, long resetSeconds) {
+    if (!config.headers()) return new Verdict(result, 0, null, null);
+    RateLimitConfig.Quota q = plan.quota;
     String rate = null;
-    if (config.headers()) {
-      if (q != null && used >= 0 && (n == 0 || q.limit() - used < d.remaining())) {
-        rate = quotaHeader(plan, Math.max(0, q.limit() - used), period.secondsLeft(nowMillis));
-      } else if (n > 0) {
-        rate = header(plan.policyName(d.limitIndex()), d.remaining(), Math.max(1, d.resetSeconds()));
-      }
+    if (q != null && used >= 0 && (bind < 0 || q.limit() - used < least)) {
+      rate = quotaHeader(plan, Math.max(0, q.limit() - used), period.secondsLeft(nowMillis));
+    } else if (bind >= 0) {
+      rate = header(plan.policyName(bind), least, Math.max(1, resetSeconds));
     }
-    return new Verdict(result, 0, config.headers() ? policy(plan, period) : null, rate);
+    return new Verdict(result, 0, policy(plan, period), rate);
   }
 
   private Verdict allowedWithout(int tierIndex) {
@@ -372,7 +371,7 @@ public final class RateLimiting {
       case IP -> address(clients.of(request));
       case ROUTE -> plan.route;
     };
-    return v == null || v.length() <= MAX_PART ? v : "h" + sha256(v);
+    return v == null || v.length() <= MAX_PART ? v : "h" + ApiKeys.sha256Hex(v).substring(0, 32);
   }
 
   private static String claimText(Object v) {
@@ -411,11 +410,6 @@ public final class RateLimiting {
     return "\"" + policy + "\";r=" + remaining + ";t=" + seconds;
   }
 
-  /** The plan without the groups whose key this caller lacks (e.g. a per-subject rule for an anonymous caller). */
-  private static LimitPlan without(LimitPlan plan, String[] groupKeys) {
-    return plan.keeping(groupKeys);
-  }
-
   private static String[] compact(String[] groupKeys) {
     int n = 0;
     for (String k : groupKeys) if (k != null) n++;
@@ -429,11 +423,4 @@ public final class RateLimiting {
     return -Math.floorDiv(-a, b);
   }
 
-  private static String sha256(String s) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)), 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

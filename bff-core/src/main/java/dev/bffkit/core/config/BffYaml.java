@@ -75,7 +75,7 @@ final class BffYaml {
   private static final Set<String> BULKHEAD = Set.of("maxConcurrent", "maxPending");
   private static final Set<String> HTTP2 = Set.of("enabled", "connections", "maxStreams");
   private static final Set<String> ROUTE = Set.of("prefix", "service", "stripPrefix", "methods", "scopes",
-      "maxBodyBytes");
+      "maxBodyBytes", "rules");
   private static final Set<String> AUTH = Set.of("required", "publicPaths", "issuers", "apiKeys",
       "claimsToHeaders", "screens", "maxTokenLength");
   private static final Set<String> ISSUER = Set.of("issuer", "jwksUrl", "audiences", "algorithms",
@@ -88,11 +88,11 @@ final class BffYaml {
   /** Each accepted algorithm by its upper-case spelling (the allowlist is case-insensitive). */
   private static final Map<String, String> JWS_ALGORITHM_NAMES = JWS_ALGORITHMS.stream()
       .collect(java.util.stream.Collectors.toUnmodifiableMap(a -> a.toUpperCase(Locale.ROOT), a -> a));
-  private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+  static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
   private static final Set<String> GRPC = Set.of("descriptors", "maxMessageSize", "transcode", "web");
   private static final Set<String> EXPOSE = Set.of("service", "grpcService", "prefix");
-  private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
+  static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
       "PATCH", "OPTIONS", "TRACE", "CONNECT");
   private static final Pattern SERVICE_NAME = Pattern.compile("[a-zA-Z][a-zA-Z0-9_-]*");
   private static final String EXAMPLE_URL = "http://127.0.0.1:9101";
@@ -1133,8 +1133,10 @@ final class BffYaml {
         methods.add(method);
       }
       GrpcConfig.Pos at = prefix.pos();
+      List<RouteRuleConfig> rules = RouteRulesYaml.rules(o, prefix.value, services);
+      RouteRulesYaml.checkSubsets(rules, service.value, services);
       out.add(new ProxyRouteConfig(prefix.value, service.value, strip, methods, scopes(o, "scopes"),
-          at.file() + ":" + at.line(), o.has("maxBodyBytes") ? o.bytes("maxBodyBytes", 0) : 0));
+          at.file() + ":" + at.line(), o.has("maxBodyBytes") ? o.bytes("maxBodyBytes", 0) : 0, rules));
     }
     return out;
   }

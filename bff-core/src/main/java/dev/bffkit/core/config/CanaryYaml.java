@@ -31,7 +31,7 @@ final class CanaryYaml {
     labels.add(labels(o.obj("labels", null)));
   }
 
-  private static Map<String, String> labels(Obj o) {
+  static Map<String, String> labels(Obj o) {
     Map<String, String> out = new LinkedHashMap<>();
     for (String key : o.keys()) {
       if (!LABEL.matcher(key).matches()) throw o.keyError(key, "is not a label name; use letters, digits, _ . - /");

@@ -22,7 +22,7 @@ final class BffYaml {
       "auth", "limits", "filters", "cors", "tls", "admin", "observe", "rateLimits",
       "traffic");
   private static final Set<String> TRAFFIC = Set.of("mirrors");
-  private static final Set<String> MIRROR = Set.of("route", "service", "share", "maxConcurrent");
+  private static final Set<String> MIRROR = Set.of("route", "service", "share", "maxConcurrent", "maxBodyBytes");
   private static final Set<String> RATE_LIMITS = Set.of("enabled", "tiers", "rules", "tierClaim", "defaultTier", "redis", "billing",
       "localKeys", "headers");
   private static final Set<String> TIER = Set.of("key", "limits", "quota");
@@ -135,8 +135,9 @@ final class BffYaml {
       }
       double share = m.share("share", 1, 1);
       int max = m.integer("maxConcurrent", TrafficConfig.Mirror.DEFAULT_MAX_CONCURRENT, 1, 100_000);
+      int maxBody = m.bytes("maxBodyBytes", TrafficConfig.Mirror.DEFAULT_MAX_BODY_BYTES);
       GrpcConfig.Pos at = route.pos();
-      mirrors.add(new TrafficConfig.Mirror(name, service.value.trim(), share, max, at.file() + ":" + at.line()));
+      mirrors.add(new TrafficConfig.Mirror(name, service.value.trim(), share, max, maxBody, at.file() + ":" + at.line()));
     }
     return new TrafficConfig(mirrors);
   }

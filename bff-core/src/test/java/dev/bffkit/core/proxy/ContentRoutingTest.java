@@ -12,10 +12,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -181,6 +183,21 @@ class ContentRoutingTest {
       HttpResponse<String> a = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bff.port() + "/api/orders/1"))
           .header("x-api-version", "9").timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
       assertTrue(a.statusCode() == 502 || a.statusCode() == 503, a.statusCode() + " " + a.body());
+    }
+  }
+
+  /** A query the decoder refuses (RFC 3986 §2.1: '%' must be followed by two hex digits) gets a clear answer. */
+  @Test
+  void aMalformedQueryGetsAClearAnswer() throws Exception {
+    for (String query : List.of("preview=%zz", "preview=%", "%zz=1", "preview=%E0%A4%A")) {
+      try (Socket s = new Socket("127.0.0.1", bff.port())) {
+        s.setSoTimeout(5000);
+        s.getOutputStream().write(("GET /api/orders/1?" + query + " HTTP/1.1\r\nHost: x\r\nCookie: beta=1\r\n"
+            + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(answer.startsWith("HTTP/1.1 400"), query + ": " + answer);
+        assertTrue(answer.contains("bad_request_target"), query + ": " + answer);
+      }
     }
   }
 

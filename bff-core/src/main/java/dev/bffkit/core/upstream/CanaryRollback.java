@@ -60,9 +60,13 @@ final class CanaryRollback {
       return calls == 0 ? 0 : bad / (double) calls;
     }
 
+    /**
+     * Both sides share the target, so "burns faster" compares bad ratios; the floor allows for
+     * rounding (1 bad in 1000 at 99.9 % burns at 0.99999…, not 1).
+     */
     boolean fires(CanaryConfig.Rollback rule) {
-      double burn = canaryBurnRate();
-      return canaryCalls >= rule.minCalls() && burn >= rule.minBurnRate() && burn > rule.burnRatio() * stableBurnRate();
+      return canaryCalls >= rule.minCalls() && canaryBurnRate() >= rule.minBurnRate() * (1 - 1e-9)
+          && canaryBadRatio() > rule.burnRatio() * stableBadRatio();
     }
   }
 

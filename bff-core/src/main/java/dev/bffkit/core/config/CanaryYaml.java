@@ -107,7 +107,8 @@ final class CanaryYaml {
       throw r.keyError("minErrorRate", "is now minBurnRate = minErrorRate / (1 − availability),"
           + " e.g. minErrorRate 5% with availability: 99% is minBurnRate: 5");
     }
-    double availability = objective(r, "availability", 0.999);
+    // The defaults are the error-ratio rule's: 5 % errors (burn 5 at 99 %) and twice stable's, over 50 calls in 1 m.
+    double availability = objective(r, "availability", 0.99);
     CanaryConfig.Latency latency = null;
     if (r.has("latency")) {
       Obj l = r.obj("latency", LATENCY);
@@ -118,7 +119,7 @@ final class CanaryYaml {
     Duration window = r.duration("window", Duration.ofMinutes(1));
     if (window.toMillis() < 600) throw r.scalar("window", "").invalid("must be at least 600ms");
     return new CanaryConfig.Rollback(availability, latency, number(r, "burnRatio", 2, 1, 1000),
-        number(r, "minBurnRate", 1, 0, 1_000_000), r.integer("minCalls", 50, 1, 1_000_000), window);
+        number(r, "minBurnRate", 5, 0, 1_000_000), r.integer("minCalls", 50, 1, 1_000_000), window);
   }
 
   /** A target share below 100 %: the error budget (1 − it) divides every burn rate. */

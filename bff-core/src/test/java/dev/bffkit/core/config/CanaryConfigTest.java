@@ -65,7 +65,7 @@ class CanaryConfigTest {
   @Test
   void rollbackDefaults() throws IOException {
     ServiceConfig s = load(ENDPOINTS + "    canary: { subset: { version: v2 }, rollback: {} }\n");
-    assertEquals(new CanaryConfig.Rollback(0.999, null, 2, 1, 50, Duration.ofMinutes(1)), s.canary().rollback());
+    assertEquals(new CanaryConfig.Rollback(0.99, null, 2, 5, 50, Duration.ofMinutes(1)), s.canary().rollback());
     s = load(ENDPOINTS + "    canary: { subset: { version: v2 }, rollback: { latency: { threshold: 300ms } } }\n");
     assertEquals(new CanaryConfig.Latency(Duration.ofMillis(300), 0.99), s.canary().rollback().latency());
   }

@@ -360,7 +360,8 @@ class CanaryTest {
   private static final String LATENCY_ROLLBACK = """
       subset: { version: v2 }
       share: 50%
-      rollback: { availability: 99%, latency: { threshold: 200ms, target: 99% }, minCalls: 30, window: 3s }
+      # a floor of 10 % bad over at least 100 calls: one unlucky call cannot roll back
+      rollback: { availability: 99%, latency: { threshold: 200ms, target: 99% }, minBurnRate: 10, minCalls: 100, window: 6s }
       """;
 
   @Test

@@ -258,7 +258,8 @@ public final class Service {
       ended = true;
       end();
       Calls.answered(observed, status);
-      if (subset != null) subset.record(status >= 500);
+      // The call's own clock, read once when it ended above: no second clock read for the canary.
+      if (subset != null) subset.record(status >= 500, observed.durationNanos());
       if (status >= 500) {
         service.state.outlier.failure(endpoint);
         breakerFailure(new UpstreamException(service.name(), UpstreamException.Kind.UNAVAILABLE, "status " + status));
@@ -279,7 +280,7 @@ public final class Service {
       ended = true;
       end();
       observed.end(Calls.outcome(u), -1);
-      if (subset != null) subset.record(true);
+      if (subset != null) subset.record(true, observed.durationNanos());
       service.state.outlier.failure(endpoint);
       breakerFailure(u);
     }

@@ -9,18 +9,13 @@ import java.util.Map;
  * {@code share} of the traffic (decided per user: a hash of the sticky key, so a user does not
  * flip between versions) plus every request a {@code match} holds for.
  */
-public record CanaryConfig(Map<String, String> subset, double share, List<Match> match, Sticky sticky,
+public record CanaryConfig(Map<String, String> subset, double share, List<Condition> match, Sticky sticky,
     /** null: no automatic rollback. */
     Rollback rollback) {
 
   public CanaryConfig {
     subset = Map.copyOf(subset);
     match = List.copyOf(match);
-  }
-
-  /** One way a request asks for the canary: a header, a cookie or a claim of the verified principal equal to {@code value}. */
-  public record Match(Source source, String name, String value) {
-    public enum Source { HEADER, COOKIE, CLAIM }
   }
 
   /**

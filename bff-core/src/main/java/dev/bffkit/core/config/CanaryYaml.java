@@ -16,6 +16,9 @@ final class CanaryYaml {
   static final Set<String> ENDPOINT = Set.of("url", "labels", "weight");
   private static final Set<String> CANARY = Set.of("subset", "share", "match", "sticky", "rollback");
   private static final Set<String> MATCH = Set.of("header", "cookie", "claim", "value");
+  /** A canary's matches read only the caller: its calls are made after the request line is gone from view. */
+  private static final Set<Condition.Source> CALLER = Set.of(Condition.Source.HEADER, Condition.Source.COOKIE,
+      Condition.Source.CLAIM);
   /** The keys of {@code observe.slos} (availability, latency) plus how the two sides are compared. */
   private static final Set<String> ROLLBACK = Set.of("availability", "latency", "burnRatio", "minBurnRate", "minCalls",
       "window", "errorRatio", "minErrorRate");
@@ -64,26 +67,9 @@ final class CanaryYaml {
           + " the canary subset must be a part of the endpoints");
     }
     double share = o.share("share", 0, 1);
-    List<CanaryConfig.Match> matches = new ArrayList<>();
-    for (Obj m : o.objs("match", MATCH)) matches.add(match(m));
+    List<Condition> matches = new ArrayList<>();
+    for (Obj m : o.objs("match", MATCH)) matches.add(RouteRulesYaml.condition(m, null, CALLER));
     return new CanaryConfig(subset, share, matches, sticky(o), rollback(o));
-  }
-
-  private static CanaryConfig.Match match(Obj m) {
-    CanaryConfig.Match.Source source = null;
-    String name = null;
-    for (CanaryConfig.Match.Source s : CanaryConfig.Match.Source.values()) {
-      String key = s.name().toLowerCase();
-      if (!m.has(key)) continue;
-      if (source != null) throw m.error("one of header, cookie or claim per match; write two matches for two");
-      source = s;
-      Scalar n = m.scalar(key, "");
-      if (!TOKEN.matcher(n.value).matches()) throw n.invalid("is not a " + key + " name");
-      name = s == CanaryConfig.Match.Source.HEADER ? n.value.toLowerCase() : n.value;
-    }
-    if (source == null) throw m.error("missing header, cookie or claim; write e.g. { header: x-beta, value: \"1\" }");
-    String value = m.scalar("value", "write e.g. value: \"1\" (the request is the canary's when it equals this)").value;
-    return new CanaryConfig.Match(source, name, value);
   }
 
   private static CanaryConfig.Sticky sticky(Obj o) {

@@ -4,6 +4,7 @@ import dev.bffkit.core.config.YamlReader.Obj;
 import dev.bffkit.core.config.YamlReader.Scalar;
 import io.vertx.core.json.pointer.JsonPointer;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,7 +39,7 @@ final class RouteRulesYaml {
       if (names.contains(name)) throw r.error("a second rule named '" + name + "'; rule names are unique per route");
       names.add(name);
       List<Condition> match = new ArrayList<>();
-      for (Obj c : r.objs("match", CONDITION)) match.add(condition(c, prefix));
+      for (Obj c : r.objs("match", CONDITION)) match.add(condition(c, prefix, EnumSet.allOf(Condition.Source.class)));
       if (match.isEmpty()) {
         throw r.error("missing 'match'; a rule without conditions would take every request: " + EXAMPLE
             + ", or change the route's service instead");
@@ -76,16 +77,17 @@ final class RouteRulesYaml {
     }
   }
 
-  private static Condition condition(Obj c, String prefix) {
+  /** One condition among {@code allowed} sources (the mapping's keys were checked by the caller); {@code prefix}: the route's, for a path. */
+  static Condition condition(Obj c, String prefix, Set<Condition.Source> allowed) {
     Condition.Source source = null;
     Scalar subject = null;
+    String names = String.join(", ", allowed.stream().map(a -> a.name().toLowerCase(Locale.ROOT)).sorted().toList());
     for (String key : c.keys()) {
       if (key.equals("value")) continue;
-      if (source != null) throw c.error("one of header, cookie, query, claim, body, method or path per condition;"
-          + " list two conditions for two (all must hold)");
+      if (source != null) throw c.error("one of " + names + " per condition; list two conditions for two");
       source = Condition.Source.valueOf(key.toUpperCase(Locale.ROOT));
     }
-    if (source == null) throw c.error("missing what to test; " + EXAMPLE);
+    if (source == null) throw c.error("missing what to test (" + names + "); " + EXAMPLE);
     String key = source.name().toLowerCase(Locale.ROOT);
     List<String> values = new ArrayList<>();
     if (source == Condition.Source.METHOD) {

@@ -2,9 +2,8 @@ package dev.bffkit.core.route;
 
 import dev.bffkit.core.config.Condition;
 import dev.bffkit.core.config.RouteRuleConfig;
-import dev.bffkit.core.pipeline.Cookies;
+import dev.bffkit.core.pipeline.CallerConditions;
 import dev.bffkit.core.pipeline.Exchange;
-import dev.bffkit.core.security.Principal;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -14,7 +13,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.pointer.JsonPointer;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 
 /**
@@ -121,19 +119,21 @@ public final class ContentRules {
 
   /** One compiled condition. */
   private static final class Test {
+    private final Condition condition;
     private final Condition.Source source;
     private final String name;
-    private final String[] values;
+    private final List<String> values;
     private final HttpMethod[] methods;
     private final RouteMatch.Prefix path;
     private final JsonPointer pointer;
 
     Test(Condition c) {
+      this.condition = c;
       this.source = c.source();
       this.name = c.name();
-      this.values = c.values().toArray(String[]::new);
-      HttpMethod[] m = new HttpMethod[c.source() == Condition.Source.METHOD ? values.length : 0];
-      for (int i = 0; i < m.length; i++) m[i] = HttpMethod.valueOf(values[i]);
+      this.values = c.values();
+      HttpMethod[] m = new HttpMethod[c.source() == Condition.Source.METHOD ? values.size() : 0];
+      for (int i = 0; i < m.length; i++) m[i] = HttpMethod.valueOf(values.get(i));
       this.methods = m;
       this.path = c.source() == Condition.Source.PATH ? new RouteMatch.Prefix(c.name()) : null;
       this.pointer = c.source() == Condition.Source.BODY ? JsonPointer.from(c.name()) : null;
@@ -147,32 +147,22 @@ public final class ContentRules {
           yield false;
         }
         case PATH -> path.matches(req.path());
-        case HEADER -> anyOf(req.headers().getAll(name));
-        case COOKIE -> is(Cookies.value(req.headers(), name));
+        case HEADER, COOKIE, CLAIM -> CallerConditions.holds(condition, req.headers(), ex.principal());
         case QUERY -> req.query() != null && anyOf(req.params().getAll(name));
-        case CLAIM -> claim(ex.principal());
         case BODY -> body != null && value(pointer.queryJson(body));
       };
     }
 
-    private boolean claim(Principal p) {
-      if (p == null) return false;
-      Object v = p.claims().get(name);
-      if (v instanceof Collection<?> c) {
-        for (Object x : c) if (value(x)) return true;
-        return false;
-      }
-      return value(v);
-    }
-
-    /** A JSON or claim value: present, or its text one of the values (a list claim: any element). */
+    /** A JSON value: present, or its text one of the values (an array: any element). */
     private boolean value(Object v) {
       if (v == null) return false;
       if (v instanceof JsonArray a) {
-        for (Object x : a) if (x != null && !(x instanceof JsonObject) && !(x instanceof JsonArray) && is(String.valueOf(x))) return true;
-        return values.length == 0;
+        for (Object x : a) {
+          if (x != null && !(x instanceof JsonObject) && !(x instanceof JsonArray) && is(String.valueOf(x))) return true;
+        }
+        return values.isEmpty();
       }
-      if (v instanceof JsonObject) return values.length == 0;
+      if (v instanceof JsonObject) return values.isEmpty();
       return is(String.valueOf(v));
     }
 
@@ -182,10 +172,7 @@ public final class ContentRules {
     }
 
     private boolean is(String got) {
-      if (got == null) return false;
-      if (values.length == 0) return true;
-      for (String v : values) if (v.equals(got)) return true;
-      return false;
+      return CallerConditions.is(got, values);
     }
   }
 }

@@ -1,18 +1,17 @@
 package dev.bffkit.core.upstream;
 
 import dev.bffkit.core.config.CanaryConfig;
+import dev.bffkit.core.config.Condition;
 import dev.bffkit.core.config.ServiceConfig;
 import dev.bffkit.core.observe.slo.Objective;
 import dev.bffkit.core.pipeline.Caller;
-import dev.bffkit.core.security.Principal;
+import dev.bffkit.core.pipeline.CallerConditions;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -47,7 +46,7 @@ public final class Canary {
   private final String service;
   private final EndpointGroup group;
   private final Set<Endpoint> canaryEndpoints;
-  private final CanaryConfig.Match[] matches;
+  private final Condition[] matches;
   private final CanaryConfig.Sticky sticky;
   private final long salt;
   private final Map<String, String> subset;
@@ -96,7 +95,7 @@ public final class Canary {
     this.service = config.name();
     this.group = group;
     this.subset = c.subset();
-    this.matches = c.match().toArray(new CanaryConfig.Match[0]);
+    this.matches = c.match().toArray(new Condition[0]);
     this.sticky = c.sticky();
     this.salt = HashKey.hash(service);
     this.configuredShare = c.share();
@@ -165,33 +164,8 @@ public final class Canary {
 
   private boolean matches(Caller caller) {
     if (caller == null || matches.length == 0) return false;
-    MultiMap headers = caller.requestHeaders();
-    for (CanaryConfig.Match m : matches) {
-      String want = m.value();
-      boolean hit = switch (m.source()) {
-        case HEADER -> headers != null && want.equals(headers.get(m.name()));
-        case COOKIE -> headers != null && cookieIs(headers.getAll("cookie"), m.name(), want);
-        case CLAIM -> claimIs(caller.principal(), m.name(), want);
-      };
-      if (hit) return true;
-    }
+    for (Condition m : matches) if (CallerConditions.holds(m, caller.requestHeaders(), caller.principal())) return true;
     return false;
-  }
-
-  private static boolean cookieIs(List<String> cookieHeaders, String name, String want) {
-    for (String h : cookieHeaders) if (want.equals(HashKey.cookie(h, name))) return true;
-    return false;
-  }
-
-  /** A claim equal to {@code want}; a list claim containing it. */
-  private static boolean claimIs(Principal p, String name, String want) {
-    if (p == null) return false;
-    Object v = p.claims().get(name);
-    if (v instanceof Collection<?> c) {
-      for (Object x : c) if (want.equals(String.valueOf(x))) return true;
-      return false;
-    }
-    return v != null && want.equals(String.valueOf(v));
   }
 
   private boolean inShare(Caller caller) {

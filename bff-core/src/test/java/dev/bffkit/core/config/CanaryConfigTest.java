@@ -54,9 +54,9 @@ class CanaryConfigTest {
     CanaryConfig c = s.canary();
     assertEquals(Map.of("version", "v2"), c.subset());
     assertEquals(0.015, c.share(), 1e-12);
-    assertEquals(List.of(new CanaryConfig.Match(CanaryConfig.Match.Source.HEADER, "x-beta", "1"),
-        new CanaryConfig.Match(CanaryConfig.Match.Source.COOKIE, "beta", "1"),
-        new CanaryConfig.Match(CanaryConfig.Match.Source.CLAIM, "beta", "true")), c.match());
+    assertEquals(List.of(new Condition(Condition.Source.HEADER, "x-beta", List.of("1")),
+        new Condition(Condition.Source.COOKIE, "beta", List.of("1")),
+        new Condition(Condition.Source.CLAIM, "beta", List.of("true"))), c.match());
     assertEquals(CanaryConfig.Sticky.sub(), c.sticky());
     assertEquals(new CanaryConfig.Rollback(0.995, new CanaryConfig.Latency(Duration.ofMillis(250), 0.98), 3, 2, 20,
         Duration.ofSeconds(30)), c.rollback());
@@ -91,11 +91,11 @@ class CanaryConfigTest {
     assertMsg(head + "    canary: { share: 5% }\n", 7, "missing 'subset'");
     assertMsg(head + "    canary: { subset: { version: v2 }, share: 150% }\n", 7, "services.posts.canary.share",
         "between 0 and 1");
-    assertMsg(head + "    canary:\n      subset: { version: v2 }\n      match: [ { header: x-beta } ]\n", 9, "missing 'value'");
+    assertMsg(head + "    canary:\n      subset: { version: v2 }\n      match: [ { query: beta } ]\n", 9, "unknown key 'query'");
     assertMsg(head + "    canary:\n      subset: { version: v2 }\n      match: [ { value: \"1\" } ]\n", 9,
-        "missing header, cookie or claim");
+        "missing what to test (claim, cookie, header)");
     assertMsg(head + "    canary:\n      subset: { version: v2 }\n      match: [ { header: a, cookie: b, value: \"1\" } ]\n", 9,
-        "one of header, cookie or claim");
+        "one of claim, cookie, header per condition");
     assertMsg(head + "    canary:\n      subset: { version: v2 }\n      sticky: ip\n", 9, "services.posts.canary.sticky",
         "sub (the verified subject) or header:NAME");
     String rollback = head + "    canary:\n      subset: { version: v2 }\n      rollback:\n";

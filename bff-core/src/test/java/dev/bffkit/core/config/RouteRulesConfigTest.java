@@ -72,7 +72,7 @@ class RouteRulesConfigTest {
         Arguments.of("- { match: [ { header: x-a, value: \"1\" } ] }", "names no destination"),
         Arguments.of("- { service: next }", "missing 'match'"),
         Arguments.of("- { match: [], service: next }", "missing 'match'"),
-        Arguments.of("- { match: [ { header: x-a, cookie: b } ], service: next }", "one of header, cookie"),
+        Arguments.of("- { match: [ { header: x-a, cookie: b } ], service: next }", "one of body, claim, cookie"),
         Arguments.of("- { match: [ { value: \"1\" } ], service: next }", "missing what to test"),
         Arguments.of("- { match: [ { header: \"x a\" } ], service: next }", "is not a header name"),
         Arguments.of("- { match: [ { body: order.priority } ], service: next }", "is not a JSON Pointer"),

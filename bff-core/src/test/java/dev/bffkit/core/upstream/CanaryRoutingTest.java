@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bffkit.core.config.CanaryConfig;
+import dev.bffkit.core.config.Condition;
 import dev.bffkit.core.config.ServiceConfig;
 import dev.bffkit.core.observe.slo.Objective;
 import dev.bffkit.core.pipeline.Caller;
@@ -31,7 +32,7 @@ class CanaryRoutingTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final EndpointGroup group = new EndpointGroup();
 
-  private Canary canary(double share, List<CanaryConfig.Match> match, CanaryConfig.Rollback rollback) {
+  private Canary canary(double share, List<Condition> match, CanaryConfig.Rollback rollback) {
     ServiceConfig cfg = new ServiceConfig("posts", URLS, Duration.ofSeconds(1), 8, Duration.ofSeconds(30),
         Duration.ofSeconds(5)).withCanary(LABELS,
         new CanaryConfig(Map.of("version", "v2"), share, match, CanaryConfig.Sticky.sub(), rollback));
@@ -82,10 +83,10 @@ class CanaryRoutingTest {
 
   @Test
   void matchesTable() {
-    Canary c = canary(0, List.of(new CanaryConfig.Match(CanaryConfig.Match.Source.HEADER, "x-beta", "1"),
-        new CanaryConfig.Match(CanaryConfig.Match.Source.COOKIE, "beta", "1"),
-        new CanaryConfig.Match(CanaryConfig.Match.Source.CLAIM, "beta", "true"),
-        new CanaryConfig.Match(CanaryConfig.Match.Source.CLAIM, "groups", "testers")), null);
+    Canary c = canary(0, List.of(new Condition(Condition.Source.HEADER, "x-beta", List.of("1")),
+        new Condition(Condition.Source.COOKIE, "beta", List.of("1")),
+        new Condition(Condition.Source.CLAIM, "beta", List.of("true")),
+        new Condition(Condition.Source.CLAIM, "groups", List.of("testers"))), null);
     record Row(Caller caller, boolean canary) {}
     Caller listClaim = new TestCaller(new Principal("jwt", "x", "i", Set.of(), null, Map.of("groups", List.of("testers"))),
         MultiMap.caseInsensitiveMultiMap(), "r");
@@ -169,7 +170,7 @@ class CanaryRoutingTest {
 
   @Test
   void rollbackJudgesTheWindow() {
-    Canary c = canary(0.5, List.of(new CanaryConfig.Match(CanaryConfig.Match.Source.HEADER, "x-beta", "1")), RULE);
+    Canary c = canary(0.5, List.of(new Condition(Condition.Source.HEADER, "x-beta", List.of("1"))), RULE);
     CanaryRollback w = c.watch;
     // Equal noise (10 % each side): no rollback.
     for (int i = 0; i < 1000; i++) {

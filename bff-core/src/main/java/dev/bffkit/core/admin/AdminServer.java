@@ -76,7 +76,7 @@ public final class AdminServer {
     router.put("/canaries/:service").handler(ctx -> ctx.request().body().onSuccess(body -> {
       var state = upstreams.services().get(ctx.pathParam("service"));
       if (state == null || state.canary() == null) {
-        json(ctx, 404, new JsonObject().put("error", "no canary on service '" + ctx.pathParam("service") + "'"));
+        json(ctx, 404, error(404, "no_canary", "no canary on service '" + ctx.pathParam("service") + "'"));
         return;
       }
       Double share = null;
@@ -87,7 +87,7 @@ public final class AdminServer {
         // not JSON: answered below
       }
       if (share == null || !(share >= 0 && share <= 1)) {
-        json(ctx, 400, new JsonObject().put("error", "send {\"share\": 0.05} (a number from 0 to 1)"));
+        json(ctx, 400, error(400, "bad_share", "send {\"share\": 0.05} (a number from 0 to 1)"));
         return;
       }
       state.canary().setShare(share);

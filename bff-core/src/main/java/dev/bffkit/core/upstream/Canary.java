@@ -308,17 +308,8 @@ public final class Canary {
   private record Partition(EndpointState[] candidates, EndpointState[] all, EndpointState[] canaryLive,
       EndpointState[] stableLive, EndpointState[] canaryAll, EndpointState[] stableAll) {
     static Partition of(EndpointState[] cand, EndpointState[] all, Set<Endpoint> canary) {
-      return new Partition(cand, all, side(cand, canary, true), side(cand, canary, false),
-          side(all, canary, true), side(all, canary, false));
-    }
-
-    private static EndpointState[] side(EndpointState[] from, Set<Endpoint> canary, boolean in) {
-      int n = 0;
-      for (EndpointState e : from) if (canary.contains(e.endpoint) == in) n++;
-      EndpointState[] out = new EndpointState[n];
-      int i = 0;
-      for (EndpointState e : from) if (canary.contains(e.endpoint) == in) out[i++] = e;
-      return out;
+      return new Partition(cand, all, LabelSubset.only(cand, canary, true), LabelSubset.only(cand, canary, false),
+          LabelSubset.only(all, canary, true), LabelSubset.only(all, canary, false));
     }
   }
 }

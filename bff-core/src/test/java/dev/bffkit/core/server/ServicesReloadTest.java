@@ -354,6 +354,49 @@ class ServicesReloadTest {
     assertEquals(1.0, meters.get("bff.upstream.endpoints").tags("service", "posts", "state", "live").gauge().value());
   }
 
+  @Test
+  void aReloadOfAHundredServicesTakesWellUnderASecond() throws Exception {
+    int a = upstream("a", 200, 0);
+    int b = upstream("b", 200, 0);
+    StringBuilder start = new StringBuilder("posts: { endpoints: \"http://127.0.0.1:" + a + "\" }\n");
+    StringBuilder next = new StringBuilder(start);
+    for (int i = 0; i < 100; i++) {
+      start.append("s").append(i).append(": { endpoints: \"http://127.0.0.1:").append(a).append("\" }\n");
+      // A third keep theirs, a third move to b (in place), a third change their timeout (fresh state); 20 are new.
+      String ep = i % 3 == 1 ? String.valueOf(b) : String.valueOf(a);
+      next.append("s").append(i).append(": { endpoints: \"http://127.0.0.1:").append(ep).append("\"")
+          .append(i % 3 == 2 ? ", timeout: 4s" : "").append(" }\n");
+    }
+    for (int i = 0; i < 20; i++) next.append("n").append(i).append(": { endpoints: \"http://127.0.0.1:").append(b).append("\" }\n");
+    String route = "- { prefix: /api/s50, service: s50 }\n- { prefix: /api/n7, service: n7 }";
+    bff = Bff.start(vertx, bundle(yaml(start.toString(), "- { prefix: /api/s50, service: s50 }"))).await(10, TimeUnit.SECONDS);
+    // The same services, one more route: what any reload costs (schema, screens, route table).
+    long baseMs = 0;
+    for (int i = 51; i < 53; i++) { // the first one warms the reload path up
+      ClientBundle same = bundle(yaml(start.toString(), "- { prefix: /api/s50, service: s50 }\n- { prefix: /api/s" + i
+          + ", service: s" + i + " }"));
+      long t = System.nanoTime();
+      bff.reload(same).await(10, TimeUnit.SECONDS);
+      baseMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t);
+    }
+    ClientBundle bundle = bundle(yaml(next.toString(), route));
+    long t0 = System.nanoTime();
+    bff.reload(bundle).await(10, TimeUnit.SECONDS);
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    // And back (warm): the 33 replaced ones are replaced again, 34 move back, 20 go.
+    long t1 = System.nanoTime();
+    bff.reload(bundle(yaml(start.toString(), "- { prefix: /api/s50, service: s50 }"))).await(10, TimeUnit.SECONDS);
+    long backMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1);
+    bff.reload(bundle).await(10, TimeUnit.SECONDS);
+    System.out.println("and back: " + backMs + " ms");
+    System.out.println("reload of 101 -> 121 services (33 kept, 34 moved, 33 replaced, 20 added): " + ms
+        + " ms; the same services, one more route: " + baseMs + " ms");
+    assertEquals(121, bff.upstreams().services().size());
+    assertEquals("a", from("/api/s50/x"));
+    assertEquals("b", from("/api/n7/x"));
+    assertTrue(ms < 5000, "a services reload is quick: " + ms + " ms");
+  }
+
   private static List<Meter> serviceMeters(MeterRegistry registry, String service) {
     return registry.getMeters().stream().filter(m -> service.equals(m.getId().getTag("service"))
         && m.getId().getName().startsWith("bff.upstream.")).toList();

@@ -22,7 +22,7 @@ final class BffYaml {
       "auth", "limits", "filters", "cors", "tls", "admin", "observe", "rateLimits",
       "traffic");
   private static final Set<String> TRAFFIC = Set.of("mirrors");
-  private static final Set<String> MIRROR = Set.of("route", "service", "share", "maxConcurrent");
+  private static final Set<String> MIRROR = Set.of("route", "service", "share", "maxConcurrent", "maxBodyBytes");
   private static final Set<String> RATE_LIMITS = Set.of("enabled", "tiers", "rules", "tierClaim", "defaultTier", "redis", "billing",
       "localKeys", "headers");
   private static final Set<String> TIER = Set.of("key", "limits", "quota");
@@ -75,7 +75,7 @@ final class BffYaml {
   private static final Set<String> BULKHEAD = Set.of("maxConcurrent", "maxPending");
   private static final Set<String> HTTP2 = Set.of("enabled", "connections", "maxStreams");
   private static final Set<String> ROUTE = Set.of("prefix", "service", "stripPrefix", "methods", "scopes",
-      "maxBodyBytes");
+      "maxBodyBytes", "rules");
   private static final Set<String> AUTH = Set.of("required", "publicPaths", "issuers", "apiKeys",
       "claimsToHeaders", "screens", "maxTokenLength");
   private static final Set<String> ISSUER = Set.of("issuer", "jwksUrl", "audiences", "algorithms",
@@ -88,11 +88,11 @@ final class BffYaml {
   /** Each accepted algorithm by its upper-case spelling (the allowlist is case-insensitive). */
   private static final Map<String, String> JWS_ALGORITHM_NAMES = JWS_ALGORITHMS.stream()
       .collect(java.util.stream.Collectors.toUnmodifiableMap(a -> a.toUpperCase(Locale.ROOT), a -> a));
-  private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+  static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
   private static final Set<String> GRPC = Set.of("descriptors", "maxMessageSize", "transcode", "web");
   private static final Set<String> EXPOSE = Set.of("service", "grpcService", "prefix");
-  private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
+  static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
       "PATCH", "OPTIONS", "TRACE", "CONNECT");
   private static final Pattern SERVICE_NAME = Pattern.compile("[a-zA-Z][a-zA-Z0-9_-]*");
   private static final String EXAMPLE_URL = "http://127.0.0.1:9101";
@@ -135,8 +135,9 @@ final class BffYaml {
       }
       double share = m.share("share", 1, 1);
       int max = m.integer("maxConcurrent", TrafficConfig.Mirror.DEFAULT_MAX_CONCURRENT, 1, 100_000);
+      int maxBody = m.bytes("maxBodyBytes", TrafficConfig.Mirror.DEFAULT_MAX_BODY_BYTES);
       GrpcConfig.Pos at = route.pos();
-      mirrors.add(new TrafficConfig.Mirror(name, service.value.trim(), share, max, at.file() + ":" + at.line()));
+      mirrors.add(new TrafficConfig.Mirror(name, service.value.trim(), share, max, maxBody, at.file() + ":" + at.line()));
     }
     return new TrafficConfig(mirrors);
   }
@@ -1133,8 +1134,10 @@ final class BffYaml {
         methods.add(method);
       }
       GrpcConfig.Pos at = prefix.pos();
+      List<RouteRuleConfig> rules = RouteRulesYaml.rules(o, prefix.value, services);
+      RouteRulesYaml.checkSubsets(rules, service.value, services);
       out.add(new ProxyRouteConfig(prefix.value, service.value, strip, methods, scopes(o, "scopes"),
-          at.file() + ":" + at.line(), o.has("maxBodyBytes") ? o.bytes("maxBodyBytes", 0) : 0));
+          at.file() + ":" + at.line(), o.has("maxBodyBytes") ? o.bytes("maxBodyBytes", 0) : 0, rules));
     }
     return out;
   }

@@ -36,9 +36,28 @@ public record CanaryConfig(Map<String, String> subset, double share, List<Match>
   }
 
   /**
-   * Automatic rollback: over {@code window}, once the canary made at least {@code minCalls} calls,
-   * its error rate above both {@code minErrorRate} and {@code errorRatio} × stable's drops it to
-   * share 0 (matches too).
+   * Automatic rollback, judged in SLO terms (the vocabulary of {@code observe.slos}): a call is bad
+   * for availability when it is an error (5xx, transport failure, or the canary had no live
+   * endpoint and the call fell back to stable), bad for latency when it took longer than
+   * {@code latency.threshold}. Per side and objective, burn rate = bad ratio / (1 − target). Over
+   * {@code window}, the canary is dropped to share 0 (matches too) when for either objective it made
+   * at least {@code minCalls} calls and its burn rate is at least {@code minBurnRate} and above
+   * {@code burnRatio} × stable's.
    */
-  public record Rollback(double errorRatio, int minCalls, Duration window, double minErrorRate) {}
+  public record Rollback(
+      /** Target share of calls that are not errors, below 1 (e.g. 0.999). */
+      double availability,
+      /** null: latency is not judged. */
+      Latency latency, double burnRatio, double minBurnRate, int minCalls, Duration window) {
+    public Rollback {
+      if (!(availability >= 0 && availability < 1)) throw new IllegalArgumentException("availability must be in [0, 1): " + availability);
+    }
+  }
+
+  /** {@code latency: { threshold: 300ms, target: 99% }}: the share of calls that must end within the threshold. */
+  public record Latency(Duration threshold, double target) {
+    public Latency {
+      if (!(target >= 0 && target < 1)) throw new IllegalArgumentException("latency target must be in [0, 1): " + target);
+    }
+  }
 }

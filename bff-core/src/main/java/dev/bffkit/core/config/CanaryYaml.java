@@ -16,7 +16,10 @@ final class CanaryYaml {
   static final Set<String> ENDPOINT = Set.of("url", "labels", "weight");
   private static final Set<String> CANARY = Set.of("subset", "share", "match", "sticky", "rollback");
   private static final Set<String> MATCH = Set.of("header", "cookie", "claim", "value");
-  private static final Set<String> ROLLBACK = Set.of("errorRatio", "minCalls", "window", "minErrorRate");
+  /** The keys of {@code observe.slos} (availability, latency) plus how the two sides are compared. */
+  private static final Set<String> ROLLBACK = Set.of("availability", "latency", "burnRatio", "minBurnRate", "minCalls",
+      "window", "errorRatio", "minErrorRate");
+  private static final Set<String> LATENCY = Set.of("threshold", "target");
   private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-/]{0,62}");
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z\\-]+"); // RFC 9110 §5.6.2 token
 
@@ -31,7 +34,7 @@ final class CanaryYaml {
     labels.add(labels(o.obj("labels", null)));
   }
 
-  private static Map<String, String> labels(Obj o) {
+  static Map<String, String> labels(Obj o) {
     Map<String, String> out = new LinkedHashMap<>();
     for (String key : o.keys()) {
       if (!LABEL.matcher(key).matches()) throw o.keyError(key, "is not a label name; use letters, digits, _ . - /");
@@ -97,19 +100,49 @@ final class CanaryYaml {
   private static CanaryConfig.Rollback rollback(Obj o) {
     if (!o.has("rollback")) return null;
     Obj r = o.obj("rollback", ROLLBACK);
-    Scalar ratio = r.has("errorRatio") ? r.scalar("errorRatio", "") : null;
-    double errorRatio = 2;
-    if (ratio != null) {
-      try {
-        errorRatio = Double.parseDouble(ratio.value.trim());
-      } catch (NumberFormatException e) {
-        throw ratio.invalid("is not a number; write e.g. errorRatio: 2");
-      }
-      if (!(errorRatio >= 1 && errorRatio <= 1000)) throw ratio.invalid("must be between 1 and 1000");
+    // The error-ratio keys before SLO burn rates: with one target on both sides the ratio of burn
+    // rates is the ratio of error rates, and an error rate is a burn rate × (1 − target).
+    if (r.has("errorRatio")) throw r.keyError("errorRatio", "is now burnRatio (the same ratio)");
+    if (r.has("minErrorRate")) {
+      throw r.keyError("minErrorRate", "is now minBurnRate = minErrorRate / (1 − availability),"
+          + " e.g. minErrorRate 5% with availability: 99% is minBurnRate: 5");
+    }
+    // The defaults are the error-ratio rule's: 5 % errors (burn 5 at 99 %) and twice stable's, over 50 calls in 1 m.
+    double availability = objective(r, "availability", 0.99);
+    CanaryConfig.Latency latency = null;
+    if (r.has("latency")) {
+      Obj l = r.obj("latency", LATENCY);
+      Duration threshold = l.duration("threshold", null);
+      if (threshold == null) throw l.error("missing 'threshold'; write e.g. latency: { threshold: 300ms, target: 99% }");
+      latency = new CanaryConfig.Latency(threshold, objective(l, "target", 0.99));
     }
     Duration window = r.duration("window", Duration.ofMinutes(1));
     if (window.toMillis() < 600) throw r.scalar("window", "").invalid("must be at least 600ms");
-    return new CanaryConfig.Rollback(errorRatio, r.integer("minCalls", 50, 1, 1_000_000), window,
-        r.share("minErrorRate", 0.05, 1));
+    return new CanaryConfig.Rollback(availability, latency, number(r, "burnRatio", 2, 1, 1000),
+        number(r, "minBurnRate", 5, 0, 1_000_000), r.integer("minCalls", 50, 1, 1_000_000), window);
+  }
+
+  /** A target share below 100 %: the error budget (1 − it) divides every burn rate. */
+  private static double objective(Obj o, String key, double def) {
+    double d = o.share(key, def, 1);
+    if (d >= 1) throw o.scalar(key, "").invalid("leaves no error budget (an objective of 100%); write e.g. 99.9%");
+    return d;
+  }
+
+  private static double number(Obj o, String key, double def, double min, double max) {
+    if (!o.has(key)) return def;
+    Scalar s = o.scalar(key, "");
+    double d;
+    try {
+      d = Double.parseDouble(s.value.trim());
+    } catch (NumberFormatException e) {
+      throw s.invalid("is not a number; write e.g. " + key + ": " + fmt(def));
+    }
+    if (!(d >= min && d <= max)) throw s.invalid("must be between " + fmt(min) + " and " + fmt(max));
+    return d;
+  }
+
+  private static String fmt(double d) {
+    return d == (long) d ? String.valueOf((long) d) : String.valueOf(d);
   }
 }

@@ -24,9 +24,13 @@ public record TrafficConfig(List<Mirror> mirrors) {
    * @param service the declared service that receives the copies
    * @param share the share of the route's requests copied, 0..1
    * @param maxConcurrent copies in flight at once (BFF-wide); beyond it a copy is skipped and counted
+   * @param maxBodyBytes the largest request body copied (held in memory until it has been read whole); a longer
+   *     body's request is not copied, and counted
    * @param declaredAt {@code file:line} of the entry, for errors found after parsing
    */
-  public record Mirror(String route, String service, double share, int maxConcurrent, String declaredAt) {
+  public record Mirror(String route, String service, double share, int maxConcurrent, int maxBodyBytes,
+      String declaredAt) {
     public static final int DEFAULT_MAX_CONCURRENT = 64;
+    public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
   }
 }

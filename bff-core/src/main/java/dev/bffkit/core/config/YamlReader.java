@@ -160,6 +160,11 @@ final class YamlReader {
       return t != null && !isAbsent(t.getValueNode());
     }
 
+    /** Where this mapping was written (for errors found after parsing). */
+    GrpcConfig.Pos pos() {
+      return new GrpcConfig.Pos(file, at.getStartMark().getLine() + 1, path);
+    }
+
     /** An error about a key itself, e.g. a bad name. */
     ConfigException keyError(String key, String message) {
       return YamlReader.this.errorAt(entries.get(key).getKeyNode(), child(key), message);

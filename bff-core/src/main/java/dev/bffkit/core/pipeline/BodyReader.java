@@ -88,6 +88,7 @@ public final class BodyReader {
         // Answer first: aborting fails the upstream call, whose handler would otherwise answer 502.
         refuse(ex, 408, "body_timeout", "the request body arrived slower than " + p.minBodyRate() + " bytes/s", vertx);
         done.tryFail(new Refused(408, "too slow"));
+        tapAbort(ex);
         abort.run();
       } else {
         mark[0] = count[0];
@@ -100,10 +101,12 @@ public final class BodyReader {
         if (rate >= 0) vertx.cancelTimer(rate);
         refuse(ex, 413, "body_too_large", "request body exceeds " + p.maxBodyBytes() + " bytes", vertx);
         done.tryFail(new Refused(413, "too large"));
+        tapAbort(ex);
         abort.run();
         return;
       }
       if (ex.log() != null) ex.log().requestBody(chunk);
+      if (ex.bodyTap() != null) ex.bodyTap().chunk(chunk);
       to.write(chunk);
       if (to.writeQueueFull()) {
         req.pause();
@@ -112,11 +115,15 @@ public final class BodyReader {
     });
     req.exceptionHandler(e -> {
       if (rate >= 0) vertx.cancelTimer(rate);
-      if (done.tryFail(e)) abort.run();
+      if (done.tryFail(e)) {
+        tapAbort(ex);
+        abort.run();
+      }
     });
     req.endHandler(v -> {
       if (rate >= 0) vertx.cancelTimer(rate);
       if (done.future().isComplete()) return;
+      if (ex.bodyTap() != null) ex.bodyTap().end();
       to.end().onComplete(done);
     });
     req.resume();
@@ -147,10 +154,12 @@ public final class BodyReader {
       long declared = declaredLength(req);
       if (declared == MALFORMED) {
         refuse(ex, 400, "bad_request", "Content-Length is not a number", vertx);
+        tapAbort(ex);
         return Future.failedFuture(new Refused(400, "bad length"));
       }
       if (!prefix && declared > limit) {
         refuse(ex, 413, "body_too_large", "request body exceeds " + limit + " bytes", vertx);
+        tapAbort(ex);
         return Future.failedFuture(new Refused(413, "too large"));
       }
       bytes = Buffer.buffer(declared >= 0 && declared <= limit ? (int) declared : (int) Math.min(limit, 16 * 1024));
@@ -159,12 +168,17 @@ public final class BodyReader {
         if (result.future().isComplete()) return;
         refuse(ex, 408, "body_timeout", "the request body did not arrive within " + timeoutMs + " ms", vertx);
         result.tryFail(new Refused(408, "timeout"));
+        tapAbort(ex);
       });
       req.handler(this::chunk);
-      req.endHandler(v -> finish(new Prefix(bytes, true)));
+      req.endHandler(v -> {
+        if (result.future().isComplete()) return;
+        if (ex.bodyTap() != null) ex.bodyTap().end();
+        finish(new Prefix(bytes, true));
+      });
       req.exceptionHandler(e -> {
         cancelTimer();
-        result.tryFail(e); // the client went away: nobody to answer
+        if (result.tryFail(e)) tapAbort(ex); // the client went away: nobody to answer
       });
       req.resume(); // earlier async stages (auth) may have paused it to keep the body
       return result.future();
@@ -175,6 +189,7 @@ public final class BodyReader {
       if (ex.log() != null) ex.log().requestBody(chunk);
       if (bytes.length() + chunk.length() > limit) {
         if (prefix) {
+          if (ex.bodyTap() != null) ex.bodyTap().chunk(chunk);
           bytes.appendBuffer(chunk);
           req.pause(); // the rest waits in the connection until a stream asks for it
           finish(new Prefix(bytes, false));
@@ -183,8 +198,10 @@ public final class BodyReader {
         cancelTimer();
         refuse(ex, 413, "body_too_large", "request body exceeds " + limit + " bytes", vertx);
         result.tryFail(new Refused(413, "too large"));
+        tapAbort(ex);
         return;
       }
+      if (ex.bodyTap() != null) ex.bodyTap().chunk(chunk);
       bytes.appendBuffer(chunk);
     }
 
@@ -197,6 +214,10 @@ public final class BodyReader {
       if (timer >= 0) vertx.cancelTimer(timer);
       timer = -1;
     }
+  }
+
+  private static void tapAbort(Exchange ex) {
+    if (ex.bodyTap() != null) ex.bodyTap().abort();
   }
 
   /** {@link #declaredLength} of a Content-Length that is not a non-negative number. */

@@ -41,6 +41,8 @@ public final class Exchange implements Caller {
   private Route route;
   /** A template route's path variables (raw, still percent-encoded); empty otherwise. */
   private Map<String, String> pathParams = Map.of();
+  /** Sees the body as the target reads it (a mirror's copy); null for none. */
+  private BodyTap bodyTap;
 
   public Exchange(HttpServerRequest request, String requestId, Deadline deadline) {
     this(request, requestId, deadline, System.nanoTime(), null);
@@ -70,6 +72,11 @@ public final class Exchange implements Caller {
 
   /** The request's log; null when nothing observes. */
   public RequestLog log() { return log; }
+
+  /** What sees the body as it is read; null for none. */
+  public BodyTap bodyTap() { return bodyTap; }
+
+  public void bodyTap(BodyTap tap) { this.bodyTap = tap; }
 
   /** {@code request_id=... trace_id=...} for a log line about this request. */
   public String logIds() {

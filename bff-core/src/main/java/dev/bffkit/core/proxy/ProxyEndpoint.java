@@ -7,6 +7,7 @@ import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.SignedAnswer;
 import dev.bffkit.core.pipeline.Stage;
+import dev.bffkit.core.route.ContentRules;
 import dev.bffkit.core.upstream.Service;
 import dev.bffkit.core.upstream.UpstreamException;
 import io.vertx.core.Future;
@@ -40,18 +41,18 @@ public final class ProxyEndpoint implements Stage {
   /** RST_STREAM error code CANCEL (RFC 9113 §7). */
   private static final long CANCEL = 0x8;
   private final ProxyRouteConfig route;
-  private final Service service;
+  private final Destinations destinations;
   private final Vertx vertx;
   private final BodyWaf bodyWaf;
 
   public ProxyEndpoint(ProxyRouteConfig route, Service service, Vertx vertx) {
-    this(route, service, vertx, null);
+    this(route, Destinations.single(service), vertx, null);
   }
 
   /** {@code bodyWaf} null: bodies stream through unread. */
-  public ProxyEndpoint(ProxyRouteConfig route, Service service, Vertx vertx, BodyWaf bodyWaf) {
+  public ProxyEndpoint(ProxyRouteConfig route, Destinations destinations, Vertx vertx, BodyWaf bodyWaf) {
     this.route = route;
-    this.service = service;
+    this.destinations = destinations;
     this.vertx = vertx;
     this.bodyWaf = bodyWaf;
   }
@@ -72,53 +73,68 @@ public final class ProxyEndpoint implements Stage {
       return;
     }
     req.pause(); // hold the body until the upstream connection is ready
-    if (bodyWaf != null && hasBody(req, declared) && bodyWaf.inspects(ex, req.getHeader(HttpHeaders.CONTENT_TYPE))) {
-      inspectThenCall(ex, declared);
+    String type = req.getHeader(HttpHeaders.CONTENT_TYPE);
+    boolean body = hasBody(req, declared);
+    boolean inspect = bodyWaf != null && body && bodyWaf.inspects(ex, type);
+    boolean route = destinations.readsBody() && body && ContentRules.isJson(type);
+    if (inspect || route) {
+      readThenCall(ex, declared, inspect, route);
     } else {
-      call(ex, declared, null);
+      call(ex, declared, null, destinations.pick(ex, null));
     }
   }
 
-  /** Reads the body's prefix and checks it; the service is called only when it passes. */
-  private void inspectThenCall(Exchange ex, long declared) {
+  /**
+   * Reads the body's prefix, checks it when the body WAF inspects it, picks the destination by it
+   * when a content rule reads a body field; the service is called only when it passes.
+   */
+  private void readThenCall(Exchange ex, long declared, boolean inspect, boolean route) {
     HttpServerRequest req = ex.request();
-    int limit = bodyWaf.limit();
-    if (declared > limit && bodyWaf.rejectsOverLimit()) {
-      BodyReader.refuse(ex, 413, "body_too_large", "request body exceeds the " + limit + "-byte inspection limit", vertx);
+    int wafLimit = inspect ? bodyWaf.limit() : 0;
+    if (inspect && declared > wafLimit && bodyWaf.rejectsOverLimit()) {
+      BodyReader.refuse(ex, 413, "body_too_large", "request body exceeds the " + wafLimit + "-byte inspection limit", vertx);
       return;
     }
+    int limit = (int) Math.min(ex.route().policy().maxBodyBytes(), Math.max(wafLimit, route ? ContentRules.BODY_LIMIT : 0));
     BodyReader.prefix(ex, limit).onSuccess(prefix -> {
-      if (!prefix.complete() && bodyWaf.rejectsOverLimit()) {
-        BodyReader.refuse(ex, 413, "body_too_large", "request body exceeds the " + limit + "-byte inspection limit", vertx);
-        return;
+      String type = req.getHeader(HttpHeaders.CONTENT_TYPE);
+      if (inspect) {
+        if (!prefix.complete() && bodyWaf.rejectsOverLimit()) {
+          BodyReader.refuse(ex, 413, "body_too_large", "request body exceeds the " + wafLimit + "-byte inspection limit",
+              vertx);
+          return;
+        }
+        String refusal = bodyWaf.check(ex, type, prefix);
+        if (refusal != null) {
+          BodyReader.refuse(ex, 403, "request_blocked", refusal, vertx);
+          return;
+        }
       }
-      String refusal = bodyWaf.check(ex, req.getHeader(HttpHeaders.CONTENT_TYPE), prefix);
-      if (refusal != null) {
-        BodyReader.refuse(ex, 403, "request_blocked", refusal, vertx);
-        return;
-      }
-      call(ex, declared, prefix);
+      Object json = route && prefix.complete() ? ContentRules.json(prefix.bytes(), type) : null;
+      call(ex, declared, prefix, destinations.pick(ex, json));
     });
   }
 
   /** Leases an endpoint and forwards; {@code prefix} is the body read so far, or null when none was. */
-  private void call(Exchange ex, long declared, BodyReader.Prefix prefix) {
+  private void call(Exchange ex, long declared, BodyReader.Prefix prefix, Destinations.Destination to) {
     HttpServerRequest req = ex.request();
+    Service service = to.service();
     long budget = Math.min(ex.deadline().remainingMillis(), service.config().timeout().toMillis());
     if (ex.deadline().cancelled()) return; // the client left while its body was inspected
     // Bulkhead, breaker and balancer pick; a streamed call is never retried.
     UpstreamCall observed = service.state().meters().start(ex.log(), "proxy");
-    service.lease(req.method(), upstreamUri(originForm(req)), req.headers(), budget, observed, ex).onComplete(lar -> {
+    service.lease(req.method(), upstreamUri(originForm(req)), req.headers(), budget, observed, ex, to.pin())
+        .onComplete(lar -> {
       if (lar.failed()) {
         req.resume();
-        failUpstream(ex, lar.cause());
+        failUpstream(ex, service, lar.cause());
         return;
       }
       Service.Lease lease = lar.result();
       service.client().request(lease.options()).onComplete(ar -> {
         if (ar.failed()) {
           req.resume();
-          failed(ex, lease, ar.cause());
+          failed(ex, service, lease, ar.cause());
           return;
         }
         // Failures are read from its response future; without a handler Vert.x logs our own resets as SEVERE.
@@ -128,7 +144,7 @@ public final class ProxyEndpoint implements Stage {
           lease.cancelled(UpstreamException.clientCancelled(service.name()));
           return;
         }
-        forward(ex, ar.result(), declared, prefix, budget, lease);
+        forward(ex, service, ar.result(), declared, prefix, budget, lease);
       });
     });
   }
@@ -138,12 +154,12 @@ public final class ProxyEndpoint implements Stage {
    * left, or its socket failed: an I/O error can come a turn before the connection's close).
    * Judged at the end of the turn, when the service's side has reported what it will.
    */
-  private void relayFailed(Exchange ex, Service.Lease lease, HttpClientRequest up, HttpClientResponse resp,
-      Throwable err) {
+  private void relayFailed(Exchange ex, Service service, Service.Lease lease, HttpClientRequest up,
+      HttpClientResponse resp, Throwable err) {
     vertx.runOnContext(v -> {
       if (resp.end().failed() && !ex.deadline().cancelled()) {
         lease.failed(err);
-        failUpstream(ex, err);
+        failUpstream(ex, service, err);
         return;
       }
       UpstreamException u = UpstreamException.clientCancelled(service.name());
@@ -169,19 +185,19 @@ public final class ProxyEndpoint implements Stage {
    * service) before the response's close handler fires the {@link Cancellation}, all in the
    * same event-loop turn; so the verdict waits for the end of the turn.
    */
-  private void failed(Exchange ex, Service.Lease lease, Throwable err) {
+  private void failed(Exchange ex, Service service, Service.Lease lease, Throwable err) {
     vertx.runOnContext(v -> {
       if (ex.deadline().cancelled() || ex.response().closed()) {
         lease.cancelled(UpstreamException.clientCancelled(service.name()));
       } else {
         lease.failed(err);
-        failUpstream(ex, err);
+        failUpstream(ex, service, err);
       }
     });
   }
 
-  private void forward(Exchange ex, HttpClientRequest up, long declared, BodyReader.Prefix prefix, long budget,
-      Service.Lease lease) {
+  private void forward(Exchange ex, Service service, HttpClientRequest up, long declared, BodyReader.Prefix prefix,
+      long budget, Service.Lease lease) {
     HttpServerRequest req = ex.request();
     // The client's end-to-end headers first (its Connection-named ones dropped), then the
     // gateway's own, so a client's "Connection: x-user-id" cannot remove what the gateway sets.
@@ -230,9 +246,9 @@ public final class ProxyEndpoint implements Stage {
         if (cancellation != null) cancellation.remove(gone);
         if (clientFault[0]) { // a call the client's own body broke off counts against no service
           lease.cancelled();
-          failUpstream(ex, ar.cause());
+          failUpstream(ex, service, ar.cause());
         } else {
-          failed(ex, lease, ar.cause());
+          failed(ex, service, lease, ar.cause());
         }
         return;
       }
@@ -250,7 +266,7 @@ public final class ProxyEndpoint implements Stage {
         cancel(timer);
         if (cancellation != null) cancellation.remove(gone);
         if (done.failed()) {
-          relayFailed(ex, lease, up, resp, done.cause());
+          relayFailed(ex, service, lease, up, resp, done.cause());
         } else {
           lease.done(resp.statusCode());
         }
@@ -311,7 +327,7 @@ public final class ProxyEndpoint implements Stage {
     return uri;
   }
 
-  private void failUpstream(Exchange ex, Throwable err) {
+  private static void failUpstream(Exchange ex, Service service, Throwable err) {
     if (ex.deadline().cancelled()) return; // nobody to answer
     if (ex.answered()) {
       if (!ex.response().ended()) ex.response().reset();

@@ -1,7 +1,11 @@
 package dev.bffkit.core.route;
 
+import dev.bffkit.core.config.Condition;
+import dev.bffkit.core.config.RouteRuleConfig;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -44,6 +48,19 @@ public record Route(int id, String name, RouteKind kind, RouteMatch match, Set<H
         + " " + policy.describe() + " at=" + declaredAt;
   }
 
+  private static JsonArray rules(ContentRules rules) {
+    JsonArray a = new JsonArray();
+    for (RouteRuleConfig r : rules.configs()) {
+      JsonArray match = new JsonArray();
+      for (Condition c : r.match()) match.add(c.describe());
+      JsonObject j = new JsonObject().put("name", r.name()).put("match", match);
+      if (r.service() != null) j.put("service", r.service());
+      if (!r.subset().isEmpty()) j.put("subset", new JsonObject(Map.copyOf(r.subset())));
+      a.add(j.put("declaredAt", r.declaredAt()));
+    }
+    return a;
+  }
+
   public JsonObject toJson() {
     JsonObject p = new JsonObject()
         .put("authRequired", policy.authRequired())
@@ -55,6 +72,7 @@ public record Route(int id, String name, RouteKind kind, RouteMatch match, Set<H
     if (policy.service() != null) p.put("service", policy.service());
     if (!policy.rateLimits().isEmpty()) p.put("rateLimits", policy.rateLimits().describe());
     if (policy.mirror() != null) p.put("mirror", policy.mirror().describe());
+    if (!policy.rules().isEmpty()) p.put("rules", rules(policy.rules()));
     return new JsonObject()
         .put("name", name)
         .put("kind", kind.label())

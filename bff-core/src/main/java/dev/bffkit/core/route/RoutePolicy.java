@@ -10,7 +10,7 @@ import java.util.TreeSet;
  * What a route asks of the stages between routing and its target, read from the route instead
  * of re-matching paths: whether a caller must authenticate and which scopes it needs, how
  * large and how slow a request body may be, the request's deadline, the service it
- * reaches (null for screens and GraphQL, which reach many), and its rate limits. Immutable,
+ * reaches (null for screens and GraphQL, which reach many), its rate limits, mirror and content rules. Immutable,
  * compiled at start-up.
  */
 public record RoutePolicy(
@@ -31,11 +31,14 @@ public record RoutePolicy(
     /** Rate limits and quotas per caller tier ({@link RouteLimits#NONE}: none). */
     RouteLimits rateLimits,
     /** Copies of its requests to a shadow service ({@code traffic.mirrors}); null when none. */
-    RouteMirror mirror) {
+    RouteMirror mirror,
+    /** Which service (or version of one) a request goes to by its content ({@link ContentRules#NONE}: always {@code service}). */
+    ContentRules rules) {
 
   public RoutePolicy {
     scopes = Set.copyOf(scopes);
     if (rateLimits == null) rateLimits = RouteLimits.NONE;
+    if (rules == null) rules = ContentRules.NONE;
   }
 
   /** Without rate limits. */
@@ -47,16 +50,22 @@ public record RoutePolicy(
   /** Without a mirror. */
   public RoutePolicy(boolean authRequired, Set<String> scopes, long maxBodyBytes, Duration bodyTimeout, int minBodyRate,
       Duration deadline, String service, RouteLimits rateLimits) {
-    this(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, rateLimits, null);
+    this(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, rateLimits, null, null);
   }
 
   public RoutePolicy withRateLimits(RouteLimits limits) {
-    return new RoutePolicy(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, limits, mirror);
+    return new RoutePolicy(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, limits, mirror,
+        rules);
   }
 
   public RoutePolicy withMirror(RouteMirror newMirror) {
     return new RoutePolicy(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, rateLimits,
-        newMirror);
+        newMirror, rules);
+  }
+
+  public RoutePolicy withRules(ContentRules newRules) {
+    return new RoutePolicy(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, rateLimits,
+        mirror, newRules);
   }
 
   /** One line for the route table: {@code auth=required scopes=read body=1048576B/10s deadline=3s}. */
@@ -69,6 +78,7 @@ public record RoutePolicy(
     if (service != null) b.append(" service=").append(service);
     if (!rateLimits.isEmpty()) b.append(" ratelimits=").append(rateLimits.describe());
     if (mirror != null) b.append(" mirror=").append(mirror.describe());
+    if (!rules.isEmpty()) b.append(" rules=").append(rules.describe());
     return b.toString();
   }
 

@@ -32,6 +32,12 @@ public final class RouteStage implements Stage {
         return;
       }
     }
+    String malformed = PathGuard.malformedEscape(path, "path");
+    if (malformed == null) malformed = PathGuard.malformedEscape(req.query(), "query");
+    if (malformed != null) {
+      ex.fail(400, "bad_request_target", malformed);
+      return;
+    }
     if (r == null) {
       if (grpc(req)) unimplemented(ex);
       else ex.fail(404, "not_found", "no route for " + shown(path));

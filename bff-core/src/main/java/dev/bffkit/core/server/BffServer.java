@@ -19,6 +19,7 @@ import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Pipeline;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.proxy.BodyWaf;
+import dev.bffkit.core.proxy.Destinations;
 import dev.bffkit.core.proxy.ProxyEndpoint;
 import dev.bffkit.core.ratelimit.RateLimitStage;
 import dev.bffkit.core.ratelimit.RateLimiting;
@@ -231,7 +232,9 @@ public final class BffServer extends VerticleBase {
         case GRAPHQL -> graphql;
         case PROXY -> {
           ProxyRouteConfig pr = (ProxyRouteConfig) r.source();
-          yield new ProxyEndpoint(pr, upstreams.service(pr.service()), vertx, bodyWaf);
+          Destinations to = Destinations.of(r.name(), pr.service(), r.policy().rules(), upstreams,
+              observe.metrics().registry());
+          yield new ProxyEndpoint(pr, to, vertx, bodyWaf);
         }
         case TRANSCODE -> transcode != null ? transcode
             : (transcode = new TranscodeStage(upstreams));

@@ -12,6 +12,7 @@ import dev.bffkit.core.config.SourceFile;
 import dev.bffkit.core.grpc.TranscodeStage;
 import dev.bffkit.core.ratelimit.RouteLimits;
 import dev.bffkit.core.ratelimit.Tiers;
+import dev.bffkit.core.route.ContentRules;
 import dev.bffkit.core.route.Route;
 import dev.bffkit.core.route.RouteKind;
 import dev.bffkit.core.route.RouteMatch;
@@ -73,9 +74,10 @@ public final class Routes {
     add(b, new Route(0, "graphql", RouteKind.GRAPHQL, new RouteMatch.Exact(graphql), Set.of(HttpMethod.GET, HttpMethod.POST),
         policy(required(graphql), Set.of(), null), "composition.graphqlPath", null));
     for (ProxyRouteConfig r : config.routes()) {
+      RoutePolicy p = policy(required(r.prefix()), r.scopes(), r.service(), r.maxBodyBytes())
+          .withRules(ContentRules.compile(r.rules()));
       add(b, new Route(0, "proxy:" + r.prefix(), RouteKind.PROXY, new RouteMatch.Prefix(r.prefix()),
-          RouteTable.methods(r.methods()), policy(required(r.prefix()), r.scopes(), r.service(), r.maxBodyBytes()),
-          r.declaredAt(), r));
+          RouteTable.methods(r.methods()), p, r.declaredAt(), r));
     }
     if (!config.grpc().transcode().isEmpty()) {
       int n = 0;

@@ -2,6 +2,7 @@ package dev.bffkit.core.traffic;
 
 import dev.bffkit.core.config.ProxyRouteConfig;
 import dev.bffkit.core.pipeline.BodyReader;
+import dev.bffkit.core.pipeline.BodyTap;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.proxy.HopByHop;
@@ -13,6 +14,7 @@ import dev.bffkit.core.upstream.Service;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -22,6 +24,7 @@ import io.vertx.core.http.HttpVersion;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Traffic mirroring ({@code traffic.mirrors}): a share of a route's requests is copied to a shadow service,
@@ -31,9 +34,11 @@ import java.util.concurrent.TimeoutException;
  * BFF-wide cap on copies in flight ({@code maxConcurrent}; beyond it a copy is skipped and counted). The copy's
  * answer is read and dropped; when both answers are in, their status classes are compared.
  *
- * <p>Only bodiless requests are copied (GET, HEAD, DELETE, OPTIONS without Content-Length or Transfer-Encoding,
- * RFC 9112 §6.3): a body streams once to the primary and teeing it would hold it in memory or couple the client's
- * back-pressure to the shadow's. Others are counted {@code skipped_body}.
+ * <p>A request with a body is copied once its body has been read whole by its target: the {@link BodyReader} shows
+ * the copy each chunk as the target reads it ({@link BodyTap}), so the client's body is read once, at the client's
+ * pace, and the copy never applies back-pressure. The copy holds at most {@code maxBodyBytes}; a longer body, a body
+ * the client cuts off or the gateway refuses, or one the target never reads (it answered first) is not copied and is
+ * counted {@code skipped_body}, as are gRPC-Web bodies (read frame by frame, not by the body reader).
  */
 public final class MirrorStage implements Stage {
   private static final CharSequence X_BFF_MIRROR = HttpHeaders.createOptimized("x-bff-mirror");
@@ -92,7 +97,8 @@ public final class MirrorStage implements Stage {
       return;
     }
     HttpServerRequest req = ex.request();
-    if (!bodiless(req)) {
+    boolean bodiless = bodiless(req);
+    if (!bodiless && (ex.route().kind() == RouteKind.GRPC_WEB || BodyReader.declaredLength(req) > mirror.maxBodyBytes())) {
       m.skippedBody.increment();
       next.proceed(ex);
       return;
@@ -115,8 +121,16 @@ public final class MirrorStage implements Stage {
     long timeout = service.config().timeout().toMillis();
     MultiMap headers = headers(ex, timeout);
     ex.response().headersEndHandler(v -> copy.primary(ex.response().getStatusCode()));
-    next.proceed(ex); // the client's request first; the copy follows, and nothing of it reaches the client
-    send(copy, service, method, uri, headers, timeout);
+    if (bodiless) {
+      next.proceed(ex); // the client's request first; the copy follows, and nothing of it reaches the client
+      send(copy, service, method, uri, headers, timeout, null);
+      return;
+    }
+    // The copy leaves when the target has read the body whole; a body that never ends frees its slot by the deadline.
+    BodyCopy tap = new BodyCopy(copy, mirror.maxBodyBytes(), body -> send(copy, service, method, uri, headers, timeout, body));
+    tap.timer = vertx.setTimer(Math.max(1, ex.deadline().remainingMillis()), t -> tap.abort());
+    ex.bodyTap(tap);
+    next.proceed(ex);
   }
 
   /** A cheap per-request draw, no lock; 100 % and 0 % draw nothing. */
@@ -177,7 +191,8 @@ public final class MirrorStage implements Stage {
   }
 
   /** Admitted by the shadow's bulkhead and breaker, on an endpoint of its balancer, within its timeout. */
-  private void send(Copy copy, Service service, HttpMethod method, String uri, MultiMap headers, long timeout) {
+  private void send(Copy copy, Service service, HttpMethod method, String uri, MultiMap headers, long timeout,
+      Buffer body) {
     service.lease(method, uri, headers, timeout, service.state().meters().start(null, "mirror")).onComplete(lar -> {
       if (lar.failed()) {
         copy.refused();
@@ -194,7 +209,7 @@ public final class MirrorStage implements Stage {
         up.exceptionHandler(ignored -> { }); // failures are read from the response future
         if (!copy.connected(up)) return; // timed out while connecting
         up.headers().addAll(headers);
-        up.send().compose(resp -> {
+        (body == null ? up.send() : up.send(body)).compose(resp -> {
           resp.exceptionHandler(ignored -> { });
           resp.handler(dropped -> { }); // read and discarded
           return resp.end().map(v -> resp.statusCode());
@@ -204,6 +219,48 @@ public final class MirrorStage implements Stage {
         });
       });
     });
+  }
+
+  /** Collects the body for a copy as the target reads it; sends the copy when it ended whole within the limit. */
+  private final class BodyCopy implements BodyTap {
+    private final Copy copy;
+    private final int limit;
+    private final Consumer<Buffer> send;
+    private Buffer bytes = Buffer.buffer();
+    private boolean done;
+    long timer = -1;
+
+    BodyCopy(Copy copy, int limit, Consumer<Buffer> send) {
+      this.copy = copy;
+      this.limit = limit;
+      this.send = send;
+    }
+
+    @Override
+    public void chunk(Buffer chunk) {
+      if (done || bytes == null) return;
+      if (bytes.length() + chunk.length() > limit) bytes = null; // too long to copy: dropped, not held
+      else bytes.appendBuffer(chunk);
+    }
+
+    @Override
+    public void end() {
+      if (!finish()) return;
+      if (bytes == null) copy.skippedBody();
+      else send.accept(bytes);
+    }
+
+    @Override
+    public void abort() {
+      if (finish()) copy.skippedBody();
+    }
+
+    private boolean finish() {
+      if (done) return false;
+      done = true;
+      if (timer >= 0) vertx.cancelTimer(timer);
+      return true;
+    }
   }
 
   /**
@@ -252,6 +309,12 @@ public final class MirrorStage implements Stage {
       meters.sent.increment();
       mirrorStatus = status;
       if (primaryStatus != 0) meters.compare(primaryStatus, mirrorStatus);
+    }
+
+    /** The body was not copied (too long, cut off, or never read): no call was made. */
+    void skippedBody() {
+      if (!end()) return;
+      meters.skippedBody.increment();
     }
 
     /** The shadow's bulkhead, breaker or balancer refused it: no call was made. */

@@ -16,18 +16,20 @@ public final class RouteMirror {
   private final String service;
   private final double share;
   private final int maxConcurrent;
+  private final int maxBodyBytes;
   private final AtomicInteger inFlight = new AtomicInteger();
 
-  RouteMirror(String service, double share, int maxConcurrent) {
+  RouteMirror(String service, double share, int maxConcurrent, int maxBodyBytes) {
     this.service = service;
     this.share = share;
     this.maxConcurrent = maxConcurrent;
+    this.maxBodyBytes = maxBodyBytes;
   }
 
   /** The mirror of the route named {@code route}, or null when none. */
   public static RouteMirror compile(TrafficConfig config, String route) {
     for (TrafficConfig.Mirror m : config.mirrors()) {
-      if (m.route().equals(route)) return new RouteMirror(m.service(), m.share(), m.maxConcurrent());
+      if (m.route().equals(route)) return new RouteMirror(m.service(), m.share(), m.maxConcurrent(), m.maxBodyBytes());
     }
     return null;
   }
@@ -54,6 +56,11 @@ public final class RouteMirror {
 
   public int maxConcurrent() {
     return maxConcurrent;
+  }
+
+  /** The largest request body copied. */
+  public int maxBodyBytes() {
+    return maxBodyBytes;
   }
 
   /** A slot for one copy; false when {@link #maxConcurrent} are in flight. */

@@ -55,6 +55,8 @@ final class Call {
   private EndpointState last;
   private Round round;
   private long backoffTimer = -1;
+  /** When the first try started (its own clock read), for the canary's latency; MIN_VALUE before. */
+  private long firstTryAt = Long.MIN_VALUE;
 
   Call(Vertx vertx, Service service, UpstreamRequest req, long endNanos, boolean clientEnd, UpstreamCall observed) {
     this.vertx = vertx;
@@ -80,14 +82,15 @@ final class Call {
     startRound();
     Future<UpstreamResponse> f = result.future();
     if (cancellation != null) f.onComplete(ar -> cancellation.remove(onClientGone));
-    if (subset != null) f.onComplete(this::recordForCanary);
+    if (subset != null && subset.watched()) f.onComplete(this::recordForCanary);
     return f;
   }
 
   /** The call's outcome for the canary's rollback watch; a client's own fault says nothing about the side. */
   private void recordForCanary(AsyncResult<UpstreamResponse> ar) {
-    if (ar.succeeded()) subset.record(ar.result().status() >= 500);
-    else if (!Calls.clientFault(ar.cause())) subset.record(true);
+    long nanos = firstTryAt == Long.MIN_VALUE ? 0 : System.nanoTime() - firstTryAt; // no try: nothing was timed
+    if (ar.succeeded()) subset.record(ar.result().status() >= 500, nanos);
+    else if (!Calls.clientFault(ar.cause())) subset.record(true, nanos);
   }
 
   private void startRound() {
@@ -257,6 +260,7 @@ final class Call {
       endpoint.active.incrementAndGet();
       endpoint.requests.increment();
       startedAt = System.nanoTime();
+      if (firstTryAt == Long.MIN_VALUE) firstTryAt = startedAt;
       long tryBudget = budget;
       clientTimer = clientEnd && budget == left;
       timer = vertx.setTimer(budget, id -> {

@@ -2,6 +2,7 @@ package dev.bffkit.core.upstream;
 
 import dev.bffkit.core.config.CanaryConfig;
 import dev.bffkit.core.config.ServiceConfig;
+import dev.bffkit.core.observe.slo.Objective;
 import dev.bffkit.core.pipeline.Caller;
 import dev.bffkit.core.security.Principal;
 import io.micrometer.core.instrument.Counter;
@@ -9,10 +10,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -57,12 +60,19 @@ public final class Canary {
   final Subset stable = new Subset(false);
   private final Counter[] canaryCount = new Counter[Reason.values().length];
   private final Counter[] stableCount = new Counter[Reason.values().length];
-  private final Counter rollbacks;
+  /** By {@link Objective} ordinal: {@code bff.canary.rollbacks{sli}}. */
+  private final Counter[] rollbacks = new Counter[Objective.values().length];
   /** Null without {@code rollback:}. */
   final CanaryRollback watch;
 
-  /** When and why the canary was rolled back. */
-  public record RolledBack(Instant at, String why, double canaryErrorRate, double stableErrorRate) {}
+  /**
+   * When and why the canary was rolled back: the objective ({@code sli}: availability or latency)
+   * it burnt too fast, both sides' burn rates and bad ratios over {@code window}, and how many of
+   * the canary's calls were fallbacks (it had no live endpoint).
+   */
+  public record RolledBack(Instant at, String why, String sli, double canaryBurnRate, double stableBurnRate,
+      double canaryBadRatio, double stableBadRatio, long canaryCalls, long stableCalls, long canaryFallbacks,
+      Duration window) {}
 
   /** What the admin API shows: the live share, and the rollback if there was one. */
   public record State(String service, Map<String, String> subset, double share, double configuredShare,
@@ -71,8 +81,11 @@ public final class Canary {
       JsonObject j = new JsonObject().put("service", service).put("subset", new JsonObject(Map.copyOf(subset)))
           .put("share", share).put("configuredShare", configuredShare).put("rolledBack", rolledBack != null);
       if (rolledBack != null) {
-        j.put("rolledBackAt", rolledBack.at().toString()).put("why", rolledBack.why())
-            .put("canaryErrorRate", rolledBack.canaryErrorRate()).put("stableErrorRate", rolledBack.stableErrorRate());
+        j.put("rolledBackAt", rolledBack.at().toString()).put("why", rolledBack.why()).put("sli", rolledBack.sli())
+            .put("canaryBurnRate", rolledBack.canaryBurnRate()).put("stableBurnRate", rolledBack.stableBurnRate())
+            .put("canaryBadRatio", rolledBack.canaryBadRatio()).put("stableBadRatio", rolledBack.stableBadRatio())
+            .put("canaryCalls", rolledBack.canaryCalls()).put("stableCalls", rolledBack.stableCalls())
+            .put("canaryFallbacks", rolledBack.canaryFallbacks()).put("windowMs", rolledBack.window().toMillis());
       }
       return j;
     }
@@ -99,8 +112,11 @@ public final class Canary {
       if (r != Reason.MATCH) stableCount[r.ordinal()] = count(registry, "stable", reason);
       canaryCount[r.ordinal()] = count(registry, "canary", reason);
     }
-    this.rollbacks = Counter.builder("bff.canary.rollbacks").description("Automatic canary rollbacks")
-        .tag("service", service).register(registry);
+    for (Objective o : Objective.values()) {
+      rollbacks[o.ordinal()] = Counter.builder("bff.canary.rollbacks")
+          .description("Automatic canary rollbacks, by the objective the canary burnt too fast")
+          .tags("service", service, "sli", o.label()).register(registry);
+    }
     this.watch = c.rollback() == null ? null : new CanaryRollback(this, c.rollback());
   }
 
@@ -139,6 +155,8 @@ public final class Canary {
       if ((other ? p.canaryLive : p.stableLive).length > 0 && (!other || live)) {
         toCanary = other;
         why = Reason.FALLBACK;
+        // The canary could not serve a call it was given: bad for its availability.
+        if (!other && watch != null) watch.fellBack();
       }
     }
     (toCanary ? canaryCount : stableCount)[why.ordinal()].increment();
@@ -242,19 +260,30 @@ public final class Canary {
   }
 
   /** Drops the canary to share 0, matches off; once until {@link #setShare} re-arms it. */
-  void rollBack(double canaryRate, double stableRate, long canaryCalls, long stableCalls) {
+  void rollBack(CanaryRollback.Verdict v, long fallbacks, Duration window) {
     if (rolledBack != null) return;
-    String why = "canary error rate " + pct(canaryRate) + " over " + canaryCalls + " calls vs stable "
-        + pct(stableRate) + " over " + stableCalls;
+    String sli = v.sli().label();
+    String why = "canary " + sli + " burn rate " + num(v.canaryBurnRate()) + " (" + pct(v.canaryBadRatio()) + " bad of "
+        + v.canaryCalls() + " calls, " + fallbacks + " of them fallbacks) vs stable " + num(v.stableBurnRate()) + " ("
+        + pct(v.stableBadRatio()) + " of " + v.stableCalls() + ") over " + window.toMillis() + "ms, target "
+        + pct(v.target());
     sharePpm = 0;
-    rolledBack = new RolledBack(Instant.now(), why, canaryRate, stableRate);
-    rollbacks.increment();
-    LOG.warning("event=canary_rollback service=" + service + " canary_error_rate=" + canaryRate
-        + " stable_error_rate=" + stableRate + " canary_calls=" + canaryCalls + " stable_calls=" + stableCalls);
+    rolledBack = new RolledBack(Instant.now(), why, sli, v.canaryBurnRate(), v.stableBurnRate(), v.canaryBadRatio(),
+        v.stableBadRatio(), v.canaryCalls(), v.stableCalls(), fallbacks, window);
+    rollbacks[v.sli().ordinal()].increment();
+    LOG.warning("event=canary_rollback service=" + service + " sli=" + sli + " target=" + v.target()
+        + " canary_burn_rate=" + num(v.canaryBurnRate()) + " stable_burn_rate=" + num(v.stableBurnRate())
+        + " canary_bad_ratio=" + num(v.canaryBadRatio()) + " stable_bad_ratio=" + num(v.stableBadRatio())
+        + " canary_calls=" + v.canaryCalls() + " stable_calls=" + v.stableCalls() + " canary_fallbacks=" + fallbacks
+        + " window_ms=" + window.toMillis());
   }
 
   private static String pct(double rate) {
-    return String.format("%.2f%%", rate * 100);
+    return String.format(Locale.ROOT, "%.2f%%", rate * 100);
+  }
+
+  private static String num(double d) {
+    return String.format(Locale.ROOT, "%.4g", d);
   }
 
   void close() {
@@ -287,9 +316,17 @@ public final class Canary {
       return isCanary ? p.canaryAll : p.stableAll;
     }
 
-    /** One finished call on this side: {@code error} is a 5xx or a transport failure (client faults are not reported). */
-    void record(boolean error) {
-      if (watch != null) watch.record(isCanary, error);
+    /** Whether finished calls are judged (a rollback is configured): callers skip timing them otherwise. */
+    boolean watched() {
+      return watch != null;
+    }
+
+    /**
+     * One finished call on this side: {@code error} is a 5xx or a transport failure (client faults
+     * are not reported); {@code nanos} from its start to its answer or failure.
+     */
+    void record(boolean error, long nanos) {
+      if (watch != null) watch.record(isCanary, error, nanos);
     }
   }
 

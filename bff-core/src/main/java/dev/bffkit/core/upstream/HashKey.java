@@ -1,6 +1,7 @@
 package dev.bffkit.core.upstream;
 
 import dev.bffkit.core.config.ServiceConfig;
+import dev.bffkit.core.pipeline.Cookies;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -25,12 +26,7 @@ final class HashKey {
   }
 
   static String cookie(String header, String name) {
-    if (header == null) return null;
-    for (String part : header.split(";")) {
-      int eq = part.indexOf('=');
-      if (eq > 0 && part.substring(0, eq).trim().equals(name)) return part.substring(eq + 1).trim();
-    }
-    return null;
+    return Cookies.value(header, name);
   }
 
   static String claim(String authorization, String name) {

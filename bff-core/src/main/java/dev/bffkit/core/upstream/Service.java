@@ -15,6 +15,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import java.util.Map;
 
 /**
  * A named upstream service as seen by one event loop: its keep-alive connection pool (HTTP/1.1,
@@ -114,6 +115,27 @@ public final class Service {
     return b.pick(c, headers, avoid);
   }
 
+  /** This loop's view of the endpoints labelled {@code labels}: a content rule's pinned version. */
+  public Pin pin(Map<String, String> labels) {
+    return new Pin(state.subset(labels), Balancer.of(config.balancer()));
+  }
+
+  /** A pinned version of this service on one event loop: its endpoints and its own balancer (a ring is per endpoint set). */
+  public static final class Pin {
+    private final LabelSubset subset;
+    private final Balancer balancer;
+
+    private Pin(LabelSubset subset, Balancer balancer) {
+      this.subset = subset;
+      this.balancer = balancer;
+    }
+
+    EndpointState pick(MultiMap headers) {
+      EndpointState[] c = subset.candidates();
+      return c.length == 0 ? null : balancer.pick(c, headers, null);
+    }
+  }
+
   /** The next endpoint for one call (no accounting); prefer {@link #lease} for real traffic. */
   public Endpoint pick() {
     EndpointState e = pick(null, null);
@@ -158,10 +180,16 @@ public final class Service {
   /** As above, for the request made by {@code caller} (its canary matches and sticky key); null for none. */
   public Future<Lease> lease(HttpMethod method, String uri, MultiMap headers, long timeoutMs, UpstreamCall observed,
       Caller caller) {
+    return lease(method, uri, headers, timeoutMs, observed, caller, null);
+  }
+
+  /** As above, on the version {@code pin} names (no canary split then); null: the whole service. */
+  public Future<Lease> lease(HttpMethod method, String uri, MultiMap headers, long timeoutMs, UpstreamCall observed,
+      Caller caller, Pin pin) {
     Bulkhead bulkhead = state.bulkhead;
     if (!bulkhead.tryAcquire()) return refused(observed, bulkhead.overloaded());
-    Canary.Subset subset = route(caller);
-    EndpointState e = pick(subset, headers, null);
+    Canary.Subset subset = pin == null ? route(caller) : null;
+    EndpointState e = pin == null ? pick(subset, headers, null) : pin.pick(headers);
     if (e == null) {
       bulkhead.release();
       return refused(observed, noEndpoints());
@@ -230,7 +258,8 @@ public final class Service {
       ended = true;
       end();
       Calls.answered(observed, status);
-      if (subset != null) subset.record(status >= 500);
+      // The call's own clock, read once when it ended above: no second clock read for the canary.
+      if (subset != null) subset.record(status >= 500, observed.durationNanos());
       if (status >= 500) {
         service.state.outlier.failure(endpoint);
         breakerFailure(new UpstreamException(service.name(), UpstreamException.Kind.UNAVAILABLE, "status " + status));
@@ -251,7 +280,7 @@ public final class Service {
       ended = true;
       end();
       observed.end(Calls.outcome(u), -1);
-      if (subset != null) subset.record(true);
+      if (subset != null) subset.record(true, observed.durationNanos());
       service.state.outlier.failure(endpoint);
       breakerFailure(u);
     }

@@ -11,6 +11,8 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What one BFF knows about one service, shared by all its event loops: the live endpoints, the
@@ -33,6 +35,8 @@ public final class ServiceState {
   final ServiceMeters meters;
   /** The canary split; null without {@code canary:}. */
   final Canary canary;
+  /** Versions pinned by content rules, by their labels; made when a route's targets are built, read per call. */
+  private final Map<Map<String, String>, LabelSubset> subsets = new ConcurrentHashMap<>();
 
   ServiceState(Vertx vertx, ServiceConfig config, ServiceMeters meters) {
     this.config = config;
@@ -79,6 +83,8 @@ public final class ServiceState {
    */
   void replaceEndpoints(ServiceConfig next) {
     config = next;
+    // Pinned versions are rebuilt from the new labels by the targets the swap builds next.
+    subsets.clear();
     group.update(staticEndpoints(next));
   }
 
@@ -95,6 +101,11 @@ public final class ServiceState {
    */
   void registerGauges() {
     meters.regauge(this::gauges);
+  }
+
+  /** The endpoints labelled {@code labels} (a content rule's version), made once per label set. */
+  LabelSubset subset(Map<String, String> labels) {
+    return subsets.computeIfAbsent(Map.copyOf(labels), l -> new LabelSubset(config, group, l));
   }
 
   /** Read at scrape time from the live state; nothing on the call path. */

@@ -44,7 +44,8 @@ class CanaryConfigTest {
               share: 1.5%
               match: [ { header: X-Beta, value: "1" }, { cookie: beta, value: "1" }, { claim: beta, value: "true" } ]
               sticky: sub
-              rollback: { errorRatio: 3, minCalls: 20, window: 30s }
+              rollback: { availability: 99.5%, latency: { threshold: 250ms, target: 98% }, burnRatio: 3, minBurnRate: 2,
+                          minCalls: 20, window: 30s }
         """);
     assertEquals(List.of(URI.create("http://127.0.0.1:9102"), URI.create("http://127.0.0.1:9112"),
         URI.create("http://127.0.0.1:9122")), s.endpoints());
@@ -57,7 +58,16 @@ class CanaryConfigTest {
         new CanaryConfig.Match(CanaryConfig.Match.Source.COOKIE, "beta", "1"),
         new CanaryConfig.Match(CanaryConfig.Match.Source.CLAIM, "beta", "true")), c.match());
     assertEquals(CanaryConfig.Sticky.sub(), c.sticky());
-    assertEquals(new CanaryConfig.Rollback(3, 20, Duration.ofSeconds(30), 0.05), c.rollback());
+    assertEquals(new CanaryConfig.Rollback(0.995, new CanaryConfig.Latency(Duration.ofMillis(250), 0.98), 3, 2, 20,
+        Duration.ofSeconds(30)), c.rollback());
+  }
+
+  @Test
+  void rollbackDefaults() throws IOException {
+    ServiceConfig s = load(ENDPOINTS + "    canary: { subset: { version: v2 }, rollback: {} }\n");
+    assertEquals(new CanaryConfig.Rollback(0.99, null, 2, 5, 50, Duration.ofMinutes(1)), s.canary().rollback());
+    s = load(ENDPOINTS + "    canary: { subset: { version: v2 }, rollback: { latency: { threshold: 300ms } } }\n");
+    assertEquals(new CanaryConfig.Latency(Duration.ofMillis(300), 0.99), s.canary().rollback().latency());
   }
 
   @Test
@@ -88,8 +98,18 @@ class CanaryConfigTest {
         "one of header, cookie or claim");
     assertMsg(head + "    canary:\n      subset: { version: v2 }\n      sticky: ip\n", 9, "services.posts.canary.sticky",
         "sub (the verified subject) or header:NAME");
-    assertMsg(head + "    canary:\n      subset: { version: v2 }\n      rollback: { errorRatio: 0.5 }\n", 9,
-        "errorRatio", "between 1 and 1000");
+    String rollback = head + "    canary:\n      subset: { version: v2 }\n      rollback:\n";
+    assertMsg(rollback + "        burnRatio: 0.5\n", 10, "services.posts.canary.rollback.burnRatio", "between 1 and 1000");
+    assertMsg(rollback + "        burnRatio: fast\n", 10, "burnRatio", "is not a number");
+    assertMsg(rollback + "        minBurnRate: -1\n", 10, "minBurnRate", "between 0 and");
+    assertMsg(rollback + "        availability: 100%\n", 10, "services.posts.canary.rollback.availability",
+        "leaves no error budget");
+    assertMsg(rollback + "        latency: { threshold: 300ms, target: 100% }\n", 10,
+        "services.posts.canary.rollback.latency.target", "leaves no error budget");
+    assertMsg(rollback + "        latency: { target: 99% }\n", 10, "missing 'threshold'");
+    assertMsg(rollback + "        latency: 300ms\n", 10, "expected a mapping (target, threshold)");
+    assertMsg(rollback + "        availability: 99.9%\n        errorRatio: 2\n", 11, "rollback.errorRatio", "is now burnRatio");
+    assertMsg(rollback + "        minErrorRate: 5%\n", 10, "rollback.minErrorRate", "is now minBurnRate");
     assertMsg(head + "    canary:\n      subset: { version: v2 }\n      rollback: { window: 100ms }\n", 9,
         "at least 600ms");
     assertMsg(head + "    canary:\n      subset: { version: v2 }\n      wieght: 5\n", 9, "unknown key 'wieght'");

@@ -60,8 +60,8 @@ class TrafficConfigTest {
               maxConcurrent: 8
         """);
     List<TrafficConfig.Mirror> m = b.config().traffic().mirrors();
-    assertEquals(new TrafficConfig.Mirror("screen:home", "shadow", 1.0, 64, "ios/bff.yaml:6"), m.get(0));
-    assertEquals(new TrafficConfig.Mirror("proxy:/api/posts", "shadow", 0.025, 8, "ios/bff.yaml:7"), m.get(1));
+    assertEquals(new TrafficConfig.Mirror("screen:home", "shadow", 1.0, 64, 65536, "ios/bff.yaml:6"), m.get(0));
+    assertEquals(new TrafficConfig.Mirror("proxy:/api/posts", "shadow", 0.025, 8, 65536, "ios/bff.yaml:7"), m.get(1));
     RouteTable t = Routes.compile(b, CompositionEngine.create(b));
     RouteMirror home = t.named("screen:home").policy().mirror();
     assertEquals("shadow", home.service());

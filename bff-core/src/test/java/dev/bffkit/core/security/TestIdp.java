@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /** A tiny identity provider on loopback for tests: JWKS, OIDC discovery, token minting. */
-final class TestIdp {
+public final class TestIdp {
   final RSAKey rsa;
   final ECKey ec;
   final OctetKeyPair ed;
@@ -38,9 +38,9 @@ final class TestIdp {
   final AtomicInteger discoveryFetches = new AtomicInteger();
   volatile boolean down;
   HttpServer server;
-  String issuer;
+  public String issuer;
 
-  TestIdp() throws Exception {
+  public TestIdp() throws Exception {
     rsa = new RSAKeyGenerator(2048).keyID("rsa-1").generate();
     ec = new ECKeyGenerator(Curve.P_256).keyID("ec-1").generate();
     published.add(rsa.toPublicJWK());
@@ -51,7 +51,7 @@ final class TestIdp {
     published.add(new OctetKeyPair.Builder(Curve.Ed448, Base64URL.encode(new byte[57])).keyID("ed448-1").build());
   }
 
-  TestIdp start(Vertx vertx) {
+  public TestIdp start(Vertx vertx) {
     server = vertx.createHttpServer().requestHandler(req -> {
       if (down) {
         req.response().setStatusCode(503).end();
@@ -75,7 +75,7 @@ final class TestIdp {
     return this;
   }
 
-  String jwksUrl() {
+  public String jwksUrl() {
     return issuer + "/.well-known/jwks.json";
   }
 
@@ -85,11 +85,11 @@ final class TestIdp {
         .issueTime(new Date(now)).expirationTime(new Date(now + 600_000)).claim("scope", "read");
   }
 
-  String rs256(String sub) {
+  public String rs256(String sub) {
     return sign(rsa, JWSAlgorithm.RS256, claims(sub).build());
   }
 
-  String rs256(String sub, Consumer<JWTClaimsSet.Builder> edit) {
+  public String rs256(String sub, Consumer<JWTClaimsSet.Builder> edit) {
     JWTClaimsSet.Builder b = claims(sub);
     edit.accept(b);
     return sign(rsa, JWSAlgorithm.RS256, b.build());

@@ -3,6 +3,7 @@ package dev.bffkit.core.server;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.bffkit.core.route.PathGuard;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpVersion;
 import java.util.List;
@@ -67,5 +68,13 @@ class EdgeFuzzTest {
       if (encoded >= 0) base = base.substring(0, encoded);
       if (base.equals(".") || base.equals("..")) throw new AssertionError("accepted a dot segment: " + path);
     }
+  }
+
+  /** A query the edge lets through decodes on every route without an exception (screens, GraphQL GET, transcoding, rules). */
+  @FuzzTest(maxDuration = "10s")
+  void queries(FuzzedDataProvider data) {
+    String query = data.consumeRemainingAsString();
+    if (query.indexOf('#') >= 0 || PathGuard.malformedEscape(query, "query") != null) return;
+    new QueryStringDecoder("/p?" + query).parameters();
   }
 }

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,6 +55,8 @@ class MirrorTest {
   private int downPort;
   private volatile Shadow mode = Shadow.FAST;
   private final ConcurrentLinkedQueue<Seen> copies = new ConcurrentLinkedQueue<>();
+  /** "METHOD BODY" of each copy that had a body, as the shadow read it. */
+  private final ConcurrentLinkedQueue<String> bodies = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<MultiMap> primaryHeaders = new ConcurrentLinkedQueue<>();
   private final AtomicInteger shadowActive = new AtomicInteger();
   private final AtomicInteger shadowMaxActive = new AtomicInteger();
@@ -81,8 +84,11 @@ class MirrorTest {
         shadowActive.decrementAndGet();
         req.response().setStatusCode(mode == Shadow.FAILING ? 500 : 200).end("shadow says something else");
       };
-      if (mode == Shadow.SLOW) vertx.setTimer(2000, t -> answer.run());
-      else answer.run();
+      req.body().onComplete(body -> {
+        if (body.succeeded() && body.result().length() > 0) bodies.add(req.method() + " " + body.result());
+        if (mode == Shadow.SLOW) vertx.setTimer(2000, t -> answer.run());
+        else answer.run();
+      });
     }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     HttpServer closed = vertx.createHttpServer().requestHandler(r -> { }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     downPort = closed.actualPort();
@@ -306,20 +312,60 @@ class MirrorTest {
   }
 
   @Test
-  void aRequestWithABodyIsNotMirrored() throws Exception {
+  void aRequestWithABodyIsCopiedWithItsBodyOnceTheTargetHasReadIt() throws Exception {
     Bff.RunningBff b = start(BOTH, false);
-    HttpResponse<String> r = send(b, "POST", "/api/posts", "{\"text\":\"new\"}", "Content-Type", "application/json");
+    String json = "{\"text\":\"new\"}";
+    HttpResponse<String> r = send(b, "POST", "/api/posts", json, "Content-Type", "application/json");
     assertEquals(200, r.statusCode());
-    assertEquals("up", r.body());
-    HttpResponse<String> get = send(b, "GET", "/api/posts/1", null);
-    assertEquals(200, get.statusCode());
-    await("the GET's copy", () -> copies.size() == 1);
-    Thread.sleep(200);
-    assertEquals(1, copies.size(), "only the GET was copied: " + copies);
-    assertEquals("GET", copies.peek().method());
-    assertEquals(1, count(b, "proxy:/api/posts", "skipped_body"));
+    assertEquals("up", r.body(), "the client's answer is the primary's");
+    await("the POST's copy", () -> bodies.size() == 1);
+    assertEquals("POST " + json, bodies.peek());
+    assertEquals("POST", copies.peek().method());
+    assertEquals("1", copies.peek().headers().get("x-bff-mirror"));
+    // Chunked (no Content-Length): copied too, whole.
+    String chunked = "x".repeat(20_000);
+    HttpResponse<String> c = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.port() + "/api/posts"))
+        .timeout(Duration.ofSeconds(10)).PUT(HttpRequest.BodyPublishers.ofInputStream(
+            () -> new ByteArrayInputStream(chunked.getBytes()))).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, c.statusCode());
+    await("the chunked PUT's copy", () -> bodies.size() == 2);
+    assertTrue(bodies.contains("PUT " + chunked), "the chunked body arrived whole at the shadow");
+    await("two sent", () -> count(b, "proxy:/api/posts", "sent") == 2);
+    assertEquals(0, count(b, "proxy:/api/posts", "skipped_body"));
+  }
+
+  @Test
+  void aGraphqlPostIsCopiedWithItsQuery() throws Exception {
+    Bff.RunningBff b = start(mirrors("graphql", "100%", 8), false);
+    String query = "{\"query\":\"{ post { id text } }\"}";
+    HttpResponse<String> r = send(b, "POST", "/graphql", query, "Content-Type", "application/json");
+    await("the copy", () -> bodies.size() == 1);
+    assertEquals("POST " + query, bodies.peek());
+    assertEquals("/graphql", copies.peek().uri());
+    assertTrue(r.statusCode() == 200 || r.statusCode() == 400, "answered by the BFF: " + r.statusCode());
+  }
+
+  @Test
+  void aBodyOverTheMirrorsLimitIsNotCopiedAndTheClientIsServedAsUsual() throws Exception {
+    Bff.RunningBff b = start("""
+        traffic:
+          mirrors:
+            - { route: "proxy:/api/posts", service: shadow, maxBodyBytes: 1kb }
+        """, false);
+    HttpResponse<String> declared = send(b, "POST", "/api/posts", "y".repeat(2000), "Content-Type", "text/plain");
+    assertEquals(200, declared.statusCode());
+    assertEquals("up", declared.body());
+    HttpResponse<String> chunked = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.port() + "/api/posts"))
+        .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofInputStream(
+            () -> new ByteArrayInputStream(new byte[5000]))).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, chunked.statusCode());
+    await("both skipped", () -> count(b, "proxy:/api/posts", "skipped_body") == 2);
+    HttpResponse<String> small = send(b, "POST", "/api/posts", "small", "Content-Type", "text/plain");
+    assertEquals(200, small.statusCode());
+    await("the small one copied", () -> bodies.size() == 1);
+    assertEquals("POST small", bodies.peek());
+    assertEquals(0, ((RouteMirror) b.routes().named("proxy:/api/posts").policy().mirror()).inFlight(), "every slot freed");
     MeterRegistry registry = b.observability().metrics().registry();
-    assertNotNull(registry.find("bff_mirror_total").tags("route", "screen:home", "outcome", "sent").counter(),
-        "meters are registered at start-up, before any copy");
+    assertNotNull(registry.find("bff_mirror_total").tags("route", "proxy:/api/posts", "outcome", "sent").counter());
   }
 }

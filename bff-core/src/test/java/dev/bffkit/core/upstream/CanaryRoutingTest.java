@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bffkit.core.config.CanaryConfig;
 import dev.bffkit.core.config.ServiceConfig;
+import dev.bffkit.core.observe.slo.Objective;
 import dev.bffkit.core.pipeline.Caller;
 import dev.bffkit.core.security.Principal;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.MultiMap;
 import java.net.URI;
 import java.time.Duration;
@@ -147,59 +149,71 @@ class CanaryRoutingTest {
     assertEquals(1, count("stable", "fallback"));
   }
 
+  /** availability 90 % (a 10 % budget), no latency objective: an error rate r burns at 10 r. */
+  private static final CanaryConfig.Rollback RULE = new CanaryConfig.Rollback(0.9, null, 2, 0.5, 50,
+      Duration.ofSeconds(6));
+  private static final long MS = 1_000_000;
+
   @Test
   void stableDownFallsBackToTheCanaryUnlessItWasRolledBack() {
-    Canary c = canary(0, List.of(), new CanaryConfig.Rollback(2, 10, Duration.ofSeconds(1), 0.05));
+    Canary c = canary(0, List.of(), RULE);
     EndpointState[] all = group.all();
     all[0].healthy = false;
     all[1].healthy = false;
     group.refresh();
     assertSame(c.canary, c.route(user("u")));
     assertEquals(1, count("canary", "fallback"));
-    c.rollBack(0.5, 0, 10, 10);
+    c.rollBack(new CanaryRollback.Verdict(Objective.AVAILABILITY, 0.9, 10, 5, 10, 0), 0, RULE.window());
     assertSame(c.stable, c.route(user("u")), "a rolled-back canary takes nothing, even then");
   }
 
   @Test
   void rollbackJudgesTheWindow() {
-    CanaryConfig.Rollback rule = new CanaryConfig.Rollback(2, 50, Duration.ofSeconds(6), 0.05);
-    Canary c = canary(0.5, List.of(new CanaryConfig.Match(CanaryConfig.Match.Source.HEADER, "x-beta", "1")), rule);
+    Canary c = canary(0.5, List.of(new CanaryConfig.Match(CanaryConfig.Match.Source.HEADER, "x-beta", "1")), RULE);
     CanaryRollback w = c.watch;
     // Equal noise (10 % each side): no rollback.
     for (int i = 0; i < 1000; i++) {
-      c.canary.record(i % 10 == 0);
-      c.stable.record(i % 10 == 0);
+      c.canary.record(i % 10 == 0, MS);
+      c.stable.record(i % 10 == 0, MS);
     }
     w.tick();
     assertFalse(c.rolledBack());
     // Too few canary calls to judge, however bad they are.
     for (int i = 0; i < CanaryRollback.BUCKETS; i++) w.tick(); // the window slides past the noise
-    for (int i = 0; i < 49; i++) c.canary.record(true);
+    for (int i = 0; i < 49; i++) c.canary.record(true, MS);
     w.tick();
     assertFalse(c.rolledBack(), "49 calls < minCalls");
-    // Clean stable and a tiny canary error rate (under minErrorRate): no rollback.
+    // Clean stable and a tiny canary error rate (burn 0.2 < minBurnRate 0.5): no rollback.
     for (int i = 0; i < CanaryRollback.BUCKETS; i++) w.tick();
     for (int i = 0; i < 1000; i++) {
-      c.canary.record(i % 50 == 0); // 2 %
-      c.stable.record(false);
+      c.canary.record(i % 50 == 0, MS); // 2 %
+      c.stable.record(false, MS);
     }
     w.tick();
-    assertFalse(c.rolledBack(), "2 % is under minErrorRate");
+    assertFalse(c.rolledBack(), "2 % burns at 0.2, under minBurnRate");
     // A burst: 30 % on the canary against 10 % on stable.
     for (int i = 0; i < CanaryRollback.BUCKETS; i++) w.tick();
     for (int i = 0; i < 100; i++) {
-      c.canary.record(i % 10 < 3);
-      c.stable.record(i % 10 == 0);
+      c.canary.record(i % 10 < 3, MS);
+      c.stable.record(i % 10 == 0, MS);
     }
     w.tick();
     assertTrue(c.rolledBack());
     Canary.State s = c.state();
     assertEquals(0, s.share());
-    assertEquals(0.3, s.rolledBack().canaryErrorRate(), 1e-9);
-    assertEquals(0.1, s.rolledBack().stableErrorRate(), 1e-9);
-    assertEquals(1, registry.get("bff.canary.rollbacks").counter().count());
+    assertEquals("availability", s.rolledBack().sli());
+    assertEquals(0.3, s.rolledBack().canaryBadRatio(), 1e-9);
+    assertEquals(0.1, s.rolledBack().stableBadRatio(), 1e-9);
+    assertEquals(3, s.rolledBack().canaryBurnRate(), 1e-9);
+    assertEquals(1, s.rolledBack().stableBurnRate(), 1e-9);
+    assertEquals(1, registry.get("bff.canary.rollbacks").tags("sli", "availability").counter().count());
+    assertEquals(0, registry.get("bff.canary.rollbacks").tags("sli", "latency").counter().count());
     assertSame(c.stable, c.route(user("u", "x-beta", "1")), "matches are off too");
-    assertTrue(s.toJson().getBoolean("rolledBack"));
+    JsonObject j = s.toJson();
+    assertTrue(j.getBoolean("rolledBack"));
+    assertEquals("availability", j.getString("sli"));
+    assertEquals(100, j.getLong("canaryCalls"));
+    assertEquals(6000, j.getLong("windowMs"));
     // setShare re-arms it with a fresh window.
     c.setShare(0.25);
     assertFalse(c.rolledBack());
@@ -207,5 +221,63 @@ class CanaryRoutingTest {
     assertSame(c.canary, c.route(user("u", "x-beta", "1")));
     w.tick();
     assertFalse(c.rolledBack(), "the burst was forgotten");
+  }
+
+  @Test
+  void aCallThatWantedTheCanaryButFellBackIsABadCanaryCall() {
+    Canary c = canary(1.0, List.of(), RULE);
+    EndpointState[] all = group.all();
+    all[2].healthy = false; // the canary's only endpoint is out (ejected, failing its checks)
+    group.refresh();
+    for (int i = 0; i < 60; i++) {
+      Canary.Subset side = c.route(user("u" + i));
+      assertSame(c.stable, side);
+      side.record(false, MS); // stable serves it well
+    }
+    assertEquals(60, count("stable", "fallback"));
+    c.watch.tick();
+    assertTrue(c.rolledBack(), () -> "60 fallbacks, 60 clean stable calls: " + c.state());
+    Canary.RolledBack r = c.state().rolledBack();
+    assertEquals(60, r.canaryFallbacks());
+    assertEquals(60, r.canaryCalls());
+    assertEquals(1.0, r.canaryBadRatio());
+    assertEquals(0, r.stableBadRatio());
+    // Rolled back: nobody wants the canary any more, so nothing falls back.
+    c.route(user("u1"));
+    assertEquals(60, count("stable", "fallback"));
+    // Stable falling back to the canary is not held against either side.
+    Canary d = canary(0, List.of(), RULE);
+    all = group.all();
+    all[2].healthy = true;
+    all[0].healthy = false;
+    all[1].healthy = false;
+    group.refresh();
+    for (int i = 0; i < 60; i++) d.route(user("v" + i));
+    d.watch.tick();
+    assertFalse(d.rolledBack());
+  }
+
+  @Test
+  void latencyIsJudgedOnlyWithAThreshold() {
+    CanaryConfig.Rollback timed = new CanaryConfig.Rollback(0.999,
+        new CanaryConfig.Latency(Duration.ofMillis(200), 0.99), 2, 1, 50, Duration.ofSeconds(6));
+    Canary c = canary(0.5, List.of(), timed);
+    for (int i = 0; i < 100; i++) {
+      c.canary.record(false, 400 * MS);
+      c.stable.record(false, 5 * MS);
+    }
+    c.watch.tick();
+    assertTrue(c.rolledBack());
+    assertEquals("latency", c.state().rolledBack().sli());
+    assertEquals(100, c.state().rolledBack().canaryBurnRate(), 1e-6); // 100 % slow / 1 % budget
+    assertEquals(1, registry.get("bff.canary.rollbacks").tags("sli", "latency").counter().count());
+    // Without a threshold the same slowness is not judged.
+    Canary untimed = canary(0.5, List.of(), RULE);
+    for (int i = 0; i < 100; i++) {
+      untimed.canary.record(false, 400 * MS);
+      untimed.stable.record(false, 5 * MS);
+    }
+    untimed.watch.tick();
+    assertFalse(untimed.rolledBack());
   }
 }

@@ -23,9 +23,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntPredicate;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,6 +49,22 @@ class CanaryTest {
   /** Per upstream ("s1", "s2", "c1"): calls seen, and which of them (1-based) answer 500. */
   private final Map<String, AtomicInteger> calls = new HashMap<>();
   private final Map<String, IntPredicate> fails = new HashMap<>();
+  /** Per upstream: how long it takes to answer, in ms (0: at once). */
+  private final Map<String, Integer> delays = new HashMap<>();
+  /** The upstream log's lines while a test runs (the rollback event). */
+  private final List<String> logged = new CopyOnWriteArrayList<>();
+  private final Handler logHandler = new Handler() {
+    @Override
+    public void publish(LogRecord r) {
+      logged.add(r.getMessage());
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  };
   private Bff.RunningBff bff;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -54,17 +74,23 @@ class CanaryTest {
     for (String name : List.of("s1", "s2", "c1")) {
       calls.put(name, new AtomicInteger());
       fails.put(name, n -> false);
+      delays.put(name, 0);
       servers.add(vertx.createHttpServer().requestHandler(req -> {
         int n = calls.get(name).incrementAndGet();
         int status = fails.get(name).test(n) ? 500 : 200;
         // The screen's REST field reads JSON; the proxy route relays the name as it is.
-        req.response().setStatusCode(status).end(req.path().equals("/posts/json") ? "{\"from\":\"" + name + "\"}" : name);
+        String body = req.path().equals("/posts/json") ? "{\"from\":\"" + name + "\"}" : name;
+        int delay = delays.get(name);
+        if (delay == 0) req.response().setStatusCode(status).end(body);
+        else vertx.setTimer(delay, id -> req.response().setStatusCode(status).end(body));
       }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS));
     }
+    Logger.getLogger("dev.bffkit.upstream").addHandler(logHandler);
   }
 
   @AfterEach
   void stop() throws Exception {
+    Logger.getLogger("dev.bffkit.upstream").removeHandler(logHandler);
     if (bff != null) bff.close().await(10, TimeUnit.SECONDS);
     vertx.close().await(10, TimeUnit.SECONDS);
   }
@@ -255,7 +281,7 @@ class CanaryTest {
       subset: { version: v2 }
       share: 50%
       match: [ { header: x-beta, value: "1" } ]
-      rollback: { errorRatio: 2, minCalls: 100, window: 1200ms }
+      rollback: { availability: 99%, burnRatio: 2, minBurnRate: 5, minCalls: 100, window: 1200ms }
       """;
 
   /** Sends n requests from distinct subjects, 16 at a time; returns the statuses seen. */
@@ -289,8 +315,23 @@ class CanaryTest {
     assertTrue(canary().rolledBack(), () -> "no rollback: " + state);
     assertEquals(0, state.share());
     assertNotNull(state.rolledBack().at());
-    assertTrue(state.rolledBack().canaryErrorRate() > 2 * state.rolledBack().stableErrorRate(), state.toString());
-    assertEquals(1, metric(metrics(), "bff_canary_rollbacks_total", "service=\"posts\""));
+    Canary.RolledBack why = state.rolledBack();
+    assertEquals("availability", why.sli());
+    assertTrue(why.canaryBurnRate() > 2 * why.stableBurnRate() && why.canaryBurnRate() >= 5, state.toString());
+    assertEquals(why.canaryBadRatio() / 0.01, why.canaryBurnRate(), 1e-6, "burn rate = bad ratio / (1 - 99 %)");
+    assertTrue(why.canaryCalls() >= 100, state.toString());
+    assertEquals(1, metric(metrics(), "bff_canary_rollbacks_total", "service=\"posts\"", "sli=\"availability\""));
+    assertEquals(0, metric(metrics(), "bff_canary_rollbacks_total", "service=\"posts\"", "sli=\"latency\""));
+    String event = logged.stream().filter(l -> l.startsWith("event=canary_rollback")).findFirst().orElseThrow();
+    for (String part : List.of("service=posts", "sli=availability", "canary_burn_rate=", "stable_burn_rate=",
+        "canary_bad_ratio=", "stable_bad_ratio=", "canary_calls=", "stable_calls=", "window_ms=1200")) {
+      assertTrue(event.contains(part), () -> part + " in " + event);
+    }
+    JsonObject shown = canaries().getJsonObject("posts");
+    assertEquals("availability", shown.getString("sli"), shown.encode());
+    assertEquals(why.canaryBurnRate(), shown.getDouble("canaryBurnRate"), 1e-9);
+    assertEquals(why.stableBadRatio(), shown.getDouble("stableBadRatio"), 1e-9);
+    assertEquals(1200, shown.getLong("windowMs"));
 
     // Rolled back: every caller, beta users too, goes to stable.
     int before = calls.get("c1").get();
@@ -303,5 +344,74 @@ class CanaryTest {
     // The admin API's setShare re-arms it.
     canary().setShare(1.0);
     assertEquals("c1", get(key(1)).body());
+  }
+
+  private JsonObject canaries() throws Exception {
+    return new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bff.adminPort() + "/canaries"))
+        .build(), HttpResponse.BodyHandlers.ofString()).body());
+  }
+
+  /** Loads until the canary is rolled back or 30 s pass. */
+  private void loadUntilRolledBack() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!canary().rolledBack() && System.nanoTime() < deadline) load(100);
+  }
+
+  private static final String LATENCY_ROLLBACK = """
+      subset: { version: v2 }
+      share: 50%
+      # a floor of 10 % bad over at least 100 calls: one unlucky call cannot roll back
+      rollback: { availability: 99%, latency: { threshold: 200ms, target: 99% }, minBurnRate: 10, minCalls: 100, window: 6s }
+      """;
+
+  @Test
+  void rollbackFiresOnACanaryLatencyRegression() throws Exception {
+    delays.put("s1", 5);
+    delays.put("s2", 5);
+    delays.put("c1", 400);
+    start(LATENCY_ROLLBACK, "");
+    loadUntilRolledBack();
+    Canary.State state = canary().state();
+    assertTrue(canary().rolledBack(), () -> "no rollback: " + state);
+    Canary.RolledBack why = state.rolledBack();
+    assertEquals("latency", why.sli(), state.toString());
+    assertEquals(1.0, why.canaryBadRatio(), 1e-9, "every canary call took 400 ms");
+    assertEquals(100, why.canaryBurnRate(), 1e-6);
+    assertTrue(why.stableBadRatio() < 0.1, state.toString());
+    assertEquals(1, metric(metrics(), "bff_canary_rollbacks_total", "service=\"posts\"", "sli=\"latency\""));
+    assertEquals("latency", canaries().getJsonObject("posts").getString("sli"));
+    assertTrue(logged.stream().anyMatch(l -> l.startsWith("event=canary_rollback") && l.contains("sli=latency")), logged::toString);
+  }
+
+  @Test
+  void noRollbackWhenBothSidesAreEquallySlowAndEquallyNoisy() throws Exception {
+    for (String name : List.of("s1", "s2", "c1")) {
+      delays.put(name, 300);
+      fails.put(name, n -> n % 20 == 0); // 5 % on every upstream
+    }
+    start(LATENCY_ROLLBACK, "outlier: { consecutiveErrors: 0 }");
+    load(480);
+    Thread.sleep(1200); // judged a few more times after the last calls
+    assertFalse(canary().rolledBack(), () -> "rolled back on noise both sides share: " + canary().state());
+    assertTrue(calls.get("c1").get() >= 120, "the canary took its share: " + calls);
+    assertEquals(0, metric(metrics(), "bff_canary_rollbacks_total", "service=\"posts\"", "sli=\"latency\""));
+    assertEquals(0, metric(metrics(), "bff_canary_rollbacks_total", "service=\"posts\"", "sli=\"availability\""));
+  }
+
+  @Test
+  void aCanaryFailingEveryCallIsRolledBackAfterOutlierDetectionEjectsIt() throws Exception {
+    fails.put("c1", n -> true);
+    start(ROLLBACK, "outlier: { consecutiveErrors: 3, baseEjectionTime: 60s }");
+    loadUntilRolledBack();
+    Canary.State state = canary().state();
+    assertTrue(canary().rolledBack(), () -> "no rollback: " + state + " calls " + calls);
+    Canary.RolledBack why = state.rolledBack();
+    assertEquals("availability", why.sli());
+    // Ejected after a few calls: the window's 100 canary calls are mostly callers who wanted it and got stable.
+    assertTrue(calls.get("c1").get() < 100, "the canary was ejected early: " + calls);
+    assertTrue(why.canaryFallbacks() > 0 && why.canaryCalls() >= 100, state.toString());
+    assertEquals(1.0, why.canaryBadRatio(), 1e-9, state.toString());
+    assertTrue(canaryRequests("stable", "fallback") >= why.canaryFallbacks());
+    assertEquals(why.canaryFallbacks(), canaries().getJsonObject("posts").getLong("canaryFallbacks"));
   }
 }

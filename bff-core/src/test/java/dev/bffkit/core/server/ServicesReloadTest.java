@@ -216,6 +216,33 @@ class ServicesReloadTest {
   }
 
   @Test
+  void movingAVersionLabelToAnotherEndpointRepinsAContentRule() throws Exception {
+    int a = upstream("a", 200, 0);
+    int b = upstream("b", 200, 0);
+    String route = """
+        - prefix: /api/posts
+          service: posts
+          rules:
+            - { match: [ { header: x-api-version, value: "2" } ], subset: { version: v2 } }
+        """;
+    String v2OnB = "posts:\n  endpoints: [ \"http://127.0.0.1:%d\", { url: \"http://127.0.0.1:%d\", labels: { version: v2 } } ]";
+    String v2OnA = "posts:\n  endpoints: [ { url: \"http://127.0.0.1:%d\", labels: { version: v2 } }, \"http://127.0.0.1:%d\" ]";
+    bff = Bff.start(vertx, bundle(yaml(v2OnB.formatted(a, b), route))).await(10, TimeUnit.SECONDS);
+    ServiceState before = bff.upstreams().get("posts");
+    assertEquals("b", fromV2());
+    bff.reload(bundle(yaml(v2OnA.formatted(a, b), route))).await(10, TimeUnit.SECONDS);
+    assertSame(before, bff.upstreams().get("posts"), "only labels changed: same state");
+    for (int i = 0; i < 5; i++) assertEquals("a", fromV2(), "the pin follows the label");
+  }
+
+  private String fromV2() throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bff.port() + "/api/posts/p1"))
+        .header("x-api-version", "2").timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    return new JsonObject(r.body()).getString("from");
+  }
+
+  @Test
   void aNewServiceAndANewProxyRouteToItInOneReloadServe() throws Exception {
     int a = upstream("a", 200, 0);
     int u = upstream("users", 200, 0);

@@ -420,13 +420,23 @@ public final class Bff {
         Future<RateLimiting> limiting = nc.rateLimits().equals(oc.rateLimits()) ? Future.succeededFuture(old.rateLimiting())
             : !nc.rateLimits().enabled() ? Future.succeededFuture()
             : RateLimiting.start(vertx, nc, observability.metrics().registry());
-        return limiting.compose(l -> {
+        // New and changed services are built and started (discovery's first answer in) before anything swaps.
+        Future<UpstreamRegistry.Change> services = nc.services().equals(oc.services()) ? Future.succeededFuture()
+            : limiting.compose(l -> registry.prepare(nc.services()).onFailure(e -> {
+              // Refused: what this reload started stops again; the old generation keeps serving.
+              if (l != null && l != old.rateLimiting()) l.close();
+              if (security != null && security != old.security()) security.close();
+            }));
+        return Future.all(limiting, services).compose(x -> {
+          RateLimiting l = limiting.result();
+          UpstreamRegistry.Change change = services.result();
           Generation ready = new Generation(next, g.engine(), g.routes(), security, l);
           if (l != null && l != old.rateLimiting()) readiness.check("ratelimit", l::degraded, l::refusing);
           if (l == null) readiness.remove("ratelimit");
+          if (change != null) registry.commit(change, oc.server().shutdownGrace().toMillis() + 1000);
           List<Future<Void>> swaps = new ArrayList<>();
-          for (BffServer s : servers) swaps.add(s.swap(nc, ready.engine(), ready.routes(), security, l));
-          return Future.all(swaps).map(x -> ready);
+          for (BffServer s : servers) swaps.add(s.swap(nc, ready.engine(), ready.routes(), security, l, change != null));
+          return Future.all(swaps).map(y -> ready);
         });
       }).map(ready -> {
         current = ready;

@@ -95,6 +95,12 @@ public final class Observability {
     return services.computeIfAbsent(name, n -> new ServiceMeters(n, tracing, metrics));
   }
 
+  /** Forgets a service a reload removed, and removes its meters (a service of that name added later starts afresh). */
+  public void dropService(String name) {
+    ServiceMeters m = services.remove(name);
+    if (m != null) m.remove();
+  }
+
   /** Measures the calling event loop's lag (a server verticle's start), when metrics are on. */
   public void watchEventLoop(Vertx vertx) {
     if (metrics.enabled()) EventLoopLag.watch(vertx, eventLoopLag);

@@ -2,9 +2,16 @@ package dev.bffkit.core.observe;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -22,6 +29,13 @@ public final class ServiceMeters {
   private final Counter hedgesWon;
   private final Counter ejections;
   private final MeterRegistry registry;
+  /**
+   * Each gauge reads through its own reference, so a reload that replaces the service's state re-points the gauge at
+   * the new state: one gauge per name and tags, never one left reading (and holding) a retired state.
+   */
+  private final Map<Meter.Id, AtomicReference<Supplier<Number>>> gauges = new ConcurrentHashMap<>();
+  /** The gauges (re)registered by the running {@link #regauge} round; null outside one. */
+  private Set<Meter.Id> touched;
 
   ServiceMeters(String service, Tracing tracing, Metrics metrics) {
     this.registry = metrics.registry();
@@ -76,13 +90,58 @@ public final class ServiceMeters {
 
   /** A gauge read at scrape time from the service's live state. */
   public void gauge(String name, String description, Supplier<Number> value) {
-    Gauge.builder(name, value).description(description).tag("service", service).strongReference(true).register(registry);
+    gauge(name, description, Tags.of("service", service), value);
   }
 
   /** A gauge with one more tag (e.g. the breaker's state). */
   public void gauge(String name, String description, String tag, String tagValue, Supplier<Number> value) {
-    Gauge.builder(name, value).description(description).tags("service", service, tag, tagValue).strongReference(true)
-        .register(registry);
+    gauge(name, description, Tags.of("service", service, tag, tagValue), value);
+  }
+
+  private synchronized void gauge(String name, String description, Tags tags, Supplier<Number> value) {
+    // Registered once per name and tags; a later registration (a reload's new state) only re-points it.
+    Meter.Id id = new Meter.Id(name, tags, null, description, Meter.Type.GAUGE);
+    AtomicReference<Supplier<Number>> ref = gauges.get(id);
+    if (ref == null) {
+      AtomicReference<Supplier<Number>> fresh = new AtomicReference<>(value);
+      Gauge.builder(name, () -> fresh.get().get()).description(description).tags(tags).strongReference(true)
+          .register(registry);
+      gauges.put(id, fresh);
+    } else {
+      ref.set(value);
+    }
+    if (touched != null) touched.add(id);
+  }
+
+  /**
+   * Runs {@code registerAll} (a service state registering its gauges) and removes the gauges it no longer registers
+   * (e.g. the breaker's when the new state has no breaker): a reload neither duplicates nor leaks a gauge.
+   */
+  public synchronized void regauge(Runnable registerAll) {
+    touched = new HashSet<>();
+    try {
+      registerAll.run();
+      for (Meter.Id id : Set.copyOf(gauges.keySet())) {
+        if (!touched.contains(id)) {
+          gauges.remove(id);
+          Meter m = registry.find(id.getName()).tags(id.getTags()).gauge();
+          if (m != null) registry.remove(m);
+        }
+      }
+    } finally {
+      touched = null;
+    }
+  }
+
+  /** Removes every meter of this service (its calls, gauges and canary counters): the service left the config. */
+  public synchronized void remove() {
+    gauges.clear();
+    for (Meter m : registry.getMeters()) {
+      String name = m.getId().getName();
+      if (service.equals(m.getId().getTag("service")) && (name.startsWith("bff.upstream.") || name.startsWith("bff.canary."))) {
+        registry.remove(m);
+      }
+    }
   }
 
   /** A counter with one more tag, registered now (e.g. breaker transitions by target state). */

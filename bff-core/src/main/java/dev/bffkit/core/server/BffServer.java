@@ -70,6 +70,8 @@ public final class BffServer extends VerticleBase {
   private boolean clientCerts;
   private HttpServer server;
   private HttpUpstreams upstreams;
+  /** Callers a services reload replaced, serving the requests that started on them until the drain grace ends. */
+  private final List<HttpUpstreams> retiring = new ArrayList<>();
   private Pipeline pipeline;
 
   /**
@@ -149,7 +151,22 @@ public final class BffServer extends VerticleBase {
    */
   public Future<Void> swap(BffConfig next, CompositionEngine nextEngine, RouteTable nextRoutes, Security nextSecurity,
       RateLimiting nextLimiting) {
+    return swap(next, nextEngine, nextRoutes, nextSecurity, nextLimiting, false);
+  }
+
+  /**
+   * As above; {@code servicesChanged}: the registry's services changed, so this loop takes a new caller over them
+   * (unchanged services keep their pools) and the old one, still serving the requests that started on it, closes
+   * what it alone holds after the drain grace.
+   */
+  public Future<Void> swap(BffConfig next, CompositionEngine nextEngine, RouteTable nextRoutes, Security nextSecurity,
+      RateLimiting nextLimiting, boolean servicesChanged) {
     return Future.future(p -> context.runOnContext(v -> {
+      if (servicesChanged) {
+        HttpUpstreams old = upstreams;
+        upstreams = old.next(next.grpc().maxMessageBytes());
+        retire(old, upstreams, next);
+      }
       config = next;
       engine = nextEngine;
       routes = nextRoutes;
@@ -159,6 +176,14 @@ public final class BffServer extends VerticleBase {
       pipeline = new Pipeline(stages());
       p.complete();
     }));
+  }
+
+  private void retire(HttpUpstreams old, HttpUpstreams next, BffConfig nextConfig) {
+    next.preconnect(nextConfig.grpc().services());
+    retiring.add(old);
+    vertx.setTimer(config.server().shutdownGrace().toMillis() + 1000, t -> {
+      if (retiring.remove(old)) old.retire(next);
+    });
   }
 
   /** The port this instance listens on (the real one when the config asked for 0). */
@@ -255,6 +280,8 @@ public final class BffServer extends VerticleBase {
     if (tls != null) tls.stop();
     return server.shutdown(graceMs, TimeUnit.MILLISECONDS)
         .eventually(() -> {
+          for (HttpUpstreams old : retiring) old.retire(upstreams);
+          retiring.clear();
           upstreams.close();
           return Future.succeededFuture();
         });

@@ -8,14 +8,15 @@ import java.util.List;
 /**
  * What a running BFF can take from a new bundle and what needs a restart. The request path's parts are rebuilt by a
  * reload: the schema and screens, composition, proxy routes, auth, rate limits, filters, CORS and the GraphQL limits.
- * The listener (server, TLS, connection limits), the admin listener, observability, and the services with their
- * pools, breakers and gRPC descriptors live as long as the process: changing them is refused, the old config keeps
- * serving and the error says what to restart for.
+ * The services are applied as a diff ({@code UpstreamRegistry.prepare/commit}): unchanged ones keep their state,
+ * endpoint-only changes are made in place, other changes and new services get a fresh state. The listener (server,
+ * TLS, connection limits), the admin listener, observability and the gRPC descriptors live as long as the process:
+ * changing them is refused, the old config keeps serving and the error says what to restart for.
  */
 public final class Reload {
   private Reload() {}
 
-  /** Null when {@code next} can be served by the running BFF; else the keys that changed, e.g. "server, services". */
+  /** Null when {@code next} can be served by the running BFF; else the keys that changed, e.g. "server, grpc". */
   public static String restartNeeded(BffConfig running, BffConfig next) {
     List<String> changed = new ArrayList<>();
     if (!running.name().equals(next.name())) changed.add("name");
@@ -23,7 +24,6 @@ public final class Reload {
     if (!running.tls().equals(next.tls())) changed.add("tls");
     if (!running.admin().equals(next.admin())) changed.add("admin");
     if (!running.observe().equals(next.observe())) changed.add("observe");
-    if (!running.services().equals(next.services())) changed.add("services");
     if (!running.grpc().equals(next.grpc())) changed.add("grpc");
     LimitsConfig a = running.limits();
     LimitsConfig b = next.limits();

@@ -59,11 +59,37 @@ public final class HttpUpstreams implements UpstreamCaller {
   }
 
   private HttpUpstreams(Vertx vertx, UpstreamRegistry registry, boolean owns, int grpcMaxMessageBytes) {
+    this(vertx, registry, owns, grpcMaxMessageBytes, Map.of());
+  }
+
+  /** {@code kept}: a previous caller's services, reused where their state is still the registry's. */
+  private HttpUpstreams(Vertx vertx, UpstreamRegistry registry, boolean owns, int grpcMaxMessageBytes,
+      Map<String, Service> kept) {
     this.grpc = new GrpcTransport(vertx, grpcMaxMessageBytes);
     this.vertx = vertx;
     this.registry = registry;
     this.ownsRegistry = owns;
-    registry.services().forEach((name, state) -> services.put(name, new Service(vertx, state)));
+    registry.services().forEach((name, state) -> {
+      Service old = kept.get(name);
+      services.put(name, old != null && old.state() == state ? old : new Service(vertx, state));
+    });
+  }
+
+  /**
+   * This loop's caller over the registry's services as they are now, after a reload changed them: a service whose
+   * state is unchanged keeps this caller's {@link Service} (its pool and balancer); a new or replaced one gets its
+   * own. This caller stays with the requests running on it until {@link #retire}.
+   */
+  public HttpUpstreams next(int grpcMaxMessageBytes) {
+    HttpUpstreams next = new HttpUpstreams(vertx, registry, ownsRegistry, grpcMaxMessageBytes, services);
+    next.grpc.prepare();
+    return next;
+  }
+
+  /** After the drain grace: closes what of this caller {@code next} did not take over (pools of retired services, gRPC). */
+  public void retire(HttpUpstreams next) {
+    for (Service s : services.values()) if (next.services.get(s.name()) != s) s.close();
+    grpc.close();
   }
 
   public Service service(String name) {

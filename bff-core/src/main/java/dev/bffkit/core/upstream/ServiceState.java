@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ServiceState {
 
-  final ServiceConfig config;
+  /** Replaced only by {@link #replaceEndpoints}, a reload that changed nothing but the static endpoints. */
+  volatile ServiceConfig config;
   final EndpointGroup group = new EndpointGroup();
   final OutlierDetector outlier;
   final CircuitBreaker breaker;
@@ -40,13 +41,7 @@ public final class ServiceState {
   ServiceState(Vertx vertx, ServiceConfig config, ServiceMeters meters) {
     this.config = config;
     this.meters = meters;
-    List<EndpointGroup.Weighted> initial = new ArrayList<>();
-    List<Integer> weights = config.balancer().weights();
-    for (int i = 0; i < config.endpoints().size(); i++) {
-      initial.add(new EndpointGroup.Weighted(Endpoint.of(config.endpoints().get(i)),
-          weights.isEmpty() ? 1 : weights.get(i)));
-    }
-    group.update(initial);
+    group.update(staticEndpoints(config));
     this.canary = config.canary() == null ? null : new Canary(config, group, meters.registry());
     if (canary != null && canary.watch != null) canary.watch.start(vertx);
     this.outlier = new OutlierDetector(vertx, config.name(), config.outlier(), group, meters::ejected);
@@ -72,13 +67,49 @@ public final class ServiceState {
     registerGauges();
   }
 
+  private static List<EndpointGroup.Weighted> staticEndpoints(ServiceConfig config) {
+    List<EndpointGroup.Weighted> out = new ArrayList<>();
+    List<Integer> weights = config.balancer().weights();
+    for (int i = 0; i < config.endpoints().size(); i++) {
+      out.add(new EndpointGroup.Weighted(Endpoint.of(config.endpoints().get(i)), weights.isEmpty() ? 1 : weights.get(i)));
+    }
+    return out;
+  }
+
+  /**
+   * A reload changed only the static endpoints (or their weights or labels): the set is replaced as discovery does
+   * it. An endpoint that stays keeps its state (in flight, health, ejection); a removed one takes no new call and its
+   * calls in flight finish.
+   */
+  void replaceEndpoints(ServiceConfig next) {
+    config = next;
+    // Pinned versions are rebuilt from the new labels by the targets the swap builds next.
+    subsets.clear();
+    group.update(staticEndpoints(next));
+  }
+
+  /** Stops the state's own timers (outlier sweeps, canary watch, breaker). */
+  void close() {
+    outlier.close();
+    if (canary != null) canary.close();
+    if (breaker != null) breaker.close();
+  }
+
+  /**
+   * Points the service's gauges at this state (one gauge per name and tags: a reload's new state takes them over)
+   * and removes those this state has no use for.
+   */
+  void registerGauges() {
+    meters.regauge(this::gauges);
+  }
+
   /** The endpoints labelled {@code labels} (a content rule's version), made once per label set. */
   LabelSubset subset(Map<String, String> labels) {
     return subsets.computeIfAbsent(Map.copyOf(labels), l -> new LabelSubset(config, group, l));
   }
 
   /** Read at scrape time from the live state; nothing on the call path. */
-  private void registerGauges() {
+  private void gauges() {
     if (gate != null) {
       for (CircuitBreakerState s : CircuitBreakerState.values()) {
         meters.gauge("bff.upstream.breaker.state", "1 for the breaker's current state, else 0", "state",

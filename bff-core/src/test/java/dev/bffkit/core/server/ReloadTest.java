@@ -148,11 +148,11 @@ class ReloadTest {
     Exception e = assertThrowsOnAwait(() -> bff.reload(badScreen).await(10, TimeUnit.SECONDS));
     assertTrue(e.getMessage().contains("nope"), e.getMessage());
 
-    ClientBundle newService = load(write("svc", yaml("").replace("services:\n", "services:\n  extra: { endpoints: \"http://127.0.0.1:9\" }\n"),
+    ClientBundle renamed = load(write("renamed", yaml("").replace("name: ios", "name: tv"),
         Map.of("post", "query Post { post { id text } }\n")));
-    Exception restart = assertThrowsOnAwait(() -> bff.reload(newService).await(10, TimeUnit.SECONDS));
+    Exception restart = assertThrowsOnAwait(() -> bff.reload(renamed).await(10, TimeUnit.SECONDS));
     assertTrue(restart instanceof ConfigException, restart.toString());
-    assertTrue(restart.getMessage().contains("services cannot change while running; restart to apply"), restart.getMessage());
+    assertTrue(restart.getMessage().contains("name cannot change while running; restart to apply"), restart.getMessage());
 
     JsonObject post = new JsonObject(get("/v1/screens/post").body()).getJsonObject("data").getJsonObject("post");
     assertEquals("post p1", post.getString("text"), "the old config still answers");

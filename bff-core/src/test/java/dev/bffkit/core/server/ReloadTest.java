@@ -20,10 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -94,25 +91,7 @@ class ReloadTest {
         .await(10, TimeUnit.SECONDS);
     assertEquals(404, get("/v1/screens/fresh").statusCode());
 
-    AtomicBoolean running = new AtomicBoolean(true);
-    AtomicInteger ok = new AtomicInteger();
-    Map<String, Integer> failures = new ConcurrentHashMap<>();
-    Thread[] clients = new Thread[4];
-    for (int c = 0; c < clients.length; c++) {
-      String path = c % 2 == 0 ? "/v1/screens/post" : "/api/posts/p7";
-      clients[c] = new Thread(() -> {
-        while (running.get()) {
-          try {
-            HttpResponse<String> r = get(path);
-            if (r.statusCode() == 200) ok.incrementAndGet();
-            else failures.merge(path + " " + r.statusCode() + " " + r.body(), 1, Integer::sum);
-          } catch (Exception e) {
-            failures.merge(path + " " + e, 1, Integer::sum);
-          }
-        }
-      });
-      clients[c].start();
-    }
+    SteadyLoad load = new SteadyLoad(this::get, "/v1/screens/post", "/api/posts/p7", "/v1/screens/post", "/api/posts/p7");
     Thread.sleep(300);
     for (int i = 0; i < 5; i++) {
       // Each reload changes the answer of a screen, adds one and a proxy route.
@@ -122,10 +101,9 @@ class ReloadTest {
       bff.reload(next).await(10, TimeUnit.SECONDS);
       Thread.sleep(100);
     }
-    running.set(false);
-    for (Thread t : clients) t.join(10_000);
-    assertTrue(failures.isEmpty(), "no request failed during 5 reloads: " + failures);
-    assertTrue(ok.get() > 100, "the load ran: " + ok.get());
+    load.stop();
+    assertTrue(load.failures.isEmpty(), "no request failed during 5 reloads: " + load.failures);
+    assertTrue(load.ok.get() > 100, "the load ran: " + load.ok.get());
 
     JsonObject post = new JsonObject(get("/v1/screens/post").body()).getJsonObject("data").getJsonObject("post");
     assertEquals("title p1", post.getString("title"), "the last reload's screen answers: " + post);

@@ -32,7 +32,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -145,25 +144,7 @@ class ServicesReloadTest {
     ServiceState before = bff.upstreams().get("posts");
     assertEquals("a", from("/api/posts/p1"));
 
-    AtomicBoolean running = new AtomicBoolean(true);
-    AtomicInteger ok = new AtomicInteger();
-    Map<String, Integer> failures = new ConcurrentHashMap<>();
-    Thread[] clients = new Thread[4];
-    for (int c = 0; c < clients.length; c++) {
-      String path = c % 2 == 0 ? "/v1/screens/post" : "/api/posts/p7";
-      clients[c] = new Thread(() -> {
-        while (running.get()) {
-          try {
-            HttpResponse<String> r = get(path);
-            if (r.statusCode() == 200) ok.incrementAndGet();
-            else failures.merge(path + " " + r.statusCode() + " " + r.body(), 1, Integer::sum);
-          } catch (Exception e) {
-            failures.merge(path + " " + e, 1, Integer::sum);
-          }
-        }
-      });
-      clients[c].start();
-    }
+    SteadyLoad load = new SteadyLoad(this::get, "/v1/screens/post", "/api/posts/p7", "/v1/screens/post", "/api/posts/p7");
     Thread.sleep(300);
     // Back and forth: endpoint-only changes (in place), then one that also changes the timeout (a fresh state).
     String[] moves = {
@@ -182,11 +163,10 @@ class ServicesReloadTest {
     int bBefore = hits.get("b").get();
     int aBefore = hits.get("a").get();
     Thread.sleep(300);
-    running.set(false);
-    for (Thread t : clients) t.join(10_000);
+    load.stop();
     System.out.println("services reload ms: " + reloadMs);
-    assertTrue(failures.isEmpty(), "no request failed during the reloads: " + failures);
-    assertTrue(ok.get() > 100, "the load ran: " + ok.get());
+    assertTrue(load.failures.isEmpty(), "no request failed during the reloads: " + load.failures);
+    assertTrue(load.ok.get() > 100, "the load ran: " + load.ok.get());
     assertTrue(hits.get("b").get() - bBefore > 20, "the new endpoint takes the traffic: " + hits);
     assertEquals(aBefore, hits.get("a").get(), "the removed endpoint takes none");
     assertEquals("b", from("/api/posts/p1"));

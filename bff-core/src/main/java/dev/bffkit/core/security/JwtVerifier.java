@@ -13,10 +13,12 @@ import java.text.ParseException;
 import java.util.Collection;
 import java.util.Date;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Verifies bearer JWTs against several trusted issuers. A token is accepted only when: it is a
@@ -53,16 +55,45 @@ public final class JwtVerifier {
   private static final Set<JWSAlgorithm> SLOW_FAMILY;
 
   static {
-    Set<JWSAlgorithm> slow = new java.util.HashSet<>(JWSAlgorithm.Family.EC);
+    Set<JWSAlgorithm> slow = new HashSet<>(JWSAlgorithm.Family.EC);
     slow.addAll(JWSAlgorithm.Family.ED);
     SLOW_FAMILY = Set.copyOf(slow);
   }
 
   private final Map<String, Trusted> byIssuer = new HashMap<>();
   private final int maxTokenLength;
-  private final java.util.concurrent.ConcurrentHashMap<String, Remembered> verified = new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<TokenKey, Remembered> verified = new ConcurrentHashMap<>();
 
   private record Trusted(AuthConfig.Issuer config, JwksSource keys, Set<JWSAlgorithm> algorithms) {}
+
+  /**
+   * A remembered token by its exact text. Each request's token is a new String, so {@link String#hashCode} would walk
+   * all of it (~800 chars, ~0.5 µs on Java 17) on every request; the last {@link #HASHED} chars (signature bytes, as
+   * random as the hash needs) are enough, and equality still compares the whole text. Only verified tokens are stored,
+   * so a crafted tail can only make a lookup walk a bin of real tokens (at most {@link #MAX_REMEMBERED}).
+   */
+  private static final class TokenKey {
+    static final int HASHED = 16;
+    final String token;
+    final int hash;
+
+    TokenKey(String token) {
+      this.token = token;
+      int h = token.length();
+      for (int i = Math.max(0, token.length() - HASHED); i < token.length(); i++) h = 31 * h + token.charAt(i);
+      this.hash = h;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof TokenKey k && k.hash == hash && k.token.equals(token);
+    }
+  }
 
   /** {@code context} is where key fetches run; {@code client} makes them. Call {@link #start()}. */
   public JwtVerifier(List<AuthConfig.Issuer> issuers, int maxTokenLength, Context context, HttpClient client) {
@@ -99,13 +130,14 @@ public final class JwtVerifier {
    */
   public Principal verifyNow(String token, boolean mayFetch, boolean onLoop) {
     if (token.length() > maxTokenLength) throw AuthException.invalid("token longer than " + maxTokenLength + " characters");
-    Remembered known = verified.get(token);
+    TokenKey key = new TokenKey(token);
+    Remembered known = verified.get(key);
     if (known != null) {
       // Honoured only while the key set that verified it is the current one: once the JWKS is
       // refetched (every jwksRefresh, a stale read here starts it), the token is verified again
       // against the new keys, so a withdrawn key stops working within the refresh interval.
       if (System.currentTimeMillis() <= known.untilMillis && known.source.keys() == known.keys) return known.principal;
-      verified.remove(token);
+      verified.remove(key);
     }
     SignedJWT jwt;
     JWTClaimsSet claims;
@@ -150,7 +182,7 @@ public final class JwtVerifier {
 
   private void remember(String token, Principal p, long expiresMillis, JwksSource source, JwksSource.Keys keys) {
     if (verified.size() >= MAX_REMEMBERED) verified.clear(); // bounded; a refill costs one verify per token
-    verified.put(token, new Remembered(p, Math.min(expiresMillis, System.currentTimeMillis() + REMEMBER_MS), source, keys));
+    verified.put(new TokenKey(token), new Remembered(p, Math.min(expiresMillis, System.currentTimeMillis() + REMEMBER_MS), source, keys));
   }
 
   /** Forgets remembered tokens (tests, benchmarks). */

@@ -1,5 +1,6 @@
 package dev.bffkit.core.security;
 
+import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
 
@@ -25,7 +26,7 @@ public record Principal(String kind, String subject, String issuer, Set<String> 
         if (eq < 0) return false;
         Object v = claims.get(r.substring(6, eq));
         String want = r.substring(eq + 1);
-        boolean ok = v instanceof java.util.Collection<?> c ? c.stream().anyMatch(x -> want.equals(String.valueOf(x)))
+        boolean ok = v instanceof Collection<?> c ? c.stream().anyMatch(x -> want.equals(String.valueOf(x)))
             : v != null && want.equals(String.valueOf(v));
         if (!ok) return false;
       } else if (!scopes.contains(r)) {

@@ -46,6 +46,7 @@ public class JwtBench {
   String es256;
   String eddsa;
   String badSignature;
+  char[] rs256Chars;
 
   @Setup(Level.Trial)
   public void setup() throws Exception {
@@ -59,6 +60,7 @@ public class JwtBench {
     rs256 = idp.mint("u1", "read write", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.RS256);
     es256 = idp.mint("u1", "read write", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.ES256);
     eddsa = idp.mint("u1", "read write", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.EdDSA);
+    rs256Chars = rs256.toCharArray();
     char[] t = rs256.toCharArray();
     int mid = rs256.lastIndexOf('.') + 10;
     t[mid] = t[mid] == 'A' ? 'B' : 'A';
@@ -95,6 +97,26 @@ public class JwtBench {
   @Benchmark
   public Principal verifyRememberedRs256() {
     return verifier.verifyNow(rs256, false);
+  }
+
+  /**
+   * As a request carries it: the token is a new String each time (read from the request's header), so its hash is
+   * not cached yet. Compare with {@link #copyTokenOnly}, the cost of making that String.
+   */
+  @Benchmark
+  public Principal verifyRememberedRs256AsReceived() {
+    return verifier.verifyNow(new String(rs256Chars), false);
+  }
+
+  @Benchmark
+  public String copyTokenOnly() {
+    return new String(rs256Chars);
+  }
+
+  /** What a String-keyed cache paid per request before: the whole token's hash (minus {@link #copyTokenOnly}). */
+  @Benchmark
+  public int copyAndHashWholeToken() {
+    return new String(rs256Chars).hashCode();
   }
 
   @Benchmark

@@ -19,6 +19,11 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -27,6 +32,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -180,13 +187,13 @@ class EdgeLimitsTest {
   }
 
   /** True when the server has closed the socket (end of stream or reset); waits at most {@code ms}. */
-  private static boolean closedByServer(java.net.Socket s, int ms) throws java.io.IOException {
+  private static boolean closedByServer(Socket s, int ms) throws IOException {
     s.setSoTimeout(ms);
     try {
       return s.getInputStream().read() < 0;
-    } catch (java.net.SocketTimeoutException stillOpen) {
+    } catch (SocketTimeoutException stillOpen) {
       return false;
-    } catch (java.io.IOException reset) {
+    } catch (IOException reset) {
       return true;
     }
   }
@@ -194,8 +201,8 @@ class EdgeLimitsTest {
   @Test
   void slowlorisConnectionsAreClosedAndOthersAreServed() throws Exception {
     byte[] head = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
-    List<java.net.Socket> slow = new ArrayList<>();
-    for (int i = 0; i < 20; i++) slow.add(new java.net.Socket("127.0.0.1", bff.port()));
+    List<Socket> slow = new ArrayList<>();
+    for (int i = 0; i < 20; i++) slow.add(new Socket("127.0.0.1", bff.port()));
     boolean[] closed = new boolean[slow.size()];
     int open = slow.size();
     // One byte a step on every socket still open, never finishing the head; bounded number of steps.
@@ -205,7 +212,7 @@ class EdgeLimitsTest {
         try {
           slow.get(i).getOutputStream().write(head[step]);
           slow.get(i).getOutputStream().flush();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
           closed[i] = true;
           open--;
           continue;
@@ -224,6 +231,47 @@ class EdgeLimitsTest {
       slow.get(i).close();
     }
     goodStillWorks();
+  }
+
+  /**
+   * The header-read timeout (400 ms here) runs from a keep-alive connection's last response, not from its opening:
+   * requests every 150 ms for over a second keep it open; then a head that never completes is closed.
+   */
+  @Test
+  void aKeepAliveConnectionIsJudgedFromItsLastResponse() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", bff.port())) {
+      byte[] get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+      long t0 = System.nanoTime();
+      for (int i = 0; i < 8; i++) {
+        s.getOutputStream().write(get);
+        s.getOutputStream().flush();
+        assertTrue(readResponse(s).startsWith("HTTP/1.1 200"), "request " + i);
+        Thread.sleep(150);
+      }
+      assertTrue(System.nanoTime() - t0 > 1_000_000_000L, "the connection lived past the timeout");
+      s.getOutputStream().write("GET /healthz HTTP/1.1\r\nHo".getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      long sent = System.nanoTime();
+      assertTrue(closedByServer(s, 5000), "a head left unfinished after the last response is closed");
+      long ms = (System.nanoTime() - sent) / 1_000_000;
+      assertTrue(ms >= 150 && ms < 3000, "closed " + ms + " ms after the partial head (timeout 400 ms from the last response)");
+    }
+  }
+
+  /** One response's head and its Content-Length body. */
+  private static String readResponse(Socket s) throws IOException {
+    s.setSoTimeout(5000);
+    InputStream in = s.getInputStream();
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int c = in.read();
+      if (c < 0) throw new EOFException("closed mid-head: " + head);
+      head.append((char) c);
+    }
+    Matcher m = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+    int length = m.find() ? Integer.parseInt(m.group(1)) : 0;
+    in.readNBytes(length);
+    return head.toString();
   }
 
   @Test
@@ -274,10 +322,10 @@ class EdgeLimitsTest {
   }
 
   private void limitConnections() throws Exception {
-    List<java.net.Socket> held = new ArrayList<>();
+    List<Socket> held = new ArrayList<>();
     boolean refused = false;
     for (int i = 0; i < 60 && !refused; i++) { // the limit is 40
-      java.net.Socket s = new java.net.Socket("127.0.0.1", bff.port());
+      Socket s = new Socket("127.0.0.1", bff.port());
       s.getOutputStream().write('G'); // the server sees an HTTP connection once a first byte arrives
       s.getOutputStream().flush();
       held.add(s);
@@ -285,7 +333,7 @@ class EdgeLimitsTest {
     }
     assertTrue(refused, "no connection was refused");
     assertTrue(held.size() > 30, "refused too early: " + held.size());
-    for (java.net.Socket s : held) s.close();
+    for (Socket s : held) s.close();
     // Freed slots serve again (bounded retries while the server sees the closes).
     Answer a = null;
     for (int i = 0; i < 50; i++) {

@@ -69,9 +69,9 @@ class RestHomeTest {
     ClientBundle b = BundleLoader.load(dir, name -> null);
     assertEquals("rest-home", b.config().name());
     assertEquals(Set.copyOf(Scenarios.SERVICES), Set.copyOf(b.config().services().keySet()));
-    for (ServiceConfig s : b.config().services().values()) {
-      assertFalse(s.toString().toLowerCase().contains("grpc"), s.toString());
-    }
+    assertEquals(Set.of(), b.config().grpc().services(), "no service with protocol: grpc");
+    assertTrue(b.config().grpc().descriptors().isEmpty());
+    for (ServiceConfig s : b.config().services().values()) assertFalse(s.healthCheck().grpc(), s.name());
     assertTrue(b.config().auth().enabled(), "auth as the iOS BFF has it");
     Path ios = Scenarios.root().resolve("bff-ios/src/main/resources/bff/ios");
     ClientBundle iosBundle = BundleLoader.load(ios, name -> null);

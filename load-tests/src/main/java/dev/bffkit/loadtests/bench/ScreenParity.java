@@ -16,7 +16,8 @@ import java.util.Map;
 
 /**
  * The differential check before the pure-REST screen is measured: one answer from each system,
- * read from the harness's own thread (JDK client, not Vert.x). Both must answer 200 with JSON of
+ * read from the harness's own thread (JDK client, not Vert.x), after {@link #WARM_SCREENS} unchecked
+ * ones. Both must answer 200 with JSON of
  * the same shape ({@link JsonShape}: same keys, same list counts, null where the other is null),
  * and each must make exactly {@link RestHome#CALLS} upstream, once each, as the demo services'
  * {@code /_stats} counters show. A speed ratio between systems that answer differently means
@@ -24,6 +25,9 @@ import java.util.Map;
  */
 final class ScreenParity {
   private ScreenParity() {}
+
+  /** Unchecked screens per system before the checked one. */
+  static final int WARM_SCREENS = 20;
 
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -37,6 +41,12 @@ final class ScreenParity {
   /** One screen from each (nothing else may call the backends meanwhile: the counters are shared). */
   static Result check(Scenarios.Backends backends, int bffPort, MultiMap bffHeaders, int handPort)
       throws IOException, InterruptedException {
+    // A cold JVM's first screens can miss a field's @timeout (class loading, JIT, new connections) and answer
+    // its fallback: a few unchecked screens each first (the BFF's own dry run at ready warms only its side).
+    for (int i = 0; i < WARM_SCREENS; i++) {
+      screen(handPort, null, "hand-written", new ArrayList<>());
+      screen(bffPort, bffHeaders, "BFF", new ArrayList<>());
+    }
     List<String> problems = new ArrayList<>();
     Map<String, Long> before = counters(backends);
     String hand = screen(handPort, null, "hand-written", problems);

@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 /**
  * Runs the scenarios, each with its baselines in the same run, and writes summary.md and
  * report.html. {@code BenchMain [--quick] [--out DIR] [--only a,b]}; scenarios: startup,
- * passthrough, screen, fanout, connections, faults.
+ * passthrough, screen, screen-rest, fanout, connections, faults.
  *
  * <p>Every system under test runs in its own process, as deployed: the six demo services in one
  * ({@code Demo --services-only}), the iOS BFF ({@code java -jar bff-ios.jar}; once more without auth for the
@@ -43,7 +43,8 @@ import java.util.stream.Stream;
  * each system rather than one system's whole figure.
  */
 public final class BenchMain {
-  static final List<String> SCENARIOS = List.of("startup", "passthrough", "screen", "fanout", "connections", "faults");
+  static final List<String> SCENARIOS = List.of("startup", "passthrough", "screen", "screen-rest", "fanout", "connections",
+      "faults");
 
   private final boolean quick;
   private final Duration warmup;
@@ -76,6 +77,10 @@ public final class BenchMain {
   private String handWrittenError;
   private NginxBaseline nginx;
   private String nginxError;
+  /** screen-rest: the generic launcher on the rest-home folder, and the hand-written fan-out's REST mode. */
+  private Scenarios.ProcessTarget bffRestHome;
+  private Scenarios.ProcessTarget handWrittenRest;
+  private String restHomeError = "not needed by the selected scenarios";
 
   private BenchMain(boolean quick, Path out) {
     this.quick = quick;
@@ -246,8 +251,14 @@ public final class BenchMain {
         previousError = "previous build's iOS BFF did not start: " + oneLine(e);
       }
     });
+    // screen-rest: the pure-REST home on the generic launcher and its hand-written twin (--rest)
+    Thread restHomeStart = new Thread(() -> {
+      if (only != null && !only.contains("screen-rest")) return;
+      restHomeError = startRestHome();
+    });
     bffStart.start();
     handStart.start();
+    restHomeStart.start();
     noAuthStart.start();
     observeOffStart.start();
     rateLimitedStart.start();
@@ -267,6 +278,7 @@ public final class BenchMain {
     }
     bffStart.join();
     handStart.join();
+    restHomeStart.join();
     noAuthStart.join();
     observeOffStart.join();
     rateLimitedStart.join();
@@ -285,6 +297,9 @@ public final class BenchMain {
     else if (!bffRateLimitedError.startsWith("not needed")) header.add("iOS BFF with rate limits on: " + bffRateLimitedError);
     for (String e : new String[] {bffError, signedInError, handWrittenError, nginxError}) if (e != null) header.add(e);
     if (handWritten != null) header.add("hand-written fan-out: pid " + handWritten.process().pid());
+    if (bffRestHome != null) header.add("pure-REST home (screen-rest): BFF (bff.jar --config rest-home) pid "
+        + bffRestHome.process().pid() + ", hand-written fan-out --rest pid " + handWrittenRest.process().pid());
+    else if (!restHomeError.startsWith("not needed")) header.add("pure-REST home (screen-rest): " + restHomeError);
     if (nginx != null) header.add("nginx: pid " + nginx.pid() + " (worker_processes auto; CPU counts master + workers)");
     if (!quick) preWarm();
   }
@@ -370,6 +385,7 @@ public final class BenchMain {
     all.add(observeOffSys("BFF proxy route, observe off", Scenarios.PROXY_PATH));
     all.add(observeOffSys("BFF iOS home, observe off", Scenarios.HOME_PATH));
     all.add(rateLimitedSys());
+    all.addAll(restHomeSystems());
     for (Sys s : all) {
       if (s.skip() != null) continue;
       measure(null, LoadSpec.closed(s.name() + " (pre-warm)", s.port(), s.path(), 32, Duration.ofSeconds(1), Duration.ofSeconds(3))
@@ -386,7 +402,8 @@ public final class BenchMain {
   private void tearDown() {
     progress.close();
     if (nginx != null) nginx.close();
-    for (AutoCloseable c : new AutoCloseable[] {bff, bffNoAuth, bffObserveOff, bffRateLimited, handWritten, redis}) {
+    for (AutoCloseable c : new AutoCloseable[] {bff, bffNoAuth, bffObserveOff, bffRateLimited, handWritten, bffRestHome,
+        handWrittenRest, redis}) {
       try {
         if (c != null) c.close();
       } catch (Exception ignored) {
@@ -413,6 +430,7 @@ public final class BenchMain {
       case "startup" -> startup();
       case "passthrough" -> passThrough();
       case "screen" -> screen();
+      case "screen-rest" -> screenRest();
       case "fanout" -> fanout();
       case "connections" -> connections();
       case "faults" -> faults();
@@ -865,6 +883,125 @@ public final class BenchMain {
         ok(b) ? "auth off p99 " + ms(b.p99()) + ", p50 " + ms(b.p50()) : "—",
         both && b.p99() > 0 ? String.format(Locale.ROOT, "p99 ×%.2f", (double) a.p99() / b.p99()) : "—",
         both ? a.p99() - b.p99() <= 100 : null));
+  }
+
+  // ---------------------------------------------------------------- screen-rest
+
+  private static final String REST_BFF = "BFF REST home";
+  private static final String REST_HAND = "hand-written REST home";
+
+  /**
+   * The rest-home folder's BFF (generic launcher, signed in with the bench's token) and the
+   * hand-written fan-out's REST mode, side by side; null when both answer, else why not.
+   */
+  private String startRestHome() {
+    Scenarios.ProcessTarget[] hand = {null};
+    String[] handError = {null};
+    Thread handStart = new Thread(() -> {
+      try {
+        hand[0] = RestHome.startHandWritten(backends, logDir, "hand-written-rest-home");
+      } catch (Exception e) {
+        handError[0] = "hand-written REST home did not start: " + oneLine(e);
+      }
+    });
+    handStart.start();
+    String error = null;
+    Scenarios.ProcessTarget t = null;
+    try {
+      t = RestHome.startBff(RestHome.writeBundle(Files.createTempDirectory("bffkit-rest-home")), backends, Map.of(), logDir,
+          "bff-rest-home");
+      Scenarios.awaitSignedIn(t, 30_000);
+    } catch (Exception e) {
+      error = "BFF on the rest-home folder did not start: " + oneLine(e);
+    }
+    try {
+      handStart.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (error == null) error = handError[0];
+    if (error != null) {
+      if (t != null) t.close();
+      if (hand[0] != null) hand[0].close();
+      return error;
+    }
+    bffRestHome = t;
+    handWrittenRest = hand[0];
+    return null;
+  }
+
+  /** The hand-written REST home first (the baseline), then the BFF's; skipped rows when they did not start. */
+  private List<Sys> restHomeSystems() {
+    if (bffRestHome == null) return List.of(Sys.skipped(REST_HAND, restHomeError), Sys.skipped(REST_BFF, restHomeError));
+    return List.of(new Sys(REST_HAND, handWrittenRest.port(), RestHome.PATH, null, handWrittenRest.process()::cpuNanos, null),
+        new Sys(REST_BFF, bffRestHome.port(), RestHome.PATH, null, bffRestHome.process()::cpuNanos, Scenarios.bffHeaders()));
+  }
+
+  /**
+   * Issue 14's pure-REST screen: the iOS home's query and calls with every call over REST, the BFF
+   * (generic launcher on {@link RestHome}'s folder, auth on) against the hand-written Vert.x fan-out
+   * making the same seven calls to six services ({@link HandWrittenRestHome}). First a differential
+   * check ({@link ScreenParity}: same JSON shape, same upstream calls; the scenario fails otherwise),
+   * then closed-model interleaved rounds and the open model at half the hand-written max for p99 and
+   * CPU per screen.
+   */
+  private void screenRest() throws Exception {
+    int conns = quick ? 16 : 64;
+    ScenarioResult sc = new ScenarioResult("screen-rest", "The iOS home's query and calls with every call over REST"
+        + " (me, feed of 10, the authors in one batched users call, recommendations, unread count, ads, analytics: seven"
+        + " calls to six services): the BFF (generic launcher on a generated folder, the iOS auth and observe settings)"
+        + " vs the hand-written Vert.x fan-out making the same calls and answering the same JSON, each in its own"
+        + " process. Checked first to answer alike; closed model in interleaved rounds (median), then open model at 50%"
+        + " of the hand-written max.");
+    progress.scenario(sc.name() + " (differential check)");
+    String closedRow = "a pure-REST six-service screen, closed model (" + conns + " connections)";
+    String cpuRow = "CPU per screen, pure-REST six-service screen (open, half the hand-written max)";
+    if (bffRestHome == null) {
+      targets.add(new Reports.Target(closedRow, "≥ 0.9× hand-written", "not measured: " + restHomeError, "—", "—", null));
+      targets.add(new Reports.Target(cpuRow, "≤ 1.15× hand-written", "not measured: " + restHomeError, "—", "—", null));
+      for (Sys s : restHomeSystems()) sc.add(LoadResult.skipped(s.name(), s.skip()));
+      results.add(sc);
+      return;
+    }
+    ScreenParity.Result parity = ScreenParity.check(backends, bffRestHome.port(), Scenarios.bffHeaders(), handWrittenRest.port());
+    if (!parity.alike()) {
+      String why = "the BFF and the hand-written answers differ: " + String.join(" | ", parity.problems());
+      targets.add(new Reports.Target(closedRow, "≥ 0.9× hand-written", "not measured: " + why, "—", "—", false));
+      targets.add(new Reports.Target(cpuRow, "≤ 1.15× hand-written", "not measured: answers differ", "—", "—", false));
+      throw new IllegalStateException(why);
+    }
+    sc.note("differential check passed: both answered 200 with JSON of the same shape (keys, list counts, nulls: "
+        + JsonShape.of(io.vertx.core.json.Json.decodeValue(parity.bffBody())).size() + " paths; BFF " + parity.bffBody().length()
+        + " bytes, hand-written " + parity.handBody().length() + " bytes) and made the same upstream calls, once each: "
+        + RestHome.CALLS);
+    List<Sys> systems = restHomeSystems();
+    OtlpSink.Counts exported0 = otlpCounts();
+    Map<String, LoadResult> max = maxInRounds(sc, systems, conns);
+    LoadResult hand = max.get(REST_HAND);
+    LoadResult bffMax = max.get(REST_BFF);
+    double rate = ok(hand) && hand.errorRatio() < 0.01 ? Math.max(50, Math.floor(hand.achievedRate() / 2)) : halfOfLowest(sc, max);
+    Map<String, LoadResult> open = openAll(sc, systems, rate, conns);
+    noteExports(sc, exported0);
+    LoadResult bffOpen = open.get(REST_BFF);
+    LoadResult handOpen = open.get(REST_HAND);
+    if (ok(bffMax) && ok(hand) && !Double.isNaN(sc.cpu(bffMax)) && !Double.isNaN(sc.cpu(hand))) {
+      sc.note(String.format(Locale.ROOT, "CPU per screen at max throughput (closed median round): BFF %.0f µs, hand-written"
+          + " %.0f µs (×%.2f)", sc.cpu(bffMax), sc.cpu(hand), sc.cpu(bffMax) / sc.cpu(hand)));
+    }
+    results.add(sc);
+    targets.add(new Reports.Target(closedRow, "≥ 0.9× hand-written", rate(bffMax), rate(hand) + " (hand-written)",
+        ratio(bffMax, hand, LoadResult::achievedRate), atLeast(bffMax, hand, 0.9)));
+    boolean cpuBoth = bffOpen != null && handOpen != null && !Double.isNaN(sc.cpu(bffOpen)) && !Double.isNaN(sc.cpu(handOpen))
+        && sc.cpu(handOpen) > 0;
+    targets.add(new Reports.Target(String.format(Locale.ROOT, "CPU per screen, pure-REST six-service screen (open, %.0f req/s)",
+        rate), "≤ 1.15× hand-written", cpuText(sc, bffOpen, "BFF"), cpuText(sc, handOpen, "hand-written"),
+        cpuRatio(sc, bffOpen, handOpen), cpuBoth ? sc.cpu(bffOpen) / sc.cpu(handOpen) <= 1.15 : null));
+    boolean p99Both = ok(bffOpen) && ok(handOpen);
+    targets.add(new Reports.Target(String.format(Locale.ROOT, "pure-REST six-service screen p99 (open, %.0f req/s)", rate),
+        "reported", p99Both ? "BFF p99 " + ms(bffOpen.p99()) + " → " + signedMs(bffOpen.p99() - handOpen.p99()) : "not measured",
+        ok(handOpen) ? "hand-written p99 " + ms(handOpen.p99()) : "—",
+        p99Both && handOpen.p99() > 0 ? String.format(Locale.ROOT, "p99 ×%.2f", (double) bffOpen.p99() / handOpen.p99()) : "—",
+        null));
   }
 
   /** One row from several rounds of the same system: histograms merged, counts and times summed. */

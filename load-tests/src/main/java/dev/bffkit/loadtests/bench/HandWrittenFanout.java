@@ -36,6 +36,9 @@ import java.util.function.ToIntFunction;
  * gRPC (vertx-grpc-client with the generated messages, to the demo gRPC servers at
  * {@code RECS_GRPC_URL} / {@code NOTIFICATIONS_GRPC_URL}), the rest over HTTP/1. What it does
  * not do is the BFF's JWT check (a remembered token costs ~27 ns; see {@code JwtBench}).
+ *
+ * <p>{@code --rest} serves the pure-REST screen instead ({@link HandWrittenRestHome}, the baseline of
+ * {@link RestHome}): the same six services, every call over REST, the BFF's JSON; no gRPC.
  */
 public final class HandWrittenFanout extends VerticleBase {
   private final ToIntFunction<String> ports;
@@ -51,12 +54,14 @@ public final class HandWrittenFanout extends VerticleBase {
   public static void main(String[] args) {
     int port = 8090;
     int instances = Runtime.getRuntime().availableProcessors();
+    boolean rest = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[++i]);
         case "--instances" -> instances = Integer.parseInt(args[++i]);
+        case "--rest" -> rest = true; // the pure-REST screen (HandWrittenRestHome): no gRPC at all
         default -> {
-          System.err.println("usage: HandWrittenFanout [--port N] [--instances N]; env USERS_URL, POSTS_URL, ...");
+          System.err.println("usage: HandWrittenFanout [--rest] [--port N] [--instances N]; env USERS_URL, POSTS_URL, ...");
           System.exit(2);
         }
       }
@@ -66,8 +71,11 @@ public final class HandWrittenFanout extends VerticleBase {
     Vertx vertx = Vertx.vertx();
     int p = port;
     int n = instances;
-    vertx.deployVerticle(() -> new HandWrittenFanout(ports::get, p), new io.vertx.core.DeploymentOptions().setInstances(n))
-        .onSuccess(id -> System.err.println("hand-written fan-out event=ready port=" + p + " startup_ms="
+    Future<?> started = rest ? HandWrittenRestHome.start(vertx, ports, n, p)
+        : vertx.deployVerticle(() -> new HandWrittenFanout(ports::get, p), new io.vertx.core.DeploymentOptions().setInstances(n));
+    String mode = rest ? " mode=rest" : "";
+    started
+        .onSuccess(id -> System.err.println("hand-written fan-out event=ready" + mode + " port=" + p + " startup_ms="
             + (System.nanoTime() - t0) / 1_000_000))
         .onFailure(e -> {
           System.err.println("hand-written fan-out failed to start: " + e);

@@ -36,7 +36,7 @@ public final class ApiDocsPages {
   public static final String SDL_PATH = "/schema.graphql";
 
   /** The documents of one generation. */
-  private record Docs(Buffer openapi, Buffer sdl) {}
+  record Docs(Buffer openapi, Buffer sdl) {}
 
   /** What the cached documents were made from: compared by identity, so a reload (new table) regenerates. */
   private record Key(RouteTable routes, CompositionEngine engine, String version) {

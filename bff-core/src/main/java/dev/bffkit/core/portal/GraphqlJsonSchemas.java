@@ -56,7 +56,7 @@ import java.util.Map;
  *
  * <p>An answer's object has exactly its selection's response keys (aliases included): all required, none other
  * ({@code additionalProperties: false}), except a field under {@code @skip}/{@code @include}, which may be absent.
- * A nullable field allows {@code null}. On an interface or union the answer is one of its object types, each with
+ * A nullable field allows {@code null}. On an interface or union the answer is any of its object types, each with
  * the fields of the fragments that apply to it, {@code __typename} a constant.
  */
 final class GraphqlJsonSchemas {
@@ -90,7 +90,8 @@ final class GraphqlJsonSchemas {
       s = object(o, merged(fields));
     } else if (inner instanceof GraphQLInterfaceType || inner instanceof GraphQLUnionType) {
       s = F.objectNode();
-      ArrayNode one = s.putArray("oneOf");
+      // anyOf, not oneOf: members with the same selected fields (none, say) look alike without __typename.
+      ArrayNode one = s.putArray("anyOf");
       for (GraphQLObjectType o : possible(inner)) one.add(object(o, merged(fields)));
     } else {
       s = leaf((GraphQLNamedType) inner);

@@ -20,8 +20,11 @@ import dev.bffkit.core.route.RouteKind;
 import dev.bffkit.core.route.RouteMatch;
 import dev.bffkit.core.route.RoutePolicy;
 import dev.bffkit.core.route.RouteTable;
+import graphql.language.AstPrinter;
 import graphql.language.Document;
+import graphql.language.NonNullType;
 import graphql.language.OperationDefinition;
+import graphql.language.Type;
 import graphql.language.VariableDefinition;
 import graphql.parser.Parser;
 import io.vertx.core.http.HttpMethod;
@@ -279,18 +282,20 @@ public final class OpenApiDocument {
 
   private ObjectNode variable(VariableDefinition v) {
     ObjectNode p = F.objectNode().put("name", v.getName()).put("in", "query");
-    boolean required = v.getType() instanceof graphql.language.NonNullType && v.getDefaultValue() == null;
+    boolean required = v.getType() instanceof NonNullType && v.getDefaultValue() == null;
     if (required) p.put("required", true);
-    ObjectNode schema = GraphqlJsonSchemas.input(engine.schema(), v.getType());
+    // A parameter is present or absent (then the default applies), never null: the top level is non-null.
+    Type<?> present = v.getType() instanceof NonNullType ? v.getType() : NonNullType.newNonNullType(v.getType()).build();
+    ObjectNode schema = GraphqlJsonSchemas.input(engine.schema(), present);
     if (v.getDefaultValue() != null) schema.set("default", GraphqlJsonSchemas.literal(v.getDefaultValue()));
-    String gqlType = graphql.language.AstPrinter.printAst(v.getType());
-    boolean json = "object".equals(schema.path("type").asText()) || schema.path("type").toString().contains("object");
+    String gqlType = AstPrinter.printAst(v.getType());
+    boolean json = "object".equals(schema.path("type").asText());
     if (json) {
       // An input object travels as JSON text in one parameter.
       p.put("description", "GraphQL type " + gqlType + ", as JSON text");
       p.putObject("content").putObject("application/json").set("schema", schema);
     } else {
-      p.put("description", "GraphQL type " + gqlType + (schema.path("type").toString().contains("array")
+      p.put("description", "GraphQL type " + gqlType + ("array".equals(schema.path("type").asText())
           ? "; a list is the parameter repeated (?" + v.getName() + "=a&" + v.getName() + "=b)" : ""));
       p.put("style", "form").put("explode", true);
       p.set("schema", schema);

@@ -501,7 +501,8 @@ public final class OpenApiDocument {
   /** A new operation with the route's security and its name in {@code x-bff-route}. */
   private ObjectNode operation(ObjectNode item, String method, Route r, String operationId) {
     ObjectNode op = item.putObject(method).put("operationId", operationId).put("x-bff-route", r.name());
-    ArrayNode security = security(r.policy());
+    // Health answers load balancers and never reads credentials: no security at all (an empty list).
+    ArrayNode security = r.kind() == RouteKind.HEALTH ? (config.auth().enabled() ? F.arrayNode() : null) : security(r.policy());
     if (security != null) op.set("security", security);
     return op;
   }

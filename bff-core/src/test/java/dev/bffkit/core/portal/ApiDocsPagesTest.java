@@ -152,7 +152,9 @@ class ApiDocsPagesTest {
     assertTrue(doc.at("/components/securitySchemes/bearer/description").asText().contains("https://id.example.test"));
     assertEquals("x-api-key", doc.at("/components/securitySchemes/apiKey/name").asText());
     JsonNode health = doc.at("/paths/~1healthz/get");
-    assertTrue(health.get("security").isArray() && health.get("security").get(0).isEmpty(), "health is open: " + health);
+    assertTrue(health.get("security").isArray() && health.get("security").isEmpty(), "health takes no credentials: " + health);
+    JsonNode graphqlGet = doc.at("/paths/~1graphql/get");
+    assertEquals(2, graphqlGet.get("security").size(), "auth required: bearer or API key, no anonymous {}: " + graphqlGet);
 
     // Transcoding: path variables, body and answer from the protos.
     JsonNode put = doc.at("/paths/~1v1~1items~1{id}/put");

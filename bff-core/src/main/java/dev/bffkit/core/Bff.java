@@ -14,6 +14,7 @@ import dev.bffkit.core.observe.Observers;
 import dev.bffkit.core.observe.audit.AuditVerify;
 import dev.bffkit.core.observe.slo.SloRulesCommand;
 import dev.bffkit.core.ratelimit.RateLimiting;
+import dev.bffkit.core.portal.ApiDocsPages;
 import dev.bffkit.core.reload.Reloader;
 import dev.bffkit.core.route.RouteTable;
 import dev.bffkit.core.security.Security;
@@ -248,6 +249,9 @@ public final class Bff {
         reloader.set(new Reloader(vertx, watch.dir(), watch.load(), next -> running.get().reload(next)));
         reloader.get().mount(admin.router());
       }
+      ApiDocsPages.mount(admin.router(), () -> live(running, routes, engine, bundle).routes(),
+          () -> live(running, routes, engine, bundle).engine(), () -> live(running, routes, engine, bundle).bundle(),
+          () -> reloader.get() == null ? null : reloader.get().version());
     } catch (ConfigException e) {
       registry.close();
       return observe.close(vertx).transform(ar -> Future.failedFuture(e));
@@ -293,6 +297,12 @@ public final class Bff {
           admin.close();
           observe.close(vertx);
         });
+  }
+
+  /** The generation serving now: the first one until the BFF runs, then the last reload's (for the API documents). */
+  private static Generation live(AtomicReference<RunningBff> running, RouteTable routes, CompositionEngine engine,
+      ClientBundle bundle) {
+    return running.get() instanceof Running r ? r.current : new Generation(bundle, engine, routes, null, null);
   }
 
   /** The screens' dry run on an event loop, where plans run (see {@link CompositionEngine#dryRun}). */

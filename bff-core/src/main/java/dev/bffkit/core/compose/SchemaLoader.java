@@ -23,6 +23,7 @@ import graphql.schema.GraphQLCodeRegistry;
 import graphql.schema.GraphQLSchema;
 import graphql.schema.TypeResolver;
 import graphql.schema.idl.RuntimeWiring;
+import graphql.schema.idl.TypeRuntimeWiring;
 import graphql.schema.idl.SchemaGenerator;
 import graphql.schema.idl.SchemaParser;
 import graphql.schema.idl.TypeDefinitionRegistry;
@@ -99,12 +100,17 @@ final class SchemaLoader {
     // Interfaces and unions resolve by the upstream's "__typename".
     TypeResolver byTypename = env -> env.getObject() instanceof Map<?, ?> m && m.get("__typename") instanceof String t
         ? env.getSchema().getObjectType(t) : null;
-    for (InterfaceTypeDefinition i : registry.getTypes(InterfaceTypeDefinition.class)) code.typeResolver(i.getName(), byTypename);
-    for (UnionTypeDefinition u : registry.getTypes(UnionTypeDefinition.class)) code.typeResolver(u.getName(), byTypename);
+    // Declared as type wirings: graphql-java's schema check looks for them there, not in the code registry.
+    RuntimeWiring.Builder wiring = RuntimeWiring.newRuntimeWiring().scalar(JsonScalar.JSON).codeRegistry(code);
+    for (InterfaceTypeDefinition i : registry.getTypes(InterfaceTypeDefinition.class)) {
+      wiring.type(TypeRuntimeWiring.newTypeWiring(i.getName()).typeResolver(byTypename));
+    }
+    for (UnionTypeDefinition u : registry.getTypes(UnionTypeDefinition.class)) {
+      wiring.type(TypeRuntimeWiring.newTypeWiring(u.getName()).typeResolver(byTypename));
+    }
 
-    RuntimeWiring wiring = RuntimeWiring.newRuntimeWiring().scalar(JsonScalar.JSON).codeRegistry(code).build();
     try {
-      GraphQLSchema schema = new SchemaGenerator().makeExecutableSchema(GENERATOR_OPTIONS, registry, wiring);
+      GraphQLSchema schema = new SchemaGenerator().makeExecutableSchema(GENERATOR_OPTIONS, registry, wiring.build());
       return new Loaded(PublicSchema.of(schema), List.copyOf(bindings));
     } catch (SchemaProblem p) {
       throw problem(p);

@@ -85,17 +85,24 @@ final class ScreenParity {
     return resp.body();
   }
 
-  /** "service route" → requests served so far, over the six services and the gRPC twins the backends run. */
+  /**
+   * "service route" → requests served so far, over the six services and the gRPC twins the backends
+   * run. The second posts replica counts as posts: the iOS BFF balances its POSTS_URL over both (as
+   * in pass-through, against nginx), the hand-written code calls the first; either is the same work.
+   */
   static Map<String, Long> counters(Scenarios.Backends backends) throws IOException, InterruptedException {
     Map<String, Long> m = new LinkedHashMap<>();
-    for (String s : backends.ports().keySet()) {
-      HttpResponse<String> resp = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + backends.port(s) + "/_stats"))
-          .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
-      if (resp.statusCode() != 200) throw new IOException(s + " /_stats answered " + resp.statusCode());
-      JsonObject routes = new JsonObject(resp.body()).getJsonObject("routes", new JsonObject());
-      for (String r : routes.fieldNames()) m.put(s + " " + r, routes.getLong(r));
-    }
+    for (Map.Entry<String, Integer> e : backends.ports().entrySet()) add(m, e.getKey(), e.getValue());
+    if (backends.postsReplicaPort() >= 0) add(m, "posts", backends.postsReplicaPort());
     return m;
+  }
+
+  private static void add(Map<String, Long> m, String service, int port) throws IOException, InterruptedException {
+    HttpResponse<String> resp = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/_stats"))
+        .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    if (resp.statusCode() != 200) throw new IOException(service + " /_stats answered " + resp.statusCode());
+    JsonObject routes = new JsonObject(resp.body()).getJsonObject("routes", new JsonObject());
+    for (String r : routes.fieldNames()) m.merge(service + " " + r, routes.getLong(r), Long::sum);
   }
 
   static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {

@@ -3,6 +3,7 @@ package dev.bffkit.loadtests.bench;
 import dev.bffkit.core.config.AdminConfig;
 import dev.bffkit.loadtests.demo.DemoRedis;
 import io.vertx.core.MultiMap;
+import io.vertx.core.json.Json;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -745,6 +746,7 @@ public final class BenchMain {
     ScenarioResult sc = new ScenarioResult("screen",
         "iOS home: hand-written Vert.x fan-out (the ceiling, own process) vs the BFF screen (own process); closed model in"
             + " interleaved rounds (median), then open model at 50% of the lowest max; the slowest backend call alone for reference.");
+    screenParity(sc);
     List<Sys> systems = new ArrayList<>(List.of(handSys(), bffSys("BFF iOS home", Scenarios.HOME_PATH),
         observeOffSys("BFF iOS home, observe off", Scenarios.HOME_PATH)));
     Sys prev = previousSys("BFF iOS home, previous build", Scenarios.HOME_PATH);
@@ -805,6 +807,28 @@ public final class BenchMain {
           sc.cpu(bffClosed), hand == null || Double.isNaN(sc.cpu(hand)) ? "—" : String.format(Locale.ROOT, "%.0f µs", sc.cpu(hand))));
     }
     authOverhead(rate);
+  }
+
+  /**
+   * The screen's differential check ({@link ScreenParity}) before anything is measured: the iOS BFF
+   * and the hand-written fan-out answer the same JSON shape with the same calls ({@link
+   * Scenarios#HOME_CALLS}, gRPC ones counted by the demo gRPC servers' {@code /_stats}); throws when
+   * they differ, since a ratio between systems doing different work means nothing.
+   */
+  private void screenParity(ScenarioResult sc) throws Exception {
+    if (bff == null || handWritten == null) return; // their rows say why they were not measured
+    progress.scenario(sc.name() + " (differential check)");
+    ScreenParity.Result parity = ScreenParity.check(backends, bff.port(), Scenarios.bffHeaders(), handWritten.port(),
+        Scenarios.HOME_CALLS);
+    if (!parity.alike()) {
+      String why = "the BFF and the hand-written answers differ: " + String.join(" | ", parity.problems());
+      targets.add(new Reports.Target("iOS home throughput", "≥ 0.7× hand-written", "not measured: " + why, "—", "—", false));
+      throw new IllegalStateException(why);
+    }
+    sc.note("differential check passed: both answered 200 with JSON of the same shape ("
+        + JsonShape.of(Json.decodeValue(parity.bffBody())).size() + " paths; BFF " + parity.bffBody().length()
+        + " bytes, hand-written " + parity.handBody().length() + " bytes) and made the same upstream calls, once each: "
+        + Scenarios.HOME_CALLS);
   }
 
   /**
@@ -963,7 +987,8 @@ public final class BenchMain {
       results.add(sc);
       return;
     }
-    ScreenParity.Result parity = ScreenParity.check(backends, bffRestHome.port(), Scenarios.bffHeaders(), handWrittenRest.port());
+    ScreenParity.Result parity = ScreenParity.check(backends, bffRestHome.port(), Scenarios.bffHeaders(), handWrittenRest.port(),
+        RestHome.CALLS);
     if (!parity.alike()) {
       String why = "the BFF and the hand-written answers differ: " + String.join(" | ", parity.problems());
       targets.add(new Reports.Target(closedRow, "≥ 0.9× hand-written", "not measured: " + why, "—", "—", false));
@@ -971,7 +996,7 @@ public final class BenchMain {
       throw new IllegalStateException(why);
     }
     sc.note("differential check passed: both answered 200 with JSON of the same shape (keys, list counts, nulls: "
-        + JsonShape.of(io.vertx.core.json.Json.decodeValue(parity.bffBody())).size() + " paths; BFF " + parity.bffBody().length()
+        + JsonShape.of(Json.decodeValue(parity.bffBody())).size() + " paths; BFF " + parity.bffBody().length()
         + " bytes, hand-written " + parity.handBody().length() + " bytes) and made the same upstream calls, once each: "
         + RestHome.CALLS);
     List<Sys> systems = restHomeSystems();

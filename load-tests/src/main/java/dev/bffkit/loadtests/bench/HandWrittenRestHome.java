@@ -30,15 +30,17 @@ import java.util.function.ToIntFunction;
  * (as an idle timeout); me or feed failing gives 502 (the BFF would answer partial data).
  *
  * <p>Run by {@code HandWrittenFanout --rest}. It checks no token (the BFF's remembered-token check
- * costs ~27 ns; see {@code JwtBench}).
+ * costs ~27 ns; see {@code JwtBench}). {@link HandWrittenFanout} is the same home with {@link
+ * #unreadCount} and {@link #recommendations} over gRPC (the iOS home's calls); everything else is
+ * this class's.
  */
-final class HandWrittenRestHome extends VerticleBase {
-  private final ToIntFunction<String> ports;
+class HandWrittenRestHome extends VerticleBase {
+  protected final ToIntFunction<String> ports;
   private final int port;
   private HttpClientAgent client;
   private HttpServer server;
 
-  private HandWrittenRestHome(ToIntFunction<String> ports, int port) {
+  protected HandWrittenRestHome(ToIntFunction<String> ports, int port) {
     this.ports = ports;
     this.port = port;
   }
@@ -92,9 +94,8 @@ final class HandWrittenRestHome extends VerticleBase {
     Future<JsonObject> me = get("users", "/users/" + user, 1000).map(Buffer::toJsonObject);
     Future<JsonArray> feed = get("posts", "/users/" + user + "/feed?limit=10", 1000)
         .map(b -> b.toJsonObject().getJsonArray("items"));
-    Future<Object> unread = optional("notifications", "/users/" + user + "/notifications/unread-count", 300, "count", 0);
-    Future<Object> recs = optional("recommendations", "/recommendations?user=" + user + "&limit=5", 400, "items",
-        new JsonArray());
+    Future<Object> unread = unreadCount(user);
+    Future<JsonArray> recs = recommendations(user);
     Future<Object> ads = optional("ads", "/ads?placement=feed&user=" + user + "&limit=1", 250, "ads", new JsonArray());
     Future<Object> views = optional("analytics", "/users/" + user + "/summary?days=7", 300, "views", 0);
     Future<JsonArray> authors = feed.compose(items -> {
@@ -120,12 +121,6 @@ final class HandWrittenRestHome extends VerticleBase {
             .put("createdAt", p.getValue("createdAt")).put("likes", p.getValue("likes"))
             .put("author", user(byId.getJsonObject(p.getString("authorId")))));
       }
-      JsonArray recItems = new JsonArray();
-      for (Object o : array(recs.result())) {
-        JsonObject r = (JsonObject) o;
-        recItems.add(new JsonObject().put("id", r.getValue("id")).put("title", r.getValue("title"))
-            .put("kind", r.getValue("kind")).put("image", small(r.getValue("image"))));
-      }
       JsonArray adItems = new JsonArray();
       for (Object o : array(ads.result())) {
         JsonObject a = (JsonObject) o;
@@ -136,11 +131,39 @@ final class HandWrittenRestHome extends VerticleBase {
           .put("me", user(me.result()))
           .put("feed", posts)
           .put("unreadCount", unread.result())
-          .put("recommendations", recItems)
+          .put("recommendations", recs.result())
           .put("sponsored", adItems)
           .put("profileViews", views.result());
       req.response().putHeader("content-type", "application/json").end(new JsonObject().put("data", data).toBuffer());
     });
+  }
+
+  /** {@code unreadCount}: {@code @timeout(ms: 300) @fallback(value: 0)}. */
+  protected Future<Object> unreadCount(String user) {
+    return optional("notifications", "/users/" + user + "/notifications/unread-count", UNREAD_TIMEOUT_MS, "count", 0);
+  }
+
+  /** {@code recommendations(limit: 5) { id title kind image }}: {@code @timeout(ms: 400) @fallback(value: [])}. */
+  protected Future<JsonArray> recommendations(String user) {
+    return optional("recommendations", "/recommendations?user=" + user + "&limit=" + RECS_LIMIT, RECS_TIMEOUT_MS, "items",
+        new JsonArray()).map(items -> {
+          JsonArray out = new JsonArray();
+          for (Object o : array(items)) {
+            JsonObject r = (JsonObject) o;
+            out.add(rec(r.getValue("id"), r.getValue("title"), r.getValue("kind"), small(r.getValue("image"))));
+          }
+          return out;
+        });
+  }
+
+  /** The schema's {@code @timeout}s of the two fields a subclass may fetch otherwise, and the screen's limit. */
+  static final long UNREAD_TIMEOUT_MS = 300;
+  static final long RECS_TIMEOUT_MS = 400;
+  static final int RECS_LIMIT = 5;
+
+  /** One {@code Rec { id title kind image }} of the screen, image being {@code image.small}. */
+  static JsonObject rec(Object id, Object title, Object kind, Object imageSmall) {
+    return new JsonObject().put("id", id).put("title", title).put("kind", kind).put("image", imageSmall);
   }
 
   /** {@code { id name avatar }} with avatar = avatar.small, or null for an unknown user. */

@@ -100,6 +100,19 @@ public final class Scenarios {
         new String[] {"analytics", "/users/" + user + "/summary?days=7"});
   }
 
+  /**
+   * The upstream calls of one iOS home answer (the BFF's and {@link HandWrittenFanout}'s), by demo
+   * service and its {@code /_stats} route: recommendations and the unread count on the gRPC twins,
+   * the rest over REST, the feed's authors in one batched users call; once each.
+   */
+  public static final Map<String, List<String>> HOME_CALLS = Map.of(
+      "users", List.of("GET /users/{id}", "GET /users?ids"),
+      "posts", List.of("GET /users/{id}/feed"),
+      "recommendations-grpc", List.of("POST /recs.v1.Recommendations/GetRecommendations"),
+      "notifications-grpc", List.of("POST /notify.v1.Notifications/GetCount"),
+      "ads", List.of("GET /ads"),
+      "analytics", List.of("GET /users/{id}/summary"));
+
   // ---------------------------------------------------------------- wiring
 
   /** The demo services on ephemeral ports. */
@@ -372,6 +385,8 @@ public final class Scenarios {
 
     @Override
     public int port(String service) {
+      Integer grpc = DemoServices.GRPC_OFFSETS.get(service);
+      if (grpc != null) return base + grpc;
       int i = SERVICES.indexOf(service);
       if (i < 0) throw new IllegalArgumentException("no demo service " + service);
       return base + i;

@@ -15,13 +15,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The differential check before the pure-REST screen is measured: one answer from each system,
- * read from the harness's own thread (JDK client, not Vert.x), after {@link #WARM_SCREENS} unchecked
- * ones. Both must answer 200 with JSON of
+ * The differential check before a screen is measured (the iOS home, {@code screen}; the pure-REST
+ * home, {@code screen-rest}): one answer from each system, read from the harness's own thread (JDK
+ * client, not Vert.x), after {@link #WARM_SCREENS} unchecked ones. Both must answer 200 with JSON of
  * the same shape ({@link JsonShape}: same keys, same list counts, null where the other is null),
- * and each must make exactly {@link RestHome#CALLS} upstream, once each, as the demo services'
- * {@code /_stats} counters show. A speed ratio between systems that answer differently means
- * nothing, so the scenario fails on any difference.
+ * and each must make exactly the expected calls upstream ({@link Scenarios#HOME_CALLS}, {@link
+ * RestHome#CALLS}), once each, as the demo services' {@code /_stats} counters show (the gRPC twins
+ * count their calls by method in the same format). A speed ratio between systems that answer
+ * differently means nothing, so the scenario fails on any difference.
  */
 final class ScreenParity {
   private ScreenParity() {}
@@ -38,9 +39,13 @@ final class ScreenParity {
     }
   }
 
-  /** One screen from each (nothing else may call the backends meanwhile: the counters are shared). */
-  static Result check(Scenarios.Backends backends, int bffPort, MultiMap bffHeaders, int handPort)
-      throws IOException, InterruptedException {
+  /**
+   * One screen from each, each expected to make {@code calls} (service → its {@code /_stats} routes)
+   * and nothing else, on the REST services or their gRPC twins (nothing else may call the backends
+   * meanwhile: the counters are shared).
+   */
+  static Result check(Scenarios.Backends backends, int bffPort, MultiMap bffHeaders, int handPort,
+      Map<String, List<String>> calls) throws IOException, InterruptedException {
     // A cold JVM's first screens can miss a field's @timeout (class loading, JIT, new connections) and answer
     // its fallback: a few unchecked screens each first (the BFF's own dry run at ready warms only its side).
     for (int i = 0; i < WARM_SCREENS; i++) {
@@ -53,8 +58,8 @@ final class ScreenParity {
     Map<String, Long> afterHand = counters(backends);
     String bff = screen(bffPort, bffHeaders, "BFF", problems);
     Map<String, Long> afterBff = counters(backends);
-    compareCalls("hand-written", delta(before, afterHand), problems);
-    compareCalls("BFF", delta(afterHand, afterBff), problems);
+    compareCalls("hand-written", delta(before, afterHand), calls, problems);
+    compareCalls("BFF", delta(afterHand, afterBff), calls, problems);
     if (hand != null && bff != null) {
       Object h = Json.decodeValue(hand);
       Object b = Json.decodeValue(bff);
@@ -80,17 +85,24 @@ final class ScreenParity {
     return resp.body();
   }
 
-  /** "service route" → requests served so far, over the six services. */
+  /**
+   * "service route" → requests served so far, over the six services and the gRPC twins the backends
+   * run. The second posts replica counts as posts: the iOS BFF balances its POSTS_URL over both (as
+   * in pass-through, against nginx), the hand-written code calls the first; either is the same work.
+   */
   static Map<String, Long> counters(Scenarios.Backends backends) throws IOException, InterruptedException {
     Map<String, Long> m = new LinkedHashMap<>();
-    for (String s : Scenarios.SERVICES) {
-      HttpResponse<String> resp = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + backends.port(s) + "/_stats"))
-          .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
-      if (resp.statusCode() != 200) throw new IOException(s + " /_stats answered " + resp.statusCode());
-      JsonObject routes = new JsonObject(resp.body()).getJsonObject("routes", new JsonObject());
-      for (String r : routes.fieldNames()) m.put(s + " " + r, routes.getLong(r));
-    }
+    for (Map.Entry<String, Integer> e : backends.ports().entrySet()) add(m, e.getKey(), e.getValue());
+    if (backends.postsReplicaPort() >= 0) add(m, "posts", backends.postsReplicaPort());
     return m;
+  }
+
+  private static void add(Map<String, Long> m, String service, int port) throws IOException, InterruptedException {
+    HttpResponse<String> resp = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/_stats"))
+        .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    if (resp.statusCode() != 200) throw new IOException(service + " /_stats answered " + resp.statusCode());
+    JsonObject routes = new JsonObject(resp.body()).getJsonObject("routes", new JsonObject());
+    for (String r : routes.fieldNames()) m.merge(service + " " + r, routes.getLong(r), Long::sum);
   }
 
   static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {
@@ -102,10 +114,10 @@ final class ScreenParity {
     return d;
   }
 
-  /** The calls {@link RestHome#CALLS} names, once each, and nothing else. */
-  static void compareCalls(String who, Map<String, Long> made, List<String> problems) {
+  /** The calls {@code calls} names, once each, and nothing else. */
+  static void compareCalls(String who, Map<String, Long> made, Map<String, List<String>> calls, List<String> problems) {
     Map<String, Long> want = new LinkedHashMap<>();
-    RestHome.CALLS.forEach((service, routes) -> routes.forEach(r -> want.put(service + " " + r, 1L)));
+    calls.forEach((service, routes) -> routes.forEach(r -> want.put(service + " " + r, 1L)));
     if (!want.equals(made)) problems.add(who + " made upstream calls " + made + ", expected " + want);
   }
 

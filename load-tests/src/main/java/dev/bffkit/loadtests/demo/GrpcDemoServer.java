@@ -36,6 +36,7 @@ import io.vertx.grpc.server.GrpcServerRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -83,6 +84,18 @@ public final class GrpcDemoServer {
   public int calls(String method) {
     AtomicInteger n = callsByMethod.get(method);
     return n == null ? 0 : n.get();
+  }
+
+  private static final String STATS = "/_stats";
+
+  /**
+   * {@code GET /_stats} on the gRPC port: {"service","requests","routes":{"POST /recs.v1.Recommendations/GetRecommendations":n}},
+   * the REST services' format, so the harness's differential checks count gRPC calls as they count REST ones.
+   */
+  public JsonObject stats() {
+    JsonObject routes = new JsonObject();
+    new TreeMap<>(callsByMethod).forEach((m, n) -> routes.put("POST /" + grpcService + "/" + m, n.get()));
+    return new JsonObject().put("service", name).put("requests", calls.get()).put("routes", routes);
   }
 
   private static <Q extends com.google.protobuf.Message, A extends com.google.protobuf.Message> ServiceMethod<Q, A> method(
@@ -258,6 +271,10 @@ public final class GrpcDemoServer {
               String path = req.path();
               if (path.startsWith(HEALTH_PREFIX)) { // the BFF's health checks are not calls of the demo's API
                 grpc.handle(req);
+                return;
+              }
+              if (STATS.equals(path)) { // plain HTTP beside gRPC, like the REST services' /_stats
+                req.response().putHeader("content-type", "application/json").end(stats().toBuffer());
                 return;
               }
               calls.incrementAndGet();

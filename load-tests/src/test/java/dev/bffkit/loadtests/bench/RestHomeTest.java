@@ -170,7 +170,7 @@ class RestHomeTest {
       ClientBundle bundle = BundleLoader.load(RestHome.writeBundle(tmp), env::get).withPort(0);
       Bff.RunningBff bff = Bff.start(vertx, bundle).await(30, TimeUnit.SECONDS);
       int hand = HandWrittenRestHome.start(vertx, backends.ports(), 2).await(20, TimeUnit.SECONDS);
-      ScreenParity.Result r = ScreenParity.check(backends, bff.port(), Scenarios.bffHeaders(), hand);
+      ScreenParity.Result r = ScreenParity.check(backends, bff.port(), Scenarios.bffHeaders(), hand, RestHome.CALLS);
       assertEquals(List.of(), r.problems(), "BFF: " + r.bffBody() + "\nhand-written: " + r.handBody());
       JsonObject data = new JsonObject(r.handBody()).getJsonObject("data");
       assertEquals(10, data.getJsonArray("feed").size(), r.handBody());
@@ -181,7 +181,8 @@ class RestHomeTest {
       assertEquals(new JsonObject(r.bffBody()), new JsonObject(r.handBody()));
 
       // a screen without its token is refused (auth on, as the iOS BFF): the check reports it, loudly
-      ScreenParity.Result anonymous = ScreenParity.check(backends, bff.port(), MultiMap.caseInsensitiveMultiMap(), hand);
+      ScreenParity.Result anonymous = ScreenParity.check(backends, bff.port(), MultiMap.caseInsensitiveMultiMap(), hand,
+          RestHome.CALLS);
       assertFalse(anonymous.alike());
       assertTrue(anonymous.problems().stream().anyMatch(p -> p.startsWith("BFF answered 401")), anonymous.problems().toString());
       bff.close().await(10, TimeUnit.SECONDS);
@@ -214,7 +215,7 @@ class RestHomeTest {
     RestHome.CALLS.forEach((s, routes) -> routes.forEach(r -> seven.put(s + " " + r, 1L)));
     assertEquals(7, seven.size());
     List<String> problems = new ArrayList<>();
-    ScreenParity.compareCalls("x", seven, problems);
+    ScreenParity.compareCalls("x", seven, RestHome.CALLS, problems);
     assertEquals(List.of(), problems);
     Map<String, Long> twice = new HashMap<>(seven);
     twice.put("users GET /users/{id}", 2L);
@@ -224,7 +225,7 @@ class RestHomeTest {
     missing.remove("notifications GET /users/{id}/notifications/unread-count");
     for (Map<String, Long> m : List.of(twice, extra, missing)) {
       List<String> p = new ArrayList<>();
-      ScreenParity.compareCalls("x", m, p);
+      ScreenParity.compareCalls("x", m, RestHome.CALLS, p);
       assertEquals(1, p.size(), m.toString());
     }
     assertEquals(Map.of("a", 2L), ScreenParity.delta(Map.of("a", 1L, "b", 5L), Map.of("a", 3L, "b", 5L)));

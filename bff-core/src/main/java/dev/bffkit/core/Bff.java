@@ -13,6 +13,7 @@ import dev.bffkit.core.observe.Observability;
 import dev.bffkit.core.observe.Observers;
 import dev.bffkit.core.observe.audit.AuditVerify;
 import dev.bffkit.core.observe.slo.SloRulesCommand;
+import dev.bffkit.core.portal.Portal;
 import dev.bffkit.core.ratelimit.RateLimiting;
 import dev.bffkit.core.reload.Reloader;
 import dev.bffkit.core.route.RouteTable;
@@ -248,6 +249,7 @@ public final class Bff {
         reloader.set(new Reloader(vertx, watch.dir(), watch.load(), next -> running.get().reload(next)));
         reloader.get().mount(admin.router());
       }
+      Portal.mount(vertx, admin.router(), running::get);
     } catch (ConfigException e) {
       registry.close();
       return observe.close(vertx).transform(ar -> Future.failedFuture(e));
@@ -323,6 +325,12 @@ public final class Bff {
     /** The BFF's meters, tracing and request observers. */
     Observability observability();
 
+    /** The composition engine serving now (a reload replaces it). */
+    CompositionEngine engine();
+
+    /** The configuration serving now (a reload replaces it). */
+    BffConfig config();
+
     /**
      * Serves {@code next} from now on without dropping a request: requests already running finish on the config they
      * started with. Fails, with the old config still serving, when {@code next} does not validate or changes what
@@ -384,6 +392,16 @@ public final class Bff {
     @Override
     public Observability observability() {
       return observability;
+    }
+
+    @Override
+    public CompositionEngine engine() {
+      return current.engine();
+    }
+
+    @Override
+    public BffConfig config() {
+      return current.bundle().config();
     }
 
     @Override

@@ -36,9 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The portal's screens catalog, page and try-it call, on a real started BFF with real upstreams. */
 class ScreenCatalogTest {
-  private static final String KEY = "k-reader-0123456789";
-  private static final String ADMIN_TOKEN = "admin-secret-0123456789abcdef";
-  private static final String SCHEMA = """
+  static final String KEY = "k-reader-0123456789";
+  static final String ADMIN_TOKEN = "admin-secret-0123456789abcdef";
+  static final String SCHEMA = """
       type Query {
         post(id: ID!): Post @rest(service: "posts", path: "/posts/{args.id}")
         feed(limit: Int = 5, tags: [String!]): [Post] @rest(service: "posts", path: "/feed?limit={args.limit}")
@@ -51,8 +51,8 @@ class ScreenCatalogTest {
       }
       type User { id: ID name: String }
       """;
-  private static final String POST = "query Post($id: ID!) { post(id: $id) { id title author { name } } }\n";
-  private static final String FEED = "query Feed($limit: Int = 3, $tags: [String!]) { feed(limit: $limit, tags: $tags) { id title } }\n";
+  static final String POST = "query Post($id: ID!) { post(id: $id) { id title author { name } } }\n";
+  static final String FEED = "query Feed($limit: Int = 3, $tags: [String!]) { feed(limit: $limit, tags: $tags) { id title } }\n";
 
   @TempDir Path tmp;
   private Vertx vertx;
@@ -64,13 +64,22 @@ class ScreenCatalogTest {
   @BeforeEach
   void upstreams() throws Exception {
     vertx = Vertx.vertx();
-    posts = vertx.createHttpServer().requestHandler(req -> {
+    posts = posts(vertx);
+    users = users(vertx);
+  }
+
+  /** Posts by id ({@code /posts/p7}: title "title p7", author u1) and a feed of one. */
+  static HttpServer posts(Vertx vertx) throws Exception {
+    return vertx.createHttpServer().requestHandler(req -> {
       String id = req.path().substring(req.path().lastIndexOf('/') + 1);
       JsonObject post = new JsonObject().put("id", id).put("title", "title " + id).put("authorId", "u1");
       req.response().putHeader("content-type", "application/json")
           .end(req.path().startsWith("/feed") ? new JsonArray().add(post).encode() : post.encode());
     }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-    users = vertx.createHttpServer().requestHandler(req -> req.response().putHeader("content-type", "application/json")
+  }
+
+  static HttpServer users(Vertx vertx) throws Exception {
+    return vertx.createHttpServer().requestHandler(req -> req.response().putHeader("content-type", "application/json")
         .end(new JsonObject().put("id", "u1").put("name", "Ada").encode())).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
   }
 
@@ -80,7 +89,7 @@ class ScreenCatalogTest {
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
-  private String yaml() {
+  static String yaml(int postsPort, int usersPort) {
     return """
         name: ios
         server: { host: 127.0.0.1, port: 0, instances: 1 }
@@ -95,12 +104,17 @@ class ScreenCatalogTest {
             keys:
               - { name: reader, sha256: %s, tier: free, scopes: [read] }
           screens: { post: [read] }
-        """.formatted(ADMIN_TOKEN, posts.actualPort(), users.actualPort(), ApiKeys.sha256Hex(KEY));
+        """.formatted(ADMIN_TOKEN, postsPort, usersPort, ApiKeys.sha256Hex(KEY));
   }
 
   private ClientBundle bundle(String name, Map<String, String> screens) throws Exception {
-    Path dir = Files.createDirectories(tmp.resolve(name).resolve("screens"));
-    Files.writeString(dir.getParent().resolve("bff.yaml"), yaml());
+    return bundle(tmp.resolve(name), posts.actualPort(), users.actualPort(), screens);
+  }
+
+  /** The test bundle in {@code folder}: two services, an API key with scope read, screen post needing it. */
+  static ClientBundle bundle(Path folder, int postsPort, int usersPort, Map<String, String> screens) throws Exception {
+    Path dir = Files.createDirectories(folder.resolve("screens"));
+    Files.writeString(dir.getParent().resolve("bff.yaml"), yaml(postsPort, usersPort));
     Files.writeString(dir.getParent().resolve("schema.graphqls"), SCHEMA);
     for (var s : screens.entrySet()) Files.writeString(dir.resolve(s.getKey() + ".graphql"), s.getValue());
     return BundleLoader.load(dir.getParent(), n -> null);

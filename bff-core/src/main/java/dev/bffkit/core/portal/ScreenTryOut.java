@@ -7,6 +7,7 @@ import dev.bffkit.core.route.Route;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -147,7 +148,9 @@ final class ScreenTryOut {
     HttpClient c = client;
     if (c == null) {
       synchronized (this) { // once, on the first try-it
-        if (client == null) client = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(4));
+        // No keep-alive: tries are rare, and no idle connection outlives a BFF that shares this Vert.x.
+        if (client == null) client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false),
+            new PoolOptions().setHttp1MaxSize(4));
         c = client;
       }
     }

@@ -13,6 +13,7 @@ import dev.bffkit.core.observe.Observability;
 import dev.bffkit.core.observe.Observers;
 import dev.bffkit.core.observe.audit.AuditVerify;
 import dev.bffkit.core.observe.slo.SloRulesCommand;
+import dev.bffkit.core.portal.Portal;
 import dev.bffkit.core.ratelimit.RateLimiting;
 import dev.bffkit.core.portal.ApiDocsPages;
 import dev.bffkit.core.reload.Reloader;
@@ -24,6 +25,7 @@ import dev.bffkit.core.server.Routes;
 import dev.bffkit.core.upstream.UpstreamRegistry;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -252,6 +254,7 @@ public final class Bff {
       ApiDocsPages.mount(admin.router(), () -> live(running, routes, engine, bundle).routes(),
           () -> live(running, routes, engine, bundle).engine(), () -> live(running, routes, engine, bundle).bundle(),
           () -> reloader.get() == null ? null : reloader.get().version());
+      Portal.mount(vertx, admin.router(), running::get);
     } catch (ConfigException e) {
       registry.close();
       return observe.close(vertx).transform(ar -> Future.failedFuture(e));
@@ -307,7 +310,7 @@ public final class Bff {
 
   /** The screens' dry run on an event loop, where plans run (see {@link CompositionEngine#dryRun}). */
   private static Future<Void> dryRun(Vertx vertx, CompositionEngine engine) {
-    io.vertx.core.Context loop = vertx.getOrCreateContext();
+    Context loop = vertx.getOrCreateContext();
     return Future.future(p -> loop.runOnContext(x -> engine.dryRun().onComplete(p)));
   }
 
@@ -332,6 +335,12 @@ public final class Bff {
 
     /** The BFF's meters, tracing and request observers. */
     Observability observability();
+
+    /** The composition engine serving now (a reload replaces it). */
+    CompositionEngine engine();
+
+    /** The configuration serving now (a reload replaces it). */
+    BffConfig config();
 
     /**
      * Serves {@code next} from now on without dropping a request: requests already running finish on the config they
@@ -394,6 +403,16 @@ public final class Bff {
     @Override
     public Observability observability() {
       return observability;
+    }
+
+    @Override
+    public CompositionEngine engine() {
+      return current.engine();
+    }
+
+    @Override
+    public BffConfig config() {
+      return current.bundle().config();
     }
 
     @Override

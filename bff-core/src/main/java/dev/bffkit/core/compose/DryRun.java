@@ -45,6 +45,13 @@ final class DryRun implements UpstreamCaller {
     return Future.join(runs).otherwiseEmpty().mapEmpty();
   }
 
+  /** One run of {@code screen} with {@code variables} against the same empty answers: an example of its shape (the portal). */
+  static Future<ComposeResult> example(CompositionEngine engine, Screen screen, Map<String, Object> variables) {
+    ComposeContext cx = new ComposeContext(new DryRun(), Deadline.inMillis(1_000), "dry-run", Map.of("sub", "dry-run"),
+        MultiMap.caseInsensitiveMultiMap(), null, null);
+    return engine.run(screen, variables, cx);
+  }
+
   @Override
   public Future<UpstreamResponse> call(String service, UpstreamRequest request) {
     return Future.succeededFuture(new UpstreamResponse(200, JSON, Buffer.buffer("{}")));

@@ -20,6 +20,7 @@ import dev.bffkit.core.reload.Reloader;
 import dev.bffkit.core.route.RouteTable;
 import dev.bffkit.core.security.Security;
 import dev.bffkit.core.server.BffServer;
+import dev.bffkit.core.server.NettyDefaults;
 import dev.bffkit.core.server.Reload;
 import dev.bffkit.core.server.Routes;
 import dev.bffkit.core.upstream.UpstreamRegistry;
@@ -66,6 +67,7 @@ public final class Bff {
    * error prints {@code file:line: problem} and exits with status 2 before anything listens.
    */
   public static void run(String client, String[] args) {
+    NettyDefaults.apply();
     // Subcommands: tools that read files and exit, before anything starts.
     if (args.length > 0 && "audit".equals(args[0])) {
       System.exit(AuditVerify.run(Arrays.copyOfRange(args, 1, args.length)));

@@ -1,10 +1,12 @@
 package dev.bffkit.loadtests;
 
 import dev.bffkit.core.Bff;
+import dev.bffkit.core.Logs;
 import dev.bffkit.core.config.BundleLoader;
 import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.observe.Observers;
+import dev.bffkit.core.server.NettyDefaults;
 import dev.bffkit.loadtests.demo.DemoRedis;
 import dev.bffkit.loadtests.demo.DemoServices;
 import dev.bffkit.loadtests.demo.DevIdp;
@@ -49,7 +51,8 @@ public final class Demo {
   public record Options(int servicesBasePort, Map<String, Integer> bffPorts, int serviceInstances, boolean servicesOnly) {}
 
   public static void main(String[] args) {
-    dev.bffkit.core.Logs.configure(); // one-line key=value records, as the BFF launcher writes them
+    NettyDefaults.apply(); // the BFF launcher's Netty settings, before anything loads Netty
+    Logs.configure(); // one-line key=value records, as the BFF launcher writes them
     Options o;
     try {
       o = parse(args, System::getenv);

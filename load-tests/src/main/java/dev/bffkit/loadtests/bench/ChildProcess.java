@@ -30,7 +30,10 @@ public final class ChildProcess implements AutoCloseable {
   public static final List<String> SUT_JVM_FLAGS = sutFlags(System.getenv("BENCH_JVM_FLAGS"));
 
   static List<String> sutFlags(String override) {
-    if (override == null || override.isBlank()) return List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx512m");
+    // The allocator the BFF launcher chooses (NettyDefaults), for the hand-written baselines too: like for like.
+    if (override == null || override.isBlank()) {
+      return List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx512m", "-Dio.netty.allocator.type=pooled");
+    }
     return List.of(override.trim().split("\\s+"));
   }
 

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 class HarnessHelpersTest {
   @Test
   void systemsUnderTestGetParallelGcUnlessBenchJvmFlagsSaysOtherwise() {
-    assertEquals(List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx512m"), ChildProcess.sutFlags(null));
-    assertEquals(List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx512m"), ChildProcess.sutFlags("  "));
+    assertEquals(List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx512m", "-Dio.netty.allocator.type=pooled"), ChildProcess.sutFlags(null));
+    assertEquals(List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx512m", "-Dio.netty.allocator.type=pooled"), ChildProcess.sutFlags("  "));
     assertEquals(List.of("-XX:+UseG1GC", "-Xmx1g"), ChildProcess.sutFlags(" -XX:+UseG1GC   -Xmx1g "));
   }
 

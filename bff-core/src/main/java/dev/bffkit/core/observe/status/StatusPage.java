@@ -1,22 +1,15 @@
 package dev.bffkit.core.observe.status;
 
+import dev.bffkit.core.admin.InlinePage;
 import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.observe.Observability;
 import dev.bffkit.core.route.RouteTable;
 import dev.bffkit.core.upstream.UpstreamRegistry;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.function.Supplier;
 
 /**
@@ -41,16 +34,7 @@ public final class StatusPage {
   static final int DEFAULT_STEP = 2;
   private static final String JSON = "application/json";
 
-  private static final Buffer HTML;
-  private static final String CSP;
-
-  static {
-    String html = load();
-    HTML = Buffer.buffer(html.getBytes(StandardCharsets.UTF_8));
-    CSP = "default-src 'none'; script-src '" + hashOf(html, "<script>", "</script>") + "'; style-src '"
-        + hashOf(html, "<style>", "</style>") + "'; connect-src 'self'; img-src data:; base-uri 'none'; "
-        + "form-action 'none'; frame-ancestors 'none'";
-  }
+  private static final InlinePage PAGE = InlinePage.load(StatusPage.class, RESOURCE);
 
   private StatusPage() {}
 
@@ -71,21 +55,13 @@ public final class StatusPage {
 
   /** Mounts {@code /status} (first of all routes, before any token check) and {@code /status/data}. */
   public static void mount(Router router, LiveStats stats, String bffName, Supplier<JsonObject> upstreams) {
-    router.get("/status").order(-1).handler(StatusPage::page);
+    router.get("/status").order(-1).handler(PAGE::serve);
     router.get("/status/data").handler(ctx -> data(ctx, stats, bffName, upstreams));
   }
 
   /** The Content-Security-Policy the page is served with. */
   public static String contentSecurityPolicy() {
-    return CSP;
-  }
-
-  private static void page(RoutingContext ctx) {
-    HttpServerResponse r = ctx.response();
-    noStore(r).putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
-        .putHeader("content-security-policy", CSP)
-        .putHeader("referrer-policy", "no-referrer")
-        .end(HTML);
+    return PAGE.contentSecurityPolicy();
   }
 
   private static void data(RoutingContext ctx, LiveStats stats, String bffName, Supplier<JsonObject> upstreams) {
@@ -120,30 +96,5 @@ public final class StatusPage {
 
   private static HttpServerResponse noStore(HttpServerResponse r) {
     return r.putHeader(HttpHeaders.CACHE_CONTROL, "no-store").putHeader("x-content-type-options", "nosniff");
-  }
-
-  private static String load() {
-    try (InputStream in = StatusPage.class.getResourceAsStream(RESOURCE)) {
-      if (in == null) throw new IllegalStateException("status page resource missing: " + RESOURCE);
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** The CSP source of the one inline block between {@code open} and {@code close}. */
-  static String hashOf(String html, String open, String close) {
-    int from = html.indexOf(open);
-    int to = html.indexOf(close, from + 1);
-    if (from < 0 || to < 0 || html.indexOf(open, from + 1) >= 0) {
-      throw new IllegalStateException("status page must have exactly one inline " + open + " block");
-    }
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(html.substring(from + open.length(), to).getBytes(StandardCharsets.UTF_8));
-      return "sha256-" + Base64.getEncoder().encodeToString(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

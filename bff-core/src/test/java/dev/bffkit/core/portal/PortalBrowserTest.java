@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.bffkit.core.Bff;
+import dev.bffkit.core.Playwright;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -25,10 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * with an API key through "Try it" and leaves a screenshot in {@code target/portal.png}.
  */
 class PortalBrowserTest {
-  private static final Path JS_SOURCES = Path.of("src/test/js");
   private static final Path JS_WORK = Path.of("target/portal-js");
   private static final Path SCREENSHOT = Path.of("target/portal.png");
-  private static final String PLAYWRIGHT_VERSION = "1.65.1";
 
   @TempDir Path tmp;
   private Vertx vertx;
@@ -44,10 +41,10 @@ class PortalBrowserTest {
   void thePortalListsTheScreensAndRunsOneWithAnApiKey() throws Exception {
     String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
     assumeTrue(new File(chromium).canExecute(), "skipped: no Chromium at " + chromium + " (apt-get install chromium)");
-    String node = onPath("node");
-    String npm = onPath("npm");
+    String node = Playwright.onPath("node");
+    String npm = Playwright.onPath("npm");
     assumeTrue(node != null && npm != null, "skipped: node and npm are not installed (apt-get install nodejs npm)");
-    installPlaywright(npm);
+    Playwright.install(npm, JS_WORK, "portal-page.mjs");
 
     vertx = Vertx.vertx();
     int posts = ScreenCatalogTest.posts(vertx).actualPort();
@@ -80,33 +77,5 @@ class PortalBrowserTest {
     assertTrue(result.getBoolean("ok"), out);
     assertEquals(2, result.getInteger("sections"), out);
     assertTrue(Files.size(SCREENSHOT) > 10_000, "a screenshot of the page, not a blank one");
-  }
-
-  /** playwright-core into target/, once (npm ci from the committed lockfile); reused while it is there. */
-  private static void installPlaywright(String npm) throws Exception {
-    Files.createDirectories(JS_WORK);
-    for (String f : List.of("package.json", "package-lock.json", "portal-page.mjs")) {
-      Files.copy(JS_SOURCES.resolve(f), JS_WORK.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-    }
-    Path installed = JS_WORK.resolve("node_modules/playwright-core/package.json");
-    if (Files.exists(installed) && new JsonObject(Files.readString(installed)).getString("version").equals(PLAYWRIGHT_VERSION)) {
-      return;
-    }
-    ProcessBuilder pb = new ProcessBuilder(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
-        .directory(JS_WORK.toFile()).redirectErrorStream(true);
-    pb.environment().put("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-    Process p = pb.start();
-    boolean done = p.waitFor(300, TimeUnit.SECONDS);
-    String out = new String(p.getInputStream().readAllBytes());
-    if (!done) p.destroyForcibly();
-    assertTrue(done && p.exitValue() == 0, "npm ci of playwright-core failed: " + out);
-  }
-
-  private static String onPath(String name) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      File f = new File(dir, name);
-      if (f.canExecute()) return f.getAbsolutePath();
-    }
-    return null;
   }
 }

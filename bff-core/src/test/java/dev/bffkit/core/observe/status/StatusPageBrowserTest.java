@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.bffkit.core.Playwright;
 import dev.bffkit.core.TestBundles;
 import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.config.ServiceConfig;
@@ -35,7 +36,6 @@ import java.io.File;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,10 +58,8 @@ import org.junit.jupiter.api.Test;
  */
 class StatusPageBrowserTest {
   private static final String TOKEN = "browser-token-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
-  private static final Path JS_SOURCES = Path.of("src/test/js");
   private static final Path JS_WORK = Path.of("target/status-page-js");
   private static final Path SCREENSHOT = Path.of("target/status-page.png");
-  private static final String PLAYWRIGHT_VERSION = "1.65.1";
 
   private Vertx vertx;
   private UpstreamRegistry registry;
@@ -85,11 +83,11 @@ class StatusPageBrowserTest {
   void thePageShowsRoutesServicesBreakersAndBudgets() throws Exception {
     String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
     assumeTrue(new File(chromium).canExecute(), "skipped: no Chromium at " + chromium + " (apt-get install chromium)");
-    String node = onPath("node");
-    String npm = onPath("npm");
+    String node = Playwright.onPath("node");
+    String npm = Playwright.onPath("npm");
     assumeTrue(node != null, "skipped: node is not installed (apt-get install nodejs npm)");
     assumeTrue(npm != null, "skipped: npm is not installed (apt-get install nodejs npm)");
-    installPlaywright(npm);
+    Playwright.install(npm, JS_WORK, "status-page.mjs");
 
     vertx = Vertx.vertx();
     // Services: posts and users answer (posts slower, now and then a 500), feed fails often, ads is
@@ -235,33 +233,5 @@ class StatusPageBrowserTest {
     return new JsonObject().put("bff", "ios").put("slos", new JsonArray()
         .add(new JsonObject().put("name", "screen:home").put("route", "screen:home").put("window", "30d")
             .put("declaredAt", "bff.yaml:40").put("objectives", new JsonArray().add(availability).add(latency))));
-  }
-
-  /** playwright-core into target/, once (npm ci from the committed lockfile); reused while it is there. */
-  private static void installPlaywright(String npm) throws Exception {
-    Files.createDirectories(JS_WORK);
-    for (String f : List.of("package.json", "package-lock.json", "status-page.mjs")) {
-      Files.copy(JS_SOURCES.resolve(f), JS_WORK.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-    }
-    Path installed = JS_WORK.resolve("node_modules/playwright-core/package.json");
-    if (Files.exists(installed) && new JsonObject(Files.readString(installed)).getString("version").equals(PLAYWRIGHT_VERSION)) {
-      return;
-    }
-    ProcessBuilder pb = new ProcessBuilder(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
-        .directory(JS_WORK.toFile()).redirectErrorStream(true);
-    pb.environment().put("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-    Process p = pb.start();
-    boolean done = p.waitFor(300, TimeUnit.SECONDS);
-    String out = new String(p.getInputStream().readAllBytes());
-    if (!done) p.destroyForcibly();
-    assertTrue(done && p.exitValue() == 0, "npm ci of playwright-core failed: " + out);
-  }
-
-  private static String onPath(String name) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      File f = new File(dir, name);
-      if (f.canExecute()) return f.getAbsolutePath();
-    }
-    return null;
   }
 }

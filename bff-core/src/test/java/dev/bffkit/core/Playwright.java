@@ -1,6 +1,7 @@
 package dev.bffkit.core;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.json.JsonObject;
 import java.io.File;
@@ -21,8 +22,25 @@ public final class Playwright {
 
   private Playwright() {}
 
+  /** The browser and node a browser test drives; see {@link #prepare}. */
+  public record Tools(String chromium, String node) {}
+
+  /**
+   * Debian's chromium ({@code CHROMIUM} or /usr/bin/chromium) and node on the PATH, with playwright-core installed into
+   * {@code work} for {@code script}; the test is skipped (assumption) when the machine has no browser or node.
+   */
+  public static Tools prepare(Path work, String script) throws Exception {
+    String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
+    assumeTrue(new File(chromium).canExecute(), "skipped: no Chromium at " + chromium + " (apt-get install chromium)");
+    String node = onPath("node");
+    String npm = onPath("npm");
+    assumeTrue(node != null && npm != null, "skipped: node and npm are not installed (apt-get install nodejs npm)");
+    install(npm, work, script);
+    return new Tools(chromium, node);
+  }
+
   /** Copies package.json, the lockfile and {@code script} into {@code work} and runs {@code npm ci} there when needed. */
-  public static void install(String npm, Path work, String script) throws Exception {
+  static void install(String npm, Path work, String script) throws Exception {
     Files.createDirectories(work);
     for (String f : List.of("package.json", "package-lock.json", script)) {
       Files.copy(SOURCES.resolve(f), work.resolve(f), StandardCopyOption.REPLACE_EXISTING);
@@ -42,7 +60,7 @@ public final class Playwright {
   }
 
   /** The executable {@code name} on the PATH, or null. */
-  public static String onPath(String name) {
+  static String onPath(String name) {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
       File f = new File(dir, name);
       if (f.canExecute()) return f.getAbsolutePath();

@@ -1,13 +1,17 @@
 package dev.bffkit.core;
 
 import dev.bffkit.core.config.BffConfig;
+import dev.bffkit.core.config.BundleLoader;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.CompositionConfig;
 import dev.bffkit.core.config.ProxyRouteConfig;
 import dev.bffkit.core.config.ServerConfig;
 import dev.bffkit.core.config.ServiceConfig;
 import dev.bffkit.core.config.SourceFile;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +19,18 @@ import java.util.Map;
 /** Builds client bundles in code for tests that are not about the config files themselves. */
 public final class TestBundles {
   private TestBundles() {}
+
+  /**
+   * A client folder {@code dir} (made) with this {@code bff.yaml}, a one-field schema ({@code hello: String}) and a
+   * {@code home} screen reading it, loaded with no environment: for tests about bff.yaml itself.
+   */
+  public static ClientBundle helloFolder(Path dir, String yaml) throws IOException {
+    Files.createDirectories(dir.resolve("screens"));
+    Files.writeString(dir.resolve("bff.yaml"), yaml);
+    Files.writeString(dir.resolve("schema.graphqls"), "type Query { hello: String }\n");
+    Files.writeString(dir.resolve("screens/home.graphql"), "query Home { hello }\n");
+    return BundleLoader.load(dir, name -> null);
+  }
 
   public static ServiceConfig service(String name, int port) {
     return new ServiceConfig(name, List.of(URI.create("http://127.0.0.1:" + port)),

@@ -157,11 +157,13 @@ public final class AdminServer {
     }
   }
 
-  private static JsonObject error(int status, String code, String message) {
+  /** The admin listener's one error body: {@code {"error":{"status","code","message"}}}. */
+  public static JsonObject error(int status, String code, String message) {
     return new JsonObject().put("error", new JsonObject().put("status", status).put("code", code).put("message", message));
   }
 
-  private static void json(RoutingContext ctx, int status, JsonObject body) {
+  /** Answers {@code body} as JSON with {@code status}. */
+  public static void json(RoutingContext ctx, int status, JsonObject body) {
     ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.toBuffer());
   }
 }

@@ -177,6 +177,11 @@ public final class CompositionEngine {
     return found == null ? null : found.getOperation();
   }
 
+  /** The plan compiled for {@code screen} at start-up; null when it runs on graphql-java (or plans are off). */
+  OperationPlan plan(Screen screen) {
+    return plans == null ? null : plans.get(screen.query(), screen.operationName());
+  }
+
   private Future<ComposeResult> execute(String query, String operationName, Map<String, Object> variables,
       ComposeContext cx) {
     // Plans keep single-threaded state, so they run only on an event loop (always, when served).

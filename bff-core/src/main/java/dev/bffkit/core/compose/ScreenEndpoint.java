@@ -18,7 +18,7 @@ import java.util.Map;
  * variable (other methods are answered 405 by the route table).
  */
 public final class ScreenEndpoint implements Stage {
-  private static final CharSequence CACHE_CONTROL_VALUE = HttpHeaders.createOptimized("private, no-cache");
+  private static final CharSequence CACHE_CONTROL_VALUE = HttpHeaders.createOptimized(ScreenFacts.CACHE_CONTROL);
   private static final CharSequence PARTIAL = HttpHeaders.createOptimized("X-BFF-Partial");
 
   private final CompositionEngine engine;

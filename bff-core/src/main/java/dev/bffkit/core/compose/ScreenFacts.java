@@ -5,6 +5,7 @@ import graphql.language.Field;
 import graphql.language.FragmentDefinition;
 import graphql.language.FragmentSpread;
 import graphql.language.InlineFragment;
+import graphql.language.OperationDefinition;
 import graphql.language.Selection;
 import graphql.language.SelectionSet;
 import graphql.language.VariableDefinition;
@@ -21,7 +22,9 @@ import graphql.schema.GraphQLTypeUtil;
 import graphql.schema.idl.TypeUtil;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +36,7 @@ import java.util.Set;
  * an example answer from the {@link DryRun}. For the admin listener, never the request path.
  */
 public final class ScreenFacts {
-  /** What every screen answers with (see {@link ScreenEndpoint}); a portal test checks a real answer against it. */
+  /** What every screen answers with: {@link ScreenEndpoint} sends it, the portal shows it. */
   public static final String CACHE_CONTROL = "private, no-cache";
 
   private ScreenFacts() {}
@@ -64,7 +67,7 @@ public final class ScreenFacts {
    */
   public static List<ServiceCall> calls(CompositionEngine engine, Screen screen) {
     Map<RestBinding, Boolean> bindings = new LinkedHashMap<>();
-    OperationPlan plan = OperationPlan.compile(engine.schema(), screen.document(), screen.operationName());
+    OperationPlan plan = engine.plan(screen);
     if (plan != null) {
       collect(plan.root(), bindings);
     } else {
@@ -73,7 +76,7 @@ public final class ScreenFacts {
         if (d instanceof FragmentDefinition f) fragments.put(f.getName(), f);
       }
       walk(engine.schema(), engine.schema().getQueryType(), screen.document().getDefinitionsOfType(
-          graphql.language.OperationDefinition.class).get(0).getSelectionSet(), fragments, bindings, new java.util.HashSet<>());
+          OperationDefinition.class).get(0).getSelectionSet(), fragments, bindings, new HashSet<>());
     }
     List<ServiceCall> out = new ArrayList<>();
     for (RestBinding b : bindings.keySet()) {
@@ -138,7 +141,7 @@ public final class ScreenFacts {
   }
 
   /** The weak ETag a complete answer with this body is served with. */
-  public static String etagOf(io.vertx.core.buffer.Buffer body) {
+  public static String etagOf(Buffer body) {
     return ETags.weak(body);
   }
 

@@ -80,7 +80,6 @@ final class RouteRulesYaml {
   /** One condition among {@code allowed} sources (the mapping's keys were checked by the caller); {@code prefix}: the route's, for a path. */
   static Condition condition(Obj c, String prefix, Set<Condition.Source> allowed) {
     Condition.Source source = null;
-    Scalar subject = null;
     String names = String.join(", ", allowed.stream().map(a -> a.name().toLowerCase(Locale.ROOT)).sorted().toList());
     for (String key : c.keys()) {
       if (key.equals("value")) continue;
@@ -99,7 +98,7 @@ final class RouteRulesYaml {
       }
       return new Condition(source, null, values);
     }
-    subject = c.scalar(key, "");
+    Scalar subject = c.scalar(key, "");
     String name = subject.value.trim();
     if (c.has("value")) for (Scalar v : c.scalars("value")) values.add(v.value);
     switch (source) {

@@ -106,7 +106,7 @@ public final class BodyReader {
         return;
       }
       if (ex.log() != null) ex.log().requestBody(chunk);
-      if (ex.bodyTap() != null) ex.bodyTap().chunk(chunk);
+      tapChunk(ex, chunk);
       to.write(chunk);
       if (to.writeQueueFull()) {
         req.pause();
@@ -123,7 +123,7 @@ public final class BodyReader {
     req.endHandler(v -> {
       if (rate >= 0) vertx.cancelTimer(rate);
       if (done.future().isComplete()) return;
-      if (ex.bodyTap() != null) ex.bodyTap().end();
+      tapEnd(ex);
       to.end().onComplete(done);
     });
     req.resume();
@@ -173,7 +173,7 @@ public final class BodyReader {
       req.handler(this::chunk);
       req.endHandler(v -> {
         if (result.future().isComplete()) return;
-        if (ex.bodyTap() != null) ex.bodyTap().end();
+        tapEnd(ex);
         finish(new Prefix(bytes, true));
       });
       req.exceptionHandler(e -> {
@@ -189,7 +189,7 @@ public final class BodyReader {
       if (ex.log() != null) ex.log().requestBody(chunk);
       if (bytes.length() + chunk.length() > limit) {
         if (prefix) {
-          if (ex.bodyTap() != null) ex.bodyTap().chunk(chunk);
+          tapChunk(ex, chunk);
           bytes.appendBuffer(chunk);
           req.pause(); // the rest waits in the connection until a stream asks for it
           finish(new Prefix(bytes, false));
@@ -201,7 +201,7 @@ public final class BodyReader {
         tapAbort(ex);
         return;
       }
-      if (ex.bodyTap() != null) ex.bodyTap().chunk(chunk);
+      tapChunk(ex, chunk);
       bytes.appendBuffer(chunk);
     }
 
@@ -214,6 +214,15 @@ public final class BodyReader {
       if (timer >= 0) vertx.cancelTimer(timer);
       timer = -1;
     }
+  }
+
+  /** The request's {@link BodyTap}, if it has one, sees a chunk, the end, or the body cut off. */
+  private static void tapChunk(Exchange ex, Buffer chunk) {
+    if (ex.bodyTap() != null) ex.bodyTap().chunk(chunk);
+  }
+
+  private static void tapEnd(Exchange ex) {
+    if (ex.bodyTap() != null) ex.bodyTap().end();
   }
 
   private static void tapAbort(Exchange ex) {

@@ -1,5 +1,6 @@
 package dev.bffkit.core.portal;
 
+import dev.bffkit.core.admin.AdminServer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bffkit.core.compose.CompositionEngine;
@@ -10,7 +11,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
@@ -79,10 +79,8 @@ public final class ApiDocsPages {
       if (ctx.response().ended() || ctx.response().closed()) return;
       if (ar.failed()) {
         LOG.log(Level.WARNING, "event=api_docs_failed path=" + ctx.request().path() + " error=" + ar.cause(), ar.cause());
-        ctx.response().setStatusCode(500).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-            .end(new JsonObject().put("error", new JsonObject().put("status", 500).put("code", "api_docs_failed")
-                .put("message", "the API documents could not be generated; the log has why").putNull("requestId"))
-                .toBuffer());
+        AdminServer.json(ctx, 500, AdminServer.error(500, "api_docs_failed",
+            "the API documents could not be generated; the log has why"));
         return;
       }
       ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, type).putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")

@@ -1,5 +1,6 @@
 package dev.bffkit.core.portal;
 
+import dev.bffkit.core.admin.AdminServer;
 import dev.bffkit.core.Bff.RunningBff;
 import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.config.CompositionConfig;
@@ -47,7 +48,7 @@ public final class Portal {
         .handler(tryOut::handle)
         .failureHandler(ctx -> { // the body handler's 413 (and any bug) in the admin error shape
           int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-          json(ctx, status, error(status, status == 413 ? "body_too_large" : "try_failed",
+          AdminServer.json(ctx, status, AdminServer.error(status, status == 413 ? "body_too_large" : "try_failed",
               status == 413 ? "the try-it request is larger than " + MAX_TRY_BODY + " bytes" : "the try-it call failed"));
         });
   }
@@ -57,7 +58,7 @@ public final class Portal {
     if (bff == null) return;
     BffConfig c = bff.config();
     CompositionConfig comp = c.composition();
-    json(ctx, 200, new JsonObject()
+    AdminServer.json(ctx, 200, new JsonObject()
         .put("bff", c.name())
         .put("clientPort", bff.port())
         .put("screensPath", comp.screensPath())
@@ -83,10 +84,10 @@ public final class Portal {
     c.one(name).onSuccess(e -> {
       if (e == null) {
         String shown = name.length() > 64 ? name.substring(0, 64) + "..." : name;
-        json(ctx, 404, error(404, "screen_not_found", "no screen '" + shown + "'; see /portal/screens"));
+        AdminServer.json(ctx, 404, AdminServer.error(404, "screen_not_found", "no screen '" + shown + "'; see /portal/screens"));
       } else {
         ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-        json(ctx, 200, e);
+        AdminServer.json(ctx, 200, e);
       }
     }).onFailure(ctx::fail);
   }
@@ -107,16 +108,7 @@ public final class Portal {
 
   private RunningBff ready(RoutingContext ctx) {
     RunningBff bff = live.get();
-    if (bff == null) json(ctx, 503, error(503, "starting", "the BFF is starting; try again in a moment"));
+    if (bff == null) AdminServer.json(ctx, 503, AdminServer.error(503, "starting", "the BFF is starting; try again in a moment"));
     return bff;
-  }
-
-  /** The admin listener's one error shape. */
-  static JsonObject error(int status, String code, String message) {
-    return new JsonObject().put("error", new JsonObject().put("status", status).put("code", code).put("message", message));
-  }
-
-  static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, PortalPage.JSON).end(body.toBuffer());
   }
 }

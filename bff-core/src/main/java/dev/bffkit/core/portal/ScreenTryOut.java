@@ -1,5 +1,6 @@
 package dev.bffkit.core.portal;
 
+import dev.bffkit.core.admin.AdminServer;
 import dev.bffkit.core.Bff.RunningBff;
 import dev.bffkit.core.compose.Screen;
 import dev.bffkit.core.config.BffConfig;
@@ -62,17 +63,17 @@ final class ScreenTryOut {
   void handle(RoutingContext ctx) {
     RunningBff bff = live.get();
     if (bff == null) {
-      Portal.json(ctx, 503, Portal.error(503, "starting", "the BFF is starting; try again in a moment"));
+      AdminServer.json(ctx, 503, AdminServer.error(503, "starting", "the BFF is starting; try again in a moment"));
       return;
     }
     String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
     if (type == null || !type.regionMatches(true, 0, "application/json", 0, 16)) {
-      Portal.json(ctx, 415, Portal.error(415, "unsupported_media_type", "send the try-it request as application/json"));
+      AdminServer.json(ctx, 415, AdminServer.error(415, "unsupported_media_type", "send the try-it request as application/json"));
       return;
     }
     Screen screen = bff.engine().screen(ctx.pathParam("screen"));
     if (screen == null) {
-      Portal.json(ctx, 404, Portal.error(404, "screen_not_found", "no such screen; see /portal/screens"));
+      AdminServer.json(ctx, 404, AdminServer.error(404, "screen_not_found", "no such screen; see /portal/screens"));
       return;
     }
     String query;
@@ -82,20 +83,20 @@ final class ScreenTryOut {
       in = body == null || body.length() == 0 ? new JsonObject() : body.toJsonObject();
       query = query(in.getValue("variables"));
     } catch (RuntimeException e) {
-      Portal.json(ctx, 400, Portal.error(400, "bad_request", "send {\"token\": \"...\", \"credential\": \"bearer\"|\"apiKey\", "
+      AdminServer.json(ctx, 400, AdminServer.error(400, "bad_request", "send {\"token\": \"...\", \"credential\": \"bearer\"|\"apiKey\", "
           + "\"variables\": {\"name\": \"value\" or [\"values\"]}}: " + e.getMessage()));
       return;
     }
     Object token = in.getValue("token");
     Object credential = in.getValue("credential", "bearer");
     if ((token != null && !(token instanceof String)) || !("bearer".equals(credential) || "apiKey".equals(credential))) {
-      Portal.json(ctx, 400, Portal.error(400, "bad_request", "token is a string; credential is \"bearer\" or \"apiKey\""));
+      AdminServer.json(ctx, 400, AdminServer.error(400, "bad_request", "token is a string; credential is \"bearer\" or \"apiKey\""));
       return;
     }
     String t = (String) token;
     // A header value may not hold CR, LF or NUL (RFC 9110 §5.5); refused rather than sent.
     if (t != null && (t.length() > MAX_TOKEN || t.indexOf('\r') >= 0 || t.indexOf('\n') >= 0 || t.indexOf('\0') >= 0)) {
-      Portal.json(ctx, 400, Portal.error(400, "bad_token", "the token is too long or holds a line break"));
+      AdminServer.json(ctx, 400, AdminServer.error(400, "bad_token", "the token is too long or holds a line break"));
       return;
     }
     BffConfig config = bff.config();
@@ -116,7 +117,7 @@ final class ScreenTryOut {
         }))
         .onFailure(e -> {
           if (ctx.response().ended()) return;
-          Portal.json(ctx, 502, Portal.error(502, "client_port_unreachable",
+          AdminServer.json(ctx, 502, AdminServer.error(502, "client_port_unreachable",
               "calling the BFF's client listener failed: " + e.getMessage()));
         });
   }

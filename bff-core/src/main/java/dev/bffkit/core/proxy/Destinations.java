@@ -66,9 +66,4 @@ public final class Destinations {
     if (d.picked != null) d.picked.increment();
     return d;
   }
-
-  /** The route's own service. */
-  public Service service() {
-    return fallback.service();
-  }
 }

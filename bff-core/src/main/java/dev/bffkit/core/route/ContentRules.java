@@ -120,20 +120,14 @@ public final class ContentRules {
   /** One compiled condition. */
   private static final class Test {
     private final Condition condition;
-    private final Condition.Source source;
-    private final String name;
-    private final List<String> values;
     private final HttpMethod[] methods;
     private final RouteMatch.Prefix path;
     private final JsonPointer pointer;
 
     Test(Condition c) {
       this.condition = c;
-      this.source = c.source();
-      this.name = c.name();
-      this.values = c.values();
-      HttpMethod[] m = new HttpMethod[c.source() == Condition.Source.METHOD ? values.size() : 0];
-      for (int i = 0; i < m.length; i++) m[i] = HttpMethod.valueOf(values.get(i));
+      HttpMethod[] m = new HttpMethod[c.source() == Condition.Source.METHOD ? c.values().size() : 0];
+      for (int i = 0; i < m.length; i++) m[i] = HttpMethod.valueOf(c.values().get(i));
       this.methods = m;
       this.path = c.source() == Condition.Source.PATH ? new RouteMatch.Prefix(c.name()) : null;
       this.pointer = c.source() == Condition.Source.BODY ? JsonPointer.from(c.name()) : null;
@@ -141,14 +135,14 @@ public final class ContentRules {
 
     boolean holds(Exchange ex, Object body) {
       HttpServerRequest req = ex.request();
-      return switch (source) {
+      return switch (condition.source()) {
         case METHOD -> {
           for (HttpMethod m : methods) if (m.equals(req.method())) yield true;
           yield false;
         }
         case PATH -> path.matches(req.path());
         case HEADER, COOKIE, CLAIM -> CallerConditions.holds(condition, req.headers(), ex.principal());
-        case QUERY -> req.query() != null && anyOf(req.params().getAll(name));
+        case QUERY -> req.query() != null && anyOf(req.params().getAll(condition.name()));
         case BODY -> body != null && value(pointer.queryJson(body));
       };
     }
@@ -160,9 +154,9 @@ public final class ContentRules {
         for (Object x : a) {
           if (x != null && !(x instanceof JsonObject) && !(x instanceof JsonArray) && is(String.valueOf(x))) return true;
         }
-        return values.isEmpty();
+        return condition.values().isEmpty();
       }
-      if (v instanceof JsonObject) return values.isEmpty();
+      if (v instanceof JsonObject) return condition.values().isEmpty();
       return is(String.valueOf(v));
     }
 
@@ -172,7 +166,7 @@ public final class ContentRules {
     }
 
     private boolean is(String got) {
-      return CallerConditions.is(got, values);
+      return CallerConditions.is(got, condition.values());
     }
   }
 }

@@ -20,13 +20,9 @@ final class HashKey {
     if (headers == null) return null;
     return switch (on.source()) {
       case HEADER -> headers.get(on.name());
-      case COOKIE -> cookie(headers.get("cookie"), on.name());
+      case COOKIE -> Cookies.value(headers.get("cookie"), on.name());
       case CLAIM -> claim(headers.get("authorization"), on.name());
     };
-  }
-
-  static String cookie(String header, String name) {
-    return Cookies.value(header, name);
   }
 
   static String claim(String authorization, String name) {

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bffkit.core.TestBundles;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,10 +21,7 @@ class CanaryConfigTest {
   private int n;
 
   private ServiceConfig load(String yaml) throws IOException {
-    Path dir = Files.createDirectories(tmp.resolve("b" + n++).resolve("ios"));
-    Files.writeString(dir.resolve("bff.yaml"), yaml);
-    Files.writeString(dir.resolve("schema.graphqls"), "type Query { hello: String }\n");
-    return BundleLoader.load(dir, name -> null).config().services().values().iterator().next();
+    return TestBundles.helloFolder(tmp.resolve("b" + n++).resolve("ios"), yaml).config().services().values().iterator().next();
   }
 
   private static final String ENDPOINTS = """

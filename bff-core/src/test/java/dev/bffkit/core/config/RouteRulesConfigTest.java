@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bffkit.core.TestBundles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +21,7 @@ class RouteRulesConfigTest {
   @TempDir Path tmp;
 
   private ClientBundle load(String rules) throws IOException {
-    Path dir = Files.createDirectories(tmp.resolve("ios"));
-    Files.writeString(dir.resolve("bff.yaml"), """
+    return TestBundles.helloFolder(tmp.resolve("ios"), """
         name: ios
         services:
           orders:
@@ -35,10 +34,6 @@ class RouteRulesConfigTest {
             service: orders
             rules:
         """ + rules.indent(6));
-    Files.writeString(dir.resolve("schema.graphqls"), "type Query { hello: String }\n");
-    Files.createDirectories(dir.resolve("screens"));
-    Files.writeString(dir.resolve("screens/home.graphql"), "query Home { hello }\n");
-    return BundleLoader.load(dir, Map.<String, String>of()::get);
   }
 
   @Test

@@ -5,15 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bffkit.core.TestBundles;
 import dev.bffkit.core.compose.CompositionEngine;
 import dev.bffkit.core.route.RouteTable;
 import dev.bffkit.core.server.Routes;
 import dev.bffkit.core.traffic.RouteMirror;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,12 +25,7 @@ class TrafficConfigTest {
   @TempDir Path tmp;
 
   private ClientBundle load(String yaml) throws IOException {
-    Path dir = Files.createDirectories(tmp.resolve("ios"));
-    Files.writeString(dir.resolve("bff.yaml"), yaml);
-    Files.writeString(dir.resolve("schema.graphqls"), "type Query { hello: String }\n");
-    Files.createDirectories(dir.resolve("screens"));
-    Files.writeString(dir.resolve("screens/home.graphql"), "query Home { hello }\n");
-    return BundleLoader.load(dir, Map.<String, String>of()::get);
+    return TestBundles.helloFolder(tmp.resolve("ios"), yaml);
   }
 
   private static final String BASE = """

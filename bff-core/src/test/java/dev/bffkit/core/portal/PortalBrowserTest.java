@@ -2,13 +2,11 @@ package dev.bffkit.core.portal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.bffkit.core.Bff;
 import dev.bffkit.core.Playwright;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -39,12 +37,7 @@ class PortalBrowserTest {
 
   @Test
   void thePortalListsTheScreensAndRunsOneWithAnApiKey() throws Exception {
-    String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
-    assumeTrue(new File(chromium).canExecute(), "skipped: no Chromium at " + chromium + " (apt-get install chromium)");
-    String node = Playwright.onPath("node");
-    String npm = Playwright.onPath("npm");
-    assumeTrue(node != null && npm != null, "skipped: node and npm are not installed (apt-get install nodejs npm)");
-    Playwright.install(npm, JS_WORK, "portal-page.mjs");
+    Playwright.Tools tools = Playwright.prepare(JS_WORK, "portal-page.mjs");
 
     vertx = Vertx.vertx();
     int posts = ScreenCatalogTest.posts(vertx).actualPort();
@@ -54,7 +47,7 @@ class PortalBrowserTest {
 
     Path profile = Files.createTempDirectory(tmp, "chromium-");
     Files.deleteIfExists(SCREENSHOT);
-    ProcessBuilder pb = new ProcessBuilder(node, "portal-page.mjs").directory(JS_WORK.toFile()).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(tools.node(), "portal-page.mjs").directory(JS_WORK.toFile()).redirectErrorStream(true);
     Map<String, String> env = pb.environment();
     env.put("PORTAL_URL", "http://127.0.0.1:" + bff.adminPort());
     env.put("ADMIN_TOKEN", ScreenCatalogTest.ADMIN_TOKEN);
@@ -65,7 +58,7 @@ class PortalBrowserTest {
     env.put("TRY_EXPECT", "title p42");
     env.put("SCREENSHOT", SCREENSHOT.toAbsolutePath().toString());
     env.put("USER_DATA_DIR", profile.toString());
-    env.put("CHROMIUM", chromium);
+    env.put("CHROMIUM", tools.chromium());
     Process p = pb.start();
     boolean done = p.waitFor(150, TimeUnit.SECONDS);
     if (!done) p.destroyForcibly();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bffkit.core.config.ServiceConfig;
+import dev.bffkit.core.pipeline.Cookies;
 import io.vertx.core.MultiMap;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -77,7 +78,7 @@ class BalancerTest {
 
   @Test
   void hashKeysFromCookieAndJwtClaim() {
-    assertEquals("abc", HashKey.cookie("a=1; session=abc; b=2", "session"));
+    assertEquals("abc", Cookies.value("a=1; session=abc; b=2", "session"));
     String payload = Base64.getUrlEncoder().withoutPadding()
         .encodeToString("{\"sub\":\"u42\"}".getBytes(StandardCharsets.UTF_8));
     assertEquals("u42", HashKey.claim("Bearer xx." + payload + ".sig", "sub"));

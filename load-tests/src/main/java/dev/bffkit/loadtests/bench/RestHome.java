@@ -3,6 +3,7 @@ package dev.bffkit.loadtests.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -133,7 +134,7 @@ public final class RestHome {
     Files.writeString(dir.resolve("bff.yaml"), yaml);
     Files.writeString(dir.resolve("schema.graphqls"), SCHEMA);
     Files.copy(ios.resolve("screens/home.graphql"), dir.resolve("screens/home.graphql"),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        StandardCopyOption.REPLACE_EXISTING);
     return dir;
   }
 

@@ -24,6 +24,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -551,7 +552,7 @@ public final class Scenarios {
     Files.writeString(dir.resolve("schema.graphqls"), schema);
     try (var screens = Files.list(src.resolve("screens"))) {
       for (Path f : screens.toList()) Files.copy(f, dir.resolve("screens").resolve(f.getFileName().toString()),
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          StandardCopyOption.REPLACE_EXISTING);
     }
     return dir;
   }

@@ -27,6 +27,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -141,7 +142,7 @@ class RestHomeTest {
     }
     assertEquals(List.of(), grpcCalls);
     List<String> sorted = new ArrayList<>(calls);
-    java.util.Collections.sort(sorted);
+    Collections.sort(sorted);
     assertEquals(List.of("ads /ads?placement=feed&user=u1&limit=1", "analytics /users/u1/summary?days=7",
         "notifications /users/u1/notifications/unread-count", "posts /users/u1/feed?limit=10",
         "recommendations /recommendations?user=u1&limit=5", "users /users/u1", "users /users?ids=u2,u3"), sorted);

@@ -1,5 +1,6 @@
 package dev.bffkit.core.observe.status;
 
+import dev.bffkit.core.admin.AdminServer;
 import dev.bffkit.core.admin.InlinePage;
 import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.observe.Observability;
@@ -68,9 +69,8 @@ public final class StatusPage {
     int seconds = param(ctx, "seconds", DEFAULT_SECONDS, 1, LiveStats.SECONDS);
     int step = param(ctx, "step", DEFAULT_STEP, 1, 60);
     if (seconds < 0 || step < 0) {
-      noStore(ctx.response()).setStatusCode(400).putHeader(HttpHeaders.CONTENT_TYPE, JSON)
-          .end(new JsonObject().put("error", new JsonObject().put("status", 400).put("code", "bad_parameter")
-              .put("message", "seconds is 1.." + LiveStats.SECONDS + ", step 1..60")).toBuffer());
+      noStore(ctx.response());
+      AdminServer.json(ctx, 400, AdminServer.error(400, "bad_parameter", "seconds is 1.." + LiveStats.SECONDS + ", step 1..60"));
       return;
     }
     JsonObject out = stats.toJson(seconds, Math.min(step, seconds)).put("bff", bffName).put("upstreams", upstreams.get());

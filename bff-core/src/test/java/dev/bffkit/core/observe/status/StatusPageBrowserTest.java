@@ -3,7 +3,6 @@ package dev.bffkit.core.observe.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.bffkit.core.Playwright;
 import dev.bffkit.core.TestBundles;
@@ -32,7 +31,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import java.io.File;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,13 +79,7 @@ class StatusPageBrowserTest {
 
   @Test
   void thePageShowsRoutesServicesBreakersAndBudgets() throws Exception {
-    String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
-    assumeTrue(new File(chromium).canExecute(), "skipped: no Chromium at " + chromium + " (apt-get install chromium)");
-    String node = Playwright.onPath("node");
-    String npm = Playwright.onPath("npm");
-    assumeTrue(node != null, "skipped: node is not installed (apt-get install nodejs npm)");
-    assumeTrue(npm != null, "skipped: npm is not installed (apt-get install nodejs npm)");
-    Playwright.install(npm, JS_WORK, "status-page.mjs");
+    Playwright.Tools tools = Playwright.prepare(JS_WORK, "status-page.mjs");
 
     vertx = Vertx.vertx();
     // Services: posts and users answer (posts slower, now and then a 500), feed fails often, ads is
@@ -143,7 +135,7 @@ class StatusPageBrowserTest {
     Path profile = Files.createTempDirectory("status-chromium-");
     Files.deleteIfExists(SCREENSHOT);
     String origin = "http://127.0.0.1:" + adminServer.actualPort();
-    ProcessBuilder pb = new ProcessBuilder(node, "status-page.mjs").directory(JS_WORK.toFile()).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(tools.node(), "status-page.mjs").directory(JS_WORK.toFile()).redirectErrorStream(true);
     Map<String, String> env = pb.environment();
     env.put("STATUS_URL", origin);
     env.put("STATUS_TOKEN", TOKEN);
@@ -153,7 +145,7 @@ class StatusPageBrowserTest {
     env.put("SLO_ON_URL", origin + "/test/slo-on");
     env.put("SCREENSHOT", SCREENSHOT.toAbsolutePath().toString());
     env.put("USER_DATA_DIR", profile.toString());
-    env.put("CHROMIUM", chromium);
+    env.put("CHROMIUM", tools.chromium());
     Process p = pb.start();
     boolean done = p.waitFor(150, TimeUnit.SECONDS);
     if (!done) p.destroyForcibly();

@@ -1,6 +1,7 @@
 package dev.bffkit.core.proxy;
 
 import dev.bffkit.core.config.ProxyRouteConfig;
+import dev.bffkit.core.internal.LoopTimer;
 import dev.bffkit.core.observe.UpstreamCall;
 import dev.bffkit.core.pipeline.BodyReader;
 import dev.bffkit.core.pipeline.Cancellation;
@@ -18,6 +19,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -219,7 +221,7 @@ public final class ProxyEndpoint implements Stage {
       up.putHeader(X_FORWARDED_FOR, prior == null ? peer : prior + ", " + peer);
     }
     // One timer bounds the whole exchange, streaming included: the deadline is absolute.
-    long timer = vertx.setTimer(budget, id -> up.reset(CANCEL, new TimeoutException()));
+    ScheduledFuture<?> timer = LoopTimer.start(vertx, budget, () -> up.reset(CANCEL, new TimeoutException()));
     Cancellation cancellation = ex.deadline().cancellation();
     HttpClientResponse[] relaying = {null};
     Runnable gone = () -> {
@@ -295,8 +297,8 @@ public final class ProxyEndpoint implements Stage {
     return up.response();
   }
 
-  private void cancel(long timer) {
-    vertx.cancelTimer(timer);
+  private static void cancel(ScheduledFuture<?> timer) {
+    LoopTimer.cancel(timer);
   }
 
   /** {@code declared}: the Content-Length, or -1. EdgeStage admits no Transfer-Encoding but "chunked". */

@@ -1,6 +1,7 @@
 package dev.bffkit.core.upstream;
 
 import dev.bffkit.core.config.ServiceConfig;
+import dev.bffkit.core.internal.LoopTimer;
 import dev.bffkit.core.observe.UpstreamCall;
 import dev.bffkit.core.pipeline.Cancellation;
 import io.vertx.core.AsyncResult;
@@ -10,6 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.RequestOptions;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 
@@ -236,7 +238,7 @@ final class Call {
   private final class Try {
     final EndpointState endpoint;
     private HttpClientRequest httpReq;
-    private long timer = -1;
+    private ScheduledFuture<?> timer;
     private boolean finished;
     /** This try's timer is the client's deadline (not the per-try timeout nor the service's). */
     private boolean clientTimer;
@@ -263,8 +265,8 @@ final class Call {
       if (firstTryAt == Long.MIN_VALUE) firstTryAt = startedAt;
       long tryBudget = budget;
       clientTimer = clientEnd && budget == left;
-      timer = vertx.setTimer(budget, id -> {
-        timer = -1;
+      timer = LoopTimer.start(vertx, budget, () -> {
+        timer = null;
         if (httpReq != null) httpReq.reset(CANCEL, new TimeoutException());
         finish(Future.failedFuture(Calls.timeout(service.name(), clientTimer)));
       });
@@ -301,7 +303,7 @@ final class Call {
         // the service gave up at the client's deadline (it got it as x-request-timeout-ms)
         ar = Future.failedFuture(Calls.clientDeadline(service.name()));
       }
-      if (timer >= 0) vertx.cancelTimer(timer);
+      LoopTimer.cancel(timer);
       endpoint.active.decrementAndGet();
       if (ar.succeeded() && ar.result().status() < 500) {
         state.outlier.success(endpoint);
@@ -316,7 +318,7 @@ final class Call {
     void cancel() {
       if (finished) return;
       finished = true;
-      if (timer >= 0) vertx.cancelTimer(timer);
+      LoopTimer.cancel(timer);
       endpoint.active.decrementAndGet();
       // Not yet sent: the request callback sees finished and resets it there.
       if (httpReq != null) httpReq.reset(CANCEL, Calls.clientCancelled(service.name()));

@@ -1,5 +1,6 @@
 package dev.bffkit.core.upstream;
 
+import dev.bffkit.core.internal.LoopTimer;
 import dev.bffkit.core.observe.Outcome;
 import dev.bffkit.core.observe.UpstreamCall;
 import dev.bffkit.core.pipeline.Cancellation;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -115,7 +117,7 @@ final class GrpcTransport {
     // The service enforces the grpc-timeout we sent, from when it received it: an outcome that
     // arrives once the client's own deadline is up (a reset, DEADLINE_EXCEEDED) is the client's.
     BooleanSupplier clientLate = () -> clientEnd && System.nanoTime() - endNanos >= -SLACK_NANOS;
-    long timer = vertx.setTimer(budgetMs, id -> {
+    ScheduledFuture<?> timer = LoopTimer.start(vertx, budgetMs, () -> {
       UpstreamException timeout = Calls.timeout(name, clientEnd);
       if (result.tryFail(timeout)) {
         lease.failed(timeout); // a client's deadline: Lease.failed counts nothing
@@ -127,7 +129,7 @@ final class GrpcTransport {
       Runnable gone = () -> {
         UpstreamException u = Calls.clientCancelled(name);
         if (result.tryFail(u)) {
-          vertx.cancelTimer(timer);
+          LoopTimer.cancel(timer);
           lease.cancelled(u);
           if (sent[0] != null) sent[0].cancel(); // not yet created: cancelled when it is (below)
         }
@@ -167,7 +169,7 @@ final class GrpcTransport {
         });
         resp.exceptionHandler(err -> fail(name, lease, result, timer, err, clientLate));
         resp.endHandler(v -> {
-          vertx.cancelTimer(timer);
+          LoopTimer.cancel(timer);
           int status = resp.status() == null ? 2 : resp.status().code;
           if (result.future().isComplete()) return;
           if (status == DEADLINE_EXCEEDED && clientLate.getAsBoolean()) {
@@ -185,9 +187,9 @@ final class GrpcTransport {
     return result.future();
   }
 
-  private void fail(String name, Service.Lease lease, Promise<GrpcResponse> result, long timer, Throwable err,
+  private void fail(String name, Service.Lease lease, Promise<GrpcResponse> result, ScheduledFuture<?> timer, Throwable err,
       BooleanSupplier clientLate) {
-    vertx.cancelTimer(timer);
+    LoopTimer.cancel(timer);
     UpstreamException u = clientLate.getAsBoolean() ? Calls.clientDeadline(name) : Calls.translate(name, err);
     if (result.tryFail(u)) lease.failed(u);
   }

@@ -573,6 +573,15 @@ public final class Scenarios {
     return awaitReady(p, port);
   }
 
+  /** The hand-written Vert.x proxy ({@link HandWrittenProxy}) in its own process with the BFF's JVM flags; waits for /readyz. */
+  public static ProcessTarget startHandWrittenProxyProcess(Backends backends, Path logDir, String name)
+      throws IOException, InterruptedException {
+    int port = freePort();
+    ChildProcess p = ChildProcess.start(name, ChildProcess.java(sutFlags(logDir, name), "-cp", ownClasspath(),
+        HandWrittenProxy.class.getName(), "--port", Integer.toString(port)), backends.env(), logDir);
+    return awaitReady(p, port);
+  }
+
   /** The generic launcher on a generated fan-out folder ({@link #writeFanoutBundle}); waits for /readyz. */
   public static ProcessTarget startFanoutBffProcess(Path bundle, Path logDir, int width) throws IOException, InterruptedException {
     int port = freePort();

@@ -23,6 +23,7 @@ import dev.bffkit.core.server.BffServer;
 import dev.bffkit.core.server.NettyDefaults;
 import dev.bffkit.core.server.Reload;
 import dev.bffkit.core.server.Routes;
+import dev.bffkit.core.server.WarmUp;
 import dev.bffkit.core.upstream.UpstreamRegistry;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.DeploymentOptions;
@@ -214,8 +215,19 @@ public final class Bff {
     public static final Duration INTERVAL = Duration.ofMillis(250);
   }
 
-  /** As {@link #start(Vertx, ClientBundle, SpanExporter)}, reloading from {@code watch} when it is not null. */
+  /**
+   * As {@link #start(Vertx, ClientBundle, SpanExporter)}, reloading from {@code watch} when it is not null. With
+   * {@code server.warmUp}, a loopback copy serves the warm-up first ({@link WarmUp}): readiness follows it.
+   */
   public static Future<RunningBff> start(Vertx vertx, ClientBundle bundle, SpanExporter spanExporter, Watch watch) {
+    if (!bundle.config().server().warmUp().enabled()) return serve(vertx, bundle, spanExporter, watch, true);
+    return WarmUp.run(vertx, bundle, copy -> serve(vertx, copy, null, null, false))
+        .compose(answered -> serve(vertx, bundle, spanExporter, watch, true));
+  }
+
+  /** Starts the BFF; {@code logRoutes}: one line per route (not for a warm-up's copy). */
+  private static Future<RunningBff> serve(Vertx vertx, ClientBundle bundle, SpanExporter spanExporter, Watch watch,
+      boolean logRoutes) {
     CompositionEngine engine;
     RouteTable routes;
     try {
@@ -224,7 +236,7 @@ public final class Bff {
     } catch (ConfigException e) {
       return Future.failedFuture(e);
     }
-    if (ROUTES_LOG.isLoggable(Level.INFO)) {
+    if (logRoutes && ROUTES_LOG.isLoggable(Level.INFO)) {
       for (String line : routes.lines()) ROUTES_LOG.info("event=route bff=" + bundle.config().name() + " " + line);
     }
     Readiness readiness = new Readiness();

@@ -1,5 +1,7 @@
 package dev.bffkit.core.config;
 
+import java.net.URI;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -75,6 +77,21 @@ public record BffConfig(
     AdminConfig a = admin.equals(AdminConfig.defaults(server.port())) ? null : admin;
     return new BffConfig(name, server.withPort(port), composition, services, routes, grpc, auth, limits, filters, cors,
         tls, a, observe, rateLimits, traffic);
+  }
+
+  /**
+   * The copy a warm-up runs (server/WarmUp): every service's endpoints at {@code backend}, on a
+   * loopback ephemeral port, and nothing that reaches outside the process or that a client would
+   * notice: no admin listener, auth, rate limits, mirrors or canary rollback, TLS, traces, access
+   * or audit log. Its meters live in its own registry and go when it closes.
+   */
+  public BffConfig forWarmUp(URI backend) {
+    Map<String, ServiceConfig> at = new LinkedHashMap<>();
+    services.forEach((n, s) -> at.put(n, s.at(backend)));
+    ObserveConfig quiet = new ObserveConfig(observe.metrics(), ObserveConfig.Tracing.off(), ObserveConfig.AccessLog.off(),
+        ObserveConfig.Audit.off(), List.of(), false);
+    return new BffConfig(name, server.forWarmUp(), composition, at, routes, grpc, AuthConfig.off(), limits, filters, cors,
+        TlsConfig.off(), new AdminConfig("127.0.0.1", -1, null), quiet, RateLimitConfig.none(), TrafficConfig.none());
   }
 
   public BffConfig withAdmin(AdminConfig newAdmin) {

@@ -55,7 +55,8 @@ final class BffYaml {
   private static final Set<String> GRAPHQL_LIMITS = Set.of("maxDepth", "maxAliases", "maxRootFields", "maxTokens",
       "maxCost", "introspection", "persistedQueries", "serviceNamesInErrors");
   private static final Set<String> SERVER = Set.of("host", "port", "instances", "shutdownGrace",
-      "idleTimeout", "maxBodyBytes", "maxHeaderBytes", "h2c");
+      "idleTimeout", "maxBodyBytes", "maxHeaderBytes", "h2c", "warmUp");
+  private static final Set<String> WARM_UP = Set.of("requests", "maxTime");
   private static final Set<String> COMPOSITION = Set.of("deadline", "adhocGraphql", "graphqlPath",
       "screensPath", "maxBatchSize");
   private static final Set<String> SERVICE = Set.of("endpoints", "connectTimeout", "poolSize",
@@ -714,7 +715,16 @@ final class BffYaml {
         o.duration("idleTimeout", d.idleTimeout()),
         o.bytes("maxBodyBytes", d.maxBodyBytes()),
         o.bytes("maxHeaderBytes", d.maxHeaderBytes()),
-        o.bool("h2c", d.h2c()));
+        o.bool("h2c", d.h2c()),
+        warmUp(o.obj("warmUp", WARM_UP), d.warmUp()));
+  }
+
+  private static ServerConfig.WarmUp warmUp(Obj o, ServerConfig.WarmUp d) {
+    Duration maxTime = o.duration("maxTime", d.maxTime());
+    if (maxTime.isZero() || maxTime.isNegative() || maxTime.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw o.scalar("maxTime", "").invalid("must be between 1ms and 1m: the warm-up holds back readiness this long at most");
+    }
+    return new ServerConfig.WarmUp(o.integer("requests", d.requests(), 0, 1_000_000), maxTime);
   }
 
   private static CompositionConfig composition(Obj o) {

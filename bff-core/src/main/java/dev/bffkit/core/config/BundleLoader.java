@@ -31,6 +31,9 @@ import java.util.regex.Pattern;
  *   maxBodyBytes: 1048576    # sizes: bytes, or 64kb / 1mb (powers of 1024)
  *   maxHeaderBytes: 8192
  *   h2c: false               # HTTP/2 cleartext, for a trusted LB in front; when on, limits.headerReadTimeout/maxConnections start at the first request head
+ *   warmUp:                  # optional: pay the JIT's warm-up before /readyz, not with the first clients' requests
+ *     requests: 0            # through every proxy route and screen of a loopback copy whose services answer {} in-process; 0 = off
+ *     maxTime: 5s            # readiness waits this long at most
  * composition:
  *   deadline: 3s
  *   adhocGraphql: true       # false: graphqlPath runs only the screens (registered persisted queries, by hash or text)

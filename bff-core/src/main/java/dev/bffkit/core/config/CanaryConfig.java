@@ -18,6 +18,11 @@ public record CanaryConfig(Map<String, String> subset, double share, List<Condit
     match = List.copyOf(match);
   }
 
+  /** The same split without automatic rollback (a warm-up copy's: its calls say nothing about the canary). */
+  public CanaryConfig withoutRollback() {
+    return new CanaryConfig(subset, share, match, sticky, null);
+  }
+
   /**
    * What keeps a user on one side: the verified principal's subject ({@code sub}), or a header
    * (a routing hint only, for deployments without auth). Callers without it are split per request.

@@ -20,11 +20,47 @@ public record ServerConfig(
      * head is bounded only by maxHeaderBytes. Turn it on behind a trusted load balancer that
      * speaks h2c; TLS listeners get h2 through ALPN either way.
      */
-    boolean h2c) {
+    boolean h2c,
+    /** {@code server.warmUp}: requests run through a loopback copy of this BFF before it is ready. */
+    WarmUp warmUp) {
+
+  public ServerConfig {
+    if (warmUp == null) warmUp = WarmUp.off();
+  }
+
+  public ServerConfig(String host, int port, int instances, Duration shutdownGrace, Duration idleTimeout,
+      int maxBodyBytes, int maxHeaderBytes, boolean h2c) {
+    this(host, port, instances, shutdownGrace, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c, WarmUp.off());
+  }
 
   public ServerConfig(String host, int port, int instances, Duration shutdownGrace, Duration idleTimeout,
       int maxBodyBytes, int maxHeaderBytes) {
     this(host, port, instances, shutdownGrace, idleTimeout, maxBodyBytes, maxHeaderBytes, false);
+  }
+
+  /**
+   * The JIT's warm-up, paid before readiness instead of by the first clients: {@code requests}
+   * through every proxy route and screen of a loopback copy of the BFF whose services all answer
+   * {@code {}} from an in-process server (server/WarmUp), within {@code maxTime}. 0 requests: off.
+   */
+  public record WarmUp(int requests, Duration maxTime) {
+    public static WarmUp off() {
+      return new WarmUp(0, Duration.ofSeconds(5));
+    }
+
+    public boolean enabled() {
+      return requests > 0;
+    }
+  }
+
+  public ServerConfig withWarmUp(WarmUp w) {
+    return new ServerConfig(host, port, instances, shutdownGrace, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c, w);
+  }
+
+  /** The loopback listener a warm-up copy serves on: 127.0.0.1, an ephemeral port, no warm-up of its own. */
+  public ServerConfig forWarmUp() {
+    return new ServerConfig("127.0.0.1", 0, instances, Duration.ZERO, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c,
+        WarmUp.off());
   }
 
   public static ServerConfig defaults() {
@@ -33,6 +69,6 @@ public record ServerConfig(
   }
 
   public ServerConfig withPort(int newPort) {
-    return new ServerConfig(host, newPort, instances, shutdownGrace, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c);
+    return new ServerConfig(host, newPort, instances, shutdownGrace, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c, warmUp);
   }
 }

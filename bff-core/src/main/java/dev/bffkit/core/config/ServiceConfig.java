@@ -63,6 +63,18 @@ public record ServiceConfig(
         healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, tls, endpointLabels, c);
   }
 
+  /**
+   * The same service with every endpoint at {@code backend} (a warm-up's in-process server): as
+   * many endpoints with the same labels, so subsets and canaries resolve as configured; static, plain.
+   */
+  public ServiceConfig at(URI backend) {
+    int n = Math.max(1, endpoints.size());
+    List<Map<String, String>> l = endpoints.isEmpty() ? null : labels;
+    CanaryConfig c = canary == null ? null : canary.withoutRollback();
+    return new ServiceConfig(name, Collections.nCopies(n, backend), connectTimeout, poolSize, keepAlive, timeout,
+        Discovery.defaults(), balancer, healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, Tls.none(), l, c);
+  }
+
   /** Without upstream TLS settings (the JVM's trust store, no client certificate). */
   public ServiceConfig(String name, List<URI> endpoints, Duration connectTimeout, int poolSize, Duration keepAlive,
       Duration timeout, Discovery discovery, Balancer balancer, HealthCheck healthCheck, Outlier outlier,

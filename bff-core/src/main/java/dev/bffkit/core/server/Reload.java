@@ -20,7 +20,8 @@ public final class Reload {
   public static String restartNeeded(BffConfig running, BffConfig next) {
     List<String> changed = new ArrayList<>();
     if (!running.name().equals(next.name())) changed.add("name");
-    if (!running.server().equals(next.server())) changed.add("server");
+    // server.warmUp acts at the next start only: a change to it alone reloads.
+    if (!running.server().withWarmUp(next.server().warmUp()).equals(next.server())) changed.add("server");
     if (!running.tls().equals(next.tls())) changed.add("tls");
     if (!running.admin().equals(next.admin())) changed.add("admin");
     if (!running.observe().equals(next.observe())) changed.add("observe");

@@ -20,6 +20,8 @@ import java.util.logging.Logger;
  * provider (their token in {@value #TOKEN_HEADER}, verified by the BFF's own JWT verifier; the
  * admin listener's token may already hold {@code Authorization}):
  * <ul>
+ *   <li>{@code GET /portal/keys/status}: whether self-service keys are on here, and if not why (no token needed;
+ *       the page asks it before showing its keys section);
  *   <li>{@code GET /portal/keys}: the developer's keys with their metered requests (never a secret);
  *   <li>{@code POST /portal/keys} {@code {"name", "tier"}}: 201 and the new key, shown this once;
  *   <li>{@code POST /portal/keys/{id}/rotate}: a new secret, the old one refused;
@@ -50,6 +52,7 @@ public final class KeysApi {
   public static void mount(Vertx vertx, Router admin, PortalKeys keys, Supplier<RunningBff> live) {
     KeysApi api = new KeysApi(vertx, keys, live);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY);
+    admin.get("/portal/keys/status").handler(api::status);
     admin.get("/portal/keys").handler(api::list);
     admin.post("/portal/keys").handler(body).handler(api::create).failureHandler(KeysApi::failed);
     admin.post("/portal/keys/:id/rotate").handler(body).handler(api::rotate).failureHandler(KeysApi::failed);
@@ -61,6 +64,22 @@ public final class KeysApi {
     int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
     AdminServer.json(ctx, status, AdminServer.error(status, status == 413 ? "body_too_large" : "keys_failed",
         status == 413 ? "the request is larger than " + MAX_BODY + " bytes" : "the keys request failed"));
+  }
+
+  private void status(RoutingContext ctx) {
+    String off = off(live.get());
+    AdminServer.json(ctx, 200, new JsonObject().put("enabled", off == null).put("reason", off)
+        .put("tokenHeader", TOKEN_HEADER));
+  }
+
+  /** Why the keys API is off on this BFF (an answer's message), or null when it is on. */
+  private String off(RunningBff bff) {
+    if (keys == null) return "self-service keys are off; set portal.keys.enabled: true and a store in bff.yaml";
+    Security security = bff == null ? null : bff.security();
+    if (security == null || security.jwt() == null) {
+      return "self-service keys need developers signed in with the BFF's identity provider; configure auth.issuers in bff.yaml";
+    }
+    return null;
   }
 
   private void list(RoutingContext ctx) {
@@ -157,17 +176,12 @@ public final class KeysApi {
       AdminServer.json(ctx, 503, AdminServer.error(503, "starting", "the BFF is starting; try again in a moment"));
       return Future.succeededFuture();
     }
-    if (keys == null) {
-      AdminServer.json(ctx, 404, AdminServer.error(404, "keys_off", "self-service keys are off; set portal.keys.enabled: true"
-          + " and a store in bff.yaml"));
+    String off = off(bff);
+    if (off != null) {
+      AdminServer.json(ctx, 404, AdminServer.error(404, keys == null ? "keys_off" : "no_identity_provider", off));
       return Future.succeededFuture();
     }
     Security security = bff.security();
-    if (security == null || security.jwt() == null) {
-      AdminServer.json(ctx, 404, AdminServer.error(404, "no_identity_provider", "self-service keys need developers signed in"
-          + " with the BFF's identity provider; configure auth.issuers in bff.yaml"));
-      return Future.succeededFuture();
-    }
     String token = ctx.request().getHeader(TOKEN_HEADER);
     if (token == null || token.isBlank() || token.length() > MAX_TOKEN) {
       AdminServer.json(ctx, 401, AdminServer.error(401, "developer_token_missing", "send your token from the identity provider"

@@ -158,6 +158,10 @@ class KeysApiInputTest {
       JsonObject e = new JsonObject(r.body()).getJsonObject("error");
       assertEquals("no_identity_provider", e.getString("code"));
       assertTrue(e.getString("message").contains("auth.issuers"), e.getString("message"));
+      JsonObject status = new JsonObject(api(noIdp, "GET", "/portal/keys/status", null, null, null).body());
+      assertEquals(false, status.getBoolean("enabled"));
+      assertEquals(e.getString("message"), status.getString("reason"));
+      assertEquals(true, new JsonObject(api(bff, "GET", "/portal/keys/status", null, null, null).body()).getBoolean("enabled"));
     } finally {
       noIdp.close().await(10, TimeUnit.SECONDS);
     }

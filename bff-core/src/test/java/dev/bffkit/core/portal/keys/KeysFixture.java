@@ -15,14 +15,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
 
 /** Real BFFs for the keys tests: an upstream answering "up", a proxy route needing auth, tiers free and pro. */
-final class KeysFixture {
-  static final String ADMIN_TOKEN = "admin-secret-0123456789abcdef";
+public final class KeysFixture {
+  public static final String ADMIN_TOKEN = "admin-secret-0123456789abcdef";
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
 
   private KeysFixture() {}
 
-  static String yaml(int upstreamPort, String issuer, String store, String extra) {
+  public static String yaml(int upstreamPort, String issuer, String store, String extra) {
     String issuers = issuer == null ? "" : """
           issuers:
             - { issuer: "%s", jwksUrl: "%s/.well-known/jwks.json", audiences: [bff] }
@@ -50,7 +50,7 @@ final class KeysFixture {
         """.formatted(ADMIN_TOKEN, upstreamPort, issuers, store) + extra;
   }
 
-  static Bff.RunningBff start(Vertx vertx, Path dir, String yaml) throws Exception {
+  public static Bff.RunningBff start(Vertx vertx, Path dir, String yaml) throws Exception {
     Files.createDirectories(dir.resolve("screens"));
     Files.writeString(dir.resolve("bff.yaml"), yaml);
     Files.writeString(dir.resolve("schema.graphqls"), "type Query { hello: String }\n");
@@ -77,7 +77,7 @@ final class KeysFixture {
   }
 
   /** The client port's answer to {@code GET /api/posts/1} with this key. */
-  static int call(Bff.RunningBff b, String key) throws Exception {
+  public static int call(Bff.RunningBff b, String key) throws Exception {
     HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.port() + "/api/posts/1"))
         .timeout(Duration.ofSeconds(5)).GET();
     if (key != null) r.header("x-api-key", key);
@@ -85,7 +85,7 @@ final class KeysFixture {
   }
 
   /** Milliseconds until {@code call(b, key)} answers a status {@code want} accepts (or an AssertionError past 1 s). */
-  static long within1s(Bff.RunningBff b, String key, IntPredicate want, String what) throws Exception {
+  public static long within1s(Bff.RunningBff b, String key, IntPredicate want, String what) throws Exception {
     long start = System.nanoTime();
     int last;
     do {

@@ -70,8 +70,21 @@ final class FileKeyStore extends KeyStore {
     });
   }
 
-  /** Reads the file and applies it when its content differs from the last read (worker thread). */
+  /**
+   * Reads the file and applies it when its content differs from the last read (worker thread). Under this
+   * process's monitor of the file, so a read that began before this process's own write cannot apply after it.
+   */
   private void reload() throws IOException {
+    synchronized (writer()) {
+      read();
+    }
+  }
+
+  private Object writer() {
+    return WRITERS.computeIfAbsent(file, f -> new Object());
+  }
+
+  private void read() throws IOException {
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);
@@ -96,7 +109,7 @@ final class FileKeyStore extends KeyStore {
   @Override
   Future<Void> put(KeyRecord record) {
     return vertx.executeBlocking(() -> {
-      synchronized (WRITERS.computeIfAbsent(file, f -> new Object())) {
+      synchronized (writer()) {
         try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = ch.lock()) {
           // Read-modify-write under the lock: what another BFF wrote a moment ago is kept.

@@ -61,12 +61,21 @@ public final class KeysFixture {
   /** A keys API call with the admin token and (when not null) the developer's token. */
   static HttpResponse<String> api(Bff.RunningBff b, String method, String path, String devToken, String type, String body)
       throws Exception {
+    return api(HTTP, b, method, path, devToken, type, body);
+  }
+
+  /**
+   * As above on {@code http}: a refusal that closes its connection (431, 413 before the body is read) needs a client
+   * of its own, or the next request may be sent on the closing connection.
+   */
+  static HttpResponse<String> api(HttpClient http, Bff.RunningBff b, String method, String path, String devToken,
+      String type, String body) throws Exception {
     HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.adminPort() + path))
         .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + ADMIN_TOKEN)
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (devToken != null) r.header(KeysApi.TOKEN_HEADER, devToken);
     if (type != null) r.header("Content-Type", type);
-    return HTTP.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   static JsonObject create(Bff.RunningBff b, String devToken, String name, String tier) throws Exception {

@@ -14,6 +14,8 @@ import dev.bffkit.core.observe.Observers;
 import dev.bffkit.core.observe.audit.AuditVerify;
 import dev.bffkit.core.observe.slo.SloRulesCommand;
 import dev.bffkit.core.portal.Portal;
+import dev.bffkit.core.portal.keys.KeysApi;
+import dev.bffkit.core.portal.keys.PortalKeys;
 import dev.bffkit.core.ratelimit.RateLimiting;
 import dev.bffkit.core.portal.ApiDocsPages;
 import dev.bffkit.core.reload.Reloader;
@@ -253,7 +255,9 @@ public final class Bff {
     engine.bindMetrics(observe.metrics().registry());
     UpstreamRegistry registry = new UpstreamRegistry(vertx, bundle.config().services(), observe);
     // Key fetches start now and never hold up the start (an identity provider may be down).
-    Security security = bundle.config().auth().enabled() ? Security.create(vertx, bundle.config().auth()).start() : null;
+    PortalKeys keys = PortalKeys.create(vertx, bundle.config(), observe.metrics().registry());
+    Security security = bundle.config().auth().enabled()
+        ? Security.create(vertx, bundle.config().auth(), keys == null ? null : keys.dynamic()).start() : null;
     AtomicInteger connections = new AtomicInteger();
     AdminConfig adminConfig = bundle.config().admin();
     AdminServer admin = new AdminServer(vertx, adminConfig, readiness, routes, registry, observe);
@@ -269,6 +273,7 @@ public final class Bff {
           () -> live(running, routes, engine, bundle).engine(), () -> live(running, routes, engine, bundle).bundle(),
           () -> reloader.get() == null ? null : reloader.get().version());
       Portal.mount(vertx, admin.router(), running::get);
+      KeysApi.mount(vertx, admin.router(), keys, running::get);
     } catch (ConfigException e) {
       registry.close();
       return observe.close(vertx).transform(ar -> Future.failedFuture(e));
@@ -277,6 +282,7 @@ public final class Bff {
     boolean derived = adminConfig.equals(AdminConfig.defaults(bundle.config().server().port())) && adminConfig.port() > 0;
     AtomicReference<RateLimiting> limiting = new AtomicReference<>();
     return registry.start()
+        .compose(v -> keys == null ? Future.succeededFuture() : keys.start())
         .compose(v -> !bundle.config().rateLimits().enabled() ? Future.succeededFuture()
             : RateLimiting.start(vertx, bundle.config(), observe.metrics().registry()).map(l -> {
               limiting.set(l);
@@ -301,7 +307,7 @@ public final class Bff {
           Future<Void> warmed = dryRun(vertx, engine);
           Running r = new Running(vertx, servers.get(0).actualPort(), id, registry, servers, readiness,
               new Generation(bundle, engine, routes, security, limiting.get()), warmed,
-              adminConfig.enabled() ? admin : null, observe, reloader.get());
+              adminConfig.enabled() ? admin : null, observe, reloader.get(), keys);
           running.set(r);
           // The folder as served is the first version (the swap sees the same bundle and does nothing); then watch.
           if (reloader.get() != null) reloader.get().reload("start").onComplete(x -> reloader.get().watch(Watch.INTERVAL));
@@ -311,6 +317,7 @@ public final class Bff {
           registry.close();
           if (security != null) security.close();
           if (limiting.get() != null) limiting.get().close();
+          if (keys != null) keys.close();
           admin.close();
           observe.close(vertx);
         });
@@ -356,6 +363,9 @@ public final class Bff {
     /** The configuration serving now (a reload replaces it). */
     BffConfig config();
 
+    /** The auth state serving now (a reload may replace it); null when auth is off. */
+    Security security();
+
     /**
      * Serves {@code next} from now on without dropping a request: requests already running finish on the config they
      * started with. Fails, with the old config still serving, when {@code next} does not validate or changes what
@@ -379,14 +389,17 @@ public final class Bff {
     private final AdminServer admin;
     private final Observability observability;
     private final Reloader reloader;
+    /** The portal's self-service keys (null when off): their store outlives reloads. */
+    private final PortalKeys keys;
     private volatile Generation current;
     /** Reloads run one after another. */
     private Future<Void> reloading = Future.succeededFuture();
 
     Running(Vertx vertx, int port, String deployment, UpstreamRegistry registry, List<BffServer> servers,
         Readiness readiness, Generation current, Future<Void> warmedUp, AdminServer admin, Observability observability,
-        Reloader reloader) {
+        Reloader reloader, PortalKeys keys) {
       this.reloader = reloader;
+      this.keys = keys;
       this.vertx = vertx;
       this.port = port;
       this.deployment = deployment;
@@ -430,6 +443,11 @@ public final class Bff {
     }
 
     @Override
+    public Security security() {
+      return current.security();
+    }
+
+    @Override
     public synchronized Future<Void> reload(ClientBundle next) {
       Future<Void> run = reloading.transform(x -> swapTo(next));
       reloading = run.otherwiseEmpty();
@@ -459,7 +477,7 @@ public final class Bff {
       }, false).compose(g -> {
         g.engine().bindMetrics(observability.metrics().registry());
         Security security = nc.auth().equals(oc.auth()) ? old.security()
-            : nc.auth().enabled() ? Security.create(vertx, nc.auth()).start() : null;
+            : nc.auth().enabled() ? Security.create(vertx, nc.auth(), keys == null ? null : keys.dynamic()).start() : null;
         Future<RateLimiting> limiting = nc.rateLimits().equals(oc.rateLimits()) ? Future.succeededFuture(old.rateLimiting())
             : !nc.rateLimits().enabled() ? Future.succeededFuture()
             : RateLimiting.start(vertx, nc, observability.metrics().registry());
@@ -503,6 +521,7 @@ public final class Bff {
         registry.close();
         if (g.security() != null) g.security().close();
       }).eventually(() -> g.rateLimiting() == null ? Future.succeededFuture() : g.rateLimiting().close())
+          .eventually(() -> keys == null ? Future.succeededFuture() : keys.close())
           .eventually(() -> admin == null ? Future.succeededFuture() : admin.close())
           .eventually(() -> observability.close(vertx));
     }

@@ -21,7 +21,8 @@ public record BffConfig(
     AdminConfig admin,
     ObserveConfig observe,
     RateLimitConfig rateLimits,
-    TrafficConfig traffic) {
+    TrafficConfig traffic,
+    PortalConfig portal) {
 
   public BffConfig {
     services = Map.copyOf(services);
@@ -36,6 +37,16 @@ public record BffConfig(
     if (observe == null) observe = ObserveConfig.defaults();
     if (rateLimits == null) rateLimits = RateLimitConfig.none();
     if (traffic == null) traffic = TrafficConfig.none();
+    if (portal == null) portal = PortalConfig.defaults();
+  }
+
+  /** Without {@code portal:}. */
+  public BffConfig(String name, ServerConfig server, CompositionConfig composition, Map<String, ServiceConfig> services,
+      List<ProxyRouteConfig> routes, GrpcConfig grpc, AuthConfig auth, LimitsConfig limits, FiltersConfig filters,
+      CorsConfig cors, TlsConfig tls, AdminConfig admin, ObserveConfig observe, RateLimitConfig rateLimits,
+      TrafficConfig traffic) {
+    this(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe, rateLimits,
+        traffic, null);
   }
 
   /** Without {@code traffic:}. */
@@ -76,7 +87,7 @@ public record BffConfig(
   public BffConfig withPort(int port) {
     AdminConfig a = admin.equals(AdminConfig.defaults(server.port())) ? null : admin;
     return new BffConfig(name, server.withPort(port), composition, services, routes, grpc, auth, limits, filters, cors,
-        tls, a, observe, rateLimits, traffic);
+        tls, a, observe, rateLimits, traffic, portal);
   }
 
   /**
@@ -95,32 +106,37 @@ public record BffConfig(
   }
 
   public BffConfig withAdmin(AdminConfig newAdmin) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, newAdmin, observe, rateLimits, traffic);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, newAdmin, observe, rateLimits, traffic, portal);
   }
 
   public BffConfig withAuth(AuthConfig newAuth) {
-    return new BffConfig(name, server, composition, services, routes, grpc, newAuth, limits, filters, cors, tls, admin, observe, rateLimits, traffic);
+    return new BffConfig(name, server, composition, services, routes, grpc, newAuth, limits, filters, cors, tls, admin, observe, rateLimits, traffic, portal);
   }
 
   public BffConfig withEdge(FiltersConfig newFilters, CorsConfig newCors, TlsConfig newTls) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, newFilters, newCors, newTls, admin, observe, rateLimits, traffic);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, newFilters, newCors, newTls, admin, observe, rateLimits, traffic, portal);
   }
 
   public BffConfig withLimits(LimitsConfig newLimits) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, newLimits, filters, cors, tls, admin, observe, rateLimits, traffic);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, newLimits, filters, cors, tls, admin, observe, rateLimits, traffic, portal);
   }
 
   public BffConfig withRateLimits(RateLimitConfig newRateLimits) {
     return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe,
-        newRateLimits, traffic);
+        newRateLimits, traffic, portal);
   }
 
   public BffConfig withTraffic(TrafficConfig newTraffic) {
     return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe,
-        rateLimits, newTraffic);
+        rateLimits, newTraffic, portal);
   }
 
   public BffConfig withObserve(ObserveConfig newObserve) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, newObserve, rateLimits, traffic);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, newObserve, rateLimits, traffic, portal);
+  }
+
+  public BffConfig withPortal(PortalConfig newPortal) {
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe,
+        rateLimits, traffic, newPortal);
   }
 }

@@ -5,6 +5,8 @@ import dev.bffkit.core.config.YamlReader.Scalar;
 import dev.bffkit.core.ratelimit.RateLimit;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,7 +22,11 @@ final class BffYaml {
   private static final Set<String> ROOT = Set.of("name", "server", "composition", "services", "routes",
       "grpc",
       "auth", "limits", "filters", "cors", "tls", "admin", "observe", "rateLimits",
-      "traffic");
+      "traffic", "portal");
+  private static final Set<String> PORTAL = Set.of("keys");
+  private static final Set<String> PORTAL_KEYS = Set.of("enabled", "tiers", "maxPerDeveloper", "store", "scopes");
+  private static final Set<String> KEY_STORE = Set.of("file", "redis");
+  private static final Set<String> KEY_STORE_REDIS = Set.of("url");
   private static final Set<String> TRAFFIC = Set.of("mirrors");
   private static final Set<String> MIRROR = Set.of("route", "service", "share", "maxConcurrent", "maxBodyBytes");
   private static final Set<String> RATE_LIMITS = Set.of("enabled", "tiers", "rules", "tierClaim", "defaultTier", "redis", "billing",
@@ -116,7 +122,71 @@ final class BffYaml {
         grpc(root.obj("grpc", GRPC), servicesObj, services),
         auth(root.obj("auth", AUTH), rateLimits), limits(root.obj("limits", LIMITS)), filters(root.obj("filters", FILTERS)),
         cors(root.obj("cors", CORS)), tls(root.obj("tls", TLS)), admin(root.obj("admin", ADMIN), server),
-        observe(root.obj("observe", OBSERVE)), rateLimits, traffic(root.obj("traffic", TRAFFIC), services));
+        observe(root.obj("observe", OBSERVE)), rateLimits, traffic(root.obj("traffic", TRAFFIC), services),
+        portal(root.obj("portal", PORTAL), rateLimits));
+  }
+
+  /**
+   * {@code portal:}; {@code keys.store} is {@code file: PATH} (relative to the bundle folder) or {@code redis}
+   * ({@code rateLimits.redis.url}) or {@code redis: {url}}; tiers default to every rate-limit tier.
+   */
+  private static PortalConfig portal(Obj o, RateLimitConfig rateLimits) {
+    Obj k = o.obj("keys", PORTAL_KEYS);
+    if (!k.bool("enabled", false)) return PortalConfig.defaults();
+    List<String> declared = rateLimits.tiers().keySet().stream().filter(x -> !x.equals(RateLimitConfig.ANONYMOUS)).toList();
+    List<String> tiers = new ArrayList<>();
+    for (Scalar s : k.scalars("tiers")) {
+      String t = s.value.trim();
+      if (!declared.contains(t)) {
+        throw s.invalid("is not a tier of rateLimits.tiers (anonymous excluded); declared: "
+            + (declared.isEmpty() ? "none (declare tiers under rateLimits.tiers)" : String.join(", ", declared)));
+      }
+      if (tiers.contains(t)) throw s.invalid("is listed twice");
+      tiers.add(t);
+    }
+    if (tiers.isEmpty()) tiers.addAll(declared);
+    if (tiers.isEmpty()) {
+      throw k.error("self-service keys pick a rate-limit tier; declare tiers under rateLimits.tiers (e.g. free, pro)");
+    }
+    int max = k.integer("maxPerDeveloper", PortalConfig.Keys.DEFAULT_MAX_PER_DEVELOPER, 1, 1000);
+    String hint = "write store: { file: keys.json } (relative to the bundle folder) or store: redis";
+    Path file = null;
+    String redis = null;
+    if (k.isScalar("store")) {
+      Scalar s = k.scalar("store", hint);
+      if (!s.value.trim().equals("redis")) throw s.invalid("is not a key store; " + hint);
+      redis = keyStoreRedis(null, rateLimits, s.invalid("needs a Redis URL: set rateLimits.redis.url or write"
+          + " store: { redis: { url: redis://127.0.0.1:6379 } }"));
+    } else {
+      Obj store = k.obj("store", KEY_STORE);
+      if (store.has("file") && store.has("redis")) throw store.error("name one store, file or redis; " + hint);
+      if (store.has("file")) {
+        Scalar f = store.scalar("file", hint);
+        try {
+          if (f.value.isBlank()) throw f.invalid("is empty; " + hint);
+          file = Path.of(f.value.trim());
+        } catch (InvalidPathException e) {
+          throw f.invalid("is not a file path; " + hint);
+        }
+      } else if (store.has("redis")) {
+        Obj r = store.obj("redis", KEY_STORE_REDIS);
+        redis = keyStoreRedis(r.has("url") ? r.scalar("url", "") : null, rateLimits,
+            store.keyError("redis", "needs a Redis URL: set rateLimits.redis.url or write redis: { url: redis://127.0.0.1:6379 }"));
+      } else {
+        throw k.error("missing 'store'; " + hint);
+      }
+    }
+    return new PortalConfig(new PortalConfig.Keys(true, tiers, max, file, redis, scopes(k, "scopes")));
+  }
+
+  /** The key store's Redis URL: {@code url} when given, else {@code rateLimits.redis.url}; else {@code missing}. */
+  private static String keyStoreRedis(Scalar url, RateLimitConfig rateLimits, ConfigException missing) {
+    String u = url != null ? url.value.trim() : rateLimits.redis() == null ? "" : rateLimits.redis().url();
+    if (u.isEmpty()) throw missing;
+    if (!u.startsWith("redis://") && !u.startsWith("rediss://") && !u.startsWith("unix://")) {
+      throw url != null ? url.invalid("is not a Redis URL; write e.g. redis://127.0.0.1:6379") : missing;
+    }
+    return u;
   }
 
   /** {@code traffic:}; mirror routes are checked against the route table when it is compiled, services here. */

@@ -160,6 +160,11 @@ final class YamlReader {
       return t != null && !isAbsent(t.getValueNode());
     }
 
+    /** Whether the value at key is one value (not a mapping or a list). */
+    boolean isScalar(String key) {
+      return has(key) && entries.get(key).getValueNode() instanceof ScalarNode;
+    }
+
     /** Where this mapping was written (for errors found after parsing). */
     GrpcConfig.Pos pos() {
       return new GrpcConfig.Pos(file, at.getStartMark().getLine() + 1, path);

@@ -1,6 +1,7 @@
 package dev.bffkit.core.security;
 
 import dev.bffkit.core.config.AuthConfig;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -25,6 +26,11 @@ public final class Security {
   }
 
   public static Security create(Vertx vertx, AuthConfig config) {
+    return create(vertx, config, null);
+  }
+
+  /** With the portal's self-service keys ({@code dynamic}, null when off) looked up after the configured ones. */
+  public static Security create(Vertx vertx, AuthConfig config, DynamicKeys dynamic) {
     HttpClient client = null;
     JwtVerifier jwt = null;
     if (!config.issuers().isEmpty()) {
@@ -32,7 +38,7 @@ public final class Security {
       // Fetches run on one context of their own (created here, off any request's loop).
       jwt = new JwtVerifier(config.issuers(), config.maxTokenLength(), vertx.getOrCreateContext(), client);
     }
-    return new Security(config, jwt, new ApiKeys(config.apiKeys()), client);
+    return new Security(config, jwt, new ApiKeys(config.apiKeys(), dynamic), client);
   }
 
   /**
@@ -75,6 +81,17 @@ public final class Security {
   /** Null when no issuer is configured. */
   public JwtVerifier jwt() {
     return jwt;
+  }
+
+  /**
+   * Verifies a token on a worker thread (for the admin listener's rare calls, such as the portal's
+   * developer token), waiting once for a key fetch the token started. Fails when there is no issuer.
+   */
+  public Future<Principal> verify(Vertx vertx, String token) {
+    if (jwt == null) return Future.failedFuture(AuthException.invalid("no issuer is configured"));
+    return vertx.<Principal>executeBlocking(() -> jwt.verifyNow(token, true, false), false).recover(e -> e instanceof KeysPending p
+        ? p.fetch.transform(x -> vertx.executeBlocking(() -> jwt.verifyNow(token, false, false), false))
+        : Future.failedFuture(e));
   }
 
   public ApiKeys apiKeys() {

@@ -43,6 +43,7 @@ public final class Portal {
     admin.get("/portal/config").handler(p::config);
     admin.get("/portal/screens").handler(p::screens);
     admin.get("/portal/screens/:name").handler(p::screen);
+    GraphiqlPage.mount(vertx, admin, live);
     ScreenTryOut tryOut = new ScreenTryOut(vertx, live);
     admin.post("/portal/try/:screen").handler(BodyHandler.create(false).setBodyLimit(MAX_TRY_BODY))
         .handler(tryOut::handle)

@@ -94,7 +94,7 @@ public record BffConfig(
    * The copy a warm-up runs (server/WarmUp): every service's endpoints at {@code backend}, on a
    * loopback ephemeral port, and nothing that reaches outside the process or that a client would
    * notice: no admin listener, auth, rate limits, mirrors or canary rollback, TLS, traces, access
-   * or audit log. Its meters live in its own registry and go when it closes.
+   * or audit log, no portal key store. Its meters live in its own registry and go when it closes.
    */
   public BffConfig forWarmUp(URI backend) {
     Map<String, ServiceConfig> at = new LinkedHashMap<>();
@@ -102,7 +102,8 @@ public record BffConfig(
     ObserveConfig quiet = new ObserveConfig(observe.metrics(), ObserveConfig.Tracing.off(), ObserveConfig.AccessLog.off(),
         ObserveConfig.Audit.off(), List.of(), false);
     return new BffConfig(name, server.forWarmUp(), composition, at, routes, grpc, AuthConfig.off(), limits, filters, cors,
-        TlsConfig.off(), new AdminConfig("127.0.0.1", -1, null), quiet, RateLimitConfig.none(), TrafficConfig.none());
+        TlsConfig.off(), new AdminConfig("127.0.0.1", -1, null), quiet, RateLimitConfig.none(), TrafficConfig.none(),
+        PortalConfig.defaults());
   }
 
   public BffConfig withAdmin(AdminConfig newAdmin) {

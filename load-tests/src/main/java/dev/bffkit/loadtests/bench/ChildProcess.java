@@ -77,8 +77,13 @@ public final class ChildProcess implements AutoCloseable {
 
   /** {@code java <flags> <args...>} with the java binary that runs the harness. */
   public static List<String> java(List<String> flags, String... args) {
+    return java(Path.of(System.getProperty("java.home"), "bin", "java"), flags, args);
+  }
+
+  /** The same with another JVM's launcher (e.g. a newer JDK for its AOT cache). */
+  public static List<String> java(Path javaBin, List<String> flags, String... args) {
     List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add(javaBin.toString());
     cmd.addAll(flags);
     cmd.addAll(List.of(args));
     return cmd;

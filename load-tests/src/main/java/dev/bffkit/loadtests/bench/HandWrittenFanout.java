@@ -9,6 +9,7 @@ import dev.bffkit.schemas.recs.v1.Rec;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
@@ -78,7 +79,8 @@ public final class HandWrittenFanout extends HandWrittenRestHome {
     }
     Map<String, Integer> ports = servicePorts(System::getenv);
     long t0 = System.nanoTime();
-    Vertx vertx = Vertx.vertx();
+    // The transport the BFF's launcher prefers (epoll where it loads), so both sides pay the same I/O.
+    Vertx vertx = Vertx.builder().with(new VertxOptions().setPreferNativeTransport(true)).build();
     int p = port;
     int n = instances;
     Future<?> started = rest ? HandWrittenRestHome.start(vertx, ports, n, p)

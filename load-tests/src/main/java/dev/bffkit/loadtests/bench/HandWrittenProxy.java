@@ -4,6 +4,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
@@ -42,22 +43,25 @@ public final class HandWrittenProxy extends VerticleBase {
   public static void main(String[] args) {
     int port = 8095;
     int instances = Runtime.getRuntime().availableProcessors();
+    boolean nativeTransport = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[++i]);
+        case "--native" -> nativeTransport = true; // epoll, as the BFF's launcher prefers
         case "--instances" -> instances = Integer.parseInt(args[++i]);
         default -> {
-          System.err.println("usage: HandWrittenProxy [--port N] [--instances N]; env POSTS_URL");
+          System.err.println("usage: HandWrittenProxy [--port N] [--instances N] [--native]; env POSTS_URL");
           System.exit(2);
         }
       }
     }
     List<Integer> upstreams = ports(System.getenv("POSTS_URL"));
     long t0 = System.nanoTime();
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.builder().with(new VertxOptions().setPreferNativeTransport(nativeTransport)).build();
     int p = port;
     vertx.deployVerticle(() -> new HandWrittenProxy(upstreams, p), new DeploymentOptions().setInstances(instances))
         .onSuccess(id -> System.err.println("hand-written proxy event=ready port=" + p + " upstreams=" + upstreams
+            + " transport=" + (vertx.isNativeTransportEnabled() ? "native" : "nio")
             + " startup_ms=" + (System.nanoTime() - t0) / 1_000_000))
         .onFailure(e -> {
           System.err.println("hand-written proxy failed to start: " + e);

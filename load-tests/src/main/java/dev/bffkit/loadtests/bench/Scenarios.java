@@ -489,6 +489,42 @@ public final class Scenarios {
     return java.nio.file.Files.isRegularFile(archive) ? archive : null;
   }
 
+  /** A JDK with an AOT cache (JDK 24+, JEP 483/515): BENCH_AOT_JAVA, else Debian's Temurin 25 when installed. */
+  public static Optional<Path> aotJava() {
+    String env = System.getenv("BENCH_AOT_JAVA");
+    Path java = env != null && !env.isBlank() ? Path.of(env) : Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+    return Files.isExecutable(java) ? Optional.of(java) : Optional.empty();
+  }
+
+  /**
+   * Trains an AOT cache (classes loaded and linked, method profiles) with {@code java}: the iOS BFF's
+   * --exit-when-ready run under -XX:AOTCacheOutput, its server.warmUp requests the training workload.
+   * Null when no cache was written (see logs/aot-training).
+   */
+  public static Path trainAotCache(Path java, Backends backends, Path cache, int warmUpRequests, Path logDir)
+      throws IOException, InterruptedException {
+    List<String> flags = new java.util.ArrayList<>(sutFlags(logDir, "aot-training"));
+    flags.add("-XX:AOTCacheOutput=" + cache.toAbsolutePath());
+    Map<String, String> env = Map.of("BFF_WARM_UP_REQUESTS", Integer.toString(warmUpRequests), "BFF_WARM_UP_MAX_TIME", "60s");
+    try (ChildProcess p = ChildProcess.start("aot-training", ChildProcess.java(java, flags, "-jar",
+        jar("bff-ios/target/bff-ios.jar").toString(), "--port", Integer.toString(freePort()), "--exit-when-ready"),
+        iosEnv(backends, env), logDir)) {
+      for (int i = 0; i < 1200 && p.isAlive(); i++) Thread.sleep(100);
+    }
+    return Files.isRegularFile(cache) ? cache : null;
+  }
+
+  /** The iOS BFF on another JVM ({@code java}) with extra flags; waits for /readyz. */
+  public static ProcessTarget startIosBffOn(Path java, Backends backends, List<String> extraFlags, Path logDir, String name)
+      throws IOException, InterruptedException {
+    int port = freePort();
+    List<String> flags = new java.util.ArrayList<>(sutFlags(logDir, name));
+    flags.addAll(extraFlags);
+    ChildProcess p = ChildProcess.start(name, ChildProcess.java(java, flags, "-jar",
+        jar("bff-ios/target/bff-ios.jar").toString(), "--port", Integer.toString(port)), iosEnv(backends, Map.of()), logDir);
+    return awaitReady(p, port);
+  }
+
   /** The same iOS BFF launched on a client folder ({@code bff-ios.jar --config DIR}), e.g. {@link #writeIosBundleWithoutAuth}. */
   public static ProcessTarget startIosBffProcess(Backends backends, Path configDir, Path logDir, String name)
       throws IOException, InterruptedException {
@@ -578,7 +614,7 @@ public final class Scenarios {
       throws IOException, InterruptedException {
     int port = freePort();
     ChildProcess p = ChildProcess.start(name, ChildProcess.java(sutFlags(logDir, name), "-cp", ownClasspath(),
-        HandWrittenProxy.class.getName(), "--port", Integer.toString(port)), backends.env(), logDir);
+        HandWrittenProxy.class.getName(), "--native", "--port", Integer.toString(port)), backends.env(), logDir);
     return awaitReady(p, port);
   }
 

@@ -464,7 +464,7 @@ public final class BenchMain {
   }
 
   private Sys direct(String service, String path) {
-    return new Sys("direct " + service, backends.port(service), path, null, null, null);
+    return new Sys("direct " + service, backends.port(service), path, null, null, Scenarios.bffHeaders());
   }
 
   /** The previous build's iOS BFF, or null when BENCH_PREVIOUS_JAR is not set (then no row at all). */
@@ -503,7 +503,8 @@ public final class BenchMain {
 
   private Sys handSys() {
     return handWritten == null ? Sys.skipped("hand-written fan-out", handWrittenError)
-        : new Sys("hand-written fan-out", handWritten.port(), Scenarios.HOME_PATH, null, handWritten.process()::cpuNanos, null);
+        : new Sys("hand-written fan-out", handWritten.port(), Scenarios.HOME_PATH, null, handWritten.process()::cpuNanos,
+            Scenarios.bffHeaders());
   }
 
   private List<Sys> passThroughSystems() {
@@ -514,8 +515,12 @@ public final class BenchMain {
   private List<Sys> passThroughSystems(boolean observeOff) {
     List<Sys> s = new ArrayList<>();
     s.add(direct("posts", Scenarios.DIRECT_PATH));
-    s.add(nginx != null ? new Sys("nginx", nginx.port(), Scenarios.PROXY_PATH, null, nginx::cpuNanos, null) : Sys.skipped("nginx", nginxError));
-    s.add(handProxy != null ? new Sys(HAND_PROXY, handProxy.port(), Scenarios.PROXY_PATH, null, handProxy.process()::cpuNanos, null)
+    // Every system gets the same request, the BFF's bearer token included (nginx and the hand-written proxy pass it on,
+    // as the BFF does): the bytes parsed and forwarded are the same; only the BFF verifies it.
+    s.add(nginx != null ? new Sys("nginx", nginx.port(), Scenarios.PROXY_PATH, null, nginx::cpuNanos, Scenarios.bffHeaders())
+        : Sys.skipped("nginx", nginxError));
+    s.add(handProxy != null ? new Sys(HAND_PROXY, handProxy.port(), Scenarios.PROXY_PATH, null, handProxy.process()::cpuNanos,
+        Scenarios.bffHeaders())
         : Sys.skipped(HAND_PROXY, handProxyError));
     s.add(bffSys("BFF proxy route", Scenarios.PROXY_PATH));
     if (observeOff) s.add(observeOffSys("BFF proxy route, observe off", Scenarios.PROXY_PATH));
@@ -1085,7 +1090,8 @@ public final class BenchMain {
   /** The hand-written REST home first (the baseline), then the BFF's; skipped rows when they did not start. */
   private List<Sys> restHomeSystems() {
     if (bffRestHome == null) return List.of(Sys.skipped(REST_HAND, restHomeError), Sys.skipped(REST_BFF, restHomeError));
-    return List.of(new Sys(REST_HAND, handWrittenRest.port(), RestHome.PATH, null, handWrittenRest.process()::cpuNanos, null),
+    return List.of(new Sys(REST_HAND, handWrittenRest.port(), RestHome.PATH, null, handWrittenRest.process()::cpuNanos,
+            Scenarios.bffHeaders()),
         new Sys(REST_BFF, bffRestHome.port(), RestHome.PATH, null, bffRestHome.process()::cpuNanos, Scenarios.bffHeaders()));
   }
 

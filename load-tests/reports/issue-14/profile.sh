@@ -7,7 +7,7 @@ env BFF_ACCESS_LOG=false BFF_RATE_LIMITS=false BFF_CANARY_SHARE=0% BFF_MIRROR_SH
 pid=$!
 sleep 10
 TOKEN=$(curl -s 'localhost:9000/token?sub=u1&scope=read' | jq -r .access_token)
-wrk -t1 -c64 -d15s -H "authorization: Bearer $TOKEN" http://127.0.0.1:18081$path > /dev/null   # warm-up
+wrk -t1 -c64 -d${WARM:-15}s -H "authorization: Bearer $TOKEN" http://127.0.0.1:18081$path > /dev/null   # warm-up (WARM seconds)
 jcmd $pid JVMTI.agent_load ${ASYNC_PROFILER_LIB:-/tmp/ap/linux-x64/libasyncProfiler.so} "\"start,event=cpu,interval=1ms\"" > /dev/null
 wrk -t1 -c64 -d20s --latency -H "authorization: Bearer $TOKEN" http://127.0.0.1:18081$path | grep -E "Requests/sec|  99%|  50%"
 jcmd $pid JVMTI.agent_load ${ASYNC_PROFILER_LIB:-/tmp/ap/linux-x64/libasyncProfiler.so} "\"dump,collapsed,file=/tmp/ap/$name.collapsed\"" > /dev/null

@@ -9,11 +9,13 @@ import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.ConfigException;
+import dev.bffkit.core.config.PortalConfig;
 import dev.bffkit.core.observe.Observability;
 import dev.bffkit.core.observe.Observers;
 import dev.bffkit.core.observe.audit.AuditVerify;
 import dev.bffkit.core.observe.slo.SloRulesCommand;
 import dev.bffkit.core.portal.Portal;
+import dev.bffkit.core.portal.PublicPortal;
 import dev.bffkit.core.portal.keys.KeysApi;
 import dev.bffkit.core.portal.keys.PortalKeys;
 import dev.bffkit.core.ratelimit.RateLimiting;
@@ -263,17 +265,20 @@ public final class Bff {
     AdminServer admin = new AdminServer(vertx, adminConfig, readiness, routes, registry, observe);
     AtomicReference<Reloader> reloader = new AtomicReference<>();
     AtomicReference<RunningBff> running = new AtomicReference<>();
+    AtomicReference<PublicPortal> publicPortal = new AtomicReference<>();
     try {
       Observers.install(observe, bundle.config(), routes, registry, admin.router());
       if (watch != null) {
         reloader.set(new Reloader(vertx, watch.dir(), watch.load(), next -> running.get().reload(next)));
         reloader.get().mount(admin.router());
       }
-      ApiDocsPages.mount(admin.router(), () -> live(running, routes, engine, bundle).routes(),
+      ApiDocsPages docs = ApiDocsPages.mount(admin.router(), () -> live(running, routes, engine, bundle).routes(),
           () -> live(running, routes, engine, bundle).engine(), () -> live(running, routes, engine, bundle).bundle(),
           () -> reloader.get() == null ? null : reloader.get().version());
       Portal.mount(vertx, admin.router(), running::get);
       KeysApi.mount(vertx, admin.router(), keys, running::get);
+      PortalConfig.Public pub = bundle.config().portal().publicPortal();
+      if (pub != null) publicPortal.set(PublicPortal.create(vertx, pub, bundle.config().name(), docs, keys, running::get));
     } catch (ConfigException e) {
       registry.close();
       return observe.close(vertx).transform(ar -> Future.failedFuture(e));
@@ -297,7 +302,7 @@ public final class Bff {
         }))
         .compose(v -> vertx.deployVerticle(() -> {
           BffServer server = new BffServer(bundle.config(), engine, routes, readiness, listenPort, registry, security,
-              limiting.get(), connections, observe);
+              limiting.get(), connections, observe).portal(publicPortal.get());
           servers.add(server);
           return server;
         }, new DeploymentOptions().setInstances(instances)))

@@ -23,7 +23,10 @@ final class BffYaml {
       "grpc",
       "auth", "limits", "filters", "cors", "tls", "admin", "observe", "rateLimits",
       "traffic", "portal");
-  private static final Set<String> PORTAL = Set.of("keys");
+  private static final Set<String> PORTAL = Set.of("keys", "public");
+  private static final Set<String> PORTAL_PUBLIC = Set.of("path", "scopes");
+  /** A public portal path: segments of unreserved characters (RFC 3986 §2.3), no dot segments. */
+  private static final Pattern PORTAL_PATH = Pattern.compile("(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+");
   private static final Set<String> PORTAL_KEYS = Set.of("enabled", "tiers", "maxPerDeveloper", "store", "scopes");
   private static final Set<String> KEY_STORE = Set.of("file", "redis");
   private static final Set<String> KEY_STORE_REDIS = Set.of("url");
@@ -117,13 +120,37 @@ final class BffYaml {
     Map<String, ServiceConfig> services = services(servicesObj);
     ServerConfig server = server(root.obj("server", SERVER));
     RateLimitConfig rateLimits = rateLimits(root.obj("rateLimits", RATE_LIMITS));
+    AuthConfig auth = auth(root.obj("auth", AUTH), rateLimits);
+    Obj portal = root.obj("portal", PORTAL);
     return new BffConfig(name, server,
         composition(root.obj("composition", COMPOSITION)), services, routes(root, services),
         grpc(root.obj("grpc", GRPC), servicesObj, services),
-        auth(root.obj("auth", AUTH), rateLimits), limits(root.obj("limits", LIMITS)), filters(root.obj("filters", FILTERS)),
+        auth, limits(root.obj("limits", LIMITS)), filters(root.obj("filters", FILTERS)),
         cors(root.obj("cors", CORS)), tls(root.obj("tls", TLS)), admin(root.obj("admin", ADMIN), server),
         observe(root.obj("observe", OBSERVE)), rateLimits, traffic(root.obj("traffic", TRAFFIC), services),
-        portal(root.obj("portal", PORTAL), rateLimits));
+        portal(portal, rateLimits).withPublic(portalPublic(portal, auth)));
+  }
+
+  /**
+   * {@code portal.public: { path: /developers, scopes: [...] }}: off when absent. Its data needs a developer token
+   * from the BFF's issuers, so it needs an issuer; its path may not overlap another route (the route table checks).
+   */
+  private static PortalConfig.Public portalPublic(Obj portal, AuthConfig auth) {
+    if (!portal.has("public")) return null;
+    Obj p = portal.obj("public", PORTAL_PUBLIC);
+    Scalar path = p.scalar("path", "write e.g. path: /developers");
+    String v = path.value.trim();
+    if (v.length() > 1 && v.endsWith("/")) v = v.substring(0, v.length() - 1);
+    if (!PORTAL_PATH.matcher(v).matches()) {
+      throw path.invalid("is not a path for the public portal; write e.g. /developers (letters, digits, '-', '_', '.',"
+          + " '~' between slashes; not '/', no '.' or '..' segment)");
+    }
+    if (auth.issuers().isEmpty()) {
+      throw p.error("the public portal admits developers by a token from the BFF's identity provider, and none is"
+          + " configured: add auth.issuers (or remove portal.public)");
+    }
+    GrpcConfig.Pos at = p.pos();
+    return new PortalConfig.Public(v, scopes(p, "scopes"), at.file() + ":" + at.line());
   }
 
   /**

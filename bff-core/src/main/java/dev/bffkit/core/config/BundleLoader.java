@@ -144,6 +144,11 @@ import java.util.regex.Pattern;
  *       - { name: partner-a, sha256: "<64 hex digits: printf %s KEY | sha256sum>", tier: gold, scopes: [read] }
  *   claimsToHeaders: { sub: x-user-id, scope: x-user-scopes }  # sent upstream; client copies stripped
  *   screens: { admin: [admin, "claim:tier=gold"] }   # screen → scopes (or claim:NAME=VALUE) all required (403 without)
+ * portal:
+ *   keys: { enabled: true, tiers: [free, pro], store: { file: keys.json } }   # self-service API keys
+ *   public:                  # off unless given: the partner-facing portal on the client listener
+ *     path: /developers      # a route of kind portal; may not overlap a screen, GraphQL or proxy route
+ *     scopes: [developer]    # a developer token (auth.issuers, required) must hold these for the data
  * rateLimits:                # off unless tiers or rules are given (GCRA; 429 + Retry-After + RateLimit fields)
  *   enabled: true            # false: enforce nothing (the tiers stay labels for apiKeys[].tier)
  *   tierClaim: tier          # JWT claim naming a token's tier; an API key names its own (auth.apiKeys[].tier)

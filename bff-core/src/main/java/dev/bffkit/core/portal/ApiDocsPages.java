@@ -69,9 +69,14 @@ public final class ApiDocsPages {
   public static ApiDocsPages mount(Router adminRouter, Supplier<RouteTable> routes, Supplier<CompositionEngine> engine,
       Supplier<ClientBundle> bundle, Supplier<String> version) {
     ApiDocsPages pages = new ApiDocsPages(routes, engine, bundle, version);
-    adminRouter.get(OPENAPI_PATH).handler(ctx -> pages.serve(ctx, Docs::openapi, "application/json"));
-    adminRouter.get(SDL_PATH).handler(ctx -> pages.serve(ctx, Docs::sdl, "text/plain; charset=utf-8"));
+    pages.mountAt(adminRouter, "");
     return pages;
+  }
+
+  /** The same two documents (one cache) under {@code base} on another router: the public portal's. */
+  public void mountAt(Router router, String base) {
+    router.get(base + OPENAPI_PATH).handler(ctx -> serve(ctx, Docs::openapi, "application/json"));
+    router.get(base + SDL_PATH).handler(ctx -> serve(ctx, Docs::sdl, "text/plain; charset=utf-8"));
   }
 
   private void serve(RoutingContext ctx, Function<Docs, Buffer> part, String type) {

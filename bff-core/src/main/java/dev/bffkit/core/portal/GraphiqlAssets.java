@@ -54,8 +54,18 @@ final class GraphiqlAssets {
     return URLS;
   }
 
-  static void serve(RoutingContext ctx) {
-    Asset a = BY_PATH.get(ctx.normalizedPath());
+  /** Every asset's page name and URL path for a portal mounted at {@code base} ({@code /portal}: {@link #urls()}). */
+  static Map<String, String> urls(String base) {
+    if (base.equals(Portal.ADMIN_BASE)) return URLS;
+    Map<String, String> out = new LinkedHashMap<>();
+    URLS.forEach((name, path) -> out.put(name, base + path.substring(Portal.ADMIN_BASE.length())));
+    return out;
+  }
+
+  /** The asset at the request's path, for a portal mounted at {@code base}. */
+  static void serve(RoutingContext ctx, String base) {
+    String path = ctx.normalizedPath();
+    Asset a = path.startsWith(base + "/") ? BY_PATH.get(Portal.ADMIN_BASE + path.substring(base.length())) : null;
     if (a == null) {
       ctx.response().setStatusCode(404).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8").end("no such asset\n");
       return;

@@ -50,11 +50,11 @@ final class GraphiqlPage {
    * The page and its assets before the admin token check, and the relay behind it. Reads the assets
    * here, at start-up, never on an event loop.
    */
-  static void mount(Vertx vertx, Router admin, Supplier<RunningBff> live) {
-    GraphiqlPage page = new GraphiqlPage(live, Buffer.buffer(template(GraphiqlAssets.urls())));
-    admin.get(PATH).order(-1).handler(page::serve);
-    admin.get(GraphiqlAssets.PREFIX + "*").order(-1).handler(GraphiqlAssets::serve);
-    GraphiqlRelay.mount(vertx, admin, live);
+  static void mount(Vertx vertx, Router router, String base, Supplier<RunningBff> live) {
+    GraphiqlPage page = new GraphiqlPage(live, Buffer.buffer(template(GraphiqlAssets.urls(base))));
+    router.get(base + "/graphiql").order(-1).handler(page::serve);
+    router.get(base + "/assets/*").order(-1).handler(ctx -> GraphiqlAssets.serve(ctx, base));
+    GraphiqlRelay.mount(vertx, router, base, live);
   }
 
   /** Whether GraphiQL has an endpoint to talk to: the live configuration's ad-hoc GraphQL switch. */

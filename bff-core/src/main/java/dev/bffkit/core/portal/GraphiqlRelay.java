@@ -35,9 +35,9 @@ final class GraphiqlRelay {
     this.relay = new ClientRelay(vertx);
   }
 
-  static void mount(Vertx vertx, Router admin, Supplier<RunningBff> live) {
+  static void mount(Vertx vertx, Router router, String base, Supplier<RunningBff> live) {
     GraphiqlRelay r = new GraphiqlRelay(vertx, live);
-    admin.post("/portal/graphql").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY)).handler(r::handle)
+    router.post(base + "/graphql").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY)).handler(r::handle)
         .failureHandler(ctx -> { // the body handler's 413 (and any bug) in the admin error shape
           int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
           AdminServer.json(ctx, status, AdminServer.error(status, status == 413 ? "body_too_large" : "graphql_relay_failed",

@@ -97,6 +97,7 @@ public final class OpenApiDocument {
         case TRANSCODE -> transcode(r);
         case GRPC_WEB -> grpcWeb(r);
         case HEALTH -> health(r);
+        case PORTAL -> { } // the portal's pages are for people, not part of the client API
       }
     }
     protos.components().forEach(schemas::set);

@@ -26,11 +26,18 @@ public final class Portal {
   /** The largest try-it request: a token (8 KiB at most by default) and a few variables. */
   static final int MAX_TRY_BODY = 32 * 1024;
 
+  /** The admin listener's mount point of the portal. */
+  public static final String ADMIN_BASE = "/portal";
+
   private final Supplier<RunningBff> live;
+  private final String base;
+  private final String docsBase;
   private volatile ScreenCatalog catalog;
 
-  private Portal(Supplier<RunningBff> live) {
+  private Portal(Supplier<RunningBff> live, String base, String docsBase) {
     this.live = live;
+    this.base = base;
+    this.docsBase = docsBase;
   }
 
   /**
@@ -38,14 +45,23 @@ public final class Portal {
    * already on it). {@code live} is the running BFF, null until it is ready (then 503).
    */
   public static void mount(Vertx vertx, Router admin, Supplier<RunningBff> live) {
-    Portal p = new Portal(live);
-    PortalPage.mount(admin);
-    admin.get("/portal/config").handler(p::config);
-    admin.get("/portal/screens").handler(p::screens);
-    admin.get("/portal/screens/:name").handler(p::screen);
-    GraphiqlPage.mount(vertx, admin, live);
+    mount(vertx, admin, ADMIN_BASE, "", live);
+  }
+
+  /**
+   * Mounts the same pages under {@code base} on any router: {@code /portal} on the admin listener, the
+   * public portal's path on its own router ({@link PublicPortal}). {@code docsBase} is where the API documents
+   * are ({@code ""} on the admin listener: {@code /openapi.json}), for the page's links.
+   */
+  static void mount(Vertx vertx, Router router, String base, String docsBase, Supplier<RunningBff> live) {
+    Portal p = new Portal(live, base, docsBase);
+    PortalPage.mount(router, base);
+    router.get(base + "/config").handler(p::config);
+    router.get(base + "/screens").handler(p::screens);
+    router.get(base + "/screens/:name").handler(p::screen);
+    GraphiqlPage.mount(vertx, router, base, live);
     ScreenTryOut tryOut = new ScreenTryOut(vertx, live);
-    admin.post("/portal/try/:screen").handler(BodyHandler.create(false).setBodyLimit(MAX_TRY_BODY))
+    router.post(base + "/try/:screen").handler(BodyHandler.create(false).setBodyLimit(MAX_TRY_BODY))
         .handler(tryOut::handle)
         .failureHandler(ctx -> { // the body handler's 413 (and any bug) in the admin error shape
           int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
@@ -67,8 +83,9 @@ public final class Portal {
         .put("adhocGraphql", comp.adhocGraphql())
         .put("authEnabled", c.auth().enabled())
         .put("apiKeyHeader", c.auth().apiKeys().keys().isEmpty() ? null : c.auth().apiKeys().header())
-        .put("openapi", "/openapi.json")
-        .put("schema", "/schema.graphql"));
+        .put("portal", base)
+        .put("openapi", docsBase + ApiDocsPages.OPENAPI_PATH)
+        .put("schema", docsBase + ApiDocsPages.SDL_PATH));
   }
 
   private void screens(RoutingContext ctx) {
@@ -85,7 +102,7 @@ public final class Portal {
     c.one(name).onSuccess(e -> {
       if (e == null) {
         String shown = name.length() > 64 ? name.substring(0, 64) + "..." : name;
-        AdminServer.json(ctx, 404, AdminServer.error(404, "screen_not_found", "no screen '" + shown + "'; see /portal/screens"));
+        AdminServer.json(ctx, 404, AdminServer.error(404, "screen_not_found", "no screen '" + shown + "'; see " + base + "/screens"));
       } else {
         ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
         AdminServer.json(ctx, 200, e);

@@ -23,9 +23,9 @@ final class PortalPage {
 
   private PortalPage() {}
 
-  /** {@code /portal}, first of all routes (before the admin token check). */
-  static void mount(Router router) {
-    router.get("/portal").order(-1).handler(PAGE::serve);
+  /** {@code base} ({@code /portal} on the admin listener), first of all routes (before the admin token check). */
+  static void mount(Router router, String base) {
+    router.get(base).order(-1).handler(PAGE::serve);
   }
 
   /** The Content-Security-Policy the page is served with. */

@@ -15,7 +15,9 @@ public enum RouteKind {
   /** A gRPC service bridged for browsers ({@code grpc.web}). */
   GRPC_WEB,
   /** Liveness and readiness; built in, never behind auth. */
-  HEALTH;
+  HEALTH,
+  /** The public developer portal ({@code portal.public.path}): its own router, its own developer-token check. */
+  PORTAL;
 
   /** Lower-case label, e.g. {@code grpc_web}. */
   public String label() {

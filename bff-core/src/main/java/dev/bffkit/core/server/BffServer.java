@@ -73,6 +73,8 @@ public final class BffServer extends VerticleBase {
   /** Callers a services reload replaced, serving the requests that started on them until the drain grace ends. */
   private final List<HttpUpstreams> retiring = new ArrayList<>();
   private Pipeline pipeline;
+  /** The public developer portal's target (portal.public), null when off; it follows reloads by itself. */
+  private Stage portal;
 
   /**
    * {@code routes} is the BFF's route table (compiled once, shared); {@code registry} the BFF-wide
@@ -186,6 +188,12 @@ public final class BffServer extends VerticleBase {
     });
   }
 
+  /** Sets the public portal's target (before the server starts): the PORTAL route's handler. */
+  public BffServer portal(Stage target) {
+    this.portal = target;
+    return this;
+  }
+
   /** The port this instance listens on (the real one when the config asked for 0). */
   public int actualPort() {
     return server.actualPort();
@@ -240,6 +248,9 @@ public final class BffServer extends VerticleBase {
             : (transcode = new TranscodeStage(upstreams));
         case GRPC_WEB -> grpcWeb != null ? grpcWeb
             : (grpcWeb = new GrpcWebStage(config.grpc().web(), engine.grpc(), upstreams, vertx, config.grpc().maxMessageBytes()));
+        // Added by a reload to a BFF started without it: the portal's router is built at start-up.
+        case PORTAL -> portal != null ? portal
+            : (ex, next) -> ex.fail(503, "portal_restart_needed", "the public portal starts with the BFF; restart it");
       };
     }
     return targets;

@@ -7,6 +7,7 @@ import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.ConfigException;
 import dev.bffkit.core.config.GrpcConfig;
+import dev.bffkit.core.config.PortalConfig;
 import dev.bffkit.core.config.ProxyRouteConfig;
 import dev.bffkit.core.config.SourceFile;
 import dev.bffkit.core.grpc.TranscodeStage;
@@ -32,6 +33,7 @@ import java.util.Set;
  */
 public final class Routes {
   static final Set<HttpMethod> GET_HEAD = Set.of(HttpMethod.GET, HttpMethod.HEAD);
+  static final Set<HttpMethod> PORTAL_METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST, HttpMethod.DELETE);
 
   private final BffConfig config;
   private final AuthConfig auth;
@@ -92,6 +94,12 @@ public final class Routes {
       add(b, new Route(0, "grpc-web:" + e.grpcService(), RouteKind.GRPC_WEB, new RouteMatch.Prefix(prefix),
           Set.of(HttpMethod.POST), policy(required(prefix), Set.of(), e.service()),
           e.pos().file() + ":" + e.pos().line(), e));
+    }
+    PortalConfig.Public portal = config.portal().publicPortal();
+    if (portal != null) {
+      // Not behind auth.required: its page is open; its data checks the developer token itself (portal.PublicPortal).
+      add(b, new Route(0, "portal", RouteKind.PORTAL, new RouteMatch.Prefix(portal.path()), PORTAL_METHODS,
+          policy(false, Set.of(), null), portal.declaredAt(), portal));
     }
     RouteTable table = b.build();
     checkPublicPaths(table);

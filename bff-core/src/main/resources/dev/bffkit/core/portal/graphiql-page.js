@@ -23,7 +23,7 @@
       if (adminToken) headers.Authorization = "Bearer " + adminToken;
       const body = { query: params.query, variables: params.variables || null, operationName: params.operationName || null };
       if (token) { body.token = token; body.credential = credential; }
-      return fetch("/portal/graphql", {
+      return fetch("graphql", { // relative: this page is at {portal}/graphiql
         method: "POST", headers: headers, body: JSON.stringify(body), cache: "no-store", credentials: "same-origin"
       }).then(function (r) {
         return r.text().then(function (text) {

@@ -50,13 +50,18 @@ public final class KeysApi {
 
   /** Mounts the keys API ({@code keys} null: each call answers 404 saying how to turn them on). */
   public static void mount(Vertx vertx, Router admin, PortalKeys keys, Supplier<RunningBff> live) {
+    mount(vertx, admin, "/portal", keys, live);
+  }
+
+  /** The same API under {@code base} ({@code /portal} on the admin listener; the public portal's path). */
+  public static void mount(Vertx vertx, Router router, String base, PortalKeys keys, Supplier<RunningBff> live) {
     KeysApi api = new KeysApi(vertx, keys, live);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY);
-    admin.get("/portal/keys/status").handler(api::status);
-    admin.get("/portal/keys").handler(api::list);
-    admin.post("/portal/keys").handler(body).handler(api::create).failureHandler(KeysApi::failed);
-    admin.post("/portal/keys/:id/rotate").handler(body).handler(api::rotate).failureHandler(KeysApi::failed);
-    admin.delete("/portal/keys/:id").handler(api::revoke);
+    router.get(base + "/keys/status").handler(api::status);
+    router.get(base + "/keys").handler(api::list);
+    router.post(base + "/keys").handler(body).handler(api::create).failureHandler(KeysApi::failed);
+    router.post(base + "/keys/:id/rotate").handler(body).handler(api::rotate).failureHandler(KeysApi::failed);
+    router.delete(base + "/keys/:id").handler(api::revoke);
   }
 
   /** The body handler's 413 (and any bug) in the admin error shape. */

@@ -43,6 +43,11 @@ public final class InlinePage {
   }
 
   public void serve(RoutingContext ctx) {
+    serve(ctx, html, csp);
+  }
+
+  /** An HTML page with the headers every admin page carries: never cached or sniffed, its CSP, no referrer. */
+  public static void serve(RoutingContext ctx, Buffer html, String csp) {
     ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
         .putHeader("x-content-type-options", "nosniff")
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")

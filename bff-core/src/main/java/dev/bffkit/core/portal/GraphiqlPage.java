@@ -1,5 +1,6 @@
 package dev.bffkit.core.portal;
 
+import dev.bffkit.core.admin.InlinePage;
 import dev.bffkit.core.Bff.RunningBff;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -70,12 +71,7 @@ final class GraphiqlPage {
           .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").end(OFF);
       return;
     }
-    ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-        .putHeader("x-content-type-options", "nosniff")
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
-        .putHeader("content-security-policy", CSP)
-        .putHeader("referrer-policy", "no-referrer")
-        .end(html);
+    InlinePage.serve(ctx, html, CSP);
   }
 
   /** graphiql.html with each {@code {{name}}} replaced by that asset's URL. */

@@ -77,7 +77,12 @@ public final class ChildProcess implements AutoCloseable {
 
   /** {@code java <flags> <args...>} with the java binary that runs the harness. */
   public static List<String> java(List<String> flags, String... args) {
-    return java(Path.of(System.getProperty("java.home"), "bin", "java"), flags, args);
+    return java(javaHere(), flags, args);
+  }
+
+  /** The launcher of the JVM running the harness. */
+  public static Path javaHere() {
+    return Path.of(System.getProperty("java.home"), "bin", "java");
   }
 
   /** The same with another JVM's launcher (e.g. a newer JDK for its AOT cache). */

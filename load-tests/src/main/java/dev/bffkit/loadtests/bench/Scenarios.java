@@ -26,10 +26,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -361,7 +364,7 @@ public final class Scenarios {
           "--service-instances", Integer.toString(instances)), Map.of(), logDir);
       ProcessBackends b = new ProcessBackends(p, base);
       try {
-        List<Integer> ports = new java.util.ArrayList<>();
+        List<Integer> ports = new ArrayList<>();
         for (int offset : offsets()) ports.add(base + offset);
         p.awaitPorts(ports, 60_000);
       } catch (IOException | InterruptedException e) {
@@ -377,7 +380,7 @@ public final class Scenarios {
 
     /** Port offsets from the base that {@code Demo --services-only} binds: six services, posts-2, the gRPC twins. */
     static List<Integer> offsets() {
-      List<Integer> o = new java.util.ArrayList<>();
+      List<Integer> o = new ArrayList<>();
       for (int i = 0; i < SERVICES.size(); i++) o.add(i);
       o.add(DemoServices.POSTS_REPLICA_OFFSET);
       for (String g : DemoServices.GRPC_NAMES) o.add(DemoServices.GRPC_OFFSETS.get(g));
@@ -453,10 +456,16 @@ public final class Scenarios {
    */
   public static ProcessTarget startIosBffJar(Path jar, Backends backends, Map<String, String> extraEnv,
       List<String> extraFlags, Path logDir, String name) throws IOException, InterruptedException {
+    return startIosBff(ChildProcess.javaHere(), jar, extraEnv, extraFlags, backends, logDir, name);
+  }
+
+  /** The iOS BFF from {@code jar} on the JVM {@code java}; waits for /readyz. */
+  private static ProcessTarget startIosBff(Path java, Path jar, Map<String, String> extraEnv, List<String> extraFlags,
+      Backends backends, Path logDir, String name) throws IOException, InterruptedException {
     int port = freePort();
-    List<String> flags = new java.util.ArrayList<>(sutFlags(logDir, name));
+    List<String> flags = new ArrayList<>(sutFlags(logDir, name));
     flags.addAll(extraFlags);
-    ChildProcess p = ChildProcess.start(name, ChildProcess.java(flags, "-jar",
+    ChildProcess p = ChildProcess.start(name, ChildProcess.java(java, flags, "-jar",
         jar.toString(), "--port", Integer.toString(port)), iosEnv(backends, extraEnv), logDir);
     return awaitReady(p, port);
   }
@@ -478,15 +487,24 @@ public final class Scenarios {
    */
   public static Path trainClassDataArchive(Backends backends, Path archive, Path logDir)
       throws IOException, InterruptedException {
-    List<String> flags = new java.util.ArrayList<>(sutFlags(logDir, "cds-training"));
-    flags.add("-XX:ArchiveClassesAtExit=" + archive.toAbsolutePath());
-    flags.add("-Xlog:cds=off");
-    try (ChildProcess p = ChildProcess.start("cds-training", ChildProcess.java(flags, "-jar",
+    return train(ChildProcess.javaHere(), "cds-training", List.of("-XX:ArchiveClassesAtExit=" + archive.toAbsolutePath(),
+        "-Xlog:cds=off"), Map.of(), backends, archive, logDir);
+  }
+
+  /**
+   * A {@code --exit-when-ready} run of the iOS BFF on {@code java} with {@code extraFlags}, waited for (2 minutes at
+   * most); returns {@code output} when the run wrote it, else null.
+   */
+  private static Path train(Path java, String name, List<String> extraFlags, Map<String, String> extraEnv,
+      Backends backends, Path output, Path logDir) throws IOException, InterruptedException {
+    List<String> flags = new ArrayList<>(sutFlags(logDir, name));
+    flags.addAll(extraFlags);
+    try (ChildProcess p = ChildProcess.start(name, ChildProcess.java(java, flags, "-jar",
         jar("bff-ios/target/bff-ios.jar").toString(), "--port", Integer.toString(freePort()), "--exit-when-ready"),
-        iosEnv(backends, Map.of()), logDir)) {
-      for (int i = 0; i < 600 && p.isAlive(); i++) Thread.sleep(100);
+        iosEnv(backends, extraEnv), logDir)) {
+      for (int i = 0; i < 1200 && p.isAlive(); i++) Thread.sleep(100);
     }
-    return java.nio.file.Files.isRegularFile(archive) ? archive : null;
+    return Files.isRegularFile(output) ? output : null;
   }
 
   /** A JDK with an AOT cache (JDK 24+, JEP 483/515): BENCH_AOT_JAVA, else Debian's Temurin 25 when installed. */
@@ -503,26 +521,14 @@ public final class Scenarios {
    */
   public static Path trainAotCache(Path java, Backends backends, Path cache, int warmUpRequests, Path logDir)
       throws IOException, InterruptedException {
-    List<String> flags = new java.util.ArrayList<>(sutFlags(logDir, "aot-training"));
-    flags.add("-XX:AOTCacheOutput=" + cache.toAbsolutePath());
-    Map<String, String> env = Map.of("BFF_WARM_UP_REQUESTS", Integer.toString(warmUpRequests), "BFF_WARM_UP_MAX_TIME", "60s");
-    try (ChildProcess p = ChildProcess.start("aot-training", ChildProcess.java(java, flags, "-jar",
-        jar("bff-ios/target/bff-ios.jar").toString(), "--port", Integer.toString(freePort()), "--exit-when-ready"),
-        iosEnv(backends, env), logDir)) {
-      for (int i = 0; i < 1200 && p.isAlive(); i++) Thread.sleep(100);
-    }
-    return Files.isRegularFile(cache) ? cache : null;
+    return train(java, "aot-training", List.of("-XX:AOTCacheOutput=" + cache.toAbsolutePath()),
+        Map.of("BFF_WARM_UP_REQUESTS", Integer.toString(warmUpRequests), "BFF_WARM_UP_MAX_TIME", "60s"), backends, cache, logDir);
   }
 
   /** The iOS BFF on another JVM ({@code java}) with extra flags; waits for /readyz. */
   public static ProcessTarget startIosBffOn(Path java, Backends backends, List<String> extraFlags, Path logDir, String name)
       throws IOException, InterruptedException {
-    int port = freePort();
-    List<String> flags = new java.util.ArrayList<>(sutFlags(logDir, name));
-    flags.addAll(extraFlags);
-    ChildProcess p = ChildProcess.start(name, ChildProcess.java(java, flags, "-jar",
-        jar("bff-ios/target/bff-ios.jar").toString(), "--port", Integer.toString(port)), iosEnv(backends, Map.of()), logDir);
-    return awaitReady(p, port);
+    return startIosBff(java, jar("bff-ios/target/bff-ios.jar"), Map.of(), extraFlags, backends, logDir, name);
   }
 
   /** The same iOS BFF launched on a client folder ({@code bff-ios.jar --config DIR}), e.g. {@link #writeIosBundleWithoutAuth}. */
@@ -545,7 +551,7 @@ public final class Scenarios {
   public static long awaitSignedIn(ProcessTarget t, long timeoutMs) throws IOException, InterruptedException {
     String header = "Authorization: " + bffHeaders().get("authorization") + "\r\n";
     long start = System.nanoTime();
-    long deadline = start + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    long deadline = start + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     int status = -1;
     while (System.nanoTime() < deadline) {
       status = Http1.status(t.port(), "GET", HOME_PATH, null, header, 2000);
@@ -628,7 +634,7 @@ public final class Scenarios {
 
   /** The common SUT flags plus a GC log next to the process's other logs (pauses explain outliers). */
   static List<String> sutFlags(Path logDir, String name) {
-    List<String> flags = new java.util.ArrayList<>(ChildProcess.SUT_JVM_FLAGS);
+    List<String> flags = new ArrayList<>(ChildProcess.SUT_JVM_FLAGS);
     flags.add("-Xlog:gc:file=" + logDir.resolve(Reports.slug(name) + ".gc.log").toAbsolutePath() + ":uptime");
     return flags;
   }
@@ -645,14 +651,14 @@ public final class Scenarios {
 
   /** A base port B with B..B+n-1 all free on 127.0.0.1 (checked by binding; tiny race). */
   public static int freePortRange(int n) {
-    List<Integer> offsets = new java.util.ArrayList<>();
+    List<Integer> offsets = new ArrayList<>();
     for (int i = 0; i < n; i++) offsets.add(i);
     return freePortRange(offsets);
   }
 
   /** A base port B with B + each offset free on 127.0.0.1 (checked by binding; tiny race). */
   public static int freePortRange(List<Integer> offsets) {
-    java.util.Random rnd = new java.util.Random();
+    Random rnd = new Random();
     for (int attempt = 0; attempt < 200; attempt++) {
       int base = 20_000 + rnd.nextInt(30_000);
       boolean ok = true;

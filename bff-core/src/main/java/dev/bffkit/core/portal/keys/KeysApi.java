@@ -4,6 +4,7 @@ import dev.bffkit.core.Bff.RunningBff;
 import dev.bffkit.core.admin.AdminServer;
 import dev.bffkit.core.security.Principal;
 import dev.bffkit.core.security.Security;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -138,7 +139,7 @@ public final class KeysApi {
     });
   }
 
-  private void issued(RoutingContext ctx, int status, io.vertx.core.AsyncResult<PortalKeys.Issued> ar) {
+  private void issued(RoutingContext ctx, int status, AsyncResult<PortalKeys.Issued> ar) {
     if (ar.failed()) {
       storeFailed(ctx, ar.cause());
       return;

@@ -11,7 +11,9 @@ import dev.bffkit.core.security.TestIdp;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Date;
@@ -140,9 +142,9 @@ class KeysApiInputTest {
 
   @Test
   void theAdminTokenStillGuardsTheKeysApi() throws Exception {
-    HttpResponse<String> r = KeysFixture.HTTP.send(java.net.http.HttpRequest.newBuilder(
-        java.net.URI.create("http://127.0.0.1:" + bff.adminPort() + "/portal/keys"))
-        .header(KeysApi.TOKEN_HEADER, idp.rs256("owner")).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = KeysFixture.HTTP.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + bff.adminPort() + "/portal/keys"))
+        .header(KeysApi.TOKEN_HEADER, idp.rs256("owner")).GET().build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(401, r.statusCode());
     assertFalse(r.body().contains("owned"));
   }

@@ -95,7 +95,9 @@ public final class DescriptorRegistry {
         ClassLoader cl = Thread.currentThread().getContextClassLoader();
         if (cl == null) cl = DescriptorRegistry.class.getClassLoader();
         try (InputStream in = cl.getResourceAsStream(res)) {
-          if (in == null) throw e.pos().error("'" + loc + "' is not on the classpath (is shared-schemas a dependency?)");
+          if (in == null) throw e.pos().error("'" + loc + "' is not on the classpath; put the jar"
+              + " that holds it beside the launcher (java -cp bff.jar:schemas.jar dev.bffkit.core.Bff --config DIR), make"
+              + " it a dependency of the client module, or name the file by its path instead");
           return in.readAllBytes();
         }
       }

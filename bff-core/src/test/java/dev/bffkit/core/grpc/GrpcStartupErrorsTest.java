@@ -120,8 +120,9 @@ class GrpcStartupErrorsTest {
   void missingDescriptorSetNamesTheYamlLine() throws Exception {
     String msg = fail(YAML.replace("classpath:grpc/bffkit-services.desc", "classpath:grpc/nope.desc"),
         "type Query { x: Int }\n");
-    assertEquals("app/bff.yaml:6: grpc.descriptors[0]: 'classpath:grpc/nope.desc' is not on the classpath"
-        + " (is shared-schemas a dependency?)", msg);
+    assertEquals("app/bff.yaml:6: grpc.descriptors[0]: 'classpath:grpc/nope.desc' is not on the classpath; put the jar that"
+        + " holds it beside the launcher (java -cp bff.jar:schemas.jar dev.bffkit.core.Bff --config DIR), make it a"
+        + " dependency of the client module, or name the file by its path instead", msg);
   }
 
   @Test

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 
 /** Turns the text of a bff.yaml into a validated {@link BffConfig}; the format is described on {@link BundleLoader}. */
 final class BffYaml {
-  private static final Set<String> ROOT = Set.of("name", "server", "composition", "services", "routes",
+  private static final Set<String> ROOT = Set.of(YamlReader.INCLUDE, "name", "server", "composition", "services", "routes",
       "grpc",
       "auth", "limits", "filters", "cors", "tls", "admin", "observe", "rateLimits",
       "traffic", "portal");
@@ -105,13 +105,21 @@ final class BffYaml {
   static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
       "PATCH", "OPTIONS", "TRACE", "CONNECT");
   private static final Pattern SERVICE_NAME = Pattern.compile("[a-zA-Z][a-zA-Z0-9_-]*");
+  /** {@code services.defaults}: keys every service starts from; not a service. */
+  static final String SERVICE_DEFAULTS = "defaults";
   private static final String EXAMPLE_URL = "http://127.0.0.1:9101";
 
   private BffYaml() {}
 
   /** Parses and validates; {@code defaultName} is used when the file has no {@code name:}. */
   static BffConfig parse(String file, String text, String defaultName, EnvInterpolator env) {
-    Obj root = new YamlReader(file, env).parseRoot(text, ROOT);
+    return parse(file, text, defaultName, env, YamlReader.Includes.NONE);
+  }
+
+  /** As above, with the files of {@code include:} read by {@code includes}. */
+  static BffConfig parse(String file, String text, String defaultName, EnvInterpolator env,
+      YamlReader.Includes includes) {
+    Obj root = new YamlReader(file, env).parseRoot(text, ROOT, includes);
     String name = root.string("name", defaultName);
     if (name.isBlank()) {
       throw root.scalar("name", "").invalid("must not be empty; write e.g. name: " + defaultName);
@@ -847,12 +855,14 @@ final class BffYaml {
 
   private static Map<String, ServiceConfig> services(Obj all) {
     Map<String, ServiceConfig> out = new LinkedHashMap<>();
+    if (all.has(SERVICE_DEFAULTS)) all.obj(SERVICE_DEFAULTS, SERVICE); // its own unknown keys, named as its own
     for (String name : all.keys()) {
+      if (name.equals(SERVICE_DEFAULTS)) continue;
       if (!SERVICE_NAME.matcher(name).matches()) {
         throw all.keyError(name, "'" + name + "' is not a valid service name; use letters, digits,"
             + " '_' and '-', starting with a letter, e.g. " + suggestName(name));
       }
-      Obj o = all.obj(name, SERVICE);
+      Obj o = all.objOver(name, SERVICE_DEFAULTS, SERVICE);
       List<URI> endpoints = new ArrayList<>();
       List<Integer> weights = new ArrayList<>();
       List<Map<String, String>> labels = new ArrayList<>();
@@ -1157,7 +1167,7 @@ final class BffYaml {
   private static GrpcConfig grpc(Obj o, Obj servicesObj, Map<String, ServiceConfig> services) {
     Set<String> grpcServices = new LinkedHashSet<>();
     for (String name : services.keySet()) {
-      Obj s = servicesObj.obj(name, SERVICE);
+      Obj s = servicesObj.objOver(name, SERVICE_DEFAULTS, SERVICE);
       if (!s.has("protocol")) continue;
       Scalar p = s.scalar("protocol", "");
       switch (p.value.trim().toLowerCase(Locale.ROOT)) {

@@ -270,7 +270,8 @@ public final class BundleLoader {
     }
     SourceFile yaml = read(dir.resolve("bff.yaml"), folder + "/bff.yaml",
         "services, routes and server settings");
-    BffConfig config = BffYaml.parse(yaml.name(), yaml.text(), folder, new EnvInterpolator(env));
+    BffConfig config = BffYaml.parse(yaml.name(), yaml.text(), folder, new EnvInterpolator(env),
+        new IncludedFiles(dir, folder));
     config = config.withPortal(config.portal().resolvedAgainst(dir)); // the key store's file is the bundle's
     SourceFile schema = read(dir.resolve("schema.graphqls"), folder + "/schema.graphqls",
         "the composition schema (type Query { ... })");

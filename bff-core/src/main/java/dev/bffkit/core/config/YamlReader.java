@@ -4,6 +4,7 @@ import java.io.StringReader;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,8 @@ import org.yaml.snakeyaml.nodes.Tag;
 final class YamlReader {
   private final String file;
   private final EnvInterpolator env;
+  /** The file of each node merged in from an {@code include:} (absent: {@link #file}). */
+  private final Map<Node, String> origins = new IdentityHashMap<>();
 
   YamlReader(String file, EnvInterpolator env) {
     this.file = file;
@@ -37,6 +40,69 @@ final class YamlReader {
 
   /** Parses {@code text} into its root mapping (empty for an empty file). */
   Obj parseRoot(String text, Set<String> allowed) {
+    Node root = compose(text);
+    return new Obj("", root, root, allowed);
+  }
+
+  /**
+   * Parses {@code text} with the files of its {@code include:} list merged under it: each is a fragment of the same
+   * format, read by {@code includes}; a later file wins over an earlier one and {@code text} over all of them. An
+   * included file may not include again. Errors in an included value name that file and line.
+   */
+  Obj parseRoot(String text, Set<String> allowed, Includes includes) {
+    Node root = compose(text);
+    if (root instanceof MappingNode mapping) {
+      Obj top = new Obj("", root, root, allowed);
+      if (top.has(INCLUDE)) {
+        MappingNode merged = null;
+        for (Scalar s : top.scalars(INCLUDE)) {
+          String location = s.value.trim();
+          SourceFile included;
+          try {
+            included = includes.read(location);
+          } catch (IncludeProblem p) {
+            throw s.invalid(p.getMessage());
+          }
+          Node node = new YamlReader(included.name(), env).compose(included.text());
+          if (isAbsent(node)) continue;
+          Obj fragment = new YamlReader(included.name(), env).new Obj("", node, node, allowed);
+          if (fragment.has(INCLUDE)) {
+            throw fragment.keyError(INCLUDE, "an included file cannot include others; list every file in the"
+                + " include of " + file);
+          }
+          YamlMerge.own(node, included.name(), origins);
+          merged = merged == null ? (MappingNode) node : YamlMerge.merge(merged, (MappingNode) node);
+        }
+        MappingNode own = YamlMerge.without(mapping, INCLUDE);
+        root = merged == null ? own : YamlMerge.merge(merged, own);
+      }
+    }
+    return new Obj("", root, root, allowed);
+  }
+
+  /** The key that names included files. */
+  static final String INCLUDE = "include";
+
+  /** Reads an included file by its {@code include:} entry. */
+  @FunctionalInterface
+  interface Includes {
+    /** The file's shown name and text; {@link IncludeProblem} when it cannot be read. */
+    SourceFile read(String location) throws IncludeProblem;
+
+    /** For text parsed without a folder: any include is an error. */
+    Includes NONE = location -> {
+      throw new IncludeProblem("cannot be read here: this text has no folder to include from");
+    };
+  }
+
+  /** Why an included file could not be read, said as the fix. */
+  static final class IncludeProblem extends Exception {
+    IncludeProblem(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private Node compose(String text) {
     LoaderOptions options = new LoaderOptions();
     options.setMaxAliasesForCollections(50); // no "billion laughs"
     options.setNestingDepthLimit(40);
@@ -50,7 +116,12 @@ final class YamlReader {
     } catch (YAMLException e) {
       throw new ConfigException(file, 0, "invalid YAML: " + e.getMessage());
     }
-    return new Obj("", root, root, allowed);
+    return root;
+  }
+
+  /** The file a node was written in: an included one, or this reader's. */
+  private String fileOf(Node node) {
+    return node == null ? file : origins.getOrDefault(node, file);
   }
 
   /** SnakeYAML's "context, problem" wording, with the line in the prefix and the column after it. */
@@ -74,7 +145,7 @@ final class YamlReader {
   }
 
   ConfigException errorAt(Node at, String path, String message) {
-    return new ConfigException(file, at == null ? 0 : at.getStartMark().getLine() + 1,
+    return new ConfigException(fileOf(at), at == null ? 0 : at.getStartMark().getLine() + 1,
         path.isEmpty() ? message : path + ": " + message);
   }
 
@@ -99,7 +170,7 @@ final class YamlReader {
 
     /** Where this value was written (for errors found after parsing). */
     GrpcConfig.Pos pos() {
-      return new GrpcConfig.Pos(file, node.getStartMark().getLine() + 1, path);
+      return new GrpcConfig.Pos(fileOf(node), node.getStartMark().getLine() + 1, path);
     }
 
     /** An error about this value: {@code path: 'value' <problem>}. */
@@ -167,7 +238,7 @@ final class YamlReader {
 
     /** Where this mapping was written (for errors found after parsing). */
     GrpcConfig.Pos pos() {
-      return new GrpcConfig.Pos(file, at.getStartMark().getLine() + 1, path);
+      return new GrpcConfig.Pos(fileOf(at), at.getStartMark().getLine() + 1, path);
     }
 
     /** An error about a key itself, e.g. a bad name. */
@@ -184,6 +255,21 @@ final class YamlReader {
       NodeTuple t = entries.get(key);
       return t == null ? new Obj(child(key), at, null, allowed)
           : new Obj(child(key), t.getKeyNode(), t.getValueNode(), allowed);
+    }
+
+    /**
+     * The mapping at {@code key} laid over the one at {@code baseKey} (a service over {@code services.defaults}):
+     * its own keys win and mappings merge; every value keeps the line it was written on.
+     */
+    Obj objOver(String key, String baseKey, Set<String> allowed) {
+      NodeTuple own = entries.get(key);
+      NodeTuple base = entries.get(baseKey);
+      if (base == null || !(base.getValueNode() instanceof MappingNode b)) return obj(key, allowed);
+      if (own == null || isAbsent(own.getValueNode())) {
+        return new Obj(child(key), own == null ? at : own.getKeyNode(), b, allowed);
+      }
+      if (!(own.getValueNode() instanceof MappingNode o)) return obj(key, allowed); // its error names what it is
+      return new Obj(child(key), own.getKeyNode(), YamlMerge.merge(b, o), allowed);
     }
 
     /** The value at key, required. */

@@ -12,6 +12,7 @@ import dev.bffkit.core.config.ConfigException;
 import dev.bffkit.core.config.PortalConfig;
 import dev.bffkit.core.observe.Observability;
 import dev.bffkit.core.observe.Observers;
+import dev.bffkit.core.contract.ContractCheck;
 import dev.bffkit.core.observe.audit.AuditVerify;
 import dev.bffkit.core.observe.slo.SloRulesCommand;
 import dev.bffkit.core.portal.Portal;
@@ -125,6 +126,10 @@ public final class Bff {
     }
     if (launch.printRoutes()) {
       System.exit(printRoutes(bundle));
+      return;
+    }
+    if (launch.check()) {
+      System.exit(ContractCheck.run(bundle, launch.configDir() == null ? null : Path.of(launch.configDir()), System.out));
       return;
     }
     Vertx vertx = vertxReady.join();

@@ -1,15 +1,19 @@
 package dev.bffkit.core;
 
-/** The launcher's command line: {@code [--config DIR] [--port N] [--exit-when-ready] [--routes] [--help]}. */
-record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean printRoutes, boolean help) {
+/** The launcher's command line: {@code [--config DIR] [--port N] [--exit-when-ready] [--routes] [--check] [--help]}. */
+record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean printRoutes, boolean help,
+    boolean check) {
   static final String USAGE = """
-      usage: java -jar bff.jar --config DIR [--port N] [--exit-when-ready] [--routes]
+      usage: java -jar bff.jar --config DIR [--port N] [--exit-when-ready] [--routes] [--check]
         --config DIR       a client folder: bff.yaml, schema.graphqls, screens/*.graphql
         --port N           listen on N instead of server.port in bff.yaml (0 = any free port)
         --exit-when-ready  start, warm up, then stop cleanly: a training run, e.g. with
                            -XX:ArchiveClassesAtExit=bff.jsa to make a class-data archive
                            that later starts use with -XX:SharedArchiveFile=bff.jsa
         --routes           print the route table (one line per route) and exit
+        --check            check the folder without starting: the start-up checks, every screen, and
+                           every field against its service's OpenAPI document or gRPC descriptors;
+                           prints "ok: ..." (exit 0) or every problem as file:line (exit 2)
       java -jar bff.jar audit verify FILE
                            check an audit trail's hash chain: prints "ok N records" (exit 0)
                            or the first line that was changed, removed, inserted or moved (exit 1)
@@ -23,6 +27,7 @@ record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean
     boolean help = false;
     boolean exitWhenReady = false;
     boolean printRoutes = false;
+    boolean check = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -38,11 +43,12 @@ record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean
         }
         case "--exit-when-ready" -> exitWhenReady = true;
         case "--routes" -> printRoutes = true;
+        case "--check" -> check = true;
         case "-h", "--help" -> help = true;
         default -> throw new IllegalArgumentException("unknown argument '" + a + "'\n" + USAGE);
       }
     }
-    return new LaunchArgs(config, port, exitWhenReady, printRoutes, help);
+    return new LaunchArgs(config, port, exitWhenReady, printRoutes, help, check);
   }
 
   private static String value(String[] args, int i, String flag) {

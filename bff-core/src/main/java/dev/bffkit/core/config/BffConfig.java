@@ -22,9 +22,12 @@ public record BffConfig(
     ObserveConfig observe,
     RateLimitConfig rateLimits,
     TrafficConfig traffic,
-    PortalConfig portal) {
+    PortalConfig portal,
+    /** {@code services.<name>.openapi}: each service's OpenAPI document, read only by {@code --check}. */
+    Map<String, GrpcConfig.Entry> contracts) {
 
   public BffConfig {
+    contracts = contracts == null ? Map.of() : Map.copyOf(contracts);
     services = Map.copyOf(services);
     routes = List.copyOf(routes);
     if (grpc == null) grpc = GrpcConfig.none();
@@ -38,6 +41,15 @@ public record BffConfig(
     if (rateLimits == null) rateLimits = RateLimitConfig.none();
     if (traffic == null) traffic = TrafficConfig.none();
     if (portal == null) portal = PortalConfig.defaults();
+  }
+
+  /** Without service contracts. */
+  public BffConfig(String name, ServerConfig server, CompositionConfig composition, Map<String, ServiceConfig> services,
+      List<ProxyRouteConfig> routes, GrpcConfig grpc, AuthConfig auth, LimitsConfig limits, FiltersConfig filters,
+      CorsConfig cors, TlsConfig tls, AdminConfig admin, ObserveConfig observe, RateLimitConfig rateLimits,
+      TrafficConfig traffic, PortalConfig portal) {
+    this(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe, rateLimits,
+        traffic, portal, null);
   }
 
   /** Without {@code portal:}. */
@@ -87,7 +99,7 @@ public record BffConfig(
   public BffConfig withPort(int port) {
     AdminConfig a = admin.equals(AdminConfig.defaults(server.port())) ? null : admin;
     return new BffConfig(name, server.withPort(port), composition, services, routes, grpc, auth, limits, filters, cors,
-        tls, a, observe, rateLimits, traffic, portal);
+        tls, a, observe, rateLimits, traffic, portal, contracts);
   }
 
   /**
@@ -107,37 +119,42 @@ public record BffConfig(
   }
 
   public BffConfig withAdmin(AdminConfig newAdmin) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, newAdmin, observe, rateLimits, traffic, portal);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, newAdmin, observe, rateLimits, traffic, portal, contracts);
   }
 
   public BffConfig withAuth(AuthConfig newAuth) {
-    return new BffConfig(name, server, composition, services, routes, grpc, newAuth, limits, filters, cors, tls, admin, observe, rateLimits, traffic, portal);
+    return new BffConfig(name, server, composition, services, routes, grpc, newAuth, limits, filters, cors, tls, admin, observe, rateLimits, traffic, portal, contracts);
   }
 
   public BffConfig withEdge(FiltersConfig newFilters, CorsConfig newCors, TlsConfig newTls) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, newFilters, newCors, newTls, admin, observe, rateLimits, traffic, portal);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, newFilters, newCors, newTls, admin, observe, rateLimits, traffic, portal, contracts);
   }
 
   public BffConfig withLimits(LimitsConfig newLimits) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, newLimits, filters, cors, tls, admin, observe, rateLimits, traffic, portal);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, newLimits, filters, cors, tls, admin, observe, rateLimits, traffic, portal, contracts);
   }
 
   public BffConfig withRateLimits(RateLimitConfig newRateLimits) {
     return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe,
-        newRateLimits, traffic, portal);
+        newRateLimits, traffic, portal, contracts);
   }
 
   public BffConfig withTraffic(TrafficConfig newTraffic) {
     return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe,
-        rateLimits, newTraffic, portal);
+        rateLimits, newTraffic, portal, contracts);
   }
 
   public BffConfig withObserve(ObserveConfig newObserve) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, newObserve, rateLimits, traffic, portal);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, newObserve, rateLimits, traffic, portal, contracts);
+  }
+
+  public BffConfig withContracts(Map<String, GrpcConfig.Entry> newContracts) {
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe,
+        rateLimits, traffic, portal, newContracts);
   }
 
   public BffConfig withPortal(PortalConfig newPortal) {
     return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe,
-        rateLimits, traffic, newPortal);
+        rateLimits, traffic, newPortal, contracts);
   }
 }

@@ -70,7 +70,7 @@ final class BffYaml {
       "screensPath", "maxBatchSize");
   private static final Set<String> SERVICE = Set.of("endpoints", "connectTimeout", "poolSize",
       "keepAlive", "timeout", "discovery", "balancer", "healthCheck", "outlier", "breaker", "retry",
-      "hedge", "bulkhead", "http2", "protocol", "tls", "canary");
+      "hedge", "bulkhead", "http2", "protocol", "tls", "canary", "openapi");
   private static final Set<String> SERVICE_TLS = Set.of("ca", "cert", "key", "verifyHost");
   private static final Set<String> DISCOVERY = Set.of("dns", "srv", "file", "refresh");
   private static final Set<String> BALANCER = Set.of("policy", "hashOn", "slowStart", "weights");
@@ -136,7 +136,20 @@ final class BffYaml {
         auth, limits(root.obj("limits", LIMITS)), filters(root.obj("filters", FILTERS)),
         cors(root.obj("cors", CORS)), tls(root.obj("tls", TLS)), admin(root.obj("admin", ADMIN), server),
         observe(root.obj("observe", OBSERVE)), rateLimits, traffic(root.obj("traffic", TRAFFIC), services),
-        portal(portal, rateLimits).withPublic(portalPublic(portal, auth)));
+        portal(portal, rateLimits).withPublic(portalPublic(portal, auth)), contracts(servicesObj, services));
+  }
+
+  /** {@code services.<name>.openapi}: the service's OpenAPI document ({@code classpath:} or relative to the folder). */
+  private static Map<String, GrpcConfig.Entry> contracts(Obj servicesObj, Map<String, ServiceConfig> services) {
+    Map<String, GrpcConfig.Entry> out = new LinkedHashMap<>();
+    for (String name : services.keySet()) {
+      Obj o = servicesObj.objOver(name, SERVICE_DEFAULTS, SERVICE);
+      if (!o.has("openapi")) continue;
+      Scalar s = o.scalar("openapi", "");
+      if (s.value.isBlank()) throw s.invalid("must name an OpenAPI document; write e.g. openapi: classpath:openapi/users.yaml");
+      out.put(name, new GrpcConfig.Entry(s.value.trim(), s.pos()));
+    }
+    return out;
   }
 
   /**

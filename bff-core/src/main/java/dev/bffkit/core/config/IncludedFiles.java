@@ -1,11 +1,8 @@
 package dev.bffkit.core.config;
 
-import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
@@ -15,7 +12,6 @@ import java.nio.file.Path;
  * is picked up with the folder's next change.
  */
 final class IncludedFiles implements YamlReader.Includes {
-  private static final String CLASSPATH = "classpath:";
   private final Path dir;
   private final String folder;
 
@@ -26,40 +22,19 @@ final class IncludedFiles implements YamlReader.Includes {
 
   @Override
   public SourceFile read(String location) throws YamlReader.IncludeProblem {
-    if (location.isEmpty()) {
-      throw new YamlReader.IncludeProblem("is empty; write e.g. include: [../shared/services.yaml]");
-    }
-    if (location.startsWith(CLASSPATH)) {
-      String resource = location.substring(CLASSPATH.length());
-      if (resource.startsWith("/")) resource = resource.substring(1);
-      ClassLoader cl = Thread.currentThread().getContextClassLoader();
-      if (cl == null) cl = IncludedFiles.class.getClassLoader();
-      try (InputStream in = cl.getResourceAsStream(resource)) {
-        if (in == null) {
-          throw new YamlReader.IncludeProblem("is not on the classpath; put the jar that holds it beside the launcher"
-              + " (java -cp bff.jar:shared.jar dev.bffkit.core.Bff --config DIR) or name the file by its path");
-        }
-        return text(location, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        throw new YamlReader.IncludeProblem("cannot be read: " + e.getMessage());
-      }
-    }
-    Path file;
+    byte[] bytes;
     try {
-      file = dir.resolve(location).normalize();
-    } catch (InvalidPathException e) {
-      throw new YamlReader.IncludeProblem("is not a file path; write e.g. ../shared/services.yaml");
+      bytes = ConfigFiles.read(location, dir);
+    } catch (ConfigFiles.Unreadable e) {
+      throw new YamlReader.IncludeProblem(e.getMessage());
     }
-    if (!Files.isRegularFile(file)) {
-      throw new YamlReader.IncludeProblem("is not a file (paths are relative to the client folder " + folder + ")");
-    }
+    String text;
     try {
-      return text(folder + "/" + location, Files.readString(file, StandardCharsets.UTF_8));
+      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
     } catch (CharacterCodingException e) {
       throw new YamlReader.IncludeProblem("is not UTF-8 text; save it as UTF-8");
-    } catch (IOException e) {
-      throw new YamlReader.IncludeProblem("cannot be read: " + e.getMessage());
     }
+    return text(location.startsWith("classpath:") ? location : folder + "/" + location, text);
   }
 
   private static SourceFile text(String name, String text) {

@@ -13,6 +13,7 @@ import dev.bffkit.core.config.PortalConfig;
 import dev.bffkit.core.observe.Observability;
 import dev.bffkit.core.observe.Observers;
 import dev.bffkit.core.contract.ContractCheck;
+import dev.bffkit.core.contract.Export;
 import dev.bffkit.core.observe.audit.AuditVerify;
 import dev.bffkit.core.observe.slo.SloRulesCommand;
 import dev.bffkit.core.portal.Portal;
@@ -36,6 +37,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -126,6 +128,19 @@ public final class Bff {
     }
     if (launch.printRoutes()) {
       System.exit(printRoutes(bundle));
+      return;
+    }
+    if (launch.exportDir() != null) {
+      try {
+        System.out.println("exported to " + launch.exportDir() + ": " + Export.write(bundle, Path.of(launch.exportDir())));
+        System.exit(0);
+      } catch (ConfigException e) {
+        System.err.println("bff: configuration error: " + e.getMessage());
+        System.exit(2);
+      } catch (IOException e) {
+        System.err.println("bff: cannot write " + launch.exportDir() + ": " + e.getMessage());
+        System.exit(1);
+      }
       return;
     }
     if (launch.check()) {

@@ -1,10 +1,13 @@
 package dev.bffkit.core;
 
-/** The launcher's command line: {@code [--config DIR] [--port N] [--exit-when-ready] [--routes] [--check] [--help]}. */
+/**
+ * The launcher's command line:
+ * {@code [--config DIR] [--port N] [--exit-when-ready] [--routes] [--check] [--export DIR] [--help]}.
+ */
 record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean printRoutes, boolean help,
-    boolean check) {
+    boolean check, String exportDir) {
   static final String USAGE = """
-      usage: java -jar bff.jar --config DIR [--port N] [--exit-when-ready] [--routes] [--check]
+      usage: java -jar bff.jar --config DIR [--port N] [--exit-when-ready] [--routes] [--check] [--export DIR]
         --config DIR       a client folder: bff.yaml, schema.graphqls, screens/*.graphql
         --port N           listen on N instead of server.port in bff.yaml (0 = any free port)
         --exit-when-ready  start, warm up, then stop cleanly: a training run, e.g. with
@@ -14,6 +17,9 @@ record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean
         --check            check the folder without starting: the start-up checks, every screen, and
                            every field against its service's OpenAPI document or gRPC descriptors;
                            prints "ok: ..." (exit 0) or every problem as file:line (exit 2)
+        --export DIR       write the client contract for client tools and exit: schema.graphql (what
+                           clients see), operations/<screen>.graphql and Apollo's
+                           persisted-query-manifest.json (ids = SHA-256 the BFF accepts by hash)
       java -jar bff.jar audit verify FILE
                            check an audit trail's hash chain: prints "ok N records" (exit 0)
                            or the first line that was changed, removed, inserted or moved (exit 1)
@@ -28,6 +34,7 @@ record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean
     boolean exitWhenReady = false;
     boolean printRoutes = false;
     boolean check = false;
+    String export = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -44,11 +51,12 @@ record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean
         case "--exit-when-ready" -> exitWhenReady = true;
         case "--routes" -> printRoutes = true;
         case "--check" -> check = true;
+        case "--export" -> export = value(args, ++i, a);
         case "-h", "--help" -> help = true;
         default -> throw new IllegalArgumentException("unknown argument '" + a + "'\n" + USAGE);
       }
     }
-    return new LaunchArgs(config, port, exitWhenReady, printRoutes, help, check);
+    return new LaunchArgs(config, port, exitWhenReady, printRoutes, help, check, export);
   }
 
   private static String value(String[] args, int i, String flag) {

@@ -319,6 +319,9 @@ public final class GraphqlEndpoint implements Stage {
     }
     if (gr.query() == null) {
       String known = persisted.get(gr.hash());
+      if (known == null && screensByHash.get(gr.hash()) != null) {
+        known = screensByHash.get(gr.hash()).query(); // the screens are registered from the start (--export's manifest)
+      }
       if (known == null) {
         // Apollo clients answer this by sending the hash with the query.
         graphqlError(ex, graphqlResponse, 200, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound");

@@ -144,7 +144,16 @@ public final class Bff {
       return;
     }
     if (launch.check()) {
-      System.exit(ContractCheck.run(bundle, launch.configDir() == null ? null : Path.of(launch.configDir()), System.out));
+      ClientBundle installed;
+      try {
+        installed = launch.againstDir() == null ? null : BundleLoader.load(Path.of(launch.againstDir()));
+      } catch (ConfigException e) {
+        System.err.println("bff: --against: configuration error: " + e.getMessage());
+        System.exit(2);
+        return;
+      }
+      Path folder = launch.configDir() == null ? null : Path.of(launch.configDir());
+      System.exit(ContractCheck.run(bundle, folder, installed, System.out));
       return;
     }
     Vertx vertx = vertxReady.join();

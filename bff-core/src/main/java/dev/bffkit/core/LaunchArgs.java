@@ -2,12 +2,13 @@ package dev.bffkit.core;
 
 /**
  * The launcher's command line:
- * {@code [--config DIR] [--port N] [--exit-when-ready] [--routes] [--check] [--export DIR] [--help]}.
+ * {@code [--config DIR] [--port N] [--exit-when-ready] [--routes] [--check [--against DIR]] [--export DIR] [--help]}.
  */
 record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean printRoutes, boolean help,
-    boolean check, String exportDir) {
+    boolean check, String exportDir, String againstDir) {
   static final String USAGE = """
-      usage: java -jar bff.jar --config DIR [--port N] [--exit-when-ready] [--routes] [--check] [--export DIR]
+      usage: java -jar bff.jar --config DIR [--port N] [--exit-when-ready] [--routes] [--check [--against OLD]]
+                               [--export DIR]
         --config DIR       a client folder: bff.yaml, schema.graphqls, screens/*.graphql
         --port N           listen on N instead of server.port in bff.yaml (0 = any free port)
         --exit-when-ready  start, warm up, then stop cleanly: a training run, e.g. with
@@ -17,6 +18,9 @@ record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean
         --check            check the folder without starting: the start-up checks, every screen, and
                            every field against its service's OpenAPI document or gRPC descriptors;
                            prints "ok: ..." (exit 0) or every problem as file:line (exit 2)
+        --against OLD      with --check: also the changes from the folder OLD (the version installed
+                           apps were built against) that would break them (a removed screen or field,
+                           a retyped or newly required variable, ...); dangerous ones are warnings
         --export DIR       write the client contract for client tools and exit: schema.graphql (what
                            clients see), operations/<screen>.graphql and Apollo's
                            persisted-query-manifest.json (ids = SHA-256 the BFF accepts by hash)
@@ -35,6 +39,7 @@ record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean
     boolean printRoutes = false;
     boolean check = false;
     String export = null;
+    String against = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -52,11 +57,13 @@ record LaunchArgs(String configDir, Integer port, boolean exitWhenReady, boolean
         case "--routes" -> printRoutes = true;
         case "--check" -> check = true;
         case "--export" -> export = value(args, ++i, a);
+        case "--against" -> against = value(args, ++i, a);
         case "-h", "--help" -> help = true;
         default -> throw new IllegalArgumentException("unknown argument '" + a + "'\n" + USAGE);
       }
     }
-    return new LaunchArgs(config, port, exitWhenReady, printRoutes, help, check, export);
+    if (against != null && !check) throw new IllegalArgumentException("--against goes with --check\n" + USAGE);
+    return new LaunchArgs(config, port, exitWhenReady, printRoutes, help, check, export, against);
   }
 
   private static String value(String[] args, int i, String flag) {

@@ -82,13 +82,28 @@ public final class ContractCheck {
 
   /** Runs the checks and prints {@code ok: ...} or one problem per line; 0 when clean, 2 otherwise. */
   public static int run(ClientBundle bundle, Path folder, PrintStream out) {
+    return run(bundle, folder, null, out);
+  }
+
+  /**
+   * As above and, with {@code installed} (the version installed apps were built against; may be null), its breaking
+   * changes as problems and its dangerous ones as {@code warning:} lines.
+   */
+  public static int run(ClientBundle bundle, Path folder, ClientBundle installed, PrintStream out) {
     Report r = check(bundle, folder);
-    if (r.ok()) {
-      out.println("ok: " + r.screens() + " screens, " + r.fields() + " fields checked");
+    List<Problem> all = new ArrayList<>(r.problems());
+    if (installed != null && r.ok()) {
+      Breaking.Result b = Breaking.between(installed, bundle);
+      b.dangerous().forEach(p -> out.println("warning: " + p));
+      all.addAll(b.breaking());
+    }
+    if (all.isEmpty()) {
+      out.println("ok: " + r.screens() + " screens, " + r.fields() + " fields checked"
+          + (installed == null ? "" : "; no breaking change against " + installed.config().name() + "'s installed version"));
       return 0;
     }
-    r.problems().forEach(out::println);
-    out.println(r.problems().size() + (r.problems().size() == 1 ? " problem" : " problems"));
+    all.forEach(out::println);
+    out.println(all.size() + (all.size() == 1 ? " problem" : " problems"));
     return 2;
   }
 

@@ -19,79 +19,59 @@ import java.util.regex.Pattern;
 
 /** Turns the text of a bff.yaml into a validated {@link BffConfig}; the format is described on {@link BundleLoader}. */
 final class BffYaml {
-  private static final Set<String> ROOT = Set.of(YamlReader.INCLUDE, "name", "server", "composition", "services", "routes",
-      "grpc",
-      "auth", "limits", "filters", "cors", "tls", "admin", "observe", "rateLimits",
-      "traffic", "portal");
-  private static final Set<String> PORTAL = Set.of("keys", "public");
-  private static final Set<String> PORTAL_PUBLIC = Set.of("path", "scopes");
+  private static final Set<String> ROOT = ConfigKeys.ROOT.names();
+  private static final Set<String> PORTAL = ConfigKeys.PORTAL.names();
+  private static final Set<String> PORTAL_PUBLIC = ConfigKeys.PORTAL_PUBLIC.names();
   /** A public portal path: segments of unreserved characters (RFC 3986 §2.3), no dot segments. */
   private static final Pattern PORTAL_PATH = Pattern.compile("(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+");
-  private static final Set<String> PORTAL_KEYS = Set.of("enabled", "tiers", "maxPerDeveloper", "store", "scopes");
-  private static final Set<String> KEY_STORE = Set.of("file", "redis");
-  private static final Set<String> KEY_STORE_REDIS = Set.of("url");
-  private static final Set<String> TRAFFIC = Set.of("mirrors");
-  private static final Set<String> MIRROR = Set.of("route", "service", "share", "maxConcurrent", "maxBodyBytes");
-  private static final Set<String> RATE_LIMITS = Set.of("enabled", "tiers", "rules", "tierClaim", "defaultTier", "redis", "billing",
-      "localKeys", "headers");
-  private static final Set<String> TIER = Set.of("key", "limits", "quota");
-  private static final Set<String> LIMIT = Set.of("name", "limit", "per", "burst");
-  private static final Set<String> QUOTA = Set.of("limit", "per", "over", "thresholds");
-  private static final Set<String> RULE = Set.of("name", "routes", "key", "limits");
-  private static final Set<String> REDIS = Set.of("url", "type", "masterName", "connections", "timeout", "onFailure",
-      "keyPrefix");
-  private static final Set<String> BILLING = Set.of("url", "secret", "timeout", "maxAttempts", "initialBackoff",
-      "maxBackoff", "queue");
+  private static final Set<String> PORTAL_KEYS = ConfigKeys.PORTAL_KEYS.names();
+  private static final Set<String> KEY_STORE = ConfigKeys.KEY_STORE.names();
+  private static final Set<String> KEY_STORE_REDIS = ConfigKeys.KEY_STORE_REDIS.names();
+  private static final Set<String> TRAFFIC = ConfigKeys.TRAFFIC.names();
+  private static final Set<String> MIRROR = ConfigKeys.MIRROR.names();
+  private static final Set<String> RATE_LIMITS = ConfigKeys.RATE_LIMITS.names();
+  private static final Set<String> TIER = ConfigKeys.TIER.names();
+  private static final Set<String> LIMIT = ConfigKeys.LIMIT.names();
+  private static final Set<String> QUOTA = ConfigKeys.QUOTA.names();
+  private static final Set<String> RULE = ConfigKeys.RATE_RULE.names();
+  private static final Set<String> REDIS = ConfigKeys.REDIS.names();
+  private static final Set<String> BILLING = ConfigKeys.BILLING.names();
   private static final Pattern LIMIT_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-  private static final Set<String> OBSERVE = Set.of("metrics", "tracing", "accessLog", "audit", "slos", "statusPage");
-  private static final Set<String> OBSERVE_METRICS = Set.of("enabled", "buckets");
-  private static final Set<String> TRACING = Set.of("enabled", "sampling", "exporter", "endpoint", "serviceName");
-  private static final Set<String> ACCESS_LOG = Set.of("enabled", "file", "maxFileBytes", "maxFiles", "queue");
-  private static final Set<String> AUDIT = Set.of("file", "queue", "checkpointEvery", "routes");
-  private static final Set<String> SLO = Set.of("name", "route", "availability", "latency", "window");
-  private static final Set<String> SLO_LATENCY = Set.of("threshold", "target");
-  private static final Set<String> ADMIN = Set.of("host", "port", "token");
-  private static final Set<String> FILTERS = Set.of("ipAllow", "ipDeny", "trustedProxies", "countryHeader",
-      "countryAllow", "countryDeny", "waf", "wafBody");
-  private static final Set<String> WAF_BODY = Set.of("inspect", "limit", "overLimit", "types");
+  private static final Set<String> OBSERVE = ConfigKeys.OBSERVE.names();
+  private static final Set<String> OBSERVE_METRICS = ConfigKeys.METRICS.names();
+  private static final Set<String> TRACING = ConfigKeys.TRACING.names();
+  private static final Set<String> ACCESS_LOG = ConfigKeys.ACCESS_LOG.names();
+  private static final Set<String> AUDIT = ConfigKeys.AUDIT.names();
+  private static final Set<String> SLO = ConfigKeys.SLO.names();
+  private static final Set<String> SLO_LATENCY = ConfigKeys.SLO_LATENCY.names();
+  private static final Set<String> ADMIN = ConfigKeys.ADMIN.names();
+  private static final Set<String> FILTERS = ConfigKeys.FILTERS.names();
+  private static final Set<String> WAF_BODY = ConfigKeys.WAF_BODY.names();
   private static final Pattern MEDIA_RANGE = Pattern.compile(
       "\\*/\\*|[a-z0-9][a-z0-9!#$&^_.+-]*/(\\*(\\+[a-z0-9!#$&^_.-]+)?|[a-z0-9][a-z0-9!#$&^_.+-]*)");
-  private static final Set<String> CORS = Set.of("allowOrigins", "allowMethods", "allowHeaders", "exposeHeaders",
-      "allowCredentials", "maxAge");
-  private static final Set<String> TLS = Set.of("certPath", "keyPath", "reloadInterval", "hsts", "clientAuth", "clientCaPath");
-  private static final Set<String> LIMITS = Set.of("maxUriBytes", "headerReadTimeout", "maxConnections", "graphql",
-      "bodyTimeout", "minBodyRate");
-  private static final Set<String> GRAPHQL_LIMITS = Set.of("maxDepth", "maxAliases", "maxRootFields", "maxTokens",
-      "maxCost", "introspection", "persistedQueries", "serviceNamesInErrors");
-  private static final Set<String> SERVER = Set.of("host", "port", "instances", "shutdownGrace",
-      "idleTimeout", "maxBodyBytes", "maxHeaderBytes", "h2c", "warmUp");
-  private static final Set<String> WARM_UP = Set.of("requests", "maxTime");
-  private static final Set<String> COMPOSITION = Set.of("deadline", "adhocGraphql", "graphqlPath",
-      "screensPath", "maxBatchSize");
-  private static final Set<String> SERVICE = Set.of("endpoints", "connectTimeout", "poolSize",
-      "keepAlive", "timeout", "discovery", "balancer", "healthCheck", "outlier", "breaker", "retry",
-      "hedge", "bulkhead", "http2", "protocol", "tls", "canary", "openapi");
-  private static final Set<String> SERVICE_TLS = Set.of("ca", "cert", "key", "verifyHost");
-  private static final Set<String> DISCOVERY = Set.of("dns", "srv", "file", "refresh");
-  private static final Set<String> BALANCER = Set.of("policy", "hashOn", "slowStart", "weights");
-  private static final Set<String> HEALTH = Set.of("path", "service", "interval", "timeout", "healthyThreshold",
-      "unhealthyThreshold");
-  private static final Set<String> OUTLIER = Set.of("consecutiveErrors", "baseEjectionTime",
-      "maxEjectionTime", "maxEjectionPercent");
-  private static final Set<String> BREAKER = Set.of("enabled", "failures", "window", "resetTimeout");
-  private static final Set<String> RETRY = Set.of("maxRetries", "methods", "onStatus", "backoff",
-      "maxBackoff", "perTryTimeout", "budget", "minPerSecond");
-  private static final Set<String> HEDGE = Set.of("enabled", "delay", "minDelay", "maxAttempts");
-  private static final Set<String> BULKHEAD = Set.of("maxConcurrent", "maxPending");
-  private static final Set<String> HTTP2 = Set.of("enabled", "connections", "maxStreams");
-  private static final Set<String> ROUTE = Set.of("prefix", "service", "stripPrefix", "methods", "scopes",
-      "maxBodyBytes", "rules");
-  private static final Set<String> AUTH = Set.of("required", "publicPaths", "issuers", "apiKeys",
-      "claimsToHeaders", "screens", "maxTokenLength");
-  private static final Set<String> ISSUER = Set.of("issuer", "jwksUrl", "audiences", "algorithms",
-      "clockSkew", "jwksRefresh", "minRefetchInterval", "fetchTimeout");
-  private static final Set<String> API_KEYS = Set.of("header", "keys");
-  private static final Set<String> API_KEY = Set.of("name", "sha256", "tier", "scopes");
+  private static final Set<String> CORS = ConfigKeys.CORS.names();
+  private static final Set<String> TLS = ConfigKeys.TLS.names();
+  private static final Set<String> LIMITS = ConfigKeys.LIMITS.names();
+  private static final Set<String> GRAPHQL_LIMITS = ConfigKeys.GRAPHQL_LIMITS.names();
+  private static final Set<String> SERVER = ConfigKeys.SERVER.names();
+  private static final Set<String> WARM_UP = ConfigKeys.WARM_UP.names();
+  private static final Set<String> COMPOSITION = ConfigKeys.COMPOSITION.names();
+  private static final Set<String> SERVICE = ConfigKeys.SERVICE.names();
+  private static final Set<String> SERVICE_TLS = ConfigKeys.SERVICE_TLS.names();
+  private static final Set<String> DISCOVERY = ConfigKeys.DISCOVERY.names();
+  private static final Set<String> BALANCER = ConfigKeys.BALANCER.names();
+  private static final Set<String> HEALTH = ConfigKeys.HEALTH.names();
+  private static final Set<String> OUTLIER = ConfigKeys.OUTLIER.names();
+  private static final Set<String> BREAKER = ConfigKeys.BREAKER.names();
+  private static final Set<String> RETRY = ConfigKeys.RETRY.names();
+  private static final Set<String> HEDGE = ConfigKeys.HEDGE.names();
+  private static final Set<String> BULKHEAD = ConfigKeys.BULKHEAD.names();
+  private static final Set<String> HTTP2 = ConfigKeys.HTTP2.names();
+  private static final Set<String> ROUTE = ConfigKeys.ROUTE.names();
+  private static final Set<String> AUTH = ConfigKeys.AUTH.names();
+  private static final Set<String> ISSUER = ConfigKeys.ISSUER.names();
+  private static final Set<String> API_KEYS = ConfigKeys.API_KEYS.names();
+  private static final Set<String> API_KEY = ConfigKeys.API_KEY.names();
   /** Asymmetric JWS algorithms only: an HMAC "verified" with a public key is a classic forgery. */
   private static final Set<String> JWS_ALGORITHMS = Set.of("RS256", "RS384", "RS512", "PS256", "PS384",
       "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519");
@@ -100,8 +80,8 @@ final class BffYaml {
       .collect(java.util.stream.Collectors.toUnmodifiableMap(a -> a.toUpperCase(Locale.ROOT), a -> a));
   static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
-  private static final Set<String> GRPC = Set.of("descriptors", "maxMessageSize", "transcode", "web");
-  private static final Set<String> EXPOSE = Set.of("service", "grpcService", "prefix");
+  private static final Set<String> GRPC = ConfigKeys.GRPC.names();
+  private static final Set<String> EXPOSE = ConfigKeys.EXPOSE.names();
   static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
       "PATCH", "OPTIONS", "TRACE", "CONNECT");
   private static final Pattern SERVICE_NAME = Pattern.compile("[a-zA-Z][a-zA-Z0-9_-]*");

@@ -13,16 +13,15 @@ import java.util.regex.Pattern;
 
 /** Parses labelled endpoints and {@code services.<name>.canary}; every error names its file and line. */
 final class CanaryYaml {
-  static final Set<String> ENDPOINT = Set.of("url", "labels", "weight");
-  private static final Set<String> CANARY = Set.of("subset", "share", "match", "sticky", "rollback");
-  private static final Set<String> MATCH = Set.of("header", "cookie", "claim", "value");
+  static final Set<String> ENDPOINT = ConfigKeys.ENDPOINT.names();
+  private static final Set<String> CANARY = ConfigKeys.CANARY.names();
+  private static final Set<String> MATCH = ConfigKeys.CALLER_MATCH.names();
   /** A canary's matches read only the caller: its calls are made after the request line is gone from view. */
   private static final Set<Condition.Source> CALLER = Set.of(Condition.Source.HEADER, Condition.Source.COOKIE,
       Condition.Source.CLAIM);
   /** The keys of {@code observe.slos} (availability, latency) plus how the two sides are compared. */
-  private static final Set<String> ROLLBACK = Set.of("availability", "latency", "burnRatio", "minBurnRate", "minCalls",
-      "window", "errorRatio", "minErrorRate");
-  private static final Set<String> LATENCY = Set.of("threshold", "target");
+  private static final Set<String> ROLLBACK = ConfigKeys.ROLLBACK.withRetired("errorRatio", "minErrorRate");
+  private static final Set<String> LATENCY = ConfigKeys.LATENCY_SLI.names();
   private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-/]{0,62}");
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z\\-]+"); // RFC 9110 §5.6.2 token
 

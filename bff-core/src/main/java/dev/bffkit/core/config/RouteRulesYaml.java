@@ -24,9 +24,8 @@ import java.util.Set;
  * </pre>
  */
 final class RouteRulesYaml {
-  private static final Set<String> RULE = Set.of("name", "match", "service", "subset");
-  private static final Set<String> CONDITION = Set.of("header", "cookie", "query", "claim", "body", "method", "path",
-      "value");
+  private static final Set<String> RULE = ConfigKeys.RULE.names();
+  private static final Set<String> CONDITION = ConfigKeys.CONDITION.names();
   private static final String EXAMPLE = "write e.g. { header: x-api-version, value: \"2\" }";
 
   private RouteRulesYaml() {}

@@ -8,15 +8,19 @@ import dev.bffkit.core.config.SourceFile;
 import dev.bffkit.core.grpc.DescriptorRegistry;
 import dev.bffkit.core.grpc.GrpcMethod;
 import graphql.ParseAndValidate;
+import graphql.analysis.QueryTraversalOptions;
 import graphql.analysis.QueryTraverser;
 import graphql.analysis.QueryVisitorFieldEnvironment;
 import graphql.analysis.QueryVisitorStub;
+import graphql.execution.CoercedVariables;
 import graphql.language.Document;
 import graphql.language.InputValueDefinition;
 import graphql.language.ListType;
 import graphql.language.NonNullType;
 import graphql.language.OperationDefinition;
 import graphql.language.Type;
+import graphql.language.TypeName;
+import graphql.language.VariableDefinition;
 import graphql.parser.InvalidSyntaxException;
 import graphql.parser.Parser;
 import graphql.schema.GraphQLSchema;
@@ -185,15 +189,27 @@ public final class ContractCheck {
         problems.add(new Problem(f.name(), line, e.getDescription() != null ? e.getDescription() : e.getMessage()));
       }
       if (!errors.isEmpty() || doc.getDefinitionsOfType(OperationDefinition.class).size() != 1) continue;
-      QueryTraverser.newQueryTraverser().schema(schema).document(doc).variables(Map.of()).build()
-          .visitPreOrder(new QueryVisitorStub() {
-            @Override
-            public void visitField(QueryVisitorFieldEnvironment env) {
-              if (env.isTypeNameIntrospectionField()) return;
-              read.computeIfAbsent(env.getFieldsContainer().getName(), k -> new LinkedHashSet<>())
-                  .add(env.getFieldDefinition().getName());
-            }
-          });
+      // Arguments are not coerced (a screen's required variables have no value here), and every Boolean variable is
+      // true: an @include field is checked (an @skip one is not; its twin usually is).
+      Map<String, Object> flags = new LinkedHashMap<>();
+      for (VariableDefinition v : doc.getDefinitionsOfType(OperationDefinition.class).get(0).getVariableDefinitions()) {
+        Type<?> t = v.getType() instanceof NonNullType nn ? nn.getType() : v.getType();
+        if (t instanceof TypeName name && name.getName().equals("Boolean")) flags.put(v.getName(), true);
+      }
+      try {
+        QueryTraverser.newQueryTraverser().schema(schema).document(doc).coercedVariables(CoercedVariables.of(flags))
+            .options(QueryTraversalOptions.defaultOptions().coerceFieldArguments(false)).build()
+            .visitPreOrder(new QueryVisitorStub() {
+              @Override
+              public void visitField(QueryVisitorFieldEnvironment env) {
+                if (env.isTypeNameIntrospectionField()) return;
+                read.computeIfAbsent(env.getFieldsContainer().getName(), k -> new LinkedHashSet<>())
+                    .add(env.getFieldDefinition().getName());
+              }
+            });
+      } catch (RuntimeException e) {
+        problems.add(new Problem(f.name(), 0, "cannot follow the screen's fields to check them: " + e.getMessage()));
+      }
     }
     return n;
   }

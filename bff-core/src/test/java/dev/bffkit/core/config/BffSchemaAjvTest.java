@@ -3,18 +3,13 @@ package dev.bffkit.core.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bffkit.core.NpmTools;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,34 +79,14 @@ class BffSchemaAjvTest {
     List<String> cmd = new ArrayList<>(List.of("node", TOOLS.resolve("validate.mjs").toString(),
         ROOT.resolve("docs/bff.schema.json").toString()));
     files.forEach(f -> cmd.add(f.toString()));
-    Path log = Files.createTempFile(TOOLS, "ajv", ".log"); // a file: a hung process cannot block the read
-    Process p = new ProcessBuilder(cmd).directory(TOOLS.toFile()).redirectErrorStream(true).redirectOutput(log.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "ajv finished");
-    String out = Files.readString(log, StandardCharsets.UTF_8);
-    Files.deleteIfExists(log);
-    assertEquals(0, p.exitValue(), out);
+    NpmTools.Run r = NpmTools.run(cmd, TOOLS);
+    assertEquals(0, r.exit(), r.output());
     List<JsonObject> results = new ArrayList<>();
-    for (String line : out.split("\n")) if (line.startsWith("{")) results.add(new JsonObject(line));
+    for (String line : r.output().split("\n")) if (line.startsWith("{")) results.add(new JsonObject(line));
     return results;
   }
 
   private static void installTools() throws Exception {
-    Files.createDirectories(TOOLS);
-    for (String f : List.of("package.json", "package-lock.json", "validate.mjs")) {
-      Files.copy(SOURCES.resolve(f), TOOLS.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-    }
-    if (Files.isDirectory(TOOLS.resolve("node_modules/ajv")) && Files.isDirectory(TOOLS.resolve("node_modules/js-yaml"))) return;
-    Process p;
-    try {
-      p = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error").directory(TOOLS.toFile())
-          .redirectErrorStream(true).redirectOutput(TOOLS.resolve("npm.log").toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-    } catch (IOException noNpm) {
-      Assumptions.abort("npm is not installed: " + noNpm.getMessage());
-      return;
-    }
-    boolean ended = p.waitFor(300, TimeUnit.SECONDS);
-    Assumptions.assumeTrue(ended && p.exitValue() == 0, () -> "npm could not install ajv (no registry?)");
+    NpmTools.install(SOURCES, TOOLS, List.of("package.json", "package-lock.json", "validate.mjs"), "ajv", "js-yaml");
   }
 }

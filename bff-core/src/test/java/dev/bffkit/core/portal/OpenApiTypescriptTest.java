@@ -8,23 +8,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bffkit.core.Bff;
+import dev.bffkit.core.NpmTools;
+import dev.bffkit.core.NpmTools.Run;
 import dev.bffkit.core.config.BundleLoader;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.json.JsonObject;
-import java.io.File;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,37 +110,10 @@ class OpenApiTypescriptTest {
 
   /** openapi-typescript and TypeScript from the committed lockfile, installed once per build directory. */
   private static void installTools() throws Exception {
-    Files.createDirectories(TOOLS);
-    for (String f : List.of("package.json", "package-lock.json")) {
-      Files.copy(SOURCES.resolve(f), TOOLS.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-    }
-    if (installed("openapi-typescript", "7.9.1") && installed("typescript", "5.9.3")) return;
-    Run r;
-    try {
-      r = run(List.of("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"), TOOLS);
-    } catch (IOException noNpm) {
-      Assumptions.abort("npm is not installed: " + noNpm.getMessage());
-      return;
-    }
-    Assumptions.assumeTrue(r.exit() == 0, () -> "npm could not install openapi-typescript (no registry?): " + r.output());
+    NpmTools.install(SOURCES, TOOLS, List.of("package.json", "package-lock.json"), "openapi-typescript", "typescript");
   }
-
-  private static boolean installed(String name, String version) throws IOException {
-    Path p = TOOLS.resolve("node_modules/" + name + "/package.json");
-    return Files.exists(p) && version.equals(new JsonObject(Files.readString(p)).getString("version"));
-  }
-
-  private record Run(int exit, String output) {}
 
   private static Run run(List<String> cmd, Path dir) throws Exception {
-    // Output to a file, so that a hung process cannot block the read and the timeout applies.
-    Path log = Files.createTempFile(TOOLS, "run", ".log");
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-    boolean ended = p.waitFor(300, TimeUnit.SECONDS);
-    if (!ended) p.destroyForcibly();
-    String out = Files.readString(log, StandardCharsets.UTF_8).strip();
-    Files.deleteIfExists(log);
-    return ended ? new Run(p.exitValue(), out) : new Run(-1, "timed out: " + String.join(" ", cmd) + "\n" + out);
+    return NpmTools.run(cmd, dir);
   }
 }

@@ -160,7 +160,7 @@ final class BffYaml {
    */
   private static PortalConfig portal(Obj o, RateLimitConfig rateLimits) {
     Obj k = o.obj("keys", PORTAL_KEYS);
-    if (!k.bool("enabled", false)) return PortalConfig.defaults();
+    if (!k.bool("enabled")) return PortalConfig.defaults();
     List<String> declared = rateLimits.tiers().keySet().stream().filter(x -> !x.equals(RateLimitConfig.ANONYMOUS)).toList();
     List<String> tiers = new ArrayList<>();
     for (Scalar s : k.scalars("tiers")) {
@@ -176,7 +176,7 @@ final class BffYaml {
     if (tiers.isEmpty()) {
       throw k.error("self-service keys pick a rate-limit tier; declare tiers under rateLimits.tiers (e.g. free, pro)");
     }
-    int max = k.integer("maxPerDeveloper", PortalConfig.Keys.DEFAULT_MAX_PER_DEVELOPER, 1, 1000);
+    int max = k.integer("maxPerDeveloper");
     String hint = "write store: { file: keys.json } (relative to the bundle folder) or store: redis";
     Path file = null;
     String redis = null;
@@ -232,9 +232,9 @@ final class BffYaml {
         throw service.invalid("is not a service; known services: "
             + (services.isEmpty() ? "none (declare it under services:)" : String.join(", ", services.keySet())));
       }
-      double share = m.share("share", 1, 1);
-      int max = m.integer("maxConcurrent", TrafficConfig.Mirror.DEFAULT_MAX_CONCURRENT, 1, 100_000);
-      int maxBody = m.bytes("maxBodyBytes", TrafficConfig.Mirror.DEFAULT_MAX_BODY_BYTES);
+      double share = m.share("share");
+      int max = m.integer("maxConcurrent");
+      int maxBody = m.bytes("maxBodyBytes");
       GrpcConfig.Pos at = route.pos();
       mirrors.add(new TrafficConfig.Mirror(name, service.value.trim(), share, max, maxBody, at.file() + ":" + at.line()));
     }
@@ -243,7 +243,6 @@ final class BffYaml {
 
   /** {@code rateLimits:}; rule routes are checked against the route table when it is compiled. */
   private static RateLimitConfig rateLimits(Obj o) {
-    RateLimitConfig d = RateLimitConfig.none();
     Map<String, RateLimitConfig.Tier> tiers = new LinkedHashMap<>();
     Obj t = o.obj("tiers", null);
     for (String tierName : t.keys()) {
@@ -259,12 +258,12 @@ final class BffYaml {
         Obj q = tier.obj("quota", QUOTA);
         long limit = q.integer("limit", 0, 1, Integer.MAX_VALUE);
         if (limit == 0) throw q.error("missing 'limit'; write e.g. quota: { limit: 10000, per: month }");
-        RateLimitConfig.Period period = switch (q.string("per", "month").trim()) {
+        RateLimitConfig.Period period = switch (q.string("per").trim()) {
           case "month" -> RateLimitConfig.Period.MONTH;
           case "day" -> RateLimitConfig.Period.DAY;
           default -> throw q.scalar("per", "").invalid("is not a billing period; write month or day");
         };
-        RateLimitConfig.Over over = switch (q.string("over", "reject").trim()) {
+        RateLimitConfig.Over over = switch (q.string("over").trim()) {
           case "reject" -> RateLimitConfig.Over.REJECT;
           case "bill" -> RateLimitConfig.Over.BILL;
           default -> throw q.scalar("over", "").invalid("is not an over-quota action; write reject (429) or bill (allow, and bill)");
@@ -325,13 +324,13 @@ final class BffYaml {
     }
     RateLimitConfig.Redis redis = null;
     Obj rd = o.obj("redis", REDIS);
-    String url = rd.string("url", "").trim();
+    String url = rd.string("url").trim();
     if (!url.isEmpty()) {
       if (!url.startsWith("redis://") && !url.startsWith("rediss://") && !url.startsWith("unix://")) {
         throw rd.scalar("url", "").invalid("is not a Redis URL; write e.g. redis://127.0.0.1:6379 (an empty url = each"
             + " instance limits alone)");
       }
-      String type = rd.string("type", "standalone").trim();
+      String type = rd.string("type").trim();
       if (!Set.of("standalone", "sentinel", "cluster").contains(type)) {
         throw rd.scalar("type", "").invalid("is not a Redis deployment; write standalone, sentinel or cluster");
       }
@@ -339,15 +338,15 @@ final class BffYaml {
       if (type.equals("sentinel") && (master == null || master.isBlank())) {
         throw rd.error("sentinel needs masterName; write e.g. masterName: mymaster");
       }
-      boolean failOpen = switch (rd.string("onFailure", "open").trim()) {
+      boolean failOpen = switch (rd.string("onFailure").trim()) {
         case "open" -> true;
         case "closed" -> false;
         default -> throw rd.scalar("onFailure", "").invalid("write open (each instance's own limiter decides) or"
             + " closed (503 until Redis is back)");
       };
-      Duration timeout = rd.duration("timeout", Duration.ofMillis(50));
-      redis = new RateLimitConfig.Redis(url, type, master, rd.integer("connections", 1, 1, 16), timeout, failOpen,
-          rd.string("keyPrefix", "bffkit:"));
+      Duration timeout = rd.duration("timeout");
+      redis = new RateLimitConfig.Redis(url, type, master, rd.integer("connections"), timeout, failOpen,
+          rd.string("keyPrefix"));
     }
     RateLimitConfig.Billing billing = null;
     Obj b = o.obj("billing", BILLING);
@@ -357,12 +356,12 @@ final class BffYaml {
       URI hook = absoluteUrl(b.scalar("url", ""), "https://billing.example.com/hooks/usage");
       Scalar secret = b.scalar("secret", "write the HMAC key, e.g. secret: ${BFF_BILLING_SECRET}");
       if (secret.value.length() < 16) throw b.error("secret: at least 16 characters; write e.g. secret: ${BFF_BILLING_SECRET}");
-      billing = new RateLimitConfig.Billing(hook, secret.value, b.duration("timeout", Duration.ofSeconds(2)),
-          b.integer("maxAttempts", 8, 1, 100), b.duration("initialBackoff", Duration.ofMillis(500)),
-          b.duration("maxBackoff", Duration.ofSeconds(60)), b.integer("queue", 10_000, 1, 1_000_000));
+      billing = new RateLimitConfig.Billing(hook, secret.value, b.duration("timeout"),
+          b.integer("maxAttempts"), b.duration("initialBackoff"),
+          b.duration("maxBackoff"), b.integer("queue"));
     }
-    return new RateLimitConfig(o.bool("enabled", true), tiers, rules, o.string("tierClaim", d.tierClaim()).trim(), defaultTier, redis, billing,
-        o.integer("localKeys", d.localKeys(), 16, 50_000_000), o.bool("headers", d.headers()));
+    return new RateLimitConfig(o.bool("enabled"), tiers, rules, o.string("tierClaim").trim(), defaultTier, redis, billing,
+        o.integer("localKeys"), o.bool("headers"));
   }
 
   /** {@code key:} of a tier or rule: one part or a list, e.g. {@code [ip, route]}, {@code claim:org}. */
@@ -437,7 +436,7 @@ final class BffYaml {
       }
       buckets = given.stream().distinct().sorted().toList();
     }
-    ObserveConfig.Metrics metrics = new ObserveConfig.Metrics(m.bool("enabled", d.metrics().enabled()), buckets);
+    ObserveConfig.Metrics metrics = new ObserveConfig.Metrics(m.bool("enabled"), buckets);
 
     Obj t = o.obj("tracing", TRACING);
     ObserveConfig.Tracing.Exporter exporter = d.tracing().exporter();
@@ -462,21 +461,19 @@ final class BffYaml {
     } else if (exporter == ObserveConfig.Tracing.Exporter.OTLP) {
       throw t.error("exporter otlp needs an endpoint, e.g. endpoint: http://127.0.0.1:4318/v1/traces");
     }
-    ObserveConfig.Tracing tracing = new ObserveConfig.Tracing(t.bool("enabled", d.tracing().enabled()),
-        t.share("sampling", d.tracing().sampling(), 1), exporter, endpoint, t.string("serviceName", null));
+    ObserveConfig.Tracing tracing = new ObserveConfig.Tracing(t.bool("enabled"),
+        t.share("sampling"), exporter, endpoint, t.string("serviceName", null));
 
     Obj a = o.obj("accessLog", ACCESS_LOG);
-    ObserveConfig.AccessLog al = d.accessLog();
-    ObserveConfig.AccessLog accessLog = new ObserveConfig.AccessLog(a.bool("enabled", al.enabled()),
-        a.string("file", null), a.bytes("maxFileBytes", (int) Math.min(Integer.MAX_VALUE, al.maxFileBytes())),
-        a.integer("maxFiles", al.maxFiles(), 1, 1000), a.integer("queue", al.queue(), 16, 10_000_000));
+    ObserveConfig.AccessLog accessLog = new ObserveConfig.AccessLog(a.bool("enabled"),
+        a.string("file", null), a.bytes("maxFileBytes"),
+        a.integer("maxFiles"), a.integer("queue"));
 
     Obj au = o.obj("audit", AUDIT);
-    ObserveConfig.Audit ad = ObserveConfig.Audit.off();
     List<String> auditRoutes = new ArrayList<>();
     for (Scalar s : au.scalars("routes")) auditRoutes.add(s.value.trim());
     ObserveConfig.Audit audit = new ObserveConfig.Audit(au.has("file"), au.string("file", null),
-        au.integer("queue", ad.queue(), 16, 10_000_000), au.integer("checkpointEvery", ad.checkpointEvery(), 1, 1_000_000),
+        au.integer("queue"), au.integer("checkpointEvery"),
         auditRoutes);
 
     List<ObserveConfig.Slo> slos = new ArrayList<>();
@@ -493,7 +490,7 @@ final class BffYaml {
       if (s.has("latency")) {
         threshold = lat.duration("threshold", null);
         if (threshold == null) throw lat.error("missing 'threshold'; write e.g. latency: { threshold: 300ms, target: 99% }");
-        target = lat.share("target", 0.99, 1);
+        target = lat.share("target");
       }
       if (availability == 0 && target == 0) {
         throw s.error("declares no objective; write availability: 99.9% and/or latency: { threshold: 300ms, target: 99% }");
@@ -502,9 +499,9 @@ final class BffYaml {
         throw s.error("an objective of 100% leaves no error budget; write e.g. 99.9%");
       }
       slos.add(new ObserveConfig.Slo(sloName, route, availability, target, threshold,
-          s.duration("window", Duration.ofDays(30)), s.scalar("route", "").pos().file() + ":" + s.scalar("route", "").pos().line()));
+          s.duration("window"), s.scalar("route", "").pos().file() + ":" + s.scalar("route", "").pos().line()));
     }
-    return new ObserveConfig(metrics, tracing, accessLog, audit, slos, o.bool("statusPage", d.statusPage()));
+    return new ObserveConfig(metrics, tracing, accessLog, audit, slos, o.bool("statusPage"));
   }
 
   /** The admin listener; beyond loopback it must have a token (it shows topology and config). */
@@ -516,7 +513,7 @@ final class BffYaml {
       if (t.value.length() < 16) throw t.invalid("is too short; use at least 16 random characters, e.g. from ${BFF_ADMIN_TOKEN}");
       token = t.value;
     }
-    AdminConfig admin = new AdminConfig(o.string("host", d.host()), o.integer("port", d.port(), -1, 65535), token);
+    AdminConfig admin = new AdminConfig(o.string("host"), o.integer("port", d.port(), -1, 65535), token);
     if (admin.enabled() && !admin.loopback() && token == null) {
       throw o.scalar("host", "").invalid("is not a loopback address, so the admin listener needs a token;"
           + " add token: \"${BFF_ADMIN_TOKEN}\" or bind host: 127.0.0.1");
@@ -571,7 +568,7 @@ final class BffYaml {
         types.add(t);
       }
     }
-    return new FiltersConfig.WafBody(o.bool("inspect", d.inspect()), o.bytes("limit", d.limit()), over, types);
+    return new FiltersConfig.WafBody(o.bool("inspect"), o.bytes("limit"), over, types);
   }
 
   private static List<String> cidrs(Obj o, String key) {
@@ -614,7 +611,7 @@ final class BffYaml {
         origins.add(v);
       }
     }
-    boolean credentials = o.bool("allowCredentials", d.allowCredentials());
+    boolean credentials = o.bool("allowCredentials");
     if (credentials && origins.contains("*")) {
       throw o.error("allowCredentials cannot be used with the origin *; list the origins");
     }
@@ -628,7 +625,7 @@ final class BffYaml {
       }
     }
     return new CorsConfig(origins, methods, headerSet(o, "allowHeaders", d.allowHeaders()),
-        headerSet(o, "exposeHeaders", d.exposeHeaders()), credentials, o.duration("maxAge", d.maxAge()));
+        headerSet(o, "exposeHeaders", d.exposeHeaders()), credentials, o.duration("maxAge"));
   }
 
   private static Set<String> headerSet(Obj o, String key, Set<String> def) {
@@ -639,10 +636,9 @@ final class BffYaml {
   }
 
   private static TlsConfig tls(Obj o) {
-    TlsConfig d = TlsConfig.off();
     if (!o.has("certPath")) {
       if (o.has("keyPath")) throw o.error("keyPath needs certPath (the PEM certificate chain)");
-      return d;
+      return TlsConfig.off();
     }
     Scalar cert = o.scalar("certPath", "");
     Scalar key = o.scalar("keyPath", "write the PEM private key's path, e.g. keyPath: /etc/bff/tls/key.pem");
@@ -662,31 +658,30 @@ final class BffYaml {
     if (clientAuth != TlsConfig.ClientAuth.NONE && clientCa == null) {
       throw o.error("clientAuth needs clientCaPath (the PEM CA that signs client certificates)");
     }
-    return new TlsConfig(cert.value.trim(), key.value.trim(), o.duration("reloadInterval", d.reloadInterval()),
-        o.durationOrZero("hsts", d.hsts()), clientAuth, clientCa);
+    return new TlsConfig(cert.value.trim(), key.value.trim(), o.duration("reloadInterval"),
+        o.durationOrZero("hsts"), clientAuth, clientCa);
   }
 
   private static LimitsConfig limits(Obj o) {
     LimitsConfig d = LimitsConfig.defaults();
     Obj g = o.obj("graphql", GRAPHQL_LIMITS);
-    LimitsConfig.Graphql dg = d.graphql();
-    int maxUri = o.bytes("maxUriBytes", d.maxUriBytes());
+    int maxUri = o.bytes("maxUriBytes");
     if (maxUri < 256) throw o.scalar("maxUriBytes", "").invalid("must be at least 256 bytes; write e.g. 8kb");
     return new LimitsConfig(
         maxUri,
-        o.duration("headerReadTimeout", d.headerReadTimeout()),
-        o.integer("maxConnections", d.maxConnections(), 0, Integer.MAX_VALUE),
+        o.duration("headerReadTimeout"),
+        o.integer("maxConnections"),
         new LimitsConfig.Graphql(
-            g.integer("maxDepth", dg.maxDepth(), 1, 1000),
-            g.integer("maxAliases", dg.maxAliases(), 0, 100_000),
-            g.integer("maxRootFields", dg.maxRootFields(), 1, 100_000),
-            g.integer("maxTokens", dg.maxTokens(), 10, 1_000_000),
-            g.integer("maxCost", dg.maxCost(), 1, Integer.MAX_VALUE),
-            g.bool("introspection", dg.introspection()),
-            g.bool("persistedQueries", dg.persistedQueries()),
-            g.bool("serviceNamesInErrors", dg.serviceNamesInErrors())),
-        o.duration("bodyTimeout", d.bodyTimeout()),
-        o.integer("minBodyRate", d.minBodyRate(), 0, Integer.MAX_VALUE));
+            g.integer("maxDepth"),
+            g.integer("maxAliases"),
+            g.integer("maxRootFields"),
+            g.integer("maxTokens"),
+            g.integer("maxCost"),
+            g.bool("introspection"),
+            g.bool("persistedQueries"),
+            g.bool("serviceNamesInErrors")),
+        o.duration("bodyTimeout"),
+        o.integer("minBodyRate"));
   }
 
   private static AuthConfig auth(Obj o, RateLimitConfig rateLimits) {
@@ -719,10 +714,10 @@ final class BffYaml {
       }
       if (algs.isEmpty()) algs = Set.of("RS256", "ES256");
       issuers.add(new AuthConfig.Issuer(iss.value, jwks, audiences, algs,
-          i.duration("clockSkew", Duration.ofSeconds(30)),
-          i.duration("jwksRefresh", Duration.ofMinutes(10)),
-          i.duration("minRefetchInterval", Duration.ofSeconds(30)),
-          i.duration("fetchTimeout", Duration.ofSeconds(2))));
+          i.duration("clockSkew"),
+          i.duration("jwksRefresh"),
+          i.duration("minRefetchInterval"),
+          i.duration("fetchTimeout")));
     }
     Obj k = o.obj("apiKeys", API_KEYS);
     String header = k.has("header") ? headerName(k.scalar("header", "")) : d.apiKeys().header();
@@ -756,7 +751,7 @@ final class BffYaml {
     }
     // Required by default once anything authenticates; a bundle without auth stays open.
     return new AuthConfig(o.bool("required", !issuers.isEmpty() || !keys.isEmpty()), publicPaths, issuers, new AuthConfig.ApiKeys(header, keys),
-        claims, screens, o.integer("maxTokenLength", d.maxTokenLength(), 64, 1 << 20));
+        claims, screens, o.integer("maxTokenLength"));
   }
 
   /**
@@ -802,37 +797,37 @@ final class BffYaml {
 
   private static ServerConfig server(Obj o) {
     ServerConfig d = ServerConfig.defaults();
-    String host = o.string("host", d.host());
+    String host = o.string("host");
     if (host.isBlank()) {
       throw o.scalar("host", "").invalid("must not be empty; write e.g. 127.0.0.1 or 0.0.0.0");
     }
     return new ServerConfig(host.trim(),
-        o.integer("port", d.port(), 0, 65535),
-        o.integer("instances", d.instances(), 0, Integer.MAX_VALUE),
-        o.duration("shutdownGrace", d.shutdownGrace()),
-        o.duration("idleTimeout", d.idleTimeout()),
-        o.bytes("maxBodyBytes", d.maxBodyBytes()),
-        o.bytes("maxHeaderBytes", d.maxHeaderBytes()),
-        o.bool("h2c", d.h2c()),
+        o.integer("port"),
+        o.integer("instances"),
+        o.duration("shutdownGrace"),
+        o.duration("idleTimeout"),
+        o.bytes("maxBodyBytes"),
+        o.bytes("maxHeaderBytes"),
+        o.bool("h2c"),
         warmUp(o.obj("warmUp", WARM_UP), d.warmUp()));
   }
 
   private static ServerConfig.WarmUp warmUp(Obj o, ServerConfig.WarmUp d) {
-    Duration maxTime = o.duration("maxTime", d.maxTime());
+    Duration maxTime = o.duration("maxTime");
     if (maxTime.isZero() || maxTime.isNegative() || maxTime.compareTo(Duration.ofMinutes(1)) > 0) {
       throw o.scalar("maxTime", "").invalid("must be between 1ms and 1m: the warm-up holds back readiness this long at most");
     }
-    return new ServerConfig.WarmUp(o.integer("requests", d.requests(), 0, 1_000_000), maxTime);
+    return new ServerConfig.WarmUp(o.integer("requests"), maxTime);
   }
 
   private static CompositionConfig composition(Obj o) {
     CompositionConfig d = CompositionConfig.defaults();
     return new CompositionConfig(
-        o.duration("deadline", d.deadline()),
-        o.bool("adhocGraphql", d.adhocGraphql()),
+        o.duration("deadline"),
+        o.bool("adhocGraphql"),
         path(o, "graphqlPath", d.graphqlPath()),
         path(o, "screensPath", d.screensPath()),
-        o.integer("maxBatchSize", d.maxBatchSize(), 1, Integer.MAX_VALUE));
+        o.integer("maxBatchSize"));
   }
 
   private static String path(Obj o, String key, String def) {
@@ -880,11 +875,11 @@ final class BffYaml {
         throw o.error("missing 'endpoints' (at least one base URL); write e.g. endpoints: [\""
             + EXAMPLE_URL + "\"] or discovery: {dns: posts.internal:8080}");
       }
-      Duration timeout = o.duration("timeout", Duration.ofSeconds(10));
+      Duration timeout = o.duration("timeout");
       out.put(name, new ServiceConfig(name, endpoints,
-          o.duration("connectTimeout", Duration.ofSeconds(1)),
-          o.integer("poolSize", 64, 1, Integer.MAX_VALUE),
-          o.duration("keepAlive", Duration.ofSeconds(60)),
+          o.duration("connectTimeout"),
+          o.integer("poolSize"),
+          o.duration("keepAlive"),
           timeout,
           discovery,
           balancer(o.obj("balancer", BALANCER), weights),
@@ -910,7 +905,7 @@ final class BffYaml {
       throw o.error("a client certificate needs both cert and key (PEM paths)");
     }
     return new ServiceConfig.Tls(ca == null ? null : ca.value.trim(), cert == null ? null : cert.value.trim(),
-        key == null ? null : key.value.trim(), o.bool("verifyHost", true),
+        key == null ? null : key.value.trim(), o.bool("verifyHost"),
         ca == null ? null : ca.pos(), cert == null ? null : cert.pos(), key == null ? null : key.pos());
   }
 
@@ -1051,7 +1046,7 @@ final class BffYaml {
       }
       weights = listed;
     }
-    return new ServiceConfig.Balancer(policy, hashOn, o.durationOrZero("slowStart", d.slowStart()), weights);
+    return new ServiceConfig.Balancer(policy, hashOn, o.durationOrZero("slowStart"), weights);
   }
 
   /** {@code protocol: grpc} on a service (validated with the grpc section). */
@@ -1060,7 +1055,6 @@ final class BffYaml {
   }
 
   private static ServiceConfig.HealthCheck healthCheck(Obj o, boolean grpc) {
-    ServiceConfig.HealthCheck d = ServiceConfig.HealthCheck.defaults();
     if (grpc && o.has("path")) {
       throw o.scalar("path", "").invalid("is for HTTP services; a gRPC service is checked with"
           + " grpc.health.v1.Health/Check: write service: NAME (default \"\", the whole server) instead");
@@ -1075,27 +1069,25 @@ final class BffYaml {
       if (!s.value.startsWith("/")) throw s.invalid("must start with '/'; write e.g. /healthz");
       path = s.value;
     }
-    ServiceConfig.HealthCheck h = new ServiceConfig.HealthCheck(path, o.duration("interval", d.interval()),
-        o.duration("timeout", d.timeout()),
-        o.integer("healthyThreshold", d.healthyThreshold(), 1, 100),
-        o.integer("unhealthyThreshold", d.unhealthyThreshold(), 1, 100));
+    ServiceConfig.HealthCheck h = new ServiceConfig.HealthCheck(path, o.duration("interval"),
+        o.duration("timeout"),
+        o.integer("healthyThreshold"),
+        o.integer("unhealthyThreshold"));
     return grpc ? h.grpc(o.has("service") ? o.scalar("service", "").value.trim() : "") : h;
   }
 
   private static ServiceConfig.Outlier outlier(Obj o) {
-    ServiceConfig.Outlier d = ServiceConfig.Outlier.defaults();
-    return new ServiceConfig.Outlier(o.integer("consecutiveErrors", d.consecutiveErrors(), 0, 10_000),
-        o.duration("baseEjectionTime", d.baseEjectionTime()),
-        o.duration("maxEjectionTime", d.maxEjectionTime()),
-        o.integer("maxEjectionPercent", d.maxEjectionPercent(), 0, 100));
+    return new ServiceConfig.Outlier(o.integer("consecutiveErrors"),
+        o.duration("baseEjectionTime"),
+        o.duration("maxEjectionTime"),
+        o.integer("maxEjectionPercent"));
   }
 
   private static ServiceConfig.Breaker breaker(Obj o) {
-    ServiceConfig.Breaker d = ServiceConfig.Breaker.defaults();
-    return new ServiceConfig.Breaker(o.bool("enabled", d.enabled()),
-        o.integer("failures", d.failures(), 1, 1_000_000),
-        o.duration("window", d.window()),
-        o.duration("resetTimeout", d.resetTimeout()));
+    return new ServiceConfig.Breaker(o.bool("enabled"),
+        o.integer("failures"),
+        o.duration("window"),
+        o.duration("resetTimeout"));
   }
 
   private static ServiceConfig.Retry retry(Obj o) {
@@ -1124,14 +1116,13 @@ final class BffYaml {
         }
       }
     }
-    return new ServiceConfig.Retry(o.integer("maxRetries", d.maxRetries(), 0, 10), methods, onStatus,
-        o.duration("backoff", d.backoff()), o.duration("maxBackoff", d.maxBackoff()),
+    return new ServiceConfig.Retry(o.integer("maxRetries"), methods, onStatus,
+        o.duration("backoff"), o.duration("maxBackoff"),
         o.has("perTryTimeout") ? o.duration("perTryTimeout", null) : null,
-        o.share("budget", d.budget(), 1), o.integer("minPerSecond", d.minPerSecond(), 0, 100_000));
+        o.share("budget"), o.integer("minPerSecond"));
   }
 
   private static ServiceConfig.Hedge hedge(Obj o) {
-    ServiceConfig.Hedge d = ServiceConfig.Hedge.defaults();
     Duration delay = null;
     if (o.has("delay")) {
       Scalar s = o.scalar("delay", "");
@@ -1139,21 +1130,19 @@ final class BffYaml {
         delay = o.duration("delay", null);
       }
     }
-    return new ServiceConfig.Hedge(o.bool("enabled", d.enabled()), delay,
-        o.duration("minDelay", d.minDelay()), o.integer("maxAttempts", d.maxAttempts(), 2, 5));
+    return new ServiceConfig.Hedge(o.bool("enabled"), delay,
+        o.duration("minDelay"), o.integer("maxAttempts"));
   }
 
   private static ServiceConfig.Bulkhead bulkhead(Obj o) {
-    ServiceConfig.Bulkhead d = ServiceConfig.Bulkhead.defaults();
-    return new ServiceConfig.Bulkhead(o.integer("maxConcurrent", d.maxConcurrent(), 1, Integer.MAX_VALUE),
-        o.integer("maxPending", d.maxPending(), 0, Integer.MAX_VALUE));
+    return new ServiceConfig.Bulkhead(o.integer("maxConcurrent"),
+        o.integer("maxPending"));
   }
 
   private static ServiceConfig.Http2 http2(Obj o) {
-    ServiceConfig.Http2 d = ServiceConfig.Http2.defaults();
-    return new ServiceConfig.Http2(o.bool("enabled", d.enabled()),
-        o.integer("connections", d.connections(), 1, 1000),
-        o.integer("maxStreams", d.maxStreams(), 1, 100_000));
+    return new ServiceConfig.Http2(o.bool("enabled"),
+        o.integer("connections"),
+        o.integer("maxStreams"));
   }
 
   /** {@code grpc:} and the services marked {@code protocol: grpc} (or {@code http}, the default). */
@@ -1174,7 +1163,7 @@ final class BffYaml {
       if (s.value.isBlank()) throw s.invalid("must name a descriptor set; write e.g. classpath:grpc/bffkit-services.desc");
       descriptors.add(new GrpcConfig.Entry(s.value.trim(), s.pos()));
     }
-    int max = o.bytes("maxMessageSize", GrpcConfig.DEFAULT_MAX_MESSAGE_BYTES);
+    int max = o.bytes("maxMessageSize");
     List<GrpcConfig.Expose> transcode = expose(o, "transcode", services, grpcServices, true);
     List<GrpcConfig.Expose> web = expose(o, "web", services, grpcServices, false);
     if (descriptors.isEmpty() && (!transcode.isEmpty() || !web.isEmpty())) {
@@ -1247,7 +1236,7 @@ final class BffYaml {
       List<RouteRuleConfig> rules = RouteRulesYaml.rules(o, prefix.value, services);
       RouteRulesYaml.checkSubsets(rules, service.value, services);
       out.add(new ProxyRouteConfig(prefix.value, service.value, strip, methods, scopes(o, "scopes"),
-          at.file() + ":" + at.line(), o.has("maxBodyBytes") ? o.bytes("maxBodyBytes", 0) : 0, rules));
+          at.file() + ":" + at.line(), o.has("maxBodyBytes") ? o.bytes("maxBodyBytes") : 0, rules));
     }
     return out;
   }

@@ -32,7 +32,7 @@ final class CanaryYaml {
     Scalar url = o.scalar("url", "write e.g. { url: \"http://127.0.0.1:9122\", labels: { version: v2 } }");
     if (url.value.contains(",")) throw url.invalid("holds several URLs; a labelled endpoint is one URL");
     endpoints.add(BffYaml.endpoint(url, url.value.trim()));
-    weights.add(o.integer("weight", 1, 1, 1000));
+    weights.add(o.integer("weight"));
     labels.add(labels(o.obj("labels", null)));
   }
 
@@ -65,7 +65,7 @@ final class CanaryYaml {
       throw subsetObj.error("every endpoint has the labels " + subset + ", so no stable endpoint is left;"
           + " the canary subset must be a part of the endpoints");
     }
-    double share = o.share("share", 0, 1);
+    double share = o.share("share");
     List<Condition> matches = new ArrayList<>();
     for (Obj m : o.objs("match", MATCH)) matches.add(RouteRulesYaml.condition(m, null, CALLER));
     return new CanaryConfig(subset, share, matches, sticky(o), rollback(o));
@@ -101,10 +101,10 @@ final class CanaryYaml {
       if (threshold == null) throw l.error("missing 'threshold'; write e.g. latency: { threshold: 300ms, target: 99% }");
       latency = new CanaryConfig.Latency(threshold, objective(l, "target", 0.99));
     }
-    Duration window = r.duration("window", Duration.ofMinutes(1));
+    Duration window = r.duration("window");
     if (window.toMillis() < 600) throw r.scalar("window", "").invalid("must be at least 600ms");
     return new CanaryConfig.Rollback(availability, latency, number(r, "burnRatio", 2, 1, 1000),
-        number(r, "minBurnRate", 5, 0, 1_000_000), r.integer("minCalls", 50, 1, 1_000_000), window);
+        number(r, "minBurnRate", 5, 0, 1_000_000), r.integer("minCalls"), window);
   }
 
   /** A target share below 100 %: the error budget (1 − it) divides every burn rate. */

@@ -2,6 +2,7 @@ package dev.bffkit.core.config;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -38,12 +39,28 @@ public record ConfigKey(String name, Type type, String defaultValue, Long min, L
     private final String doc;
     private final Map<String, ConfigKey> keys = new LinkedHashMap<>();
 
+    /** The allowed-key sets handed to the parser, each once: the parser finds a mapping's section by its set. */
+    private static final Map<Set<String>, Section> BY_NAMES = Collections.synchronizedMap(new IdentityHashMap<>());
+    private final Set<String> names;
+
     Section(String path, String doc, List<ConfigKey> keys) {
       this.path = path;
       this.doc = doc;
       for (ConfigKey k : keys) {
         if (this.keys.put(k.name(), k) != null) throw new IllegalStateException(path + "." + k.name() + " declared twice");
       }
+      this.names = Collections.unmodifiableSet(new LinkedHashSet<>(this.keys.keySet()));
+      BY_NAMES.put(names, this);
+    }
+
+    /** The section whose {@link #names()} (or {@link #withRetired}) set this is, or null (e.g. free-form mappings). */
+    static Section of(Set<String> allowed) {
+      return allowed == null ? null : BY_NAMES.get(allowed);
+    }
+
+    /** The key {@code name}, or null. */
+    ConfigKey key(String name) {
+      return keys.get(name);
     }
 
     public String path() {
@@ -58,9 +75,9 @@ public record ConfigKey(String name, Type type, String defaultValue, Long min, L
       return List.copyOf(keys.values());
     }
 
-    /** The allowed keys, in declaration order. */
+    /** The allowed keys, in declaration order (one instance per section: see {@link #of}). */
     public Set<String> names() {
-      return Collections.unmodifiableSet(new LinkedHashSet<>(keys.keySet()));
+      return names;
     }
 
     /**
@@ -69,7 +86,9 @@ public record ConfigKey(String name, Type type, String defaultValue, Long min, L
     public Set<String> withRetired(String... retired) {
       Set<String> all = new LinkedHashSet<>(keys.keySet());
       all.addAll(List.of(retired));
-      return Collections.unmodifiableSet(all);
+      Set<String> set = Collections.unmodifiableSet(all);
+      BY_NAMES.put(set, this);
+      return set;
     }
 
     /** This section and every section under it, depth first. */

@@ -184,6 +184,8 @@ final class YamlReader {
   /** A mapping at a dotted path; only the allowed keys may appear. An absent mapping is empty. */
   final class Obj {
     final String path;
+    /** The declarations of this mapping's keys (defaults, bounds), or null for a free-form mapping. */
+    private final ConfigKey.Section section;
     private final Node at;
     private final Map<String, NodeTuple> entries = new LinkedHashMap<>();
 
@@ -191,6 +193,7 @@ final class YamlReader {
     private Obj(String path, Node at, Node node, Set<String> allowed) {
       this.path = path;
       this.at = at;
+      this.section = ConfigKey.Section.of(allowed);
       if (isAbsent(node)) {
         return;
       }
@@ -270,6 +273,52 @@ final class YamlReader {
       }
       if (!(own.getValueNode() instanceof MappingNode o)) return obj(key, allowed); // its error names what it is
       return new Obj(child(key), own.getKeyNode(), YamlMerge.merge(b, o), allowed);
+    }
+
+    /** The declaration of {@code key} in this mapping's section, with a default (a programming error otherwise). */
+    private ConfigKey declared(String key) {
+      ConfigKey k = section == null ? null : section.key(key);
+      if (k == null || k.defaultValue() == null) {
+        throw new IllegalStateException(path + "." + key + " is read by its declaration, but has none with a default");
+      }
+      return k;
+    }
+
+    /** An integer key at its declared default and bounds. */
+    int integer(String key) {
+      ConfigKey k = declared(key);
+      return integer(key, Integer.parseInt(k.defaultValue()), k.min().intValue(), k.max().intValue());
+    }
+
+    /** A duration key (not zero) at its declared default. */
+    Duration duration(String key) {
+      return duration(key, Units.duration(declared(key).defaultValue()));
+    }
+
+    /** A duration key that may be zero, at its declared default. */
+    Duration durationOrZero(String key) {
+      return durationOrZero(key, Units.duration(declared(key).defaultValue()));
+    }
+
+    boolean bool(String key) {
+      return bool(key, Boolean.parseBoolean(declared(key).defaultValue()));
+    }
+
+    /** A size key at its declared default. */
+    int bytes(String key) {
+      return bytes(key, (int) Units.bytes(declared(key).defaultValue()));
+    }
+
+    /** A share key (0..1) at its declared default. */
+    double share(String key) {
+      String def = declared(key).defaultValue();
+      double d = def.endsWith("%") ? new BigDecimal(def.substring(0, def.length() - 1)).movePointLeft(2).doubleValue()
+          : Double.parseDouble(def);
+      return share(key, d, 1);
+    }
+
+    String string(String key) {
+      return string(key, declared(key).defaultValue());
     }
 
     /** The value at key, required. */

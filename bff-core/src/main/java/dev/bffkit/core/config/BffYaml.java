@@ -160,7 +160,11 @@ final class BffYaml {
    */
   private static PortalConfig portal(Obj o, RateLimitConfig rateLimits) {
     Obj k = o.obj("keys", PORTAL_KEYS);
-    if (!k.bool("enabled")) return PortalConfig.defaults();
+    if (!k.bool("enabled")) {
+      // Off, the store is never read; a misspelt key in it is refused all the same (it would bite when turned on).
+      if (k.has("store") && !k.isScalar("store")) k.obj("store", KEY_STORE).obj("redis", KEY_STORE_REDIS);
+      return PortalConfig.defaults();
+    }
     List<String> declared = rateLimits.tiers().keySet().stream().filter(x -> !x.equals(RateLimitConfig.ANONYMOUS)).toList();
     List<String> tiers = new ArrayList<>();
     for (Scalar s : k.scalars("tiers")) {
@@ -1236,7 +1240,7 @@ final class BffYaml {
       List<RouteRuleConfig> rules = RouteRulesYaml.rules(o, prefix.value, services);
       RouteRulesYaml.checkSubsets(rules, service.value, services);
       out.add(new ProxyRouteConfig(prefix.value, service.value, strip, methods, scopes(o, "scopes"),
-          at.file() + ":" + at.line(), o.has("maxBodyBytes") ? o.bytes("maxBodyBytes") : 0, rules));
+          at.file() + ":" + at.line(), o.has("maxBodyBytes") ? o.bytes("maxBodyBytes", 0) : 0, rules));
     }
     return out;
   }

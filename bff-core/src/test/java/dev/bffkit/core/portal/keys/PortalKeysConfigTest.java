@@ -39,6 +39,11 @@ class PortalKeysConfigTest {
   void offUnlessEnabled() throws Exception {
     assertFalse(load("").enabled());
     assertFalse(load(TIERS + "portal: { keys: { enabled: false } }\n").enabled());
+    // Off, a misspelt store key is still refused: it would bite the day the keys are turned on.
+    assertTrue(fails(TIERS + "portal: { keys: { enabled: false, store: { fiel: k.json } } }\n").getMessage()
+        .contains("portal.keys.store.fiel: unknown key 'fiel'"));
+    assertTrue(fails(TIERS + "portal: { keys: { store: { redis: { uri: x } } } }\n").getMessage()
+        .contains("portal.keys.store.redis.uri: unknown key 'uri'"));
   }
 
   @Test

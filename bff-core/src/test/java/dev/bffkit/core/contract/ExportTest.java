@@ -105,6 +105,19 @@ class ExportTest {
   }
 
   @Test
+  void anAnonymousScreenIsNamedByItsScreenInTheManifest() throws Exception {
+    bundle("anon", 1, "");
+    Path folder = tmp.resolve("anon");
+    Files.writeString(folder.resolve("screens/profile.graphql"), "{ me { id } }\n");
+    Path out = tmp.resolve("anon-out");
+    Export.write(BundleLoader.load(folder, Map.<String, String>of()::get), out);
+    JsonArray ops = new JsonObject(Files.readString(out.resolve(Export.MANIFEST))).getJsonArray("operations");
+    assertTrue(ops.stream().map(JsonObject.class::cast).anyMatch(op -> "profile".equals(op.getString("name"))
+        && op.getString("body").equals("{ me { id } }\n")), ops::encodePrettily);
+    assertTrue(ops.stream().map(JsonObject.class::cast).allMatch(op -> op.getString("name") != null), ops::encodePrettily);
+  }
+
+  @Test
   void theExportIsTheContractTheScreensAndAManifestTheBffAcceptsByHash() throws Exception {
     HttpServer upstream = vertx.createHttpServer().requestHandler(req -> req.response()
         .putHeader("content-type", "application/json")

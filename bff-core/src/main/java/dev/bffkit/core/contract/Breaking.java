@@ -6,12 +6,14 @@ import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.SourceFile;
 import graphql.ParseAndValidate;
 import graphql.language.Document;
+import graphql.language.EnumTypeDefinition;
 import graphql.language.Field;
-import graphql.language.FieldDefinition;
 import graphql.language.FragmentDefinition;
 import graphql.language.FragmentSpread;
 import graphql.language.InlineFragment;
+import graphql.language.InputObjectTypeDefinition;
 import graphql.language.ListType;
+import graphql.language.NamedNode;
 import graphql.language.NonNullType;
 import graphql.language.Node;
 import graphql.language.ObjectTypeDefinition;
@@ -41,7 +43,6 @@ import graphql.validation.ValidationError;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -63,32 +64,36 @@ public final class Breaking {
     CompositionEngine after = CompositionEngine.create(current);
     List<Problem> breaking = new ArrayList<>();
     List<Problem> dangerous = new ArrayList<>();
-    Lines lines = new Lines(current);
-    schemaDiff(before.schema(), after.schema(), lines, breaking, dangerous);
+    schemaDiff(before.schema(), after.schema(), new Lines(current, old), breaking, dangerous);
     Map<String, SourceFile> newFiles = new LinkedHashMap<>();
     for (SourceFile f : current.screens()) newFiles.put(name(f), f);
     for (Screen s : before.screens()) {
       SourceFile now = newFiles.get(s.name());
       String oldFile = old.screens().stream().filter(f -> name(f).equals(s.name())).findFirst().map(SourceFile::name)
           .orElse(s.name());
+      Document oldDoc = Parser.parse(s.query());
       if (now == null) {
-        breaking.add(new Problem(oldFile, 0, "screen '" + s.name() + "' was removed: installed apps calling GET"
+        breaking.add(new Problem(oldFile, operationLine(oldDoc), "screen '" + s.name() + "' was removed: installed apps calling GET"
             + " /v1/screens/" + s.name() + " get 404; keep it (it may return less) until no installed version calls it"));
         continue;
       }
-      Document oldDoc = Parser.parse(s.query());
       for (ValidationError e : ParseAndValidate.validate(after.schema(), oldDoc)) {
+        // The error's line is in the old file: say so, so nobody looks for it in the new one.
+        String at = e.getLocations() == null || e.getLocations().isEmpty() ? ""
+            : " (line " + e.getLocations().get(0).getLine() + " of the old " + oldFile + ")";
         breaking.add(new Problem(now.name(), 0, "the old '" + s.name() + "' operation no longer validates against the"
-            + " new schema (its persisted query and installed apps' copies break): " + e.getDescription()));
+            + " new schema" + at + ": installed apps calling it by hash or by text get errors instead of data: "
+            + e.getDescription() + "; keep what it uses (deprecate it with @deprecated) until no installed version calls it"));
       }
       Screen next = after.screen(s.name());
-      variables(s, next, now.name(), breaking, dangerous);
+      Document nextDoc = Parser.parse(next.query());
+      variables(s, next, now.name(), operationLine(nextDoc), breaking, dangerous);
       Map<String, Slot> was = answer(before.schema(), oldDoc);
-      Map<String, Slot> is = answer(after.schema(), Parser.parse(next.query()));
+      Map<String, Slot> is = answer(after.schema(), nextDoc);
       was.forEach((path, slot) -> {
         Slot n = is.get(path);
         if (n == null) {
-          breaking.add(new Problem(now.name(), 0, "'" + path + "' is no longer in the " + s.name() + " answer;"
+          breaking.add(new Problem(now.name(), nearest(is, path, operationLine(nextDoc)), "'" + path + "' is no longer in the " + s.name() + " answer;"
               + " installed apps read it: keep it (deprecate it with @deprecated) until no installed version does"));
         } else if (!covers(slot.type(), n.type())) {
           boolean nowNullable = slot.type().endsWith("!") && n.type().equals(slot.type().substring(0, slot.type().length() - 1));
@@ -123,12 +128,22 @@ public final class Breaking {
     return i == was.length() && now.substring(j).chars().allMatch(c -> c == '!');
   }
 
+  /** The line of the closest enclosing field the new answer still has ({@code me} for a gone {@code me.avatar}). */
+  private static int nearest(Map<String, Slot> answer, String path, int operationLine) {
+    for (int dot = path.lastIndexOf('.'); dot > 0; dot = path.lastIndexOf('.', dot - 1)) {
+      Slot parent = answer.get(path.substring(0, dot));
+      if (parent != null) return parent.line();
+    }
+    return operationLine;
+  }
+
   private static String name(SourceFile f) {
     String n = f.name().substring(f.name().lastIndexOf('/') + 1);
     return n.endsWith(".graphql") ? n.substring(0, n.length() - ".graphql".length()) : n;
   }
 
-  private static void variables(Screen old, Screen now, String file, List<Problem> breaking, List<Problem> dangerous) {
+  private static void variables(Screen old, Screen now, String file, int operationLine, List<Problem> breaking,
+      List<Problem> dangerous) {
     Map<String, VariableDefinition> was = new LinkedHashMap<>();
     for (VariableDefinition v : old.variableDefinitions()) was.put(v.getName(), v);
     for (VariableDefinition v : now.variableDefinitions()) {
@@ -151,8 +166,9 @@ public final class Breaking {
       }
     }
     for (String gone : was.keySet()) {
-      dangerous.add(new Problem(file, 0, "variable $" + gone + " was removed: installed apps still send ?" + gone
-          + "=..., which is now ignored"));
+      // VariableCoercion ignores query parameters a screen does not declare, so old apps get an answer, not a 400.
+      dangerous.add(new Problem(file, operationLine, "variable $" + gone + " was removed: installed apps still send ?" + gone
+          + "=..., which is now ignored (the answer may differ from what they asked for); keep it if its value still matters"));
     }
   }
 
@@ -199,6 +215,11 @@ public final class Breaking {
     }
   }
 
+  /** A screen's text is its file's, so lines in its document are the file's lines. */
+  private static int operationLine(Document doc) {
+    return line(doc.getDefinitionsOfType(OperationDefinition.class).get(0));
+  }
+
   private static int line(Node<?> n) {
     SourceLocation l = n.getSourceLocation();
     return l == null ? 0 : l.getLine();
@@ -222,41 +243,83 @@ public final class Breaking {
       List<Problem> dangerous) {
     CapturingReporter reporter = new CapturingReporter();
     new SchemaDiff().diffSchema(SchemaDiffSet.diffSetFromSdl(before, after), reporter);
-    for (DiffEvent e : reporter.getBreakages()) breaking.add(lines.at(e, "breaking for installed apps"));
+    for (DiffEvent e : reporter.getBreakages()) breaking.add(lines.at(e, "breaking: " + fix(e, true)));
     for (DiffEvent e : reporter.getDangers()) {
       // Deprecating is the safe way to retire a field (graphql-inspector calls it non-breaking too).
-      if (e.getCategory() != DiffCategory.DEPRECATION_ADDED) dangerous.add(lines.at(e, "dangerous"));
+      if (e.getCategory() != DiffCategory.DEPRECATION_ADDED) dangerous.add(lines.at(e, "dangerous: " + fix(e, false)));
     }
   }
 
-  /** Where a type or field is written in the new schema file, for diff events. */
+  /** What an installed app would see, and the usual fix, by graphql-java's category of the change. */
+  private static String fix(DiffEvent e, boolean breaking) {
+    if (!breaking) {
+      return e.getCategory() == DiffCategory.ADDITION
+          ? "installed apps may receive a value they do not know; make sure they handle unknown values"
+          : "installed apps may behave differently";
+    }
+    return switch (e.getCategory()) {
+      case MISSING -> "operations of installed apps that use it no longer validate; keep it and deprecate it with"
+          + " @deprecated until no installed version uses it";
+      case STRICTER, ADDITION -> "installed apps do not send it and their operations fail; make it optional (nullable"
+          + " or with a default)";
+      case INVALID, DIFFERENT -> "installed apps' operations or generated types no longer fit; keep the old type and add"
+          + " a new field or type for the new one";
+      default -> "installed apps' operations may fail";
+    };
+  }
+
+  /**
+   * Where a type, field (of an object or input type) or enum value is written in the new schema file, and where it was
+   * in the old one when it is gone.
+   */
   private static final class Lines {
     private final String file;
     private final TypeDefinitionRegistry registry;
+    private final TypeDefinitionRegistry oldRegistry;
 
-    Lines(ClientBundle bundle) {
+    Lines(ClientBundle bundle, ClientBundle old) {
       this.file = bundle.schema().name();
-      TypeDefinitionRegistry r;
-      try {
-        r = new SchemaParser().parse(bundle.schema().text());
-      } catch (RuntimeException e) {
-        r = new TypeDefinitionRegistry();
-      }
-      this.registry = r;
+      this.registry = parse(bundle.schema().text());
+      this.oldRegistry = parse(old.schema().text());
     }
 
-    Problem at(DiffEvent e, String level) {
-      int line = registry.getType(e.getTypeName()).map(t -> {
-        if (e.getFieldName() != null && t instanceof ObjectTypeDefinition o) {
-          for (FieldDefinition f : o.getFieldDefinitions()) {
-            if (f.getName().equals(e.getFieldName())) return line(f);
+    private static TypeDefinitionRegistry parse(String sdl) {
+      try {
+        return new SchemaParser().parse(sdl);
+      } catch (RuntimeException e) {
+        return new TypeDefinitionRegistry();
+      }
+    }
+
+    Problem at(DiffEvent e, String what) {
+      // Something gone points at its type in the new file (where to put it back) and says where it was: both
+      // versions' files have the same name, so an old line alone would mislead.
+      int line = find(registry, e, true);
+      String was = "";
+      if (line == 0) {
+        int old = find(oldRegistry, e, true);
+        if (old != 0) was = "; it was at line " + old + " of the installed version";
+        line = find(registry, e, false);
+      }
+      String where = e.getTypeName() + (e.getFieldName() == null ? "" : "." + e.getFieldName());
+      return new Problem(file, line, where + ": " + e.getReasonMsg() + was + " (" + what + ")");
+    }
+
+    /** The member's line ({@code exact}: 0 when the type lacks it), else the type's; 0 when the type is not there. */
+    private static int find(TypeDefinitionRegistry r, DiffEvent e, boolean exact) {
+      return r.getType(e.getTypeName()).map(t -> {
+        String member = e.getFieldName();
+        if (member != null) {
+          List<? extends Node<?>> members = t instanceof ObjectTypeDefinition o ? o.getFieldDefinitions()
+              : t instanceof InputObjectTypeDefinition i ? i.getInputValueDefinitions()
+              : t instanceof EnumTypeDefinition en ? en.getEnumValueDefinitions() : List.of();
+          for (Node<?> m : members) {
+            if (m instanceof NamedNode<?> n && member.equals(n.getName())) return line(m);
           }
+          if (exact) return 0;
         }
         return line(t);
       }).orElse(0);
-      String where = e.getTypeName() + (e.getFieldName() == null ? "" : "." + e.getFieldName());
-      return new Problem(file, line, where + ": " + e.getReasonMsg() + " (" + level + ", "
-          + e.getCategory().name().toLowerCase(Locale.ROOT) + ")");
     }
   }
 }

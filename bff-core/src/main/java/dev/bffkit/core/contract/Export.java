@@ -34,7 +34,9 @@ public final class Export {
     JsonArray operations = new JsonArray();
     for (Screen s : engine.screens()) {
       Files.writeString(out.resolve("operations/" + s.name() + ".graphql"), s.query(), StandardCharsets.UTF_8);
-      operations.add(new JsonObject().put("id", ApiKeys.sha256Hex(s.query())).put("name", s.operationName())
+      // Apollo's manifest requires a name; an anonymous screen is known by its screen name.
+      String name = s.operationName() != null ? s.operationName() : s.name();
+      operations.add(new JsonObject().put("id", ApiKeys.sha256Hex(s.query())).put("name", name)
           .put("type", "query").put("body", s.query()));
     }
     JsonObject manifest = new JsonObject().put("format", "apollo-persisted-query-manifest").put("version", 1)

@@ -29,8 +29,11 @@ class BreakingChangesTest {
 
   enum Verdict { SAFE, DANGEROUS, BREAKING }
 
-  /** A change: edits to the new version (a null "from" writes the file, a null "to" deletes it). */
-  record Row(String name, Verdict verdict, String fragment, List<String[]> edits) {
+  /**
+   * A change: {@code given} edits to both versions (what the module already had), then {@code edits} to the new one
+   * only (a null "from" writes the file, a null "to" deletes it).
+   */
+  record Row(String name, Verdict verdict, String fragment, List<String[]> given, List<String[]> edits) {
     @Override
     public String toString() {
       return verdict + ": " + name;
@@ -41,9 +44,33 @@ class BreakingChangesTest {
   private static final String HOME = "screens/home.graphql";
 
   private static Row row(String name, Verdict v, String fragment, String... fileFromTo) {
+    return new Row(name, v, fragment, List.of(), edits(fileFromTo));
+  }
+
+  private static List<String[]> edits(String... fileFromTo) {
     List<String[]> edits = new ArrayList<>();
     for (int i = 0; i < fileFromTo.length; i += 3) edits.add(new String[] {fileFromTo[i], fileFromTo[i + 1], fileFromTo[i + 2]});
-    return new Row(name, v, fragment, edits);
+    return edits;
+  }
+
+  /**
+   * The shipped iOS schema has no enum, union or input type: both versions get these first (plain fields: nothing
+   * resolves them, which the diff does not need), and a screen that reads the enum.
+   */
+  private static final List<String[]> KINDS = edits(S, "type User {\n", """
+      enum Kind { ARTICLE VIDEO }
+      union Item = Post | Ad
+      input Filter { tag: String }
+
+      type User {
+      """, S, "  likes: Int\n", "  likes: Int\n  format: Kind\n", S, "type Query {\n", """
+      type Query {
+        items: [Item!]
+        search(filter: Filter): [Post!]
+      """, "screens/latest.graphql", null, "query Latest {\n  feed { id format }\n}\n");
+
+  private static Row given(List<String[]> given, String name, Verdict v, String fragment, String... fileFromTo) {
+    return new Row(name, v, fragment, given, edits(fileFromTo));
   }
 
   static Stream<Row> changes() {
@@ -82,12 +109,44 @@ class BreakingChangesTest {
             "ads(limit: Int = 1)", S, "placement={args.placement}&", "placement=feed&",
             HOME, "ads(placement: \"feed\", limit: 1)", "ads(limit: 1)"),
         row("a variable removed", Verdict.DANGEROUS, "variable $first was removed", HOME, "query Home($first: Int = 10)",
-            "query Home", HOME, "feed(first: $first)", "feed(first: 10)"));
+            "query Home", HOME, "feed(first: $first)", "feed(first: 10)"),
+        row("a variable retyped", Verdict.BREAKING, "variable $first was Int and is now Float", HOME,
+            "query Home($first: Int = 10)", "query Home($first: Float = 10)", S, "feed(first: Int = 10,",
+            "feed(first: Float = 10,"),
+        row("a variable made optional", Verdict.SAFE, null, HOME, "query Home($first: Int = 10)",
+            "query Home($first: Int = 10, $days: Int)", HOME, "profileViews(days: 7)", "profileViews(days: $days)"),
+        row("an argument retyped", Verdict.BREAKING, "Query.user", S, "user(id: ID!): User", "user(id: Int!): User"),
+        row("an argument renamed that a screen used", Verdict.BREAKING,
+            "the old 'home' operation no longer validates against the new schema (line 13 of the old", S,
+            "ads(placement: String = \"feed\"", "ads(slot: String = \"feed\"", S, "placement={args.placement}",
+            "placement={args.slot}", HOME, "ads(placement: \"feed\"", "ads(slot: \"feed\""),
+        row("a description changed", Verdict.SAFE, null, S, "\"Profile views over the last `days` days.\"",
+            "\"Profile views in the last `days` days (UTC).\""),
+        given(KINDS, "an enum value removed", Verdict.BREAKING, "Kind", S, "enum Kind { ARTICLE VIDEO }", "enum Kind { ARTICLE }"),
+        given(KINDS, "an enum value added", Verdict.DANGEROUS, "installed apps may receive a value they do not know", S,
+            "enum Kind { ARTICLE VIDEO }", "enum Kind { ARTICLE VIDEO PODCAST }"),
+        given(KINDS, "an enum field made a string", Verdict.BREAKING, "'feed.format' in the latest answer was Kind and is"
+            + " now String", S, "  format: Kind\n", "  format: String\n"),
+        given(KINDS, "a union member removed", Verdict.BREAKING, "Item", S, "union Item = Post | Ad", "union Item = Post"),
+        given(KINDS, "a union member added", Verdict.DANGEROUS, "Item", S, "union Item = Post | Ad", "union Item = Post | Ad | Rec"),
+        given(KINDS, "an input field added as required", Verdict.BREAKING, "Filter", S, "input Filter { tag: String }",
+            "input Filter { tag: String region: String! }"),
+        given(KINDS, "an input field added as optional", Verdict.SAFE, null, S, "input Filter { tag: String }",
+            "input Filter { tag: String region: String }"),
+        given(KINDS, "an input type removed (its argument with it)", Verdict.BREAKING, "Query.search", S,
+            "input Filter { tag: String }\n", "", S, "search(filter: Filter)", "search(tag: String)"),
+        given(KINDS, "a screen's field removed where the schema keeps it", Verdict.BREAKING,
+            "'feed.format' is no longer in the latest answer", "screens/latest.graphql", "feed { id format }", "feed { id }"));
   }
 
   private Path copy(String client) throws IOException {
+    return copy(client, client);
+  }
+
+  /** The shipped module copied into {@code as} (its name in problems is the folder's). */
+  private Path copy(String client, String as) throws IOException {
     Path from = ContractCheckTest.shipped(client);
-    Path to = tmp.resolve(client);
+    Path to = tmp.resolve(as).resolve(client);
     try (Stream<Path> files = Files.walk(from)) {
       for (Path p : files.sorted(Comparator.naturalOrder()).toList()) {
         Path target = to.resolve(from.relativize(p).toString());
@@ -101,9 +160,14 @@ class BreakingChangesTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("changes")
   void eachChangeIsJudgedAsAnInstalledAppWouldFindIt(Row row) throws IOException {
-    Path next = copy("ios");
-    for (String[] e : row.edits()) {
-      Path f = next.resolve(e[0]);
+    Path installed = row.given().isEmpty() ? ContractCheckTest.shipped("ios") : apply(copy("ios", "installed"), row.given());
+    Path next = apply(apply(copy("ios", "ios"), row.given()), row.edits());
+    judge(row, Breaking.between(BundleLoader.load(installed), BundleLoader.load(next)));
+  }
+
+  private static Path apply(Path folder, List<String[]> edits) throws IOException {
+    for (String[] e : edits) {
+      Path f = folder.resolve(e[0]);
       if (e[2] == null) {
         Files.delete(f);
       } else if (e[1] == null) {
@@ -114,7 +178,10 @@ class BreakingChangesTest {
         Files.writeString(f, text.replace(e[1], e[2]));
       }
     }
-    Breaking.Result r = Breaking.between(BundleLoader.load(ContractCheckTest.shipped("ios")), BundleLoader.load(next));
+    return folder;
+  }
+
+  private static void judge(Row row, Breaking.Result r) {
     switch (row.verdict()) {
       case SAFE -> {
         assertEquals(List.of(), r.breaking());
@@ -129,6 +196,23 @@ class BreakingChangesTest {
     }
   }
 
+  /** Each problem names the new version's file and the line to fix (what is gone: where it was, in the message). */
+  @Test
+  void problemsPointAtTheLineToFix() throws IOException {
+    Path next = apply(copy("ios"), edits(HOME, "me { id name avatar }", "me { id name }",
+        HOME, "query Home($first: Int = 10)", "query Home($first: Int = 10, $region: ID!)",
+        HOME, "profileViews(days: 7)", "profileViews(days: 7)\n  user(id: $region, region: \"eu\") { id }",
+        S, "  handle: String\n", "", S, "user(id: ID!): User", "user(id: ID!, region: String!): User"));
+    List<String> shown = Breaking.between(BundleLoader.load(ContractCheckTest.shipped("ios")), BundleLoader.load(next))
+        .breaking().stream().map(Problem::toString).toList();
+    for (String expected : List.of("ios/screens/home.graphql:3: 'me.avatar' is no longer in the home answer",
+        "ios/screens/home.graphql:2: variable $region is new and required",
+        "ios/schema.graphqls:30: User.handle: ", "it was at line 33 of the installed version",
+        "ios/schema.graphqls:4: Query.user: ")) {
+      assertTrue(shown.stream().anyMatch(p -> p.contains(expected)), () -> "expected '" + expected + "' in " + shown);
+    }
+  }
+
   @Test
   void theCommandFailsOnBreakingChangesAndWarnsOnDangerousOnes() throws IOException {
     Path next = copy("ios");
@@ -139,7 +223,7 @@ class BreakingChangesTest {
     PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
     assertEquals(0, ContractCheck.run(BundleLoader.load(next), next, BundleLoader.load(ContractCheckTest.shipped("ios")), print));
     String shown = out.toString(StandardCharsets.UTF_8);
-    assertTrue(shown.startsWith("warning: ios/screens/home.graphql: variable $first was removed"), shown);
+    assertTrue(shown.startsWith("warning: ios/screens/home.graphql:2: variable $first was removed"), shown);
     assertTrue(shown.contains("ok: 1 screens, ") && shown.contains("no breaking change"), shown);
 
     Files.writeString(home, Files.readString(home).replace("me { id name avatar }", "me { id name }"));

@@ -10,6 +10,8 @@ import dev.bffkit.core.config.BundleLoader;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.security.ApiKeys;
 import graphql.schema.idl.SchemaParser;
+import graphql.schema.idl.SchemaPrinter;
+import graphql.schema.idl.UnExecutableSchemaGenerator;
 import graphql.schema.idl.TypeDefinitionRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,9 +26,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code --export}: the contract SDL shows what clients see and nothing internal, the operations are the screens as
@@ -68,6 +73,48 @@ class ExportTest {
         + "  posts(first: $first) { title }\n}\n");
     Files.writeString(folder.resolve("screens/me.graphql"), "query Me { me { id name } }\n");
     return BundleLoader.load(folder, Map.<String, String>of()::get);
+  }
+
+  /**
+   * Every shipped module's export round-trips (parsed back and printed again it is the same text, so the same types),
+   * holds none of the composition directives, and lists each screen file as written under the SHA-256 of its text.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"ios", "android", "web", "tv"})
+  void theShippedModulesExportAContractThatRoundTrips(String client) throws Exception {
+    Path out = tmp.resolve(client);
+    Export.write(BundleLoader.load(ContractCheckTest.shipped(client)), out);
+    String sdl = Files.readString(out.resolve("schema.graphql"));
+    SchemaPrinter printer = new SchemaPrinter(SchemaPrinter.Options.defaultOptions()
+        .includeScalarTypes(true).includeSchemaDefinition(false).includeDirectiveDefinitions(false));
+    assertEquals(sdl, printer.print(UnExecutableSchemaGenerator.makeUnExecutableSchema(new SchemaParser().parse(sdl))));
+    for (String internal : List.of("@rest", "@grpc", "@map", "@timeout", "@fallback", "@cache", "service:", "path:")) {
+      assertFalse(sdl.contains(internal), () -> "'" + internal + "' in " + client + "'s contract:\n" + sdl);
+    }
+    JsonArray ops = new JsonObject(Files.readString(out.resolve(Export.MANIFEST))).getJsonArray("operations");
+    try (Stream<Path> screens = Files.list(ContractCheckTest.shipped(client).resolve("screens"))) {
+      List<Path> files = screens.filter(p -> p.toString().endsWith(".graphql")).toList();
+      assertEquals(files.size(), ops.size(), ops::encodePrettily);
+      for (Path f : files) {
+        String text = Files.readString(f);
+        assertEquals(text, Files.readString(out.resolve("operations").resolve(f.getFileName())));
+        assertTrue(ops.stream().map(JsonObject.class::cast).anyMatch(op -> op.getString("body").equals(text)
+            && op.getString("id").equals(ApiKeys.sha256Hex(text))), () -> f + " in " + ops.encodePrettily());
+      }
+    }
+  }
+
+  @Test
+  void anAnonymousScreenIsNamedByItsScreenInTheManifest() throws Exception {
+    bundle("anon", 1, "");
+    Path folder = tmp.resolve("anon");
+    Files.writeString(folder.resolve("screens/profile.graphql"), "{ me { id } }\n");
+    Path out = tmp.resolve("anon-out");
+    Export.write(BundleLoader.load(folder, Map.<String, String>of()::get), out);
+    JsonArray ops = new JsonObject(Files.readString(out.resolve(Export.MANIFEST))).getJsonArray("operations");
+    assertTrue(ops.stream().map(JsonObject.class::cast).anyMatch(op -> "profile".equals(op.getString("name"))
+        && op.getString("body").equals("{ me { id } }\n")), ops::encodePrettily);
+    assertTrue(ops.stream().map(JsonObject.class::cast).allMatch(op -> op.getString("name") != null), ops::encodePrettily);
   }
 
   @Test

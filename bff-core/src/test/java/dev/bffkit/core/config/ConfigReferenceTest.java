@@ -121,6 +121,28 @@ class ConfigReferenceTest {
     assertTrue(e.getMessage().contains((shown.isEmpty() ? "" : shown + ".") + "zzUndeclared"), e.getMessage());
   }
 
+  /** Configurations built in Java (tests, the warm-up copy) start from the records' defaults(): the same values. */
+  @Test
+  void theRecordsDefaultsAreTheDeclaredOnes() {
+    BffConfig empty = parse(file(ConfigKeys.ROOT, ""));
+    assertEquals(ServerConfig.defaults(), empty.server());
+    assertEquals(CompositionConfig.defaults(), empty.composition());
+    assertEquals(LimitsConfig.defaults(), empty.limits());
+    assertEquals(ObserveConfig.defaults(), empty.observe());
+    assertEquals(CorsConfig.off(), empty.cors());
+    assertEquals(TlsConfig.off(), empty.tls());
+    ServiceConfig s = parse(file(ConfigKeys.SERVICE, "")).services().get("s");
+    assertEquals(ServiceConfig.Balancer.defaults(), s.balancer());
+    assertEquals(ServiceConfig.HealthCheck.defaults(), s.healthCheck());
+    assertEquals(ServiceConfig.Outlier.defaults(), s.outlier());
+    assertEquals(ServiceConfig.Breaker.defaults(), s.breaker());
+    assertEquals(ServiceConfig.Retry.defaults(), s.retry());
+    assertEquals(ServiceConfig.Hedge.defaults(), s.hedge());
+    assertEquals(ServiceConfig.Bulkhead.defaults(), s.bulkhead());
+    assertEquals(ServiceConfig.Http2.defaults(), s.http2());
+    assertEquals(ServiceConfig.Discovery.defaults(), s.discovery());
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("sections")
   void everyDeclaredDefaultIsTheParsersDefault(Section section) {

@@ -58,6 +58,8 @@ import java.util.concurrent.TimeUnit;
  * compatible kind.
  */
 public final class ContractCheck {
+  /** What {@code @rest(method:)} accepts at start-up. */
+  private static final Set<String> REST_METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
   private final ClientBundle bundle;
   private final Path folder;
   private final List<Problem> problems = new ArrayList<>();
@@ -70,6 +72,8 @@ public final class ContractCheck {
   /** Type → fields the screens select on it. */
   private final Map<String, Set<String>> read = new LinkedHashMap<>();
   private int fieldsChecked;
+  /** file:line of each start-up problem, so a screen's own validation does not name the same place twice. */
+  private final Set<String> startUp = new LinkedHashSet<>();
 
   private ContractCheck(ClientBundle bundle, Path folder) {
     this.bundle = bundle;
@@ -117,10 +121,10 @@ public final class ContractCheck {
   }
 
   private Report check() {
-    try {
-      CompositionEngine.create(bundle); // the start-up checks: directives, templates, descriptors
-    } catch (ConfigException e) {
+    // The start-up checks (descriptors, every field's directives and templates, every screen), all of them.
+    for (ConfigException e : CompositionEngine.problems(bundle)) {
       add(e);
+      startUp.add(e.file() + ":" + e.line());
     }
     TypeDefinitionRegistry registry;
     try {
@@ -186,6 +190,8 @@ public final class ContractCheck {
       List<ValidationError> errors = ParseAndValidate.validate(schema, doc);
       for (ValidationError e : errors) {
         int line = e.getLocations() == null || e.getLocations().isEmpty() ? 0 : e.getLocations().get(0).getLine();
+        // The start-up check already named this place (its first error for the screen): one problem per place.
+        if (startUp.contains(f.name() + ":" + line)) continue;
         problems.add(new Problem(f.name(), line, e.getDescription() != null ? e.getDescription() : e.getMessage()));
       }
       if (!errors.isEmpty() || doc.getDefinitionsOfType(OperationDefinition.class).size() != 1) continue;
@@ -371,7 +377,9 @@ public final class ContractCheck {
   private Operation restOperation(SchemaBindings.Field f, String template, String methodName) {
     if (template == null || !template.startsWith("/")) return null; // the start-up check names it
     String service = f.arg("service");
-    HttpMethod method = HttpMethod.valueOf((methodName == null ? "GET" : methodName).toUpperCase(Locale.ROOT));
+    String verb = (methodName == null ? "GET" : methodName).toUpperCase(Locale.ROOT);
+    if (!REST_METHODS.contains(verb)) return null; // the start-up check names it
+    HttpMethod method = HttpMethod.valueOf(verb);
     int q = template.indexOf('?');
     String pathPart = q < 0 ? template : template.substring(0, q);
     List<String> segments = List.of(pathPart.split("/", -1));
@@ -381,8 +389,24 @@ public final class ContractCheck {
           + openapi.operations(service) + "); fix the path or the document");
       return null;
     }
+    pathParameters(f, segments, op, service);
     queryParameters(f, template, q < 0 ? "" : template.substring(q + 1), op, service);
     return op;
+  }
+
+  /** An argument sent whole as a path segment ({@code /users/{args.id}}) has a type the document's parameter takes. */
+  private void pathParameters(SchemaBindings.Field f, List<String> segments, Operation op, String service) {
+    String[] doc = op.getOpenAPIPath().split("/", -1);
+    for (int i = 0; i < doc.length; i++) {
+      String s = segments.get(i);
+      if (!doc[i].startsWith("{") || !s.startsWith("{args.") || s.indexOf('}') != s.length() - 1) continue;
+      String name = doc[i].substring(1, doc[i].length() - 1);
+      for (Parameter p : op.getParameters()) {
+        if (p.getIn() == Location.PATH && p.getName().equals(name)) {
+          argumentType(f, s.substring("{args.".length(), s.length() - 1), p, "path", service);
+        }
+      }
+    }
   }
 
   /** The template's query parameters exist in the operation, and an argument sent whole has a compatible type. */
@@ -402,12 +426,12 @@ public final class ContractCheck {
       }
       String value = eq < 0 ? "" : pair.substring(eq + 1);
       if (value.startsWith("{args.") && value.endsWith("}") && value.indexOf('}') == value.length() - 1) {
-        argumentType(f, value.substring("{args.".length(), value.length() - 1), p, service);
+        argumentType(f, value.substring("{args.".length(), value.length() - 1), p, "query", service);
       }
     }
   }
 
-  private void argumentType(SchemaBindings.Field f, String arg, Parameter p, String service) {
+  private void argumentType(SchemaBindings.Field f, String arg, Parameter p, String in, String service) {
     if (arg.contains(".")) return;
     InputValueDefinition def = f.def().getInputValueDefinitions().stream()
         .filter(a -> a.getName().equals(arg)).findFirst().orElse(null);
@@ -426,7 +450,7 @@ public final class ContractCheck {
       default -> true;
     };
     if (!ok) {
-      add(f, "argument '" + arg + "' (" + (list ? "[" + have + "]" : have) + ") is sent as query parameter '"
+      add(f, "argument '" + arg + "' (" + (list ? "[" + have + "]" : have) + ") is sent as " + in + " parameter '"
           + p.getName() + "', which the OpenAPI document of " + service + " types " + want + "; fix the argument's type or the"
           + " document");
     }

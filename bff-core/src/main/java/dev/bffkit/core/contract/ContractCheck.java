@@ -164,10 +164,24 @@ public final class ContractCheck {
     return new Report(List.copyOf(sorted), screens, fieldsChecked);
   }
 
+  /**
+   * A folder whose bff.yaml, includes or files do not load: the one problem, printed as any other (stdout,
+   * {@code file:line: message}, then the count); 2.
+   */
+  public static int unloadable(ConfigException e, PrintStream out) {
+    out.println(problem(e));
+    out.println("1 problem");
+    return 2;
+  }
+
   private void add(ConfigException e) {
+    problems.add(problem(e));
+  }
+
+  private static Problem problem(ConfigException e) {
     String prefix = e.line() > 0 ? e.file() + ":" + e.line() + ": " : e.file() + ": ";
     String msg = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
-    problems.add(new Problem(e.file(), e.line(), msg));
+    return new Problem(e.file(), e.line(), msg);
   }
 
   private void add(SchemaBindings.Field f, String message) {

@@ -253,6 +253,10 @@ public final class ContractCheck {
             answer = Shape.of(m.output());
             if (m.serverStreaming()) answer = new Shape(Shape.Kind.ARRAY, Map.of(), false, answer);
             from = f.arg("service") + " " + m.fullName();
+            String request = f.arg("request");
+            if (request != null) {
+              GrpcRequestTypes.check(f, request, m.input(), bindings.types().get(f.type())).forEach(msg -> add(f, msg));
+            }
             grpcBatch(f);
           }
         }

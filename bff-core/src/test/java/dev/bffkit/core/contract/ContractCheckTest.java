@@ -154,6 +154,11 @@ class ContractCheckTest {
             "Query.analytics: query parameter 'day' of /users/{ctx.sub}/summary?day={args.days} is not in analytics"),
         new Row("gRPC request field typo", s, "\\\"limit\\\": {args.limit}}", "\\\"limt\\\": {args.limit}}",
             "recommendations(limit", "limt"),
+        new Row("gRPC request field retyped", s, "recommendations(limit: Int = 12)", "recommendations(limit: String = \"12\")",
+            "recommendations(limit", "Query.recommendations: request field 'limit' (int32 in recs.v1.GetRecommendationsRequest)"
+                + " gets {args.limit}, a String; it needs Int (or ID); fix the argument's type or the request"),
+        new Row("gRPC request field given a list", s, "recommendations(limit: Int = 12)", "recommendations(limit: [Int] = [12])",
+            "recommendations(limit", "a single field cannot take a list"),
         new Row("gRPC select of a missing field", s, "select: \"items\")\n    @timeout(ms: 800)",
             "select: \"itemz\")\n    @timeout(ms: 800)", "recommendations(limit",
             "Query.recommendations: select 'itemz' is not in the answer of recommendations-grpc"),

@@ -179,6 +179,33 @@ class ContractCheckTest {
         () -> "expected " + where + "..." + row.message() + "\n in " + r.problems());
   }
 
+  /** The tv module's gRPC batch (Saved.tile: GetRec, batched into BatchGetRecs). */
+  static Stream<Row> tvMistakes() {
+    String s = "schema.graphqls";
+    return Stream.of(
+        new Row("gRPC batch key typo", s, "select: \"items\", key: \"id\"})", "select: \"items\", key: \"rid\"})",
+            "tile: Tile", "Saved.tile: batch key 'rid' is not in the items of recommendations-grpc"
+                + " recs.v1.Recommendations/BatchGetRecs"),
+        new Row("gRPC batch select typo", s, "select: \"items\", key: \"id\"})", "select: \"itms\", key: \"id\"})",
+            "tile: Tile", "Saved.tile: batch select 'itms' is not in the answer of recommendations-grpc"),
+        new Row("{source.x} into a gRPC request, parent field retyped", s, "  recId: ID!\n", "  recId: [ID!]\n",
+            "tile: Tile", "Saved.tile: request field 'id' (string in recs.v1.GetRecRequest) gets {source.recId}, a [ID!];"
+                + " a single field cannot take a list; fix the parent field's type or the request"),
+        new Row("{source.x} the parent does not declare", s, "\\\"id\\\": {source.recId}}", "\\\"id\\\": {source.recID}}",
+            "tile: Tile", "{source.recID}"));
+  }
+
+  @ParameterizedTest(name = "tv: {0}")
+  @MethodSource("tvMistakes")
+  void eachMistakeInTheTvModuleIsFoundWithItsFileAndLine(Row row) throws IOException {
+    Path tv = copy("tv");
+    for (Edit e : row.edits()) replace(tv.resolve(e.file()), e.from(), e.to());
+    ContractCheck.Report r = check(tv);
+    String where = "tv/" + row.file() + ":" + lineOf(tv.resolve(row.file()), row.anchor()) + ": ";
+    assertTrue(r.problems().stream().anyMatch(p -> p.toString().startsWith(where) && p.toString().contains(row.message())),
+        () -> "expected " + where + "..." + row.message() + "\n in " + r.problems());
+  }
+
   /** What start-up stops at (the first bad field, the first bad screen) is every one of them under --check. */
   @Test
   void everyStartUpProblemIsReportedNotOnlyTheFirst() throws IOException {

@@ -126,6 +126,18 @@ public final class ContractCheck {
       add(e);
       startUp.add(e.file() + ":" + e.line());
     }
+    // The contracts before the schema: a broken document is reported even when the schema does not parse.
+    Vertx vertx = Vertx.vertx();
+    try {
+      openapi = OpenApiDocuments.load(vertx, bundle.config().contracts(), folder, problems);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
+    }
+    try {
+      grpc = DescriptorRegistry.load(bundle.config().grpc(), folder);
+    } catch (ConfigException e) {
+      add(e);
+    }
     TypeDefinitionRegistry registry;
     try {
       registry = new SchemaParser().parse(bundle.schema().text());
@@ -141,17 +153,6 @@ public final class ContractCheck {
     }
     bindings = new SchemaBindings(registry);
     int screens = screens(schema);
-    Vertx vertx = Vertx.vertx();
-    try {
-      openapi = OpenApiDocuments.load(vertx, bundle.config().contracts(), folder, problems);
-    } finally {
-      vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
-    }
-    try {
-      grpc = DescriptorRegistry.load(bundle.config().grpc(), folder);
-    } catch (ConfigException e) {
-      add(e);
-    }
     fetchedShapes();
     nestedShapes();
     fieldReads();

@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -106,7 +107,7 @@ final class GrpcRequestTypes {
     }
     if (why != null) {
       String kind = fd.getJavaType() == FieldDescriptor.JavaType.MESSAGE ? fd.getMessageType().getFullName()
-          : fd.getType().name().toLowerCase();
+          : fd.getType().name().toLowerCase(Locale.ROOT);
       problems.add("request field '" + where + "' (" + (fd.isRepeated() ? "repeated " : "") + kind + " in "
           + message.getFullName() + ") gets " + ref.text() + ", a " + typeText(type) + "; " + why + "; fix the "
           + (ref.root() == Template.Root.ARGS ? "argument's type" : "parent field's type") + " or the request");

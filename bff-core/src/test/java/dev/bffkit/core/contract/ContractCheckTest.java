@@ -261,6 +261,13 @@ class ContractCheckTest {
 
     Files.writeString(ios.resolve("users.yaml"), "openapi: [\n");
     assertTrue(check(ios).problems().stream().anyMatch(p -> p.toString().startsWith("ios/bff.yaml:" + line)));
+    // Reported with a schema that does not parse as well (both problems, not the first).
+    Path schema = ios.resolve("schema.graphqls");
+    Files.writeString(schema, Files.readString(schema) + "\ntype Broken {\n");
+    List<String> both = check(ios).problems().stream().map(Problem::toString).toList();
+    assertTrue(both.stream().anyMatch(p -> p.startsWith("ios/bff.yaml:" + line)), both::toString);
+    assertTrue(both.stream().anyMatch(p -> p.startsWith("ios/schema.graphqls:")), both::toString);
+    Files.writeString(schema, Files.readString(schema).replace("\ntype Broken {\n", ""));
     Files.delete(ios.resolve("users.yaml"));
     assertTrue(check(ios).problems().stream().anyMatch(p -> p.toString().contains("'users.yaml' is not a file")));
   }

@@ -122,6 +122,10 @@ public final class Bff {
       }
       if (launch.port() != null) bundle = bundle.withPort(launch.port());
     } catch (ConfigException e) {
+      if (launch.check()) {
+        System.exit(ContractCheck.unloadable(e, System.out)); // one problem, in --check's format
+        return;
+      }
       System.err.println("bff: configuration error: " + e.getMessage());
       System.exit(2);
       return;

@@ -2,6 +2,8 @@ package dev.bffkit.core.compose;
 
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.CompositionConfig;
+import dev.bffkit.core.config.ConfigException;
+import dev.bffkit.core.grpc.DescriptorRegistry;
 import graphql.ExecutionInput;
 import graphql.ExecutionResult;
 import graphql.ExecutionResultImpl;
@@ -18,6 +20,7 @@ import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -74,6 +77,23 @@ public final class CompositionEngine {
     SchemaLoader.Loaded loaded = SchemaLoader.load(bundle, grpc);
     return new CompositionEngine(loaded.schema(), bundle.config().composition(),
         ScreenCatalog.load(bundle.screens(), loaded.schema()), usePlans, grpc);
+  }
+
+  /**
+   * What {@link #create} would refuse, every problem rather than the first (for {@code --check}): the descriptor set,
+   * each field's directives, the schema, each screen. Empty when {@code create} would succeed.
+   */
+  public static List<ConfigException> problems(ClientBundle bundle) {
+    DescriptorRegistry grpc;
+    try {
+      grpc = DescriptorRegistry.load(bundle.config().grpc(), null);
+    } catch (ConfigException e) {
+      return List.of(e); // every @grpc field would be unknown: the set is the one problem
+    }
+    SchemaLoader.Collected schema = SchemaLoader.collect(bundle, grpc);
+    List<ConfigException> out = new ArrayList<>(schema.problems());
+    if (schema.generated() != null) out.addAll(ScreenCatalog.problems(bundle.screens(), schema.generated().schema()));
+    return out;
   }
 
   /** The protobuf schemas of {@code grpc.descriptors} (empty without them); for transcoding and gRPC-Web. */

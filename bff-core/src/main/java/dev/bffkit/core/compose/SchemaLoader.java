@@ -62,6 +62,8 @@ final class SchemaLoader {
   private final Set<String> grpcServices;
   private final dev.bffkit.core.grpc.DescriptorRegistry grpc;
   private final boolean serviceInErrors;
+  /** --check's collecting path: each field's problem is kept here and the next field compiled (null: throw). */
+  private List<ConfigException> collected;
 
   private SchemaLoader(ClientBundle bundle, dev.bffkit.core.grpc.DescriptorRegistry grpc) {
     this.file = bundle.schema();
@@ -80,6 +82,25 @@ final class SchemaLoader {
     return new SchemaLoader(bundle, grpc).load();
   }
 
+  /**
+   * Every problem start-up would stop at, not only the first: each field's directives compiled on their own, then
+   * the schema generated (for {@code --check}).
+   */
+  static Collected collect(ClientBundle bundle, dev.bffkit.core.grpc.DescriptorRegistry grpc) {
+    SchemaLoader loader = new SchemaLoader(bundle, grpc);
+    loader.collected = new ArrayList<>();
+    Loaded loaded = null;
+    try {
+      loaded = loader.load();
+    } catch (ConfigException e) {
+      loader.collected.add(e);
+    }
+    return new Collected(loader.collected.isEmpty() ? loaded : null, List.copyOf(loader.collected), loaded);
+  }
+
+  /** {@code loaded} when no problem; {@code generated}: the schema even when some fields did not compile. */
+  record Collected(Loaded loaded, List<ConfigException> problems, Loaded generated) {}
+
   private Loaded load() {
     TypeDefinitionRegistry registry;
     try {
@@ -94,7 +115,12 @@ final class SchemaLoader {
     registry.objectTypeExtensions().values().forEach(types::addAll);
     for (ObjectTypeDefinition type : types) {
       for (FieldDefinition field : type.getFieldDefinitions()) {
-        wire(type.getName(), field, code, bindings);
+        try {
+          wire(type.getName(), field, code, bindings);
+        } catch (ConfigException e) {
+          if (collected == null) throw e;
+          collected.add(e);
+        }
       }
     }
     // Interfaces and unions resolve by the upstream's "__typename".

@@ -37,6 +37,23 @@ final class ScreenCatalog {
     return new ScreenCatalog(Collections.unmodifiableMap(byName));
   }
 
+  /** Every screen's first problem, each screen on its own (for {@code --check}). */
+  static List<ConfigException> problems(List<SourceFile> files, GraphQLSchema schema) {
+    List<ConfigException> out = new ArrayList<>();
+    Map<String, SourceFile> byName = new TreeMap<>();
+    for (SourceFile f : files) {
+      try {
+        Screen s = load(f, schema);
+        if (byName.putIfAbsent(s.name(), f) != null) {
+          out.add(new ConfigException(f.name(), 0, "a second screen named '" + s.name() + "'"));
+        }
+      } catch (ConfigException e) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
   static String nameOf(String fileName) {
     String n = fileName.substring(fileName.lastIndexOf('/') + 1);
     return n.endsWith(".graphql") ? n.substring(0, n.length() - ".graphql".length()) : n;

@@ -58,6 +58,8 @@ import java.util.concurrent.TimeUnit;
  * compatible kind.
  */
 public final class ContractCheck {
+  /** What {@code @rest(method:)} accepts at start-up. */
+  private static final Set<String> REST_METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
   private final ClientBundle bundle;
   private final Path folder;
   private final List<Problem> problems = new ArrayList<>();
@@ -70,6 +72,8 @@ public final class ContractCheck {
   /** Type → fields the screens select on it. */
   private final Map<String, Set<String>> read = new LinkedHashMap<>();
   private int fieldsChecked;
+  /** file:line of each start-up problem, so a screen's own validation does not name the same place twice. */
+  private final Set<String> startUp = new LinkedHashSet<>();
 
   private ContractCheck(ClientBundle bundle, Path folder) {
     this.bundle = bundle;
@@ -117,8 +121,20 @@ public final class ContractCheck {
   }
 
   private Report check() {
+    // The start-up checks (descriptors, every field's directives and templates, every screen), all of them.
+    for (ConfigException e : CompositionEngine.problems(bundle)) {
+      add(e);
+      startUp.add(e.file() + ":" + e.line());
+    }
+    // The contracts before the schema: a broken document is reported even when the schema does not parse.
+    Vertx vertx = Vertx.vertx();
     try {
-      CompositionEngine.create(bundle); // the start-up checks: directives, templates, descriptors
+      openapi = OpenApiDocuments.load(vertx, bundle.config().contracts(), folder, problems);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
+    }
+    try {
+      grpc = DescriptorRegistry.load(bundle.config().grpc(), folder);
     } catch (ConfigException e) {
       add(e);
     }
@@ -137,17 +153,6 @@ public final class ContractCheck {
     }
     bindings = new SchemaBindings(registry);
     int screens = screens(schema);
-    Vertx vertx = Vertx.vertx();
-    try {
-      openapi = OpenApiDocuments.load(vertx, bundle.config().contracts(), folder, problems);
-    } finally {
-      vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
-    }
-    try {
-      grpc = DescriptorRegistry.load(bundle.config().grpc(), folder);
-    } catch (ConfigException e) {
-      add(e);
-    }
     fetchedShapes();
     nestedShapes();
     fieldReads();
@@ -160,10 +165,24 @@ public final class ContractCheck {
     return new Report(List.copyOf(sorted), screens, fieldsChecked);
   }
 
+  /**
+   * A folder whose bff.yaml, includes or files do not load: the one problem, printed as any other (stdout,
+   * {@code file:line: message}, then the count); 2.
+   */
+  public static int unloadable(ConfigException e, PrintStream out) {
+    out.println(problem(e));
+    out.println("1 problem");
+    return 2;
+  }
+
   private void add(ConfigException e) {
+    problems.add(problem(e));
+  }
+
+  private static Problem problem(ConfigException e) {
     String prefix = e.line() > 0 ? e.file() + ":" + e.line() + ": " : e.file() + ": ";
     String msg = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
-    problems.add(new Problem(e.file(), e.line(), msg));
+    return new Problem(e.file(), e.line(), msg);
   }
 
   private void add(SchemaBindings.Field f, String message) {
@@ -186,6 +205,8 @@ public final class ContractCheck {
       List<ValidationError> errors = ParseAndValidate.validate(schema, doc);
       for (ValidationError e : errors) {
         int line = e.getLocations() == null || e.getLocations().isEmpty() ? 0 : e.getLocations().get(0).getLine();
+        // The start-up check already named this place (its first error for the screen): one problem per place.
+        if (startUp.contains(f.name() + ":" + line)) continue;
         problems.add(new Problem(f.name(), line, e.getDescription() != null ? e.getDescription() : e.getMessage()));
       }
       if (!errors.isEmpty() || doc.getDefinitionsOfType(OperationDefinition.class).size() != 1) continue;
@@ -233,6 +254,10 @@ public final class ContractCheck {
             answer = Shape.of(m.output());
             if (m.serverStreaming()) answer = new Shape(Shape.Kind.ARRAY, Map.of(), false, answer);
             from = f.arg("service") + " " + m.fullName();
+            String request = f.arg("request");
+            if (request != null) {
+              GrpcRequestTypes.check(f, request, m.input(), bindings.types().get(f.type())).forEach(msg -> add(f, msg));
+            }
             grpcBatch(f);
           }
         }
@@ -371,7 +396,9 @@ public final class ContractCheck {
   private Operation restOperation(SchemaBindings.Field f, String template, String methodName) {
     if (template == null || !template.startsWith("/")) return null; // the start-up check names it
     String service = f.arg("service");
-    HttpMethod method = HttpMethod.valueOf((methodName == null ? "GET" : methodName).toUpperCase(Locale.ROOT));
+    String verb = (methodName == null ? "GET" : methodName).toUpperCase(Locale.ROOT);
+    if (!REST_METHODS.contains(verb)) return null; // the start-up check names it
+    HttpMethod method = HttpMethod.valueOf(verb);
     int q = template.indexOf('?');
     String pathPart = q < 0 ? template : template.substring(0, q);
     List<String> segments = List.of(pathPart.split("/", -1));
@@ -381,8 +408,24 @@ public final class ContractCheck {
           + openapi.operations(service) + "); fix the path or the document");
       return null;
     }
+    pathParameters(f, segments, op, service);
     queryParameters(f, template, q < 0 ? "" : template.substring(q + 1), op, service);
     return op;
+  }
+
+  /** An argument sent whole as a path segment ({@code /users/{args.id}}) has a type the document's parameter takes. */
+  private void pathParameters(SchemaBindings.Field f, List<String> segments, Operation op, String service) {
+    String[] doc = op.getOpenAPIPath().split("/", -1);
+    for (int i = 0; i < doc.length; i++) {
+      String s = segments.get(i);
+      if (!doc[i].startsWith("{") || !s.startsWith("{args.") || s.indexOf('}') != s.length() - 1) continue;
+      String name = doc[i].substring(1, doc[i].length() - 1);
+      for (Parameter p : op.getParameters()) {
+        if (p.getIn() == Location.PATH && p.getName().equals(name)) {
+          argumentType(f, s.substring("{args.".length(), s.length() - 1), p, "path", service);
+        }
+      }
+    }
   }
 
   /** The template's query parameters exist in the operation, and an argument sent whole has a compatible type. */
@@ -402,12 +445,12 @@ public final class ContractCheck {
       }
       String value = eq < 0 ? "" : pair.substring(eq + 1);
       if (value.startsWith("{args.") && value.endsWith("}") && value.indexOf('}') == value.length() - 1) {
-        argumentType(f, value.substring("{args.".length(), value.length() - 1), p, service);
+        argumentType(f, value.substring("{args.".length(), value.length() - 1), p, "query", service);
       }
     }
   }
 
-  private void argumentType(SchemaBindings.Field f, String arg, Parameter p, String service) {
+  private void argumentType(SchemaBindings.Field f, String arg, Parameter p, String in, String service) {
     if (arg.contains(".")) return;
     InputValueDefinition def = f.def().getInputValueDefinitions().stream()
         .filter(a -> a.getName().equals(arg)).findFirst().orElse(null);
@@ -426,7 +469,7 @@ public final class ContractCheck {
       default -> true;
     };
     if (!ok) {
-      add(f, "argument '" + arg + "' (" + (list ? "[" + have + "]" : have) + ") is sent as query parameter '"
+      add(f, "argument '" + arg + "' (" + (list ? "[" + have + "]" : have) + ") is sent as " + in + " parameter '"
           + p.getName() + "', which the OpenAPI document of " + service + " types " + want + "; fix the argument's type or the"
           + " document");
     }

@@ -141,6 +141,93 @@ class ContractCheckTest {
         () -> "expected " + where + "..." + row.message() + "\n in " + r.problems());
   }
 
+  /** The same kinds of mistake in a copy of the web module (another schema, its own lines). */
+  static Stream<Row> webMistakes() {
+    String s = "schema.graphqls";
+    return Stream.of(
+        new Row("wrong path", s, "/users/{ctx.sub}/posts?", "/users/{ctx.sub}/post?", "posts(first: Int",
+            "Query.posts: GET /users/{ctx.sub}/post is not an operation in the OpenAPI document of posts"),
+        new Row("retyped path parameter", s, "user(id: ID!): User", "user(id: Boolean!): User", "user(id: Boolean!)",
+            "Query.user: argument 'id' (Boolean) is sent as path parameter 'id', which the OpenAPI document of users types"
+                + " string"),
+        new Row("unknown query parameter", s, "summary?days={args.days}", "summary?day={args.days}", "analytics(days",
+            "Query.analytics: query parameter 'day' of /users/{ctx.sub}/summary?day={args.days} is not in analytics"),
+        new Row("gRPC request field typo", s, "\\\"limit\\\": {args.limit}}", "\\\"limt\\\": {args.limit}}",
+            "recommendations(limit", "limt"),
+        new Row("gRPC request field retyped", s, "recommendations(limit: Int = 12)", "recommendations(limit: String = \"12\")",
+            "recommendations(limit", "Query.recommendations: request field 'limit' (int32 in recs.v1.GetRecommendationsRequest)"
+                + " gets {args.limit}, a String; it needs Int (or ID); fix the argument's type or the request"),
+        new Row("gRPC request field given a list", s, "recommendations(limit: Int = 12)", "recommendations(limit: [Int] = [12])",
+            "recommendations(limit", "a single field cannot take a list"),
+        new Row("gRPC select of a missing field", s, "select: \"items\")\n    @timeout(ms: 800)",
+            "select: \"itemz\")\n    @timeout(ms: 800)", "recommendations(limit",
+            "Query.recommendations: select 'itemz' is not in the answer of recommendations-grpc"),
+        new Row("a screen selects a field the service lacks", List.of(
+            new Edit(s, "  handle: String\n", "  handle: String\n  nickname: String\n"),
+            new Edit("screens/dashboard.graphql", "id name handle bio", "id name handle nickname bio")), s,
+            "nickname: String", "User.nickname: reads 'nickname', which users GET /users/{id} does not answer"));
+  }
+
+  @ParameterizedTest(name = "web: {0}")
+  @MethodSource("webMistakes")
+  void eachMistakeInTheWebModuleIsFoundWithItsFileAndLine(Row row) throws IOException {
+    Path web = copy("web");
+    for (Edit e : row.edits()) replace(web.resolve(e.file()), e.from(), e.to());
+    ContractCheck.Report r = check(web);
+    String where = "web/" + row.file() + ":" + lineOf(web.resolve(row.file()), row.anchor()) + ": ";
+    assertTrue(r.problems().stream().anyMatch(p -> p.toString().startsWith(where) && p.toString().contains(row.message())),
+        () -> "expected " + where + "..." + row.message() + "\n in " + r.problems());
+  }
+
+  /** The tv module's gRPC batch (Saved.tile: GetRec, batched into BatchGetRecs). */
+  static Stream<Row> tvMistakes() {
+    String s = "schema.graphqls";
+    return Stream.of(
+        new Row("gRPC batch key typo", s, "select: \"items\", key: \"id\"})", "select: \"items\", key: \"rid\"})",
+            "tile: Tile", "Saved.tile: batch key 'rid' is not in the items of recommendations-grpc"
+                + " recs.v1.Recommendations/BatchGetRecs"),
+        new Row("gRPC batch select typo", s, "select: \"items\", key: \"id\"})", "select: \"itms\", key: \"id\"})",
+            "tile: Tile", "Saved.tile: batch select 'itms' is not in the answer of recommendations-grpc"),
+        new Row("{source.x} into a gRPC request, parent field retyped", s, "  recId: ID!\n", "  recId: [ID!]\n",
+            "tile: Tile", "Saved.tile: request field 'id' (string in recs.v1.GetRecRequest) gets {source.recId}, a [ID!];"
+                + " a single field cannot take a list; fix the parent field's type or the request"),
+        new Row("{source.x} the parent does not declare", s, "\\\"id\\\": {source.recId}}", "\\\"id\\\": {source.recID}}",
+            "tile: Tile", "{source.recID}"));
+  }
+
+  @ParameterizedTest(name = "tv: {0}")
+  @MethodSource("tvMistakes")
+  void eachMistakeInTheTvModuleIsFoundWithItsFileAndLine(Row row) throws IOException {
+    Path tv = copy("tv");
+    for (Edit e : row.edits()) replace(tv.resolve(e.file()), e.from(), e.to());
+    ContractCheck.Report r = check(tv);
+    String where = "tv/" + row.file() + ":" + lineOf(tv.resolve(row.file()), row.anchor()) + ": ";
+    assertTrue(r.problems().stream().anyMatch(p -> p.toString().startsWith(where) && p.toString().contains(row.message())),
+        () -> "expected " + where + "..." + row.message() + "\n in " + r.problems());
+  }
+
+  /** What start-up stops at (the first bad field, the first bad screen) is every one of them under --check. */
+  @Test
+  void everyStartUpProblemIsReportedNotOnlyTheFirst() throws IOException {
+    Path ios = copy("ios");
+    Path schema = ios.resolve("schema.graphqls");
+    replace(schema, "notify.v1.Notifications/GetCount", "notify.v1.Notifications/GetCont");
+    replace(schema, "path: \"/posts/{args.id}\"", "path: \"/posts/{args.nope}\"");
+    replace(schema, "/users/{source.authorId}\"", "/users/{source.authorId}\", method: \"FETCH\"");
+    Files.writeString(ios.resolve("screens/two-ops.graphql"), "query A { me { id } }\nquery B { me { id } }\n");
+    Files.writeString(ios.resolve("screens/mutation.graphql"), "mutation M { me { id } }\n");
+    List<String> shown = check(ios).problems().stream().map(Problem::toString).toList();
+    List<String> expected = List.of(
+        "ios/schema.graphqls:" + lineOf(schema, "unreadCount: Int") + ": Query.unreadCount: @grpc: unknown gRPC method",
+        "ios/schema.graphqls:" + lineOf(schema, "post(id: ID!)") + ": Query.post: @rest: {args.nope}",
+        "ios/schema.graphqls:" + lineOf(schema, "FETCH") + ": Post.author: @rest: method 'FETCH'",
+        "ios/screens/two-ops.graphql:2: a screen holds exactly one operation, found 2",
+        "ios/screens/mutation.graphql:1: ");
+    for (String e : expected) assertTrue(shown.stream().anyMatch(p -> p.startsWith(e)), () -> e + "\n in " + shown);
+    assertEquals(shown.stream().distinct().count(), shown.size(), () -> "no problem twice: " + shown);
+    assertEquals(expected.size(), shown.size(), () -> "one problem per mistake: " + shown);
+  }
+
   @Test
   void everyProblemIsReportedNotOnlyTheFirst() throws IOException {
     Path ios = copy("ios");
@@ -155,7 +242,7 @@ class ContractCheckTest {
     assertTrue(shown.stream().anyMatch(p -> p.startsWith("ios/screens/also-broken.graphql:3: ")), shown::toString);
     assertTrue(shown.stream().anyMatch(p -> p.contains("avatar.smal")), shown::toString);
     assertTrue(shown.stream().anyMatch(p -> p.contains("{source.authorID}")), shown::toString);
-    assertEquals(shown.stream().sorted().toList().size(), shown.size());
+    assertEquals(shown.stream().distinct().count(), shown.size(), () -> "no problem twice: " + shown);
     assertEquals(r.problems().stream().sorted().toList(), r.problems(), "sorted by file and line");
   }
 
@@ -174,6 +261,13 @@ class ContractCheckTest {
 
     Files.writeString(ios.resolve("users.yaml"), "openapi: [\n");
     assertTrue(check(ios).problems().stream().anyMatch(p -> p.toString().startsWith("ios/bff.yaml:" + line)));
+    // Reported with a schema that does not parse as well (both problems, not the first).
+    Path schema = ios.resolve("schema.graphqls");
+    Files.writeString(schema, Files.readString(schema) + "\ntype Broken {\n");
+    List<String> both = check(ios).problems().stream().map(Problem::toString).toList();
+    assertTrue(both.stream().anyMatch(p -> p.startsWith("ios/bff.yaml:" + line)), both::toString);
+    assertTrue(both.stream().anyMatch(p -> p.startsWith("ios/schema.graphqls:")), both::toString);
+    Files.writeString(schema, Files.readString(schema).replace("\ntype Broken {\n", ""));
     Files.delete(ios.resolve("users.yaml"));
     assertTrue(check(ios).problems().stream().anyMatch(p -> p.toString().contains("'users.yaml' is not a file")));
   }

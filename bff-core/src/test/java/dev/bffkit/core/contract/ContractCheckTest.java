@@ -133,10 +133,15 @@ class ContractCheckTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("mistakes")
   void eachMistakeIsFoundWithItsFileAndLine(Row row) throws IOException {
-    Path ios = copy("ios");
-    for (Edit e : row.edits()) replace(ios.resolve(e.file()), e.from(), e.to());
-    ContractCheck.Report r = check(ios);
-    String where = "ios/" + row.file() + ":" + lineOf(ios.resolve(row.file()), row.anchor()) + ": ";
+    assertFound("ios", row);
+  }
+
+  /** Applies the row's edits to a copy of {@code client}'s module; --check must name its line and say its message. */
+  private void assertFound(String client, Row row) throws IOException {
+    Path folder = copy(client);
+    for (Edit e : row.edits()) replace(folder.resolve(e.file()), e.from(), e.to());
+    ContractCheck.Report r = check(folder);
+    String where = client + "/" + row.file() + ":" + lineOf(folder.resolve(row.file()), row.anchor()) + ": ";
     assertTrue(r.problems().stream().anyMatch(p -> p.toString().startsWith(where) && p.toString().contains(row.message())),
         () -> "expected " + where + "..." + row.message() + "\n in " + r.problems());
   }
@@ -171,12 +176,7 @@ class ContractCheckTest {
   @ParameterizedTest(name = "web: {0}")
   @MethodSource("webMistakes")
   void eachMistakeInTheWebModuleIsFoundWithItsFileAndLine(Row row) throws IOException {
-    Path web = copy("web");
-    for (Edit e : row.edits()) replace(web.resolve(e.file()), e.from(), e.to());
-    ContractCheck.Report r = check(web);
-    String where = "web/" + row.file() + ":" + lineOf(web.resolve(row.file()), row.anchor()) + ": ";
-    assertTrue(r.problems().stream().anyMatch(p -> p.toString().startsWith(where) && p.toString().contains(row.message())),
-        () -> "expected " + where + "..." + row.message() + "\n in " + r.problems());
+    assertFound("web", row);
   }
 
   /** The tv module's gRPC batch (Saved.tile: GetRec, batched into BatchGetRecs). */
@@ -198,12 +198,7 @@ class ContractCheckTest {
   @ParameterizedTest(name = "tv: {0}")
   @MethodSource("tvMistakes")
   void eachMistakeInTheTvModuleIsFoundWithItsFileAndLine(Row row) throws IOException {
-    Path tv = copy("tv");
-    for (Edit e : row.edits()) replace(tv.resolve(e.file()), e.from(), e.to());
-    ContractCheck.Report r = check(tv);
-    String where = "tv/" + row.file() + ":" + lineOf(tv.resolve(row.file()), row.anchor()) + ": ";
-    assertTrue(r.problems().stream().anyMatch(p -> p.toString().startsWith(where) && p.toString().contains(row.message())),
-        () -> "expected " + where + "..." + row.message() + "\n in " + r.problems());
+    assertFound("tv", row);
   }
 
   /** What start-up stops at (the first bad field, the first bad screen) is every one of them under --check. */

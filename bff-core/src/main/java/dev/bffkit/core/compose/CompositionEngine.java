@@ -14,7 +14,12 @@ import graphql.execution.DataFetcherExceptionHandlerResult;
 import graphql.execution.preparsed.PreparsedDocumentEntry;
 import graphql.language.Definition;
 import graphql.language.OperationDefinition;
+import graphql.parser.Parser;
 import graphql.schema.GraphQLSchema;
+import graphql.schema.idl.RuntimeWiring;
+import graphql.schema.idl.SchemaGenerator;
+import graphql.schema.idl.SchemaParser;
+import graphql.validation.Validator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.vertx.core.Context;
@@ -23,6 +28,7 @@ import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
@@ -45,12 +51,12 @@ public final class CompositionEngine {
   private final GraphQL graphQL;
   /** Compiled plans of screens and ad-hoc queries; null when disabled. */
   private final PlanCache plans;
-  private final dev.bffkit.core.grpc.DescriptorRegistry grpc;
+  private final DescriptorRegistry grpc;
   /** APQ registrations, shared by every event loop of this BFF. */
   private final PersistedQueries persisted = new PersistedQueries();
 
   private CompositionEngine(GraphQLSchema schema, CompositionConfig config, ScreenCatalog screens, boolean usePlans,
-      dev.bffkit.core.grpc.DescriptorRegistry grpc) {
+      DescriptorRegistry grpc) {
     this.grpc = grpc;
     this.schema = schema;
     this.config = config;
@@ -73,7 +79,7 @@ public final class CompositionEngine {
    * tested and benchmarked against.
    */
   public static CompositionEngine create(ClientBundle bundle, boolean usePlans) {
-    dev.bffkit.core.grpc.DescriptorRegistry grpc = dev.bffkit.core.grpc.DescriptorRegistry.load(bundle.config().grpc(), null);
+    DescriptorRegistry grpc = DescriptorRegistry.load(bundle.config().grpc(), null);
     SchemaLoader.Loaded loaded = SchemaLoader.load(bundle, grpc);
     return new CompositionEngine(loaded.schema(), bundle.config().composition(),
         ScreenCatalog.load(bundle.screens(), loaded.schema()), usePlans, grpc);
@@ -97,7 +103,7 @@ public final class CompositionEngine {
   }
 
   /** The protobuf schemas of {@code grpc.descriptors} (empty without them); for transcoding and gRPC-Web. */
-  public dev.bffkit.core.grpc.DescriptorRegistry grpc() { return grpc; }
+  public DescriptorRegistry grpc() { return grpc; }
 
   /**
    * The engine's caches in metrics ({@code cache_gets_total{cache=..., result=hit|miss}}, sizes,
@@ -121,12 +127,12 @@ public final class CompositionEngine {
    */
   public static void warmUp() {
     try {
-      var registry = new graphql.schema.idl.SchemaParser().parse(
+      var registry = new SchemaParser().parse(
           "type Query { a(x: Int = 1): A }\ntype A { b: String c: [A!] }\n" + Directives.SDL);
-      var schema = new graphql.schema.idl.SchemaGenerator().makeExecutableSchema(registry,
-          graphql.schema.idl.RuntimeWiring.newRuntimeWiring().scalar(JsonScalar.JSON).build());
-      var doc = graphql.parser.Parser.parse("query Q($x: Int) { a(x: $x) { b c { b } } }");
-      new graphql.validation.Validator().validateDocument(schema, doc, java.util.Locale.ROOT);
+      var schema = new SchemaGenerator().makeExecutableSchema(registry,
+          RuntimeWiring.newRuntimeWiring().scalar(JsonScalar.JSON).build());
+      var doc = Parser.parse("query Q($x: Int) { a(x: $x) { b c { b } } }");
+      new Validator().validateDocument(schema, doc, Locale.ROOT);
       OperationPlan.compile(schema, doc, "Q");
       Json.toBuffer(Json.parse("{\"a\":[1,2.5,\"x\",true,null,{}]}"));
     } catch (Exception | LinkageError ignored) {

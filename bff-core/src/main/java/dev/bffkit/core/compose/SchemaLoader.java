@@ -2,11 +2,15 @@ package dev.bffkit.core.compose;
 
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.ConfigException;
+import dev.bffkit.core.config.ServiceConfig;
 import dev.bffkit.core.config.SourceFile;
+import dev.bffkit.core.grpc.DescriptorRegistry;
 import dev.bffkit.core.grpc.GrpcFault;
 import dev.bffkit.core.grpc.GrpcMetadata;
+import dev.bffkit.core.grpc.GrpcMethod;
 import graphql.GraphQLError;
 import graphql.language.Argument;
+import graphql.language.ArrayValue;
 import graphql.language.Directive;
 import graphql.language.FieldDefinition;
 import graphql.language.InputValueDefinition;
@@ -14,24 +18,31 @@ import graphql.language.IntValue;
 import graphql.language.InterfaceTypeDefinition;
 import graphql.language.ObjectField;
 import graphql.language.ObjectTypeDefinition;
+import graphql.language.NullValue;
+import graphql.language.ObjectValue;
 import graphql.language.SourceLocation;
 import graphql.language.StringValue;
 import graphql.language.UnionTypeDefinition;
 import graphql.language.Value;
+import graphql.schema.DataFetcher;
 import graphql.schema.FieldCoordinates;
 import graphql.schema.GraphQLCodeRegistry;
 import graphql.schema.GraphQLSchema;
+import graphql.schema.PropertyDataFetcher;
 import graphql.schema.TypeResolver;
 import graphql.schema.idl.RuntimeWiring;
-import graphql.schema.idl.TypeRuntimeWiring;
 import graphql.schema.idl.SchemaGenerator;
 import graphql.schema.idl.SchemaParser;
 import graphql.schema.idl.TypeDefinitionRegistry;
+import graphql.schema.idl.TypeRuntimeWiring;
 import graphql.schema.idl.errors.SchemaProblem;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -60,12 +71,12 @@ final class SchemaLoader {
   private final Set<String> services;
   private final DataLoaderOptions batchOptions;
   private final Set<String> grpcServices;
-  private final dev.bffkit.core.grpc.DescriptorRegistry grpc;
+  private final DescriptorRegistry grpc;
   private final boolean serviceInErrors;
   /** --check's collecting path: each field's problem is kept here and the next field compiled (null: throw). */
   private List<ConfigException> collected;
 
-  private SchemaLoader(ClientBundle bundle, dev.bffkit.core.grpc.DescriptorRegistry grpc) {
+  private SchemaLoader(ClientBundle bundle, DescriptorRegistry grpc) {
     this.file = bundle.schema();
     this.serviceInErrors = bundle.config().limits().graphql().serviceNamesInErrors();
     this.grpc = grpc;
@@ -75,10 +86,10 @@ final class SchemaLoader {
   }
 
   static Loaded load(ClientBundle bundle) {
-    return load(bundle, dev.bffkit.core.grpc.DescriptorRegistry.load(bundle.config().grpc(), null));
+    return load(bundle, DescriptorRegistry.load(bundle.config().grpc(), null));
   }
 
-  static Loaded load(ClientBundle bundle, dev.bffkit.core.grpc.DescriptorRegistry grpc) {
+  static Loaded load(ClientBundle bundle, DescriptorRegistry grpc) {
     return new SchemaLoader(bundle, grpc).load();
   }
 
@@ -86,7 +97,7 @@ final class SchemaLoader {
    * Every problem start-up would stop at, not only the first: each field's directives compiled on their own, then
    * the schema generated (for {@code --check}).
    */
-  static Collected collect(ClientBundle bundle, dev.bffkit.core.grpc.DescriptorRegistry grpc) {
+  static Collected collect(ClientBundle bundle, DescriptorRegistry grpc) {
     SchemaLoader loader = new SchemaLoader(bundle, grpc);
     loader.collected = new ArrayList<>();
     Loaded loaded = null;
@@ -160,11 +171,11 @@ final class SchemaLoader {
       throw new ConfigException(file.name(), line, where + "@hedge needs @rest on the same field (gRPC calls are never hedged)");
     }
     FieldCoordinates coords = FieldCoordinates.coordinates(typeName, field.getName());
-    graphql.schema.DataFetcher<?> fetcher = wireFetch(typeName, field, out, rest, grpcCall, map, timeout, fallback, hedge,
+    DataFetcher<?> fetcher = wireFetch(typeName, field, out, rest, grpcCall, map, timeout, fallback, hedge,
         where, line);
     if (auth != null) {
       // The check wraps whatever fetches the field (a bound call, a @map or a plain property).
-      fetcher = new AuthFetcher(fetcher != null ? fetcher : graphql.schema.PropertyDataFetcher.fetching(field.getName()),
+      fetcher = new AuthFetcher(fetcher != null ? fetcher : PropertyDataFetcher.fetching(field.getName()),
           scopes(auth, where, line));
     }
     if (fetcher != null) code.dataFetcher(coords, fetcher);
@@ -172,8 +183,8 @@ final class SchemaLoader {
 
   private Set<String> scopes(Directive auth, String where, int line) {
     Argument a = auth.getArgument("scopes");
-    Set<String> out = new java.util.LinkedHashSet<>();
-    if (a != null && a.getValue() instanceof graphql.language.ArrayValue arr) {
+    Set<String> out = new LinkedHashSet<>();
+    if (a != null && a.getValue() instanceof ArrayValue arr) {
       for (Value<?> v : arr.getValues()) if (v instanceof StringValue s && !s.getValue().isBlank()) out.add(s.getValue().trim());
     } else if (a != null && a.getValue() instanceof StringValue s && !s.getValue().isBlank()) {
       out.add(s.getValue().trim());
@@ -183,10 +194,10 @@ final class SchemaLoader {
   }
 
   /** The field's fetcher from its directives, or null for a plain property. */
-  private graphql.schema.DataFetcher<?> wireFetch(String typeName, FieldDefinition field, List<RestBinding> out,
+  private DataFetcher<?> wireFetch(String typeName, FieldDefinition field, List<RestBinding> out,
       Directive rest, Directive grpcCall, Directive map, Directive timeout, Directive fallback, Directive hedge,
       String where, int line) {
-    graphql.schema.DataFetcher<?> fetcher = null;
+    DataFetcher<?> fetcher = null;
     if (map != null) {
       if (rest != null || grpcCall != null) {
         throw new ConfigException(file.name(), line, where + "@map and @" + (rest != null ? "rest" : "grpc")
@@ -240,15 +251,15 @@ final class SchemaLoader {
   }
 
   /** {@code @hedge(delayMs:, attempts:)}: no delay = the service's observed p95. */
-  private static dev.bffkit.core.config.ServiceConfig.Hedge hedge(Directive d) {
+  private static ServiceConfig.Hedge hedge(Directive d) {
     Argument delay = d.getArgument("delayMs");
     Argument attempts = d.getArgument("attempts");
-    java.time.Duration delayD = null;
+    Duration delayD = null;
     if (delay != null) {
       if (!(delay.getValue() instanceof IntValue iv) || iv.getValue().signum() <= 0 || iv.getValue().bitLength() > 31) {
         throw new IllegalArgumentException("@hedge(delayMs:) must be a positive Int");
       }
-      delayD = java.time.Duration.ofMillis(iv.getValue().longValue());
+      delayD = Duration.ofMillis(iv.getValue().longValue());
     }
     int n = 2;
     if (attempts != null) {
@@ -257,7 +268,7 @@ final class SchemaLoader {
       }
       n = iv.getValue().intValue();
     }
-    return new dev.bffkit.core.config.ServiceConfig.Hedge(true, delayD, java.time.Duration.ofMillis(5), n);
+    return new ServiceConfig.Hedge(true, delayD, Duration.ofMillis(5), n);
   }
 
   private RestBinding compile(String typeName, FieldDefinition field, Directive rest, Directive timeout,
@@ -289,7 +300,7 @@ final class SchemaLoader {
 
     RestBinding.Batch batch = null;
     Argument batchArg = rest.getArgument("batch");
-    if (batchArg != null && batchArg.getValue() instanceof graphql.language.ObjectValue ov) {
+    if (batchArg != null && batchArg.getValue() instanceof ObjectValue ov) {
       batch = batch(typeName, field, path, ov);
     }
     long timeoutMs = timeoutMs(timeout);
@@ -307,7 +318,7 @@ final class SchemaLoader {
           : "unknown service '" + service + "'; gRPC services in bff.yaml: "
               + (grpcServices.isEmpty() ? "none (mark one with protocol: grpc)" : String.join(", ", new TreeSet<>(grpcServices))));
     }
-    dev.bffkit.core.grpc.GrpcMethod method = grpc.require(string(d, "method", true, where, line));
+    GrpcMethod method = grpc.require(string(d, "method", true, where, line));
     if (method.clientStreaming()) {
       throw new IllegalArgumentException("'" + method.fullName() + "' is client-streaming; fields can call unary and"
           + " server-streaming methods");
@@ -329,11 +340,11 @@ final class SchemaLoader {
     }
     List<RestBinding.Metadata> metadata = new ArrayList<>();
     Argument md = d.getArgument("metadata");
-    if (md != null && md.getValue() instanceof graphql.language.ArrayValue av) {
+    if (md != null && md.getValue() instanceof ArrayValue av) {
       for (Value<?> v : av.getValues()) {
         String entry = v instanceof StringValue sv ? sv.getValue() : "";
         int colon = entry.indexOf(':');
-        String name = colon < 0 ? "" : entry.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT);
+        String name = colon < 0 ? "" : entry.substring(0, colon).trim().toLowerCase(Locale.ROOT);
         String value = colon < 0 ? "" : entry.substring(colon + 1).trim();
         // gRPC PROTOCOL-HTTP2.md: Header-Name → 1*( %x30-39 / %x61-7A / "_" / "-" / "." ), grpc-* reserved
         if (name.isEmpty() || !name.matches("[a-z0-9][a-z0-9._-]*") || GrpcMetadata.reserved(name)) {
@@ -360,7 +371,7 @@ final class SchemaLoader {
     RestBinding.Batch batch = null;
     RestBinding.GrpcBatch grpcBatch = null;
     Argument batchArg = d.getArgument("batch");
-    if (batchArg != null && batchArg.getValue() instanceof graphql.language.ObjectValue ov) {
+    if (batchArg != null && batchArg.getValue() instanceof ObjectValue ov) {
       if (method.serverStreaming()) {
         throw new IllegalArgumentException("'" + method.fullName() + "' is server-streaming; batch needs a unary method");
       }
@@ -393,7 +404,7 @@ final class SchemaLoader {
    * {@code batch: {method:, request:, select:, key:}} of a {@code @grpc} field. A method without a
    * service ({@code "BatchGetItems"}) is one of the single method's service.
    */
-  private RestBinding.GrpcBatch grpcBatch(dev.bffkit.core.grpc.GrpcMethod single, graphql.language.ObjectValue ov) {
+  private RestBinding.GrpcBatch grpcBatch(GrpcMethod single, ObjectValue ov) {
     String name = objectString(ov, "method");
     String requestText = objectString(ov, "request");
     String key = objectString(ov, "key");
@@ -402,7 +413,7 @@ final class SchemaLoader {
           + " request: \"{\\\"ids\\\": {keys}}\", select: \"items\", key: \"id\"}");
     }
     if (name.indexOf('/') < 0) name = single.descriptor().getService().getFullName() + "/" + name;
-    dev.bffkit.core.grpc.GrpcMethod m = grpc.require(name);
+    GrpcMethod m = grpc.require(name);
     if (m.clientStreaming() || m.serverStreaming()) {
       throw new IllegalArgumentException("batch method '" + m.fullName() + "' is streaming; batch needs a unary method");
     }
@@ -410,14 +421,14 @@ final class SchemaLoader {
     return new RestBinding.GrpcBatch(m, request, GrpcKeys.of(m, request));
   }
 
-  private static String objectString(graphql.language.ObjectValue ov, String name) {
+  private static String objectString(ObjectValue ov, String name) {
     for (ObjectField f : ov.getObjectFields()) {
       if (f.getName().equals(name)) return f.getValue() instanceof StringValue sv ? sv.getValue() : null;
     }
     return null;
   }
 
-  private RestBinding.Batch batch(String typeName, FieldDefinition field, Template single, graphql.language.ObjectValue ov) {
+  private RestBinding.Batch batch(String typeName, FieldDefinition field, Template single, ObjectValue ov) {
     String pathText = null;
     String key = null;
     String select = null;
@@ -472,7 +483,7 @@ final class SchemaLoader {
     if (v instanceof StringValue s) return s.getValue();
     if (v == null && !required) return null;
     if (v == null) throw new ConfigException(file.name(), line, where + "@" + d.getName() + " needs " + arg + ": \"...\"");
-    if (v instanceof graphql.language.NullValue && !required) return null;
+    if (v instanceof NullValue && !required) return null;
     throw new ConfigException(file.name(), line, where + "@" + d.getName() + "(" + arg + ":) must be a string");
   }
 

@@ -33,7 +33,8 @@ public final class ConfigFiles {
       try (InputStream in = cl.getResourceAsStream(resource)) {
         if (in == null) {
           throw new Unreadable("is not on the classpath; put the jar that holds it beside the launcher"
-              + " (java -cp bff.jar:shared.jar dev.bffkit.core.Bff --config DIR) or name the file by its path");
+              + " (java -cp bff.jar:schemas.jar dev.bffkit.core.Bff --config DIR), make it a dependency of the client"
+              + " module, or name the file by its path instead");
         }
         return in.readAllBytes();
       } catch (IOException e) {

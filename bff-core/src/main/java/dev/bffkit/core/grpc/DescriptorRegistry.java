@@ -9,10 +9,8 @@ import com.google.protobuf.ExtensionRegistry;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import dev.bffkit.core.config.ConfigException;
+import dev.bffkit.core.config.ConfigFiles;
 import dev.bffkit.core.config.GrpcConfig;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -87,26 +85,10 @@ public final class DescriptorRegistry {
   }
 
   private static byte[] read(GrpcConfig.Entry e, Path baseDir) {
-    String loc = e.location();
     try {
-      if (loc.startsWith("classpath:")) {
-        String res = loc.substring("classpath:".length());
-        if (res.startsWith("/")) res = res.substring(1);
-        ClassLoader cl = Thread.currentThread().getContextClassLoader();
-        if (cl == null) cl = DescriptorRegistry.class.getClassLoader();
-        try (InputStream in = cl.getResourceAsStream(res)) {
-          if (in == null) throw e.pos().error("'" + loc + "' is not on the classpath; put the jar"
-              + " that holds it beside the launcher (java -cp bff.jar:schemas.jar dev.bffkit.core.Bff --config DIR), make"
-              + " it a dependency of the client module, or name the file by its path instead");
-          return in.readAllBytes();
-        }
-      }
-      Path p = Path.of(loc);
-      if (!p.isAbsolute() && baseDir != null) p = baseDir.resolve(loc);
-      if (!Files.isRegularFile(p)) throw e.pos().error("'" + loc + "' is not a file" + (p.isAbsolute() ? "" : " (relative to " + p.toAbsolutePath().getParent() + ")"));
-      return Files.readAllBytes(p);
-    } catch (IOException ex) {
-      throw e.pos().error("cannot read '" + loc + "': " + ex.getMessage());
+      return ConfigFiles.read(e.location(), baseDir);
+    } catch (ConfigFiles.Unreadable u) {
+      throw e.pos().error("'" + e.location() + "' " + u.getMessage());
     }
   }
 

@@ -512,8 +512,8 @@ final class BffYaml {
   private static AdminConfig admin(Obj o, ServerConfig server) {
     AdminConfig d = AdminConfig.defaults(server.port());
     String token = null;
-    if (o.has("token")) {
-      Scalar t = o.scalar("token", "");
+    Scalar t = o.has("token") ? o.scalar("token", "") : null;
+    if (t != null && !t.value.isEmpty()) { // empty = none, so `token: "${BFF_ADMIN_TOKEN:-}"` reads as unset
       if (t.value.length() < 16) throw t.invalid("is too short; use at least 16 random characters, e.g. from ${BFF_ADMIN_TOKEN}");
       token = t.value;
     }

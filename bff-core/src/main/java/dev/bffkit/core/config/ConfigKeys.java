@@ -256,7 +256,7 @@ public final class ConfigKeys {
   static final Section ADMIN = section("admin", "The operators' listener: /healthz /readyz /upstreamz /routes and the admin API.",
       string("host", "127.0.0.1", "beyond loopback a token is required"),
       integer("port", null, -1, 65535, "default server.port + 1000 (ephemeral when server.port is 0); -1 = off"),
-      string("token", null, "Authorization: Bearer <token> for all but /healthz and /readyz"));
+      string("token", null, "Authorization: Bearer <token> for all but /healthz and /readyz; empty = none"));
 
   // ---- observe
   static final Section METRICS = section("observe.metrics", "Prometheus metrics on the admin listener's /metrics.",

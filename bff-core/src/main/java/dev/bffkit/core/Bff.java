@@ -3,6 +3,7 @@ package dev.bffkit.core;
 import dev.bffkit.core.admin.AdminServer;
 import dev.bffkit.core.admin.Readiness;
 import dev.bffkit.core.compose.CompositionEngine;
+import dev.bffkit.core.compose.SharedPersistedQueries;
 import dev.bffkit.core.config.AdminConfig;
 import dev.bffkit.core.config.BundleLoader;
 import dev.bffkit.core.config.ClasspathBundles;
@@ -216,7 +217,7 @@ public final class Bff {
   private static void shutdown(Vertx vertx, RunningBff bff, ClientBundle bundle) {
     // JUL's own shutdown hook may already have closed its handlers: write these lines directly.
     Logs.direct("INFO", "event=draining bff=" + bundle.config().name());
-    long grace = bundle.config().server().shutdownGrace().toMillis();
+    long grace = bundle.config().server().shutdownGrace().plus(bundle.config().server().drainDelay()).toMillis();
     try {
       // Awaited one after the other from this (non-Vert.x) thread: a continuation chained on an
       // event loop would be handed to a loop that vertx.close() has already stopped.
@@ -288,6 +289,8 @@ public final class Bff {
     // loops); connection pools stay per loop.
     Observability observe = Observability.create(bundle.config(), routes, spanExporter);
     engine.bindMetrics(observe.metrics().registry());
+    SharedPersistedQueries apq = SharedPersistedQueries.create(vertx, bundle.config().fleet(), observe.metrics().registry());
+    engine.shareRegistrations(apq);
     UpstreamRegistry registry = new UpstreamRegistry(vertx, bundle.config().services(), observe);
     // Key fetches start now and never hold up the start (an identity provider may be down).
     PortalKeys keys = PortalKeys.create(vertx, bundle.config(), observe.metrics().registry());
@@ -345,7 +348,7 @@ public final class Bff {
           Future<Void> warmed = dryRun(vertx, engine);
           Running r = new Running(vertx, servers.get(0).actualPort(), id, registry, servers, readiness,
               new Generation(bundle, engine, routes, security, limiting.get()), warmed,
-              adminConfig.enabled() ? admin : null, observe, reloader.get(), keys);
+              adminConfig.enabled() ? admin : null, observe, reloader.get(), keys, apq);
           running.set(r);
           // The folder as served is the first version (the swap sees the same bundle and does nothing); then watch.
           if (reloader.get() != null) reloader.get().reload("start").onComplete(x -> reloader.get().watch(Watch.INTERVAL));
@@ -356,6 +359,7 @@ public final class Bff {
           if (security != null) security.close();
           if (limiting.get() != null) limiting.get().close();
           if (keys != null) keys.close();
+          if (apq != null) apq.close();
           admin.close();
           observe.close(vertx);
         });
@@ -429,14 +433,17 @@ public final class Bff {
     private final Reloader reloader;
     /** The portal's self-service keys (null when off): their store outlives reloads. */
     private final PortalKeys keys;
+    /** The fleet's APQ registrations (null without redis.url): every generation's engine shares them. */
+    private final SharedPersistedQueries apq;
     private volatile Generation current;
     /** Reloads run one after another. */
     private Future<Void> reloading = Future.succeededFuture();
 
     Running(Vertx vertx, int port, String deployment, UpstreamRegistry registry, List<BffServer> servers,
         Readiness readiness, Generation current, Future<Void> warmedUp, AdminServer admin, Observability observability,
-        Reloader reloader, PortalKeys keys) {
+        Reloader reloader, PortalKeys keys, SharedPersistedQueries apq) {
       this.reloader = reloader;
+      this.apq = apq;
       this.keys = keys;
       this.vertx = vertx;
       this.port = port;
@@ -514,6 +521,7 @@ public final class Bff {
         return new Generation(next, engine, routes, null, null);
       }, false).compose(g -> {
         g.engine().bindMetrics(observability.metrics().registry());
+        g.engine().shareRegistrations(apq);
         Security security = nc.auth().equals(oc.auth()) ? old.security()
             : nc.auth().enabled() ? Security.create(vertx, nc.auth(), keys == null ? null : keys.dynamic()).start() : null;
         Future<RateLimiting> limiting = nc.rateLimits().equals(oc.rateLimits()) ? Future.succeededFuture(old.rateLimiting())
@@ -560,6 +568,9 @@ public final class Bff {
         if (g.security() != null) g.security().close();
       }).eventually(() -> g.rateLimiting() == null ? Future.succeededFuture() : g.rateLimiting().close())
           .eventually(() -> keys == null ? Future.succeededFuture() : keys.close())
+          .andThen(ar -> {
+            if (apq != null) apq.close();
+          })
           .eventually(() -> admin == null ? Future.succeededFuture() : admin.close())
           .eventually(() -> observability.close(vertx));
     }

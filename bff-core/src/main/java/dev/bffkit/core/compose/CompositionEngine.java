@@ -115,6 +115,11 @@ public final class CompositionEngine {
     if (plans != null) CaffeineCacheMetrics.monitor(registry, plans.adhoc(), "graphql_plans");
   }
 
+  /** Registrations learnt by one instance are shared with the fleet through {@code shared} (null: this instance alone). */
+  public void shareRegistrations(SharedPersistedQueries shared) {
+    persisted.share(shared);
+  }
+
   /** Apollo APQ hashes learnt at run time; one store per BFF so every event loop sees them. */
   PersistedQueries persistedQueries() { return persisted; }
 

@@ -10,6 +10,8 @@ import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.security.ApiKeys;
 import dev.bffkit.core.upstream.UpstreamCaller;
 import graphql.language.OperationDefinition;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -243,6 +245,26 @@ public final class GraphqlEndpoint implements Stage {
   }
 
   private void execute(Exchange ex, GraphqlRequest gr, boolean overGet) {
+    if (adhoc && limits.persistedQueries() && gr.hash() != null && gr.query() == null && persisted.shared()
+        && persisted.get(gr.hash()) == null
+        && screensByHash.get(gr.hash()) == null) {
+      // A hash this instance has not seen: the fleet's Redis may know it (another instance learnt it).
+      Context loop = Vertx.currentContext();
+      persisted.lookup(gr.hash()).onComplete(ar -> {
+        Runnable resume = () -> {
+          if (ex.deadline().cancelled() || ex.response().ended()) return; // the client left meanwhile
+          String found = ar.succeeded() ? ar.result() : null;
+          run(ex, found == null ? gr : new GraphqlRequest(found, gr.operationName(), gr.variables(), null), overGet);
+        };
+        if (Vertx.currentContext() == loop) resume.run();
+        else loop.runOnContext(v -> resume.run());
+      });
+      return;
+    }
+    run(ex, gr, overGet);
+  }
+
+  private void run(Exchange ex, GraphqlRequest gr, boolean overGet) {
     boolean graphqlResponse = AcceptedMedia.graphqlResponse(ex.request().getHeader(HttpHeaders.ACCEPT));
     if (!adhoc) {
       gr = registeredOnly(ex, gr, graphqlResponse);

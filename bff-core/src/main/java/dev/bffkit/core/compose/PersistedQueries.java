@@ -3,6 +3,7 @@ package dev.bffkit.core.compose;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.bffkit.core.security.ApiKeys;
+import io.vertx.core.Future;
 
 /**
  * Apollo Automatic Persisted Queries learnt at run time: SHA-256 hex → query text. One store per
@@ -10,7 +11,9 @@ import dev.bffkit.core.security.ApiKeys;
  * from every event loop. Reads are lock-free (Caffeine); maintenance runs on the calling thread,
  * never on a pool. Bounded twice: a query over {@link #MAX_QUERY_CHARS} is never stored, and the
  * store holds at most {@link #MAX_WEIGHT} characters, each entry weighing at least
- * {@link #MIN_ENTRY_WEIGHT} (so at most {@code MAX_WEIGHT / MIN_ENTRY_WEIGHT} entries).
+ * {@link #MIN_ENTRY_WEIGHT} (so at most {@code MAX_WEIGHT / MIN_ENTRY_WEIGHT} entries). With the fleet's Redis
+ * ({@link SharedPersistedQueries}) a new registration is also written there, and a hash this instance does not know
+ * is looked up there before the client is told to send its query.
  */
 final class PersistedQueries {
   static final int MAX_QUERY_CHARS = 16 * 1024;
@@ -23,6 +26,17 @@ final class PersistedQueries {
       .executor(Runnable::run)
       .recordStats()
       .build();
+  /** The fleet's registrations; null when each instance keeps its own. */
+  private volatile SharedPersistedQueries shared;
+
+  void share(SharedPersistedQueries fleet) {
+    this.shared = fleet;
+  }
+
+  /** Whether a hash unknown here may be known to the fleet. */
+  boolean shared() {
+    return shared != null;
+  }
 
   /** For the hit ratio in metrics. */
   Cache<String, String> cache() {
@@ -34,13 +48,28 @@ final class PersistedQueries {
     return byHash.getIfPresent(hash);
   }
 
+  /** As {@link #get}, then the fleet's (what it finds is kept here too); completes with null when nobody knows it. */
+  Future<String> lookup(String hash) {
+    String known = get(hash);
+    SharedPersistedQueries fleet = shared;
+    if (known != null || fleet == null) return Future.succeededFuture(known);
+    return fleet.get(hash).map(found -> {
+      if (found != null && found.length() <= MAX_QUERY_CHARS) byHash.put(hash, found);
+      return found;
+    });
+  }
+
   /**
    * Registers {@code query} under {@code hash} when the hash is the query's SHA-256 and the query
-   * is small enough; returns whether the hash matches (a mismatch registers nothing).
+   * is small enough; returns whether the hash matches (a mismatch registers nothing). A registration
+   * new to this instance goes to the fleet's Redis too (once, not on every request that carries it).
    */
   boolean register(String hash, String query) {
     if (!matches(hash, query)) return false;
-    if (query.length() <= MAX_QUERY_CHARS) byHash.put(hash, query);
+    if (query.length() <= MAX_QUERY_CHARS && byHash.asMap().putIfAbsent(hash, query) == null) {
+      SharedPersistedQueries fleet = shared;
+      if (fleet != null) fleet.put(hash, query);
+    }
     return true;
   }
 

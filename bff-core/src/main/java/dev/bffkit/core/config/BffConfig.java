@@ -24,7 +24,9 @@ public record BffConfig(
     TrafficConfig traffic,
     PortalConfig portal,
     /** {@code services.<name>.openapi}: each service's OpenAPI document, read only by {@code --check}. */
-    Map<String, GrpcConfig.Entry> contracts) {
+    Map<String, GrpcConfig.Entry> contracts,
+    /** {@code redis:}: the state every instance of this BFF shares. */
+    FleetConfig fleet) {
 
   public BffConfig {
     contracts = contracts == null ? Map.of() : Map.copyOf(contracts);
@@ -41,6 +43,16 @@ public record BffConfig(
     if (rateLimits == null) rateLimits = RateLimitConfig.none();
     if (traffic == null) traffic = TrafficConfig.none();
     if (portal == null) portal = PortalConfig.defaults();
+    if (fleet == null) fleet = FleetConfig.none();
+  }
+
+  /** Without shared state (each instance alone). */
+  public BffConfig(String name, ServerConfig server, CompositionConfig composition, Map<String, ServiceConfig> services,
+      List<ProxyRouteConfig> routes, GrpcConfig grpc, AuthConfig auth, LimitsConfig limits, FiltersConfig filters,
+      CorsConfig cors, TlsConfig tls, AdminConfig admin, ObserveConfig observe, RateLimitConfig rateLimits,
+      TrafficConfig traffic, PortalConfig portal, Map<String, GrpcConfig.Entry> contracts) {
+    this(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe, rateLimits,
+        traffic, portal, contracts, null);
   }
 
   /** Without service contracts. */
@@ -99,7 +111,7 @@ public record BffConfig(
   public BffConfig withPort(int port) {
     AdminConfig a = admin.equals(AdminConfig.defaults(server.port())) ? null : admin;
     return new BffConfig(name, server.withPort(port), composition, services, routes, grpc, auth, limits, filters, cors,
-        tls, a, observe, rateLimits, traffic, portal, contracts);
+        tls, a, observe, rateLimits, traffic, portal, contracts, fleet);
   }
 
   /**
@@ -119,42 +131,47 @@ public record BffConfig(
   }
 
   public BffConfig withAdmin(AdminConfig newAdmin) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, newAdmin, observe, rateLimits, traffic, portal, contracts);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, newAdmin, observe, rateLimits, traffic, portal, contracts, fleet);
   }
 
   public BffConfig withAuth(AuthConfig newAuth) {
-    return new BffConfig(name, server, composition, services, routes, grpc, newAuth, limits, filters, cors, tls, admin, observe, rateLimits, traffic, portal, contracts);
+    return new BffConfig(name, server, composition, services, routes, grpc, newAuth, limits, filters, cors, tls, admin, observe, rateLimits, traffic, portal, contracts, fleet);
   }
 
   public BffConfig withEdge(FiltersConfig newFilters, CorsConfig newCors, TlsConfig newTls) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, newFilters, newCors, newTls, admin, observe, rateLimits, traffic, portal, contracts);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, newFilters, newCors, newTls, admin, observe, rateLimits, traffic, portal, contracts, fleet);
   }
 
   public BffConfig withLimits(LimitsConfig newLimits) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, newLimits, filters, cors, tls, admin, observe, rateLimits, traffic, portal, contracts);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, newLimits, filters, cors, tls, admin, observe, rateLimits, traffic, portal, contracts, fleet);
   }
 
   public BffConfig withRateLimits(RateLimitConfig newRateLimits) {
     return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe,
-        newRateLimits, traffic, portal, contracts);
+        newRateLimits, traffic, portal, contracts, fleet);
   }
 
   public BffConfig withTraffic(TrafficConfig newTraffic) {
     return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe,
-        rateLimits, newTraffic, portal, contracts);
+        rateLimits, newTraffic, portal, contracts, fleet);
   }
 
   public BffConfig withObserve(ObserveConfig newObserve) {
-    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, newObserve, rateLimits, traffic, portal, contracts);
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, newObserve, rateLimits, traffic, portal, contracts, fleet);
   }
 
   public BffConfig withContracts(Map<String, GrpcConfig.Entry> newContracts) {
     return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe,
-        rateLimits, traffic, portal, newContracts);
+        rateLimits, traffic, portal, newContracts, fleet);
+  }
+
+  public BffConfig withFleet(FleetConfig newFleet) {
+    return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe,
+        rateLimits, traffic, portal, contracts, newFleet);
   }
 
   public BffConfig withPortal(PortalConfig newPortal) {
     return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe,
-        rateLimits, traffic, newPortal, contracts);
+        rateLimits, traffic, newPortal, contracts, fleet);
   }
 }

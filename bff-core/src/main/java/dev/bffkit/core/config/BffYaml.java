@@ -35,6 +35,7 @@ final class BffYaml {
   private static final Set<String> QUOTA = ConfigKeys.QUOTA.names();
   private static final Set<String> RULE = ConfigKeys.RATE_RULE.names();
   private static final Set<String> REDIS = ConfigKeys.REDIS.names();
+  private static final Set<String> FLEET = ConfigKeys.FLEET.names();
   private static final Set<String> BILLING = ConfigKeys.BILLING.names();
   private static final Pattern LIMIT_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Set<String> OBSERVE = ConfigKeys.OBSERVE.names();
@@ -107,7 +108,8 @@ final class BffYaml {
     Obj servicesObj = root.obj("services", null);
     Map<String, ServiceConfig> services = services(servicesObj);
     ServerConfig server = server(root.obj("server", SERVER));
-    RateLimitConfig rateLimits = rateLimits(root.obj("rateLimits", RATE_LIMITS));
+    FleetConfig fleet = fleet(root.obj("redis", FLEET));
+    RateLimitConfig rateLimits = rateLimits(root.obj("rateLimits", RATE_LIMITS), fleet);
     AuthConfig auth = auth(root.obj("auth", AUTH), rateLimits);
     Obj portal = root.obj("portal", PORTAL);
     return new BffConfig(name, server,
@@ -116,7 +118,22 @@ final class BffYaml {
         auth, limits(root.obj("limits", LIMITS)), filters(root.obj("filters", FILTERS)),
         cors(root.obj("cors", CORS)), tls(root.obj("tls", TLS)), admin(root.obj("admin", ADMIN), server),
         observe(root.obj("observe", OBSERVE)), rateLimits, traffic(root.obj("traffic", TRAFFIC), services),
-        portal(portal, rateLimits).withPublic(portalPublic(portal, auth)), contracts(servicesObj, services));
+        portal(portal, rateLimits).withPublic(portalPublic(portal, auth)), contracts(servicesObj, services), fleet);
+  }
+
+  /** {@code redis:}: the fleet's shared Redis; an empty url = each instance alone. */
+  private static FleetConfig fleet(Obj o) {
+    String url = redisUrl(o, "an empty url = each instance alone");
+    return new FleetConfig(url.isEmpty() ? null : url, o.string("keyPrefix"), o.duration("timeout"), o.duration("apqTtl"));
+  }
+
+  /** {@code url} of a Redis section, trimmed ("" when empty), or a start-up error naming the fix. */
+  private static String redisUrl(Obj o, String emptyMeans) {
+    String url = o.string("url").trim();
+    if (!url.isEmpty() && !url.startsWith("redis://") && !url.startsWith("rediss://") && !url.startsWith("unix://")) {
+      throw o.scalar("url", "").invalid("is not a Redis URL; write e.g. redis://127.0.0.1:6379 (" + emptyMeans + ")");
+    }
+    return url;
   }
 
   /** {@code services.<name>.openapi}: the service's OpenAPI document ({@code classpath:} or relative to the folder). */
@@ -187,7 +204,7 @@ final class BffYaml {
     if (k.isScalar("store")) {
       Scalar s = k.scalar("store", hint);
       if (!s.value.trim().equals("redis")) throw s.invalid("is not a key store; " + hint);
-      redis = keyStoreRedis(null, rateLimits, s.invalid("needs a Redis URL: set rateLimits.redis.url or write"
+      redis = keyStoreRedis(null, rateLimits, s.invalid("needs a Redis URL: set redis.url or write"
           + " store: { redis: { url: redis://127.0.0.1:6379 } }"));
     } else {
       Obj store = k.obj("store", KEY_STORE);
@@ -203,7 +220,7 @@ final class BffYaml {
       } else if (store.has("redis")) {
         Obj r = store.obj("redis", KEY_STORE_REDIS);
         redis = keyStoreRedis(r.has("url") ? r.scalar("url", "") : null, rateLimits,
-            store.keyError("redis", "needs a Redis URL: set rateLimits.redis.url or write redis: { url: redis://127.0.0.1:6379 }"));
+            store.keyError("redis", "needs a Redis URL: set redis.url or write redis: { url: redis://127.0.0.1:6379 }"));
       } else {
         throw k.error("missing 'store'; " + hint);
       }
@@ -246,7 +263,7 @@ final class BffYaml {
   }
 
   /** {@code rateLimits:}; rule routes are checked against the route table when it is compiled. */
-  private static RateLimitConfig rateLimits(Obj o) {
+  private static RateLimitConfig rateLimits(Obj o, FleetConfig fleet) {
     Map<String, RateLimitConfig.Tier> tiers = new LinkedHashMap<>();
     Obj t = o.obj("tiers", null);
     for (String tierName : t.keys()) {
@@ -328,12 +345,9 @@ final class BffYaml {
     }
     RateLimitConfig.Redis redis = null;
     Obj rd = o.obj("redis", REDIS);
-    String url = rd.string("url").trim();
+    String url = redisUrl(rd, "an empty url = redis.url, or each instance limits alone");
+    if (url.isEmpty() && fleet.shared()) url = fleet.redisUrl();
     if (!url.isEmpty()) {
-      if (!url.startsWith("redis://") && !url.startsWith("rediss://") && !url.startsWith("unix://")) {
-        throw rd.scalar("url", "").invalid("is not a Redis URL; write e.g. redis://127.0.0.1:6379 (an empty url = each"
-            + " instance limits alone)");
-      }
       String type = rd.string("type").trim();
       if (!Set.of("standalone", "sentinel", "cluster").contains(type)) {
         throw rd.scalar("type", "").invalid("is not a Redis deployment; write standalone, sentinel or cluster");
@@ -813,7 +827,8 @@ final class BffYaml {
         o.bytes("maxBodyBytes"),
         o.bytes("maxHeaderBytes"),
         o.bool("h2c"),
-        warmUp(o.obj("warmUp", WARM_UP), d.warmUp()));
+        warmUp(o.obj("warmUp", WARM_UP), d.warmUp()),
+        o.durationOrZero("drainDelay"));
   }
 
   private static ServerConfig.WarmUp warmUp(Obj o, ServerConfig.WarmUp d) {

@@ -39,6 +39,7 @@ public final class ConfigKeys {
       integer("port", "8080", 0, 65535, "port; 0 = any free port (tests)"),
       integer("instances", "0", 0, MAX, "event-loop verticles; 0 = one per core"),
       duration("shutdownGrace", "10s", "how long a stop drains requests in flight"),
+      duration("drainDelay", "0s", "on a stop, serve this long while not ready (endpoints leave) before closing the port"),
       duration("idleTimeout", "60s", "an idle client connection is closed after this"),
       size("maxBodyBytes", "1mb", "largest request body (413 beyond); a route may set its own"),
       size("maxHeaderBytes", "8kb", "largest request head (431 beyond)"),
@@ -314,7 +315,7 @@ public final class ConfigKeys {
       any("key", "what it counts by (as a tier's key)"),
       list("limits", LIMIT));
   static final Section REDIS = section("rateLimits.redis", "One limit for every instance (GCRA on Redis); absent or empty url = each alone.",
-      string("url", "", "redis://host:port/db, rediss:// or unix://"),
+      string("url", "", "redis://host:port/db, rediss:// or unix://; default redis.url"),
       word("type", "standalone", List.of("standalone", "sentinel", "cluster"), "the deployment"),
       string("masterName", null, "sentinel: the master's name"),
       integer("connections", "1", 1, 16, "pipelined connections per event loop"),
@@ -340,6 +341,13 @@ public final class ConfigKeys {
       integer("localKeys", "100000", 16, 50_000_000, "(key, limit) pairs the in-memory limiter holds"),
       bool("headers", "true", "RateLimit-Policy and RateLimit on allowed answers too"));
 
+  static final Section FLEET = section("redis",
+      "The Redis every instance of this BFF shares (APQ registrations; the default of rateLimits.redis.url and portal.keys.store: redis).",
+      string("url", "", "redis://host:port/db, rediss:// or unix://; empty = each instance alone"),
+      string("keyPrefix", "bffkit:", "prefix of every key"),
+      duration("timeout", "100ms", "a lookup; past it the instance answers alone (APQ: PersistedQueryNotFound, the client resends)"),
+      duration("apqTtl", "24h", "an APQ registration's life in Redis after its last write"));
+
   // ---- traffic, portal
   static final Section MIRROR = section("traffic.mirrors[]", "Copies of a route's bodiless requests to a shadow, fire-and-forget.",
       string("route", null, "a route as --routes names it (required)"),
@@ -349,7 +357,7 @@ public final class ConfigKeys {
       size("maxBodyBytes", "64kb", "largest body copied"));
   static final Section TRAFFIC = section("traffic", "Mirroring.", list("mirrors", MIRROR));
   static final Section KEY_STORE_REDIS = section("portal.keys.store.redis", "Keys on Redis.",
-      string("url", null, "default rateLimits.redis.url"));
+      string("url", null, "default rateLimits.redis.url, then redis.url"));
   static final Section KEY_STORE = section("portal.keys.store", "Where self-service keys live: redis, or one of these.",
       string("file", null, "a JSON file relative to the folder"),
       sub("redis", KEY_STORE_REDIS));
@@ -383,5 +391,6 @@ public final class ConfigKeys {
       sub("observe", OBSERVE),
       sub("rateLimits", RATE_LIMITS),
       sub("traffic", TRAFFIC),
-      sub("portal", PORTAL));
+      sub("portal", PORTAL),
+      sub("redis", FLEET));
 }

@@ -22,10 +22,21 @@ public record ServerConfig(
      */
     boolean h2c,
     /** {@code server.warmUp}: requests run through a loopback copy of this BFF before it is ready. */
-    WarmUp warmUp) {
+    WarmUp warmUp,
+    /**
+     * On a stop, how long the BFF keeps serving while not ready (HTTP/1.1 answers close their connections) before
+     * it stops accepting: a load balancer or Kubernetes' endpoints see it leave before its port closes.
+     */
+    Duration drainDelay) {
 
   public ServerConfig {
     if (warmUp == null) warmUp = WarmUp.off();
+    if (drainDelay == null) drainDelay = Duration.ZERO;
+  }
+
+  public ServerConfig(String host, int port, int instances, Duration shutdownGrace, Duration idleTimeout,
+      int maxBodyBytes, int maxHeaderBytes, boolean h2c, WarmUp warmUp) {
+    this(host, port, instances, shutdownGrace, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c, warmUp, Duration.ZERO);
   }
 
   public ServerConfig(String host, int port, int instances, Duration shutdownGrace, Duration idleTimeout,
@@ -54,13 +65,13 @@ public record ServerConfig(
   }
 
   public ServerConfig withWarmUp(WarmUp w) {
-    return new ServerConfig(host, port, instances, shutdownGrace, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c, w);
+    return new ServerConfig(host, port, instances, shutdownGrace, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c, w, drainDelay);
   }
 
   /** The loopback listener a warm-up copy serves on: 127.0.0.1, an ephemeral port, no warm-up of its own. */
   public ServerConfig forWarmUp() {
     return new ServerConfig("127.0.0.1", 0, instances, Duration.ZERO, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c,
-        WarmUp.off());
+        WarmUp.off(), Duration.ZERO);
   }
 
   public static ServerConfig defaults() {
@@ -69,6 +80,6 @@ public record ServerConfig(
   }
 
   public ServerConfig withPort(int newPort) {
-    return new ServerConfig(host, newPort, instances, shutdownGrace, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c, warmUp);
+    return new ServerConfig(host, newPort, instances, shutdownGrace, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c, warmUp, drainDelay);
   }
 }

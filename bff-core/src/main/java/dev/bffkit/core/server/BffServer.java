@@ -36,9 +36,11 @@ import dev.bffkit.core.upstream.UpstreamRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.PemTrustOptions;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -268,6 +270,11 @@ public final class BffServer extends VerticleBase {
       observe.completed(log, request);
     });
     if (clientCerts && request.isSSL()) clientSubject(request, ex);
+    // Draining: this answer closes its HTTP/1.1 connection (RFC 9112 section 9.6), so the client's next request
+    // opens a new one, which the load balancer sends to an instance that stays.
+    if (readiness.isDraining() && request.version() != HttpVersion.HTTP_2) {
+      request.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    }
     pipeline.run(ex);
   }
 
@@ -283,13 +290,22 @@ public final class BffServer extends VerticleBase {
     }
   }
 
-  /** Graceful: stop accepting, let in-flight requests finish within the grace period, then close pools. */
+  /**
+   * Graceful: not ready at once; serving on for {@code server.drainDelay} while load balancers take this instance out
+   * (HTTP/1.1 answers then close their connections, so clients reconnect elsewhere); then stop accepting, let
+   * in-flight requests finish within the grace period, and close pools.
+   */
   @Override
   public Future<?> stop() {
     readiness.draining();
     long graceMs = config.server().shutdownGrace().toMillis();
-    if (tls != null) tls.stop();
-    return server.shutdown(graceMs, TimeUnit.MILLISECONDS)
+    long delayMs = config.server().drainDelay().toMillis();
+    Future<Void> delayed = delayMs <= 0 ? Future.succeededFuture()
+        : Future.future(p -> vertx.setTimer(delayMs, id -> p.complete()));
+    return delayed.compose(v -> {
+          if (tls != null) tls.stop();
+          return server.shutdown(graceMs, TimeUnit.MILLISECONDS);
+        })
         .eventually(() -> {
           for (HttpUpstreams old : retiring) old.retire(upstreams);
           retiring.clear();

@@ -26,6 +26,7 @@ public final class Reload {
     if (!running.admin().equals(next.admin())) changed.add("admin");
     if (!running.observe().equals(next.observe())) changed.add("observe");
     if (!running.grpc().equals(next.grpc())) changed.add("grpc");
+    if (!running.fleet().equals(next.fleet())) changed.add("redis");
     LimitsConfig a = running.limits();
     LimitsConfig b = next.limits();
     if (a.maxUriBytes() != b.maxUriBytes() || !a.headerReadTimeout().equals(b.headerReadTimeout())

@@ -98,6 +98,21 @@ class RateLimitConfigTest {
   }
 
   @Test
+  void theFleetsRedisIsTheDefaultOfTheLimitersAndItsOwnUrlWins() throws IOException {
+    String tiers = "rateLimits: { tiers: { f: { limits: [ { limit: 1, per: 1s } ] } }%s }\n";
+    ClientBundle fleet = load(BASE + "redis: { url: \"redis://fleet:6379\", apqTtl: 2h }\n" + tiers.formatted(""));
+    assertEquals("redis://fleet:6379", fleet.config().rateLimits().redis().url());
+    assertEquals("redis://fleet:6379", fleet.config().fleet().redisUrl());
+    assertEquals(Duration.ofHours(2), fleet.config().fleet().apqTtl());
+    ClientBundle own = load(BASE + "redis: { url: \"redis://fleet:6379\" }\n"
+        + tiers.formatted(", redis: { url: \"redis://limits:6379\" }"));
+    assertEquals("redis://limits:6379", own.config().rateLimits().redis().url());
+    ClientBundle alone = load(BASE + "redis: { url: \"\" }\n" + tiers.formatted(""));
+    assertNull(alone.config().rateLimits().redis(), "an empty url: each instance alone");
+    assertFalse(alone.config().fleet().shared());
+  }
+
+  @Test
   void enabledFalseEnforcesNothingButKeepsTheTiersForTheKeys() throws IOException {
     RateLimitConfig r = load(BASE + """
         auth: { apiKeys: { keys: [ { name: a, sha256: %s, tier: pro } ] } }
@@ -145,7 +160,10 @@ class RateLimitConfigTest {
             "at least 16 characters"),
         Arguments.of("rateLimits: { tiers: { f: { quota: { limit: 9 } } }, billing: { url: \"ftp://b\", secret: \"0123456789abcdefg\" } }\n",
             "billing.url"),
-        Arguments.of("rateLimits: { colour: red }\n", "unknown key 'colour'"));
+        Arguments.of("rateLimits: { colour: red }\n", "unknown key 'colour'"),
+        Arguments.of("redis: { url: \"localhost:6379\" }\n", "redis.url"),
+        Arguments.of("redis: { url: \"http://x\" }\n", "is not a Redis URL"),
+        Arguments.of("redis: { url: \"redis://x\", timeout: soon }\n", "redis.timeout"));
   }
 
   @ParameterizedTest

@@ -126,4 +126,35 @@ class ServerLifecycleTest {
     assertEquals("finally", a.body().toString());
     closing.await(5, TimeUnit.SECONDS);
   }
+
+  @Test
+  void aDrainDelayServesOnNotReadyClosingEachConnectionThenRefuses() throws Exception {
+    ServerConfig delayed = new ServerConfig("127.0.0.1", 0, 1, Duration.ofSeconds(10), Duration.ofSeconds(30), 64 * 1024,
+        8192, false, null, Duration.ofMillis(800));
+    bff.close().await(10, TimeUnit.SECONDS);
+    bff = Bff.start(vertx, TestBundles.bundle(delayed, Duration.ofSeconds(10),
+        Map.of("up", TestBundles.service("up", upstream.actualPort())),
+        List.of(new ProxyRouteConfig("/up", "up", "/up", Set.of())), "type Query { ping: String }", Map.of())).await();
+    HttpClient client = vertx.createHttpClient();
+    Answer before = get(client, "/up/x", null).await(5, TimeUnit.SECONDS);
+    assertEquals(200, before.resp().statusCode());
+    assertEquals(null, before.resp().getHeader("connection"), "keep-alive while serving");
+
+    long t0 = System.nanoTime();
+    Future<Void> closing = bff.close();
+    Answer ready = get(vertx.createHttpClient(), "/readyz", null).await(5, TimeUnit.SECONDS);
+    assertEquals(503, ready.resp().statusCode(), "not ready at once: " + ready.body());
+    assertTrue(ready.body().toString().contains("DRAINING"), ready.body().toString());
+    Answer served = get(vertx.createHttpClient(), "/up/x", null).await(5, TimeUnit.SECONDS);
+    assertEquals(200, served.resp().statusCode(), "still serving during the delay");
+    assertEquals("close", served.resp().getHeader("connection"), "each answer closes its connection (RFC 9112 9.6)");
+    assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 800, "both answered inside the delay");
+    assertFalse(closing.isComplete());
+
+    closing.await(5, TimeUnit.SECONDS);
+    assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) >= 750, "the port stayed open for the delay");
+    boolean refused = get(vertx.createHttpClient(), "/healthz", null)
+        .transform(ar -> Future.succeededFuture(ar.failed())).await(5, TimeUnit.SECONDS);
+    assertTrue(refused, "after the delay and the drain, new connections are refused");
+  }
 }

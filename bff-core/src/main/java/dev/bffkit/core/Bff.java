@@ -5,6 +5,7 @@ import dev.bffkit.core.admin.Readiness;
 import dev.bffkit.core.compose.CompositionEngine;
 import dev.bffkit.core.compose.SharedPersistedQueries;
 import dev.bffkit.core.config.AdminConfig;
+import dev.bffkit.core.config.AuthConfig;
 import dev.bffkit.core.config.BundleLoader;
 import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.BffConfig;
@@ -296,6 +297,7 @@ public final class Bff {
     PortalKeys keys = PortalKeys.create(vertx, bundle.config(), observe.metrics().registry());
     Security security = bundle.config().auth().enabled()
         ? Security.create(vertx, bundle.config().auth(), keys == null ? null : keys.dynamic()).start() : null;
+    if (security != null && security.jwt() != null) keysBeforeReady(readiness, security, bundle.config().auth());
     AtomicInteger connections = new AtomicInteger();
     AdminConfig adminConfig = bundle.config().admin();
     AdminServer admin = new AdminServer(vertx, adminConfig, readiness, routes, registry, observe);
@@ -366,6 +368,18 @@ public final class Bff {
   }
 
   /** The generation serving now: the first one until the BFF runs, then the last reload's (for the API documents). */
+  /**
+   * Not ready until every issuer's keys are in, for {@code auth.keysBeforeReady} at most: a new instance of a rolling
+   * deploy takes no traffic whose tokens it cannot yet check. Shown in /readyz's body until the keys arrive.
+   */
+  private static void keysBeforeReady(Readiness readiness, Security security, AuthConfig auth) {
+    long until = System.nanoTime() + auth.keysBeforeReady().toNanos();
+    readiness.check("auth", () -> {
+      String missing = security.jwt().issuersWithoutKeys();
+      return missing == null ? null : "no keys yet from " + missing;
+    }, () -> System.nanoTime() < until && security.jwt().issuersWithoutKeys() != null);
+  }
+
   private static Generation live(AtomicReference<RunningBff> running, RouteTable routes, CompositionEngine engine,
       ClientBundle bundle) {
     return running.get() instanceof Running r ? r.current : new Generation(bundle, engine, routes, null, null);

@@ -22,13 +22,27 @@ public record AuthConfig(
     /** screen name → scopes all required ({@code claim:NAME=VALUE} requires a claim instead). */
     Map<String, Set<String>> screens,
     /** Longest accepted bearer token in characters; longer ones are refused before parsing. */
-    int maxTokenLength) {
+    int maxTokenLength,
+    /**
+     * How long readiness waits at most for every issuer's first keys (as Envoy's jwt_authn holds its listener
+     * for the first JWKS fetch): a new instance in a rolling deploy does not take traffic it would have to
+     * answer 401 or hold; past it the instance is ready anyway, so a down identity provider cannot stop a start.
+     */
+    Duration keysBeforeReady) {
+
+  public static final Duration KEYS_BEFORE_READY = Duration.ofSeconds(10);
 
   public AuthConfig {
+    if (keysBeforeReady == null) keysBeforeReady = KEYS_BEFORE_READY;
     publicPaths = List.copyOf(publicPaths);
     issuers = List.copyOf(issuers);
     claimsToHeaders = Map.copyOf(claimsToHeaders);
     screens = Map.copyOf(screens);
+  }
+
+  public AuthConfig(boolean required, List<String> publicPaths, List<Issuer> issuers, ApiKeys apiKeys,
+      Map<String, String> claimsToHeaders, Map<String, Set<String>> screens, int maxTokenLength) {
+    this(required, publicPaths, issuers, apiKeys, claimsToHeaders, screens, maxTokenLength, KEYS_BEFORE_READY);
   }
 
   public static AuthConfig off() {

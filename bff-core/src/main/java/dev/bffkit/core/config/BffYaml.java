@@ -769,7 +769,7 @@ final class BffYaml {
     }
     // Required by default once anything authenticates; a bundle without auth stays open.
     return new AuthConfig(o.bool("required", !issuers.isEmpty() || !keys.isEmpty()), publicPaths, issuers, new AuthConfig.ApiKeys(header, keys),
-        claims, screens, o.integer("maxTokenLength"));
+        claims, screens, o.integer("maxTokenLength"), o.durationOrZero("keysBeforeReady"));
   }
 
   /**

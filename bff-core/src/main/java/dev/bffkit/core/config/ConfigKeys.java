@@ -207,7 +207,8 @@ public final class ConfigKeys {
       sub("apiKeys", API_KEYS),
       namedStrings("claimsToHeaders", "claim → header sent upstream, e.g. { sub: x-user-id }; clients' copies are dropped"),
       namedLists("screens", "screen → scopes (or claim:NAME=VALUE) all required"),
-      integer("maxTokenLength", "8192", 64, 1 << 20, "longer bearer tokens are refused before parsing"));
+      integer("maxTokenLength", "8192", 64, 1 << 20, "longer bearer tokens are refused before parsing"),
+      duration("keysBeforeReady", "10s", "readiness waits this long at most for every issuer's first keys; 0s = ready at once"));
 
   // ---- limits, filters, cors, tls, admin
   static final Section GRAPHQL_LIMITS = section("limits.graphql", "Ad-hoc GraphQL limits (screens are trusted).",

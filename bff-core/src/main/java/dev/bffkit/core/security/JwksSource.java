@@ -67,6 +67,11 @@ final class JwksSource {
     return config.issuer();
   }
 
+  /** Whether a fetch has ever succeeded (no refresh is started: for readiness probes). */
+  boolean hasKeys() {
+    return keys != null;
+  }
+
   /** The cached keys, or null before the first successful fetch. */
   Keys keys() {
     Keys k = keys;

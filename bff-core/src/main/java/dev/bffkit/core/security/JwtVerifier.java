@@ -114,6 +114,18 @@ public final class JwtVerifier {
     byIssuer.values().forEach(t -> t.keys.close());
   }
 
+  /** The issuers whose keys have never been fetched, comma-separated; null once every issuer has keys. */
+  public String issuersWithoutKeys() {
+    StringBuilder missing = null;
+    for (Trusted t : byIssuer.values()) {
+      if (t.keys.hasKeys()) continue;
+      if (missing == null) missing = new StringBuilder();
+      else missing.append(", ");
+      missing.append(t.config.issuer());
+    }
+    return missing == null ? null : missing.toString();
+  }
+
   /**
    * The principal of a valid token. Throws {@link AuthException} when it is refused, or
    * {@link KeysPending} when its key is not cached and a fetch was started ({@code mayFetch});

@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -54,24 +54,40 @@ class ManifestsTest {
   private static final Pattern KUSTOMIZE_VERSION = Pattern.compile("Kustomize Version: v(\\d+)");
   private static final Yaml YAML = new Yaml();
 
-  @BeforeAll
-  static void render() throws Exception {
+  /** Why the overlays cannot be rendered here (null: rendered); each test skips with it, so the reason is reported. */
+  private static String cannotRender;
+  private static boolean renderedOnce;
+
+  @BeforeEach
+  void render() throws Exception {
+    synchronized (ManifestsTest.class) {
+      if (!renderedOnce) {
+        renderedOnce = true;
+        cannotRender = renderAll();
+      }
+    }
+    Assumptions.assumeTrue(cannotRender == null, () -> cannotRender);
+  }
+
+  private static String renderAll() throws Exception {
     Run version;
     try {
       version = run(List.of("kubectl", "version", "--client"), ROOT);
     } catch (IOException noKubectl) {
-      Assumptions.abort("kubectl is not installed (deploy/ needs its kustomize v5 to render): " + noKubectl.getMessage());
-      return;
+      return "kubectl is not installed (deploy/ needs its kustomize v5 to render): " + noKubectl.getMessage();
     }
     Matcher m = KUSTOMIZE_VERSION.matcher(version.output());
-    Assumptions.assumeTrue(m.find() && Integer.parseInt(m.group(1)) >= 5, () -> "kubectl's kustomize is older than v5"
-        + " (Debian's kubernetes-client 1.20 has v2, which cannot read labels: or components:): " + version.output());
+    if (!m.find() || Integer.parseInt(m.group(1)) < 5) {
+      return "kubectl's kustomize is older than v5 (Debian's kubernetes-client 1.20 has v2, which cannot read labels:"
+          + " or components:): " + version.output();
+    }
     Files.createDirectories(TOOLS.resolve("rendered"));
     for (String client : CLIENTS.keySet()) {
       Run r = run(List.of("kubectl", "kustomize", "--load-restrictor", "LoadRestrictionsNone",
           "deploy/overlays/" + client, "--output", rendered(client).toString()), ROOT);
       assertEquals(0, r.exit(), "kubectl kustomize deploy/overlays/" + client + ":\n" + r.output());
     }
+    return null;
   }
 
   @Test

@@ -176,6 +176,12 @@ public final class ChildProcess implements AutoCloseable {
     return m.find() ? Optional.of(Long.parseLong(m.group(1))) : Optional.empty();
   }
 
+  /** SIGKILL, as when the host dies: nothing drains; the process is gone when this returns. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
   /** SIGTERM, then SIGKILL after {@code graceMs}; the process tree (nginx workers) too. */
   public void close(long graceMs) {
     if (!LIVE.remove(this)) return;

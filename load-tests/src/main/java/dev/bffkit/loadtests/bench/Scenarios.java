@@ -470,7 +470,7 @@ public final class Scenarios {
     return awaitReady(p, port);
   }
 
-  private static Map<String, String> iosEnv(Backends backends, Map<String, String> extraEnv) {
+  static Map<String, String> iosEnv(Backends backends, Map<String, String> extraEnv) {
     Map<String, String> env = new LinkedHashMap<>(backends.env());
     env.putAll(childEnv());
     // The BFF process trusts the harness's dev identity provider; bffHeaders() carries its token.

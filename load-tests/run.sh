@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # BFF Kit load test: demo services, the BFF, a hand-written fan-out and nginx measured in one run,
 # each system in its own process (child logs in reports/latest/logs/); the driver runs in this JVM.
-#   load-tests/run.sh [--quick] [--only startup,passthrough,screen,screen-rest,fanout,connections,faults]
+#   load-tests/run.sh [--quick] [--only startup,passthrough,screen,screen-rest,fanout,connections,faults,fleet]
 #   BENCH_JVM_FLAGS="-XX:+UseG1GC -Xmx512m" load-tests/run.sh ...   # other JVM flags for the BFF and the baseline
 #   BENCH_PREVIOUS_JAR=../prev/bff-ios/target/bff-ios.jar load-tests/run.sh --only passthrough,screen   # against another build
 # Writes load-tests/reports/latest/summary.md and report.html. --quick: < 60 s, for CI (checks

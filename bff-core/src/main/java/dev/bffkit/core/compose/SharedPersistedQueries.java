@@ -52,7 +52,8 @@ public final class SharedPersistedQueries {
   public static SharedPersistedQueries create(Vertx vertx, FleetConfig fleet, MeterRegistry registry) {
     if (!fleet.shared()) return null;
     // A small pool: lookups happen only for hashes an instance has not seen, writes only for new registrations.
-    RedisOptions options = new RedisOptions().setConnectionString(fleet.redisUrl()).setMaxPoolSize(4).setMaxPoolWaiting(256);
+    RedisOptions options = new RedisOptions().setConnectionString(fleet.redisUrl()).setMaxPoolSize(4).setMaxPoolWaiting(256)
+        .setPoolName("bff-apq").setMetricsName("bff-apq");
     return new SharedPersistedQueries(Redis.createClient(vertx, options), fleet, registry);
   }
 

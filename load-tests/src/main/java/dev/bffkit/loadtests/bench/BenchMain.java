@@ -27,7 +27,7 @@ import java.util.stream.Stream;
 /**
  * Runs the scenarios, each with its baselines in the same run, and writes summary.md and
  * report.html. {@code BenchMain [--quick] [--out DIR] [--only a,b]}; scenarios: startup,
- * passthrough, screen, screen-rest, fanout, connections, faults.
+ * passthrough, screen, screen-rest, fanout, connections, faults, fleet.
  *
  * <p>Every system under test runs in its own process, as deployed: the six demo services in one
  * ({@code Demo --services-only}), the iOS BFF ({@code java -jar bff-ios.jar}; once more without auth for the
@@ -45,7 +45,7 @@ import java.util.stream.Stream;
  */
 public final class BenchMain {
   static final List<String> SCENARIOS = List.of("startup", "passthrough", "screen", "screen-rest", "fanout", "connections",
-      "faults");
+      "faults", "fleet");
 
   private final boolean quick;
   private final Duration warmup;
@@ -458,6 +458,7 @@ public final class BenchMain {
       case "fanout" -> fanout();
       case "connections" -> connections();
       case "faults" -> faults();
+      case "fleet" -> fleet();
       default -> throw new IllegalArgumentException(scenario);
     }
   }
@@ -1344,6 +1345,63 @@ public final class BenchMain {
         p99Both ? String.format(Locale.ROOT, "×%.2f", (double) bigRow.p99() / nginxBig.p99()) : "—",
         p99Both ? bigRow.p99() <= 2 * nginxBig.p99() : null));
     results.add(sc);
+  }
+
+  /**
+   * Three iOS BFF processes behind HAProxy sharing one Redis, as a Kubernetes Deployment runs them (bench/Fleet):
+   * what a rolling restart and a kill -9 lose under open load, whether one key's rate limit holds for the fleet, and
+   * whether an APQ hash registered on one instance is known to the others. Not in quick mode: FleetIT asserts the
+   * same in the test suite.
+   */
+  private void fleet() throws Exception {
+    ScenarioResult sc = new ScenarioResult("fleet", "3 iOS BFF processes (BFF_DRAIN_DELAY " + Fleet.DRAIN_DELAY
+        + ") behind HAProxy 2.6 (/readyz checked every 250 ms, out at the first failure; retry-on conn-failure only),"
+        + " one redis-server for rate limits and APQ; open-model load on the iOS home through HAProxy in 4 s windows");
+    results.add(sc);
+    if (quick) {
+      sc.add(LoadResult.skipped("fleet", "quick mode: the test suite's FleetIT runs the fleet"));
+      return;
+    }
+    if (!Fleet.haproxyInstalled()) {
+      sc.add(LoadResult.skipped("fleet", "haproxy not installed (apt-get install haproxy)"));
+      return;
+    }
+    String port = Integer.toString(Scenarios.freePort());
+    try (DemoRedis fleetRedis = DemoRedis.start(name -> switch (name) {
+      case "PATH" -> System.getenv("PATH");
+      case "REDIS_PORT" -> port;
+      default -> null;
+    })) {
+      if (!fleetRedis.available()) {
+        sc.add(LoadResult.skipped("fleet", "no redis-server: " + fleetRedis.detail()));
+        return;
+      }
+      try (Fleet f = Fleet.start(backends, fleetRedis.url(), Map.of("BFF_RATE_LIMITS", "true",
+          "BFF_USER_RATE", Scenarios.UNREACHED_USER_RATE), 3, logDir)) {
+        int conns = 32;
+        FleetChecks.Rolling rolling = FleetChecks.rollingRestart(f, driver, Scenarios.bffHeaders(), 100, conns);
+        sc.add(rolling.load());
+        sc.note(rolling.line());
+        targets.add(new Reports.Target("requests lost in a rolling restart of 3 instances (open, 100 req/s through HAProxy)",
+            "0", rolling.load().errors() + " of " + rolling.load().requests(), "—", "—", rolling.load().errors() == 0));
+        FleetChecks.Killed killed = FleetChecks.killOne(f, driver, Scenarios.bffHeaders(), 100, conns);
+        sc.add(killed.load());
+        sc.note(killed.line());
+        targets.add(new Reports.Target("requests lost when one of 3 instances is killed (kill -9; open, 100 req/s)",
+            "only its in-flight", killed.load().errors() + " of " + killed.load().requests(),
+            killed.onVictim() + " failed on the killed instance, " + killed.elsewhere() + " on the others (HAProxy)", "—",
+            killed.load().errors() <= killed.onVictim() && killed.elsewhere() == 0));
+        FleetChecks.Limited limited = FleetChecks.rateLimit(f, 3);
+        sc.note(limited.line());
+        targets.add(new Reports.Target("one key's rate limit through 3 instances (GCRA on Redis)", "≤ the fleet's GCRA bound",
+            limited.allowed() + " allowed in " + String.format(Locale.ROOT, "%.1f s", limited.seconds()),
+            String.format(Locale.ROOT, "bound %.1f (alone: %.1f)", limited.bound(), limited.aloneBound()), "—",
+            limited.allowed() <= limited.bound() + 1));
+        int apq = FleetChecks.apqKnownElsewhere(f, Scenarios.bffHeaders().get("authorization"));
+        sc.note("an APQ hash registered through instance 0 ran on " + apq + " of the other " + (f.size() - 1)
+            + " instances by its hash alone");
+      }
+    }
   }
 
   private void faults() throws Exception {

@@ -161,11 +161,23 @@ public final class Fleet implements AutoCloseable {
     return System.nanoTime() - t0;
   }
 
-  /** SIGKILL of instance {@code i}; returns the requests HAProxy had in flight on it just before. */
-  public int kill(int i) throws IOException, InterruptedException {
-    int inFlight = Integer.parseInt(stats().get("bff" + i).get("scur"));
+  /** SIGKILL of instance {@code i}. */
+  public void kill(int i) throws InterruptedException {
     instances[i].kill();
-    return inFlight;
+  }
+
+  /**
+   * Failures HAProxy counted on instance {@code i} so far: response errors plus transfers the server aborted (its
+   * {@code eresp} and {@code srv_abrt} counters; one request may count in both), what a request in flight on a
+   * killed instance becomes.
+   */
+  public long failedOn(int i) throws IOException {
+    Map<String, String> row = stats().get("bff" + i);
+    return count(row.get("eresp")) + count(row.get("srv_abrt"));
+  }
+
+  private static long count(String v) {
+    return v == null || v.isEmpty() ? 0 : Long.parseLong(v);
   }
 
   /** Brings a killed instance back and waits until HAProxy has it up. */

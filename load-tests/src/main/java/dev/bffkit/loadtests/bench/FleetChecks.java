@@ -11,8 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,17 +34,21 @@ public final class FleetChecks {
   public record Rolling(LoadResult load, long restartMs, int instances) {
     public String line() {
       return String.format(Locale.ROOT, "rolling restart of %d instances in %.1f s under %.0f req/s (%d connections):"
-          + " %d requests, %d lost", instances, restartMs / 1000.0, load.targetRate(), load.connections(), load.requests(),
-          load.errors());
+          + " %d requests, %d lost%s", instances, restartMs / 1000.0, load.targetRate(), load.connections(), load.requests(),
+          load.errors(), load.errorKinds().isEmpty() ? "" : " " + load.errorKinds());
     }
   }
 
-  /** The same while one instance is killed (SIGKILL); {@code inFlight}: HAProxy's count on it just before. */
-  public record Killed(LoadResult load, int inFlight) {
+  /**
+   * The same while one instance is killed (SIGKILL); {@code onVictim}: requests HAProxy saw fail on the killed
+   * instance (in flight when it died), {@code elsewhere}: on the others (none is the claim).
+   */
+  public record Killed(LoadResult load, long onVictim, long elsewhere) {
     public String line() {
-      return String.format(Locale.ROOT, "kill -9 of one instance under %.0f req/s (%d connections): %d requests, %d lost;"
-          + " it had %d in flight just before", load.targetRate(), load.connections(), load.requests(), load.errors(),
-          inFlight);
+      return String.format(Locale.ROOT, "kill -9 of one instance under %.0f req/s (%d connections): %d requests, %d lost%s;"
+          + " HAProxy saw %d fail on the killed instance (in flight when it died) and %d on the others",
+          load.targetRate(), load.connections(), load.requests(), load.errors(),
+          load.errorKinds().isEmpty() ? "" : " " + load.errorKinds(), onVictim, elsewhere);
     }
   }
 
@@ -61,7 +67,7 @@ public final class FleetChecks {
    */
   public static Rolling rollingRestart(Fleet fleet, LoadDriver driver, MultiMap headers, double rate, int connections)
       throws Exception {
-    LoadSpec spec = window("fleet-rolling", fleet, headers, rate, connections);
+    LoadSpec spec = window("fleet: rolling restart of 3 instances", fleet, headers, rate, connections);
     CompletableFuture<Long> restart = new CompletableFuture<>();
     Thread restarter = new Thread(() -> {
       try {
@@ -92,37 +98,51 @@ public final class FleetChecks {
     long requests = 0;
     long errors = 0;
     double seconds = 0;
+    Map<String, Long> kinds = new HashMap<>();
     boolean last = false;
     for (int i = 0; i < 60 && !last; i++) { // bounded: 60 windows of 4 s
       last = until.isDone();
       LoadResult r = driver.run(spec);
-      if (r.errors() > 0) System.err.println("fleet: window " + i + ": " + r);
       h.add(r.histogram());
       requests += r.requests();
       errors += r.errors();
       seconds += r.seconds();
+      r.errorKinds().forEach((k, n) -> kinds.merge(k, n, Long::sum));
     }
     if (!until.isDone()) throw new IllegalStateException("the fleet did not finish its restart within 240 s of load");
-    return LoadResult.of(spec, requests, errors, seconds, h);
+    return LoadResult.of(spec, requests, errors, seconds, h, kinds);
   }
 
   /** Open-model load through HAProxy while one instance is killed after a second (and revived after the load). */
   public static Killed killOne(Fleet fleet, LoadDriver driver, MultiMap headers, double rate, int connections)
       throws Exception {
-    LoadSpec spec = window("fleet-kill", fleet, headers, rate, connections);
-    CompletableFuture<Integer> killed = new CompletableFuture<>();
+    LoadSpec spec = window("fleet: kill -9 of one instance", fleet, headers, rate, connections);
+    int victim = 1;
+    long[] before = failures(fleet);
+    CompletableFuture<Void> killed = new CompletableFuture<>();
     Thread killer = new Thread(() -> {
       try {
         Thread.sleep(1000);
-        killed.complete(fleet.kill(1));
+        fleet.kill(victim);
+        killed.complete(null);
       } catch (Throwable e) {
         killed.completeExceptionally(e);
       }
     }, "fleet-kill");
     killer.start();
     LoadResult r = windows(driver, spec, killed);
-    fleet.revive(1);
-    return new Killed(r, killed.get());
+    killed.get();
+    long[] after = failures(fleet);
+    long elsewhere = 0;
+    for (int i = 0; i < after.length; i++) if (i != victim) elsewhere += after[i] - before[i];
+    fleet.revive(victim);
+    return new Killed(r, after[victim] - before[victim], elsewhere);
+  }
+
+  private static long[] failures(Fleet fleet) throws IOException {
+    long[] n = new long[fleet.size()];
+    for (int i = 0; i < n.length; i++) n[i] = fleet.failedOn(i);
+    return n;
   }
 
   /**

@@ -18,7 +18,9 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -176,14 +178,16 @@ public final class LoadDriver implements AutoCloseable {
       }).transform(ar -> {
         Histogram h = newHistogram();
         long req = 0, err = 0;
+        Map<String, Long> kinds = new HashMap<>();
         for (Worker w : workers) {
           h.add(w.histogram);
           req += w.requests;
           err += w.errors;
+          w.errorKinds.forEach((k, n) -> kinds.merge(k, n, Long::sum));
         }
         List<Future<Void>> closing = new ArrayList<>();
         for (Worker w : workers) closing.add(w.closeAll());
-        LoadResult r = LoadResult.of(spec, req, err, spec.duration().toNanos() / 1e9, h);
+        LoadResult r = LoadResult.of(spec, req, err, spec.duration().toNanos() / 1e9, h, kinds);
         boolean failed = ar.failed();
         Throwable cause = ar.cause();
         return Future.join(closing).transform(x -> client.close()).transform(x -> failed
@@ -243,6 +247,7 @@ public final class LoadDriver implements AutoCloseable {
     volatile long dueUpTo; // written by the pacer
     long released; // pacer-private
     long requests, errors, inflight;
+    final Map<String, Long> errorKinds = new HashMap<>();
     volatile long liveDone, liveErrors;
     boolean stopping;
     int reconnects;
@@ -358,8 +363,12 @@ public final class LoadDriver implements AutoCloseable {
       if (!ok) liveErrors++;
       if (c.intended >= run.warmEnd && c.intended < run.end) {
         requests++;
-        if (ok) histogram.recordValue(Math.min(HIGHEST_US, Math.max(1, (now - c.intended) / 1000)));
-        else errors++;
+        if (ok) {
+          histogram.recordValue(Math.min(HIGHEST_US, Math.max(1, (now - c.intended) / 1000)));
+        } else {
+          errors++;
+          errorKinds.merge(status > 0 ? "HTTP " + status : c.failure, 1L, Long::sum);
+        }
       }
       if (c.dead) {
         replace();
@@ -422,6 +431,7 @@ public final class LoadDriver implements AutoCloseable {
       long lost = inflight + backSize + (run.spec.isOpen() ? total - next : 0);
       requests += lost;
       errors += lost;
+      if (lost > 0) errorKinds.merge("unanswered at the drain's end", lost, Long::sum);
       inflight = 0;
       backSize = 0;
       next = total;
@@ -447,6 +457,8 @@ public final class LoadDriver implements AutoCloseable {
     final HttpClientConnection http;
     long intended;
     int status;
+    /** Why the last request failed without a status (the exception's class). */
+    String failure;
     boolean busy;
     boolean dead;
 
@@ -457,10 +469,10 @@ public final class LoadDriver implements AutoCloseable {
     Conn(Worker w, HttpClientConnection http) {
       this.w = w;
       this.http = http;
-      this.onEnd = ar -> w.completed(this, ar.succeeded() ? status : -1);
+      this.onEnd = ar -> w.completed(this, ar.succeeded() ? status : failed(ar.cause()));
       this.onResponse = ar -> {
         if (ar.failed()) {
-          w.completed(this, -1);
+          w.completed(this, failed(ar.cause()));
           return;
         }
         HttpClientResponse resp = ar.result();
@@ -468,9 +480,16 @@ public final class LoadDriver implements AutoCloseable {
         resp.end().onComplete(onEnd); // no data handler: the body is read and dropped
       };
       this.onRequest = ar -> {
-        if (ar.failed()) w.completed(this, -1);
+        if (ar.failed()) w.completed(this, failed(ar.cause()));
         else ar.result().send().onComplete(onResponse);
       };
+    }
+
+    /** Notes why a request failed (error paths only) and returns the status that says "no answer". */
+    int failed(Throwable cause) {
+      failure = cause == null ? "failed" : cause.getClass().getSimpleName() + (cause.getMessage() == null ? ""
+          : ": " + cause.getMessage().lines().findFirst().orElse(""));
+      return -1;
     }
 
     void closed() {

@@ -1,5 +1,6 @@
 package dev.bffkit.loadtests.bench;
 
+import java.util.Map;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -27,15 +28,32 @@ public record LoadResult(
     long p999,
     long max,
     Histogram histogram,
-    String skipped) {
+    String skipped,
+    /** What the errors were: "HTTP 502", "VertxException", "unanswered" ... → count; empty without errors. */
+    Map<String, Long> errorKinds) {
+
+  public LoadResult {
+    errorKinds = errorKinds == null ? Map.of() : Map.copyOf(errorKinds);
+  }
+
+  public LoadResult(String system, boolean open, int connections, double targetRate, long requests, long errors,
+      double seconds, double achievedRate, long p50, long p90, long p99, long p999, long max, Histogram histogram,
+      String skipped) {
+    this(system, open, connections, targetRate, requests, errors, seconds, achievedRate, p50, p90, p99, p999, max,
+        histogram, skipped, null);
+  }
 
   static LoadResult of(LoadSpec spec, long requests, long errors, double seconds, Histogram h) {
+    return of(spec, requests, errors, seconds, h, null);
+  }
+
+  static LoadResult of(LoadSpec spec, long requests, long errors, double seconds, Histogram h, Map<String, Long> kinds) {
     long ok = h.getTotalCount();
     return new LoadResult(spec.system(), spec.isOpen(), spec.connections(), spec.rate(), requests, errors, seconds,
         seconds > 0 ? requests / seconds : 0,
         ok == 0 ? 0 : h.getValueAtPercentile(50), ok == 0 ? 0 : h.getValueAtPercentile(90),
         ok == 0 ? 0 : h.getValueAtPercentile(99), ok == 0 ? 0 : h.getValueAtPercentile(99.9),
-        ok == 0 ? 0 : h.getMaxValue(), h, null);
+        ok == 0 ? 0 : h.getMaxValue(), h, null, kinds);
   }
 
   /** A row for a system that could not be measured, with the reason. */

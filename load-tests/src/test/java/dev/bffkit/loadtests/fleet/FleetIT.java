@@ -86,9 +86,11 @@ class FleetIT {
     FleetChecks.Killed k = FleetChecks.killOne(fleet, driver, headers, 100, CONNECTIONS);
     System.out.println("fleet: " + k.line());
     assertTrue(k.load().requests() > 500, k.line());
-    // No more than the requests in flight on it at once: each of the driver's connections has at most one, and
-    // HAProxy sends it nothing new once a connect is refused (retried elsewhere) or its check fails.
-    assertTrue(k.load().errors() <= CONNECTIONS, k.line());
+    // Only what was in flight on it when it died (HAProxy's failure counters for it), nothing on the others: a new
+    // request meets a refused connect (retried elsewhere) or, once its check fails, is not sent to it at all.
+    assertEquals(0, k.elsewhere(), k.line());
+    assertTrue(k.load().errors() <= k.onVictim(), k.line());
+    assertTrue(k.load().errors() <= CONNECTIONS, "no more than the driver's connections were in flight: " + k.line());
   }
 
   @Test

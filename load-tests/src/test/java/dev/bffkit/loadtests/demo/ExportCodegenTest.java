@@ -4,22 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bffkit.core.Bff;
+import dev.bffkit.core.NpmTools;
+import dev.bffkit.core.NpmTools.Run;
 import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.contract.Export;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,7 +41,7 @@ class ExportCodegenTest {
     Path work = Files.createDirectories(TOOLS.resolve("work"));
     Path contract = work.resolve("web-contract");
     Export.write(ClasspathBundles.load("web"), contract);
-    Run gen = run(List.of("node", TOOLS.resolve("codegen.mjs").toString(), contract.toString(), "types.ts"), work);
+    Run gen = NpmTools.run(List.of("node", TOOLS.resolve("codegen.mjs").toString(), contract.toString(), "types.ts"), work);
     assertEquals(0, gen.exit(), "graphql-codegen: " + gen.output());
     String types = Files.readString(work.resolve("types.ts"));
     assertTrue(types.contains("export type DashboardQuery = "), types);
@@ -89,39 +86,12 @@ class ExportCodegenTest {
         import type { DashboardQuery } from "./types";
         export const data: DashboardQuery = %s;
         """.formatted(data.encodePrettily()));
-    return run(List.of("node", TOOLS.resolve("node_modules/typescript/bin/tsc").toString(), "--noEmit", "--strict",
+    return NpmTools.run(List.of("node", TOOLS.resolve("node_modules/typescript/bin/tsc").toString(), "--noEmit", "--strict",
         "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext", file), work);
   }
 
   private static void installTools() throws Exception {
-    Files.createDirectories(TOOLS);
-    for (String f : List.of("package.json", "package-lock.json", "codegen.mjs")) {
-      Files.copy(SOURCES.resolve(f), TOOLS.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-    }
-    if (Files.isDirectory(TOOLS.resolve("node_modules/@graphql-codegen/typescript-operations"))
-        && Files.isDirectory(TOOLS.resolve("node_modules/typescript"))) {
-      return;
-    }
-    Run r;
-    try {
-      r = run(List.of("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"), TOOLS);
-    } catch (IOException noNpm) {
-      Assumptions.abort("npm is not installed: " + noNpm.getMessage());
-      return;
-    }
-    Assumptions.assumeTrue(r.exit() == 0, () -> "npm could not install graphql-codegen (no registry?): " + r.output());
-  }
-
-  private record Run(int exit, String output) {}
-
-  private static Run run(List<String> cmd, Path dir) throws Exception {
-    Path log = Files.createTempFile(TOOLS, "run", ".log"); // a file: a hung process cannot block the read
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-    boolean ended = p.waitFor(300, TimeUnit.SECONDS);
-    if (!ended) p.destroyForcibly();
-    String out = Files.readString(log, StandardCharsets.UTF_8).strip();
-    Files.deleteIfExists(log);
-    return ended ? new Run(p.exitValue(), out) : new Run(-1, "timed out: " + String.join(" ", cmd) + "\n" + out);
+    NpmTools.install(SOURCES, TOOLS, List.of("package.json", "package-lock.json", "codegen.mjs"),
+        "@graphql-codegen/typescript-operations", "typescript");
   }
 }

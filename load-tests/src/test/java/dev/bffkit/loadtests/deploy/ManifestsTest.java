@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bffkit.core.NpmTools;
+import dev.bffkit.core.NpmTools.Run;
 import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.config.BundleLoader;
 import io.vertx.core.json.JsonObject;
@@ -14,7 +16,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -22,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -72,7 +72,7 @@ class ManifestsTest {
   private static String renderAll() throws Exception {
     Run version;
     try {
-      version = run(List.of("kubectl", "version", "--client"), ROOT);
+      version = NpmTools.run(List.of("kubectl", "version", "--client"), ROOT);
     } catch (IOException noKubectl) {
       return "kubectl is not installed (deploy/ needs its kustomize v5 to render): " + noKubectl.getMessage();
     }
@@ -83,7 +83,7 @@ class ManifestsTest {
     }
     Files.createDirectories(TOOLS.resolve("rendered"));
     for (String client : CLIENTS.keySet()) {
-      Run r = run(List.of("kubectl", "kustomize", "--load-restrictor", "LoadRestrictionsNone",
+      Run r = NpmTools.run(List.of("kubectl", "kustomize", "--load-restrictor", "LoadRestrictionsNone",
           "deploy/overlays/" + client, "--output", rendered(client).toString()), ROOT);
       assertEquals(0, r.exit(), "kubectl kustomize deploy/overlays/" + client + ":\n" + r.output());
     }
@@ -501,42 +501,13 @@ class ManifestsTest {
     installValidator();
     List<String> cmd = new ArrayList<>(List.of("node", TOOLS.resolve("validate.mjs").toString()));
     cmd.addAll(files);
-    Run r = run(cmd, TOOLS);
+    Run r = NpmTools.run(cmd, TOOLS);
     assertEquals(0, r.exit(), "validate.mjs: " + r.output());
     return r.output().lines().filter(l -> l.startsWith("{")).map(JsonObject::new).collect(Collectors.toList());
   }
 
   private static void installValidator() throws Exception {
-    Files.createDirectories(TOOLS);
-    for (String f : List.of("package.json", "package-lock.json", "validate.mjs")) {
-      Files.copy(SOURCES.resolve(f), TOOLS.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-    }
-    if (Files.isDirectory(TOOLS.resolve("node_modules/kubernetes-models"))
-        && Files.isDirectory(TOOLS.resolve("node_modules/@kubernetes-models/prometheus-operator"))) {
-      return;
-    }
-    Run r;
-    try {
-      r = run(List.of("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"), TOOLS);
-    } catch (IOException noNpm) {
-      Assumptions.abort("npm is not installed: " + noNpm.getMessage());
-      return;
-    }
-    Assumptions.assumeTrue(r.exit() == 0, () -> "npm could not install kubernetes-models (no registry?): " + r.output());
-  }
-
-  private record Run(int exit, String output) {}
-
-  /** Output through a file: a hung process cannot block the read, and the timeout applies. */
-  private static Run run(List<String> cmd, Path dir) throws Exception {
-    Files.createDirectories(TOOLS);
-    Path log = Files.createTempFile(TOOLS, "run", ".log");
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-    boolean ended = p.waitFor(300, TimeUnit.SECONDS);
-    if (!ended) p.destroyForcibly();
-    String out = Files.readString(log, StandardCharsets.UTF_8).strip();
-    Files.deleteIfExists(log);
-    return ended ? new Run(p.exitValue(), out) : new Run(-1, "timed out: " + String.join(" ", cmd) + "\n" + out);
+    NpmTools.install(SOURCES, TOOLS, List.of("package.json", "package-lock.json", "validate.mjs"), "kubernetes-models",
+        "@kubernetes-models/prometheus-operator");
   }
 }

@@ -32,7 +32,7 @@ desktop_natives=$(printf '**/lib%s.so,' awt awt_headless awt_xawt fontmanager ja
 jib_mtime=@1   # Jib's default filesModificationTime, EPOCH_PLUS_SECOND
 
 java_home=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
-key=$( { "$java_home/bin/java" -version 2>&1; echo "$modules"; sha256sum "$0"; } | sha256sum | cut -c1-16)
+key=$( { "$java_home/bin/java" -version 2>&1; echo "$modules"; sha256sum < "$0"; } | sha256sum | cut -c1-16)
 base=$base_parent/rootfs
 
 build_base() {

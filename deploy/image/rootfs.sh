@@ -12,10 +12,14 @@
 # Every file gets Jib's mtime (1970-01-01T00:00:01Z) before the training run, so the jar and
 # runtime the archive recorded are the ones in the image.
 #
-# usage: rootfs.sh CLIENT SHADED_JAR BASE_DIR APP_DIR
+# usage: rootfs.sh CLIENT SHADED_JAR BASE_DIR APP_DIR JIB_CACHE
 set -euo pipefail
 
-client=$1 jar=$2 base_parent=$3 app=$4
+client=$1 jar=$2 base_parent=$3 app=$4 jib_cache=$5
+
+# Jib reuses a cached layer when its files' paths, sizes and mtimes are unchanged; with every mtime pinned to 1 s, a
+# rebuilt jar or archive of the same size would go out stale. Its cache of this module's layers goes (+2 s a build).
+rm -rf "$jib_cache"
 
 # Kept equal to the flags of the image's entrypoint (parent pom, jib-maven-plugin): a dynamic
 # archive is refused when GC or compressed-pointer settings differ between training and use.

@@ -145,6 +145,8 @@ class ContainerImageIT {
         "the JVM mapped the AppCDS archive of the image");
 
     assertEquals(200, get(port + 1000, "/readyz", null).statusCode(), "readiness on the admin listener");
+    // Ready does not wait for the identity provider (by design); its keys arrive just after.
+    awaitLog(bff, log, "event=jwks_loaded");
     for (String alg : new String[] {"RS256", "ES256"}) { // ES256 needs jdk.crypto.ec in the jlinked runtime
       String token = new JsonObject(get(idp.port(), "/token?sub=u1&alg=" + alg, null).body()).getString("access_token");
       HttpResponse<String> home = get(port, "/v1/screens/home", token);
@@ -258,14 +260,21 @@ class ContainerImageIT {
   }
 
   private static int awaitReady(Process bff, Path log) throws Exception {
+    Matcher m = STARTUP.matcher(awaitLog(bff, log, "event=ready"));
+    assertTrue(m.find());
+    return Integer.parseInt(m.group(1));
+  }
+
+  /** The log once it has this text (60 s at most, and not after the process ended). */
+  private static String awaitLog(Process bff, Path log, String text) throws Exception {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < until) {
-      Matcher m = STARTUP.matcher(read(log));
-      if (m.find()) return Integer.parseInt(m.group(1));
+      String out = read(log);
+      if (out.contains(text)) return out;
       if (!bff.isAlive()) break;
       Thread.sleep(100);
     }
-    throw new AssertionError("the image's BFF did not log event=ready (exit " + (bff.isAlive() ? "-" : bff.exitValue())
+    throw new AssertionError("the image's BFF did not log " + text + " (exit " + (bff.isAlive() ? "-" : bff.exitValue())
         + "):\n" + read(log));
   }
 

@@ -4,7 +4,8 @@
 #   BASE (shared by the four modules, built once per JDK and module list):
 #     /opt/java   a jlink runtime of the build's JDK, with its default CDS archive
 #     /lib...     the shared libraries that runtime needs (ldd), at the paths ldd names
-#     /etc        passwd/group with uid 65532 "nonroot", nsswitch.conf, CA certificates
+#     /etc        passwd/group with uid 65532 "nonroot", nsswitch.conf, CA certificates, and
+#                 /etc/bff, empty: where a Deployment mounts its ConfigMap (args --config /etc/bff)
 #     /tmp        an empty directory (a pod mounts an emptyDir there); /app, /proc, /dev mount points
 #   APP (per module): /app/bff-<client>.jar and /app/bff-<client>.jsa, the AppCDS archive
 #     of a training run (--exit-when-ready) under bwrap with BASE as / and APP as /app, so
@@ -41,7 +42,7 @@ base=$base_parent/rootfs
 
 build_base() {
   local t0=$SECONDS tmp=$base_parent/rootfs.tmp
-  rm -rf "$tmp" && mkdir -p "$tmp/etc/ssl/certs" "$tmp/tmp" "$tmp/app" "$tmp/proc" "$tmp/dev"
+  rm -rf "$tmp" && mkdir -p "$tmp/etc/ssl/certs" "$tmp/etc/bff" "$tmp/tmp" "$tmp/app" "$tmp/proc" "$tmp/dev"
   "$java_home/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
     --exclude-files="${desktop_natives%,}" --generate-cds-archive --output "$tmp/opt/java" >/dev/null
   # The archive for heaps over 32 GB (no compressed oops): 11 MB that a BFF pod never uses.

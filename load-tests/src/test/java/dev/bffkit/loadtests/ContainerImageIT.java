@@ -103,6 +103,7 @@ class ContainerImageIT {
     assertTrue(entries.stream().noneMatch(e -> (e.mode() & 06000) != 0), "no set-uid or set-gid file");
     assertTrue(entries.stream().anyMatch(e -> e.name().equals("app/bff-ios.jsa")), "the AppCDS archive is in the image");
     assertTrue(read(ROOTFS.resolve("etc/passwd")).contains("nonroot:x:65532:65532:"));
+    assertTrue(Files.isDirectory(ROOTFS.resolve("etc/bff")), "the ConfigMap's mount point");
     // The check refuses what a root image says.
     for (String root : new String[] {"", "0", "root", "0:0", "root:65532"}) {
       assertThrows(AssertionError.class, () -> assertNotEquals(0, imageUid(root)), "user '" + root + "' is root");
@@ -169,19 +170,30 @@ class ContainerImageIT {
   }
 
   @Test
-  void withoutItsArchiveTheSameImageStartsWithoutMappingIt() throws Exception {
+  void servesAConfigMapMountedAtEtcBffAndWithoutItsArchiveDoesNotMapIt() throws Exception {
     assumeBwrap();
     startDemo();
     int port = freePortPair();
-    // The entrypoint less the archive: the JDK's default CDS only. Proves the mapping check above can fail, and
-    // measures what the archive saves.
-    List<String> plain = new ArrayList<>(entrypoint());
-    assertTrue(plain.remove("-XX:SharedArchiveFile=/app/bff-ios.jsa"));
-    Path log = ROOTFS.resolveSibling("bff-plain.log");
-    Process bff = start(plain, bffEnv(port), log);
+    // A ConfigMap's folder: the module's own, plus a screen the jar does not have, mounted read-only at /etc/bff and
+    // named by the args a Deployment passes.
+    Path folder = ROOTFS.resolveSibling("configmap");
+    ImageTar.deleteTree(folder);
+    copyTree(ROOT.resolve("bff-ios/src/main/resources/bff/ios"), folder);
+    Files.writeString(folder.resolve("screens/whoami.graphql"), "query WhoAmI { me { id } }\n");
+    // The entrypoint less the archive: the JDK's default CDS only. Proves the mapping check of the other test can
+    // fail, and measures what the archive saves.
+    List<String> command = new ArrayList<>(entrypoint());
+    assertTrue(command.remove("-XX:SharedArchiveFile=/app/bff-ios.jsa"));
+    command.addAll(List.of("--config", "/etc/bff"));
+    Path log = ROOTFS.resolveSibling("bff-configmap.log");
+    Process bff = start(command, bffEnv(port), log, "--ro-bind", folder.toString(), "/etc/bff");
     int startupMs = awaitReady(bff, log);
     assertFalse(read(Path.of("/proc/" + javaIn(bff).pid() + "/maps")).contains("/app/bff-ios.jsa"));
-    assertEquals(200, get(port + 1000, "/readyz", null).statusCode());
+    awaitLog(bff, log, "event=jwks_loaded");
+    String token = new JsonObject(get(idp.port(), "/token?sub=u7", null).body()).getString("access_token");
+    HttpResponse<String> whoami = get(port, "/v1/screens/whoami", token);
+    assertEquals(200, whoami.statusCode(), whoami.body());
+    assertEquals("u7", new JsonObject(whoami.body()).getJsonObject("data").getJsonObject("me").getString("id"));
     System.out.println("image: bff-ios ready in " + startupMs + " ms without its AppCDS archive");
   }
 
@@ -219,8 +231,10 @@ class ContainerImageIT {
     return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
   }
 
-  private Process start(List<String> command, Map<String, String> env, Path log) throws IOException {
+  /** The command in the sandbox; {@code mounts} are more bwrap options (e.g. a --ro-bind of a ConfigMap). */
+  private Process start(List<String> command, Map<String, String> env, Path log, String... mounts) throws IOException {
     List<String> cmd = sandbox(env);
+    cmd.addAll(List.of(mounts));
     cmd.addAll(command);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     started.add(p);
@@ -343,6 +357,12 @@ class ContainerImageIT {
     java.util.Set<String> s = new java.util.HashSet<>();
     for (int p : ports) s.add(p + "/tcp");
     return s;
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (var walk = Files.walk(from)) {
+      for (Path p : walk.toList()) Files.copy(p, to.resolve(from.relativize(p).toString()));
+    }
   }
 
   private static List<String> strings(JsonArray a) {

@@ -63,6 +63,8 @@ class ContainerImageIT {
     assertTrue(Files.isRegularFile(IMAGE), IMAGE + " is built in package (jib-maven-plugin buildTar)");
     Map<String, byte[]> members = ImageTar.members(IMAGE);
     JsonObject manifest = new JsonArray(new String(members.get("manifest.json"), StandardCharsets.UTF_8)).getJsonObject(0);
+    assertEquals("[\"bffkit/bff-ios:0.1.0-SNAPSHOT\"]", manifest.getJsonArray("RepoTags").encode(),
+        "the name deploy/overlays/ios gives the image");
     config = new JsonObject(new String(members.get(manifest.getString("Config")), StandardCharsets.UTF_8));
     List<byte[]> layers = manifest.getJsonArray("Layers").stream().map(l -> members.get((String) l)).toList();
     entries = ImageTar.unpack(layers, ROOTFS);

@@ -139,6 +139,14 @@ public final class FleetChecks {
     return new Killed(r, after[victim] - before[victim], elsewhere);
   }
 
+  /**
+   * Whether every error of {@code r} is what a request in flight on a killed instance becomes: its connection closed
+   * under it, or HAProxy's 502 (not a timeout, nor a 503 for want of an instance).
+   */
+  public static boolean inFlightKinds(LoadResult r) {
+    return r.errorKinds().keySet().stream().allMatch(k -> k.equals("HTTP 502") || k.startsWith("HttpClosedException"));
+  }
+
   private static long[] failures(Fleet fleet) throws IOException {
     long[] n = new long[fleet.size()];
     for (int i = 0; i < n.length; i++) n[i] = fleet.failedOn(i);

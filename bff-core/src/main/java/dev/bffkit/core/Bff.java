@@ -290,7 +290,8 @@ public final class Bff {
     // loops); connection pools stay per loop.
     Observability observe = Observability.create(bundle.config(), routes, spanExporter);
     engine.bindMetrics(observe.metrics().registry());
-    SharedPersistedQueries apq = SharedPersistedQueries.create(vertx, bundle.config().fleet(), observe.metrics().registry());
+    SharedPersistedQueries apq = SharedPersistedQueries.create(vertx, bundle.config().fleet(), bundle.config().name(),
+        observe.metrics().registry());
     engine.shareRegistrations(apq);
     UpstreamRegistry registry = new UpstreamRegistry(vertx, bundle.config().services(), observe);
     // Key fetches start now and never hold up the start (an identity provider may be down).

@@ -7,15 +7,17 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
  * APQ registrations in the fleet's Redis ({@code redis.url}), beside each instance's own {@link PersistedQueries}: a
- * hash registered through one instance runs on every other. One key per hash, {@code PREFIX apq:HASH} → the query,
+ * hash registered through one instance runs on every other. One key per hash, {@code PREFIX apq:BFF:HASH} → the query,
  * living {@code redis.apqTtl} after its last write. Redis is a cache, never an authority: a query read from it runs
  * only when its SHA-256 is the hash asked for, so a wrong value can make a client resend its query but never run
  * another one. A slow or absent Redis costs at most {@code redis.timeout} on a hash this instance has not seen, and
@@ -35,9 +37,9 @@ public final class SharedPersistedQueries {
   /** Logged once per failure streak, not once per request. */
   private volatile boolean failing;
 
-  private SharedPersistedQueries(Redis redis, FleetConfig fleet, MeterRegistry registry) {
+  private SharedPersistedQueries(Redis redis, FleetConfig fleet, String bff, MeterRegistry registry) {
     this.redis = redis;
-    this.prefix = fleet.keyPrefix() + "apq:";
+    this.prefix = fleet.keyPrefix() + "apq:" + bff + ":";
     this.timeoutMs = Math.max(1, fleet.timeout().toMillis());
     this.ttlSeconds = Math.max(1, fleet.apqTtl().toSeconds());
     String name = "bff_apq_shared_total";
@@ -48,13 +50,18 @@ public final class SharedPersistedQueries {
     this.writes = Counter.builder(name).description(help).tag("result", "write").register(registry);
   }
 
-  /** The shared tier for {@code fleet}, or null when the fleet shares nothing. */
-  public static SharedPersistedQueries create(Vertx vertx, FleetConfig fleet, MeterRegistry registry) {
+  /**
+   * The shared tier of the BFF named {@code bff} for {@code fleet}, or null when the fleet shares nothing. Keys carry
+   * the BFF's name: client BFFs sharing one Redis keep their registrations apart, as their schemas differ.
+   */
+  public static SharedPersistedQueries create(Vertx vertx, FleetConfig fleet, String bff, MeterRegistry registry) {
     if (!fleet.shared()) return null;
     // A small pool: lookups happen only for hashes an instance has not seen, writes only for new registrations.
-    RedisOptions options = new RedisOptions().setConnectionString(fleet.redisUrl()).setMaxPoolSize(4).setMaxPoolWaiting(256)
-        .setPoolName("bff-apq").setMetricsName("bff-apq");
-    return new SharedPersistedQueries(Redis.createClient(vertx, options), fleet, registry);
+    RedisOptions options = new RedisOptions().setType(RedisClientType.valueOf(fleet.type().toUpperCase(Locale.ROOT)))
+        .setMaxPoolSize(4).setMaxPoolWaiting(256).setPoolName("bff-apq-" + bff).setMetricsName("bff-apq-" + bff);
+    for (String endpoint : fleet.redisUrl().split(",")) options.addConnectionString(endpoint.trim());
+    if (fleet.masterName() != null) options.setMasterName(fleet.masterName());
+    return new SharedPersistedQueries(Redis.createClient(vertx, options), fleet, bff, registry);
   }
 
   /** The query Redis holds for {@code hash} when its SHA-256 is that hash; else null (also on errors and timeouts). */

@@ -124,7 +124,22 @@ final class BffYaml {
   /** {@code redis:}: the fleet's shared Redis; an empty url = each instance alone. */
   private static FleetConfig fleet(Obj o) {
     String url = redisUrl(o, "an empty url = each instance alone");
-    return new FleetConfig(url.isEmpty() ? null : url, o.string("keyPrefix"), o.duration("timeout"), o.duration("apqTtl"));
+    String type = redisType(o);
+    return new FleetConfig(url.isEmpty() ? null : url, type, type.equals("sentinel") ? o.string("masterName", null) : null,
+        o.string("keyPrefix"), o.duration("timeout"), o.duration("apqTtl"));
+  }
+
+  /** {@code type} of a Redis section, with {@code masterName} required for a sentinel. */
+  private static String redisType(Obj o) {
+    String type = o.string("type").trim();
+    if (!Set.of("standalone", "sentinel", "cluster").contains(type)) {
+      throw o.scalar("type", "").invalid("is not a Redis deployment; write standalone, sentinel or cluster");
+    }
+    String master = o.string("masterName", null);
+    if (type.equals("sentinel") && (master == null || master.isBlank())) {
+      throw o.error("sentinel needs masterName; write e.g. masterName: mymaster");
+    }
+    return type;
   }
 
   /** {@code url} of a Redis section, trimmed ("" when empty), or a start-up error naming the fix. */
@@ -346,16 +361,12 @@ final class BffYaml {
     RateLimitConfig.Redis redis = null;
     Obj rd = o.obj("redis", REDIS);
     String url = redisUrl(rd, "an empty url = redis.url, or each instance limits alone");
-    if (url.isEmpty() && fleet.shared()) url = fleet.redisUrl();
+    // Without a url of its own the limiter uses the fleet's Redis as the fleet declares it.
+    boolean fleets = url.isEmpty() && fleet.shared();
+    if (fleets) url = fleet.redisUrl();
     if (!url.isEmpty()) {
-      String type = rd.string("type").trim();
-      if (!Set.of("standalone", "sentinel", "cluster").contains(type)) {
-        throw rd.scalar("type", "").invalid("is not a Redis deployment; write standalone, sentinel or cluster");
-      }
-      String master = rd.string("masterName", null);
-      if (type.equals("sentinel") && (master == null || master.isBlank())) {
-        throw rd.error("sentinel needs masterName; write e.g. masterName: mymaster");
-      }
+      String type = fleets ? fleet.type() : redisType(rd);
+      String master = fleets ? fleet.masterName() : rd.string("masterName", null);
       boolean failOpen = switch (rd.string("onFailure").trim()) {
         case "open" -> true;
         case "closed" -> false;

@@ -345,6 +345,8 @@ public final class ConfigKeys {
   static final Section FLEET = section("redis",
       "The Redis every instance of this BFF shares (APQ registrations; the default of rateLimits.redis.url and portal.keys.store: redis).",
       string("url", "", "redis://host:port/db, rediss:// or unix://; empty = each instance alone"),
+      word("type", "standalone", List.of("standalone", "sentinel", "cluster"), "the deployment (url lists sentinels or nodes, comma-separated)"),
+      string("masterName", null, "sentinel: the master's name"),
       string("keyPrefix", "bffkit:", "prefix of every key"),
       duration("timeout", "100ms", "a lookup; past it the instance answers alone (APQ: PersistedQueryNotFound, the client resends)"),
       duration("apqTtl", "24h", "an APQ registration's life in Redis after its last write"));

@@ -8,8 +8,12 @@ import java.time.Duration;
  * {@code portal.keys.store: redis}. Unset (the default), each instance keeps its own state.
  */
 public record FleetConfig(
-    /** redis://, rediss:// or unix://; null = no shared state. */
+    /** redis://, rediss:// or unix://, comma-separated for sentinels or cluster nodes; null = no shared state. */
     String redisUrl,
+    /** standalone, sentinel or cluster. */
+    String type,
+    /** sentinel: the master's name; else null. */
+    String masterName,
     /** Prefix of every key this BFF writes. */
     String keyPrefix,
     /** A lookup's budget; past it the instance answers from what it alone knows. */
@@ -18,7 +22,7 @@ public record FleetConfig(
     Duration apqTtl) {
 
   public static FleetConfig none() {
-    return new FleetConfig(null, "bffkit:", Duration.ofMillis(100), Duration.ofHours(24));
+    return new FleetConfig(null, "standalone", null, "bffkit:", Duration.ofMillis(100), Duration.ofHours(24));
   }
 
   public boolean shared() {

@@ -90,13 +90,13 @@ class SharedApqTest {
     Path folder = dir.resolve(name);
     Files.createDirectories(folder);
     Files.writeString(folder.resolve("bff.yaml"), """
-        name: %s
+        name: fleet
         server: { host: 127.0.0.1, port: 0, instances: 2 }
         services:
           up: { endpoints: ["http://127.0.0.1:%d"] }
         redis: { url: "%s", keyPrefix: "apqtest:", timeout: 100ms, apqTtl: 1h }
         %s
-        """.formatted(name, upstream.actualPort(), redisServer.url(), more));
+        """.formatted(upstream.actualPort(), redisServer.url(), more));
     Files.writeString(folder.resolve("schema.graphqls"), SCHEMA);
     return BundleLoader.load(folder, Map.<String, String>of()::get);
   }
@@ -136,7 +136,7 @@ class SharedApqTest {
     while (hit.code() != null && System.nanoTime() < until) hit = post(b, hashOnly(hash));
     assertEquals(new JsonObject(expected), new JsonObject(hit.body()), hit.body());
     for (int i = 0; i < 4; i++) assertEquals(new JsonObject(expected), new JsonObject(post(b, hashOnly(hash)).body()));
-    long ttl = redis(Request.cmd(Command.TTL).arg("apqtest:apq:" + hash)).toLong();
+    long ttl = redis(Request.cmd(Command.TTL).arg("apqtest:apq:fleet:" + hash)).toLong();
     assertTrue(ttl > 3000 && ttl <= 3600, "the registration lives apqTtl (1h) in Redis: " + ttl);
   }
 
@@ -145,7 +145,7 @@ class SharedApqTest {
     String asked = "{ me { id } }";
     String hash = ApiKeys.sha256Hex(asked);
     // Someone with access to Redis writes another query under the hash.
-    redis(Request.cmd(Command.SET).arg("apqtest:apq:" + hash).arg("{ me { next { next { id } } } }"));
+    redis(Request.cmd(Command.SET).arg("apqtest:apq:fleet:" + hash).arg("{ me { next { next { id } } } }"));
     Answer a1 = post(a, hashOnly(hash));
     assertEquals("PERSISTED_QUERY_NOT_FOUND", a1.code(), a1.body());
   }
@@ -156,7 +156,7 @@ class SharedApqTest {
     assertEquals(200, post(a, withQuery(deep)).status(), "a allows depth 4");
     String hash = ApiKeys.sha256Hex(deep);
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-    while (redis(Request.cmd(Command.EXISTS).arg("apqtest:apq:" + hash)).toInteger() == 0 && System.nanoTime() < until) {
+    while (redis(Request.cmd(Command.EXISTS).arg("apqtest:apq:fleet:" + hash)).toInteger() == 0 && System.nanoTime() < until) {
       Thread.sleep(20);
     }
     Answer refused = post(strict, hashOnly(hash));

@@ -107,6 +107,11 @@ class RateLimitConfigTest {
     ClientBundle own = load(BASE + "redis: { url: \"redis://fleet:6379\" }\n"
         + tiers.formatted(", redis: { url: \"redis://limits:6379\" }"));
     assertEquals("redis://limits:6379", own.config().rateLimits().redis().url());
+    ClientBundle sentinels = load(BASE + "redis: { url: \"redis://s1:26379,redis://s2:26379\", type: sentinel,"
+        + " masterName: main }\n" + tiers.formatted(""));
+    assertEquals("sentinel", sentinels.config().rateLimits().redis().type(), "the limiter takes the fleet's deployment too");
+    assertEquals("main", sentinels.config().rateLimits().redis().masterName());
+    assertEquals("main", sentinels.config().fleet().masterName());
     ClientBundle alone = load(BASE + "redis: { url: \"\" }\n" + tiers.formatted(""));
     assertNull(alone.config().rateLimits().redis(), "an empty url: each instance alone");
     assertFalse(alone.config().fleet().shared());
@@ -163,7 +168,9 @@ class RateLimitConfigTest {
         Arguments.of("rateLimits: { colour: red }\n", "unknown key 'colour'"),
         Arguments.of("redis: { url: \"localhost:6379\" }\n", "redis.url"),
         Arguments.of("redis: { url: \"http://x\" }\n", "is not a Redis URL"),
-        Arguments.of("redis: { url: \"redis://x\", timeout: soon }\n", "redis.timeout"));
+        Arguments.of("redis: { url: \"redis://x\", timeout: soon }\n", "redis.timeout"),
+        Arguments.of("redis: { url: \"redis://x\", type: sentinel }\n", "sentinel needs masterName"),
+        Arguments.of("redis: { url: \"redis://x\", type: ring }\n", "is not a Redis deployment"));
   }
 
   @ParameterizedTest

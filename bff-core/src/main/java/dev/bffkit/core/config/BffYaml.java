@@ -247,6 +247,12 @@ final class BffYaml {
   private static String keyStoreRedis(Scalar url, RateLimitConfig rateLimits, ConfigException missing) {
     String u = url != null ? url.value.trim() : rateLimits.redis() == null ? "" : rateLimits.redis().url();
     if (u.isEmpty()) throw missing;
+    if (url == null && !rateLimits.redis().type().equals("standalone")) {
+      // The store subscribes to its change channel on one connection: a Sentinel or Cluster client is not that.
+      throw new ConfigException(missing.file(), missing.line(), "portal.keys.store: the shared Redis is a "
+          + rateLimits.redis().type() + "; the key store needs one standalone Redis: write store: { redis: { url:"
+          + " redis://HOST:6379 } } (e.g. the master's address)");
+    }
     if (!u.startsWith("redis://") && !u.startsWith("rediss://") && !u.startsWith("unix://")) {
       throw url != null ? url.invalid("is not a Redis URL; write e.g. redis://127.0.0.1:6379") : missing;
     }

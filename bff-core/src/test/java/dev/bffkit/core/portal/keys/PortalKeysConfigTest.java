@@ -84,6 +84,8 @@ class PortalKeysConfigTest {
         new Bad("both stores", "portal:\n  keys:\n    enabled: true\n    store: { file: k.json, redis: {} }\n", 10,
             "name one store"),
         new Bad("redis without a url", "portal:\n  keys:\n    enabled: true\n    store: redis\n", 10, "needs a Redis URL"),
+        new Bad("the fleet's Redis is a sentinel", "redis: { url: \"redis://s:26379\", type: sentinel, masterName: m }\n"
+            + "portal:\n  keys:\n    enabled: true\n    store: redis\n", 11, "needs one standalone Redis"),
         new Bad("not a redis url", "portal:\n  keys:\n    enabled: true\n    store: { redis: { url: http://x } }\n", 10,
             "is not a Redis URL"),
         new Bad("max 0", "portal:\n  keys:\n    enabled: true\n    maxPerDeveloper: 0\n    store: { file: k.json }\n", 10,

@@ -147,9 +147,15 @@ class ContainerImageIT {
     assertTrue(read(Path.of("/proc/" + java.pid() + "/maps")).contains("/app/bff-ios.jsa"),
         "the JVM mapped the AppCDS archive of the image");
 
-    assertEquals(200, get(port + 1000, "/readyz", null).statusCode(), "readiness on the admin listener");
-    // Ready does not wait for the identity provider (by design); its keys arrive just after.
+    // Ready once listening and the identity provider's keys are in (auth.keysBeforeReady): the keys come first.
     awaitLog(bff, log, "event=jwks_loaded");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    int ready = get(port + 1000, "/readyz", null).statusCode();
+    while (ready != 200 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      ready = get(port + 1000, "/readyz", null).statusCode();
+    }
+    assertEquals(200, ready, "readiness on the admin listener");
     for (String alg : new String[] {"RS256", "ES256"}) { // ES256 needs jdk.crypto.ec in the jlinked runtime
       String token = new JsonObject(get(idp.port(), "/token?sub=u1&alg=" + alg, null).body()).getString("access_token");
       HttpResponse<String> home = get(port, "/v1/screens/home", token);

@@ -368,7 +368,6 @@ public final class Bff {
         });
   }
 
-  /** The generation serving now: the first one until the BFF runs, then the last reload's (for the API documents). */
   /**
    * Not ready until every issuer's keys are in, for {@code auth.keysBeforeReady} at most: a new instance of a rolling
    * deploy takes no traffic whose tokens it cannot yet check. Shown in /readyz's body until the keys arrive.
@@ -381,6 +380,7 @@ public final class Bff {
     }, () -> System.nanoTime() < until && security.jwt().issuersWithoutKeys() != null);
   }
 
+  /** The generation serving now: the first one until the BFF runs, then the last reload's (for the API documents). */
   private static Generation live(AtomicReference<RunningBff> running, RouteTable routes, CompositionEngine engine,
       ClientBundle bundle) {
     return running.get() instanceof Running r ? r.current : new Generation(bundle, engine, routes, null, null);

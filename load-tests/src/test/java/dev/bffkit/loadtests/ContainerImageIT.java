@@ -22,10 +22,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -361,8 +363,8 @@ class ContainerImageIT {
     return u.matches("\\d+") ? Integer.parseInt(u) : 0;
   }
 
-  private static java.util.Set<String> tcpPorts(int... ports) {
-    java.util.Set<String> s = new java.util.HashSet<>();
+  private static Set<String> tcpPorts(int... ports) {
+    Set<String> s = new HashSet<>();
     for (int p : ports) s.add(p + "/tcp");
     return s;
   }

@@ -1,5 +1,6 @@
 package dev.bffkit.loadtests;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -92,7 +93,7 @@ final class ImageTar {
     Files.createDirectories(root);
     List<Entry> entries = new ArrayList<>();
     for (byte[] layer : layers) {
-      try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(layer))) {
+      try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(layer))) {
         read(in, (e, content) -> {
           entries.add(e);
           apply(root, e, content);

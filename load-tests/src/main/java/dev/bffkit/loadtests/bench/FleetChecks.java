@@ -15,7 +15,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -68,16 +68,7 @@ public final class FleetChecks {
   public static Rolling rollingRestart(Fleet fleet, LoadDriver driver, MultiMap headers, double rate, int connections)
       throws Exception {
     LoadSpec spec = window("fleet: rolling restart of 3 instances", fleet, headers, rate, connections);
-    CompletableFuture<Long> restart = new CompletableFuture<>();
-    Thread restarter = new Thread(() -> {
-      try {
-        Thread.sleep(500);
-        restart.complete(fleet.rollingRestart());
-      } catch (Throwable e) {
-        restart.completeExceptionally(e);
-      }
-    }, "fleet-rolling-restart");
-    restarter.start();
+    Future<Long> restart = after(500, "fleet-rolling-restart", fleet::rollingRestart);
     LoadResult total = windows(driver, spec, restart);
     return new Rolling(total, TimeUnit.NANOSECONDS.toMillis(restart.get()), fleet.size());
   }
@@ -92,8 +83,21 @@ public final class FleetChecks {
         Duration.ofSeconds(4), Duration.ofSeconds(10), Duration.ofSeconds(30));
   }
 
+  /** {@code work} on a thread of its own after {@code delayMs}, while the caller runs the load; its failure is get()'s. */
+  private static <T> Future<T> after(long delayMs, String name, Callable<T> work) {
+    ExecutorService one = Executors.newSingleThreadExecutor(r -> new Thread(r, name));
+    try {
+      return one.submit(() -> {
+        Thread.sleep(delayMs);
+        return work.call();
+      });
+    } finally {
+      one.shutdown(); // the task still runs; its thread ends with it
+    }
+  }
+
   /** Load windows of {@code spec} until {@code until} is done, then one more; their sum. */
-  private static LoadResult windows(LoadDriver driver, LoadSpec spec, CompletableFuture<?> until) throws Exception {
+  private static LoadResult windows(LoadDriver driver, LoadSpec spec, Future<?> until) throws Exception {
     Histogram h = LoadDriver.newHistogram();
     long requests = 0;
     long errors = 0;
@@ -119,17 +123,10 @@ public final class FleetChecks {
     LoadSpec spec = window("fleet: kill -9 of one instance", fleet, headers, rate, connections);
     int victim = 1;
     long[] before = failures(fleet);
-    CompletableFuture<Void> killed = new CompletableFuture<>();
-    Thread killer = new Thread(() -> {
-      try {
-        Thread.sleep(1000);
-        fleet.kill(victim);
-        killed.complete(null);
-      } catch (Throwable e) {
-        killed.completeExceptionally(e);
-      }
-    }, "fleet-kill");
-    killer.start();
+    Future<Void> killed = after(1000, "fleet-kill", () -> {
+      fleet.kill(victim);
+      return null;
+    });
     LoadResult r = windows(driver, spec, killed);
     killed.get();
     long[] after = failures(fleet);

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -443,7 +444,7 @@ class ManifestsTest {
   private static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir)) return;
     try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
     }
   }
 

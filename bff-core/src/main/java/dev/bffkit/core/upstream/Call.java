@@ -244,6 +244,8 @@ final class Call {
     private boolean clientTimer;
     private Round round;
     private long startedAt;
+    /** When this try's budget (the deadline the service was told) runs out. */
+    private long endsAt;
 
     Try(EndpointState endpoint) {
       this.endpoint = endpoint;
@@ -264,6 +266,7 @@ final class Call {
       startedAt = System.nanoTime();
       if (firstTryAt == Long.MIN_VALUE) firstTryAt = startedAt;
       long tryBudget = budget;
+      endsAt = startedAt + budget * 1_000_000L;
       clientTimer = clientEnd && budget == left;
       timer = LoopTimer.start(vertx, budget, () -> {
         timer = null;
@@ -299,9 +302,10 @@ final class Call {
     private void finish(AsyncResult<UpstreamResponse> ar) {
       if (finished) return;
       finished = true;
-      if (ar.failed() && clientTimer && !Calls.clientFault(ar.cause()) && remainingMs() <= 1) {
-        // the service gave up at the client's deadline (it got it as x-request-timeout-ms)
-        ar = Future.failedFuture(Calls.clientDeadline(service.name()));
+      if (ar.failed() && !Calls.clientFault(ar.cause()) && Calls.late(endsAt)) {
+        // The service enforces the budget we sent (x-request-timeout-ms, grpc-timeout) and may
+        // reset the stream a moment before our own timer fires: that is the deadline, not a reset.
+        ar = Future.failedFuture(Calls.timeout(service.name(), clientTimer));
       }
       LoopTimer.cancel(timer);
       endpoint.active.decrementAndGet();

@@ -55,6 +55,14 @@ final class Calls {
     return clientDeadline ? clientDeadline(service) : timeout(service);
   }
 
+  /** How early a service may act on the deadline we sent it: timers on two loops never fire together. */
+  private static final long DEADLINE_SLACK_NANOS = 1_000_000L;
+
+  /** The deadline ending at {@code endNanos} (System.nanoTime) is up, or within the slack of it. */
+  static boolean late(long endNanos) {
+    return System.nanoTime() - endNanos >= -DEADLINE_SLACK_NANOS;
+  }
+
   static UpstreamException clientDeadline(String service) {
     return UpstreamException.clientDeadline(service);
   }

@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * gRPC calls of one event loop over vertx-grpc-client, one multiplexed HTTP/2 connection per
@@ -43,7 +42,6 @@ import java.util.function.BooleanSupplier;
 final class GrpcTransport {
   private static final int DEADLINE_EXCEEDED = 4;
   /** Timers and the service's clock may differ by about a millisecond. */
-  private static final long SLACK_NANOS = 1_000_000L;
   private final Vertx vertx;
   private final int maxMessageBytes;
   private GrpcClient client;
@@ -114,9 +112,8 @@ final class GrpcTransport {
     @SuppressWarnings("unchecked")
     GrpcClientRequest<Buffer, Buffer>[] sent = new GrpcClientRequest[1];
     long endNanos = System.nanoTime() + budgetMs * 1_000_000L;
-    // The service enforces the grpc-timeout we sent, from when it received it: an outcome that
-    // arrives once the client's own deadline is up (a reset, DEADLINE_EXCEEDED) is the client's.
-    BooleanSupplier clientLate = () -> clientEnd && System.nanoTime() - endNanos >= -SLACK_NANOS;
+    // The service enforces the grpc-timeout we sent, from when it received it: a failure that
+    // arrives once the deadline is up (a reset) is the deadline's, and the client's if it chose it.
     ScheduledFuture<?> timer = LoopTimer.start(vertx, budgetMs, () -> {
       UpstreamException timeout = Calls.timeout(name, clientEnd);
       if (result.tryFail(timeout)) {
@@ -140,7 +137,7 @@ final class GrpcTransport {
     GrpcClient c = Boolean.TRUE.equals(o.isSsl()) ? tlsClient(service) : client();
     c.request(SocketAddress.inetSocketAddress(o.getPort(), o.getHost())).onComplete(ar -> {
       if (ar.failed()) {
-        fail(name, lease, result, timer, ar.cause(), clientLate);
+        fail(name, lease, result, timer, ar.cause(), endNanos, clientEnd);
         return;
       }
       GrpcClientRequest<Buffer, Buffer> r = ar.result();
@@ -156,7 +153,7 @@ final class GrpcTransport {
       lease.observed().putTraceHeaders(r.headers());
       r.response().onComplete(rr -> {
         if (rr.failed()) {
-          fail(name, lease, result, timer, rr.cause(), clientLate);
+          fail(name, lease, result, timer, rr.cause(), endNanos, clientEnd);
           return;
         }
         GrpcClientResponse<Buffer, Buffer> resp = rr.result();
@@ -167,12 +164,12 @@ final class GrpcTransport {
           if (req.onMessage() != null) req.onMessage().handle(b);
           else messages.add(b);
         });
-        resp.exceptionHandler(err -> fail(name, lease, result, timer, err, clientLate));
+        resp.exceptionHandler(err -> fail(name, lease, result, timer, err, endNanos, clientEnd));
         resp.endHandler(v -> {
           LoopTimer.cancel(timer);
           int status = resp.status() == null ? 2 : resp.status().code;
           if (result.future().isComplete()) return;
-          if (status == DEADLINE_EXCEEDED && clientLate.getAsBoolean()) {
+          if (status == DEADLINE_EXCEEDED && clientEnd && Calls.late(endNanos)) {
             lease.cancelled(Calls.clientDeadline(name));
           } else {
             // The call's record gets the gRPC status itself (the lease's 503/200 is for the breaker).
@@ -188,9 +185,10 @@ final class GrpcTransport {
   }
 
   private void fail(String name, Service.Lease lease, Promise<GrpcResponse> result, ScheduledFuture<?> timer, Throwable err,
-      BooleanSupplier clientLate) {
+      long endNanos, boolean clientEnd) {
     LoopTimer.cancel(timer);
-    UpstreamException u = clientLate.getAsBoolean() ? Calls.clientDeadline(name) : Calls.translate(name, err);
+    UpstreamException u = !Calls.clientFault(err) && Calls.late(endNanos)
+        ? Calls.timeout(name, clientEnd) : Calls.translate(name, err);
     if (result.tryFail(u)) lease.failed(u);
   }
 

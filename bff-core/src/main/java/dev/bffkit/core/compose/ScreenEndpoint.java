@@ -82,7 +82,8 @@ public final class ScreenEndpoint implements Stage {
       String etag = ETags.weak(r.body());
       resp.putHeader(HttpHeaders.ETAG, etag);
       if (ETags.matches(ex.request().getHeader(HttpHeaders.IF_NONE_MATCH), etag)) {
-        resp.setStatusCode(304).end();
+        resp.setStatusCode(304);
+        ex.end();
       } else {
         ex.respondJson(200, r.body());
       }

@@ -48,6 +48,7 @@ final class BffYaml {
   private static final Set<String> ADMIN = ConfigKeys.ADMIN.names();
   private static final Set<String> FILTERS = ConfigKeys.FILTERS.names();
   private static final Set<String> WAF_BODY = ConfigKeys.WAF_BODY.names();
+  private static final Set<String> WASM_FILTER = ConfigKeys.WASM_FILTER.names();
   private static final Pattern MEDIA_RANGE = Pattern.compile(
       "\\*/\\*|[a-z0-9][a-z0-9!#$&^_.+-]*/(\\*(\\+[a-z0-9!#$&^_.-]+)?|[a-z0-9][a-z0-9!#$&^_.+-]*)");
   private static final Set<String> CORS = ConfigKeys.CORS.names();
@@ -115,7 +116,7 @@ final class BffYaml {
     return new BffConfig(name, server,
         composition(root.obj("composition", COMPOSITION)), services, routes(root, services),
         grpc(root.obj("grpc", GRPC), servicesObj, services),
-        auth, limits(root.obj("limits", LIMITS)), filters(root.obj("filters", FILTERS)),
+        auth, limits(root.obj("limits", LIMITS)), filters(root.obj("filters", FILTERS), includes),
         cors(root.obj("cors", CORS)), tls(root.obj("tls", TLS)), admin(root.obj("admin", ADMIN), server),
         observe(root.obj("observe", OBSERVE)), rateLimits, traffic(root.obj("traffic", TRAFFIC), services),
         portal(portal, rateLimits).withPublic(portalPublic(portal, auth)), contracts(servicesObj, services), fleet);
@@ -559,7 +560,7 @@ final class BffYaml {
     return admin;
   }
 
-  private static FiltersConfig filters(Obj o) {
+  private static FiltersConfig filters(Obj o, YamlReader.Includes includes) {
     FiltersConfig.WafMode waf = FiltersConfig.WafMode.OFF;
     if (o.has("waf")) {
       Scalar s = o.scalar("waf", "");
@@ -577,7 +578,40 @@ final class BffYaml {
       throw o.error("countryAllow/countryDeny need countryHeader (the header your CDN sets, e.g. cf-ipcountry)");
     }
     return new FiltersConfig(cidrs(o, "ipAllow"), cidrs(o, "ipDeny"), cidrs(o, "trustedProxies"), countryHeader,
-        allow, deny, waf, wafBody(o.obj("wafBody", WAF_BODY)));
+        allow, deny, waf, wafBody(o.obj("wafBody", WAF_BODY)), wasm(o, includes));
+  }
+
+  /** {@code filters.wasm:}; the modules are read here (a missing file names its line) and compiled with the routes. */
+  private static List<WasmFilterConfig> wasm(Obj o, YamlReader.Includes includes) {
+    List<WasmFilterConfig> out = new ArrayList<>();
+    Map<String, Integer> seen = new LinkedHashMap<>();
+    for (Obj f : o.objs("wasm", WASM_FILTER)) {
+      Scalar name = f.scalar("name", "write e.g. name: pii (used in logs and metrics)");
+      String n = name.value.trim();
+      if (!LIMIT_NAME.matcher(n).matches()) throw name.invalid("is not a filter name; use letters, digits and _ . -");
+      Integer first = seen.putIfAbsent(n, name.node.getStartMark().getLine() + 1);
+      if (first != null) throw name.invalid("is already a filter's name at line " + first);
+      Scalar file = f.scalar("file", "write e.g. file: filters/pii-redaction.wasm (relative to the folder)");
+      byte[] module;
+      try {
+        module = includes.bytes(file.value.trim());
+      } catch (YamlReader.IncludeProblem e) {
+        throw file.invalid(e.getMessage());
+      }
+      List<String> routes = new ArrayList<>();
+      for (Scalar r : f.scalars("routes")) routes.add(r.value.trim());
+      if (routes.isEmpty()) throw f.error("routes is missing; name the routes it runs on as --routes prints them"
+          + " (e.g. [\"proxy:/api/posts\", \"screen:*\"])");
+      WasmFilterConfig.Failure failure = switch (f.string("failure").trim().toLowerCase(Locale.ROOT)) {
+        case "open" -> WasmFilterConfig.Failure.OPEN;
+        case "closed" -> WasmFilterConfig.Failure.CLOSED;
+        default -> throw f.scalar("failure", "").invalid("is not a failure mode; write open or closed");
+      };
+      GrpcConfig.Pos at = name.pos();
+      out.add(new WasmFilterConfig(n, file.value.trim(), module, routes, f.json("config"), failure,
+          f.bytes("maxMemory"), f.duration("callbackBudget"), at.file() + ":" + at.line()));
+    }
+    return out;
   }
 
   private static FiltersConfig.WafBody wafBody(Obj o) {

@@ -232,6 +232,15 @@ public final class ConfigKeys {
       size("limit", "64kb", "bytes read"),
       word("overLimit", "pass", List.of("pass", "reject"), "pass: the rest streams unchecked; reject: 413"),
       strings("types", "media ranges inspected (default JSON, forms, multipart, text/*, XML)"));
+  static final Section WASM_FILTER = section("filters.wasm[]",
+      "A Proxy-Wasm filter (ABI 0.2.1) on the routes it names, sandboxed; the file is hot-reloaded with the folder.",
+      string("name", null, "unique; in logs and metrics (required)"),
+      string("file", null, "the .wasm module, relative to the folder (put it under filters/ to have it watched) or classpath: (required)"),
+      strings("routes", "route names as --routes prints them; a trailing * matches a prefix, \"*\" every route (required)"),
+      any("config", "the plugin configuration: a mapping or list is passed as JSON text, a scalar as written"),
+      word("failure", "closed", List.of("open", "closed"), "a failing filter: open = skipped, closed = 503"),
+      size("maxMemory", "16mb", "the filter's linear memory per instance (one instance per event loop)"),
+      duration("callbackBudget", "50ms", "CPU time one callback may take before it is stopped"));
   static final Section FILTERS = section("filters", "Static filters before auth; all off by default.",
       strings("ipAllow", "CIDRs (v4/v6); non-empty = only these"),
       strings("ipDeny", "CIDRs refused (wins over ipAllow)"),
@@ -240,7 +249,8 @@ public final class ConfigKeys {
       strings("countryAllow", "countries allowed"),
       strings("countryDeny", "countries refused"),
       word("waf", "off", List.of("off", "false", "audit", "block", "true"), "SQLi/XSS signatures: audit (log) or block (403)"),
-      sub("wafBody", WAF_BODY));
+      sub("wafBody", WAF_BODY),
+      list("wasm", WASM_FILTER));
   static final Section CORS = section("cors", "Browsers on other origins; off unless allowOrigins is given.",
       strings("allowOrigins", "origins, or \"*\" (not with credentials)"),
       strings("allowMethods", "default GET, POST"),

@@ -23,7 +23,9 @@ public record FiltersConfig(
     Set<String> countryAllow,
     Set<String> countryDeny,
     WafMode waf,
-    WafBody wafBody) {
+    WafBody wafBody,
+    /** Proxy-Wasm filters, each attached to the routes it names; empty = none. */
+    List<WasmFilterConfig> wasm) {
 
   public enum WafMode { OFF, AUDIT, BLOCK }
 
@@ -71,6 +73,13 @@ public record FiltersConfig(
     countryAllow = Set.copyOf(countryAllow);
     countryDeny = Set.copyOf(countryDeny);
     if (wafBody == null) wafBody = WafBody.defaults();
+    wasm = wasm == null ? List.of() : List.copyOf(wasm);
+  }
+
+  /** Without Proxy-Wasm filters. */
+  public FiltersConfig(List<String> ipAllow, List<String> ipDeny, List<String> trustedProxies, String countryHeader,
+      Set<String> countryAllow, Set<String> countryDeny, WafMode waf, WafBody wafBody) {
+    this(ipAllow, ipDeny, trustedProxies, countryHeader, countryAllow, countryDeny, waf, wafBody, List.of());
   }
 
   /** With the default body inspection. */

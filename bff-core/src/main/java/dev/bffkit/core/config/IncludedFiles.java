@@ -37,6 +37,15 @@ final class IncludedFiles implements YamlReader.Includes {
     return text(location.startsWith("classpath:") ? location : folder + "/" + location, text);
   }
 
+  @Override
+  public byte[] bytes(String location) throws YamlReader.IncludeProblem {
+    try {
+      return ConfigFiles.read(location, dir);
+    } catch (ConfigFiles.Unreadable e) {
+      throw new YamlReader.IncludeProblem(e.getMessage());
+    }
+  }
+
   private static SourceFile text(String name, String text) {
     return new SourceFile(name, text.startsWith("\uFEFF") ? text.substring(1) : text); // a BOM is not a key
   }

@@ -89,6 +89,15 @@ final class YamlReader {
     /** The file's shown name and text; {@link IncludeProblem} when it cannot be read. */
     SourceFile read(String location) throws IncludeProblem;
 
+    /** A binary file the config names (a filter's module): classpath: or relative to the folder. */
+    default byte[] bytes(String location) throws IncludeProblem {
+      try {
+        return ConfigFiles.read(location, null);
+      } catch (ConfigFiles.Unreadable e) {
+        throw new IncludeProblem(e.getMessage());
+      }
+    }
+
     /** For text parsed without a folder: any include is an error. */
     Includes NONE = location -> {
       throw new IncludeProblem("cannot be read here: this text has no folder to include from");
@@ -252,6 +261,55 @@ final class YamlReader {
     /** An error about the mapping as a whole, e.g. a missing key. */
     ConfigException error(String message) {
       return YamlReader.this.errorAt(at, path, message);
+    }
+
+    /** The value at key as JSON text (a mapping or list), or as written (a scalar); null when absent. */
+    String json(String key) {
+      if (!has(key)) return null;
+      Node n = entries.get(key).getValueNode();
+      if (n instanceof ScalarNode sc) return sc.getValue();
+      StringBuilder b = new StringBuilder();
+      appendJson(b, n);
+      return b.toString();
+    }
+
+    private void appendJson(StringBuilder b, Node n) {
+      if (n instanceof MappingNode m) {
+        b.append('{');
+        boolean first = true;
+        for (NodeTuple t : m.getValue()) {
+          if (!first) b.append(',');
+          first = false;
+          quote(b, ((ScalarNode) t.getKeyNode()).getValue());
+          b.append(':');
+          appendJson(b, t.getValueNode());
+        }
+        b.append('}');
+      } else if (n instanceof SequenceNode sq) {
+        b.append('[');
+        for (int i = 0; i < sq.getValue().size(); i++) {
+          if (i > 0) b.append(',');
+          appendJson(b, sq.getValue().get(i));
+        }
+        b.append(']');
+      } else {
+        ScalarNode sc = (ScalarNode) n;
+        Tag tag = sc.getTag();
+        if (tag.equals(Tag.NULL)) b.append("null");
+        else if (tag.equals(Tag.INT) || tag.equals(Tag.FLOAT) || tag.equals(Tag.BOOL)) b.append(sc.getValue());
+        else quote(b, sc.getValue());
+      }
+    }
+
+    private void quote(StringBuilder b, String v) {
+      b.append('"');
+      for (int i = 0; i < v.length(); i++) {
+        char c = v.charAt(i);
+        if (c == '"' || c == '\\') b.append('\\').append(c);
+        else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+        else b.append(c);
+      }
+      b.append('"');
     }
 
     Obj obj(String key, Set<String> allowed) {

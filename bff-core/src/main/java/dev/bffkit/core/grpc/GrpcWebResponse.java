@@ -54,7 +54,7 @@ final class GrpcWebResponse {
       resp.putHeader("grpc-status", Integer.toString(code));
       if (message != null && !message.isEmpty()) resp.putHeader("grpc-message", percentEncode(message));
       if (trailers != null) GrpcMetadata.copyResponse(trailers, resp.headers());
-      return resp.end();
+      return ex.end();
     }
     StringBuilder block = new StringBuilder(64).append("grpc-status:").append(code).append("\r\n");
     if (message != null && !message.isEmpty()) block.append("grpc-message:").append(percentEncode(message)).append("\r\n");

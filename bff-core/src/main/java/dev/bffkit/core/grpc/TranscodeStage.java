@@ -197,7 +197,7 @@ public final class TranscodeStage implements Stage {
       try {
         if (ndjson) {
           if (sent[0] == 0) resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, NDJSON);
-          resp.end();
+          ex.end();
         } else if (m.serverStreaming()) {
           Buffer out = Buffer.buffer().appendByte((byte) '[');
           for (int i = 0; i < g.messages().size(); i++) {

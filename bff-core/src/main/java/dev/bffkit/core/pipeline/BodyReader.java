@@ -53,6 +53,7 @@ public final class BodyReader {
 
   /** The whole body within {@code maxBytes}, arriving within {@code timeoutMs}. */
   public static Future<Buffer> whole(Exchange ex, long maxBytes, long timeoutMs) {
+    if (ex.readBody() != null) return Future.succeededFuture(ex.readBody());
     return new Read(ex, maxBytes, timeoutMs, false).start().map(Prefix::bytes);
   }
 
@@ -61,6 +62,7 @@ public final class BodyReader {
    * over), then leaves the request paused for a stream to take the rest ({@link #stream}).
    */
   public static Future<Prefix> prefix(Exchange ex, int limit) {
+    if (ex.readBody() != null) return Future.succeededFuture(new Prefix(ex.readBody(), true));
     return new Read(ex, limit, timeoutMs(ex), true).start();
   }
 

@@ -43,6 +43,24 @@ public final class Exchange implements Caller {
   private Map<String, String> pathParams = Map.of();
   /** Sees the body as the target reads it (a mirror's copy); null for none. */
   private BodyTap bodyTap;
+  /** The request body as an earlier stage read (and maybe rewrote) it; the target reads this. Null: not read yet. */
+  private Buffer readBody;
+  /** Sees the answer before the client does (Proxy-Wasm response callbacks); null for none. */
+  private AnswerFilter answerFilter;
+
+  /**
+   * Takes the answer's body on its way out: it may hold, rewrite or replace it, and passes what the client gets to
+   * {@link #writeOut} and {@link #endOut}.
+   */
+  public interface AnswerFilter {
+    Future<Void> write(Buffer chunk);
+
+    /** {@code last} may be null (no last chunk). */
+    Future<Void> end(Buffer last);
+
+    /** Whether the answer has begun (its first part taken): a later error cannot replace it. */
+    boolean started();
+  }
 
   public Exchange(HttpServerRequest request, String requestId, Deadline deadline) {
     this(request, requestId, deadline, System.nanoTime(), null);
@@ -77,6 +95,13 @@ public final class Exchange implements Caller {
   public BodyTap bodyTap() { return bodyTap; }
 
   public void bodyTap(BodyTap tap) { this.bodyTap = tap; }
+
+  /** The body an earlier stage read whole, or null; {@link BodyReader} answers with it instead of reading again. */
+  public Buffer readBody() { return readBody; }
+
+  public void readBody(Buffer body) { this.readBody = body; }
+
+  public void answerFilter(AnswerFilter f) { this.answerFilter = f; }
 
   /** {@code request_id=... trace_id=...} for a log line about this request. */
   public String logIds() {
@@ -123,7 +148,8 @@ public final class Exchange implements Caller {
 
   /** True once a response has been (or is being) written; stages stop the chain then. */
   public boolean answered() {
-    return request.response().ended() || request.response().headWritten();
+    return request.response().ended() || request.response().headWritten()
+        || (answerFilter != null && answerFilter.started());
   }
 
   public void respondJson(int status, Buffer body) {
@@ -138,12 +164,28 @@ public final class Exchange implements Caller {
    * (never the response directly), so the audit trail signs what the client got.
    */
   public Future<Void> write(Buffer chunk) {
-    if (log != null) log.responseBody(chunk);
-    return request.response().write(chunk);
+    return answerFilter != null ? answerFilter.write(chunk) : writeOut(chunk);
   }
 
   /** Ends the answer with its last chunk (see {@link #write}). */
   public Future<Void> end(Buffer last) {
+    return answerFilter != null ? answerFilter.end(last) : endOut(last);
+  }
+
+  /** Ends the answer with no further body (see {@link #write}). */
+  public Future<Void> end() {
+    return answerFilter != null ? answerFilter.end(null) : endOut(null);
+  }
+
+  /** A chunk as the client gets it, past any {@link AnswerFilter}. */
+  public Future<Void> writeOut(Buffer chunk) {
+    if (log != null) log.responseBody(chunk);
+    return request.response().write(chunk);
+  }
+
+  /** The end of the answer as the client gets it, past any {@link AnswerFilter}; {@code last} may be null. */
+  public Future<Void> endOut(Buffer last) {
+    if (last == null) return request.response().end();
     if (log != null) log.responseBody(last);
     return request.response().end(last);
   }

@@ -8,8 +8,8 @@ import io.vertx.core.streams.WriteStream;
 
 /**
  * The answer as a stream whose chunks go through {@link Exchange#write} and {@link Exchange#end},
- * so an audited route's relayed body is signed as the client gets it. Used only where the route
- * is audited: the plain relay writes to the response itself.
+ * so an audited route's relayed body is signed as the client gets it, and a route's filters see it. Used only where
+ * the route is audited or filtered: the plain relay writes to the response itself.
  */
 public final class SignedAnswer implements WriteStream<Buffer> {
   private final Exchange ex;
@@ -33,7 +33,7 @@ public final class SignedAnswer implements WriteStream<Buffer> {
 
   @Override
   public Future<Void> end() {
-    return resp.end();
+    return ex.end();
   }
 
   @Override

@@ -262,9 +262,10 @@ public final class ProxyEndpoint implements Stage {
       // As out.send(resp), but a failed relay leaves the answer open: ending it (the pipe's default)
       // while a chunk is being written to a client that just left throws in Vert.x's pipe.
       if (!out.headers().contains(HttpHeaders.CONTENT_LENGTH)) out.setChunked(true);
-      // An audited route's body is signed as it is relayed; any other goes straight to the response.
-      boolean signed = ex.log() != null && ex.log().digestsBodies();
-      resp.pipe().endOnFailure(false).to(signed ? new SignedAnswer(ex) : out).onComplete(done -> {
+      // An audited route's body is signed as it is relayed, a filtered route's passes its filters; any other goes
+      // straight to the response.
+      boolean throughExchange = (ex.log() != null && ex.log().digestsBodies()) || filtered(ex);
+      resp.pipe().endOnFailure(false).to(throughExchange ? new SignedAnswer(ex) : out).onComplete(done -> {
         cancel(timer);
         if (cancellation != null) cancellation.remove(gone);
         if (done.failed()) {
@@ -295,6 +296,11 @@ public final class ProxyEndpoint implements Stage {
       up.reset(0, new BodyReader.Refused(400, "client body refused"));
     });
     return up.response();
+  }
+
+  /** The route's Proxy-Wasm filters see the answer. */
+  private static boolean filtered(Exchange ex) {
+    return !ex.route().policy().wasm().isEmpty();
   }
 
   private static void cancel(ScheduledFuture<?> timer) {

@@ -23,7 +23,8 @@ import java.util.List;
  */
 public final class BundleFingerprint {
   private static final List<String> ROOT_FILES = List.of("bff.yaml", "schema.graphqls");
-  private static final String SCREENS = "screens";
+  /** The screens, and the filters' modules (filters.wasm files kept in the folder's filters/). */
+  private static final List<String> FOLDERS = List.of("screens", "filters");
   /** 64 bits of the hash: a version to compare and show, not a signature. */
   private static final int VERSION_BYTES = 8;
 
@@ -35,10 +36,14 @@ public final class BundleFingerprint {
     for (String name : ROOT_FILES) {
       entry(sha, name, dir.resolve(name));
     }
-    Path screens = dir.resolve(SCREENS);
-    if (Files.isDirectory(screens)) {
+    for (String folder : FOLDERS) {
+      Path sub = dir.resolve(folder);
+      if (!Files.isDirectory(sub)) {
+        entry(sha, folder, null);
+        continue;
+      }
       List<String> names = new ArrayList<>();
-      try (DirectoryStream<Path> entries = Files.newDirectoryStream(screens)) {
+      try (DirectoryStream<Path> entries = Files.newDirectoryStream(sub)) {
         for (Path p : entries) {
           String n = p.getFileName().toString();
           if (!n.startsWith(".")) names.add(n);
@@ -48,10 +53,8 @@ public final class BundleFingerprint {
       }
       names.sort(null);
       for (String n : names) {
-        entry(sha, SCREENS + "/" + n, screens.resolve(n));
+        entry(sha, folder + "/" + n, sub.resolve(n));
       }
-    } else {
-      entry(sha, SCREENS, null);
     }
     return HexFormat.of().formatHex(sha.digest(), 0, VERSION_BYTES);
   }

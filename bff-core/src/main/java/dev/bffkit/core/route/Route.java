@@ -73,6 +73,7 @@ public record Route(int id, String name, RouteKind kind, RouteMatch match, Set<H
     if (!policy.rateLimits().isEmpty()) p.put("rateLimits", policy.rateLimits().describe());
     if (policy.mirror() != null) p.put("mirror", policy.mirror().describe());
     if (!policy.rules().isEmpty()) p.put("rules", rules(policy.rules()));
+    if (!policy.wasm().isEmpty()) p.put("wasm", new JsonArray(policy.wasmNames()));
     return new JsonObject()
         .put("name", name)
         .put("kind", kind.label())

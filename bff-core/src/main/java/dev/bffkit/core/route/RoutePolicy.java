@@ -2,7 +2,10 @@ package dev.bffkit.core.route;
 
 import dev.bffkit.core.ratelimit.RouteLimits;
 import dev.bffkit.core.traffic.RouteMirror;
+import dev.bffkit.core.wasm.FilterModule;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -33,12 +36,22 @@ public record RoutePolicy(
     /** Copies of its requests to a shadow service ({@code traffic.mirrors}); null when none. */
     RouteMirror mirror,
     /** Which service (or version of one) a request goes to by its content ({@link ContentRules#NONE}: always {@code service}). */
-    ContentRules rules) {
+    ContentRules rules,
+    /** Proxy-Wasm filters, in order ({@code filters.wasm}); empty = none. */
+    List<FilterModule> wasm) {
 
   public RoutePolicy {
     scopes = Set.copyOf(scopes);
     if (rateLimits == null) rateLimits = RouteLimits.NONE;
     if (rules == null) rules = ContentRules.NONE;
+    wasm = wasm == null ? List.of() : List.copyOf(wasm);
+  }
+
+  /** Without filters. */
+  public RoutePolicy(boolean authRequired, Set<String> scopes, long maxBodyBytes, Duration bodyTimeout, int minBodyRate,
+      Duration deadline, String service, RouteLimits rateLimits, RouteMirror mirror, ContentRules rules) {
+    this(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, rateLimits, mirror, rules,
+        List.of());
   }
 
   /** Without rate limits. */
@@ -55,17 +68,29 @@ public record RoutePolicy(
 
   public RoutePolicy withRateLimits(RouteLimits limits) {
     return new RoutePolicy(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, limits, mirror,
-        rules);
+        rules, wasm);
   }
 
   public RoutePolicy withMirror(RouteMirror newMirror) {
     return new RoutePolicy(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, rateLimits,
-        newMirror, rules);
+        newMirror, rules, wasm);
   }
 
   public RoutePolicy withRules(ContentRules newRules) {
     return new RoutePolicy(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, rateLimits,
-        mirror, newRules);
+        mirror, newRules, wasm);
+  }
+
+  public RoutePolicy withWasm(List<FilterModule> filters) {
+    return new RoutePolicy(authRequired, scopes, maxBodyBytes, bodyTimeout, minBodyRate, deadline, service, rateLimits,
+        mirror, rules, filters);
+  }
+
+  /** The names of the route's filters, in order. */
+  public List<String> wasmNames() {
+    List<String> names = new ArrayList<>(wasm.size());
+    for (FilterModule f : wasm) names.add(f.name());
+    return names;
   }
 
   /** One line for the route table: {@code auth=required scopes=read body=1048576B/10s deadline=3s}. */
@@ -79,6 +104,7 @@ public record RoutePolicy(
     if (!rateLimits.isEmpty()) b.append(" ratelimits=").append(rateLimits.describe());
     if (mirror != null) b.append(" mirror=").append(mirror.describe());
     if (!rules.isEmpty()) b.append(" rules=").append(rules.describe());
+    if (!wasm.isEmpty()) b.append(" wasm=").append(String.join(",", wasmNames()));
     return b.toString();
   }
 

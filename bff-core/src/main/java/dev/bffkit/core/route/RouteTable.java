@@ -85,6 +85,12 @@ public final class RouteTable {
   }
 
   /** The route of that name (as {@code --routes} prints it), or null. */
+  /** Whether any route has Proxy-Wasm filters. */
+  public boolean hasWasm() {
+    for (Route r : routes()) if (!r.policy().wasm().isEmpty()) return true;
+    return false;
+  }
+
   public Route named(String name) {
     for (Route r : routes) if (r.name().equals(name)) return r;
     return null;

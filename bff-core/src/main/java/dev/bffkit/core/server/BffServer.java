@@ -31,6 +31,7 @@ import dev.bffkit.core.security.AuthStage;
 import dev.bffkit.core.security.Security;
 import dev.bffkit.core.security.StaticFilterStage;
 import dev.bffkit.core.traffic.MirrorStage;
+import dev.bffkit.core.wasm.WasmStage;
 import dev.bffkit.core.upstream.HttpUpstreams;
 import dev.bffkit.core.upstream.UpstreamRegistry;
 import io.vertx.core.Future;
@@ -218,6 +219,7 @@ public final class BffServer extends VerticleBase {
     stages.add(new RouteStage(routes));
     if (security != null && config.auth().enabled()) stages.add(new AuthStage(security, config.name()));
     if (rateLimiting != null) stages.add(new RateLimitStage(rateLimiting)); // keys come from the verified principal
+    if (routes.hasWasm()) stages.add(new WasmStage(observe.metrics().registry())); // after auth: filters read the principal
     if (MirrorStage.any(routes)) stages.add(new MirrorStage(vertx, upstreams, routes, observe.metrics().registry())); // admitted requests only
     stages.add(new TargetStage(targets()));
     return List.copyOf(stages);

@@ -20,6 +20,8 @@ import dev.bffkit.core.route.RouteMatch;
 import dev.bffkit.core.route.RoutePolicy;
 import dev.bffkit.core.route.RouteTable;
 import dev.bffkit.core.traffic.RouteMirror;
+import dev.bffkit.core.wasm.FilterModule;
+import dev.bffkit.core.wasm.WasmFilters;
 import io.vertx.core.http.HttpMethod;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,11 +40,13 @@ public final class Routes {
   private final BffConfig config;
   private final AuthConfig auth;
   private final Tiers tiers;
+  private final WasmFilters wasm;
 
   private Routes(BffConfig config) {
     this.config = config;
     this.auth = config.auth();
     this.tiers = new Tiers(config.rateLimits());
+    this.wasm = WasmFilters.compile(config.filters().wasm());
   }
 
   public static RouteTable compile(ClientBundle bundle, CompositionEngine engine) {
@@ -105,13 +109,16 @@ public final class Routes {
     checkPublicPaths(table);
     RouteLimits.checkRuleRoutes(config.rateLimits(), table.names());
     RouteMirror.checkRoutes(config.traffic(), table.names());
+    wasm.checkRoutes(table.names());
     return table;
   }
 
-  /** Adds a route with its rate limits (health routes take none) and its mirror compiled into its policy. */
+  /** Adds a route with its rate limits (health routes take none), its mirror and its filters compiled into its policy. */
   private void add(RouteTable.Builder b, Route r) {
     RouteMirror mirror = RouteMirror.compile(config.traffic(), r.name());
     if (mirror != null) r = r.withPolicy(r.policy().withMirror(mirror));
+    List<FilterModule> filters = r.kind() == RouteKind.HEALTH ? List.of() : wasm.forRoute(r.name());
+    if (!filters.isEmpty()) r = r.withPolicy(r.policy().withWasm(filters));
     RouteLimits limits = RouteLimits.compile(config.rateLimits(), tiers, r.name(), r.kind() != RouteKind.HEALTH);
     b.add(limits.isEmpty() ? r : r.withPolicy(r.policy().withRateLimits(limits)));
   }

@@ -1,0 +1,30 @@
+package dev.bffkit.core.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One Proxy-Wasm filter ({@code filters.wasm[]}): the module's bytes as read at load, the routes it attaches to
+ * (names as {@code --routes} prints them; a trailing {@code *} matches a prefix, {@code *} alone every route), its
+ * plugin configuration (a YAML mapping or list is passed as JSON text, a scalar as written), what a failing filter
+ * does to the request ({@code open}: skipped; {@code closed}: 503), and its sandbox: the largest linear memory and
+ * the CPU time one callback may take.
+ */
+public record WasmFilterConfig(String name, String file, byte[] module, List<String> routes, String config,
+    Failure failure, long maxMemoryBytes, Duration callbackBudget, String declaredAt) {
+
+  public enum Failure { OPEN, CLOSED }
+
+  public WasmFilterConfig {
+    routes = List.copyOf(routes);
+  }
+
+  /** Whether the filter attaches to the route so named. */
+  public boolean appliesTo(String routeName) {
+    for (String r : routes) {
+      if (r.equals("*") || r.equals(routeName)) return true;
+      if (r.endsWith("*") && routeName.startsWith(r.substring(0, r.length() - 1))) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,95 @@
+package dev.bffkit.core.wasm;
+
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The time budget of a filter callback. Chicory's compiled code checks {@link Thread#isInterrupted()} at every loop
+ * back-edge and call, so a callback past its budget is stopped by interrupting the event loop that runs it. An
+ * interrupt must never outlive the callback: Netty's loop does channel I/O, and NIO closes a channel whose thread is
+ * interrupted. So each loop has a {@link Guard} whose state a single CAS moves in and out of a callback; the watchdog
+ * interrupts only a callback it caught in flight, and the loop waits for that interrupt to land before it clears it.
+ * No lock and no system call on the healthy path: one volatile write and two CASes per callback.
+ */
+final class CallbackWatchdog {
+  private static final long IDLE = 0;
+  private static final long INTERRUPTING = -1;
+  private static final long INTERRUPTED = -2;
+  /** How often the watchdog looks; a callback overruns its budget by this much at most (plus the check's distance). */
+  static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  private static final CallbackWatchdog INSTANCE = new CallbackWatchdog();
+
+  private final CopyOnWriteArrayList<Guard> guards = new CopyOnWriteArrayList<>();
+  private volatile Thread thread;
+
+  static CallbackWatchdog get() {
+    return INSTANCE;
+  }
+
+  /** The guard of the calling thread (an event loop), registered once. */
+  Guard guard() {
+    Thread t = Thread.currentThread();
+    for (Guard g : guards) if (g.thread == t) return g;
+    Guard g = new Guard(t);
+    guards.add(g);
+    start();
+    return g;
+  }
+
+  private synchronized void start() {
+    if (thread != null) return;
+    Thread w = new Thread(this::watch, "bff-wasm-watchdog");
+    w.setDaemon(true);
+    thread = w;
+    w.start();
+  }
+
+  private void watch() {
+    while (true) {
+      LockSupport.parkNanos(TICK_NANOS);
+      long now = System.nanoTime();
+      for (Guard g : guards) {
+        if (!g.thread.isAlive()) {
+          guards.remove(g);
+          continue;
+        }
+        long s = g.state.get();
+        if (s > 0 && now - g.deadline > 0 && g.state.compareAndSet(s, INTERRUPTING)) {
+          g.thread.interrupt();
+          g.state.set(INTERRUPTED);
+        }
+      }
+    }
+  }
+
+  /** One event loop's callback state: IDLE, a callback's sequence number, or an interrupt being delivered. */
+  static final class Guard {
+    private final Thread thread;
+    private final AtomicLong state = new AtomicLong(IDLE);
+    private volatile long deadline;
+    private long seq;
+
+    private Guard(Thread thread) {
+      this.thread = thread;
+    }
+
+    /** A callback starts; it may run {@code budgetNanos}. Not re-entrant (callbacks never nest). */
+    long enter(long budgetNanos) {
+      deadline = System.nanoTime() + budgetNanos;
+      long s = ++seq;
+      state.set(s);
+      return s;
+    }
+
+    /** The callback ended (or threw); true when the watchdog stopped it. The thread's interrupt is cleared either way. */
+    boolean exit(long s) {
+      if (state.compareAndSet(s, IDLE)) return false;
+      while (state.get() != INTERRUPTED) Thread.onSpinWait(); // the interrupt is on its way: let it land, then clear it
+      Thread.interrupted();
+      state.set(IDLE);
+      return true;
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.bffkit.core.wasm;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One filter's meters: what the host counts ({@code bff_wasm_failures_total{filter,callback,kind}},
+ * {@code bff_wasm_local_responses_total}, {@code bff_wasm_callback_seconds}) and what the filter defines itself
+ * through {@code proxy_define_metric} ({@code bff_wasm_metric_total / bff_wasm_metric / bff_wasm_metric_value},
+ * tagged with the filter and the metric's name; at most {@value #MAX_DEFINED} per filter).
+ */
+final class FilterMeters {
+  static final int MAX_DEFINED = 64;
+
+  private final String filter;
+  private final MeterRegistry registry;
+  private final Timer callbacks;
+  private final Counter localResponses;
+  private final ConcurrentHashMap<String, Counter> failures = new ConcurrentHashMap<>();
+  /** Metrics the filter defined, by id - 1; ids are per filter, shared by its instances. Copied on define (rare). */
+  private volatile Defined[] defined = new Defined[0];
+  private final ConcurrentHashMap<String, Integer> ids = new ConcurrentHashMap<>();
+
+  /** A filter-defined metric: a counter, a gauge (its value) or a histogram (recorded values). */
+  static final class Defined {
+    final int type;
+    final AtomicLong value = new AtomicLong();
+    final Counter counter;
+    final DistributionSummary summary;
+
+    Defined(int type, Counter counter, DistributionSummary summary) {
+      this.type = type;
+      this.counter = counter;
+      this.summary = summary;
+    }
+  }
+
+  FilterMeters(String filter, MeterRegistry registry) {
+    this.filter = filter;
+    this.registry = registry;
+    this.callbacks = Timer.builder("bff.wasm.callback").description("time in filter callbacks")
+        .tag("filter", filter).register(registry);
+    this.localResponses = Counter.builder("bff.wasm.local.responses").description("answers a filter gave itself")
+        .tag("filter", filter).register(registry);
+  }
+
+  void callback(long nanos) {
+    callbacks.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  void localResponse() {
+    localResponses.increment();
+  }
+
+  void failure(String callback, String kind) {
+    failures.computeIfAbsent(callback + "\0" + kind, k -> Counter.builder("bff.wasm.failures")
+        .description("filter callbacks that trapped, ran past their budget or broke the ABI")
+        .tag("filter", filter).tag("callback", callback).tag("kind", kind).register(registry)).increment();
+  }
+
+  /** The metric's id (the same name gives the same id), or 0 when the type is unknown or the filter has too many. */
+  synchronized int define(int type, String name) {
+    Integer known = ids.get(name);
+    if (known != null) return defined[known - 1].type == type ? known : 0;
+    if (defined.length >= MAX_DEFINED || type < Abi.COUNTER || type > Abi.HISTOGRAM) return 0;
+    Defined d;
+    switch (type) {
+      case Abi.COUNTER -> d = new Defined(type, Counter.builder("bff.wasm.metric").tag("filter", filter)
+          .tag("name", name).register(registry), null);
+      case Abi.GAUGE -> {
+        d = new Defined(type, null, null);
+        AtomicLong v = d.value;
+        registry.gauge("bff.wasm.metric.gauge", Tags.of("filter", filter, "name", name), v);
+      }
+      default -> d = new Defined(type, null, DistributionSummary.builder("bff.wasm.metric.value").tag("filter", filter)
+          .tag("name", name).register(registry));
+    }
+    Defined[] more = Arrays.copyOf(defined, defined.length + 1);
+    more[defined.length] = d;
+    defined = more;
+    ids.put(name, more.length);
+    return more.length;
+  }
+
+  /** The defined metric, or null for an unknown id (the ABI's NOT_FOUND). */
+  Defined metric(int id) {
+    Defined[] d = defined;
+    return id < 1 || id > d.length ? null : d[id - 1];
+  }
+}

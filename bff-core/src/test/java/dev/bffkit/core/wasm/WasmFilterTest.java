@@ -119,4 +119,29 @@ class WasmFilterTest {
     assertEquals("{\"a\":1}", post.json().getString("body"));
     assertTrue(Integer.parseInt(post.resp().getHeader("content-length")) > 0);
   }
+
+  static final String LOOP_IN_REQUEST_HEADERS = Wat.filter("", """
+        (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+          (loop $forever (br $forever))
+          (i32.const 0))
+      """);
+
+  @Test
+  void aLoopingFilterIsStoppedAtItsBudgetAndFailsItsRequestOpenOrClosed() throws Exception {
+    byte[] loop = Wat.compile(LOOP_IN_REQUEST_HEADERS);
+    Bff.RunningBff b = bff(Map.of("loop.wasm", loop), """
+            - { name: closed, file: filters/loop.wasm, routes: ["proxy:/api/posts"], callbackBudget: 20ms }
+            - { name: open, file: filters/loop.wasm, routes: ["proxy:/api/plain"], failure: open, callbackBudget: 20ms }
+        """);
+    for (int i = 0; i < 3; i++) {
+      long t0 = System.nanoTime();
+      Answer closed = send(b, HttpMethod.GET, "/api/posts/1", null);
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertEquals(503, closed.resp().statusCode(), closed.body().toString());
+      assertEquals("filter_failed", closed.json().getJsonObject("error").getString("code"));
+      assertTrue(ms < 2000, "answered in " + ms + " ms");
+      Answer open = send(b, HttpMethod.GET, "/api/plain/1", null);
+      assertEquals(200, open.resp().statusCode(), open.body().toString());
+    }
+  }
 }

@@ -12,6 +12,7 @@ import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -190,8 +191,7 @@ final class FilterVm {
     } catch (ChicoryInterruptedException e) {
       failed = new FilterFailure(FilterFailure.Kind.BUDGET, name, "ran past its budget of "
           + module.config.callbackBudget().toMillis() + " ms and was stopped");
-    } catch (ChicoryException | IllegalStateException | IllegalArgumentException | IndexOutOfBoundsException
-        | ArithmeticException | NullPointerException e) {
+    } catch (ChicoryException | IllegalStateException | IllegalArgumentException | IndexOutOfBoundsException e) {
       // Chicory's traps, and a module the host cannot serve (an export of the wrong type, a bad pointer it returned)
       failed = new FilterFailure(FilterFailure.Kind.TRAP, name, String.valueOf(e.getMessage()));
     } catch (StackOverflowError e) { // deep recursion the compiled code did not turn into a trap itself
@@ -345,7 +345,7 @@ final class FilterVm {
       if (start < 0 || max < 0) return Abi.BAD_ARGUMENT;
       int from = Math.min(start, b.length);
       int to = (int) Math.min(b.length, (long) from + max);
-      byte[] slice = from == 0 && to == b.length ? b : java.util.Arrays.copyOfRange(b, from, to);
+      byte[] slice = from == 0 && to == b.length ? b : Arrays.copyOfRange(b, from, to);
       return out(slice, retPtr, retLen);
     }, null);
   }

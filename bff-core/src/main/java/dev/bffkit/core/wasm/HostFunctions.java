@@ -21,7 +21,6 @@ import java.util.Set;
 final class HostFunctions {
   private static final String ENV = "env";
   private static final String WASI = "wasi_snapshot_preview1";
-  private static final int UNIMPLEMENTED_ARGS = -1;
 
   /** {@code module.name} of every import a filter may have. */
   static final Set<String> NAMES;
@@ -72,9 +71,9 @@ final class HostFunctions {
     env(f, "proxy_get_shared_data", 5, a -> vm.getShared(i(a, 0), i(a, 1), i(a, 2), i(a, 3), i(a, 4)));
     env(f, "proxy_set_shared_data", 5, a -> vm.setShared(i(a, 0), i(a, 1), i(a, 2), i(a, 3), i(a, 4)));
     env(f, "proxy_define_metric", 4, a -> vm.defineMetric(i(a, 0), i(a, 1), i(a, 2), i(a, 3)));
-    f.add(fn(vm, ENV, "proxy_increment_metric", List.of(ValType.I32, ValType.I64), true,
+    f.add(fn(ENV, "proxy_increment_metric", List.of(ValType.I32, ValType.I64), true,
         a -> vm.metric(i(a, 0), a[1], false)));
-    f.add(fn(vm, ENV, "proxy_record_metric", List.of(ValType.I32, ValType.I64), true,
+    f.add(fn(ENV, "proxy_record_metric", List.of(ValType.I32, ValType.I64), true,
         a -> vm.metric(i(a, 0), a[1], true)));
     env(f, "proxy_get_metric", 2, a -> vm.getMetric(i(a, 0), i(a, 1)));
     // not offered: outbound calls, queues, foreign functions
@@ -90,11 +89,11 @@ final class HostFunctions {
       int colon = name.indexOf(':');
       wasi(f, name.substring(0, colon), Integer.parseInt(name.substring(colon + 1)), a -> Abi.WASI_BADF);
     }
-    f.add(fn(vm, WASI, "fd_seek", List.of(ValType.I32, ValType.I64, ValType.I32, ValType.I32), true, a -> Abi.WASI_BADF));
-    f.add(fn(vm, WASI, "proc_exit", List.of(ValType.I32), false, a -> {
+    f.add(fn(WASI, "fd_seek", List.of(ValType.I32, ValType.I64, ValType.I32, ValType.I32), true, a -> Abi.WASI_BADF));
+    f.add(fn(WASI, "proc_exit", List.of(ValType.I32), false, a -> {
       throw new TrapException("proc_exit(" + i(a, 0) + ")");
     }));
-    f.add(fn(vm, WASI, "clock_time_get", List.of(ValType.I32, ValType.I64, ValType.I32), true,
+    f.add(fn(WASI, "clock_time_get", List.of(ValType.I32, ValType.I64, ValType.I32), true,
         a -> vm.clockTime(i(a, 0), i(a, 2))));
     wasi(f, "random_get", 2, a -> vm.random(i(a, 0), i(a, 1)));
     wasi(f, "environ_sizes_get", 2, a -> vm.zeroes(i(a, 0), i(a, 1)));
@@ -116,14 +115,14 @@ final class HostFunctions {
   }
 
   private static void env(List<HostFunction> f, String name, int args, Call call) {
-    f.add(fn(null, ENV, name, Collections.nCopies(args, ValType.I32), true, call));
+    f.add(fn(ENV, name, Collections.nCopies(args, ValType.I32), true, call));
   }
 
   private static void wasi(List<HostFunction> f, String name, int args, Call call) {
-    f.add(fn(null, WASI, name, Collections.nCopies(args, ValType.I32), true, call));
+    f.add(fn(WASI, name, Collections.nCopies(args, ValType.I32), true, call));
   }
 
-  private static HostFunction fn(FilterVm unused, String module, String name, List<ValType> params, boolean result,
+  private static HostFunction fn(String module, String name, List<ValType> params, boolean result,
       Call call) {
     FunctionType type = FunctionType.of(params, result ? List.of(ValType.I32) : List.of());
     WasmFunctionHandle handle = result ? (inst, args) -> new long[] {call.apply(args)} : (inst, args) -> {

@@ -1,7 +1,9 @@
 package dev.bffkit.core.config;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * One Proxy-Wasm filter ({@code filters.wasm[]}): the module's bytes as read at load, the routes it attaches to
@@ -17,6 +19,24 @@ public record WasmFilterConfig(String name, String file, byte[] module, List<Str
 
   public WasmFilterConfig {
     routes = List.copyOf(routes);
+  }
+
+  /** By value, the module's bytes included (a record compares arrays by reference). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof WasmFilterConfig w && name.equals(w.name) && file.equals(w.file) && Arrays.equals(module, w.module)
+        && routes.equals(w.routes) && Objects.equals(config, w.config) && failure == w.failure
+        && maxMemoryBytes == w.maxMemoryBytes && callbackBudget.equals(w.callbackBudget) && declaredAt.equals(w.declaredAt);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, file, Arrays.hashCode(module), routes, config, failure, maxMemoryBytes, callbackBudget);
+  }
+
+  @Override
+  public String toString() {
+    return "WasmFilterConfig[" + name + " " + file + " (" + module.length + " bytes) routes=" + routes + "]";
   }
 
   /** Whether the filter attaches to the route so named. */

@@ -63,6 +63,8 @@ class ConfigReferenceTest {
       Map.entry("rateLimits.billing", "rateLimits: { tiers: { free: { quota: { limit: 100, over: bill } } },"
           + " billing: { url: \"https://billing.example/usage\","
           + " secret: \"0123456789abcdef0123\", BODY } }"),
+      Map.entry("filters.wasm[]", "filters: { wasm: [ { name: f, file: \"classpath:grpc/bffkit-services.desc\","
+          + " routes: [\"*\"], BODY } ] }"),
       Map.entry("traffic.mirrors[]", SERVICE.replace("BODY", "") + "\ntraffic: { mirrors: [ { route: \"screen:x\", service: s,"
           + " BODY } ] }"),
       Map.entry("portal.keys", TIERS + "portal: { keys: { enabled: true, store: { file: keys.json }, BODY } }"),

@@ -358,6 +358,7 @@ final class FilterRun implements Exchange.AnswerFilter {
   void finish() {
     if (finished) return;
     finished = true;
+    over = true; // what the target still sends goes nowhere: the filters' contexts are gone
     for (FilterCall c : calls) {
       if (c.skipped || c.vm.broken()) continue;
       try {

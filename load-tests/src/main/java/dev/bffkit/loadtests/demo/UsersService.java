@@ -1,6 +1,7 @@
 package dev.bffkit.loadtests.demo;
 
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -8,7 +9,8 @@ import java.util.Set;
 
 /**
  * {@code GET /users/{id}} → a user; {@code GET /users?ids=u1,u2} → array of the users found, in
- * request order, duplicates once, unknown ids skipped (at most 500 ids).
+ * request order, duplicates once, unknown ids skipped (at most 500 ids); {@code GET /users/{id}/contact} → the
+ * user's e-mail and (test) payment card, the personal data the web BFF's PII filter redacts.
  */
 public final class UsersService extends DemoService {
   static final int MAX_IDS = 500;
@@ -43,6 +45,10 @@ public final class UsersService extends DemoService {
     if (s.length == 2) {
       Reply r = userReply.get(s[1]);
       return r != null ? r : notFound("user " + s[1]);
+    }
+    if (s.length == 3 && "contact".equals(s[2]) && userJson.containsKey(s[1])) {
+      return raw(200, new JsonObject().put("id", s[1]).put("email", s[1] + "@example.com")
+          .put("card", "4111 1111 1111 1111").put("note", "call " + s[1] + " before noon").encode(), "GET /users/{id}/contact");
     }
     return notFound(req.path);
   }

@@ -120,6 +120,26 @@ class WasmFilterTest {
     assertTrue(Integer.parseInt(post.resp().getHeader("content-length")) > 0);
   }
 
+  @Test
+  void screensGraphqlAndNotModifiedAnswersPassTheirFilters() throws Exception {
+    Bff.RunningBff b = bff(Map.of("add.wasm", Wat.compile(ADD_HEADERS)),
+        "    - { name: add, file: filters/add.wasm, routes: [\"screen:*\", graphql] }\n");
+    Answer screen = send(b, HttpMethod.GET, "/v1/screens/home", null);
+    assertEquals(200, screen.resp().statusCode(), screen.body().toString());
+    assertEquals("1", screen.resp().getHeader("x-wasm"));
+    assertTrue(screen.json().containsKey("data"), screen.body().toString());
+    String etag = screen.resp().getHeader("etag");
+    Answer again = send(b, HttpMethod.GET, "/v1/screens/home", null, "if-none-match", etag);
+    assertEquals(304, again.resp().statusCode());
+    assertEquals("1", again.resp().getHeader("x-wasm"));
+    assertEquals(0, again.body().length());
+    Answer gql = send(b, HttpMethod.POST, "/graphql", Buffer.buffer("{\"query\":\"{ post { id } }\"}"),
+        "content-type", "application/json");
+    assertEquals(200, gql.resp().statusCode(), gql.body().toString());
+    assertEquals("1", gql.resp().getHeader("x-wasm"));
+    assertTrue(gql.json().containsKey("data"), gql.body().toString());
+  }
+
   static final String LOOP_IN_REQUEST_HEADERS = Wat.filter("", """
         (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
           (loop $forever (br $forever))

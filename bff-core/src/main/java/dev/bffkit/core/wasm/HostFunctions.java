@@ -21,6 +21,7 @@ import java.util.Set;
 final class HostFunctions {
   private static final String ENV = "env";
   private static final String WASI = "wasi_snapshot_preview1";
+  private static final String WASI_UNSTABLE = "wasi_unstable";
 
   /** {@code module.name} of every import a filter may have. */
   static final Set<String> NAMES;
@@ -101,6 +102,12 @@ final class HostFunctions {
     wasi(f, "environ_get", 2, a -> Abi.WASI_SUCCESS);
     wasi(f, "args_get", 2, a -> Abi.WASI_SUCCESS);
     wasi(f, "sched_yield", 0, a -> Abi.WASI_SUCCESS);
+    // the same under the pre-snapshot name that older toolchains (AssemblyScript 0.14, the Proxy-Wasm AS SDK) import
+    List<HostFunction> unstable = new ArrayList<>();
+    for (HostFunction h : f) {
+      if (h.module().equals(WASI)) unstable.add(new HostFunction(WASI_UNSTABLE, h.name(), h.functionType(), h.handle()));
+    }
+    f.addAll(unstable);
     return f;
   }
 

@@ -1,0 +1,29 @@
+// The smallest header-only filter, for the performance measurement: x-wasm: 1 on the request and the response.
+export * from "@solo-io/proxy-runtime/proxy";
+import { RootContext, Context, FilterHeadersStatusValues } from "@solo-io/proxy-runtime";
+import { addHeader, registerRoot, REQUEST_HEADERS, RESPONSE_HEADERS } from "../common/abi";
+
+class AddHeaderRoot extends RootContext {
+  createContext(context_id: u32): Context {
+    return new AddHeader(context_id, this);
+  }
+
+  // No configuration; overridden because the SDK's own onConfigure misreads the buffer (see common/abi.ts).
+  onConfigure(configuration_size: u32): bool {
+    return true;
+  }
+}
+
+class AddHeader extends Context {
+  onRequestHeaders(headers: u32, end_of_stream: bool): FilterHeadersStatusValues {
+    addHeader(REQUEST_HEADERS, "x-wasm", "1");
+    return FilterHeadersStatusValues.Continue;
+  }
+
+  onResponseHeaders(headers: u32, end_of_stream: bool): FilterHeadersStatusValues {
+    addHeader(RESPONSE_HEADERS, "x-wasm", "1");
+    return FilterHeadersStatusValues.Continue;
+  }
+}
+
+registerRoot("add-header", (context_id: u32): RootContext => new AddHeaderRoot(context_id));

@@ -1,0 +1,83 @@
+package dev.bffkit.core.wasm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The committed example filters (filters/dist/*.wasm) as the host will see them, without a host: each parses with
+ * Chicory, exports what a Proxy-Wasm HTTP filter needs, and imports exactly the functions filters/README.md lists
+ * for it (the host must provide every one of them; a new import fails here before it fails at load time).
+ */
+class ExampleFilterModulesTest {
+  static final Path DIST = Path.of("").toAbsolutePath().getParent().resolve("filters/dist");
+
+  /** Every filter: logging, the SDK's configuration and root-id reads, and its abort path (wasi_unstable). */
+  private static final Set<String> COMMON = Set.of("env.proxy_log", "env.proxy_get_buffer_bytes",
+      "env.proxy_get_property", "env.proxy_set_effective_context", "wasi_unstable.proc_exit");
+
+  private static final Map<String, Set<String>> OWN_IMPORTS = Map.of(
+      "add-header", Set.of("env.proxy_add_header_map_value"),
+      "header-sanitize", Set.of("env.proxy_get_header_map_pairs", "env.proxy_send_local_response",
+          "env.proxy_remove_header_map_value", "env.proxy_replace_header_map_value"),
+      "ab-routing", Set.of("env.proxy_get_header_map_pairs", "env.proxy_replace_header_map_value",
+          "env.proxy_add_header_map_value"),
+      "pii-redaction", Set.of("env.proxy_define_metric", "env.proxy_increment_metric",
+          "env.proxy_get_header_map_value", "env.proxy_remove_header_map_value", "env.proxy_set_buffer_bytes"));
+
+  @Test
+  void everyFilterIsCommitted() throws Exception {
+    try (var files = Files.list(DIST)) {
+      Set<String> names = files.map(p -> p.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
+      assertEquals(new TreeSet<>(Set.of("ab-routing.wasm", "add-header.wasm", "header-sanitize.wasm",
+          "pii-redaction.wasm")), names);
+    }
+  }
+
+  @Test
+  void exportsWhatAnHttpFilterNeeds() {
+    for (String filter : OWN_IMPORTS.keySet()) {
+      Set<String> exports = exports(parse(filter));
+      for (String e : Set.of("memory", "malloc", "proxy_on_context_create", "proxy_on_configure",
+          "proxy_on_request_headers", "proxy_on_response_headers", "proxy_on_response_body", "proxy_on_done",
+          "proxy_on_delete")) {
+        assertTrue(exports.contains(e), filter + " lacks export " + e + ": " + exports);
+      }
+      // @solo-io/proxy-runtime 0.1.8 declares ABI 0.2.0 (the host accepts 0.2.0 and 0.2.1).
+      assertTrue(exports.contains("proxy_abi_version_0_2_0") || exports.contains("proxy_abi_version_0_2_1"),
+          filter + " declares no ABI version: " + exports);
+    }
+  }
+
+  @Test
+  void importsExactlyTheDocumentedHostFunctions() {
+    for (var e : OWN_IMPORTS.entrySet()) {
+      WasmModule m = parse(e.getKey());
+      Set<String> imports = m.importSection().stream().map(i -> i.module() + "." + i.name())
+          .collect(Collectors.toCollection(TreeSet::new));
+      Set<String> expected = new TreeSet<>(COMMON);
+      expected.addAll(e.getValue());
+      assertEquals(expected, imports, e.getKey());
+    }
+  }
+
+  private static WasmModule parse(String filter) {
+    return Parser.parse(DIST.resolve(filter + ".wasm"));
+  }
+
+  private static Set<String> exports(WasmModule m) {
+    var section = m.exportSection();
+    return IntStream.range(0, section.exportCount()).mapToObj(i -> section.getExport(i).name())
+        .collect(Collectors.toSet());
+  }
+}

@@ -5,9 +5,10 @@
 //   rules: [{match: [{header: x-bff-variant, value: b}], subset: {version: v2}}]
 //
 // Config: {"cookie": "bff-ab", "header": "x-bff-variant", "percentB": 50}
-export * from "@solo-io/proxy-runtime/proxy";
+export * from "../common/dispatch";
+import { registerRoot, HttpFilter } from "../common/filter";
 import { RootContext, Context, FilterHeadersStatusValues, stream_context, log, LogLevelValues } from "@solo-io/proxy-runtime";
-import { addHeader, getProperty, replaceHeader, readConfiguration, registerRoot, REQUEST_HEADERS, RESPONSE_HEADERS }
+import { addHeader, getProperty, replaceHeader, readConfiguration, REQUEST_HEADERS, RESPONSE_HEADERS }
   from "../common/abi";
 import { parseJson, NUMBER, OBJECT, STRING } from "../common/json";
 
@@ -48,7 +49,7 @@ class AbRoot extends RootContext {
   }
 }
 
-class AbRouting extends Context {
+class AbRouting extends HttpFilter {
   /** The variant picked for this request when its cookie had none; "" when the cookie decided. */
   picked: string = "";
 
@@ -101,7 +102,7 @@ function requestId(): string {
 }
 
 /** 0..99 from FNV-1a (32 bit) over the id's UTF-8 bytes: cheap, stable, and spreads short ids evenly enough. */
-export function bucket(id: string): u32 {
+function bucket(id: string): u32 {
   const bytes = Uint8Array.wrap(String.UTF8.encode(id));
   let h: u32 = 0x811c9dc5;
   for (let i = 0; i < bytes.length; i++) {
@@ -127,4 +128,4 @@ function refuse(why: string): bool {
   return false;
 }
 
-registerRoot("ab-routing", (context_id: u32): RootContext => new AbRoot(context_id));
+registerRoot((context_id: u32): RootContext => new AbRoot(context_id));

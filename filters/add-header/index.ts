@@ -1,7 +1,8 @@
 // The smallest header-only filter, for the performance measurement: x-wasm: 1 on the request and the response.
-export * from "@solo-io/proxy-runtime/proxy";
+export * from "../common/dispatch";
+import { registerRoot, HttpFilter } from "../common/filter";
 import { RootContext, Context, FilterHeadersStatusValues } from "@solo-io/proxy-runtime";
-import { addHeader, registerRoot, REQUEST_HEADERS, RESPONSE_HEADERS } from "../common/abi";
+import { addHeader, REQUEST_HEADERS, RESPONSE_HEADERS } from "../common/abi";
 
 class AddHeaderRoot extends RootContext {
   createContext(context_id: u32): Context {
@@ -14,7 +15,7 @@ class AddHeaderRoot extends RootContext {
   }
 }
 
-class AddHeader extends Context {
+class AddHeader extends HttpFilter {
   onRequestHeaders(headers: u32, end_of_stream: bool): FilterHeadersStatusValues {
     addHeader(REQUEST_HEADERS, "x-wasm", "1");
     return FilterHeadersStatusValues.Continue;
@@ -26,4 +27,4 @@ class AddHeader extends Context {
   }
 }
 
-registerRoot("add-header", (context_id: u32): RootContext => new AddHeaderRoot(context_id));
+registerRoot((context_id: u32): RootContext => new AddHeaderRoot(context_id));

@@ -7,7 +7,7 @@
 // passes the size where a pointer belongs; readConfiguration below replaces it.
 import * as imports from "@solo-io/proxy-runtime/imports";
 import { free } from "@solo-io/proxy-runtime/malloc";
-import { RootContext, registerRootContext, send_local_response, HeaderPair, GrpcStatusValues } from "@solo-io/proxy-runtime";
+import { send_local_response, HeaderPair, GrpcStatusValues } from "@solo-io/proxy-runtime";
 
 // @ts-ignore: decorator
 @external("env", "proxy_set_buffer_bytes")
@@ -129,15 +129,6 @@ export function defineCounter(name: string): u32 {
 
 export function incrementCounter(id: u32, by: i64): void {
   if (id != 0) imports.proxy_increment_metric(id, by);
-}
-
-/**
- * Registers a root context factory under the filter's name and under "": the SDK looks the factory up by the
- * property plugin_root_id, which Envoy sets to the configured root_id and other hosts may leave empty.
- */
-export function registerRoot(name: string, factory: (id: u32) => RootContext): void {
-  registerRootContext(factory, name);
-  registerRootContext(factory, "");
 }
 
 /** Escapes text for a JSON string literal (quotes not included). */

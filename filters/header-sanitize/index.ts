@@ -6,9 +6,10 @@
 // A trailing * makes a name a prefix. Names compare lower-case. Order per header: deny first (a denied header is
 // refused even when it also matches remove), then remove (a removed header's length does not matter: it never
 // goes upstream), then the length limit. Pseudo-headers (:path, ...), which some hosts list, are left alone.
-export * from "@solo-io/proxy-runtime/proxy";
+export * from "../common/dispatch";
+import { registerRoot, HttpFilter } from "../common/filter";
 import { RootContext, Context, FilterHeadersStatusValues, stream_context, log, LogLevelValues } from "@solo-io/proxy-runtime";
-import { getProperty, removeHeader, replaceHeader, readConfiguration, sendJsonResponse, jsonEscape, registerRoot,
+import { getProperty, removeHeader, replaceHeader, readConfiguration, sendJsonResponse, jsonEscape,
   REQUEST_HEADERS } from "../common/abi";
 import { parseJson, stringList, NUMBER, OBJECT } from "../common/json";
 
@@ -68,7 +69,7 @@ class SanitizeRoot extends RootContext {
   }
 }
 
-class Sanitize extends Context {
+class Sanitize extends HttpFilter {
   onRequestHeaders(headers: u32, end_of_stream: bool): FilterHeadersStatusValues {
     const root = this.root_context as SanitizeRoot;
     const pairs = stream_context.headers.request.get_headers();
@@ -100,4 +101,4 @@ function orEmpty(s: string | null): string {
   return s === null ? "" : s;
 }
 
-registerRoot("header-sanitize", (context_id: u32): RootContext => new SanitizeRoot(context_id));
+registerRoot((context_id: u32): RootContext => new SanitizeRoot(context_id));

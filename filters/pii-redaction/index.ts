@@ -6,11 +6,12 @@
 // Flow: a JSON answer (content-type application/json or */*+json, no content-encoding) loses its content-length in
 // on_response_headers (the body's size changes), is buffered whole (StopIterationAndBuffer until end_of_stream)
 // and rewritten once at the end. Counter metric pii_redactions counts masked values; one info line per rewrite.
-export * from "@solo-io/proxy-runtime/proxy";
+export * from "../common/dispatch";
+import { registerRoot, HttpFilter } from "../common/filter";
 import { RootContext, Context, FilterHeadersStatusValues, FilterDataStatusValues, log, LogLevelValues }
   from "@solo-io/proxy-runtime";
 import { getHeader, removeHeader, getBufferBytes, setBufferBytes, readConfiguration, defineCounter, incrementCounter,
-  jsonEscape, registerRoot, RESPONSE_HEADERS, RESPONSE_BODY } from "../common/abi";
+  jsonEscape, RESPONSE_HEADERS, RESPONSE_BODY } from "../common/abi";
 import { parseJson, JsonValue, BOOL, OBJECT, STRING } from "../common/json";
 import { Redactor } from "./redactor";
 
@@ -43,7 +44,7 @@ class PiiRoot extends RootContext {
   }
 }
 
-class PiiRedaction extends Context {
+class PiiRedaction extends HttpFilter {
   json: bool = false;
 
   onResponseHeaders(headers: u32, end_of_stream: bool): FilterHeadersStatusValues {
@@ -95,4 +96,4 @@ function refuse(why: string): bool {
   return false;
 }
 
-registerRoot("pii-redaction", (context_id: u32): RootContext => new PiiRoot(context_id));
+registerRoot((context_id: u32): RootContext => new PiiRoot(context_id));

@@ -22,16 +22,16 @@ import org.junit.jupiter.api.Test;
 class ExampleFilterModulesTest {
   static final Path DIST = Path.of("").toAbsolutePath().getParent().resolve("filters/dist");
 
-  /** Every filter: logging, the SDK's configuration and root-id reads, and its abort path (wasi_unstable). */
+  /** Every filter: logging, reading its configuration, and the SDK's abort path (wasi_unstable). */
   private static final Set<String> COMMON = Set.of("env.proxy_log", "env.proxy_get_buffer_bytes",
-      "env.proxy_get_property", "env.proxy_set_effective_context", "wasi_unstable.proc_exit");
+      "wasi_unstable.proc_exit");
 
   private static final Map<String, Set<String>> OWN_IMPORTS = Map.of(
       "add-header", Set.of("env.proxy_add_header_map_value"),
       "header-sanitize", Set.of("env.proxy_get_header_map_pairs", "env.proxy_send_local_response",
-          "env.proxy_remove_header_map_value", "env.proxy_replace_header_map_value"),
+          "env.proxy_remove_header_map_value", "env.proxy_replace_header_map_value", "env.proxy_get_property"),
       "ab-routing", Set.of("env.proxy_get_header_map_pairs", "env.proxy_replace_header_map_value",
-          "env.proxy_add_header_map_value"),
+          "env.proxy_add_header_map_value", "env.proxy_get_property"),
       "pii-redaction", Set.of("env.proxy_define_metric", "env.proxy_increment_metric",
           "env.proxy_get_header_map_value", "env.proxy_remove_header_map_value", "env.proxy_set_buffer_bytes"));
 

@@ -3,8 +3,14 @@ package dev.bffkit.core.wasm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportFunction;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.FunctionImport;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -16,8 +22,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The committed example filters (filters/dist/*.wasm) as the host will see them, without a host: each parses with
- * Chicory, exports what a Proxy-Wasm HTTP filter needs, and imports exactly the functions filters/README.md lists
- * for it (the host must provide every one of them; a new import fails here before it fails at load time).
+ * Chicory, exports what a Proxy-Wasm HTTP filter needs, imports exactly the functions filters/README.md lists
+ * for it (the host must provide every one of them; a new import fails here before it fails at load time), and
+ * instantiates on Chicory.
  */
 class ExampleFilterModulesTest {
   static final Path DIST = Path.of("").toAbsolutePath().getParent().resolve("filters/dist");
@@ -68,6 +75,27 @@ class ExampleFilterModulesTest {
       Set<String> expected = new TreeSet<>(COMMON);
       expected.addAll(e.getValue());
       assertEquals(expected, imports, e.getKey());
+    }
+  }
+
+  /**
+   * Chicory's interpreter accepts each module and runs its start function, root context creation and an empty
+   * configuration without host calls: every import here fails the test if called, except the PII filter's metric
+   * definition, which answers Unimplemented (12) and must not stop the filter from configuring.
+   */
+  @Test
+  void instantiatesAndConfiguresWithoutHostCalls() {
+    for (String filter : OWN_IMPORTS.keySet()) {
+      WasmModule m = parse(filter);
+      List<ImportFunction> refusing = m.importSection().stream().map(i -> (ImportFunction) new HostFunction(
+          i.module(), i.name(), m.typeSection().getType(((FunctionImport) i).typeIndex()), (inst, args) -> {
+            if (i.name().equals("proxy_define_metric")) return new long[] {12};
+            throw new AssertionError(filter + " called " + i.module() + "." + i.name());
+          })).toList();
+      Instance instance = Instance.builder(m).withImportValues(ImportValues.builder().withFunctions(refusing).build())
+          .build();
+      instance.export("proxy_on_context_create").apply(1, 0);
+      assertEquals(1L, instance.export("proxy_on_configure").apply(1, 0)[0], filter);
     }
   }
 

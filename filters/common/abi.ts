@@ -77,6 +77,12 @@ export function addHeader(map: i32, name: string, value: string): u32 {
   return imports.proxy_add_header_map_value(map, changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength);
 }
 
+/** addHeader with name and value already UTF-8: for filters that add the same header on every request. */
+export function addHeaderBytes(map: i32, name: ArrayBuffer, value: ArrayBuffer): u32 {
+  return imports.proxy_add_header_map_value(map, changetype<usize>(name), name.byteLength, changetype<usize>(value),
+    value.byteLength);
+}
+
 /** Sets a header to one value, replacing every value it had (Envoy adds it when absent). */
 export function replaceHeader(map: i32, name: string, value: string): u32 {
   const k = String.UTF8.encode(name);

@@ -1,6 +1,6 @@
 // The JSON body scanner of the PII filter: one pass over the raw bytes, no tree. It tracks only what it needs to
-// tell a key from a value (a stack of open containers and whether an object expects a key next), decodes each
-// value string's escapes into a "logical" character array that remembers every character's raw offset, finds
+// tell a key from a value (a stack of open containers and whether an object expects a key next), decodes a value
+// string that has escapes into a "logical" character array that remembers every character's raw offset, finds
 // e-mail addresses and card numbers on the logical characters (so "a\u0040b.com" is an address), and replaces the
 // raw bytes those matches span with the mask. Everything outside a match is copied byte for byte, escapes included.
 //
@@ -76,6 +76,8 @@ export class Redactor {
   private chars: usize = 0;
   private offsets: usize = 0;
   private length: i32 = 0;   // logical characters in the current string
+  private direct: bool = false; // no escapes: chars points into the body itself, offset i is start + i
+  private start: i32 = 0;
   private sawAt: bool = false;
   private digits: i32 = 0;
   private matchStart: Int32Array = new Int32Array(0);
@@ -132,11 +134,44 @@ export class Redactor {
     return this.emailCount + this.cardCount;
   }
 
-  /** Decodes the string whose content starts at raw offset start; returns the closing quote's offset or -1. */
+  /**
+   * Reads the string whose content starts at raw offset start; returns the closing quote's offset or -1. A string
+   * without escapes (most) is matched in place: its logical characters are its bytes. One with escapes is decoded
+   * into the scratch arrays first.
+   */
   private readString(start: i32, n: i32): i32 {
     const src = this.src;
-    const end = skipString(src, start, n);
-    if (end < 0) return -1;
+    let j = start;
+    let sawAt = false;
+    let digits = 0;
+    let escaped = false;
+    while (j < n) {
+      const b = load<u8>(src + j);
+      if (b == QUOTE) break;
+      if (b == BACKSLASH) { escaped = true; j += 2; continue; }
+      if (b == 0x40) sawAt = true;
+      else if (b >= 0x30 && b <= 0x39) digits++;
+      j++;
+    }
+    if (j >= n) return -1;
+    const end = j;
+    this.length = end - start;
+    this.direct = !escaped;
+    this.sawAt = sawAt;
+    this.digits = digits;
+    if (escaped) {
+      // Escapes may hide an '@' (\u0040) or digits: count again on the decoded characters.
+      if (!this.decode(start, end)) return -1;
+    } else {
+      this.chars = src + start;
+      this.start = start;
+    }
+    return end;
+  }
+
+  /** Decodes escapes of the string [start, end) into the scratch arrays; false when an escape is malformed. */
+  private decode(start: i32, end: i32): bool {
+    const src = this.src;
     this.reserve(end - start + 1); // never more logical characters than raw bytes
     const chars = this.chars;
     const offsets = this.offsets;
@@ -155,7 +190,7 @@ export class Redactor {
         const e = load<u8>(src + j + 1);
         if (e == 0x75) { // \uXXXX
           const code = j + 6 <= end ? hex4(src + j + 2) : -1;
-          if (code < 0) return -1;
+          if (code < 0) return false;
           c = code < 0x80 ? <u8>code : OTHER;
           j += 6;
         } else {
@@ -173,7 +208,7 @@ export class Redactor {
     this.length = k;
     this.sawAt = sawAt;
     this.digits = digits;
-    return end;
+    return true;
   }
 
   private reserve(chars: i32): void {
@@ -183,8 +218,9 @@ export class Redactor {
     this.offsets = this.chars + ((<usize>this.scratch.byteLength / 5 + 3) & ~3);
   }
 
+  /** The raw offset of logical character i (i == length: the closing quote). */
   private off(i: i32): i32 {
-    return load<i32>(this.offsets + (<usize>i << 2));
+    return this.direct ? this.start + i : load<i32>(this.offsets + (<usize>i << 2));
   }
 
   /** Finds the matches in the string just read and copies everything up to its last one into out. */

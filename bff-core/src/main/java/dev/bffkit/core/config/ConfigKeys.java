@@ -240,7 +240,7 @@ public final class ConfigKeys {
       any("config", "the plugin configuration: a mapping or list is passed as JSON text, a scalar as written"),
       word("failure", "closed", List.of("open", "closed"), "a failing filter: open = skipped, closed = 503"),
       size("maxMemory", "16mb", "the filter's linear memory per instance (one instance per event loop)"),
-      duration("callbackBudget", "50ms", "CPU time one callback may take before it is stopped"));
+      duration("callbackBudget", "200ms", "time one callback may take before it is stopped (a runaway guard: a cold JIT took over 50 ms for a 137 KiB PII scan here)"));
   static final Section FILTERS = section("filters", "Static filters before auth; all off by default.",
       strings("ipAllow", "CIDRs (v4/v6); non-empty = only these"),
       strings("ipDeny", "CIDRs refused (wins over ipAllow)"),

@@ -534,9 +534,15 @@ public final class Scenarios {
   /** The same iOS BFF launched on a client folder ({@code bff-ios.jar --config DIR}), e.g. {@link #writeIosBundleWithoutAuth}. */
   public static ProcessTarget startIosBffProcess(Backends backends, Path configDir, Path logDir, String name)
       throws IOException, InterruptedException {
-    int port = freePort();
     Map<String, String> env = new LinkedHashMap<>(backends.env());
     env.putAll(childEnv());
+    return startIosBffOnFolder(configDir, env, logDir, name);
+  }
+
+  /** The same with the whole environment given (e.g. {@link #iosEnv}: auth on, as the iOS BFF runs). */
+  static ProcessTarget startIosBffOnFolder(Path configDir, Map<String, String> env, Path logDir, String name)
+      throws IOException, InterruptedException {
+    int port = freePort();
     ChildProcess p = ChildProcess.start(name, ChildProcess.java(sutFlags(logDir, name), "-jar",
         jar("bff-ios/target/bff-ios.jar").toString(), "--config", configDir.toString(), "--port", Integer.toString(port)),
         env, logDir);
@@ -639,7 +645,7 @@ public final class Scenarios {
     return flags;
   }
 
-  private static ProcessTarget awaitReady(ChildProcess p, int port) throws IOException, InterruptedException {
+  static ProcessTarget awaitReady(ChildProcess p, int port) throws IOException, InterruptedException {
     try {
       long ns = p.awaitHttp200(port, "/readyz", 10, 60_000);
       return new ProcessTarget(p, port, ns);

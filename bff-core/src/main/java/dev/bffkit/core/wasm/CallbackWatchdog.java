@@ -75,9 +75,9 @@ final class CallbackWatchdog {
       this.thread = thread;
     }
 
-    /** A callback starts; it may run {@code budgetNanos}. Not re-entrant (callbacks never nest). */
-    long enter(long budgetNanos) {
-      deadline = System.nanoTime() + budgetNanos;
+    /** A callback starts; it may run until {@code deadlineNanos} (System.nanoTime). Not re-entrant (callbacks never nest). */
+    long enter(long deadlineNanos) {
+      deadline = deadlineNanos;
       long s = ++seq;
       state.set(s);
       return s;

@@ -784,7 +784,8 @@ public final class BenchMain {
     }
     boolean cpuBoth = onOpen != null && offOpen != null && !Double.isNaN(sc.cpu(onOpen)) && !Double.isNaN(sc.cpu(offOpen))
         && sc.cpu(offOpen) > 0;
-    targets.add(new Reports.Target(prefix + "CPU per request vs " + f.offLabel() + " (open, half max)",
+    targets.add(new Reports.Target(prefix + "CPU per request vs " + f.offLabel() + (ok(onOpen)
+            ? String.format(Locale.ROOT, " (open, %.0f req/s)", onOpen.targetRate()) : " (open, half max)"),
         String.format(Locale.ROOT, "≤ %.2f×", f.maxCpuRatio()), cpuText(sc, onOpen, f.onLabel()),
         cpuText(sc, offOpen, f.offLabel()), cpuRatio(sc, onOpen, offOpen),
         cpuBoth ? sc.cpu(onOpen) / sc.cpu(offOpen) <= f.maxCpuRatio() : null));
@@ -1490,9 +1491,12 @@ public final class BenchMain {
 
   private static final String WASM_OFF = "BFF proxy route, no filters";
   private static final String WASM_ON = "BFF proxy route, header-only Wasm filter";
+  private static final String WASM_ON_PREVIOUS = "BFF proxy route, header-only Wasm filter, previous build";
   /** Issue 18: a header-only Proxy-Wasm filter costs ≤ 5 % throughput and CPU per request (Envoy: about 20 %). */
   private static final FeatureCost WASM_HEADER = new FeatureCost("header-only Proxy-Wasm filter", "filter on", "no filters",
       0.95, null, 1.05);
+  private static final FeatureCost WASM_HEADER_PREVIOUS = new FeatureCost("header-only Proxy-Wasm filter on the previous"
+      + " build", "previous build, filter on", "no filters (this build)", 0.95, null, 1.05);
 
   /**
    * Issue 18's performance rows: the pass-through route through two iOS BFF processes that differ only by the
@@ -1512,13 +1516,19 @@ public final class BenchMain {
     results.add(sc);
     sc.note("filters: " + WasmBundle.describe());
     Path dir = Files.createTempDirectory("bffkit-wasm");
+    Path jar = Scenarios.jar("bff-ios/target/bff-ios.jar");
+    String previousJar = System.getenv("BENCH_PREVIOUS_JAR");
     try (Scenarios.ProcessTarget upstream = WasmBundle.startUpstream(logDir);
-        Scenarios.ProcessTarget off = WasmBundle.start(backends, WasmBundle.write(dir, "no-filters", upstream.port(), false),
-            logDir, "bff-wasm-no-filters");
-        Scenarios.ProcessTarget on = WasmBundle.start(backends, WasmBundle.write(dir, "filters", upstream.port(), true),
-            logDir, "bff-wasm-filters")) {
-      Scenarios.awaitSignedIn(off, 30_000);
-      Scenarios.awaitSignedIn(on, 30_000);
+        Scenarios.ProcessTarget off = WasmBundle.start(jar, backends, WasmBundle.write(dir, "no-filters", upstream.port(),
+            false), logDir, "bff-wasm-no-filters");
+        Scenarios.ProcessTarget on = WasmBundle.start(jar, backends, WasmBundle.write(dir, "filters", upstream.port(), true),
+            logDir, "bff-wasm-filters");
+        // BENCH_PREVIOUS_JAR: the same filters on another build (say before a change to the host), same rounds
+        Scenarios.ProcessTarget prev = previousJar == null || previousJar.isBlank() ? null : WasmBundle.start(
+            Path.of(previousJar), backends, dir.resolve("filters"), logDir, "bff-wasm-filters-previous")) {
+      for (Scenarios.ProcessTarget t : new Scenarios.ProcessTarget[] {off, on, prev}) {
+        if (t != null) Scenarios.awaitSignedIn(t, 30_000);
+      }
       List<String> problems = WasmBundle.check(off.port(), on.port());
       if (!problems.isEmpty()) {
         targets.add(new Reports.Target("wasm: header-only Proxy-Wasm filter", "≥ 0.95× throughput, ≤ 1.05× CPU",
@@ -1529,6 +1539,11 @@ public final class BenchMain {
           + " header and each blob comes back with its digits masked, the same length");
       Sys offPosts = wasmSys(WASM_OFF, off, Scenarios.PROXY_PATH);
       Sys onPosts = wasmSys(WASM_ON, on, Scenarios.PROXY_PATH);
+      List<Sys> posts = new ArrayList<>(List.of(offPosts, onPosts));
+      if (prev != null) {
+        posts.add(wasmSys(WASM_ON_PREVIOUS, prev, Scenarios.PROXY_PATH));
+        sc.note("previous build (BENCH_PREVIOUS_JAR=" + previousJar + ") with the same filters: pid " + prev.process().pid());
+      }
       List<Sys> bodies = new ArrayList<>();
       for (int kib : WasmBundle.BODY_KIB) {
         bodies.add(wasmSys(blobName(kib, false), off, WasmBundle.blobPath(kib)));
@@ -1537,7 +1552,7 @@ public final class BenchMain {
       if (!quick) {
         // fresh processes: their JIT warmed as the setUp's systems were (PRE_WARM), the blob paths more briefly
         progress.scenario(sc.name() + " (pre-warm, not recorded)");
-        for (Sys s : List.of(offPosts, onPosts)) {
+        for (Sys s : posts) {
           measure(null, LoadSpec.closed(s.name() + " (pre-warm)", s.port(), s.path(), 32, Duration.ofSeconds(1), PRE_WARM)
               .withHeaders(s.headers()), null);
         }
@@ -1546,7 +1561,7 @@ public final class BenchMain {
               Duration.ofSeconds(2)).withHeaders(s.headers()), null);
         }
       }
-      headerFilterRows(sc, List.of(offPosts, onPosts), conns);
+      headerFilterRows(sc, posts, conns);
       bodyFilterRows(sc, bodies);
     } finally {
       try (Stream<Path> f = Files.walk(dir)) {
@@ -1573,9 +1588,17 @@ public final class BenchMain {
     if (worst != null) sc.note("header-only filter: throughput ratio by round, worst " + worst);
     double[] closedCpu = {medianCpu(sc, WASM_ON), medianCpu(sc, WASM_OFF)};
     LoadResult offMax = max.get(WASM_OFF);
-    double rate = ok(offMax) ? Math.max(50, Math.floor(offMax.achievedRate() / 2)) : halfOfLowest(sc, max);
-    Map<String, LoadResult> open = openAll(sc, systems, rate, conns);
+    // a quarter of the unfiltered max, not half: with the driver and the other work on the same two cores, half the
+    // closed max saturated the machine (p50 65 ms in the first full run), and a saturated system's CPU per request
+    // measures its queues
+    double rate = ok(offMax) ? Math.max(50, Math.floor(offMax.achievedRate() / 4)) : halfOfLowest(sc, max) / 2;
+    Map<String, LoadResult> open = openInRounds(sc, sc.name() + String.format(Locale.ROOT, " (open %.0f req/s)", rate),
+        systems, rate, conns, quick ? 1 : WASM_ROUNDS, roundWarmup, roundDuration);
     featureCost(WASM_HEADER, "pass-through", sc, max, open, WASM_ON, WASM_OFF);
+    if (max.containsKey(WASM_ON_PREVIOUS)) {
+      featureCost(WASM_HEADER_PREVIOUS, "pass-through", sc, max, open, WASM_ON_PREVIOUS, WASM_OFF);
+      againstPrevious("pass-through with the header-only Wasm filter", max, open, WASM_ON, WASM_ON_PREVIOUS);
+    }
     boolean closedBoth = !Double.isNaN(closedCpu[0]) && !Double.isNaN(closedCpu[1]) && closedCpu[1] > 0;
     targets.add(new Reports.Target("pass-through: header-only Proxy-Wasm filter: CPU per request vs no filters (closed"
         + " rounds, median)", "reported", closedBoth ? String.format(Locale.ROOT, "filter on %.0f µs/req", closedCpu[0])
@@ -1600,7 +1623,7 @@ public final class BenchMain {
 
   /** The open rate of the body-filter rows: modest, so p50 is the work's and not a queue's. */
   private double bodyRate() {
-    return quick ? 100 : 400;
+    return quick ? 100 : 1000;
   }
 
   /**
@@ -1610,7 +1633,7 @@ public final class BenchMain {
    */
   private void bodyFilterRows(ScenarioResult sc, List<Sys> systems) {
     double rate = bodyRate();
-    int n = quick ? 1 : 3;
+    int n = quick ? 1 : WASM_ROUNDS;
     Map<String, LoadResult> pooled = openInRounds(sc, sc.name() + " (body filter, open " + (int) rate + " req/s)", systems,
         rate, 16, n, roundWarmup, roundDuration);
     List<double[]> cpu = new ArrayList<>();

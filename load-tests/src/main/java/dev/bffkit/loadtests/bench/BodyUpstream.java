@@ -8,8 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The wasm scenario's upstream of sized answers: {@code GET /blob/{kib}} answers a JSON document of exactly that many
- * KiB (1..1024), a list of records with ids, numbers and text, so a third of its bytes or so are digits for the
- * body filter to mask. Bodies are built once per size and sent from memory; {@code /readyz} answers "ready".
+ * KiB (1..1024), a list of records with ids, an e-mail address, a phone number, a count and text: digits for the
+ * load test's body filter to mask, addresses for a PII redactor (the AssemblyScript example) to find. Bodies are built once per size and sent from memory; {@code /readyz} answers "ready".
  * Its own process, as every system of the bench.
  *
  * <pre>java -cp bff-demo.jar dev.bffkit.loadtests.bench.BodyUpstream --port N</pre>
@@ -72,8 +72,9 @@ public final class BodyUpstream {
     StringBuilder b = new StringBuilder(size).append("{\"items\":[");
     String end = "],\"pad\":\"\"}";
     for (int i = 0; ; i++) {
-      String item = (i > 0 ? "," : "") + "{\"id\":\"u" + (100000 + i) + "\",\"phone\":\"+33 6 12 34 " + (10 + i % 90)
-          + " " + (10 + i * 7 % 90) + "\",\"likes\":" + (i * 37 % 1000) + ",\"text\":\"lorem ipsum dolor sit amet\"}";
+      String item = (i > 0 ? "," : "") + "{\"id\":\"u" + (100000 + i) + "\",\"email\":\"user" + i + "@example.com\","
+          + "\"phone\":\"+33 6 12 34 " + (10 + i % 90) + " " + (10 + i * 7 % 90) + "\",\"likes\":" + (i * 37 % 1000)
+          + ",\"text\":\"lorem ipsum dolor sit amet\"}";
       if (b.length() + item.length() + end.length() > size) break;
       b.append(item);
     }

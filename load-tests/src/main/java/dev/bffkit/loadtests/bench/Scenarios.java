@@ -536,16 +536,18 @@ public final class Scenarios {
       throws IOException, InterruptedException {
     Map<String, String> env = new LinkedHashMap<>(backends.env());
     env.putAll(childEnv());
-    return startIosBffOnFolder(configDir, env, logDir, name);
+    return startIosBffOnFolder(jar("bff-ios/target/bff-ios.jar"), configDir, env, logDir, name);
   }
 
-  /** The same with the whole environment given (e.g. {@link #iosEnv}: auth on, as the iOS BFF runs). */
-  static ProcessTarget startIosBffOnFolder(Path configDir, Map<String, String> env, Path logDir, String name)
+  /**
+   * {@code jar} (this build's bff-ios.jar or another build's) on a client folder with the whole environment given
+   * (e.g. {@link #iosEnv}: auth on, as the iOS BFF runs); waits for /readyz.
+   */
+  static ProcessTarget startIosBffOnFolder(Path jar, Path configDir, Map<String, String> env, Path logDir, String name)
       throws IOException, InterruptedException {
     int port = freePort();
     ChildProcess p = ChildProcess.start(name, ChildProcess.java(sutFlags(logDir, name), "-jar",
-        jar("bff-ios/target/bff-ios.jar").toString(), "--config", configDir.toString(), "--port", Integer.toString(port)),
-        env, logDir);
+        jar.toString(), "--config", configDir.toString(), "--port", Integer.toString(port)), env, logDir);
     return awaitReady(p, port);
   }
 

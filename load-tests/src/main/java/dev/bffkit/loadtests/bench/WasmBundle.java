@@ -116,10 +116,13 @@ final class WasmBundle {
     }
   }
 
-  /** {@code bff-ios.jar --config DIR} with the iOS BFF's environment (auth on, the bench's IdP, observe as deployed). */
-  static Scenarios.ProcessTarget start(Scenarios.Backends backends, Path dir, Path logDir, String name)
+  /**
+   * {@code jar --config DIR} ({@code jar}: this build's bff-ios.jar, or another build's) with the iOS BFF's environment
+   * (auth on, the bench's IdP, observe as deployed).
+   */
+  static Scenarios.ProcessTarget start(Path jar, Scenarios.Backends backends, Path dir, Path logDir, String name)
       throws IOException, InterruptedException {
-    return Scenarios.startIosBffOnFolder(dir, Scenarios.iosEnv(backends, Map.of()), logDir, name);
+    return Scenarios.startIosBffOnFolder(jar, dir, Scenarios.iosEnv(backends, Map.of()), logDir, name);
   }
 
   /** The body upstream in its own process; waits for /readyz. */

@@ -17,8 +17,15 @@ final class CallbackWatchdog {
   private static final long IDLE = 0;
   private static final long INTERRUPTING = -1;
   private static final long INTERRUPTED = -2;
-  /** How often the watchdog looks; a callback overruns its budget by this much at most (plus the check's distance). */
-  static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  /**
+   * How often the watchdog looks: a fifth of the smallest budget of the filters loaded, between these two, so a callback
+   * overruns its budget by a fifth of it at most (plus the check's distance). Each look is a wake-up of its own: a
+   * fixed 2 ms tick cost 1.5 % of a core on an idle BFF (500 wake-ups a second, issue 18's load test: ~12 µs per
+   * request at 1 200 req/s, more than the filter itself); at the default 50 ms budget it is 10 ms, 100 a second.
+   */
+  static final long MIN_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  static final long MAX_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  private volatile long tickNanos = MAX_TICK_NANOS;
   private static final CallbackWatchdog INSTANCE = new CallbackWatchdog();
 
   private final CopyOnWriteArrayList<Guard> guards = new CopyOnWriteArrayList<>();
@@ -26,6 +33,15 @@ final class CallbackWatchdog {
 
   static CallbackWatchdog get() {
     return INSTANCE;
+  }
+
+  /** A filter with this callback budget is loaded: the watchdog looks at least five times per budget from now on. */
+  synchronized void budget(long budgetNanos) {
+    tickNanos = Math.min(tickNanos, Math.max(MIN_TICK_NANOS, budgetNanos / 5));
+  }
+
+  long tickNanos() {
+    return tickNanos;
   }
 
   /** The guard of the calling thread (an event loop), registered once. */
@@ -48,7 +64,7 @@ final class CallbackWatchdog {
 
   private void watch() {
     while (true) {
-      LockSupport.parkNanos(TICK_NANOS);
+      LockSupport.parkNanos(tickNanos);
       long now = System.nanoTime();
       for (Guard g : guards) {
         if (!g.thread.isAlive()) {
@@ -75,9 +91,9 @@ final class CallbackWatchdog {
       this.thread = thread;
     }
 
-    /** A callback starts; it may run {@code budgetNanos}. Not re-entrant (callbacks never nest). */
-    long enter(long budgetNanos) {
-      deadline = System.nanoTime() + budgetNanos;
+    /** A callback starts; it may run until {@code deadlineNanos} (System.nanoTime). Not re-entrant (callbacks never nest). */
+    long enter(long deadlineNanos) {
+      deadline = deadlineNanos;
       long s = ++seq;
       state.set(s);
       return s;

@@ -123,6 +123,7 @@ public final class FilterModule {
       throw refused(c, "does not compile (" + e.getMessage() + ")");
     }
     FilterModule fm = new FilterModule(c, m, machine, limits, Set.copyOf(exports), shared == null ? new SharedData() : shared);
+    CallbackWatchdog.get().budget(fm.budgetNanos);
     try {
       FilterVm trial = FilterVm.create(fm, CallbackWatchdog.get().guard(), fm.meters(new SimpleMeterRegistry()));
       trial.close();

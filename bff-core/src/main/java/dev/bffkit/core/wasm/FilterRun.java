@@ -34,6 +34,8 @@ final class FilterRun implements Exchange.AnswerFilter {
   private Map<String, byte[]> properties;
   private byte[] requestBody;
   private byte[] responseBody;
+  /** Answer chunks not yet given to the filters (while one is paused); null when none. */
+  private Buffer held;
   private HeaderView requestHeaders;
   private HeaderView responseHeaders;
   private boolean inResponse;
@@ -115,7 +117,7 @@ final class FilterRun implements Exchange.AnswerFilter {
     int count = -1;
     for (FilterCall c : calls) {
       if (c.skipped) continue;
-      if (count < 0) count = headerCount(map(Abi.HTTP_REQUEST_HEADERS));
+      if (count < 0) count = map(Abi.HTTP_REQUEST_HEADERS).size();
       try {
         c.vm.requestHeaders(c, count, endOfStream);
       } catch (FilterFailure f) {
@@ -149,11 +151,7 @@ final class FilterRun implements Exchange.AnswerFilter {
     return Buffer.buffer(requestBody);
   }
 
-  private static int headerCount(HeaderView v) {
-    int[] n = {0};
-    v.forEach((k, val) -> n[0]++);
-    return n[0];
-  }
+
 
   // ---- response (Exchange.AnswerFilter)
 
@@ -167,8 +165,9 @@ final class FilterRun implements Exchange.AnswerFilter {
     started = true;
     if (over) return Future.succeededFuture();
     if (!headersDone && !responseHeaders(false)) return Future.succeededFuture();
+    if (passesBody()) return send(chunk, false);
     append(chunk);
-    if (buffering) return Future.succeededFuture();
+    if (buffering) return Future.succeededFuture(); // held: the paused filter sees it with the rest at the end
     if (!responseBody(false)) return Future.succeededFuture();
     if (buffering) return Future.succeededFuture();
     return flush(false);
@@ -178,17 +177,39 @@ final class FilterRun implements Exchange.AnswerFilter {
   public Future<Void> end(Buffer last) {
     started = true;
     if (over) return Future.succeededFuture();
-    boolean noBody = !headSent && responseBody == null && (last == null || last.length() == 0);
+    boolean noBody = !headSent && responseBody == null && held == null && (last == null || last.length() == 0);
     if (!headersDone && !responseHeaders(noBody)) return Future.succeededFuture();
-    if (last != null && last.length() > 0) append(last);
-    if (!noBody && !responseBody(true)) return Future.succeededFuture();
+    boolean passed = passesBody();
+    if (!passed) {
+      if (last != null && last.length() > 0) append(last);
+      if (!noBody && !responseBody(true)) return Future.succeededFuture();
+    }
     HttpServerResponse resp = ex.response();
     if (!resp.trailers().isEmpty() && !responseTrailers()) return Future.succeededFuture();
-    return flush(true);
+    return passed ? send(last, true) : flush(true);
   }
 
+  /**
+   * True when no filter of this request reads response bodies (say a header-only filter) and none holds a part of it:
+   * the chunks then go out as they came, not copied into the filters' byte[] and back (issue 18's profile).
+   */
+  private boolean passesBody() {
+    if (responseBody != null || held != null) return false;
+    for (FilterCall c : calls) if (!c.skipped && c.vm.readsResponseBody()) return false;
+    return true;
+  }
+
+  /** Chunks gather in a Buffer (amortised copies); the filters' byte[] is made once, when a callback reads it. */
   private void append(Buffer chunk) {
-    byte[] b = chunk.getBytes();
+    if (held == null) held = Buffer.buffer(Math.max(chunk.length(), 1024));
+    held.appendBuffer(chunk);
+  }
+
+  /** What the filters have seen, then what has been held since, as one byte[]. */
+  private void takeHeld() {
+    if (held == null) return;
+    byte[] b = held.getBytes();
+    held = null;
     if (responseBody == null || responseBody.length == 0) {
       responseBody = b;
       return;
@@ -206,7 +227,7 @@ final class FilterRun implements Exchange.AnswerFilter {
     for (int i = calls.size() - 1; i >= 0; i--) {
       FilterCall c = calls.get(i);
       if (c.skipped) continue;
-      if (count < 0) count = headerCount(map(Abi.HTTP_RESPONSE_HEADERS));
+      if (count < 0) count = map(Abi.HTTP_RESPONSE_HEADERS).size();
       try {
         c.vm.responseHeaders(c, count, endOfStream);
       } catch (FilterFailure f) {
@@ -220,6 +241,7 @@ final class FilterRun implements Exchange.AnswerFilter {
 
   /** The body so far through the response filters; false when the answer was replaced. */
   private boolean responseBody(boolean endOfStream) {
+    takeHeld();
     if (responseBody == null) responseBody = new byte[0];
     buffering = false;
     for (int i = calls.size() - 1; i >= 0; i--) {
@@ -258,15 +280,22 @@ final class FilterRun implements Exchange.AnswerFilter {
 
   /** Sends what the filters let through; at the end, the last of it and the end. */
   private Future<Void> flush(boolean end) {
-    HttpServerResponse resp = ex.response();
-    byte[] out = responseBody == null ? new byte[0] : responseBody;
+    takeHeld();
+    byte[] out = responseBody;
     responseBody = null;
+    return send(out == null || out.length == 0 ? null : Buffer.buffer(out), end);
+  }
+
+  /** Sends {@code out} (null: nothing) and, with {@code end}, the end; the head goes out with the first of it. */
+  private Future<Void> send(Buffer out, boolean end) {
+    HttpServerResponse resp = ex.response();
+    int length = out == null ? 0 : out.length();
     if (!headSent) {
       headSent = true;
       String cl = resp.headers().get(HttpHeaders.CONTENT_LENGTH);
       if (end && !resp.isChunked()) {
         // the whole body is known: its length is what the filters made of it
-        if (cl != null) resp.headers().set(HttpHeaders.CONTENT_LENGTH, Integer.toString(out.length));
+        if (cl != null) resp.headers().set(HttpHeaders.CONTENT_LENGTH, Integer.toString(length));
       } else if (cl != null) {
         try {
           declared = Long.parseLong(cl.trim());
@@ -277,18 +306,18 @@ final class FilterRun implements Exchange.AnswerFilter {
         resp.setChunked(true);
       }
     }
-    sent += out.length;
+    sent += length;
     if (declared >= 0 && (sent > declared || (end && sent != declared))) {
       fail(null, "the body's length changed but content-length was kept; drop it in on_response_headers");
       return Future.succeededFuture();
     }
     Future<Void> f;
     if (end) {
-      f = ex.endOut(out.length == 0 ? null : Buffer.buffer(out));
+      f = ex.endOut(length == 0 ? null : out);
       over = true;
       finish();
     } else {
-      f = out.length == 0 ? Future.succeededFuture() : ex.writeOut(Buffer.buffer(out));
+      f = length == 0 ? Future.succeededFuture() : ex.writeOut(out);
     }
     return f;
   }

@@ -183,7 +183,7 @@ final class FilterVm {
   private int run(String name, Body body) throws FilterFailure {
     if (broken) throw new FilterFailure(FilterFailure.Kind.ABI, name, "the instance failed earlier");
     long start = System.nanoTime();
-    long seq = guard.enter(module.budgetNanos);
+    long seq = guard.enter(start + module.budgetNanos); // one clock read per callback, not two
     FilterFailure failed = null;
     int result = 0;
     try {

@@ -41,6 +41,17 @@ abstract class HeaderView {
 
   void pseudo(BiConsumer<String, String> each) {}
 
+  /** The pairs {@link #forEach} gives, counted without making their values (the callbacks' header count). */
+  int size() {
+    int n = pseudoCount();
+    for (Map.Entry<String, String> ignored : headers()) n++;
+    return n;
+  }
+
+  int pseudoCount() {
+    return 0;
+  }
+
   String pseudo(String name) {
     return null;
   }
@@ -161,6 +172,11 @@ abstract class HeaderView {
     }
 
     @Override
+    int pseudoCount() {
+      return req.authority() != null || req.getHeader("host") != null ? 4 : 3;
+    }
+
+    @Override
     String pseudo(String name) {
       return switch (name) {
         case ":method" -> req.method().name();
@@ -192,6 +208,11 @@ abstract class HeaderView {
     @Override
     void pseudo(BiConsumer<String, String> each) {
       each.accept(":status", Integer.toString(resp.getStatusCode()));
+    }
+
+    @Override
+    int pseudoCount() {
+      return 1;
     }
 
     @Override

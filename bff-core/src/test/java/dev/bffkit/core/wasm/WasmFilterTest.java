@@ -12,6 +12,8 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -50,13 +52,32 @@ class WasmFilterTest {
   @BeforeEach
   void start() throws Exception {
     vertx = Vertx.vertx();
-    upstream = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
-      JsonObject headers = new JsonObject();
-      req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
-      req.response().putHeader("content-type", "application/json")
-          .end(new JsonObject().put("headers", headers).put("body", body.toString()).put("path", req.uri()).encode());
-    })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    upstream = vertx.createHttpServer().requestHandler(req -> {
+      if (req.uri().contains("/chunked/")) {
+        chunked(req);
+        return;
+      }
+      req.body().onSuccess(body -> {
+        JsonObject headers = new JsonObject();
+        req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
+        req.response().putHeader("content-type", "application/json")
+            .end(new JsonObject().put("headers", headers).put("body", body.toString()).put("path", req.uri()).encode());
+      });
+    }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     client = vertx.createHttpClient();
+  }
+
+  /** {@code .../chunked/N}: N chunks "chunk-0", "chunk-1"... without content-length, 5 ms apart (so they travel apart). */
+  private void chunked(HttpServerRequest req) {
+    int n = Integer.parseInt(req.uri().substring(req.uri().lastIndexOf('/') + 1));
+    HttpServerResponse resp = req.response().setChunked(true).putHeader("content-type", "text/plain");
+    for (int i = 0; i < n; i++) {
+      int at = i;
+      vertx.setTimer(5L * (i + 1), t -> {
+        resp.write("chunk-" + at);
+        if (at == n - 1) resp.end();
+      });
+    }
   }
 
   @AfterEach
@@ -140,6 +161,62 @@ class WasmFilterTest {
     assertTrue(gql.json().containsKey("data"), gql.body().toString());
   }
 
+  @Test
+  void aHeaderOnlyFilterPassesAStreamedAnswerThroughWhole() throws Exception {
+    Bff.RunningBff b = bff(Map.of("add.wasm", Wat.compile(ADD_HEADERS)),
+        "    - { name: add, file: filters/add.wasm, routes: [\"proxy:/api/posts\"] }\n");
+    Answer a = send(b, HttpMethod.GET, "/api/posts/chunked/3", null);
+    assertEquals(200, a.resp().statusCode(), a.body().toString());
+    assertEquals("chunk-0chunk-1chunk-2", a.body().toString());
+    assertEquals("1", a.resp().getHeader("x-wasm"));
+    assertNull(a.resp().getHeader("content-length"), "streamed, as the upstream did");
+  }
+
+  /** The load test's body filter (load-tests/src/main/resources/wasm/mask-digits.wat): buffers, masks every digit. */
+  static final String MASK_DIGITS = Wat.filter("""
+        (import "env" "proxy_get_buffer_bytes" (func $get (param i32 i32 i32 i32 i32) (result i32)))
+        (import "env" "proxy_set_buffer_bytes" (func $set (param i32 i32 i32 i32 i32) (result i32)))
+        (import "env" "proxy_remove_header_map_value" (func $remove (param i32 i32 i32) (result i32)))
+      """, """
+        (data (i32.const 16) "content-length")
+        (func (export "proxy_on_response_headers") (param i32 i32 i32) (result i32)
+          (drop (call $remove (i32.const 2) (i32.const 16) (i32.const 14)))
+          (i32.const 0))
+        (func (export "proxy_on_response_body") (param $ctx i32) (param $size i32) (param $eos i32) (result i32)
+          (local $ptr i32) (local $len i32) (local $i i32) (local $c i32)
+          (if (i32.eqz (local.get $eos)) (then (return (i32.const 1))))
+          (global.set $heap (i32.const 8192))
+          (if (i32.ne (call $get (i32.const 1) (i32.const 0) (local.get $size) (i32.const 0) (i32.const 4)) (i32.const 0))
+            (then (return (i32.const 0))))
+          (local.set $ptr (i32.load (i32.const 0)))
+          (local.set $len (i32.load (i32.const 4)))
+          (block $done
+            (loop $next
+              (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+              (local.set $c (i32.load8_u (i32.add (local.get $ptr) (local.get $i))))
+              (if (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10))
+                (then (i32.store8 (i32.add (local.get $ptr) (local.get $i)) (i32.const 35))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $next)))
+          (drop (call $set (i32.const 1) (i32.const 0) (local.get $size) (local.get $ptr) (local.get $len)))
+          (i32.const 0))
+      """);
+
+  @Test
+  void aBodyFilterSeesTheWholeAnswerAndRewritesIt() throws Exception {
+    Bff.RunningBff b = bff(Map.of("mask.wasm", Wat.compile(MASK_DIGITS)),
+        "    - { name: mask, file: filters/mask.wasm, routes: [\"proxy:/api/posts\"] }\n");
+    Answer whole = send(b, HttpMethod.GET, "/api/posts/123", null);
+    assertEquals(200, whole.resp().statusCode(), whole.body().toString());
+    assertEquals("/api/posts/###", whole.json().getString("path"));
+    assertEquals(whole.body().length(), Integer.parseInt(whole.resp().getHeader("content-length")));
+    // three chunks apart: buffered (StopIterationAndBuffer), then masked whole at the end
+    Answer streamed = send(b, HttpMethod.GET, "/api/posts/chunked/3", null);
+    assertEquals("chunk-#chunk-#chunk-#", streamed.body().toString());
+    // another route: untouched
+    assertEquals("/api/plain/123", send(b, HttpMethod.GET, "/api/plain/123", null).json().getString("path"));
+  }
+
   static final String LOOP_IN_REQUEST_HEADERS = Wat.filter("", """
         (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
           (loop $forever (br $forever))
@@ -153,6 +230,8 @@ class WasmFilterTest {
             - { name: closed, file: filters/loop.wasm, routes: ["proxy:/api/posts"], callbackBudget: 20ms }
             - { name: open, file: filters/loop.wasm, routes: ["proxy:/api/plain"], failure: open, callbackBudget: 20ms }
         """);
+    // the watchdog looks at least five times per budget (its tick follows the smallest budget loaded)
+    assertTrue(CallbackWatchdog.get().tickNanos() <= 4_000_000, "tick " + CallbackWatchdog.get().tickNanos() + " ns");
     for (int i = 0; i < 3; i++) {
       long t0 = System.nanoTime();
       Answer closed = send(b, HttpMethod.GET, "/api/posts/1", null);

@@ -534,12 +534,20 @@ public final class Scenarios {
   /** The same iOS BFF launched on a client folder ({@code bff-ios.jar --config DIR}), e.g. {@link #writeIosBundleWithoutAuth}. */
   public static ProcessTarget startIosBffProcess(Backends backends, Path configDir, Path logDir, String name)
       throws IOException, InterruptedException {
-    int port = freePort();
     Map<String, String> env = new LinkedHashMap<>(backends.env());
     env.putAll(childEnv());
+    return startIosBffOnFolder(jar("bff-ios/target/bff-ios.jar"), configDir, env, logDir, name);
+  }
+
+  /**
+   * {@code jar} (this build's bff-ios.jar or another build's) on a client folder with the whole environment given
+   * (e.g. {@link #iosEnv}: auth on, as the iOS BFF runs); waits for /readyz.
+   */
+  static ProcessTarget startIosBffOnFolder(Path jar, Path configDir, Map<String, String> env, Path logDir, String name)
+      throws IOException, InterruptedException {
+    int port = freePort();
     ChildProcess p = ChildProcess.start(name, ChildProcess.java(sutFlags(logDir, name), "-jar",
-        jar("bff-ios/target/bff-ios.jar").toString(), "--config", configDir.toString(), "--port", Integer.toString(port)),
-        env, logDir);
+        jar.toString(), "--config", configDir.toString(), "--port", Integer.toString(port)), env, logDir);
     return awaitReady(p, port);
   }
 
@@ -639,7 +647,7 @@ public final class Scenarios {
     return flags;
   }
 
-  private static ProcessTarget awaitReady(ChildProcess p, int port) throws IOException, InterruptedException {
+  static ProcessTarget awaitReady(ChildProcess p, int port) throws IOException, InterruptedException {
     try {
       long ns = p.awaitHttp200(port, "/readyz", 10, 60_000);
       return new ProcessTarget(p, port, ns);

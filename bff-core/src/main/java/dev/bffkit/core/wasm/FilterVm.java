@@ -242,7 +242,8 @@ final class FilterVm {
       long[] r = malloc.apply(data.length);
       at = (int) r[0];
       if (at == 0) return Abi.INTERNAL_FAILURE;
-      if ((long) at + data.length > (long) memory.pages() * FilterModule.PAGE) throw new BadPointer();
+      // a hostile malloc may answer any i32: negative (above 2 GiB) or past the end is the filter's bad pointer
+      if (at < 0 || (long) at + data.length > (long) memory.pages() * FilterModule.PAGE) throw new BadPointer();
       memory.write(at, data);
     }
     writeI32(retPtr, at);
@@ -455,6 +456,9 @@ final class FilterVm {
       if (status < 200 || status > 599) return Abi.BAD_ARGUMENT;
       MultiMap headers = HeaderPairs.parse(read(headersPtr, headersLen));
       if (headers == null) return Abi.BAD_ARGUMENT;
+      for (var h : headers) { // refused here, as add_header_map_value refuses them, rather than dropped silently later
+        if (!HeaderView.validName(h.getKey()) || !HeaderView.validValue(h.getValue())) return Abi.BAD_ARGUMENT;
+      }
       current.localResponse(new FilterCall.LocalResponse(status, string(detailsPtr, detailsLen),
           Buffer.buffer(read(bodyPtr, bodyLen)), headers, grpcStatus));
       meters.localResponse();

@@ -6,7 +6,6 @@ import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
-import com.dylibso.chicory.wasm.ChicoryException;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
@@ -88,8 +87,8 @@ final class FilterVm {
     FilterVm vm;
     try {
       vm = new FilterVm(module, guard, meters);
-    } catch (ChicoryException | IllegalArgumentException e) {
-      throw new FilterFailure(FilterFailure.Kind.ABI, "instantiate", String.valueOf(e.getMessage()));
+    } catch (RuntimeException e) { // a module that parsed but cannot link or instantiate, whatever Chicory throws
+      throw new FilterFailure(FilterFailure.Kind.ABI, "instantiate", e.getClass().getSimpleName() + ": " + e.getMessage());
     }
     vm.run("initialize", () -> {
       vm.instance.initialize(false);
@@ -190,9 +189,9 @@ final class FilterVm {
     } catch (ChicoryInterruptedException e) {
       failed = new FilterFailure(FilterFailure.Kind.BUDGET, name, "ran past its budget of "
           + module.config.callbackBudget().toMillis() + " ms and was stopped");
-    } catch (ChicoryException | IllegalStateException | IllegalArgumentException | IndexOutOfBoundsException
-        | ArithmeticException | NullPointerException e) {
-      // Chicory's traps, and a module the host cannot serve (an export of the wrong type, a bad pointer it returned)
+    } catch (RuntimeException e) {
+      // Chicory's traps, and a module the host cannot serve (an export of the wrong type, a bad pointer it returned);
+      // whatever else a hostile module provokes is its failure too, never an exception on the event loop
       failed = new FilterFailure(FilterFailure.Kind.TRAP, name, String.valueOf(e.getMessage()));
     } catch (StackOverflowError e) { // deep recursion the compiled code did not turn into a trap itself
       failed = new FilterFailure(FilterFailure.Kind.TRAP, name, "call stack exhausted");

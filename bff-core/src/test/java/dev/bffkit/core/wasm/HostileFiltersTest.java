@@ -80,7 +80,10 @@ class HostileFiltersTest {
       req.response().putHeader("content-type", "application/json")
           .end(new JsonObject().put("headers", headers).put("body", body.toString()).put("path", req.uri()).encode());
     })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-    client = vertx.createHttpClient();
+    // A fresh connection per request: with keep-alive, about one request in a few hundred alternating between the
+    // client and admin listeners of one BFF gets no answer (30 s, every event loop idle), with or without a filter
+    // on its route: a stall outside the wasm host, reported to the lead; these tests are about the filters.
+    client = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(false));
   }
 
   @AfterEach

@@ -852,7 +852,9 @@ class HostileFiltersTest {
     System.out.printf("while %d looping requests ran (worst %d ms), the other route answered %d requests: worst %d ms,"
         + " mean %.1f ms%n", loopTimes.size(), loopWorst, n, worst, (double) total / n);
     assertTrue(loopTimes.size() > 10, "the loopers ran: " + loopTimes.size());
-    assertTrue(worst < 500, "the other route's worst latency " + worst + " ms");
+    // one event loop: the other route waits at most for the loops queued before it (20 ms each, and the crash-loop
+    // guard fails the looper fast after 10 a second); 750 ms leaves room for a loaded 2-core CI machine
+    assertTrue(worst < 750, "the other route's worst latency " + worst + " ms");
     assertTrue(loopWorst < 1000, "a looping request's worst latency " + loopWorst + " ms");
     healthy(b);
   }

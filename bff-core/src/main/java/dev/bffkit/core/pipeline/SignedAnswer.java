@@ -49,7 +49,8 @@ public final class SignedAnswer implements WriteStream<Buffer> {
 
   @Override
   public boolean writeQueueFull() {
-    return resp.writeQueueFull();
+    // a filter that answered or failed closed ended the response while the relay still flows: its chunks are dropped
+    return !resp.ended() && resp.writeQueueFull();
   }
 
   @Override

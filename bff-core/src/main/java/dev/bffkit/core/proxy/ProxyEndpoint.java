@@ -79,7 +79,7 @@ public final class ProxyEndpoint implements Stage {
     boolean body = hasBody(req, declared);
     boolean inspect = bodyWaf != null && body && bodyWaf.inspects(ex, type);
     boolean route = destinations.readsBody() && body && ContentRules.isJson(type);
-    if (inspect || route) {
+    if (inspect || route || ex.readBody() != null) { // a stage before (a wasm filter) may have read it whole
       readThenCall(ex, declared, inspect, route);
     } else {
       call(ex, declared, null, destinations.pick(ex, null));

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One filter's meters: what the host counts ({@code bff_wasm_failures_total{filter,callback,kind}},
- * {@code bff_wasm_local_responses_total}, {@code bff_wasm_callback_seconds}) and what the filter defines itself
+ * {@code bff_wasm_local_responses_total}, {@code bff_wasm_callback_seconds}, {@code bff_wasm_instances_total}) and what the filter defines itself
  * through {@code proxy_define_metric} ({@code bff_wasm_metric_total / bff_wasm_metric / bff_wasm_metric_value},
  * tagged with the filter and the metric's name; at most {@value #MAX_DEFINED} per filter).
  */
@@ -23,6 +23,7 @@ final class FilterMeters {
   private final MeterRegistry registry;
   private final Timer callbacks;
   private final Counter localResponses;
+  private final Counter instances;
   private final ConcurrentHashMap<String, Counter> failures = new ConcurrentHashMap<>();
   /** Metrics the filter defined, by id - 1; ids are per filter, shared by its instances. Copied on define (rare). */
   private volatile Defined[] defined = new Defined[0];
@@ -49,6 +50,13 @@ final class FilterMeters {
         .tag("filter", filter).register(registry);
     this.localResponses = Counter.builder("bff.wasm.local.responses").description("answers a filter gave itself")
         .tag("filter", filter).register(registry);
+    this.instances = Counter.builder("bff.wasm.instances").description("instances made (first use, or after a crash)")
+        .tag("filter", filter).register(registry);
+  }
+
+  /** An instance is being made on an event loop: the crash-loop guard's work shows here. */
+  void instance() {
+    instances.increment();
   }
 
   void callback(long nanos) {

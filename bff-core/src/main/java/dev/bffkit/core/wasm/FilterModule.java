@@ -3,7 +3,6 @@ package dev.bffkit.core.wasm;
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
-import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
@@ -76,7 +75,8 @@ public final class FilterModule {
     WasmModule m;
     try {
       m = Parser.parse(c.module());
-    } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
+    } catch (RuntimeException | AssertionError e) { // corrupt bytes may also end in BufferUnderflowException, or an
+      // assert of Chicory's parser (AnnotatedInstruction.build) when assertions are on
       throw refused(c, "is not a valid WebAssembly module (" + e.getMessage() + "); build it with a Proxy-Wasm SDK");
     }
     Set<String> exports = new HashSet<>();
@@ -119,7 +119,7 @@ public final class FilterModule {
     Function<Instance, Machine> machine;
     try {
       machine = MachineFactoryCompiler.compile(m);
-    } catch (ChicoryException | IllegalArgumentException | IllegalStateException e) {
+    } catch (RuntimeException e) {
       throw refused(c, "does not compile (" + e.getMessage() + ")");
     }
     FilterModule fm = new FilterModule(c, m, machine, limits, Set.copyOf(exports), shared == null ? new SharedData() : shared);

@@ -339,7 +339,9 @@ final class FilterRun implements Exchange.AnswerFilter {
     if (resp.headWritten()) { // too late to answer otherwise
       resp.reset();
     } else {
+      String connection = resp.headers().get(HttpHeaders.CONNECTION);
       resp.headers().clear();
+      if (connection != null) resp.putHeader(HttpHeaders.CONNECTION, connection); // a close decided before us holds
       resp.setChunked(false);
       resp.setStatusCode(local.status());
       for (Map.Entry<String, String> h : local.headers()) {
@@ -373,7 +375,9 @@ final class FilterRun implements Exchange.AnswerFilter {
     if (resp.headWritten() || resp.ended()) {
       if (!resp.ended()) resp.reset();
     } else {
+      String connection = resp.headers().get(HttpHeaders.CONNECTION);
       resp.headers().clear();
+      if (connection != null) resp.putHeader(HttpHeaders.CONNECTION, connection); // a close decided before us holds
       resp.setChunked(false);
       String message = filter == null ? "a filter broke the answer" : "filter " + filter + " failed";
       resp.setStatusCode(503).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

@@ -6,7 +6,6 @@ import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
-import com.dylibso.chicory.wasm.ChicoryException;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
@@ -89,8 +88,8 @@ final class FilterVm {
     FilterVm vm;
     try {
       vm = new FilterVm(module, guard, meters);
-    } catch (ChicoryException | IllegalArgumentException e) {
-      throw new FilterFailure(FilterFailure.Kind.ABI, "instantiate", String.valueOf(e.getMessage()));
+    } catch (RuntimeException e) { // a module that parsed but cannot link or instantiate, whatever Chicory throws
+      throw new FilterFailure(FilterFailure.Kind.ABI, "instantiate", e.getClass().getSimpleName() + ": " + e.getMessage());
     }
     vm.run("initialize", () -> {
       vm.instance.initialize(false);
@@ -191,8 +190,9 @@ final class FilterVm {
     } catch (ChicoryInterruptedException e) {
       failed = new FilterFailure(FilterFailure.Kind.BUDGET, name, "ran past its budget of "
           + module.config.callbackBudget().toMillis() + " ms and was stopped");
-    } catch (ChicoryException | IllegalStateException | IllegalArgumentException | IndexOutOfBoundsException e) {
-      // Chicory's traps, and a module the host cannot serve (an export of the wrong type, a bad pointer it returned)
+    } catch (RuntimeException e) {
+      // Chicory's traps, and a module the host cannot serve (an export of the wrong type, a bad pointer it returned);
+      // whatever else a hostile module provokes is its failure too, never an exception on the event loop
       failed = new FilterFailure(FilterFailure.Kind.TRAP, name, String.valueOf(e.getMessage()));
     } catch (StackOverflowError e) { // deep recursion the compiled code did not turn into a trap itself
       failed = new FilterFailure(FilterFailure.Kind.TRAP, name, "call stack exhausted");
@@ -242,7 +242,8 @@ final class FilterVm {
       long[] r = malloc.apply(data.length);
       at = (int) r[0];
       if (at == 0) return Abi.INTERNAL_FAILURE;
-      if ((long) at + data.length > (long) memory.pages() * FilterModule.PAGE) throw new BadPointer();
+      // a hostile malloc may answer any i32: negative (above 2 GiB) or past the end is the filter's bad pointer
+      if (at < 0 || (long) at + data.length > (long) memory.pages() * FilterModule.PAGE) throw new BadPointer();
       memory.write(at, data);
     }
     writeI32(retPtr, at);
@@ -455,6 +456,9 @@ final class FilterVm {
       if (status < 200 || status > 599) return Abi.BAD_ARGUMENT;
       MultiMap headers = HeaderPairs.parse(read(headersPtr, headersLen));
       if (headers == null) return Abi.BAD_ARGUMENT;
+      for (var h : headers) { // refused here, as add_header_map_value refuses them, rather than dropped silently later
+        if (!HeaderView.validName(h.getKey()) || !HeaderView.validValue(h.getValue())) return Abi.BAD_ARGUMENT;
+      }
       current.localResponse(new FilterCall.LocalResponse(status, string(detailsPtr, detailsLen),
           Buffer.buffer(read(bodyPtr, bodyLen)), headers, grpcStatus));
       meters.localResponse();

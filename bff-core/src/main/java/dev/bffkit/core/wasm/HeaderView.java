@@ -3,7 +3,6 @@ package dev.bffkit.core.wasm;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
 
@@ -96,10 +95,15 @@ abstract class HeaderView {
     return true;
   }
 
+  /** ASCII only, as HTTP/2 and Vert.x's case-insensitive maps fold names (toLowerCase would change 'İ' to two chars). */
   static String lower(String name) {
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
-      if (c >= 'A' && c <= 'Z') return name.toLowerCase(Locale.ROOT);
+      if (c >= 'A' && c <= 'Z') {
+        char[] out = name.toCharArray();
+        for (int j = i; j < out.length; j++) if (out[j] >= 'A' && out[j] <= 'Z') out[j] += 32;
+        return new String(out);
+      }
     }
     return name;
   }

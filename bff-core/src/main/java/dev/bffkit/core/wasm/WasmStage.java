@@ -57,6 +57,7 @@ public final class WasmStage implements Stage {
         if (m.config.failure() == WasmFilterConfig.Failure.OPEN) continue;
         run.finish();
         ex.fail(503, "filter_failed", "filter " + m.name() + " failed");
+        ex.request().resume(); // let an unread body drain: a paused request stalls its keep-alive connection
         return;
       }
       calls.add(c);
@@ -96,8 +97,18 @@ public final class WasmStage implements Stage {
         pool.windowStart = now;
         pool.restarts = 0;
       }
-      if (pool.restarts >= MAX_RESTARTS) return null;
+      if (pool.restarts >= MAX_RESTARTS) {
+        // counted on every refused request, logged once a window (a crash loop must not flood the log)
+        m.meters(registry).failure("instantiate", "crash_loop");
+        if (pool.restarts++ == MAX_RESTARTS) {
+          LOG.warning("event=wasm_filter_failed filter=" + m.name() + " callback=instantiate kind=crash_loop "
+              + run.exchange().logIds() + " error=\"" + MAX_RESTARTS + " instances this second; the filter fails"
+              + " until the next\"");
+        }
+        return null;
+      }
       pool.restarts++;
+      m.meters(registry).instance();
       try {
         pool.vm = FilterVm.create(m, CallbackWatchdog.get().guard(), m.meters(registry));
       } catch (FilterFailure f) {

@@ -6,6 +6,7 @@ import dev.bffkit.core.pipeline.Cancellation;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.route.RouteKind;
+import dev.bffkit.core.route.RoutePolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -18,7 +19,7 @@ import java.util.Map;
 import java.util.logging.Logger;
 
 /**
- * Runs a route's Proxy-Wasm filters ({@link dev.bffkit.core.route.RoutePolicy#wasm()}); routes without any pass
+ * Runs a route's Proxy-Wasm filters ({@link RoutePolicy#wasm()}); routes without any pass
  * straight through. One stage per event loop, holding that loop's instance of each filter: instances are made on
  * first use and replaced after a crash, at most {@value #MAX_RESTARTS} times a second per filter (the spec's crash
  * loop guard); past that the filter counts as failed for the rest of the second. After auth and rate limits (a

@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -24,6 +25,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,10 +83,10 @@ class HostileFiltersTest {
       req.response().putHeader("content-type", "application/json")
           .end(new JsonObject().put("headers", headers).put("body", body.toString()).put("path", req.uri()).encode());
     })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-    // A fresh connection per request: with keep-alive, about one request in a few hundred alternating between the
-    // client and admin listeners of one BFF gets no answer (30 s, every event loop idle), with or without a filter
-    // on its route: a stall outside the wasm host, reported to the lead; these tests are about the filters.
-    client = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(false));
+    // A fresh connection per request: this client is called from the test thread, not a Vert.x context, and Vert.x
+    // 5.0.7's pooled client then loses about one answer in 300 when requests alternate between two servers (the BFF's
+    // access log shows every one answered 200; on a context, 0 lost of 1200). Not the gateway's; see the closing note.
+    client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
   }
 
   @AfterEach
@@ -751,7 +754,7 @@ class HostileFiltersTest {
     cases.add(new Case("wrong-signature", Wat.compile(Wat.filter("(import \"env\" \"proxy_log\" (func (param i32)))\n", "")),
         "failed to start"));
     cases.add(new Case("random-bytes", random, "is not a valid WebAssembly module"));
-    cases.add(new Case("truncated", java.util.Arrays.copyOf(valid, valid.length / 2), "is not a valid WebAssembly module"));
+    cases.add(new Case("truncated", Arrays.copyOf(valid, valid.length / 2), "is not a valid WebAssembly module"));
     cases.add(new Case("empty", new byte[0], "is not a valid WebAssembly module"));
     cases.add(new Case("magic-only", new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0}, "declares no Proxy-Wasm ABI version"));
     cases.add(new Case("a-text-file", "(module)".getBytes(), "is not a valid WebAssembly module"));
@@ -773,7 +776,7 @@ class HostileFiltersTest {
         "(data (i32.const 16) \"hello\")\n" + callback("proxy_on_request_body",
             "(drop (call $log (i32.const 2) (i32.const 16) (i32.const 5)))")));
     List<byte[]> bad = new ArrayList<>();
-    for (int n = 0; n < valid.length; n++) bad.add(java.util.Arrays.copyOf(valid, n));
+    for (int n = 0; n < valid.length; n++) bad.add(Arrays.copyOf(valid, n));
     Random rnd = new Random(18);
     for (int i = 0; i < 300; i++) {
       byte[] m = valid.clone();
@@ -818,7 +821,7 @@ class HostileFiltersTest {
       assertEquals(503, send(b, HttpMethod.GET, "/api/r0/1", null).status());
     }
     AtomicBoolean stop = new AtomicBoolean();
-    List<Long> loopTimes = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Long> loopTimes = Collections.synchronizedList(new ArrayList<>());
     List<Thread> loopers = new ArrayList<>();
     for (int t = 0; t < 3; t++) {
       Thread th = new Thread(() -> {

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -190,7 +191,7 @@ final class WasmBundle {
     Map<String, List<String>> h = new LinkedHashMap<>(r.headers().map());
     h.keySet().removeIf(k -> k.equalsIgnoreCase("date") || k.equalsIgnoreCase("x-request-id")
         || k.equalsIgnoreCase("traceparent") || k.equalsIgnoreCase("content-length")
-        || k.toLowerCase(java.util.Locale.ROOT).startsWith("ratelimit"));
+        || k.toLowerCase(Locale.ROOT).startsWith("ratelimit"));
     return h;
   }
 }

@@ -13,6 +13,8 @@ import io.vertx.core.json.JsonObject;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -262,7 +264,11 @@ class ManifestsTest {
     Map<String, Object> configMapVolume = map(list(podSpec, "volumes").stream()
         .filter(v -> volumeName.equals(v.get("name"))).findFirst().orElseThrow(), "configMap");
     Map<String, Object> folderMap = named(objects, "ConfigMap", (String) configMapVolume.get("name"));
-    Map<String, String> data = stringMap(folderMap.get("data"));
+    // Text files are data; a binary one (a filter's .wasm) is binaryData, base64 (kustomize decides by UTF-8).
+    Map<String, String> data = new TreeMap<>(stringMap(folderMap.get("data")));
+    if (folderMap.get("binaryData") != null) {
+      stringMap(folderMap.get("binaryData")).forEach((k, b64) -> data.put(k, BINARY + b64.replaceAll("\\s", "")));
+    }
     Map<String, String> itemPaths = new TreeMap<>();
     for (Map<String, Object> item : list(configMapVolume, "items")) itemPaths.put((String) item.get("key"), (String) item.get("path"));
     assertEquals(new TreeMap<>(data).keySet(), itemPaths.keySet(), "every ConfigMap key has a volume item, and only those");
@@ -273,7 +279,7 @@ class ManifestsTest {
       mountedFiles.put(e.getValue(), data.get(e.getKey()));
       Path f = mounted.resolve(e.getValue());
       Files.createDirectories(f.getParent());
-      Files.writeString(f, data.get(e.getKey()));
+      Files.write(f, bytes(data.get(e.getKey())));
     }
     Path folder = ROOT.resolve("bff-" + client + "/src/main/resources/bff/" + client);
     assertEquals(filesOf(folder), mountedFiles,
@@ -391,16 +397,32 @@ class ManifestsTest {
     return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
   }
 
-  /** The folder's files by relative path, hidden ones skipped as the BFF skips them. */
+  /** How a binary file's content is written in these maps: this prefix, then its bytes in base64. */
+  private static final String BINARY = "base64:";
+
+  /** The folder's files by relative path (a non-UTF-8 one as BINARY), hidden ones skipped as the BFF skips them. */
   private static Map<String, String> filesOf(Path folder) throws IOException {
     Map<String, String> files = new TreeMap<>();
     try (Stream<Path> walk = Files.walk(folder)) {
       for (Path f : walk.filter(Files::isRegularFile).toList()) {
         String rel = folder.relativize(f).toString().replace(File.separatorChar, '/');
-        if (!f.getFileName().toString().startsWith(".")) files.put(rel, Files.readString(f));
+        if (!f.getFileName().toString().startsWith(".")) files.put(rel, content(Files.readAllBytes(f)));
       }
     }
     return files;
+  }
+
+  private static String content(byte[] b) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(b)).toString();
+    } catch (CharacterCodingException binary) {
+      return BINARY + Base64.getEncoder().encodeToString(b);
+    }
+  }
+
+  private static byte[] bytes(String content) {
+    return content.startsWith(BINARY) ? Base64.getDecoder().decode(content.substring(BINARY.length()))
+        : content.getBytes(StandardCharsets.UTF_8);
   }
 
   private static boolean matches(Map<String, String> selector, Map<String, String> labels) {

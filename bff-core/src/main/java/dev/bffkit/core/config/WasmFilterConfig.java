@@ -41,10 +41,13 @@ public record WasmFilterConfig(String name, String file, byte[] module, List<Str
 
   /** Whether the filter attaches to the route so named. */
   public boolean appliesTo(String routeName) {
-    for (String r : routes) {
-      if (r.equals("*") || r.equals(routeName)) return true;
-      if (r.endsWith("*") && routeName.startsWith(r.substring(0, r.length() - 1))) return true;
-    }
+    for (String r : routes) if (matches(r, routeName)) return true;
     return false;
+  }
+
+  /** A {@code routes} entry matches a route name: itself, {@code *} (every route), or {@code prefix*}. */
+  public static boolean matches(String pattern, String routeName) {
+    return pattern.equals("*") || pattern.equals(routeName)
+        || (pattern.endsWith("*") && routeName.startsWith(pattern.substring(0, pattern.length() - 1)));
   }
 }

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
 
 /**
  * One filter's meters: what the host counts ({@code bff_wasm_failures_total{filter,callback,kind}},
@@ -17,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * tagged with the filter and the metric's name; at most {@value #MAX_DEFINED} per filter).
  */
 final class FilterMeters {
+  private static final Logger LOG = Logger.getLogger("dev.bffkit.wasm");
   static final int MAX_DEFINED = 64;
 
   private final String filter;
@@ -65,6 +67,16 @@ final class FilterMeters {
 
   void localResponse() {
     localResponses.increment();
+  }
+
+  /**
+   * A callback failed: counted, and one log line {@code event=wasm_filter_failed filter= callback= kind=} with the
+   * request's ids ({@code ids}) and {@code detail} (e.g. {@code failure=closed}; may be empty).
+   */
+  void failed(FilterFailure f, String ids, String detail) {
+    failure(f.callback, f.label());
+    LOG.warning("event=wasm_filter_failed filter=" + filter + " callback=" + f.callback + " kind=" + f.label()
+        + (detail.isEmpty() ? "" : " " + detail) + " " + ids + " error=\"" + f.getMessage().replace('"', '\'') + "\"");
   }
 
   void failure(String callback, String kind) {

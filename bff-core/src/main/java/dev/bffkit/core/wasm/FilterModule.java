@@ -134,18 +134,6 @@ public final class FilterModule {
   }
 
   private static ConfigException refused(WasmFilterConfig c, String why) {
-    String at = c.declaredAt();
-    int colon = at.lastIndexOf(':');
-    int line = 0;
-    String file = at;
-    if (colon > 0) {
-      try {
-        line = Integer.parseInt(at.substring(colon + 1));
-        file = at.substring(0, colon);
-      } catch (NumberFormatException notALine) {
-        line = 0;
-      }
-    }
-    return new ConfigException(file, line, "filters.wasm '" + c.name() + "': " + c.file() + " " + why);
+    return ConfigException.at(c.declaredAt(), "filters.wasm '" + c.name() + "': " + c.file() + " " + why);
   }
 }

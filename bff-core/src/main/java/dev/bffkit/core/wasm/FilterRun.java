@@ -357,10 +357,7 @@ final class FilterRun implements Exchange.AnswerFilter {
   /** A callback failed; true when that ends the request (failure: closed). */
   private boolean failed(FilterCall c, FilterFailure f) {
     WasmFilterConfig cfg = c.vm.module.config;
-    c.vm.meters.failure(f.callback, f.label());
-    LOG.warning("event=wasm_filter_failed filter=" + cfg.name() + " callback=" + f.callback + " kind=" + f.label()
-        + " failure=" + cfg.failure().name().toLowerCase(Locale.ROOT) + " " + ex.logIds() + " error=\""
-        + f.getMessage().replace('"', '\'') + "\"");
+    c.vm.meters.failed(f, ex.logIds(), "failure=" + cfg.failure().name().toLowerCase(Locale.ROOT));
     c.skipped = true;
     if (cfg.failure() == WasmFilterConfig.Failure.OPEN) return false;
     fail(cfg.name(), null);
@@ -397,9 +394,7 @@ final class FilterRun implements Exchange.AnswerFilter {
       try {
         c.vm.done(c);
       } catch (FilterFailure f) {
-        c.vm.meters.failure(f.callback, f.label());
-        LOG.warning("event=wasm_filter_failed filter=" + c.vm.module.name() + " callback=" + f.callback + " kind="
-            + f.label() + " " + ex.logIds());
+        c.vm.meters.failed(f, ex.logIds(), "");
       }
     }
   }

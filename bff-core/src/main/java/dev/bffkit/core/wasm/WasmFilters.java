@@ -48,19 +48,10 @@ public final class WasmFilters {
     for (FilterModule m : modules) {
       for (String r : m.config.routes()) {
         boolean matches = false;
-        for (String name : routeNames) {
-          if (r.equals("*") || r.equals(name) || (r.endsWith("*") && name.startsWith(r.substring(0, r.length() - 1)))) {
-            matches = true;
-            break;
-          }
-        }
+        for (String name : routeNames) matches |= WasmFilterConfig.matches(r, name);
         if (!matches) {
-          String at = m.config.declaredAt();
-          int colon = at.lastIndexOf(':');
-          int line = colon > 0 ? Integer.parseInt(at.substring(colon + 1)) : 0;
-          throw new ConfigException(colon > 0 ? at.substring(0, colon) : at, line, "filters.wasm '" + m.name()
-              + "': route '" + r + "' is not a route; name one as --routes prints it (" + String.join(", ", routeNames)
-              + ")");
+          throw ConfigException.at(m.config.declaredAt(), "filters.wasm '" + m.name() + "': route '" + r
+              + "' is not a route; name one as --routes prints it (" + String.join(", ", routeNames) + ")");
         }
       }
     }

@@ -14,7 +14,6 @@ import io.vertx.core.http.HttpServerRequest;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Logger;
 
@@ -114,9 +113,7 @@ public final class WasmStage implements Stage {
         pool.vm = FilterVm.create(m, CallbackWatchdog.get().guard(), m.meters(registry));
       } catch (FilterFailure f) {
         pool.vm = null;
-        m.meters(registry).failure(f.callback, f.label());
-        LOG.warning("event=wasm_filter_failed filter=" + m.name() + " callback=" + f.callback + " kind=" + f.label()
-            + " " + run.exchange().logIds() + " error=\"" + f.getMessage().replace('"', '\'') + "\"");
+        m.meters(registry).failed(f, run.exchange().logIds(), "");
         return null;
       }
     }
@@ -124,9 +121,7 @@ public final class WasmStage implements Stage {
     try {
       c.id = pool.vm.newContext(c);
     } catch (FilterFailure f) {
-      m.meters(registry).failure(f.callback, f.label());
-      LOG.warning("event=wasm_filter_failed filter=" + m.name() + " callback=" + f.callback + " kind="
-          + f.label().toLowerCase(Locale.ROOT) + " " + run.exchange().logIds());
+      m.meters(registry).failed(f, run.exchange().logIds(), "");
       return null;
     }
     return c;

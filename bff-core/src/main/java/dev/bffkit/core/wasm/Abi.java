@@ -39,6 +39,7 @@ final class Abi {
   static final int WASI_SUCCESS = 0;
   static final int WASI_BADF = 8;
   static final int WASI_INVAL = 28;
+  static final int WASI_FAULT = 21;
 
   /** The ABI versions a module may declare (an exported function named so); 0.2.0 modules run unchanged. */
   static final String[] VERSIONS = {"proxy_abi_version_0_2_1", "proxy_abi_version_0_2_0"};

@@ -4,16 +4,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
  * One filter's meters: what the host counts ({@code bff_wasm_failures_total{filter,callback,kind}},
- * {@code bff_wasm_local_responses_total}, {@code bff_wasm_callback_seconds}, {@code bff_wasm_instances_total}) and what the filter defines itself
+ * {@code bff_wasm_local_responses_total}, {@code bff_wasm_callbacks_total}, {@code bff_wasm_callback_seconds_total}, {@code bff_wasm_instances_total}) and what the filter defines itself
  * through {@code proxy_define_metric} ({@code bff_wasm_metric_total / bff_wasm_metric / bff_wasm_metric_value},
  * tagged with the filter and the metric's name; at most {@value #MAX_DEFINED} per filter).
  */
@@ -23,7 +21,13 @@ final class FilterMeters {
 
   private final String filter;
   private final MeterRegistry registry;
-  private final Timer callbacks;
+  /**
+   * Callbacks and the time in them as two counters ({@code bff_wasm_callbacks_total},
+   * {@code bff_wasm_callback_seconds_total}): two adds per callback. A Micrometer Timer (its max's time window) cost
+   * 0.36 µs of a header-only filter's 2.9 µs per request (issue 18's profile); the ratio of the two rates is the mean.
+   */
+  private final Counter callbacks;
+  private final Counter callbackSeconds;
   private final Counter localResponses;
   private final Counter instances;
   private final ConcurrentHashMap<String, Counter> failures = new ConcurrentHashMap<>();
@@ -48,7 +52,9 @@ final class FilterMeters {
   FilterMeters(String filter, MeterRegistry registry) {
     this.filter = filter;
     this.registry = registry;
-    this.callbacks = Timer.builder("bff.wasm.callback").description("time in filter callbacks")
+    this.callbacks = Counter.builder("bff.wasm.callbacks").description("filter callbacks run")
+        .tag("filter", filter).register(registry);
+    this.callbackSeconds = Counter.builder("bff.wasm.callback.seconds").description("time in filter callbacks")
         .tag("filter", filter).register(registry);
     this.localResponses = Counter.builder("bff.wasm.local.responses").description("answers a filter gave itself")
         .tag("filter", filter).register(registry);
@@ -62,7 +68,8 @@ final class FilterMeters {
   }
 
   void callback(long nanos) {
-    callbacks.record(nanos, TimeUnit.NANOSECONDS);
+    callbacks.increment();
+    callbackSeconds.increment(nanos / 1e9);
   }
 
   void localResponse() {

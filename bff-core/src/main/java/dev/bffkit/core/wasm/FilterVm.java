@@ -91,12 +91,7 @@ final class FilterVm {
     } catch (RuntimeException e) { // a module that parsed but cannot link or instantiate, whatever Chicory throws
       throw new FilterFailure(FilterFailure.Kind.ABI, "instantiate", e.getClass().getSimpleName() + ": " + e.getMessage());
     }
-    vm.run("initialize", () -> {
-      vm.instance.initialize(false);
-      if (module.exports.contains("_initialize")) vm.instance.export("_initialize").apply();
-      else if (module.exports.contains("_start")) vm.instance.export("_start").apply();
-      return 0;
-    });
+    vm.call("initialize", null, null);
     vm.call("proxy_on_context_create", vm.onContextCreate, null, ROOT, 0);
     if (module.exports.contains("proxy_on_vm_start")
         && vm.call("proxy_on_vm_start", vm.instance.export("proxy_on_vm_start"), null, ROOT, 0) == 0) {
@@ -160,36 +155,23 @@ final class FilterVm {
     if (onDelete != null) call("proxy_on_delete", onDelete, call, call.id);
   }
 
-  /** One export call within the budget; its i32 result (0 when it returns none). */
+  /**
+   * One export call within the budget, for request {@code call} (null: the root context); its i32 result (0 when it
+   * returns none). A null {@code f} initialises the instance (its data and start function). No allocation but the
+   * arguments' array: this runs several times per filtered request.
+   */
   private int call(String name, ExportFunction f, FilterCall call, long... args) throws FilterFailure {
+    if (broken) throw new FilterFailure(FilterFailure.Kind.ABI, name, "the instance failed earlier");
     FilterCall before = current;
     current = call;
-    try {
-      return run(name, () -> {
-        long[] r = f.apply(args);
-        return r == null || r.length == 0 ? 0 : (int) r[0];
-      });
-    } finally {
-      current = before;
-    }
-  }
-
-  @FunctionalInterface
-  private interface Body {
-    int run();
-  }
-
-  private int run(String name, Body body) throws FilterFailure {
-    if (broken) throw new FilterFailure(FilterFailure.Kind.ABI, name, "the instance failed earlier");
     long start = System.nanoTime();
-    long seq = guard.enter(start + module.budgetNanos); // one clock read per callback, not two
+    long seq = guard.enter(start + module.budgetNanos); // one clock read for the deadline and the meter
     FilterFailure failed = null;
     int result = 0;
     try {
-      result = body.run();
+      result = f == null ? initialise() : result(f.apply(args));
     } catch (ChicoryInterruptedException e) {
-      failed = new FilterFailure(FilterFailure.Kind.BUDGET, name, "ran past its budget of "
-          + module.config.callbackBudget().toMillis() + " ms and was stopped");
+      failed = overBudget(name);
     } catch (RuntimeException e) {
       // Chicory's traps, and a module the host cannot serve (an export of the wrong type, a bad pointer it returned);
       // whatever else a hostile module provokes is its failure too, never an exception on the event loop
@@ -197,11 +179,9 @@ final class FilterVm {
     } catch (StackOverflowError e) { // deep recursion the compiled code did not turn into a trap itself
       failed = new FilterFailure(FilterFailure.Kind.TRAP, name, "call stack exhausted");
     } finally {
-      if (guard.exit(seq) && failed == null) {
-        failed = new FilterFailure(FilterFailure.Kind.BUDGET, name, "ran past its budget of "
-            + module.config.callbackBudget().toMillis() + " ms and was stopped");
-      }
+      if (guard.exit(seq) && failed == null) failed = overBudget(name);
       meters.callback(System.nanoTime() - start);
+      current = before;
       flushLogs();
     }
     if (failed != null) {
@@ -211,10 +191,29 @@ final class FilterVm {
     return result;
   }
 
+  private int initialise() {
+    instance.initialize(false);
+    if (module.exports.contains("_initialize")) instance.export("_initialize").apply();
+    else if (module.exports.contains("_start")) instance.export("_start").apply();
+    return 0;
+  }
+
+  private static int result(long[] r) {
+    return r == null || r.length == 0 ? 0 : (int) r[0];
+  }
+
+  private FilterFailure overBudget(String name) {
+    return new FilterFailure(FilterFailure.Kind.BUDGET, name, "ran past its budget of "
+        + module.config.callbackBudget().toMillis() + " ms and was stopped");
+  }
+
   // ---- memory
 
-  /** A pointer or length the filter passed that does not lie in its memory. */
-  private static final class BadPointer extends RuntimeException {
+  /**
+   * A pointer or length the filter passed that does not lie in its memory: the host functions throw it, and their
+   * binding ({@link HostFunctions}) answers the ABI's INVALID_MEMORY_ACCESS (WASI: EFAULT), never the host's fault.
+   */
+  static final class BadPointer extends RuntimeException {
     BadPointer() {
       super(null, null, false, false);
     }
@@ -251,24 +250,13 @@ final class FilterVm {
     return Abi.OK;
   }
 
-  /** Runs a host call; a bad pointer from the filter is its INVALID_MEMORY_ACCESS, never the host's fault. */
-  private static int guarded(HostFunctions.Call call, long[] args) {
-    try {
-      return call.apply(args);
-    } catch (BadPointer e) {
-      return Abi.INVALID_MEMORY_ACCESS;
-    }
-  }
-
   // ---- host functions (HostFunctions binds them)
 
   int log(int level, int ptr, int len) {
-    return guarded(a -> {
-      if (len < 0) return Abi.BAD_ARGUMENT;
-      byte[] msg = read(ptr, Math.min(len, MAX_LOG_BYTES));
-      if (level >= minLevel()) queueLog(level, new String(msg, StandardCharsets.UTF_8));
-      return Abi.OK;
-    }, null);
+    if (len < 0) return Abi.BAD_ARGUMENT;
+    byte[] msg = read(ptr, Math.min(len, MAX_LOG_BYTES));
+    if (level >= minLevel()) queueLog(level, new String(msg, StandardCharsets.UTF_8));
+    return Abi.OK;
   }
 
   /** The lowest Proxy-Wasm level logged: the wasm logger's JUL level (INFO unless configured). */
@@ -311,18 +299,14 @@ final class FilterVm {
   }
 
   int logLevel(int retPtr) {
-    return guarded(a -> {
-      writeI32(retPtr, minLevel());
-      return Abi.OK;
-    }, null);
+    writeI32(retPtr, minLevel());
+    return Abi.OK;
   }
 
   int timeNanos(int retPtr) {
-    return guarded(a -> {
-      if (retPtr < 0 || (long) retPtr + 8 > (long) memory.pages() * FilterModule.PAGE) throw new BadPointer();
-      memory.writeLong(retPtr, System.currentTimeMillis() * 1_000_000L);
-      return Abi.OK;
-    }, null);
+    if (retPtr < 0 || (long) retPtr + 8 > (long) memory.pages() * FilterModule.PAGE) throw new BadPointer();
+    memory.writeLong(retPtr, System.currentTimeMillis() * 1_000_000L);
+    return Abi.OK;
   }
 
   int effectiveContext(int id) {
@@ -340,48 +324,42 @@ final class FilterVm {
   }
 
   int getBuffer(int type, int start, int max, int retPtr, int retLen) {
-    return guarded(a -> {
-      byte[] b = buffer(type);
-      if (b == null) return Abi.NOT_FOUND;
-      if (start < 0 || max < 0) return Abi.BAD_ARGUMENT;
-      int from = Math.min(start, b.length);
-      int to = (int) Math.min(b.length, (long) from + max);
-      byte[] slice = from == 0 && to == b.length ? b : Arrays.copyOfRange(b, from, to);
-      return out(slice, retPtr, retLen);
-    }, null);
+    byte[] b = buffer(type);
+    if (b == null) return Abi.NOT_FOUND;
+    if (start < 0 || max < 0) return Abi.BAD_ARGUMENT;
+    int from = Math.min(start, b.length);
+    int to = (int) Math.min(b.length, (long) from + max);
+    byte[] slice = from == 0 && to == b.length ? b : Arrays.copyOfRange(b, from, to);
+    return out(slice, retPtr, retLen);
   }
 
   int setBuffer(int type, int start, int size, int ptr, int len) {
-    return guarded(a -> {
-      if (current == null || (type != Abi.HTTP_REQUEST_BODY && type != Abi.HTTP_RESPONSE_BODY)) return Abi.NOT_FOUND;
-      if (start < 0 || size < 0) return Abi.BAD_ARGUMENT;
-      byte[] value = read(ptr, len);
-      byte[] old = type == Abi.HTTP_REQUEST_BODY ? current.requestBody() : current.responseBody();
-      if (old == null) return Abi.NOT_FOUND;
-      int from = Math.min(start, old.length);
-      int to = (int) Math.min(old.length, (long) from + size);
-      byte[] next = new byte[from + value.length + (old.length - to)];
-      System.arraycopy(old, 0, next, 0, from);
-      System.arraycopy(value, 0, next, from, value.length);
-      System.arraycopy(old, to, next, from + value.length, old.length - to);
-      if (type == Abi.HTTP_REQUEST_BODY) current.requestBody(next);
-      else current.responseBody(next);
-      return Abi.OK;
-    }, null);
+    if (current == null || (type != Abi.HTTP_REQUEST_BODY && type != Abi.HTTP_RESPONSE_BODY)) return Abi.NOT_FOUND;
+    if (start < 0 || size < 0) return Abi.BAD_ARGUMENT;
+    byte[] value = read(ptr, len);
+    byte[] old = type == Abi.HTTP_REQUEST_BODY ? current.requestBody() : current.responseBody();
+    if (old == null) return Abi.NOT_FOUND;
+    int from = Math.min(start, old.length);
+    int to = (int) Math.min(old.length, (long) from + size);
+    byte[] next = new byte[from + value.length + (old.length - to)];
+    System.arraycopy(old, 0, next, 0, from);
+    System.arraycopy(value, 0, next, from, value.length);
+    System.arraycopy(old, to, next, from + value.length, old.length - to);
+    if (type == Abi.HTTP_REQUEST_BODY) current.requestBody(next);
+    else current.responseBody(next);
+    return Abi.OK;
   }
 
   int bufferStatus(int type, int retSize, int retFlags) {
-    return guarded(a -> {
-      byte[] b = buffer(type);
-      if (b == null) return Abi.NOT_FOUND;
-      writeI32(retSize, b.length);
-      writeI32(retFlags, 0);
-      return Abi.OK;
-    }, null);
+    byte[] b = buffer(type);
+    if (b == null) return Abi.NOT_FOUND;
+    writeI32(retSize, b.length);
+    writeI32(retFlags, 0);
+    return Abi.OK;
   }
 
   int configuration(int retPtr, int retLen) {
-    return guarded(a -> out(module.pluginConfig, retPtr, retLen), null);
+    return out(module.pluginConfig, retPtr, retLen);
   }
 
   /** The map of that type for the running request, or null (the ABI's NOT_FOUND). */
@@ -390,57 +368,45 @@ final class FilterVm {
   }
 
   int mapSize(int type, int retSize) {
-    return guarded(a -> {
-      HeaderView m = map(type);
-      if (m == null) return Abi.NOT_FOUND;
-      writeI32(retSize, HeaderPairs.serialize(m).length);
-      return Abi.OK;
-    }, null);
+    HeaderView m = map(type);
+    if (m == null) return Abi.NOT_FOUND;
+    writeI32(retSize, HeaderPairs.serialize(m).length);
+    return Abi.OK;
   }
 
   int mapPairs(int type, int retPtr, int retLen) {
-    return guarded(a -> {
-      HeaderView m = map(type);
-      if (m == null) return Abi.NOT_FOUND;
-      return out(HeaderPairs.serialize(m), retPtr, retLen);
-    }, null);
+    HeaderView m = map(type);
+    if (m == null) return Abi.NOT_FOUND;
+    return out(HeaderPairs.serialize(m), retPtr, retLen);
   }
 
   int setMapPairs(int type, int ptr, int len) {
-    return guarded(a -> {
-      HeaderView m = map(type);
-      if (m == null) return Abi.NOT_FOUND;
-      MultiMap pairs = HeaderPairs.parse(read(ptr, len));
-      if (pairs == null) return Abi.BAD_ARGUMENT;
-      return m.replaceAll(pairs) ? Abi.OK : Abi.BAD_ARGUMENT;
-    }, null);
+    HeaderView m = map(type);
+    if (m == null) return Abi.NOT_FOUND;
+    MultiMap pairs = HeaderPairs.parse(read(ptr, len));
+    if (pairs == null) return Abi.BAD_ARGUMENT;
+    return m.replaceAll(pairs) ? Abi.OK : Abi.BAD_ARGUMENT;
   }
 
   int mapValue(int type, int keyPtr, int keyLen, int retPtr, int retLen) {
-    return guarded(a -> {
-      HeaderView m = map(type);
-      if (m == null) return Abi.NOT_FOUND;
-      String v = m.get(string(keyPtr, keyLen));
-      if (v == null) return Abi.NOT_FOUND;
-      return out(v.getBytes(StandardCharsets.UTF_8), retPtr, retLen);
-    }, null);
+    HeaderView m = map(type);
+    if (m == null) return Abi.NOT_FOUND;
+    String v = m.get(string(keyPtr, keyLen));
+    if (v == null) return Abi.NOT_FOUND;
+    return out(v.getBytes(StandardCharsets.UTF_8), retPtr, retLen);
   }
 
   int addMapValue(int type, int keyPtr, int keyLen, int valuePtr, int valueLen, boolean replace) {
-    return guarded(a -> {
-      HeaderView m = map(type);
-      if (m == null) return Abi.NOT_FOUND;
-      return m.put(string(keyPtr, keyLen), string(valuePtr, valueLen), replace) ? Abi.OK : Abi.BAD_ARGUMENT;
-    }, null);
+    HeaderView m = map(type);
+    if (m == null) return Abi.NOT_FOUND;
+    return m.put(string(keyPtr, keyLen), string(valuePtr, valueLen), replace) ? Abi.OK : Abi.BAD_ARGUMENT;
   }
 
   int removeMapValue(int type, int keyPtr, int keyLen) {
-    return guarded(a -> {
-      HeaderView m = map(type);
-      if (m == null) return Abi.NOT_FOUND;
-      m.remove(string(keyPtr, keyLen));
-      return Abi.OK;
-    }, null);
+    HeaderView m = map(type);
+    if (m == null) return Abi.NOT_FOUND;
+    m.remove(string(keyPtr, keyLen));
+    return Abi.OK;
   }
 
   int closeStream() {
@@ -451,58 +417,48 @@ final class FilterVm {
 
   int localResponse(int status, int detailsPtr, int detailsLen, int bodyPtr, int bodyLen, int headersPtr, int headersLen,
       int grpcStatus) {
-    return guarded(a -> {
-      if (current == null) return Abi.NOT_FOUND;
-      if (status < 200 || status > 599) return Abi.BAD_ARGUMENT;
-      MultiMap headers = HeaderPairs.parse(read(headersPtr, headersLen));
-      if (headers == null) return Abi.BAD_ARGUMENT;
-      for (var h : headers) { // refused here, as add_header_map_value refuses them, rather than dropped silently later
-        if (!HeaderView.validName(h.getKey()) || !HeaderView.validValue(h.getValue())) return Abi.BAD_ARGUMENT;
-      }
-      current.localResponse(new FilterCall.LocalResponse(status, string(detailsPtr, detailsLen),
-          Buffer.buffer(read(bodyPtr, bodyLen)), headers, grpcStatus));
-      meters.localResponse();
-      return Abi.OK;
-    }, null);
+    if (current == null) return Abi.NOT_FOUND;
+    if (status < 200 || status > 599) return Abi.BAD_ARGUMENT;
+    MultiMap headers = HeaderPairs.parse(read(headersPtr, headersLen));
+    if (headers == null) return Abi.BAD_ARGUMENT;
+    for (var h : headers) { // refused here, as add_header_map_value refuses them, rather than dropped silently later
+      if (!HeaderView.validName(h.getKey()) || !HeaderView.validValue(h.getValue())) return Abi.BAD_ARGUMENT;
+    }
+    current.localResponse(new FilterCall.LocalResponse(status, string(detailsPtr, detailsLen),
+        Buffer.buffer(read(bodyPtr, bodyLen)), headers, grpcStatus));
+    meters.localResponse();
+    return Abi.OK;
   }
 
   int getProperty(int pathPtr, int pathLen, int retPtr, int retLen) {
-    return guarded(a -> {
-      byte[] v = FilterProperties.get(string(pathPtr, pathLen), current, module);
-      return v == null ? Abi.NOT_FOUND : out(v, retPtr, retLen);
-    }, null);
+    byte[] v = FilterProperties.get(string(pathPtr, pathLen), current, module);
+    return v == null ? Abi.NOT_FOUND : out(v, retPtr, retLen);
   }
 
   int setProperty(int pathPtr, int pathLen, int valuePtr, int valueLen) {
-    return guarded(a -> {
-      if (current == null) return Abi.NOT_FOUND;
-      return current.setProperty(FilterProperties.normalise(string(pathPtr, pathLen)), read(valuePtr, valueLen))
-          ? Abi.OK : Abi.BAD_ARGUMENT;
-    }, null);
+    if (current == null) return Abi.NOT_FOUND;
+    return current.setProperty(FilterProperties.normalise(string(pathPtr, pathLen)), read(valuePtr, valueLen))
+        ? Abi.OK : Abi.BAD_ARGUMENT;
   }
 
   int getShared(int keyPtr, int keyLen, int retPtr, int retLen, int retCas) {
-    return guarded(a -> {
-      SharedData.Entry e = module.shared.get(string(keyPtr, keyLen));
-      if (e == null) return Abi.NOT_FOUND;
-      int status = out(e.value(), retPtr, retLen);
-      if (status == Abi.OK) writeI32(retCas, e.cas());
-      return status;
-    }, null);
+    SharedData.Entry e = module.shared.get(string(keyPtr, keyLen));
+    if (e == null) return Abi.NOT_FOUND;
+    int status = out(e.value(), retPtr, retLen);
+    if (status == Abi.OK) writeI32(retCas, e.cas());
+    return status;
   }
 
   int setShared(int keyPtr, int keyLen, int valuePtr, int valueLen, int cas) {
-    return guarded(a -> module.shared.set(string(keyPtr, keyLen), read(valuePtr, valueLen), cas), null);
+    return module.shared.set(string(keyPtr, keyLen), read(valuePtr, valueLen), cas);
   }
 
   int defineMetric(int type, int namePtr, int nameLen, int retId) {
-    return guarded(a -> {
-      if (nameLen > 200) return Abi.BAD_ARGUMENT;
-      int id = meters.define(type, string(namePtr, nameLen));
-      if (id == 0) return Abi.BAD_ARGUMENT;
-      writeI32(retId, id);
-      return Abi.OK;
-    }, null);
+    if (nameLen > 200) return Abi.BAD_ARGUMENT;
+    int id = meters.define(type, string(namePtr, nameLen));
+    if (id == 0) return Abi.BAD_ARGUMENT;
+    writeI32(retId, id);
+    return Abi.OK;
   }
 
   int metric(int id, long value, boolean record) {
@@ -528,70 +484,52 @@ final class FilterVm {
   }
 
   int getMetric(int id, int retPtr) {
-    return guarded(a -> {
-      FilterMeters.Defined d = meters.metric(id);
-      if (d == null) return Abi.NOT_FOUND;
-      if (retPtr < 0 || (long) retPtr + 8 > (long) memory.pages() * FilterModule.PAGE) throw new BadPointer();
-      memory.writeLong(retPtr, d.value.get());
-      return Abi.OK;
-    }, null);
+    FilterMeters.Defined d = meters.metric(id);
+    if (d == null) return Abi.NOT_FOUND;
+    if (retPtr < 0 || (long) retPtr + 8 > (long) memory.pages() * FilterModule.PAGE) throw new BadPointer();
+    memory.writeLong(retPtr, d.value.get());
+    return Abi.OK;
   }
 
   /** WASI fd_write: stdout and stderr become the filter's log lines; nothing reaches the process's own streams. */
   int fdWrite(int fd, int iovs, int iovsLen, int retWritten) {
-    try {
-      if (fd != 1 && fd != 2) return Abi.WASI_BADF;
-      if (iovsLen < 0 || iovsLen > 1024) return Abi.WASI_INVAL;
-      StringBuilder text = new StringBuilder();
-      long total = 0;
-      for (int i = 0; i < iovsLen; i++) {
-        byte[] iov = read(iovs + i * 8, 8);
-        int ptr = (iov[0] & 0xff) | (iov[1] & 0xff) << 8 | (iov[2] & 0xff) << 16 | (iov[3] & 0xff) << 24;
-        int len = (iov[4] & 0xff) | (iov[5] & 0xff) << 8 | (iov[6] & 0xff) << 16 | (iov[7] & 0xff) << 24;
-        if (len < 0) return Abi.WASI_INVAL;
-        if (text.length() < MAX_LOG_BYTES) text.append(string(ptr, Math.min(len, MAX_LOG_BYTES)));
-        total += len;
-      }
-      String line = text.toString().strip();
-      if (!line.isEmpty()) queueLog(fd == 2 ? 3 : 2, line);
-      writeI32(retWritten, (int) Math.min(Integer.MAX_VALUE, total));
-      return Abi.WASI_SUCCESS;
-    } catch (BadPointer e) {
-      return 21; // EFAULT
+    if (fd != 1 && fd != 2) return Abi.WASI_BADF;
+    if (iovsLen < 0 || iovsLen > 1024) return Abi.WASI_INVAL;
+    StringBuilder text = new StringBuilder();
+    long total = 0;
+    for (int i = 0; i < iovsLen; i++) {
+      byte[] iov = read(iovs + i * 8, 8);
+      int ptr = (iov[0] & 0xff) | (iov[1] & 0xff) << 8 | (iov[2] & 0xff) << 16 | (iov[3] & 0xff) << 24;
+      int len = (iov[4] & 0xff) | (iov[5] & 0xff) << 8 | (iov[6] & 0xff) << 16 | (iov[7] & 0xff) << 24;
+      if (len < 0) return Abi.WASI_INVAL;
+      if (text.length() < MAX_LOG_BYTES) text.append(string(ptr, Math.min(len, MAX_LOG_BYTES)));
+      total += len;
     }
+    String line = text.toString().strip();
+    if (!line.isEmpty()) queueLog(fd == 2 ? 3 : 2, line);
+    writeI32(retWritten, (int) Math.min(Integer.MAX_VALUE, total));
+    return Abi.WASI_SUCCESS;
   }
 
   int clockTime(int clockId, int retPtr) {
-    try {
-      if (retPtr < 0 || (long) retPtr + 8 > (long) memory.pages() * FilterModule.PAGE) throw new BadPointer();
-      memory.writeLong(retPtr, clockId == 0 ? System.currentTimeMillis() * 1_000_000L : System.nanoTime());
-      return Abi.WASI_SUCCESS;
-    } catch (BadPointer e) {
-      return 21;
-    }
+    if (retPtr < 0 || (long) retPtr + 8 > (long) memory.pages() * FilterModule.PAGE) throw new BadPointer();
+    memory.writeLong(retPtr, clockId == 0 ? System.currentTimeMillis() * 1_000_000L : System.nanoTime());
+    return Abi.WASI_SUCCESS;
   }
 
   int random(int ptr, int len) {
-    try {
-      if (len < 0 || len > 65_536) return Abi.WASI_INVAL;
-      read(ptr, len); // bounds
-      if (random == null) random = new SecureRandom();
-      byte[] b = new byte[len];
-      random.nextBytes(b);
-      memory.write(ptr, b);
-      return Abi.WASI_SUCCESS;
-    } catch (BadPointer e) {
-      return 21;
-    }
+    if (len < 0 || len > 65_536) return Abi.WASI_INVAL;
+    read(ptr, len); // bounds
+    if (random == null) random = new SecureRandom();
+    byte[] b = new byte[len];
+    random.nextBytes(b);
+    memory.write(ptr, b);
+    return Abi.WASI_SUCCESS;
   }
 
   int zeroes(int ptrA, int ptrB) {
-    try {
-      writeI32(ptrA, 0);
-      writeI32(ptrB, 0);
-      return Abi.WASI_SUCCESS;
-    } catch (BadPointer e) {
-      return 21;
-    }
+    writeI32(ptrA, 0);
+    writeI32(ptrB, 0);
+    return Abi.WASI_SUCCESS;
   }
 }

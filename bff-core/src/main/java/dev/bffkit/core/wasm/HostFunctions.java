@@ -129,12 +129,21 @@ final class HostFunctions {
     f.add(fn(WASI, name, Collections.nCopies(args, ValType.I32), true, call));
   }
 
-  private static HostFunction fn(String module, String name, List<ValType> params, boolean result,
-      Call call) {
+  /**
+   * Binds one host function. A pointer the filter passed outside its memory ({@link FilterVm.BadPointer}) is the
+   * filter's fault, answered here for every function at once: the ABI's INVALID_MEMORY_ACCESS, WASI's EFAULT.
+   */
+  private static HostFunction fn(String module, String name, List<ValType> params, boolean result, Call call) {
     FunctionType type = FunctionType.of(params, result ? List.of(ValType.I32) : List.of());
-    WasmFunctionHandle handle = result ? (inst, args) -> new long[] {call.apply(args)} : (inst, args) -> {
-      call.apply(args);
-      return null;
+    int fault = module.equals(ENV) ? Abi.INVALID_MEMORY_ACCESS : Abi.WASI_FAULT;
+    WasmFunctionHandle handle = (inst, args) -> {
+      int status;
+      try {
+        status = call.apply(args);
+      } catch (FilterVm.BadPointer e) {
+        status = fault;
+      }
+      return result ? new long[] {status} : null;
     };
     return new HostFunction(module, name, type, handle);
   }

@@ -247,4 +247,22 @@ class WasmFilterTest {
       assertEquals(200, open.resp().statusCode(), open.body().toString());
     }
   }
+
+  @Test
+  void anIdleWatchdogSleepsAndTheNextCallbackWakesItToStopALoop() throws Exception {
+    byte[] loop = Wat.compile(LOOP_IN_REQUEST_HEADERS);
+    Bff.RunningBff b = bff(Map.of("loop.wasm", loop), """
+            - { name: closed, file: filters/loop.wasm, routes: ["proxy:/api/posts"], callbackBudget: 20ms }
+        """);
+    // no callback for a second: the watchdog stops ticking (an idle BFF with filters costs no wake-ups)
+    long until = System.nanoTime() + 10_000_000_000L;
+    while (!CallbackWatchdog.get().asleep() && System.nanoTime() < until) Thread.sleep(50);
+    assertTrue(CallbackWatchdog.get().asleep(), "the watchdog still ticks after 10 s without a callback");
+    // the looping callback wakes it, and it is stopped at its budget as ever
+    long t0 = System.nanoTime();
+    Answer closed = send(b, HttpMethod.GET, "/api/posts/1", null);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(503, closed.resp().statusCode(), closed.body().toString());
+    assertTrue(ms < 5000, "answered in " + ms + " ms");
+  }
 }

@@ -47,6 +47,8 @@ final class BffYaml {
   private static final Set<String> SLO_LATENCY = ConfigKeys.SLO_LATENCY.names();
   private static final Set<String> ADMIN = ConfigKeys.ADMIN.names();
   private static final Set<String> FILTERS = ConfigKeys.FILTERS.names();
+  private static final Set<String> CACHE = ConfigKeys.CACHE.names();
+  private static final Set<String> CACHE_REDIS = ConfigKeys.CACHE_REDIS.names();
   private static final Set<String> WAF_BODY = ConfigKeys.WAF_BODY.names();
   private static final Set<String> WASM_FILTER = ConfigKeys.WASM_FILTER.names();
   private static final Pattern MEDIA_RANGE = Pattern.compile(
@@ -897,7 +899,18 @@ final class BffYaml {
         o.bool("adhocGraphql"),
         path(o, "graphqlPath", d.graphqlPath()),
         path(o, "screensPath", d.screensPath()),
-        o.integer("maxBatchSize"));
+        o.integer("maxBatchSize"),
+        cache(o.obj("cache", CACHE)));
+  }
+
+  /** {@code composition.cache}; the Redis tier's url and prefix default to the fleet's ({@code redis:}) at start. */
+  private static CacheConfig cache(Obj o) {
+    Obj r = o.obj("redis", CACHE_REDIS);
+    String url = r.string("url").trim();
+    String prefix = r.string("keyPrefix");
+    CacheConfig.Redis redis = new CacheConfig.Redis(r.bool("enabled"), url.isEmpty() ? null : url,
+        prefix.isEmpty() ? null : prefix, r.duration("timeout"), r.bytes("maxEntryBytes"));
+    return new CacheConfig(o.bool("enabled"), o.bytes("maxBytes"), o.bytes("maxEntryBytes"), redis);
   }
 
   private static String path(Obj o, String key, String def) {

@@ -12,7 +12,19 @@ public record CompositionConfig(
     /** Screens are served at {@code screensPath + "/" + name}. */
     String screensPath,
     /** Batched calls carry at most this many keys; more keys make more calls. */
-    int maxBatchSize) {
+    int maxBatchSize,
+    /** {@code composition.cache}: the field cache that {@code @cache} fields use. */
+    CacheConfig cache) {
+
+  public CompositionConfig {
+    if (cache == null) cache = CacheConfig.defaults();
+  }
+
+  /** With the field cache's defaults. */
+  public CompositionConfig(Duration deadline, boolean adhocGraphql, String graphqlPath, String screensPath,
+      int maxBatchSize) {
+    this(deadline, adhocGraphql, graphqlPath, screensPath, maxBatchSize, null);
+  }
 
   public static CompositionConfig defaults() {
     return new CompositionConfig(Duration.ofSeconds(3), true, "/graphql", "/v1/screens", 100);

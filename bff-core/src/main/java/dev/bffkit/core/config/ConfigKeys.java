@@ -45,12 +45,26 @@ public final class ConfigKeys {
       size("maxHeaderBytes", "8kb", "largest request head (431 beyond)"),
       bool("h2c", "false", "HTTP/2 cleartext (prior knowledge or upgrade), for a trusted load balancer in front"),
       sub("warmUp", WARM_UP));
+  static final Section CACHE_REDIS = section("composition.cache.redis",
+      "The fleet's shared tier of the field cache; off unless enabled (then on the url, or redis.url).",
+      bool("enabled", "false", "share cached fields between the instances of this BFF"),
+      string("url", "", "redis://host:port/db, rediss:// or unix://; default redis.url"),
+      string("keyPrefix", "", "prefix of its keys; default <redis.keyPrefix>fc:<bff name>:"),
+      duration("timeout", "20ms", "a lookup's budget; past it the field is a local miss, never an error"),
+      size("maxEntryBytes", "256kb", "larger answers stay in the instance"));
+  static final Section CACHE = section("composition.cache",
+      "The field cache (@cache in the schema): upstream answers kept in the instance, optionally shared on Redis.",
+      bool("enabled", "true", "false: @cache is ignored and every field calls its service"),
+      size("maxBytes", "64mb", "the instance's bound (keys and answers); least recently used go first"),
+      size("maxEntryBytes", "1mb", "larger answers are not kept"),
+      sub("redis", CACHE_REDIS));
   static final Section COMPOSITION = section("composition", "Screens and ad-hoc GraphQL.",
       duration("deadline", "3s", "a request's whole budget; upstream calls get what remains"),
       bool("adhocGraphql", "true", "false: the GraphQL path runs only the screens (registered persisted queries)"),
       string("graphqlPath", "/graphql", "path of GraphQL over HTTP"),
       string("screensPath", "/v1/screens", "screens are served at <screensPath>/<name>"),
-      integer("maxBatchSize", "100", 1, MAX, "keys per batched upstream call; more are split"));
+      integer("maxBatchSize", "100", 1, MAX, "keys per batched upstream call; more are split"),
+      sub("cache", CACHE));
 
   // ---- services
   static final Section SERVICE_TLS = section("services.<name>.tls",

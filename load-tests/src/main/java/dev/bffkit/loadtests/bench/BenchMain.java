@@ -1499,19 +1499,21 @@ public final class BenchMain {
       + " build", "previous build, filter on", "no filters (this build)", 0.95, null, 1.05);
 
   /**
-   * Issue 18's performance rows: the pass-through route through two iOS BFF processes that differ only by the
-   * filters.wasm section ({@link WasmBundle}): throughput (closed, interleaved rounds) and CPU per request (open at
-   * half the unfiltered max) with the header-only filter vs none; then the body filter on answers of 1, 16 and 64 KiB
+   * Issue 18's performance rows: twin pass-through routes of one iOS BFF process that differ only by their filters
+   * ({@link WasmBundle}): throughput (closed, interleaved rounds) and CPU per request (open at a quarter of the
+   * unfiltered max) with the header-only filter vs none; then the body filter on answers of 1, 16 and 64 KiB
    * ({@link BodyUpstream}) vs none at a fixed open rate, and what it adds per KiB.
    */
   private void wasm() throws Exception {
     int conns = quick ? 16 : 64;
-    ScenarioResult sc = new ScenarioResult("wasm", "Proxy-Wasm filters (issue 18): GET /api/posts/p1 through the iOS BFF"
-        + " (bff-ios.jar --config on a copy of its folder, auth and observe as deployed) without filters and with a"
-        + " header-only filter (adds x-wasm: 1 to the request and the answer), each in its own process; closed model in "
-        + (quick ? 1 : WASM_ROUNDS) + " interleaved round(s) (median), then open model at half the unfiltered max. Then"
-        + " GET /api/blob/{1,16,64} (JSON answers of that many KiB from a small upstream process) without filters and"
-        + " with a body filter that buffers the answer and masks every digit; open model at a fixed rate, rounds pooled.");
+    ScenarioResult sc = new ScenarioResult("wasm", "Proxy-Wasm filters (issue 18): one iOS BFF process (bff-ios.jar"
+        + " --config on a copy of its folder, auth and observe as deployed) with twin routes that differ only by their"
+        + " filters: GET /api/posts/p1 (no filter) and /wasm/posts/p1 (the same service, path and rules, with a header-only"
+        + " filter that adds x-wasm: 1 to the request and the answer); closed model in " + (quick ? 1 : WASM_ROUNDS)
+        + " interleaved round(s) (median), then open model at a quarter of the unfiltered max. Then GET"
+        + " /api/blob/{1,16,64} and /wasm/blob/{1,16,64} (JSON answers of that many KiB from a small upstream process),"
+        + " the second through a body filter that buffers the answer and masks every digit; open model at a fixed rate,"
+        + " rounds pooled.");
     progress.scenario(sc.name() + " (starting its BFFs)");
     results.add(sc);
     sc.note("filters: " + WasmBundle.describe());
@@ -1519,35 +1521,33 @@ public final class BenchMain {
     Path jar = Scenarios.jar("bff-ios/target/bff-ios.jar");
     String previousJar = System.getenv("BENCH_PREVIOUS_JAR");
     try (Scenarios.ProcessTarget upstream = WasmBundle.startUpstream(logDir);
-        Scenarios.ProcessTarget off = WasmBundle.start(jar, backends, WasmBundle.write(dir, "no-filters", upstream.port(),
-            false), logDir, "bff-wasm-no-filters");
-        Scenarios.ProcessTarget on = WasmBundle.start(jar, backends, WasmBundle.write(dir, "filters", upstream.port(), true),
-            logDir, "bff-wasm-filters");
+        Scenarios.ProcessTarget bff = WasmBundle.start(jar, backends, WasmBundle.write(dir, "filters", upstream.port()),
+            logDir, "bff-wasm");
         // BENCH_PREVIOUS_JAR: the same filters on another build (say before a change to the host), same rounds
         Scenarios.ProcessTarget prev = previousJar == null || previousJar.isBlank() ? null : WasmBundle.start(
             Path.of(previousJar), backends, dir.resolve("filters"), logDir, "bff-wasm-filters-previous")) {
-      for (Scenarios.ProcessTarget t : new Scenarios.ProcessTarget[] {off, on, prev}) {
+      for (Scenarios.ProcessTarget t : new Scenarios.ProcessTarget[] {bff, prev}) {
         if (t != null) Scenarios.awaitSignedIn(t, 30_000);
       }
-      List<String> problems = WasmBundle.check(off.port(), on.port());
+      List<String> problems = WasmBundle.check(bff.port());
       if (!problems.isEmpty()) {
         targets.add(new Reports.Target("wasm: header-only Proxy-Wasm filter", "≥ 0.95× throughput, ≤ 1.05× CPU",
             "not measured: " + String.join(" | ", problems), "—", "—", false));
         throw new IllegalStateException("the filtered answers are not what the filters make: " + String.join(" | ", problems));
       }
-      sc.note("check passed: both BFFs answered 200; with filters the pass-through answer carries the header filter's"
-          + " header and each blob comes back with its digits masked, the same length");
-      Sys offPosts = wasmSys(WASM_OFF, off, Scenarios.PROXY_PATH);
-      Sys onPosts = wasmSys(WASM_ON, on, Scenarios.PROXY_PATH);
+      sc.note("check passed: both twins answered 200; the filtered pass-through answer carries the header filter's"
+          + " header and each filtered blob comes back with its digits masked, the same length");
+      Sys offPosts = wasmSys(WASM_OFF, bff, Scenarios.PROXY_PATH);
+      Sys onPosts = wasmSys(WASM_ON, bff, WasmBundle.FILTERED_PROXY_PATH);
       List<Sys> posts = new ArrayList<>(List.of(offPosts, onPosts));
       if (prev != null) {
-        posts.add(wasmSys(WASM_ON_PREVIOUS, prev, Scenarios.PROXY_PATH));
+        posts.add(wasmSys(WASM_ON_PREVIOUS, prev, WasmBundle.FILTERED_PROXY_PATH));
         sc.note("previous build (BENCH_PREVIOUS_JAR=" + previousJar + ") with the same filters: pid " + prev.process().pid());
       }
       List<Sys> bodies = new ArrayList<>();
       for (int kib : WasmBundle.BODY_KIB) {
-        bodies.add(wasmSys(blobName(kib, false), off, WasmBundle.blobPath(kib)));
-        bodies.add(wasmSys(blobName(kib, true), on, WasmBundle.blobPath(kib)));
+        bodies.add(wasmSys(blobName(kib, false), bff, WasmBundle.blobPath(kib, false)));
+        bodies.add(wasmSys(blobName(kib, true), bff, WasmBundle.blobPath(kib, true)));
       }
       if (!quick) {
         // fresh processes: their JIT warmed as the setUp's systems were (PRE_WARM), the blob paths more briefly

@@ -27,7 +27,7 @@ import java.util.stream.Stream;
 /**
  * Runs the scenarios, each with its baselines in the same run, and writes summary.md and
  * report.html. {@code BenchMain [--quick] [--out DIR] [--only a,b]}; scenarios: startup,
- * passthrough, screen, screen-rest, fanout, connections, faults, fleet, wasm.
+ * passthrough, screen, screen-rest, fanout, connections, faults, fleet, wasm, cache, defer.
  *
  * <p>Every system under test runs in its own process, as deployed: the six demo services in one
  * ({@code Demo --services-only}), the iOS BFF ({@code java -jar bff-ios.jar}; once more without auth for the
@@ -45,7 +45,7 @@ import java.util.stream.Stream;
  */
 public final class BenchMain {
   static final List<String> SCENARIOS = List.of("startup", "passthrough", "screen", "screen-rest", "fanout", "connections",
-      "faults", "fleet", "wasm");
+      "faults", "fleet", "wasm", "cache", "defer");
 
   private final boolean quick;
   private final Duration warmup;
@@ -460,6 +460,8 @@ public final class BenchMain {
       case "faults" -> faults();
       case "fleet" -> fleet();
       case "wasm" -> wasm();
+      case "cache" -> cache();
+      case "defer" -> defer();
       default -> throw new IllegalArgumentException(scenario);
     }
   }
@@ -1677,6 +1679,128 @@ public final class BenchMain {
     if (sxx == 0) return null;
     double k = sxy / sxx;
     return new double[] {k, my - k * mx};
+  }
+
+  // ---------------------------------------------------------------- cache, defer (issue 19)
+
+  private static final String CACHED = "BFF iOS home, every field cached";
+  private static final String UNCACHED = "BFF iOS home, no field cached";
+
+  /**
+   * Issue 19: the iOS home with every cacheable field fresh in the field cache against the same screen with none
+   * cached, each in its own process (the same jar and environment; {@link ScreenVariants#cached}): throughput
+   * (closed, interleaved rounds) and CPU per screen (open, half the uncached max).
+   */
+  private void cache() throws Exception {
+    int conns = quick ? 16 : 64;
+    ScenarioResult sc = new ScenarioResult("cache", "Field cache (issue 19): the iOS home (six services, authors"
+        + " batched) from a BFF whose schema declares @cache(maxAge: " + ScreenVariants.MAX_AGE + ") on every top-level"
+        + " binding (the batched authors are not cached) against the iOS BFF as it ships, each in its own process;"
+        + " closed model in interleaved rounds (median), then open model at half the uncached max. Every cached field"
+        + " is fresh after the first screen (one user).");
+    progress.scenario(sc.name() + " (starting its BFF)");
+    results.add(sc);
+    Path dir = Files.createTempDirectory("bffkit-cache");
+    Path jar = Scenarios.jar("bff-ios/target/bff-ios.jar");
+    try (Scenarios.ProcessTarget plain = Scenarios.startIosBffOnFolder(jar, ScreenVariants.plain(dir),
+            Scenarios.iosEnv(backends, Map.of()), logDir, "bff-ios-uncached");
+        Scenarios.ProcessTarget cached = Scenarios.startIosBffOnFolder(jar, ScreenVariants.cached(dir),
+            Scenarios.iosEnv(backends, Map.of()), logDir, "bff-ios-cached")) {
+      Scenarios.awaitSignedIn(plain, 30_000);
+      Scenarios.awaitSignedIn(cached, 30_000);
+      List<String> problems = ScreenVariants.checkCached(plain.port(), cached.port());
+      if (!problems.isEmpty()) throw new IllegalStateException("cache check: " + String.join(" | ", problems));
+      sc.note("check passed: both answer the home with the same JSON shape, and the cached BFF's second screen was"
+          + " served from its cache (bff_field_cache_requests_total{result=\"hit\"} rose)");
+      List<Sys> systems = List.of(
+          new Sys(UNCACHED, plain.port(), Scenarios.HOME_PATH, null, plain.process()::cpuNanos, Scenarios.bffHeaders()),
+          new Sys(CACHED, cached.port(), Scenarios.HOME_PATH, null, cached.process()::cpuNanos, Scenarios.bffHeaders()));
+      if (!quick) {
+        for (Sys s : systems) {
+          measure(null, LoadSpec.closed(s.name() + " (pre-warm)", s.port(), s.path(), 32, Duration.ofSeconds(1), PRE_WARM)
+              .withHeaders(s.headers()), null);
+        }
+      }
+      Map<String, LoadResult> max = maxInRounds(sc, systems, conns);
+      Map<String, LoadResult> open = openAll(sc, systems, halfOfLowest(sc, max), conns);
+      LoadResult c = max.get(CACHED);
+      LoadResult u = max.get(UNCACHED);
+      targets.add(new Reports.Target("cache: iOS home, every field fresh in the cache: throughput vs none cached (closed)",
+          "reported", rate(c), rate(u) + " (none cached)", ratio(c, u, LoadResult::achievedRate), null));
+      LoadResult co = open.get(CACHED);
+      LoadResult uo = open.get(UNCACHED);
+      targets.add(new Reports.Target("cache: iOS home: CPU per screen vs none cached" + (ok(co)
+              ? String.format(Locale.ROOT, " (open, %.0f req/s)", co.targetRate()) : ""), "reported",
+          cpuText(sc, co, "cached"), cpuText(sc, uo, "none cached"), cpuRatio(sc, co, uo), null));
+      targets.add(new Reports.Target("cache: iOS home: p50 / p99 vs none cached (open)", "reported",
+          ok(co) ? "cached " + ms(co.p50()) + " / " + ms(co.p99()) : "not measured",
+          ok(uo) ? "none cached " + ms(uo.p50()) + " / " + ms(uo.p99()) : "—",
+          ok(co) && ok(uo) ? signedMs(co.p50() - uo.p50()) + " / " + signedMs(co.p99() - uo.p99()) : "—", null));
+    } finally {
+      try (Stream<Path> f = Files.walk(dir)) {
+        f.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  /**
+   * Issue 19: a deferred screen's first part against its whole answer, with its deferred rows' services made slow
+   * (analytics and recommendations answer after {@link #DEFER_SLOW_MS} ms): the iOS home with those rows under
+   * {@code @defer} ({@link ScreenVariants#deferred}), read as Apollo Client reads it (multipart) and as a client that
+   * accepts only JSON; {@link FirstPartProbe}, a bounded number of requests.
+   */
+  private void defer() throws Exception {
+    ScenarioResult sc = new ScenarioResult("defer", "Incremental delivery (issue 19): the iOS home with its recommendations"
+        + " and profile views deferred, those services answering after " + DEFER_SLOW_MS + " ms (demo chaos), read by"
+        + " a multipart client (first part, whole answer) and by a JSON-only client (one answer); " + DEFER_THREADS
+        + " clients in a loop, " + deferRequests() + " requests each way.");
+    progress.scenario(sc.name());
+    results.add(sc);
+    Path dir = Files.createTempDirectory("bffkit-defer");
+    Path jar = Scenarios.jar("bff-ios/target/bff-ios.jar");
+    Map<String, String> token = Map.of("authorization", Scenarios.bffHeaders().get("authorization"));
+    try (Scenarios.ProcessTarget t = Scenarios.startIosBffOnFolder(jar, ScreenVariants.deferred(dir),
+        Scenarios.iosEnv(backends, Map.of()), logDir, "bff-ios-deferred")) {
+      Scenarios.awaitSignedIn(t, 30_000);
+      FirstPartProbe.run(t.port(), ScreenVariants.DEFERRED_PATH, FirstPartProbe.MULTIPART, token, quick ? 20 : 200,
+          DEFER_THREADS); // warm-up, not recorded
+      String slow = "{\"latencyMs\":" + DEFER_SLOW_MS + "}";
+      Scenarios.chaos(backends.port("analytics"), slow);
+      Scenarios.chaos(backends.port("recommendations-grpc"), slow);
+      FirstPartProbe.Result multipart;
+      FirstPartProbe.Result json;
+      try {
+        multipart = FirstPartProbe.run(t.port(), ScreenVariants.DEFERRED_PATH, FirstPartProbe.MULTIPART, token,
+            deferRequests(), DEFER_THREADS);
+        json = FirstPartProbe.run(t.port(), ScreenVariants.DEFERRED_PATH, FirstPartProbe.JSON, token, deferRequests(),
+            DEFER_THREADS);
+      } finally {
+        Scenarios.chaos(backends.port("analytics"), null);
+        Scenarios.chaos(backends.port("recommendations-grpc"), null);
+      }
+      sc.note(String.format(Locale.ROOT, "multipart: %d answers of %d parts, %d errors; JSON: %d answers, %d errors",
+          multipart.answers(), multipart.parts(), multipart.errors(), json.answers(), json.errors()));
+      boolean both = multipart.answers() > 0 && json.answers() > 0 && multipart.parts() >= 2;
+      targets.add(new Reports.Target("defer: iOS home, slow rows deferred: first part p50 / p99 vs the whole answer",
+          "reported", both ? "first part " + ms(multipart.firstP50()) + " / " + ms(multipart.firstP99()) : "not measured"
+              + (multipart.parts() < 2 ? " (the answer came in " + multipart.parts() + " part)" : ""),
+          both ? "whole (multipart) " + ms(multipart.wholeP50()) + " / " + ms(multipart.wholeP99()) + "; JSON "
+              + ms(json.wholeP50()) + " / " + ms(json.wholeP99()) : "—",
+          both && json.wholeP50() > 0 ? String.format(Locale.ROOT, "p50 ×%.2f of the JSON answer",
+              (double) multipart.firstP50() / json.wholeP50()) : "—", null));
+    } finally {
+      try (Stream<Path> f = Files.walk(dir)) {
+        f.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  /** How slow the deferred rows' services answer in the defer scenario. */
+  static final int DEFER_SLOW_MS = 150;
+  static final int DEFER_THREADS = 4;
+
+  private int deferRequests() {
+    return quick ? 20 : 400;
   }
 
   // ---------------------------------------------------------------- measuring

@@ -57,7 +57,7 @@ public final class RedisTier implements RemoteTier {
   private final String tagPrefix;
   private final RedisTierMeters meters;
   private final InvalidationBus bus;
-  /** UNLINK has no cluster splitter in vertx-redis-client; DEL has (and entries are small, so freeing them inline is cheap). */
+  /** UNLINK has no cluster splitter in vertx-redis-client; DEL has (entries are small: freeing them inline is cheap). */
   private final Command unlink;
 
   RedisTier(Redis redis, RedisTierSettings settings, RedisTierMeters meters, InvalidationBus bus) {
@@ -72,7 +72,7 @@ public final class RedisTier implements RemoteTier {
 
   /** Starts the tier and its subscription; nothing waits for Redis to answer. */
   public static RedisTier start(Vertx vertx, RedisTierSettings settings, String bff, MeterRegistry registry) {
-    RedisTierMeters meters = new RedisTierMeters(registry);
+    RedisTierMeters meters = new RedisTierMeters(registry, bff);
     Redis redis = Redis.createClient(vertx, settings.options("bff-field-cache-" + bff, 8));
     Redis subscriber = Redis.createClient(vertx, settings.options("bff-field-cache-bus-" + bff, 1));
     InvalidationBus bus = new InvalidationBus(vertx, redis, subscriber, settings.keyPrefix() + "invalidate",

@@ -22,9 +22,12 @@ final class RedisTierMeters {
   final Counter corrupt;
   final Streak commands = new Streak("field_cache_redis", "fields are local misses and entries stay in the instance");
   final Streak bus = new Streak("field_cache_bus",
-      "invalidations made elsewhere do not reach this instance until it resubscribes (then it drops its local entries)");
+      "invalidations made elsewhere miss this instance until it resubscribes (then it drops its local entries)");
 
-  RedisTierMeters(MeterRegistry registry) {
+  private final String bff;
+
+  RedisTierMeters(MeterRegistry registry, String bff) {
+    this.bff = bff;
     hit = counter(registry, "hit");
     miss = counter(registry, "miss");
     error = counter(registry, "error");
@@ -34,8 +37,8 @@ final class RedisTierMeters {
   }
 
   private static Counter counter(MeterRegistry registry, String result) {
-    return Counter.builder(NAME).description("Field cache lookups and writes on the fleet's Redis").tag("result", result)
-        .register(registry);
+    return Counter.builder(NAME).description("Field cache lookups and writes on the fleet's Redis")
+        .tag("result", result).register(registry);
   }
 
   /** Counts every failure; logs the first of a streak and the recovery after it. */
@@ -53,15 +56,15 @@ final class RedisTierMeters {
       error.increment();
       if (!failing) {
         failing = true;
-        LOG.warning("event=" + event + "_failed op=" + op + " error=" + e.getClass().getSimpleName() + ": "
-            + e.getMessage() + " effect=" + effect);
+        LOG.warning("event=" + event + "_failed bff=" + bff + " op=" + op + " error=" + e.getClass().getSimpleName()
+            + ": " + e.getMessage() + " effect=" + effect);
       }
     }
 
     void recovered() {
       if (failing) {
         failing = false;
-        LOG.info("event=" + event + "_recovered");
+        LOG.info("event=" + event + "_recovered bff=" + bff);
       }
     }
 

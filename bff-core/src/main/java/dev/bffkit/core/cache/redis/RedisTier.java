@@ -57,7 +57,7 @@ public final class RedisTier implements RemoteTier {
   private final String tagPrefix;
   private final RedisTierMeters meters;
   private final InvalidationBus bus;
-  /** UNLINK has no cluster splitter in vertx-redis-client; DEL has (entries are small: freeing them inline is cheap). */
+  /** UNLINK has no cluster splitter in vertx-redis-client, DEL has; entries are small, so DEL frees them cheaply. */
   private final Command unlink;
 
   RedisTier(Redis redis, RedisTierSettings settings, RedisTierMeters meters, InvalidationBus bus) {

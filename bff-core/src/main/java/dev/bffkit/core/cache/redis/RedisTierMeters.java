@@ -13,6 +13,7 @@ import java.util.logging.Logger;
 final class RedisTierMeters {
   static final Logger LOG = Logger.getLogger("dev.bffkit.cache");
   static final String NAME = "bff_field_cache_redis_total";
+  static final long QUIET_MS = 1000;
 
   final Counter hit;
   final Counter miss;
@@ -41,11 +42,16 @@ final class RedisTierMeters {
         .tag("result", result).register(registry);
   }
 
-  /** Counts every failure; logs the first of a streak and the recovery after it. */
+  /**
+   * Counts every failure; logs the first of a streak and the recovery after it. A streak ends after a success with no
+   * failure for {@link #QUIET_MS}, so a Redis that answers some commands and times out others writes two lines, not
+   * one per flip.
+   */
   final class Streak {
     private final String event;
     private final String effect;
     private volatile boolean failing;
+    private volatile long lastFailure;
 
     Streak(String event, String effect) {
       this.event = event;
@@ -54,6 +60,7 @@ final class RedisTierMeters {
 
     void failed(String op, Throwable e) {
       error.increment();
+      lastFailure = System.currentTimeMillis();
       if (!failing) {
         failing = true;
         LOG.warning("event=" + event + "_failed bff=" + bff + " op=" + op + " error=" + e.getClass().getSimpleName()
@@ -62,7 +69,7 @@ final class RedisTierMeters {
     }
 
     void recovered() {
-      if (failing) {
+      if (failing && System.currentTimeMillis() - lastFailure >= QUIET_MS) {
         failing = false;
         LOG.info("event=" + event + "_recovered bff=" + bff);
       }

@@ -41,12 +41,10 @@ public record RedisTierSettings(
     return RedisClientType.valueOf(type.toUpperCase(Locale.ROOT));
   }
 
-  /**
-   * A small pool: the tier is asked only on a local miss, and written only after an upstream call. Waiters are bounded
-   * so a hung Redis fails lookups at once rather than queueing them without end.
-   */
+  /** Waiters are bounded, so a hung Redis fails commands at once rather than queueing them without end. */
   RedisOptions options(String name, int poolSize) {
     RedisOptions o = new RedisOptions().setType(clientType()).setMaxPoolSize(poolSize).setMaxPoolWaiting(1024)
+        .setMaxWaitingHandlers(8192)
         .setPoolName(name).setMetricsName(name);
     for (String endpoint : url.split(",")) o.addConnectionString(endpoint.trim());
     if (masterName != null) o.setMasterName(masterName);

@@ -84,8 +84,13 @@ class RedisTierTest {
         Set.of("field:Query.rows", "service:recs", "user:u1"));
     String key = "recs GET /rows?user=u1 @iss|u1";
     double hits = count("hit");
-    tier.put(key, e);
+    double writes = count("write");
+    loop.run(() -> { // as the field cache does: from an event loop, over its pipelined connection
+      tier.put(key, e);
+      return Future.succeededFuture();
+    });
     CachedEntry got = eventually(() -> get(tier, key));
+    eventually(() -> count("write") == writes + 1 ? true : null);
     assertArrayEquals(binary, got.value().getBytes());
     assertEquals(e.storedAtMillis(), got.storedAtMillis());
     assertEquals(60_000, got.maxAgeMillis());

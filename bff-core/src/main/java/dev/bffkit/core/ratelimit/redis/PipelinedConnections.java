@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>A connection may be used from any event loop: vertx-redis-client hops to the connection's context to write and
  * completes the caller's future on the caller's context. A slot whose connection ended or failed is emptied; the
  * next send on it starts one reconnection (through the pool, which opens a fresh socket) and meanwhile goes through
- * the pool itself, so no decision waits for a reconnection.
+ * the pool itself, so no decision waits for a reconnection. Also the field cache's Redis tier's request path.
  */
-final class PipelinedConnections {
+public final class PipelinedConnections {
 
   private final Redis redis;
   private final int size;
@@ -28,14 +28,14 @@ final class PipelinedConnections {
   private final AtomicInteger next = new AtomicInteger();
   private volatile boolean closed;
 
-  PipelinedConnections(Redis redis, int size) {
+  public PipelinedConnections(Redis redis, int size) {
     this.redis = redis;
     this.size = size;
     this.slots = new AtomicReferenceArray<>(size);
     this.connecting = new AtomicIntegerArray(size);
   }
 
-  Future<Response> send(Request request) {
+  public Future<Response> send(Request request) {
     int i = (next.getAndIncrement() & Integer.MAX_VALUE) % size;
     RedisConnection c = slots.get(i);
     if (c != null) {
@@ -46,19 +46,19 @@ final class PipelinedConnections {
   }
 
   /** Starts opening every empty slot. */
-  void preconnect() {
+  public void preconnect() {
     for (int i = 0; i < size; i++) if (slots.get(i) == null) connect(i);
   }
 
   /** Drops every connection (they may be stuck on a dead path); the next sends open fresh ones. */
-  void reset() {
+  public void reset() {
     for (int i = 0; i < size; i++) {
       RedisConnection c = slots.get(i);
       if (c != null) drop(i, c);
     }
   }
 
-  void close() {
+  public void close() {
     closed = true;
     reset();
   }

@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The field cache's meters. Labels are field coordinates (a bounded set: the schema's {@code @cache} fields, made
@@ -59,13 +61,15 @@ final class CacheMeters {
   static final class Field {
     private static final String[] RESULTS = {"hit", "miss", "stale", "stale_if_error", "coalesced", "bypass"};
     private final Counter[] counters = new Counter[RESULTS.length];
-    private final java.util.concurrent.atomic.LongAdder[] plain = new java.util.concurrent.atomic.LongAdder[RESULTS.length];
+    private final LongAdder[] plain = new LongAdder[RESULTS.length];
+    /** A stale answer is covering this field's failing service (logged once per streak). */
+    final AtomicBoolean covering = new AtomicBoolean();
     private final Counter revalidatedOk;
     private final Counter revalidatedFailed;
 
     Field(MeterRegistry registry, String coordinates) {
       for (int i = 0; i < RESULTS.length; i++) {
-        plain[i] = new java.util.concurrent.atomic.LongAdder();
+        plain[i] = new LongAdder();
         counters[i] = registry == null ? null : Counter.builder(REQUESTS)
             .description("Lookups of @cache fields by result (hit ratio = (hit + stale) / all)")
             .tag("field", coordinates).tag("result", RESULTS[i]).register(registry);

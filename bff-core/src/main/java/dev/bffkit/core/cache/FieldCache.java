@@ -110,6 +110,16 @@ public final class FieldCache {
     meters.field(field);
   }
 
+  /** True for the first stale-if-error answer of a streak (the caller logs it once; the next good load ends it). */
+  public boolean staleStreakStarted(String field) {
+    return meters.field(field).covering.compareAndSet(false, true);
+  }
+
+  /** Drops one local entry whose bytes the field could not read (so a bad answer is not served again). */
+  public void forget(String key) {
+    local.remove(key);
+  }
+
   /** Counts a lookup that skipped the cache (a PRIVATE field with no principal). */
   public void bypassed(String field) {
     meters.field(field).bypass();
@@ -152,6 +162,9 @@ public final class FieldCache {
       if (leader) {
         if (f.upstream()) m.miss();
         else m.hit();
+      }
+      if (f.upstream() && m.covering.get() && m.covering.compareAndSet(true, false)) {
+        LOG.info("event=field_cache_stale_if_error_ended field=" + a.field());
       }
       out.tryComplete(lookup(f.entry(), !leader ? Source.COALESCED : f.upstream() ? Source.MISS : Source.HIT, now, null));
       return;

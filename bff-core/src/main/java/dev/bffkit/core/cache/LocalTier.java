@@ -68,6 +68,10 @@ final class LocalTier {
     cache.put(key, e);
   }
 
+  void remove(String key) {
+    cache.invalidate(key);
+  }
+
   long invalidatePrefix(String prefix) {
     List<String> hit = new ArrayList<>();
     for (String k : cache.asMap().keySet()) if (k.startsWith(prefix)) hit.add(k);

@@ -1,6 +1,7 @@
 package dev.bffkit.core.compose;
 
 import dev.bffkit.core.cache.FieldCache;
+import dev.bffkit.core.observe.RequestLog;
 import dev.bffkit.core.pipeline.Deadline;
 import dev.bffkit.core.upstream.UpstreamException;
 import io.vertx.core.Future;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.logging.Logger;
 
 /**
  * A {@code @cache} field's call through the {@link FieldCache}: the key from the rendered request (service, method,
@@ -19,6 +21,8 @@ import java.util.function.Supplier;
  * The cache keeps the service's bytes; every hit parses them for its own selection.
  */
 final class CachedFetch {
+  private static final Logger LOG = Logger.getLogger("dev.bffkit.compose");
+
   private CachedFetch() {}
 
   /**
@@ -79,9 +83,29 @@ final class CachedFetch {
         }
         return Future.failedFuture(ar.cause());
       }
-      if (cx.track() != null) cx.track().served(cb, ar.result());
-      return Future.succeededFuture(ar.result());
+      FieldCache.Lookup l = ar.result();
+      if (cx.track() != null) cx.track().served(cb, l);
+      if (l.source() == FieldCache.Source.STALE_IF_ERROR && cx.cache().staleStreakStarted(b.coordinates())) {
+        // Once per streak (the next good load ends it, logged by the cache): an outage does not flood the log.
+        LOG.warning("event=field_cache_stale_if_error " + RequestLog.logIds(cx.requestId(), deadline.log())
+            + " field=" + b.coordinates() + " service=" + b.service() + " reason=" + l.reason()
+            + " age_s=" + l.ageMillis() / 1000);
+      }
+      return Future.succeededFuture(l);
     });
+  }
+
+  /**
+   * Parses the kept bytes for this selection; bytes the field cannot read are dropped from the cache, so one bad
+   * answer fails one request rather than every request for maxAge.
+   */
+  static <T> T read(ComposeContext cx, String key, Supplier<T> parse) {
+    try {
+      return parse.get();
+    } catch (RuntimeException e) {
+      cx.cache().forget(key);
+      throw e;
+    }
   }
 
   /** This request's tags, or null when a tag template lacks its value. */

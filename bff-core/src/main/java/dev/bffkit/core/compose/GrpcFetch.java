@@ -75,7 +75,7 @@ final class GrpcFetch {
     return CachedFetch.lookup(b, cx, key, tags, deadline,
             () -> call(b, m, message, metadata, cx, identity, detached)
                 .map(resp -> new FieldCache.Fill(CachedFetch.pack(resp.messages()), true)))
-        .map(l -> value(b, m, CachedFetch.unpack(l.value())));
+        .map(l -> CachedFetch.read(cx, key, () -> value(b, m, CachedFetch.unpack(l.value()))));
   }
 
   /** The field's value from the answer's messages: the first, or every one of a server-streaming method. */

@@ -95,7 +95,8 @@ final class RestFetcher implements DataFetcher<CompletableFuture<Object>> {
     UpstreamRequest req = new UpstreamRequest(b.method(), uri, headers, body, deadline.withCancellation(null),
         cx.requestId(), b.hedge());
     return CachedFetch.lookup(b, cx, key, tags, deadline, () -> UpstreamJson.bytes(cx, b.service(), req))
-        .map(l -> b.select().select(UpstreamJson.parse(b.service(), 200, l.value(), projection)));
+        .map(l -> CachedFetch.read(cx, key, () -> b.select().select(UpstreamJson.parse(b.service(), 200, l.value(),
+            projection))));
   }
 
   private CompletableFuture<Object> loadBatched(DataFetchingEnvironment env, RequestScope scope) {

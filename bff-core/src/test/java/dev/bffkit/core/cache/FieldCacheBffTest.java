@@ -66,6 +66,7 @@ class FieldCacheBffTest {
         fast: News @rest(service: "up", path: "/fast") @cache(maxAge: "1s", scope: PUBLIC, staleWhileRevalidate: "10s")
         fragile: News @rest(service: "up", path: "/fragile") @cache(maxAge: "1s", scope: PUBLIC, staleIfError: "2s")
         plain: News @rest(service: "up", path: "/plain")
+        broken: News @rest(service: "up", path: "/broken") @cache(maxAge: "5m", scope: PUBLIC)
       }
       type Page { user: String n: Int items: [Item] }
       type Item { id: ID }
@@ -129,6 +130,7 @@ class FieldCacheBffTest {
       }
       case "/fast" -> vertx.setTimer(Math.max(1, fastDelayMs),
           t -> req.response().end(new JsonObject().put("title", "fast").put("n", n).encode()));
+      case "/broken" -> req.response().end(n == 1 ? "{\"title\": not json" : "{\"title\":\"fixed\",\"n\":" + n + "}");
       case "/fragile" -> {
         if (fragileStatus != 200) req.response().setStatusCode(fragileStatus).end("{\"error\":\"internal detail\"}");
         else req.response().end(new JsonObject().put("title", "fragile").put("n", n).encode());
@@ -169,7 +171,8 @@ class FieldCacheBffTest {
         "catalog", "query Catalog($lang: String) { catalog(lang: $lang) { title n } }",
         "gated", "query Gated($id: String!) { gated(id: $id) { title n } }",
         "fast", "query Fast { fast { n } }",
-        "fragile", "query Fragile { fragile { title n } }");
+        "fragile", "query Fragile { fragile { title n } }",
+        "broken", "query Broken { broken { title n } }");
     for (var s : screens.entrySet()) Files.writeString(folder.resolve("screens/" + s.getKey() + ".graphql"), s.getValue());
     return BundleLoader.load(folder, Map.<String, String>of()::get);
   }
@@ -344,6 +347,18 @@ class FieldCacheBffTest {
     assertNotNull(failed.json().getJsonArray("errors"), failed.body());
     assertFalse(failed.body().contains("internal detail"));
     fragileStatus = 200;
+  }
+
+  @Test
+  void anAnswerTheFieldCannotReadIsNotServedAgain() throws Exception {
+    Answer bad = screen("broken", null);
+    assertNotNull(bad.json().getJsonArray("errors"), bad.body());
+    assertEquals("private, no-cache", bad.headers().get("cache-control"));
+    Answer good = screen("broken", null);
+    assertEquals("{\"data\":{\"broken\":{\"title\":\"fixed\",\"n\":2}}}", good.body());
+    assertEquals(2, calls("/broken"), "the unreadable answer was dropped, not served for 5 minutes");
+    screen("broken", null);
+    assertEquals(2, calls("/broken"), "the good one is kept");
   }
 
   // ------------------------------------------------------------------ private and public

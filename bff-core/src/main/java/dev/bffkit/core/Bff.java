@@ -2,6 +2,8 @@ package dev.bffkit.core;
 
 import dev.bffkit.core.admin.AdminServer;
 import dev.bffkit.core.admin.Readiness;
+import dev.bffkit.core.cache.CacheAdmin;
+import dev.bffkit.core.cache.FieldCache;
 import dev.bffkit.core.compose.CompositionEngine;
 import dev.bffkit.core.compose.SharedPersistedQueries;
 import dev.bffkit.core.config.AdminConfig;
@@ -293,6 +295,10 @@ public final class Bff {
     SharedPersistedQueries apq = SharedPersistedQueries.create(vertx, bundle.config().fleet(), bundle.config().name(),
         observe.metrics().registry());
     engine.shareRegistrations(apq);
+    // One per BFF, kept across reloads (a reload's engine gets the same one).
+    FieldCache fieldCache = FieldCache.create(vertx, bundle.config().composition().cache(), bundle.config().fleet(),
+        bundle.config().name(), observe.metrics().registry());
+    engine.useFieldCache(fieldCache);
     UpstreamRegistry registry = new UpstreamRegistry(vertx, bundle.config().services(), observe);
     // Key fetches start now and never hold up the start (an identity provider may be down).
     PortalKeys keys = PortalKeys.create(vertx, bundle.config(), observe.metrics().registry());
@@ -316,10 +322,12 @@ public final class Bff {
           () -> reloader.get() == null ? null : reloader.get().version());
       Portal.mount(vertx, admin.router(), running::get);
       KeysApi.mount(vertx, admin.router(), keys, running::get);
+      CacheAdmin.mount(admin.router(), fieldCache);
       PortalConfig.Public pub = bundle.config().portal().publicPortal();
       if (pub != null) publicPortal.set(PublicPortal.create(vertx, pub, bundle.config().name(), docs, keys, running::get));
     } catch (ConfigException e) {
       registry.close();
+      fieldCache.close();
       return observe.close(vertx).transform(ar -> Future.failedFuture(e));
     }
     // The derived default (client port + 1000) may be taken when --port picked a port: then any free one.
@@ -351,7 +359,7 @@ public final class Bff {
           Future<Void> warmed = dryRun(vertx, engine);
           Running r = new Running(vertx, servers.get(0).actualPort(), id, registry, servers, readiness,
               new Generation(bundle, engine, routes, security, limiting.get()), warmed,
-              adminConfig.enabled() ? admin : null, observe, reloader.get(), keys, apq);
+              adminConfig.enabled() ? admin : null, observe, reloader.get(), keys, apq, fieldCache);
           running.set(r);
           // The folder as served is the first version (the swap sees the same bundle and does nothing); then watch.
           if (reloader.get() != null) reloader.get().reload("start").onComplete(x -> reloader.get().watch(Watch.INTERVAL));
@@ -363,6 +371,7 @@ public final class Bff {
           if (limiting.get() != null) limiting.get().close();
           if (keys != null) keys.close();
           if (apq != null) apq.close();
+          fieldCache.close();
           admin.close();
           observe.close(vertx);
         });
@@ -450,14 +459,17 @@ public final class Bff {
     private final PortalKeys keys;
     /** The fleet's APQ registrations (null without redis.url): every generation's engine shares them. */
     private final SharedPersistedQueries apq;
+    /** The field cache: every generation's engine uses it. */
+    private final FieldCache fieldCache;
     private volatile Generation current;
     /** Reloads run one after another. */
     private Future<Void> reloading = Future.succeededFuture();
 
     Running(Vertx vertx, int port, String deployment, UpstreamRegistry registry, List<BffServer> servers,
         Readiness readiness, Generation current, Future<Void> warmedUp, AdminServer admin, Observability observability,
-        Reloader reloader, PortalKeys keys, SharedPersistedQueries apq) {
+        Reloader reloader, PortalKeys keys, SharedPersistedQueries apq, FieldCache fieldCache) {
       this.reloader = reloader;
+      this.fieldCache = fieldCache;
       this.apq = apq;
       this.keys = keys;
       this.vertx = vertx;
@@ -537,6 +549,7 @@ public final class Bff {
       }, false).compose(g -> {
         g.engine().bindMetrics(observability.metrics().registry());
         g.engine().shareRegistrations(apq);
+        g.engine().useFieldCache(fieldCache);
         Security security = nc.auth().equals(oc.auth()) ? old.security()
             : nc.auth().enabled() ? Security.create(vertx, nc.auth(), keys == null ? null : keys.dynamic()).start() : null;
         Future<RateLimiting> limiting = nc.rateLimits().equals(oc.rateLimits()) ? Future.succeededFuture(old.rateLimiting())
@@ -586,6 +599,7 @@ public final class Bff {
           .andThen(ar -> {
             if (apq != null) apq.close();
           })
+          .eventually(fieldCache::close)
           .eventually(() -> admin == null ? Future.succeededFuture() : admin.close())
           .eventually(() -> observability.close(vertx));
     }

@@ -1,5 +1,6 @@
 package dev.bffkit.core.compose;
 
+import dev.bffkit.core.cache.FieldCache;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.CompositionConfig;
 import dev.bffkit.core.config.ConfigException;
@@ -54,10 +55,15 @@ public final class CompositionEngine {
   private final DescriptorRegistry grpc;
   /** APQ registrations, shared by every event loop of this BFF. */
   private final PersistedQueries persisted = new PersistedQueries();
+  /** Coordinates of the {@code @cache} fields. */
+  private final List<String> cachedFields;
+  /** Set once at start-up, before serving. */
+  private volatile FieldCache fieldCache;
 
   private CompositionEngine(GraphQLSchema schema, CompositionConfig config, ScreenCatalog screens, boolean usePlans,
-      DescriptorRegistry grpc) {
+      DescriptorRegistry grpc, List<RestBinding> bindings) {
     this.grpc = grpc;
+    this.cachedFields = bindings.stream().filter(b -> b.cache() != null).map(RestBinding::coordinates).toList();
     this.schema = schema;
     this.config = config;
     this.screens = screens;
@@ -82,7 +88,7 @@ public final class CompositionEngine {
     DescriptorRegistry grpc = DescriptorRegistry.load(bundle.config().grpc(), null);
     SchemaLoader.Loaded loaded = SchemaLoader.load(bundle, grpc);
     return new CompositionEngine(loaded.schema(), bundle.config().composition(),
-        ScreenCatalog.load(bundle.screens(), loaded.schema()), usePlans, grpc);
+        ScreenCatalog.load(bundle.screens(), loaded.schema()), usePlans, grpc, loaded.bindings());
   }
 
   /**
@@ -114,6 +120,18 @@ public final class CompositionEngine {
     CaffeineCacheMetrics.monitor(registry, documents.adhoc(), "graphql_documents");
     if (plans != null) CaffeineCacheMetrics.monitor(registry, plans.adhoc(), "graphql_plans");
   }
+
+  /**
+   * The BFF's field cache for this engine's {@code @cache} fields (kept across reloads: the next engine gets the
+   * same one); their meters are made now. Null or off: every field calls its service.
+   */
+  public void useFieldCache(FieldCache cache) {
+    this.fieldCache = cache == null || !cache.enabled() ? null : cache;
+    if (fieldCache != null) for (String f : cachedFields) fieldCache.register(f);
+  }
+
+  /** The field cache requests run with (null: none). */
+  public FieldCache fieldCache() { return fieldCache; }
 
   /** Registrations learnt by one instance are shared with the fleet through {@code shared} (null: this instance alone). */
   public void shareRegistrations(SharedPersistedQueries shared) {
@@ -243,7 +261,7 @@ public final class CompositionEngine {
     Context vc = Vertx.currentContext();
     // (An execution that finished synchronously needs no hop back.)
     Future<ExecutionResult> f = vc != null && !cf.isDone() ? Future.fromCompletionStage(cf, vc) : Future.fromCompletionStage(cf);
-    return f.map(ComposeResult::of);
+    return f.map(er -> ComposeResult.of(er, cx.extensions()));
   }
 
   /** Exceptions thrown by fetchers (ours never throw) become a generic error; the log has the rest. */

@@ -14,6 +14,7 @@ final class Directives {
   static final String AUTH = "auth";
   static final String GRPC = "grpc";
   static final String HEDGE = "hedge";
+  static final String CACHE = "cache";
 
   static final String SDL = """
       scalar JSON
@@ -28,5 +29,8 @@ final class Directives {
       directive @map(from: String!) on FIELD_DEFINITION
       directive @auth(scopes: [String!]!) on FIELD_DEFINITION
       directive @hedge(delayMs: Int, attempts: Int = 2) on FIELD_DEFINITION
+      enum CacheScope { PUBLIC PRIVATE }
+      directive @cache(maxAge: String!, scope: CacheScope = PRIVATE, staleWhileRevalidate: String = "0s",
+                       staleIfError: String = "0s", tags: [String!]) on FIELD_DEFINITION
       """;
 }

@@ -289,9 +289,7 @@ public final class GraphqlEndpoint implements Stage {
     }
     // Learnt only once the hash matched and the limits passed for the operation that runs.
     if (gr.hash() != null) persisted.register(gr.hash(), query);
-    HttpServerRequest req = ex.request();
-    ComposeContext cx = new ComposeContext(upstreams, ex.deadline(), ex.requestId(), ex.ctx(), req.headers(),
-        ex.scopes(), ex.identityHeaders());
+    ComposeContext cx = ComposeContext.of(upstreams, ex, engine.fieldCache());
     engine.runQuery(query, gr.operationName(), gr.variables(), cx).onComplete(ar -> {
       if (ex.deadline().cancelled()) return; // nobody to answer
       if (ar.failed()) {

@@ -1,5 +1,6 @@
 package dev.bffkit.core.compose;
 
+import dev.bffkit.core.cache.FieldCache;
 import dev.bffkit.core.grpc.GrpcFault;
 import dev.bffkit.core.grpc.GrpcMetadata;
 import dev.bffkit.core.grpc.GrpcMethod;
@@ -13,6 +14,7 @@ import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One {@code @grpc} field's call, shared by both executors (through {@link RestFetcher#single}):
@@ -32,8 +34,8 @@ final class GrpcFetch {
     GrpcMethod m = t.method();
     Buffer message;
     MultiMap metadata;
+    Template.Values values = ref -> RestFetcher.resolve(ref, args, source, cx);
     try {
-      Template.Values values = ref -> RestFetcher.resolve(ref, args, source, cx);
       String json = t.request() == null ? null : t.request().render(values).toString();
       message = json == null || json.equals("null") ? Buffer.buffer() : m.requestFromJson(json);
       metadata = metadata(t, values);
@@ -45,21 +47,53 @@ final class GrpcFetch {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    Deadline deadline = b.timeoutMs() > 0 ? cx.deadline().tighten(b.timeoutMs()) : cx.deadline();
+    if (CachedFetch.applies(b, cx)) {
+      Set<String> tags = CachedFetch.tags(b, values);
+      if (tags != null) return cached(b, m, message, metadata, cx, deadline, tags);
+    }
+    cx.uncached();
+    return call(b, m, message, metadata, cx, true, deadline).map(resp -> value(b, m, resp.messages()));
+  }
+
+  /**
+   * Through the field cache: the key digests the message and metadata; the kept value is the answer's messages
+   * (packed); a PUBLIC field is called without the caller's identity; the load does not carry the client's
+   * cancellation (followers may wait on it).
+   */
+  private static Future<Object> cached(RestBinding b, GrpcMethod m, Buffer message, MultiMap metadata,
+      ComposeContext cx, Deadline deadline, Set<String> tags) {
+    String md = null;
+    if (metadata != null) {
+      StringBuilder sb = new StringBuilder();
+      for (Map.Entry<String, String> e : metadata) sb.append('\n').append(e.getKey()).append(':').append(e.getValue());
+      md = sb.toString();
+    }
+    String key = CachedFetch.key(b, cx, "grpc", m.fullName(), CacheBinding.digest(message.getBytes(), md));
+    Deadline detached = deadline.withCancellation(null);
+    boolean identity = !b.cache().isPublic();
+    return CachedFetch.lookup(b, cx, key, tags, deadline,
+            () -> call(b, m, message, metadata, cx, identity, detached)
+                .map(resp -> new FieldCache.Fill(CachedFetch.pack(resp.messages()), true)))
+        .map(l -> CachedFetch.read(cx, key, () -> value(b, m, CachedFetch.unpack(l.value()))));
+  }
+
+  /** The field's value from the answer's messages: the first, or every one of a server-streaming method. */
+  private static Object value(RestBinding b, GrpcMethod m, List<Buffer> messages) {
     String service = b.service();
-    return call(b, m, message, metadata, cx).map(resp -> {
-      try {
-        if (m.serverStreaming()) {
-          List<Object> out = new ArrayList<>(resp.messages().size());
-          for (Buffer each : resp.messages()) out.add(b.select().select(m.responseToValue(each)));
-          return out;
-        }
-        return b.select().select(m.responseToValue(first(service, resp)));
-      } catch (FetchFailure f) {
-        throw f;
-      } catch (Exception e) {
-        throw new FetchFailure("UPSTREAM_ERROR", service, 0, service + " answered a message that does not fit the field");
+    try {
+      if (m.serverStreaming()) {
+        List<Object> out = new ArrayList<>(messages.size());
+        for (Buffer each : messages) out.add(b.select().select(m.responseToValue(each)));
+        return out;
       }
-    });
+      if (messages.isEmpty()) throw new FetchFailure("UPSTREAM_ERROR", service, 0, service + " answered no message");
+      return b.select().select(m.responseToValue(messages.get(0)));
+    } catch (FetchFailure f) {
+      throw f;
+    } catch (Exception e) {
+      throw new FetchFailure("UPSTREAM_ERROR", service, 0, service + " answered a message that does not fit the field");
+    }
   }
 
   /**
@@ -72,7 +106,7 @@ final class GrpcFetch {
     GrpcMethod m = gb.method();
     List<String> sent = new ArrayList<>(keys.size());
     String[] canonical = new String[keys.size()];
-    java.util.Set<String> distinct = new java.util.HashSet<>(keys.size() * 2);
+    Set<String> distinct = new java.util.HashSet<>(keys.size() * 2);
     for (int i = 0; i < keys.size(); i++) {
       canonical[i] = gb.keys().canonical(keys.get(i));
       if (canonical[i] != null && distinct.add(canonical[i])) sent.add(canonical[i]);
@@ -93,7 +127,9 @@ final class GrpcFetch {
       return Future.failedFuture(e);
     }
     String service = b.service();
-    return call(b, m, message, metadata, cx).map(resp -> {
+    cx.uncached();
+    Deadline deadline = b.timeoutMs() > 0 ? cx.deadline().tighten(b.timeoutMs()) : cx.deadline();
+    return call(b, m, message, metadata, cx, true, deadline).map(resp -> {
       Object items;
       try {
         items = b.batch().select().select(m.responseToValue(first(service, resp)));
@@ -136,18 +172,17 @@ final class GrpcFetch {
     return new FetchFailure("BAD_VALUE", service, 400, r.getMessage());
   }
 
-  /** Calls {@code m} with the caller's identity and the field's deadline; a non-OK status fails. */
+  /** Calls {@code m} (with the caller's identity unless not {@code identity}); a non-OK status fails. */
   private static Future<GrpcResponse> call(RestBinding b, GrpcMethod m, Buffer message, MultiMap metadata,
-      ComposeContext cx) {
-    if (cx.identityHeaders() != null) { // the caller's identity (auth.claimsToHeaders) as metadata
-      if (metadata == null) metadata = MultiMap.caseInsensitiveMultiMap();
+      ComposeContext cx, boolean identity, Deadline deadline) {
+    if (identity && cx.identityHeaders() != null) { // the caller's identity (auth.claimsToHeaders) as metadata
+      metadata = metadata == null ? MultiMap.caseInsensitiveMultiMap() : MultiMap.caseInsensitiveMultiMap().addAll(metadata);
       try {
         for (Map.Entry<String, String> h : cx.identityHeaders()) GrpcMetadata.add(metadata, h.getKey(), h.getValue());
       } catch (GrpcFault.Refused r) {
         return Future.failedFuture(badValue(b.service(), r));
       }
     }
-    Deadline deadline = b.timeoutMs() > 0 ? cx.deadline().tighten(b.timeoutMs()) : cx.deadline();
     String service = b.service();
     if (deadline.expired()) {
       return Future.failedFuture(new dev.bffkit.core.upstream.UpstreamException(service,

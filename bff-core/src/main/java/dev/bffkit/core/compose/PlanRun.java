@@ -74,7 +74,7 @@ final class PlanRun {
     PlanRun run = new PlanRun(plan, cx, vars, maxBatchSize);
     Object data = run.object(plan.root(), Map.of(), null);
     run.flush();
-    return settle(data).map(d -> ComposeResult.of(d == BUBBLE ? null : d, run.errors));
+    return settle(data).map(d -> ComposeResult.of(d == BUBBLE ? null : d, run.errors, cx.extensions()));
   }
 
   // ------------------------------------------------------------------ objects and fields

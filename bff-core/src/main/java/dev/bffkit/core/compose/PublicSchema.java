@@ -25,7 +25,7 @@ import java.util.Set;
  */
 final class PublicSchema {
   static final Set<String> INTERNAL_DIRECTIVES = Set.of(Directives.REST, Directives.GRPC, Directives.MAP,
-      Directives.TIMEOUT, Directives.FALLBACK, Directives.AUTH, Directives.HEDGE);
+      Directives.TIMEOUT, Directives.FALLBACK, Directives.AUTH, Directives.HEDGE, Directives.CACHE);
 
   private PublicSchema() {}
 

@@ -27,20 +27,22 @@ record RestBinding(
     /** {@code @hedge}: this field's calls are hedged whatever its service says; null = the service's setting. */
     ServiceConfig.Hedge hedge,
     /** Whether this field's errors name its service ({@code limits.graphql.serviceNamesInErrors}). */
-    boolean serviceInErrors) {
+    boolean serviceInErrors,
+    /** {@code @cache}; null when the field is not cached. */
+    CacheBinding cache) {
 
   /** A {@code @rest} field. */
   RestBinding(String typeName, String fieldName, String service, HttpMethod method, Template path, JsonTemplate body,
       Selector select, Batch batch, long timeoutMs, boolean hasFallback, Object fallback) {
     this(typeName, fieldName, service, method, path, body, select, batch, timeoutMs, hasFallback, fallback, null, null,
-        false);
+        false, null);
   }
 
   RestBinding(String typeName, String fieldName, String service, HttpMethod method, Template path, JsonTemplate body,
       Selector select, Batch batch, long timeoutMs, boolean hasFallback, Object fallback, GrpcTarget grpc,
       ServiceConfig.Hedge hedge) {
     this(typeName, fieldName, service, method, path, body, select, batch, timeoutMs, hasFallback, fallback, grpc, hedge,
-        false);
+        false, null);
   }
 
   /**
@@ -72,11 +74,16 @@ record RestBinding(
 
   RestBinding withHedge(ServiceConfig.Hedge h) {
     return new RestBinding(typeName, fieldName, service, method, path, body, select, batch, timeoutMs, hasFallback,
-        fallback, grpc, h, serviceInErrors);
+        fallback, grpc, h, serviceInErrors, cache);
   }
 
   RestBinding withServiceInErrors(boolean named) {
     return new RestBinding(typeName, fieldName, service, method, path, body, select, batch, timeoutMs, hasFallback,
-        fallback, grpc, hedge, named);
+        fallback, grpc, hedge, named, cache);
+  }
+
+  RestBinding withCache(CacheBinding c) {
+    return new RestBinding(typeName, fieldName, service, method, path, body, select, batch, timeoutMs, hasFallback,
+        fallback, grpc, hedge, serviceInErrors, c);
   }
 }

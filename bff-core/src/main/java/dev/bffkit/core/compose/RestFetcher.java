@@ -9,6 +9,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.dataloader.DataLoader;
 import org.dataloader.DataLoaderOptions;
@@ -63,17 +64,39 @@ final class RestFetcher implements DataFetcher<CompletableFuture<Object>> {
     if (b.grpc() != null) return GrpcFetch.single(b, args, source, cx);
     String uri;
     Buffer body;
+    Template.Values values = ref -> resolve(ref, args, source, cx);
     try {
-      Template.Values values = ref -> resolve(ref, args, source, cx);
       uri = b.path().render(values);
       body = b.body() == null ? null : b.body().render(values);
     } catch (RuntimeException e) {
       return io.vertx.core.Future.failedFuture(e);
     }
     Deadline deadline = b.timeoutMs() > 0 ? cx.deadline().tighten(b.timeoutMs()) : cx.deadline();
+    if (CachedFetch.applies(b, cx)) {
+      Set<String> tags = CachedFetch.tags(b, values);
+      if (tags != null) return cached(b, cx, uri, body, deadline, tags, projection);
+    }
     UpstreamRequest req = new UpstreamRequest(b.method(), uri, cx.upstreamHeaders(body == null ? null : JSON_HEADERS),
         body, deadline, cx.requestId(), b.hedge());
     return UpstreamJson.fetch(cx, b.service(), req, projection).map(b.select()::select);
+  }
+
+  /**
+   * Through the field cache. A PUBLIC answer is shared by every caller, so it is fetched without the caller's
+   * identity headers; the load outlives this client (followers may wait on it), so it does not carry its
+   * cancellation, only its deadline.
+   */
+  private static io.vertx.core.Future<Object> cached(RestBinding b, ComposeContext cx, String uri, Buffer body,
+      Deadline deadline, Set<String> tags, JsonProjection projection) {
+    MultiMap extra = body == null ? null : JSON_HEADERS;
+    MultiMap headers = b.cache().isPublic() ? extra : cx.upstreamHeaders(extra);
+    String digest = body == null ? null : CacheBinding.digest(body.getBytes(), null);
+    String key = CachedFetch.key(b, cx, b.method().name(), uri, digest);
+    UpstreamRequest req = new UpstreamRequest(b.method(), uri, headers, body, deadline.withCancellation(null),
+        cx.requestId(), b.hedge());
+    return CachedFetch.lookup(b, cx, key, tags, deadline, () -> UpstreamJson.bytes(cx, b.service(), req))
+        .map(l -> CachedFetch.read(cx, key, () -> b.select().select(UpstreamJson.parse(b.service(), 200, l.value(),
+            projection))));
   }
 
   private CompletableFuture<Object> loadBatched(DataFetchingEnvironment env, RequestScope scope) {

@@ -1,9 +1,11 @@
 package dev.bffkit.core.compose;
 
+import dev.bffkit.core.cache.CachePolicy;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.ConfigException;
 import dev.bffkit.core.config.ServiceConfig;
 import dev.bffkit.core.config.SourceFile;
+import dev.bffkit.core.config.Units;
 import dev.bffkit.core.grpc.DescriptorRegistry;
 import dev.bffkit.core.grpc.GrpcFault;
 import dev.bffkit.core.grpc.GrpcMetadata;
@@ -12,6 +14,7 @@ import graphql.GraphQLError;
 import graphql.language.Argument;
 import graphql.language.ArrayValue;
 import graphql.language.Directive;
+import graphql.language.EnumValue;
 import graphql.language.FieldDefinition;
 import graphql.language.InputValueDefinition;
 import graphql.language.IntValue;
@@ -40,6 +43,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -55,6 +59,10 @@ import org.dataloader.DataLoaderOptions;
  */
 final class SchemaLoader {
   private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
+  /** Request headers that say who calls: a PUBLIC @cache field must not read them. */
+  private static final Set<String> IDENTITY_HEADERS = Set.of("authorization", "cookie", "x-api-key", "proxy-authorization");
+  private static final Set<Template.Root> TAG_ROOTS = EnumSet.of(Template.Root.ARGS, Template.Root.CTX,
+      Template.Root.HEADER);
   /**
    * {@code #} comments are notes for the team, not descriptions (graphql-java would otherwise
    * publish a comment without a description as one). The schema keeps no AST either: the
@@ -167,12 +175,17 @@ final class SchemaLoader {
     Directive fallback = one(field, Directives.FALLBACK, where, line);
     Directive auth = one(field, Directives.AUTH, where, line);
     Directive hedge = one(field, Directives.HEDGE, where, line);
+    Directive cache = one(field, Directives.CACHE, where, line);
+    if (cache != null && rest == null && grpcCall == null) {
+      throw new ConfigException(file.name(), line, where + "@cache needs @rest (a GET) or @grpc on the same field: it"
+          + " keeps a service's answer");
+    }
     if (hedge != null && rest == null) {
       throw new ConfigException(file.name(), line, where + "@hedge needs @rest on the same field (gRPC calls are never hedged)");
     }
     FieldCoordinates coords = FieldCoordinates.coordinates(typeName, field.getName());
     DataFetcher<?> fetcher = wireFetch(typeName, field, out, rest, grpcCall, map, timeout, fallback, hedge,
-        where, line);
+        cache, where, line);
     if (auth != null) {
       // The check wraps whatever fetches the field (a bound call, a @map or a plain property).
       fetcher = new AuthFetcher(fetcher != null ? fetcher : PropertyDataFetcher.fetching(field.getName()),
@@ -196,7 +209,7 @@ final class SchemaLoader {
   /** The field's fetcher from its directives, or null for a plain property. */
   private DataFetcher<?> wireFetch(String typeName, FieldDefinition field, List<RestBinding> out,
       Directive rest, Directive grpcCall, Directive map, Directive timeout, Directive fallback, Directive hedge,
-      String where, int line) {
+      Directive cache, String where, int line) {
     DataFetcher<?> fetcher = null;
     if (map != null) {
       if (rest != null || grpcCall != null) {
@@ -210,6 +223,7 @@ final class SchemaLoader {
       try {
         RestBinding b = compileGrpc(typeName, field, grpcCall, timeout, fallback, where, line)
             .withServiceInErrors(serviceInErrors);
+        if (cache != null) b = b.withCache(cacheBinding(b, cache, where, line));
         out.add(b);
         return new RestFetcher(b, batchOptions);
       } catch (IllegalArgumentException e) {
@@ -225,11 +239,88 @@ final class SchemaLoader {
     try {
       RestBinding b = compile(typeName, field, rest, timeout, fallback, where, line).withServiceInErrors(serviceInErrors);
       if (hedge != null) b = b.withHedge(hedge(hedge));
+      if (cache != null) b = b.withCache(cacheBinding(b, cache, where, line));
       out.add(b);
       return new RestFetcher(b, batchOptions);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(file.name(), line, where + "@rest: " + e.getMessage());
     }
+  }
+
+  /**
+   * {@code @cache}: a GET (or gRPC) call, not batched; durations in bff.yaml's grammar; a PUBLIC answer is shared by
+   * every caller, so its request must not read who calls ({@code {ctx.*}}, credentials headers).
+   */
+  private CacheBinding cacheBinding(RestBinding b, Directive d, String where, int line) {
+    String at = where + "@cache";
+    if (b.grpc() == null && b.method() != HttpMethod.GET) {
+      throw new ConfigException(file.name(), line, at + " keeps GET answers only; this @rest uses " + b.method().name()
+          + " (remove @cache, or bind a GET)");
+    }
+    if (b.batch() != null || (b.grpc() != null && b.grpc().batch() != null)) {
+      throw new ConfigException(file.name(), line, at + " does not cache batched fields (batch:): their keys go out"
+          + " together; remove @cache or batch:");
+    }
+    Duration maxAge = cacheDuration(d, "maxAge", true, at, line);
+    Duration swr = cacheDuration(d, "staleWhileRevalidate", false, at, line);
+    Duration sie = cacheDuration(d, "staleIfError", false, at, line);
+    CachePolicy.Scope scope = CachePolicy.Scope.PRIVATE;
+    Argument sc = d.getArgument("scope");
+    if (sc != null && sc.getValue() instanceof EnumValue ev) scope = CachePolicy.Scope.valueOf(ev.getName());
+    if (scope == CachePolicy.Scope.PUBLIC) {
+      List<Template.Ref> refs = new ArrayList<>();
+      if (b.path() != null) refs.addAll(b.path().refs());
+      if (b.body() != null) refs.addAll(b.body().refs());
+      if (b.grpc() != null) {
+        if (b.grpc().request() != null) refs.addAll(b.grpc().request().refs());
+        for (RestBinding.Metadata md : b.grpc().metadata()) if (md.ref() != null) refs.add(md.ref());
+      }
+      for (Template.Ref r : refs) {
+        if (r.root() == Template.Root.CTX || r.root() == Template.Root.HEADER && IDENTITY_HEADERS.contains(
+            r.name().toLowerCase(Locale.ROOT))) {
+          throw new ConfigException(file.name(), line, at + "(scope: PUBLIC) shares one answer with every caller, but"
+              + " the request reads " + r.text() + " (who calls); use scope: PRIVATE");
+        }
+      }
+    }
+    Set<String> fixed = new LinkedHashSet<>();
+    fixed.add("field:" + b.coordinates());
+    fixed.add("service:" + b.service());
+    List<Template> templates = new ArrayList<>();
+    List<String> declared = new ArrayList<>();
+    Argument tags = d.getArgument("tags");
+    if (tags != null && tags.getValue() instanceof ArrayValue arr) {
+      for (Value<?> v : arr.getValues()) if (v instanceof StringValue sv) declared.add(sv.getValue());
+    } else if (tags != null && tags.getValue() instanceof StringValue sv) {
+      declared.add(sv.getValue());
+    }
+    for (String t : declared) {
+      if (t.isBlank() || t.length() > 200) {
+        throw new ConfigException(file.name(), line, at + "(tags:) a tag must be 1 to 200 characters");
+      }
+      if (t.indexOf('{') < 0) {
+        fixed.add(t);
+        continue;
+      }
+      try {
+        templates.add(Template.compile("/" + t, TAG_ROOTS));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(file.name(), line, at + "(tags:) '" + t + "': " + e.getMessage()
+            + " (tags may read {args.x}, {ctx.x} and {header.x})");
+      }
+    }
+    return new CacheBinding(b.coordinates(), new CachePolicy(maxAge, scope, swr, sie, declared), fixed, templates);
+  }
+
+  private Duration cacheDuration(Directive d, String arg, boolean positive, String at, int line) {
+    String text = string(d, arg, positive, at.substring(0, at.length() - "@cache".length()), line);
+    if (text == null) return Duration.ZERO;
+    Duration v = Units.duration(text);
+    if (v == null || (positive && v.isZero())) {
+      throw new ConfigException(file.name(), line, at + "(" + arg + ": \"" + text + "\") must be a "
+          + (positive ? "positive " : "") + "duration such as \"30s\", \"5m\" or \"250ms\"");
+    }
+    return v;
   }
 
   /** {@code @timeout(ms:)}: 0 without the directive. */

@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * {@code GET {screensPath}/{name}?var=...}: runs a persisted screen. Terminal stage.
  *
- * <p>200 with the body; 200 + {@code X-BFF-Partial: true} when some fields failed (no ETag:
+ * <p>200 with the body (its {@code Cache-Control}: see {@link #respond}); 200 + {@code X-BFF-Partial: true} when some fields failed (no ETag:
  * partial answers are not for caching); 502 when every root field failed; 304 when
  * {@code If-None-Match} matches the weak ETag of a complete answer; 404 unknown screen; 400 bad
  * variable (other methods are answered 405 by the route table).
@@ -52,23 +52,29 @@ public final class ScreenEndpoint implements Stage {
       ex.fail(400, "bad_variable", e.getMessage());
       return;
     }
-    ComposeContext cx = new ComposeContext(upstreams, ex.deadline(), ex.requestId(), ex.ctx(), req.headers(),
-        ex.scopes(), ex.identityHeaders());
+    ComposeContext cx = ComposeContext.of(upstreams, ex, engine.fieldCache());
     engine.run(screen, variables, cx).onComplete(ar -> {
       if (ex.deadline().cancelled()) return; // nobody to answer
       try {
         if (ar.failed()) Failures.internal(ex, "ScreenEndpoint", ar.cause());
-        else respond(ex, ar.result());
+        else respond(ex, ar.result(), cx.track());
       } catch (RuntimeException e) {
         Failures.internal(ex, "ScreenEndpoint", e);
       }
     });
   }
 
-  private static void respond(Exchange ex, ComposeResult r) {
+  /**
+   * {@code Cache-Control} is the most restrictive of the fields': {@code private, no-cache} unless the answer is
+   * complete and every fetch was answered by the field cache (none stale on error); then the least freshness left,
+   * {@code private} when a field is PRIVATE or the request carried credentials.
+   */
+  private static void respond(Exchange ex, ComposeResult r, CacheTrack track) {
     HttpServerResponse resp = ex.response();
     if (resp.ended()) return;
-    resp.putHeader(HttpHeaders.CACHE_CONTROL, CACHE_CONTROL_VALUE);
+    String cc = track == null || !r.complete() ? null
+        : track.cacheControl(ex.request().headers().contains(HttpHeaders.AUTHORIZATION), ScreenFacts.CACHE_CONTROL);
+    resp.putHeader(HttpHeaders.CACHE_CONTROL, cc == null || cc == ScreenFacts.CACHE_CONTROL ? CACHE_CONTROL_VALUE : cc);
     if (r.requestError()) {
       ex.respondJson(400, r.body());
     } else if (r.allFailed()) {

@@ -36,7 +36,7 @@ import java.util.Set;
  * an example answer from the {@link DryRun}. For the admin listener, never the request path.
  */
 public final class ScreenFacts {
-  /** What every screen answers with: {@link ScreenEndpoint} sends it, the portal shows it. */
+  /** What a screen answers with unless all its fields came fresh from the field cache (see {@link #cacheControl}). */
   public static final String CACHE_CONTROL = "private, no-cache";
 
   private ScreenFacts() {}
@@ -66,6 +66,36 @@ public final class ScreenFacts {
    * a screen that runs on graphql-java (no plan), from the same fetchers looked up in the schema.
    */
   public static List<ServiceCall> calls(CompositionEngine engine, Screen screen) {
+    List<ServiceCall> out = new ArrayList<>();
+    for (RestBinding b : bindings(engine, screen)) {
+      String call = b.grpc() != null ? "gRPC " + b.grpc().method().fullName()
+          : b.method().name() + " " + (b.batch() != null ? b.batch().path().text() : b.path().text());
+      boolean batched = b.batch() != null || (b.grpc() != null && b.grpc().batch() != null);
+      out.add(new ServiceCall(b.service(), b.coordinates(), call, batched, b.timeoutMs(), b.hasFallback()));
+    }
+    return out;
+  }
+
+  /**
+   * The screen's {@code Cache-Control} when every field is fresh in the field cache: {@link #CACHE_CONTROL} when a
+   * call is not {@code @cache} (or the cache is off); else the shortest maxAge, {@code private} if any field is
+   * PRIVATE (or the caller sends credentials). A request answered partly stale or on error stays {@link #CACHE_CONTROL}.
+   */
+  public static String cacheControl(CompositionEngine engine, Screen screen) {
+    Set<RestBinding> bs = bindings(engine, screen);
+    if (bs.isEmpty() || engine.fieldCache() == null) return CACHE_CONTROL;
+    long maxAge = Long.MAX_VALUE;
+    boolean anyPrivate = false;
+    for (RestBinding b : bs) {
+      if (b.cache() == null) return CACHE_CONTROL;
+      maxAge = Math.min(maxAge, b.cache().policy().maxAge().toSeconds());
+      anyPrivate |= !b.cache().isPublic();
+    }
+    return (anyPrivate ? "private" : "public (private with credentials)") + ", max-age=" + maxAge
+        + " at most (the least freshness left); private, no-cache when a field is not answered by the cache";
+  }
+
+  private static Set<RestBinding> bindings(CompositionEngine engine, Screen screen) {
     Map<RestBinding, Boolean> bindings = new LinkedHashMap<>();
     OperationPlan plan = engine.plan(screen);
     if (plan != null) {
@@ -78,14 +108,7 @@ public final class ScreenFacts {
       walk(engine.schema(), engine.schema().getQueryType(), screen.document().getDefinitionsOfType(
           OperationDefinition.class).get(0).getSelectionSet(), fragments, bindings, new HashSet<>());
     }
-    List<ServiceCall> out = new ArrayList<>();
-    for (RestBinding b : bindings.keySet()) {
-      String call = b.grpc() != null ? "gRPC " + b.grpc().method().fullName()
-          : b.method().name() + " " + (b.batch() != null ? b.batch().path().text() : b.path().text());
-      boolean batched = b.batch() != null || (b.grpc() != null && b.grpc().batch() != null);
-      out.add(new ServiceCall(b.service(), b.coordinates(), call, batched, b.timeoutMs(), b.hasFallback()));
-    }
-    return out;
+    return bindings.keySet();
   }
 
   private static void collect(OperationPlan.Node node, Map<RestBinding, Boolean> out) {

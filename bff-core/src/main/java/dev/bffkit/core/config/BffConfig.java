@@ -125,7 +125,7 @@ public record BffConfig(
     services.forEach((n, s) -> at.put(n, s.at(backend)));
     ObserveConfig quiet = new ObserveConfig(observe.metrics(), ObserveConfig.Tracing.off(), ObserveConfig.AccessLog.off(),
         ObserveConfig.Audit.off(), List.of(), false);
-    return new BffConfig(name, server.forWarmUp(), composition, at, routes, grpc, AuthConfig.off(), limits, filters, cors,
+    return new BffConfig(name, server.forWarmUp(), composition.withoutSharedCache(), at, routes, grpc, AuthConfig.off(), limits, filters, cors,
         TlsConfig.off(), new AdminConfig("127.0.0.1", -1, null), quiet, RateLimitConfig.none(), TrafficConfig.none(),
         PortalConfig.defaults());
   }

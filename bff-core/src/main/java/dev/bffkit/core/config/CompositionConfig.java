@@ -26,6 +26,12 @@ public record CompositionConfig(
     this(deadline, adhocGraphql, graphqlPath, screensPath, maxBatchSize, null);
   }
 
+  /** A warm-up's copy: the field cache stays (its code path warms) but never reaches the fleet's shared tier. */
+  public CompositionConfig withoutSharedCache() {
+    CacheConfig c = new CacheConfig(cache.enabled(), cache.maxBytes(), cache.maxEntryBytes(), CacheConfig.Redis.off());
+    return new CompositionConfig(deadline, adhocGraphql, graphqlPath, screensPath, maxBatchSize, c);
+  }
+
   public static CompositionConfig defaults() {
     return new CompositionConfig(Duration.ofSeconds(3), true, "/graphql", "/v1/screens", 100);
   }

@@ -3,7 +3,7 @@ package dev.bffkit.core.config;
 import java.time.Duration;
 
 /** Parses the human units of bff.yaml: durations ({@code 250ms}, {@code 10s}) and sizes ({@code 64kb}). */
-final class Units {
+public final class Units {
   private Units() {}
 
   /**
@@ -11,7 +11,7 @@ final class Units {
    *
    * @return null when {@code text} is not a duration
    */
-  static Duration duration(String text) {
+  public static Duration duration(String text) {
     String s = text.trim().toLowerCase(java.util.Locale.ROOT);
     int digits = leadingDigits(s);
     if (digits == 0 || digits > 12) {

@@ -93,7 +93,7 @@ final class ScreenCatalog {
         .put("route", route == null ? null : route.name())
         .put("policy", route == null ? null : route.toJson().getJsonObject("policy"))
         .put("cache", new JsonObject()
-            .put("cacheControl", ScreenFacts.CACHE_CONTROL)
+            .put("cacheControl", ScreenFacts.cacheControl(engine, s))
             .put("etag", "weak (W/\"...\"), on complete answers only; If-None-Match with it answers 304")
             .put("partial", "X-BFF-Partial: true and no ETag when some fields failed"));
     return ScreenFacts.example(engine, s).transform(ar -> Future.succeededFuture(entry.put("example", example(ar.failed()

@@ -27,6 +27,8 @@ public final class Reload {
     if (!running.observe().equals(next.observe())) changed.add("observe");
     if (!running.grpc().equals(next.grpc())) changed.add("grpc");
     if (!running.fleet().equals(next.fleet())) changed.add("redis");
+    // The field cache is built once per BFF (its bound, its shared tier); a reload keeps it.
+    if (!running.composition().cache().equals(next.composition().cache())) changed.add("composition.cache");
     LimitsConfig a = running.limits();
     LimitsConfig b = next.limits();
     if (a.maxUriBytes() != b.maxUriBytes() || !a.headerReadTimeout().equals(b.headerReadTimeout())

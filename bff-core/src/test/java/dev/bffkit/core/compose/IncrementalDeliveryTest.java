@@ -107,6 +107,8 @@ class IncrementalDeliveryTest {
         "query Rows { list { id ... @defer(label: \"more\") { more { id } } } }");
     Files.writeString(folder.resolve("screens/failing.graphql"),
         "query Failing { fast { id } ...Late @defer }\nfragment Late on Query { broken { id } }");
+    Files.writeString(folder.resolve("screens/props.graphql"),
+        "query Props { fast { id ... @defer(label: \"name\") { name } } }");
     Files.writeString(folder.resolve("screens/notdeferred.graphql"),
         "query NotDeferred { fast { id } ... @defer(if: false) { list { id } } }");
     return BundleLoader.load(folder, Map.<String, String>of()::get);
@@ -215,6 +217,17 @@ class IncrementalDeliveryTest {
     assertEquals(new JsonObject().put("more", new JsonObject().put("id", "more-a")), byPath.getJsonObject("[\"list\",0]"));
     assertEquals(new JsonObject().put("more", new JsonObject().put("id", "more-b")), byPath.getJsonObject("[\"list\",1]"));
     assertFalse(parts.get(parts.size() - 1).getBoolean("hasNext"));
+  }
+
+  @Test
+  void aDeferredFieldReadFromItsObjectsOwnAnswerIsKeptForIt() throws Exception {
+    // name comes from the same /fast answer as id: the answer's projection must keep it for the later payload
+    Reading r = get("/v1/screens/props", MULTIPART);
+    r.ended.future().await(10, TimeUnit.SECONDS);
+    List<JsonObject> parts = parts(r.text.toString());
+    assertEquals(new JsonObject("{\"data\":{\"fast\":{\"id\":\"f\"}},\"hasNext\":true}"), parts.get(0));
+    assertEquals(new JsonObject("{\"incremental\":[{\"data\":{\"name\":\"fast\"},\"path\":[\"fast\"],"
+        + "\"label\":\"name\"}],\"hasNext\":false}"), parts.get(1));
   }
 
   @Test

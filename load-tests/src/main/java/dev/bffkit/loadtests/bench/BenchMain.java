@@ -1744,14 +1744,15 @@ public final class BenchMain {
   }
 
   /**
-   * Issue 19: a deferred screen's first part against its whole answer, with its deferred rows' services made slow
-   * (analytics and recommendations answer after {@link #DEFER_SLOW_MS} ms): the iOS home with those rows under
+   * Issue 19: a deferred screen's first part against its whole answer, with a deferred row's service made slow
+   * (analytics, behind profileViews, answers after {@link #DEFER_SLOW_MS} ms): the iOS home with those rows under
    * {@code @defer} ({@link ScreenVariants#deferred}), read as Apollo Client reads it (multipart) and as a client that
    * accepts only JSON; {@link FirstPartProbe}, a bounded number of requests.
    */
   private void defer() throws Exception {
     ScenarioResult sc = new ScenarioResult("defer", "Incremental delivery (issue 19): the iOS home with its recommendations"
-        + " and profile views deferred, those services answering after " + DEFER_SLOW_MS + " ms (demo chaos), read by"
+        + " and profile views deferred, the analytics service (profile views) answering after " + DEFER_SLOW_MS
+        + " ms (demo chaos), read by"
         + " a multipart client (first part, whole answer) and by a JSON-only client (one answer); " + DEFER_THREADS
         + " clients in a loop, " + deferRequests() + " requests each way.");
     progress.scenario(sc.name());
@@ -1766,7 +1767,6 @@ public final class BenchMain {
           DEFER_THREADS); // warm-up, not recorded
       String slow = "{\"latencyMs\":" + DEFER_SLOW_MS + "}";
       Scenarios.chaos(backends.port("analytics"), slow);
-      Scenarios.chaos(backends.port("recommendations-grpc"), slow);
       FirstPartProbe.Result multipart;
       FirstPartProbe.Result json;
       try {
@@ -1776,7 +1776,6 @@ public final class BenchMain {
             DEFER_THREADS);
       } finally {
         Scenarios.chaos(backends.port("analytics"), null);
-        Scenarios.chaos(backends.port("recommendations-grpc"), null);
       }
       sc.note(String.format(Locale.ROOT, "multipart: %d answers of %d parts, %d errors; JSON: %d answers, %d errors",
           multipart.answers(), multipart.parts(), multipart.errors(), json.answers(), json.errors()));

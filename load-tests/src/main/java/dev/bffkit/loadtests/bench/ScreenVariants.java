@@ -19,10 +19,10 @@ import java.util.List;
  * Issue 19's variants of the iOS client folder, for {@code bff-ios.jar --config DIR}: the same bff.yaml, schema and
  * screens, but for what each variant measures. {@link #cached}: every top-level {@code @rest}/{@code @grpc} field of
  * the schema declared {@code @cache} (PRIVATE, the default: the bench's one user hits what it filled). {@link
- * #deferred}: a {@code homeDeferred} screen, the iOS home with its two slowest rows under {@code @defer}.
+ * #deferred}: a {@code home-deferred} screen, the iOS home with its two slowest rows under {@code @defer}.
  */
 final class ScreenVariants {
-  static final String DEFERRED_PATH = "/v1/screens/homeDeferred";
+  static final String DEFERRED_PATH = "/v1/screens/home-deferred";
   /** Long enough that every field stays fresh through the scenario's rounds. */
   static final String MAX_AGE = "10m";
 
@@ -54,7 +54,7 @@ final class ScreenVariants {
 
   static Path deferred(Path parent) throws IOException {
     Path dir = copy(iosFolder(), parent.resolve("ios-deferred"));
-    Files.writeString(dir.resolve("screens/homeDeferred.graphql"), """
+    Files.writeString(dir.resolve("screens/home-deferred.graphql"), """
         # The iOS home with its slowest rows deferred: the first part carries the rest as soon as it is ready.
         query HomeDeferred($first: Int = 10) {
           me { id name avatar }

@@ -55,43 +55,6 @@ final class AcceptedMedia {
     return graphqlQ < 0 && jsonQ == 0 && wildcardQ > 0;
   }
 
-  /**
-   * Whether the client takes an incremental answer: {@code multipart/mixed} named with q > 0 and, when it says
-   * which, {@code deferSpec=20220824} (what Apollo Client sends: {@code multipart/mixed;deferSpec=20220824,
-   * application/json}). A wildcard does not count: a client must ask for parts to get them.
-   */
-  static boolean multipartDefer(String accept) {
-    if (accept == null) return false;
-    int n = accept.length();
-    int start = 0;
-    while (start <= n) {
-      int end = accept.indexOf(',', start);
-      if (end < 0) end = n;
-      int semi = indexOf(accept, ';', start, end);
-      if (accept.substring(start, semi).trim().equalsIgnoreCase("multipart/mixed")
-          && (semi == end || qOf(accept, semi, end) > 0) && specOk(accept, semi, end)) {
-        return true;
-      }
-      start = end + 1;
-    }
-    return false;
-  }
-
-  /** No {@code deferSpec} parameter in {@code s[semi, end)}, or the one this server speaks. */
-  private static boolean specOk(String s, int semi, int end) {
-    int p = semi;
-    while (p < end) {
-      int next = indexOf(s, ';', p + 1, end);
-      String param = s.substring(p + 1, next).trim();
-      int eq = param.indexOf('=');
-      if (eq > 0 && param.substring(0, eq).trim().equalsIgnoreCase("deferSpec")) {
-        return param.substring(eq + 1).trim().replace("\"", "").equals("20220824");
-      }
-      p = next;
-    }
-    return true;
-  }
-
   private static int indexOf(String s, char c, int from, int to) {
     int i = s.indexOf(c, from);
     return i < 0 || i > to ? to : i;

@@ -42,17 +42,10 @@ public record ComposeResult(Buffer body, boolean requestError, boolean hasFieldE
 
   /** As above, with {@code extensions} (null: none). */
   static ComposeResult of(Object data, List<Map<String, Object>> errors, Map<String, Object> extensions) {
-    return of(data, errors, extensions, null);
-  }
-
-  /** As above; {@code hasNext} non-null: the initial payload of an incremental answer. */
-  static ComposeResult of(Object data, List<Map<String, Object>> errors, Map<String, Object> extensions,
-      Boolean hasNext) {
-    Map<String, Object> spec = new LinkedHashMap<>(5);
+    Map<String, Object> spec = new LinkedHashMap<>(4);
     if (!errors.isEmpty()) spec.put("errors", errors);
     spec.put("data", data);
     if (extensions != null) spec.put("extensions", extensions);
-    if (hasNext != null) spec.put("hasNext", hasNext);
     boolean fieldErrors = !errors.isEmpty();
     return new ComposeResult(Json.toBuffer(spec), false, fieldErrors, fieldErrors && allNull(data));
   }

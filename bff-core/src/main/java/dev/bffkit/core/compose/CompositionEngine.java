@@ -231,24 +231,6 @@ public final class CompositionEngine {
     return plans == null ? null : plans.get(screen.query(), screen.operationName());
   }
 
-  /**
-   * Runs the operation as an incremental answer when its plan keeps deferred fragments apart: the future of the
-   * initial payload, the rest through {@code delivery}. Null when it answers in one payload instead (no plan, no
-   * {@code @defer} it can keep apart, a variable error, off an event loop): then {@link #run} or {@link #runQuery}.
-   */
-  Future<ComposeResult> runIncremental(String query, String operationName, Map<String, Object> variables,
-      ComposeContext cx, IncrementalDelivery delivery) {
-    if (plans == null || Vertx.currentContext() == null) return null;
-    OperationPlan plan = plans.get(query, operationName);
-    if (plan == null || plan.incremental() == null) return null;
-    try {
-      return PlanRun.runIncremental(schema, plan, variables == null ? Map.of() : variables, cx, config.maxBatchSize(),
-          delivery);
-    } catch (graphql.GraphQLException variableError) {
-      return null; // the one-payload run reports it in graphql-java's shape
-    }
-  }
-
   private Future<ComposeResult> execute(String query, String operationName, Map<String, Object> variables,
       ComposeContext cx) {
     // Plans keep single-threaded state, so they run only on an event loop (always, when served).

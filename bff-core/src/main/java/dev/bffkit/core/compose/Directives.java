@@ -32,7 +32,5 @@ final class Directives {
       enum CacheScope { PUBLIC PRIVATE }
       directive @cache(maxAge: String!, scope: CacheScope = PRIVATE, staleWhileRevalidate: String = "0s",
                        staleIfError: String = "0s", tags: [String!]) on FIELD_DEFINITION
-      "Incremental delivery (deferSpec=20220824): accepted on list fields; the BFF delivers the list whole."
-      directive @stream(label: String, if: Boolean! = true, initialCount: Int = 0) on FIELD
       """;
 }

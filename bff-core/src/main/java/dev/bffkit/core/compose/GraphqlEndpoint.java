@@ -13,7 +13,6 @@ import graphql.language.OperationDefinition;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -291,14 +290,7 @@ public final class GraphqlEndpoint implements Stage {
     // Learnt only once the hash matched and the limits passed for the operation that runs.
     if (gr.hash() != null) persisted.register(gr.hash(), query);
     ComposeContext cx = ComposeContext.of(upstreams, ex, engine.fieldCache());
-    // A client that takes parts gets the deferred fragments as they come (GraphQL incremental delivery)
-    IncrementalDelivery parts = AcceptedMedia.multipartDefer(ex.request().getHeader(HttpHeaders.ACCEPT))
-        ? new IncrementalDelivery() : null;
-    Future<ComposeResult> run = parts == null ? null
-        : engine.runIncremental(query, gr.operationName(), gr.variables(), cx, parts);
-    boolean incremental = run != null;
-    if (run == null) run = engine.runQuery(query, gr.operationName(), gr.variables(), cx);
-    run.onComplete(ar -> {
+    engine.runQuery(query, gr.operationName(), gr.variables(), cx).onComplete(ar -> {
       if (ex.deadline().cancelled()) return; // nobody to answer
       if (ar.failed()) {
         Failures.internal(ex, "GraphqlEndpoint", ar.cause());
@@ -306,10 +298,6 @@ public final class GraphqlEndpoint implements Stage {
       }
       if (ex.response().ended()) return;
       ComposeResult r = ar.result();
-      if (incremental && !r.requestError()) {
-        MultipartAnswer.send(ex, r, parts);
-        return;
-      }
       int status = r.requestError() && graphqlResponse ? 400 : 200;
       if (r.hasFieldErrors() && !r.allFailed() && ex.log() != null) ex.log().partial(true);
       ex.response().setStatusCode(status)

@@ -2,8 +2,6 @@ package dev.bffkit.core.compose;
 
 import graphql.execution.ValuesResolver;
 import graphql.language.Argument;
-import graphql.language.BooleanValue;
-import graphql.language.Directive;
 import graphql.language.Document;
 import graphql.language.Field;
 import graphql.language.FragmentDefinition;
@@ -13,7 +11,6 @@ import graphql.language.OperationDefinition;
 import graphql.language.Selection;
 import graphql.language.SelectionSet;
 import graphql.language.SourceLocation;
-import graphql.language.StringValue;
 import graphql.language.VariableDefinition;
 import graphql.language.VariableReference;
 import graphql.schema.DataFetcher;
@@ -46,17 +43,11 @@ import java.util.Map;
  * graphql-java, which remains the reference for semantics.
  */
 final class OperationPlan {
-  static final String DEFER = "defer";
-  static final String STREAM = "stream";
   /** The fields of one object type, in response order, with same-key fields merged. */
   /** An object selection; {@code responseKeys[i]} is {@code fields[i].responseKey()}, shared by every object it makes. */
-  record Node(String typeName, FieldPlan[] fields, String[] responseKeys, Deferred[] deferred) {
+  record Node(String typeName, FieldPlan[] fields, String[] responseKeys) {
     Node(String typeName, FieldPlan[] fields) {
-      this(typeName, fields, keysOf(fields), null);
-    }
-
-    Node(String typeName, FieldPlan[] fields, Deferred[] deferred) {
-      this(typeName, fields, keysOf(fields), deferred);
+      this(typeName, fields, keysOf(fields));
     }
 
     private static String[] keysOf(FieldPlan[] fields) {
@@ -90,15 +81,7 @@ final class OperationPlan {
       /** Scopes of the field's {@code @auth}, or null when it has none. */
       java.util.Set<String> authScopes) {}
 
-  /**
-   * A fragment under {@code @defer} in an incremental plan: its fields on the same object, delivered as their own
-   * payload ({@code label} may be null). Its own fetches start with the others; only its delivery waits.
-   */
-  record Deferred(String label, Node node) {}
-
   private final Node root;
-  /** The same operation with its {@code @defer} fragments apart; null when it has none or they cannot be kept apart. */
-  private Node incremental;
   private final List<VariableDefinition> variables;
   /** Per batched binding, what all its uses in this operation need of the batch answer. */
   private final Map<RestBinding, JsonProjection> batchProjections;
@@ -114,11 +97,7 @@ final class OperationPlan {
     return batchProjections.get(b);
   }
 
-  /** Every fragment inline: what a client that takes one JSON answer gets (the spec lets a server not defer). */
   Node root() { return root; }
-
-  /** The root with the deferred fragments apart, or null when the operation delivers in one answer anyway. */
-  Node incremental() { return incremental; }
 
   List<VariableDefinition> variables() { return variables; }
 
@@ -139,39 +118,13 @@ final class OperationPlan {
     }
     try {
       Map<RestBinding, Projections.Holder> batches = new java.util.IdentityHashMap<>();
-      Compiler inline = new Compiler(schema, fragments, batches, false);
-      Node root = inline.node(schema.getQueryType(), List.of(op.getSelectionSet()));
+      Node root = new Compiler(schema, fragments, batches).node(schema.getQueryType(), List.of(op.getSelectionSet()));
       Map<RestBinding, JsonProjection> batchProjections = new java.util.IdentityHashMap<>();
       batches.forEach((b, h) -> batchProjections.put(b, h.projection()));
-      OperationPlan plan = new OperationPlan(root, op.getVariableDefinitions(), batchProjections);
-      if (inline.sawDefer[0]) plan.incremental = incremental(schema, fragments, op);
-      return plan;
+      return new OperationPlan(root, op.getVariableDefinitions(), batchProjections);
     } catch (Unsupported e) {
       return null;
     }
-  }
-
-  /**
-   * The root with its {@code @defer} fragments apart, or null: a fragment whose {@code if} is a variable, or whose
-   * fields share a response key with the rest of its object (their payloads would have to be merged), leaves the
-   * whole operation to one answer, which the incremental delivery spec allows. Defers inside a deferred fragment are
-   * delivered with it.
-   */
-  private static Node incremental(GraphQLSchema schema, Map<String, FragmentDefinition> fragments, OperationDefinition op) {
-    try {
-      Node root = new Compiler(schema, fragments, new java.util.IdentityHashMap<>(), true)
-          .node(schema.getQueryType(), List.of(op.getSelectionSet()));
-      return hasDeferred(root) ? root : null;
-    } catch (Unsupported e) {
-      return null;
-    }
-  }
-
-  private static boolean hasDeferred(Node n) {
-    if (n == null) return false;
-    if (n.deferred() != null) return true;
-    for (FieldPlan f : n.fields()) if (hasDeferred(f.selection())) return true;
-    return false;
   }
 
   /** Thrown inside the compiler when a construct has no plan; the caller falls back. */
@@ -181,92 +134,39 @@ final class OperationPlan {
     }
   }
 
-  /**
-   * Compiles selections into nodes. {@code defer} false: {@code @defer} fragments are flattened like any other (and
-   * {@code sawDefer} says one was met); true: each keeps its fields apart as a {@link Deferred} of its object.
-   * {@code @stream} is accepted and the list delivered whole: a list comes from one upstream answer, so there is
-   * nothing to gain by sending its items later.
-   */
   private record Compiler(GraphQLSchema schema, Map<String, FragmentDefinition> fragments,
-      Map<RestBinding, Projections.Holder> batchProjections, boolean defer, boolean[] sawDefer) {
-
-    Compiler(GraphQLSchema schema, Map<String, FragmentDefinition> fragments,
-        Map<RestBinding, Projections.Holder> batchProjections, boolean defer) {
-      this(schema, fragments, batchProjections, defer, new boolean[1]);
-    }
+      Map<RestBinding, Projections.Holder> batchProjections) {
 
     Node node(GraphQLObjectType type, List<SelectionSet> sets) {
       Map<String, List<Field>> byKey = new LinkedHashMap<>();
-      Map<String, List<SelectionSet>> groups = defer ? new LinkedHashMap<>() : null;
-      for (SelectionSet set : sets) collect(type, set, byKey, groups);
+      for (SelectionSet set : sets) collect(type, set, byKey);
       FieldPlan[] plans = new FieldPlan[byKey.size()];
       int i = 0;
       for (List<Field> same : byKey.values()) plans[i++] = field(type, same);
-      if (groups == null || groups.isEmpty()) return new Node(type.getName(), plans);
-      // what a deferred fragment holds is delivered with it: its own defers are flattened
-      Compiler flat = new Compiler(schema, fragments, batchProjections, false, sawDefer);
-      Deferred[] deferred = new Deferred[groups.size()];
-      java.util.Set<String> keys = new java.util.HashSet<>(byKey.keySet());
-      int d = 0;
-      for (Map.Entry<String, List<SelectionSet>> g : groups.entrySet()) {
-        Node n = flat.node(type, g.getValue());
-        for (String k : n.responseKeys()) if (!keys.add(k)) throw new Unsupported(); // payloads would need merging
-        deferred[d++] = new Deferred(g.getKey().isEmpty() ? null : g.getKey(), n);
-      }
-      return new Node(type.getName(), plans, deferred);
+      return new Node(type.getName(), plans);
     }
 
-    /**
-     * Flattens fragments on this same type; anything conditional or abstract is unsupported. With {@code groups}
-     * (incremental), a fragment under {@code @defer} goes to the group of its label ("" when it has none).
-     */
-    private void collect(GraphQLObjectType type, SelectionSet set, Map<String, List<Field>> byKey,
-        Map<String, List<SelectionSet>> groups) {
+    /** Flattens fragments on this same type; anything conditional or abstract is unsupported. */
+    private void collect(GraphQLObjectType type, SelectionSet set, Map<String, List<Field>> byKey) {
       for (Selection<?> s : set.getSelections()) {
         if (s instanceof Field f) {
-          for (Directive d : f.getDirectives()) if (!d.getName().equals(STREAM)) throw new Unsupported();
+          if (!f.getDirectives().isEmpty()) throw new Unsupported();
           byKey.computeIfAbsent(f.getResultKey(), k -> new ArrayList<>()).add(f);
         } else if (s instanceof InlineFragment in) {
+          if (!in.getDirectives().isEmpty()) throw new Unsupported();
           if (in.getTypeCondition() != null && !in.getTypeCondition().getName().equals(type.getName())) throw new Unsupported();
-          String label = deferLabel(in.getDirectives());
-          if (label != null && groups != null) groups.computeIfAbsent(label, k -> new ArrayList<>()).add(in.getSelectionSet());
-          else collect(type, in.getSelectionSet(), byKey, groups);
+          collect(type, in.getSelectionSet(), byKey);
         } else if (s instanceof FragmentSpread spread) {
           FragmentDefinition def = fragments.get(spread.getName());
-          if (def == null || !def.getDirectives().isEmpty() || !def.getTypeCondition().getName().equals(type.getName())) {
+          if (def == null || !spread.getDirectives().isEmpty() || !def.getDirectives().isEmpty()
+              || !def.getTypeCondition().getName().equals(type.getName())) {
             throw new Unsupported();
           }
-          String label = deferLabel(spread.getDirectives());
-          if (label != null && groups != null) groups.computeIfAbsent(label, k -> new ArrayList<>()).add(def.getSelectionSet());
-          else collect(type, def.getSelectionSet(), byKey, groups);
+          collect(type, def.getSelectionSet(), byKey);
         } else {
           throw new Unsupported();
         }
       }
-    }
-
-    /**
-     * The label of a fragment's {@code @defer} ("" without one), or null when it is not deferred (no directive, or
-     * {@code if: false}); any other directive, or an {@code if} read from a variable in an incremental plan, is
-     * unsupported.
-     */
-    private String deferLabel(List<Directive> directives) {
-      String label = null;
-      for (Directive d : directives) {
-        if (!d.getName().equals(DEFER)) throw new Unsupported();
-        sawDefer[0] = true;
-        Argument when = d.getArgument("if");
-        if (when != null) {
-          if (when.getValue() instanceof BooleanValue b) {
-            if (!b.isValue()) return null;
-          } else if (defer) {
-            throw new Unsupported();
-          }
-        }
-        Argument l = d.getArgument("label");
-        label = l != null && l.getValue() instanceof StringValue v ? v.getValue() : "";
-      }
-      return label;
     }
 
     private FieldPlan field(GraphQLObjectType parent, List<Field> same) {

@@ -55,16 +55,12 @@ final class PlanRun {
   private final int maxBatchSize;
   private final List<Map<String, Object>> errors = new ArrayList<>(0);
   private Map<RestBinding, LinkedHashMap<String, Promise<Object>>> batches;
-  /** Where deferred fragments go (an incremental run's main pass); null: none are apart. */
-  private final IncrementalDelivery delivery;
 
-  private PlanRun(OperationPlan plan, ComposeContext cx, CoercedVariables variables, int maxBatchSize,
-      IncrementalDelivery delivery) {
+  private PlanRun(OperationPlan plan, ComposeContext cx, CoercedVariables variables, int maxBatchSize) {
     this.plan = plan;
     this.cx = cx;
     this.variables = variables;
     this.maxBatchSize = maxBatchSize;
-    this.delivery = delivery;
   }
 
   /**
@@ -75,55 +71,15 @@ final class PlanRun {
       ComposeContext cx, int maxBatchSize) {
     CoercedVariables vars = plan.variables().isEmpty() ? CoercedVariables.emptyVariables()
         : ValuesResolver.coerceVariableValues(schema, plan.variables(), RawVariables.of(rawVariables), GQL, LOCALE);
-    PlanRun run = new PlanRun(plan, cx, vars, maxBatchSize, null);
+    PlanRun run = new PlanRun(plan, cx, vars, maxBatchSize);
     Object data = run.object(plan.root(), Map.of(), null);
     run.flush();
     return settle(data).map(d -> ComposeResult.of(d == BUBBLE ? null : d, run.errors, cx.extensions()));
   }
 
-  /**
-   * Runs the plan's incremental form ({@link OperationPlan#incremental}, not null): the deferred fragments run beside
-   * the rest from the start, each in a run of its own (its errors are its payload's), and {@code delivery} sends
-   * them once the initial payload, which this future completes with, has gone.
-   */
-  static Future<ComposeResult> runIncremental(GraphQLSchema schema, OperationPlan plan, Map<String, Object> rawVariables,
-      ComposeContext cx, int maxBatchSize, IncrementalDelivery delivery) {
-    CoercedVariables vars = plan.variables().isEmpty() ? CoercedVariables.emptyVariables()
-        : ValuesResolver.coerceVariableValues(schema, plan.variables(), RawVariables.of(rawVariables), GQL, LOCALE);
-    PlanRun run = new PlanRun(plan, cx, vars, maxBatchSize, delivery);
-    Object data = run.object(plan.incremental(), Map.of(), null);
-    run.flush();
-    return settle(data).map(d -> {
-      Object initial = d == BUBBLE ? null : d;
-      delivery.initialDone(initial);
-      return ComposeResult.of(initial, run.errors, cx.extensions(), delivery.hasNext());
-    });
-  }
-
-  /** A deferred fragment of the object at {@code path}: its own run now, its payload to the delivery when done. */
-  private void defer(OperationPlan.Deferred d, Object source, Path path) {
-    PlanRun sub = new PlanRun(plan, cx, variables, maxBatchSize, null);
-    List<Object> at = path == null ? List.of() : path.toList();
-    delivery.started();
-    Object value;
-    try {
-      value = sub.object(d.node(), source, path);
-    } catch (RuntimeException e) { // as a fetch's: the payload carries the error, the others go on
-      value = null;
-      sub.error("internal error", null, path, Map.of("code", "INTERNAL"));
-      LOG.log(Level.SEVERE, RequestLog.logIds(cx.requestId(), cx.deadline().log()) + " deferred fragment failed", e);
-    }
-    sub.flush();
-    settle(value).onComplete(ar -> delivery.done(at, d.label(),
-        ar.succeeded() && ar.result() != BUBBLE ? ar.result() : null, sub.errors));
-  }
-
   // ------------------------------------------------------------------ objects and fields
 
   private Object object(Node node, Object source, Path path) {
-    if (node.deferred() != null && delivery != null) {
-      for (OperationPlan.Deferred d : node.deferred()) defer(d, source, path);
-    }
     FieldPlan[] fields = node.fields();
     Object[] values = new Object[fields.length];
     int pending = 0;
@@ -367,7 +323,7 @@ final class PlanRun {
     if (f != null && f.location() != null) {
       e.put("locations", List.of(Map.of("line", f.location().getLine(), "column", f.location().getColumn())));
     }
-    e.put("path", path == null ? List.of() : path.toList());
+    e.put("path", path.toList());
     e.put("extensions", extensions);
     errors.add(e);
   }

@@ -45,36 +45,25 @@ final class Projections {
     return a;
   }
 
-  /**
-   * What reading a value with this selection needs; null (all) for leaves. A deferred fragment's fields are read
-   * from the same value later, so they count too.
-   */
+  /** What reading a value with this selection needs; null (all) for leaves. */
   static JsonProjection ofValue(Node selection) {
     if (selection == null) return null;
     JsonProjection p = new JsonProjection();
-    return addFields(p, selection) ? p : null;
-  }
-
-  /** Adds what {@code node}'s fields (and its deferred fragments') read; false when they need the whole object. */
-  private static boolean addFields(JsonProjection p, Node node) {
-    for (FieldPlan c : node.fields()) {
+    for (FieldPlan c : selection.fields()) {
       if (c.typename()) continue;
       if (c.rest() != null) {
         for (Template.Ref ref : sourceRefs(c.rest())) {
-          if (ref.path().isIdentity()) return false; // {source} itself: the whole object
+          if (ref.path().isIdentity()) return null; // {source} itself: the whole object
           p.add(ref.path().text().split("\\."), 0, null);
         }
       } else if (c.map() != null) {
-        if (c.map().isIdentity()) return false;
+        if (c.map().isIdentity()) return null;
         p.add(c.map().text().split("\\."), 0, ofValue(c.selection()));
       } else {
         p.add(new String[] {c.name()}, 0, ofValue(c.selection()));
       }
     }
-    if (node.deferred() != null) {
-      for (OperationPlan.Deferred d : node.deferred()) if (!addFields(p, d.node())) return false;
-    }
-    return true;
+    return p;
   }
 
   private static List<Template.Ref> sourceRefs(RestBinding b) {

@@ -4,9 +4,7 @@ import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Failures;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.upstream.UpstreamCaller;
-import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Map;
@@ -55,18 +53,10 @@ public final class ScreenEndpoint implements Stage {
       return;
     }
     ComposeContext cx = ComposeContext.of(upstreams, ex, engine.fieldCache());
-    // A client that takes parts gets a screen's deferred rows as they come (GraphQL incremental delivery)
-    IncrementalDelivery parts = req.method() == HttpMethod.GET
-        && AcceptedMedia.multipartDefer(req.getHeader(HttpHeaders.ACCEPT)) ? new IncrementalDelivery() : null;
-    Future<ComposeResult> run = parts == null ? null
-        : engine.runIncremental(screen.query(), screen.operationName(), variables, cx, parts);
-    boolean incremental = run != null;
-    if (run == null) run = engine.run(screen, variables, cx);
-    run.onComplete(ar -> {
+    engine.run(screen, variables, cx).onComplete(ar -> {
       if (ex.deadline().cancelled()) return; // nobody to answer
       try {
         if (ar.failed()) Failures.internal(ex, "ScreenEndpoint", ar.cause());
-        else if (incremental && !ar.result().requestError()) MultipartAnswer.send(ex, ar.result(), parts);
         else respond(ex, ar.result(), cx.track());
       } catch (RuntimeException e) {
         Failures.internal(ex, "ScreenEndpoint", e);

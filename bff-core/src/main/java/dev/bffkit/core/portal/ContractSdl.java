@@ -23,13 +23,10 @@ public final class ContractSdl {
           .field(GraphQLFieldDefinition.newFieldDefinition().name("x").type(Scalars.GraphQLString)))
       .build().getDirectives().stream().map(GraphQLDirective::getName).collect(Collectors.toUnmodifiableSet());
 
-  /** {@code @stream}: the engine defines it beside graphql-java's {@code @defer}; the pair is the server's, not the contract's. */
-  private static final String STREAM = "stream";
-
   private static final SchemaPrinter PRINTER = new SchemaPrinter(SchemaPrinter.Options.defaultOptions()
       .includeIntrospectionTypes(false)
       .includeScalarTypes(true)
-      .includeDirectiveDefinition(name -> !BUILT_IN.contains(name) && !name.equals(STREAM))
+      .includeDirectiveDefinition(name -> !BUILT_IN.contains(name))
       .useAstDefinitions(false)
       .includeAstDefinitionComments(false)
       .descriptionsAsHashComments(false));

@@ -28,5 +28,7 @@ final class Directives {
       directive @map(from: String!) on FIELD_DEFINITION
       directive @auth(scopes: [String!]!) on FIELD_DEFINITION
       directive @hedge(delayMs: Int, attempts: Int = 2) on FIELD_DEFINITION
+      "Delivers the list's items after the first initialCount as later payloads (multipart clients; others get the whole list)."
+      directive @stream(label: String, if: Boolean! = true, initialCount: Int = 0) on FIELD
       """;
 }

@@ -110,13 +110,14 @@ final class PlanRun {
 
   private Object object(Node node, Object source, Path path, IncrementalRun.Payload p) {
     FieldPlan[] fields = node.fields();
-    if (node.defers().length > 0) defer(node, source, path, p);
     Object[] values = new Object[fields.length];
     int pending = 0;
     for (int i = 0; i < fields.length; i++) {
       values[i] = field(fields[i], node, source, path, p);
       if (values[i] instanceof Future) pending++;
     }
+    // After the object's own fetches (first in line for connections), in the same pass.
+    if (node.defers().length > 0) defer(node, source, path, p);
     if (pending == 0) return assemble(node, values);
     Promise<Object> done = Promise.promise();
     int[] left = {pending};

@@ -93,7 +93,7 @@ class IncrementalPlanTest {
   private Parts run(String query, Map<String, Object> vars) throws Exception {
     Parts sink = new Parts();
     Object started = services.onLoop(() -> {
-      IncrementalRun run = engine.incremental(query, null, vars, services.cx(2000));
+      IncrementalRun run = engine.incremental(query, null, vars, services.cx(5000));
       if (run == null) return Future.succeededFuture("inline");
       return run.start(sink).map(v -> "parts");
     });
@@ -178,6 +178,22 @@ class IncrementalPlanTest {
     assertEquals(b, a);
     assertEquals(c, a);
     assertNotNull(OperationPlan.compile(engine.schema(), graphql.parser.Parser.parse(deferred), null), "planned, not graphql-java");
+  }
+
+  @Test
+  void namedFragmentsVariableIfsAndTheirLimit() throws Exception {
+    Parts p = run("query Q($d: Boolean = true) { me { id } ...F @defer(label: \"f\", if: $d) } fragment F on Query { unreadCount }",
+        Map.of());
+    assertEquals(List.of(Map.of("data", Map.of("unreadCount", 4), "path", List.of(), "label", "f")), p.incremental());
+    assertTrue(inline("{ feed @stream(if: false) { id } }", Map.of()));
+    // Every variable `if` doubles the plans a query can need: past four, the query is answered inline.
+    StringBuilder q = new StringBuilder("query Q($a: Boolean!, $b: Boolean!, $c: Boolean!, $d: Boolean!, $e: Boolean!) {");
+    for (String v : List.of("a", "b", "c", "d", "e")) q.append(" ... @defer(if: $").append(v).append(") { ").append(v).append(": unreadCount }");
+    q.append(" }");
+    Map<String, Object> on = Map.of("a", true, "b", true, "c", true, "d", true, "e", true);
+    assertTrue(inline(q.toString(), on));
+    String four = q.toString().replace(", $e: Boolean!", "").replace(" ... @defer(if: $e) { e: unreadCount }", "");
+    assertEquals(4, run(four, Map.of("a", true, "b", false, "c", true, "d", false)).incremental().size() + 2);
   }
 
   @Test
@@ -274,6 +290,15 @@ class IncrementalPlanTest {
       assertTrue(g.requestError(), "graphql-java path too: " + bad);
       assertTrue(inline(bad, Map.of()));
     }
+  }
+
+  @Test
+  void aScreenThatMisusesStreamIsAStartUpErrorWithItsLine() {
+    var screen = new dev.bffkit.core.config.SourceFile("screens/home.graphql", "query Home {\n  me @stream { id }\n}\n");
+    var e = org.junit.jupiter.api.Assertions.assertThrows(dev.bffkit.core.config.ConfigException.class,
+        () -> CompositionEngine.create(services.bundle(FakeServices.SCHEMA, List.of(screen), 100)));
+    assertTrue(e.getMessage().contains("screens/home.graphql") && e.getMessage().contains(":2"), e.getMessage());
+    assertTrue(e.getMessage().contains("only allowed on list fields"), e.getMessage());
   }
 
   @Test

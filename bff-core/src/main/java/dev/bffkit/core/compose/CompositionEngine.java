@@ -226,6 +226,28 @@ public final class CompositionEngine {
     return found == null ? null : found.getOperation();
   }
 
+  /**
+   * The screen as an incremental run ({@code @defer}/{@code @stream} active for these variables),
+   * or null when it is answered in one piece by {@link #run}: no active directive, no plan (the
+   * graphql-java fallback inlines everything, as the incremental delivery RFC allows), a variable
+   * error. Call on the event loop that will start it.
+   */
+  IncrementalRun incremental(Screen screen, Map<String, Object> variables, ComposeContext cx) {
+    return incremental(screen.query(), screen.operationName(), variables, cx);
+  }
+
+  /** {@link #incremental(Screen, Map, ComposeContext)} for an ad-hoc query (null also for request errors). */
+  IncrementalRun incremental(String query, String operationName, Map<String, Object> variables, ComposeContext cx) {
+    if (plans == null || Vertx.currentContext() == null) return null;
+    OperationPlan plan = plans.get(query, operationName);
+    if (plan == null || plan.defers() == null) return null;
+    try {
+      return PlanRun.incremental(schema, plan, variables == null ? Map.of() : variables, cx, config.maxBatchSize());
+    } catch (graphql.GraphQLException variableError) {
+      return null; // the one-piece path reports it in its usual shape
+    }
+  }
+
   /** The plan compiled for {@code screen} at start-up; null when it runs on graphql-java (or plans are off). */
   OperationPlan plan(Screen screen) {
     return plans == null ? null : plans.get(screen.query(), screen.operationName());

@@ -32,5 +32,7 @@ final class Directives {
       enum CacheScope { PUBLIC PRIVATE }
       directive @cache(maxAge: String!, scope: CacheScope = PRIVATE, staleWhileRevalidate: String = "0s",
                        staleIfError: String = "0s", tags: [String!]) on FIELD_DEFINITION
+      "Delivers the list's items after the first initialCount as later payloads (multipart clients; others get the whole list)."
+      directive @stream(label: String, if: Boolean! = true, initialCount: Int = 0) on FIELD
       """;
 }

@@ -41,7 +41,7 @@ final class DocumentCache implements PreparsedDocumentProvider {
       Function<ExecutionInput, PreparsedDocumentEntry> parseAndValidate) {
     PreparsedDocumentEntry e = cached(input.getQuery());
     if (e == null) {
-      e = parseAndValidate.apply(input);
+      e = withIncrementalRules(input.getQuery(), parseAndValidate.apply(input));
       remember(input.getQuery(), e);
     }
     return CompletableFuture.completedFuture(e);
@@ -61,8 +61,16 @@ final class DocumentCache implements PreparsedDocumentProvider {
       e = errors == null || errors.isEmpty() ? new PreparsedDocumentEntry(doc)
           : new PreparsedDocumentEntry(doc, r.getValidationErrors());
     }
+    e = withIncrementalRules(query, e);
     remember(query, e);
     return e;
+  }
+
+  /** A valid entry that breaks the {@code @defer}/{@code @stream} rules becomes invalid ({@link IncrementalRules}). */
+  private PreparsedDocumentEntry withIncrementalRules(String query, PreparsedDocumentEntry e) {
+    if (e.hasErrors() || e.getDocument() == null || !IncrementalRules.mentions(query)) return e;
+    List<graphql.validation.ValidationError> errors = IncrementalRules.check(schema, e.getDocument());
+    return errors.isEmpty() ? e : new PreparsedDocumentEntry(e.getDocument(), errors);
   }
 
   private PreparsedDocumentEntry cached(String query) {

@@ -44,6 +44,8 @@ import java.util.function.BiFunction;
  *       query runs the query learnt for that hash, or answers {@code PersistedQueryNotFound} (200,
  *       the client then sends hash and query; a hash that does not match its query is 400). The
  *       hashes live in one store per BFF ({@link PersistedQueries}), seen by every event loop.
+ *   <li>{@code @defer}/{@code @stream}: answered in multipart parts when Accept names
+ *       {@code multipart/mixed} ({@link MultipartAccept}); otherwise inlined in one answer.
  * </ul>
  */
 public final class GraphqlEndpoint implements Stage {
@@ -290,6 +292,13 @@ public final class GraphqlEndpoint implements Stage {
     // Learnt only once the hash matched and the limits passed for the operation that runs.
     if (gr.hash() != null) persisted.register(gr.hash(), query);
     ComposeContext cx = ComposeContext.of(upstreams, ex, engine.fieldCache());
+    if (IncrementalResponse.wanted(ex)) {
+      IncrementalRun inc = engine.incremental(query, gr.operationName(), gr.variables(), cx);
+      if (inc != null) {
+        IncrementalResponse.send(ex, inc, "GraphqlEndpoint");
+        return;
+      }
+    }
     engine.runQuery(query, gr.operationName(), gr.variables(), cx).onComplete(ar -> {
       if (ex.deadline().cancelled()) return; // nobody to answer
       if (ar.failed()) {

@@ -45,9 +45,15 @@ import java.util.Map;
 final class OperationPlan {
   /** The fields of one object type, in response order, with same-key fields merged. */
   /** An object selection; {@code responseKeys[i]} is {@code fields[i].responseKey()}, shared by every object it makes. */
-  record Node(String typeName, FieldPlan[] fields, String[] responseKeys) {
+  record Node(String typeName, FieldPlan[] fields, String[] responseKeys, DeferGroup[] defers) {
+    private static final DeferGroup[] NO_DEFERS = new DeferGroup[0];
+
     Node(String typeName, FieldPlan[] fields) {
-      this(typeName, fields, keysOf(fields));
+      this(typeName, fields, keysOf(fields), NO_DEFERS);
+    }
+
+    Node(String typeName, FieldPlan[] fields, List<DeferGroup> defers) {
+      this(typeName, fields, keysOf(fields), defers.isEmpty() ? NO_DEFERS : defers.toArray(DeferGroup[]::new));
     }
 
     private static String[] keysOf(FieldPlan[] fields) {
@@ -79,18 +85,27 @@ final class OperationPlan {
       /** What this field's own fetch needs of the upstream's answer (null: all of it). */
       JsonProjection projection,
       /** Scopes of the field's {@code @auth}, or null when it has none. */
-      java.util.Set<String> authScopes) {}
+      java.util.Set<String> authScopes,
+      /** The field's active {@code @stream}, or null (always null in the inline plan). */
+      DeferPlan.Stream stream) {}
 
   private final Node root;
   private final List<VariableDefinition> variables;
   /** Per batched binding, what all its uses in this operation need of the batch answer. */
   private final Map<RestBinding, JsonProjection> batchProjections;
+  /** The operation's {@code @defer}/{@code @stream} sites and its incremental variants; null without any. */
+  private final DeferPlan defers;
 
-  private OperationPlan(Node root, List<VariableDefinition> variables, Map<RestBinding, JsonProjection> batchProjections) {
+  private OperationPlan(Node root, List<VariableDefinition> variables, Map<RestBinding, JsonProjection> batchProjections,
+      DeferPlan defers) {
     this.root = root;
     this.variables = variables;
     this.batchProjections = batchProjections;
+    this.defers = defers;
   }
+
+  /** The sites of {@code @defer}/{@code @stream}, or null when the operation has none (or too many variable ones). */
+  DeferPlan defers() { return defers; }
 
   /** What the batch call of {@code b} must keep of its answer (null: all of it). */
   JsonProjection batchProjection(RestBinding b) {
@@ -118,10 +133,22 @@ final class OperationPlan {
     }
     try {
       Map<RestBinding, Projections.Holder> batches = new java.util.IdentityHashMap<>();
-      Node root = new Compiler(schema, fragments, batches).node(schema.getQueryType(), List.of(op.getSelectionSet()));
+      DeferPlan.Sites sites = new DeferPlan.Sites();
+      // The inline plan (mask 0): every @defer and @stream ignored, exactly the plan without them.
+      Node root = new Compiler(schema, fragments, batches, sites, 0L).node(schema.getQueryType(), List.of(op.getSelectionSet()));
       Map<RestBinding, JsonProjection> batchProjections = new java.util.IdentityHashMap<>();
       batches.forEach((b, h) -> batchProjections.put(b, h.projection()));
-      return new OperationPlan(root, op.getVariableDefinitions(), batchProjections);
+      OperationDefinition operation = op;
+      DeferPlan defers = sites.isEmpty() || !sites.plannable() ? null
+          : new DeferPlan(sites, mask -> {
+            try {
+              return new Compiler(schema, fragments, new java.util.IdentityHashMap<>(), sites, mask)
+                  .node(schema.getQueryType(), List.of(operation.getSelectionSet()));
+            } catch (Unsupported e) {
+              return null; // answered inline
+            }
+          });
+      return new OperationPlan(root, op.getVariableDefinitions(), batchProjections, defers);
     } catch (Unsupported e) {
       return null;
     }
@@ -134,46 +161,73 @@ final class OperationPlan {
     }
   }
 
+  /**
+   * Compiles selections for one set of active incremental sites ({@code mask}: bit i = site i
+   * deferred or streamed). With mask 0 every {@code @defer}/{@code @stream} is inlined.
+   */
   private record Compiler(GraphQLSchema schema, Map<String, FragmentDefinition> fragments,
-      Map<RestBinding, Projections.Holder> batchProjections) {
+      Map<RestBinding, Projections.Holder> batchProjections, DeferPlan.Sites sites, long mask) {
 
     Node node(GraphQLObjectType type, List<SelectionSet> sets) {
       Map<String, List<Field>> byKey = new LinkedHashMap<>();
-      for (SelectionSet set : sets) collect(type, set, byKey);
+      List<DeferPlan.Pending> deferred = new ArrayList<>(0);
+      for (SelectionSet set : sets) collect(type, set, byKey, deferred);
       FieldPlan[] plans = new FieldPlan[byKey.size()];
       int i = 0;
       for (List<Field> same : byKey.values()) plans[i++] = field(type, same);
-      return new Node(type.getName(), plans);
+      if (deferred.isEmpty()) return new Node(type.getName(), plans);
+      List<DeferGroup> groups = new ArrayList<>(deferred.size());
+      for (DeferPlan.Pending d : deferred) groups.add(new DeferGroup(d.label(), node(type, List.of(d.selections()))));
+      return new Node(type.getName(), plans, groups);
     }
 
-    /** Flattens fragments on this same type; anything conditional or abstract is unsupported. */
-    private void collect(GraphQLObjectType type, SelectionSet set, Map<String, List<Field>> byKey) {
+    /**
+     * Flattens fragments on this same type; an active {@code @defer} fragment becomes a group of its
+     * own; anything else conditional or abstract is unsupported.
+     */
+    private void collect(GraphQLObjectType type, SelectionSet set, Map<String, List<Field>> byKey,
+        List<DeferPlan.Pending> deferred) {
       for (Selection<?> s : set.getSelections()) {
         if (s instanceof Field f) {
-          if (!f.getDirectives().isEmpty()) throw new Unsupported();
-          byKey.computeIfAbsent(f.getResultKey(), k -> new ArrayList<>()).add(f);
-        } else if (s instanceof InlineFragment in) {
-          if (!in.getDirectives().isEmpty()) throw new Unsupported();
-          if (in.getTypeCondition() != null && !in.getTypeCondition().getName().equals(type.getName())) throw new Unsupported();
-          collect(type, in.getSelectionSet(), byKey);
-        } else if (s instanceof FragmentSpread spread) {
-          FragmentDefinition def = fragments.get(spread.getName());
-          if (def == null || !spread.getDirectives().isEmpty() || !def.getDirectives().isEmpty()
-              || !def.getTypeCondition().getName().equals(type.getName())) {
+          if (!f.getDirectives().isEmpty() && (f.getDirectives().size() > 1 || f.getDirectives(DeferPlan.STREAM).isEmpty())) {
             throw new Unsupported();
           }
-          collect(type, def.getSelectionSet(), byKey);
+          byKey.computeIfAbsent(f.getResultKey(), k -> new ArrayList<>()).add(f);
+        } else if (s instanceof InlineFragment in) {
+          if (in.getTypeCondition() != null && !in.getTypeCondition().getName().equals(type.getName())) throw new Unsupported();
+          DeferPlan.Site defer = deferSite(in.getDirectives());
+          if (defer != null && active(defer)) deferred.add(new DeferPlan.Pending(defer.label(), in.getSelectionSet()));
+          else collect(type, in.getSelectionSet(), byKey, deferred);
+        } else if (s instanceof FragmentSpread spread) {
+          FragmentDefinition def = fragments.get(spread.getName());
+          if (def == null || !def.getDirectives().isEmpty() || !def.getTypeCondition().getName().equals(type.getName())) {
+            throw new Unsupported();
+          }
+          DeferPlan.Site defer = deferSite(spread.getDirectives());
+          if (defer != null && active(defer)) deferred.add(new DeferPlan.Pending(defer.label(), def.getSelectionSet()));
+          else collect(type, def.getSelectionSet(), byKey, deferred);
         } else {
           throw new Unsupported();
         }
       }
     }
 
+    /** The fragment's {@code @defer} site; null without directives; any other directive is unsupported. */
+    private DeferPlan.Site deferSite(List<graphql.language.Directive> directives) {
+      if (directives.isEmpty()) return null;
+      if (directives.size() > 1 || !directives.get(0).getName().equals(DeferPlan.DEFER)) throw new Unsupported();
+      return sites.site(directives.get(0));
+    }
+
+    private boolean active(DeferPlan.Site site) {
+      return (mask & (1L << site.bit())) != 0;
+    }
+
     private FieldPlan field(GraphQLObjectType parent, List<Field> same) {
       Field f = same.get(0);
       if (f.getName().equals("__typename")) {
         return new FieldPlan(f.getResultKey(), f.getName(), parent.getName(), null, f.getSourceLocation(), null, null, true,
-            List.of(), List.of(), Map.of(), null, null, null);
+            List.of(), List.of(), Map.of(), null, null, null, null);
       }
       if (f.getName().startsWith("__")) throw new Unsupported(); // introspection: graphql-java
       GraphQLFieldDefinition def = parent.getFieldDefinition(f.getName());
@@ -208,7 +262,21 @@ final class OperationPlan {
         if (rest.batch() != null) batchProjections.merge(rest, Projections.forBatch(rest.batch(), selection), Projections::union);
       }
       return new FieldPlan(f.getResultKey(), f.getName(), parent.getName(), def.getType(), f.getSourceLocation(), rest, map, false,
-          def.getArguments(), f.getArguments(), constantArgs, selection, projection, authScopes);
+          def.getArguments(), f.getArguments(), constantArgs, selection, projection, authScopes, stream(same, def));
+    }
+
+    /** The active {@code @stream} of a list field (of any of its merged occurrences), or null. */
+    private DeferPlan.Stream stream(List<Field> same, GraphQLFieldDefinition def) {
+      for (Field each : same) {
+        List<graphql.language.Directive> d = each.getDirectives(DeferPlan.STREAM);
+        if (d.isEmpty()) continue;
+        DeferPlan.Site site = sites.site(d.get(0));
+        if (!active(site)) return null;
+        // A non-list field is a request error (IncrementalRules); never planned as a stream.
+        if (!(GraphQLTypeUtil.unwrapNonNull(def.getType()) instanceof GraphQLList)) throw new Unsupported();
+        return new DeferPlan.Stream(site.label(), site.initialCount(), site.initialCountVariable());
+      }
+      return null;
     }
 
     private static void checkListsOfLists(GraphQLOutputType type) {
@@ -236,6 +304,9 @@ final class OperationPlan {
       return false;
     }
   }
+
+  /** A deferred fragment on this node's object: its own selection, delivered as its own payload. */
+  record DeferGroup(String label, Node node) {}
 
   static boolean nonNull(GraphQLType t) {
     return t instanceof GraphQLNonNull;

@@ -29,8 +29,11 @@ final class PlanCache {
     this.adhoc = Caffeine.newBuilder().maximumSize(maxAdhoc).executor(Runnable::run).recordStats().build();
     Map<Key, Optional<OperationPlan>> m = new HashMap<>();
     for (Screen s : screenList) {
-      m.put(new Key(s.query(), s.operationName()),
-          Optional.ofNullable(OperationPlan.compile(schema, s.document(), s.operationName())));
+      OperationPlan plan = OperationPlan.compile(schema, s.document(), s.operationName());
+      if (plan != null && plan.defers() != null) { // the incremental variant a screen's multipart clients use, at start-up
+        plan.defers().root(plan.defers().mask(graphql.execution.CoercedVariables.emptyVariables()));
+      }
+      m.put(new Key(s.query(), s.operationName()), Optional.ofNullable(plan));
     }
     this.screens = Map.copyOf(m);
   }

@@ -55,12 +55,16 @@ final class PlanRun {
   private final int maxBatchSize;
   private final List<Map<String, Object>> errors = new ArrayList<>(0);
   private Map<RestBinding, LinkedHashMap<String, Promise<Object>>> batches;
+  /** Where deferred and streamed payloads go; null when everything is answered inline. */
+  private final IncrementalRun incremental;
 
-  private PlanRun(OperationPlan plan, ComposeContext cx, CoercedVariables variables, int maxBatchSize) {
+  private PlanRun(OperationPlan plan, ComposeContext cx, CoercedVariables variables, int maxBatchSize,
+      IncrementalRun incremental) {
     this.plan = plan;
     this.cx = cx;
     this.variables = variables;
     this.maxBatchSize = maxBatchSize;
+    this.incremental = incremental;
   }
 
   /**
@@ -69,24 +73,51 @@ final class PlanRun {
    */
   static Future<ComposeResult> run(GraphQLSchema schema, OperationPlan plan, Map<String, Object> rawVariables,
       ComposeContext cx, int maxBatchSize) {
-    CoercedVariables vars = plan.variables().isEmpty() ? CoercedVariables.emptyVariables()
-        : ValuesResolver.coerceVariableValues(schema, plan.variables(), RawVariables.of(rawVariables), GQL, LOCALE);
-    PlanRun run = new PlanRun(plan, cx, vars, maxBatchSize);
-    Object data = run.object(plan.root(), Map.of(), null);
+    CoercedVariables vars = coerce(schema, plan, rawVariables);
+    PlanRun run = new PlanRun(plan, cx, vars, maxBatchSize, null);
+    Object data = run.object(plan.root(), Map.of(), null, null);
     run.flush();
     return settle(data).map(d -> ComposeResult.of(d == BUBBLE ? null : d, run.errors, cx.extensions()));
   }
 
+  /**
+   * The run as an initial payload and deferred/streamed ones, or null when these variables defer
+   * and stream nothing (then {@link #run} answers exactly as without the directives). A variable
+   * error throws as in {@link #run}. Nothing is fetched before {@link IncrementalRun#start}.
+   */
+  static IncrementalRun incremental(GraphQLSchema schema, OperationPlan plan, Map<String, Object> rawVariables,
+      ComposeContext cx, int maxBatchSize) {
+    DeferPlan defers = plan.defers();
+    if (defers == null) return null;
+    CoercedVariables vars = coerce(schema, plan, rawVariables);
+    long mask = defers.mask(vars);
+    OperationPlan.Node root = mask == 0 ? null : defers.root(mask);
+    if (root == null) return null;
+    return new IncrementalRun(inc -> {
+      PlanRun run = new PlanRun(plan, cx, vars, maxBatchSize, inc);
+      Object data = run.object(root, Map.of(), null, null);
+      run.flush();
+      return new IncrementalRun.Started(settle(data).map(d -> d == BUBBLE ? null : d), run.errors);
+    });
+  }
+
+  private static CoercedVariables coerce(GraphQLSchema schema, OperationPlan plan, Map<String, Object> rawVariables) {
+    return plan.variables().isEmpty() ? CoercedVariables.emptyVariables()
+        : ValuesResolver.coerceVariableValues(schema, plan.variables(), RawVariables.of(rawVariables), GQL, LOCALE);
+  }
+
   // ------------------------------------------------------------------ objects and fields
 
-  private Object object(Node node, Object source, Path path) {
+  private Object object(Node node, Object source, Path path, IncrementalRun.Payload p) {
     FieldPlan[] fields = node.fields();
     Object[] values = new Object[fields.length];
     int pending = 0;
     for (int i = 0; i < fields.length; i++) {
-      values[i] = field(fields[i], node, source, path);
+      values[i] = field(fields[i], node, source, path, p);
       if (values[i] instanceof Future) pending++;
     }
+    // After the object's own fetches (first in line for connections), in the same pass.
+    if (node.defers().length > 0) defer(node, source, path, p);
     if (pending == 0) return assemble(node, values);
     Promise<Object> done = Promise.promise();
     int[] left = {pending};
@@ -94,12 +125,25 @@ final class PlanRun {
       if (values[i] instanceof Future<?> f) {
         int at = i;
         f.onComplete(ar -> {
-          values[at] = ar.succeeded() ? ar.result() : internal(fields[at], ar.cause(), path);
+          values[at] = ar.succeeded() ? ar.result() : internal(fields[at], ar.cause(), path, p);
           if (--left[0] == 0) done.complete(assemble(node, values));
         });
       }
     }
     return done.future();
+  }
+
+  /**
+   * Starts the node's deferred fragments on the same object: their fetches go out now, beside the
+   * object's own; only their delivery waits ({@link IncrementalRun}).
+   */
+  private void defer(Node node, Object source, Path path, IncrementalRun.Payload p) {
+    for (OperationPlan.DeferGroup g : node.defers()) {
+      IncrementalRun.Payload child = incremental.open(p, path == null ? List.of() : path.toList(), g.label(), -1);
+      Object data = object(g.node(), source, path, child);
+      settle(data).onComplete(ar -> incremental.ready(child,
+          ar.failed() ? internal(null, ar.cause(), path, child) : ar.result() == BUBBLE ? null : ar.result()));
+    }
   }
 
   /** The object, its keys shared with the plan's node (or BUBBLE when a non-null field bubbled). */
@@ -108,18 +152,18 @@ final class PlanRun {
     return new JsonMap(node.responseKeys(), values);
   }
 
-  private Object field(FieldPlan f, Node parent, Object source, Path parentPath) {
+  private Object field(FieldPlan f, Node parent, Object source, Path parentPath, IncrementalRun.Payload p) {
     if (f.typename()) return parent.typeName();
     if (f.rest() == null && f.authScopes() == null && isLeaf(f.type())) {
       // Most fields: a property of the parent holding a scalar. Its path is made only for an error.
       Object raw = f.map() != null ? f.map().select(source) : source instanceof Map<?, ?> m ? m.get(f.name()) : null;
-      return absorb(leaf(f, f.type(), raw, parentPath), f.type());
+      return absorb(leaf(f, f.type(), raw, parentPath, p), f.type());
     }
     Path path = new Path(parentPath, f.responseKey());
     if (f.authScopes() != null && !AuthFetcher.allowed(f.authScopes(), cx)) {
       Map<String, Object> ext = new LinkedHashMap<>(AuthFetcher.extensions(f.authScopes()));
       ext.put("classification", "DataFetchingException");
-      error(AuthFetcher.message(f.authScopes()), f, path, ext);
+      error(AuthFetcher.message(f.authScopes()), f, path, ext, p);
       // As graphql-java: a field that already has an error adds no non-null error of its own.
       return f.type() instanceof GraphQLNonNull ? BUBBLE : null;
     }
@@ -127,7 +171,7 @@ final class PlanRun {
     if (b == null) {
       Object raw = f.map() != null ? f.map().select(source)
           : source instanceof Map<?, ?> m ? m.get(f.name()) : null;
-      return absorb(complete(f, f.type(), raw, path), f.type());
+      return absorb(complete(f, f.type(), raw, path, p), f.type());
     }
     Future<Object> fetched;
     try {
@@ -140,15 +184,15 @@ final class PlanRun {
     return fetched.transform(ar -> {
       Object value;
       if (ar.succeeded()) {
-        value = complete(f, f.type(), ar.result(), path);
+        value = complete(f, f.type(), ar.result(), path, p);
       } else {
         FieldErrors.Described d = FieldErrors.describe(b, ar.cause());
         Map<String, Object> ext = new LinkedHashMap<>(d.extensions());
         ext.put("classification", "DataFetchingException");
-        error(d.message(), f, path, ext);
+        error(d.message(), f, path, ext, p);
         Object fallback = b.hasFallback() ? b.fallback() : null;
         // As graphql-java: a path that already has an error gets no non-null error of its own.
-        value = fallback == null && f.type() instanceof GraphQLNonNull ? BUBBLE : complete(f, f.type(), fallback, path);
+        value = fallback == null && f.type() instanceof GraphQLNonNull ? BUBBLE : complete(f, f.type(), fallback, path, p);
       }
       flush(); // keys gathered while completing this subtree
       return settle(then(value, v -> absorb(v, f.type())));
@@ -163,60 +207,83 @@ final class PlanRun {
   }
 
   /** {@link #complete} for a scalar or enum field, its path made only when there is an error. */
-  private Object leaf(FieldPlan f, GraphQLType type, Object value, Path parentPath) {
+  private Object leaf(FieldPlan f, GraphQLType type, Object value, Path parentPath, IncrementalRun.Payload p) {
     if (type instanceof GraphQLNonNull nn) {
-      Object v = leaf(f, nn.getWrappedType(), value, parentPath);
+      Object v = leaf(f, nn.getWrappedType(), value, parentPath, p);
       if (v != null) return v;
-      nonNullError(f, nn, new Path(parentPath, f.responseKey()));
+      nonNullError(f, nn, new Path(parentPath, f.responseKey()), p);
       return BUBBLE;
     }
     if (value == null) return null;
-    return complete(f, type, value, null, parentPath);
+    return complete(f, type, value, null, parentPath, p);
   }
 
-  private Object complete(FieldPlan f, GraphQLType type, Object value, Path path) {
-    return complete(f, type, value, path, null);
+  private Object complete(FieldPlan f, GraphQLType type, Object value, Path path, IncrementalRun.Payload p) {
+    return complete(f, type, value, path, null, p);
   }
 
   /**
    * Completes {@code value} at {@code path}; a leaf may pass a null path and its parent's instead
    * ({@code lazyParent}), and the path is then made only for an error.
    */
-  private Object complete(FieldPlan f, GraphQLType type, Object value, Path path, Path lazyParent) {
+  private Object complete(FieldPlan f, GraphQLType type, Object value, Path path, Path lazyParent,
+      IncrementalRun.Payload p) {
     if (path == null && !(type instanceof GraphQLScalarType || type instanceof GraphQLEnumType)) {
-      return complete(f, type, value, new Path(lazyParent, f.responseKey()), null);
+      return complete(f, type, value, new Path(lazyParent, f.responseKey()), null, p);
     }
     if (type instanceof GraphQLNonNull nn) {
-      return then(complete(f, nn.getWrappedType(), value, path), v -> {
+      return then(complete(f, nn.getWrappedType(), value, path, p), v -> {
         if (v != null) return v;
-        nonNullError(f, nn, path);
+        nonNullError(f, nn, path, p);
         return BUBBLE;
       });
     }
     if (value == null) return null;
-    if (type instanceof GraphQLList list) return list(f, list.getWrappedType(), value, path);
+    if (type instanceof GraphQLList list) return list(f, list.getWrappedType(), value, path, p);
     if (type instanceof GraphQLObjectType) {
-      if (!(value instanceof Map<?, ?>)) return mismatch(f, path, "an object", value);
-      return object(f.selection(), value, path);
+      if (!(value instanceof Map<?, ?>)) return mismatch(f, path, "an object", value, p);
+      return object(f.selection(), value, path, p);
     }
     try {
       if (type instanceof GraphQLScalarType s) return s.getCoercing().serialize(value, GQL, LOCALE);
       if (type instanceof GraphQLEnumType e) return e.serialize(value);
     } catch (CoercingSerializeException e) {
       Path at = path != null ? path : new Path(lazyParent, f.responseKey());
-      error("Can't serialize value (" + at + ") : " + e.getMessage(), f, at, classification("DataFetchingException"));
+      error("Can't serialize value (" + at + ") : " + e.getMessage(), f, at, classification("DataFetchingException"), p);
       return null;
     }
-    return mismatch(f, path != null ? path : new Path(lazyParent, f.responseKey()), "a leaf value", value);
+    return mismatch(f, path != null ? path : new Path(lazyParent, f.responseKey()), "a leaf value", value, p);
   }
 
-  private Object list(FieldPlan f, GraphQLType itemType, Object value, Path path) {
-    if (!(value instanceof List<?> items)) return mismatch(f, path, "a list", value);
+  private Object list(FieldPlan f, GraphQLType itemType, Object value, Path path, IncrementalRun.Payload p) {
+    if (!(value instanceof List<?> all)) return mismatch(f, path, "a list", value, p);
+    List<?> items = all;
+    if (f.stream() != null && incremental != null) {
+      int initial = f.stream().initialCount(variables);
+      if (initial < items.size()) {
+        stream(f, itemType, all, initial, path, p);
+        items = all.subList(0, initial);
+      }
+    }
+    return items(f, itemType, items, 0, path, p);
+  }
+
+  /** Completes the items after {@code from} as their own payload, after the list's (path ends with the first index). */
+  private void stream(FieldPlan f, GraphQLType itemType, List<?> all, int from, Path path, IncrementalRun.Payload p) {
+    List<Object> at = path.toList();
+    IncrementalRun.Payload child = incremental.open(p, at, f.stream().label(), from);
+    Object items = items(f, itemType, all.subList(from, all.size()), from, path, child);
+    settle(items).onComplete(ar -> incremental.ready(child,
+        ar.failed() ? internal(f, ar.cause(), path, child) : ar.result() == BUBBLE ? null : ar.result()));
+  }
+
+  /** Completes {@code items}, the list's items from index {@code offset} on. */
+  private Object items(FieldPlan f, GraphQLType itemType, List<?> items, int offset, Path path, IncrementalRun.Payload p) {
     int n = items.size();
     Object[] out = new Object[n];
     int pending = 0;
     for (int i = 0; i < n; i++) {
-      out[i] = absorb(complete(f, itemType, items.get(i), new Path(path, i)), itemType);
+      out[i] = absorb(complete(f, itemType, items.get(i), new Path(path, offset + i), p), itemType);
       if (out[i] instanceof Future) pending++;
     }
     if (pending == 0) return listOf(out);
@@ -226,7 +293,7 @@ final class PlanRun {
       if (out[i] instanceof Future<?> fu) {
         int at = i;
         fu.onComplete(ar -> {
-          out[at] = ar.succeeded() ? absorb(ar.result(), itemType) : internal(f, ar.cause(), path);
+          out[at] = ar.succeeded() ? absorb(ar.result(), itemType) : internal(f, ar.cause(), path, p);
           if (--left[0] == 0) done.complete(listOf(out));
         });
       }
@@ -291,41 +358,42 @@ final class PlanRun {
 
   // ------------------------------------------------------------------ errors
 
-  private Object mismatch(FieldPlan f, Path path, String expected, Object got) {
+  private Object mismatch(FieldPlan f, Path path, String expected, Object got, IncrementalRun.Payload p) {
     error("Can't resolve value (" + path + ") : type mismatch error, expected " + expected + " but got "
-        + got.getClass().getSimpleName(), f, path, classification("DataFetchingException"));
+        + got.getClass().getSimpleName(), f, path, classification("DataFetchingException"), p);
     return null;
   }
 
-  private Object internal(FieldPlan f, Throwable e, Path path) {
+  private Object internal(FieldPlan f, Throwable e, Path path, IncrementalRun.Payload p) {
     LOG.log(Level.SEVERE, RequestLog.logIds(cx.requestId(), cx.deadline().log()) + " plan failure at " + path, e);
-    error("internal error", f, path, Map.of("code", "INTERNAL"));
+    error("internal error", f, path, Map.of("code", "INTERNAL"), p);
     return null;
   }
 
   /** graphql-java's NonNullableFieldWasNullError, word for word (clients may match on it). */
-  private void nonNullError(FieldPlan f, GraphQLNonNull type, Path path) {
+  private void nonNullError(FieldPlan f, GraphQLNonNull type, Path path, IncrementalRun.Payload p) {
     String message = "The field at path '" + path + "' was declared as a non null type, but the code involved in"
         + " retrieving data has wrongly returned a null value.  The graphql specification requires that the parent"
         + " field be set to null, or if that is non nullable that it bubble up null to its parent and so on."
         + " The non-nullable type is '" + graphql.schema.GraphQLTypeUtil.simplePrint(type.getWrappedType())
         + "' within parent type '" + f.parentType() + "'";
-    error(message, null, path, classification("NullValueInNonNullableField"));
+    error(message, null, path, classification("NullValueInNonNullableField"), p);
   }
 
   private static Map<String, Object> classification(String c) {
     return Map.of("classification", c);
   }
 
-  private void error(String message, FieldPlan f, Path path, Map<String, Object> extensions) {
+  /** Records an error in the payload {@code p} delivers (null: the initial one). */
+  private void error(String message, FieldPlan f, Path path, Map<String, Object> extensions, IncrementalRun.Payload p) {
     Map<String, Object> e = new LinkedHashMap<>(6);
     e.put("message", message);
     if (f != null && f.location() != null) {
       e.put("locations", List.of(Map.of("line", f.location().getLine(), "column", f.location().getColumn())));
     }
-    e.put("path", path.toList());
+    e.put("path", path == null ? List.of() : path.toList());
     e.put("extensions", extensions);
-    errors.add(e);
+    (p == null ? errors : p.errors()).add(e);
   }
 
   /** A response path, linked to its parent so that only error paths are ever materialised. */

@@ -63,6 +63,11 @@ final class Projections {
         p.add(new String[] {c.name()}, 0, ofValue(c.selection()));
       }
     }
+    for (OperationPlan.DeferGroup g : selection.defers()) { // deferred fragments read the same object
+      JsonProjection d = ofValue(g.node());
+      if (d == null) return null;
+      p.union(d);
+    }
     return p;
   }
 

@@ -80,6 +80,7 @@ final class ScreenCatalog {
           "a screen is served over GET so it must be a query, not a " + op.getOperation().name().toLowerCase());
     }
     List<ValidationError> errors = ParseAndValidate.validate(schema, doc);
+    if (errors.isEmpty() && IncrementalRules.mentions(f.text())) errors = IncrementalRules.check(schema, doc);
     if (!errors.isEmpty()) {
       ValidationError e = errors.get(0);
       int line = e.getLocations() == null || e.getLocations().isEmpty() ? 0 : line(e.getLocations().get(0));

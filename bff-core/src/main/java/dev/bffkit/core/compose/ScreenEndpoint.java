@@ -5,6 +5,7 @@ import dev.bffkit.core.pipeline.Failures;
 import dev.bffkit.core.pipeline.Stage;
 import dev.bffkit.core.upstream.UpstreamCaller;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Map;
@@ -15,7 +16,9 @@ import java.util.Map;
  * <p>200 with the body (its {@code Cache-Control}: see {@link #respond}); 200 + {@code X-BFF-Partial: true} when some fields failed (no ETag:
  * partial answers are not for caching); 502 when every root field failed; 304 when
  * {@code If-None-Match} matches the weak ETag of a complete answer; 404 unknown screen; 400 bad
- * variable (other methods are answered 405 by the route table).
+ * variable (other methods are answered 405 by the route table). A screen with {@code @defer} or
+ * {@code @stream} asked for with {@code Accept: multipart/mixed} is answered in parts
+ * ({@link IncrementalResponse}: 200, no ETag); other clients get the one JSON answer above.
  */
 public final class ScreenEndpoint implements Stage {
   private static final CharSequence CACHE_CONTROL_VALUE = HttpHeaders.createOptimized(ScreenFacts.CACHE_CONTROL);
@@ -53,6 +56,7 @@ public final class ScreenEndpoint implements Stage {
       return;
     }
     ComposeContext cx = ComposeContext.of(upstreams, ex, engine.fieldCache());
+    if (incremental(ex, screen, variables, cx)) return;
     engine.run(screen, variables, cx).onComplete(ar -> {
       if (ex.deadline().cancelled()) return; // nobody to answer
       try {
@@ -62,6 +66,16 @@ public final class ScreenEndpoint implements Stage {
         Failures.internal(ex, "ScreenEndpoint", e);
       }
     });
+  }
+
+  /** A screen with active {@code @defer}/{@code @stream} for a client that takes multipart: answered in parts. */
+  private boolean incremental(Exchange ex, Screen screen, Map<String, Object> variables, ComposeContext cx) {
+    if (ex.request().method() != HttpMethod.GET || !IncrementalResponse.wanted(ex)) return false;
+    IncrementalRun run = engine.incremental(screen, variables, cx);
+    if (run == null) return false;
+    ex.response().putHeader(HttpHeaders.CACHE_CONTROL, CACHE_CONTROL_VALUE);
+    IncrementalResponse.send(ex, run, "ScreenEndpoint");
+    return true;
   }
 
   /**

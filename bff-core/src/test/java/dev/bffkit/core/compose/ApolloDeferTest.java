@@ -29,15 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  * script releases the slow service after its first result) the merged one. Skipped without node or the registry.
  */
 class ApolloDeferTest {
-  static final String SCHEMA = """
-      type Query {
-        me: User @rest(service: "fast", path: "/me")
-        rows: [Row!] @rest(service: "slow", path: "/rows", select: "rows")
-      }
-      type User { id: ID! name: String }
-      type Row { title: String }
-      """;
-
   private static final Path SOURCES = Path.of("src/test/apollo");
   private static final Path TOOLS = Path.of("target", "apollo").toAbsolutePath();
   @TempDir Path tmp;
@@ -73,7 +64,7 @@ class ApolloDeferTest {
           fast: { endpoints: ["http://127.0.0.1:%d"] }
           slow: { endpoints: ["http://127.0.0.1:%d"], timeout: 10s }
         """.formatted(fast.actualPort(), slow.actualPort()));
-    Files.writeString(folder.resolve("schema.graphqls"), SCHEMA);
+    Files.writeString(folder.resolve("schema.graphqls"), DeferIT.SCHEMA);
     bff = Bff.start(vertx, BundleLoader.load(folder, Map.<String, String>of()::get)).await(10, TimeUnit.SECONDS);
   }
 

@@ -218,6 +218,42 @@ class DemoEndToEndTest {
     assertEquals(singles, recs.calls("GetRec"), "no single calls");
   }
 
+  @Test
+  void tvHomeDefersRowsAndMyListForMultipartClients() {
+    JsonObject whole = screen("tv", "/v1/screens/home");
+    Http.Resp r = http.get(ports.get("tv"), "/v1/screens/home", "accept", "multipart/mixed;deferSpec=20220824,application/json");
+    assertEquals(200, r.status(), r.body().toString());
+    assertEquals("multipart/mixed;boundary=\"graphql\";deferSpec=20220824", r.contentType());
+    String body = r.body().toString();
+    assertTrue(body.startsWith("\r\n--graphql\r\n") && body.endsWith("\r\n--graphql--\r\n"), body);
+    java.util.List<JsonObject> parts = new java.util.ArrayList<>();
+    for (String part : body.substring(0, body.length() - "\r\n--graphql--\r\n".length()).split("\r\n--graphql\r\n")) {
+      if (part.isEmpty()) continue;
+      parts.add(new JsonObject(part.substring(part.indexOf("\r\n\r\n") + 4)));
+    }
+    JsonObject initial = parts.get(0);
+    assertTrue(initial.getBoolean("hasNext"), body);
+    JsonObject data = initial.getJsonObject("data");
+    assertEquals(Set.of("me", "unreadCount"), data.fieldNames(), "rows and myList come later: " + body);
+    Set<String> labels = new java.util.HashSet<>();
+    for (JsonObject p : parts.subList(1, parts.size())) {
+      for (Object o : p.getJsonArray("incremental", new JsonArray())) {
+        JsonObject inc = (JsonObject) o;
+        labels.add(inc.getString("label"));
+        assertEquals(new JsonArray(), inc.getJsonArray("path"));
+        assertNull(inc.getValue("errors"), body);
+        inc.getJsonObject("data").forEach(e -> data.put(e.getKey(), e.getValue()));
+      }
+    }
+    assertEquals(Set.of("rows", "myList"), labels);
+    assertEquals(false, parts.get(parts.size() - 1).getBoolean("hasNext"));
+    // Merged, the parts hold what the one-piece answer holds.
+    assertEquals(whole.getJsonObject("data").fieldNames(), data.fieldNames());
+    assertEquals(whole.getJsonObject("data").getJsonObject("me"), data.getJsonObject("me"));
+    assertEquals(3, data.getJsonObject("rows").getJsonArray("rows").size(), body);
+    assertEquals(8, data.getJsonArray("myList").size(), body);
+  }
+
   private JsonObject usersRoutes() {
     return services.service("users").stats().getJsonObject("routes");
   }

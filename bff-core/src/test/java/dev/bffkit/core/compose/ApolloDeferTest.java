@@ -64,7 +64,7 @@ class ApolloDeferTest {
           fast: { endpoints: ["http://127.0.0.1:%d"] }
           slow: { endpoints: ["http://127.0.0.1:%d"], timeout: 10s }
         """.formatted(fast.actualPort(), slow.actualPort()));
-    Files.writeString(folder.resolve("schema.graphqls"), DeferIT.SCHEMA);
+    Files.writeString(folder.resolve("schema.graphqls"), DeferBffTest.SCHEMA);
     bff = Bff.start(vertx, BundleLoader.load(folder, Map.<String, String>of()::get)).await(10, TimeUnit.SECONDS);
   }
 

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * proves the initial payload does not wait for deferred fields (no timing involved).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class DeferIT {
+class DeferBffTest {
   static final String SCHEMA = """
       type Query {
         me: User @rest(service: "fast", path: "/me")

@@ -12,7 +12,8 @@ import java.util.logging.Logger;
 /**
  * The field cache on the admin listener (behind its token, as every route after {@code /readyz}):
  * {@code GET /cache} (sizes, per-field counts) and {@code POST /cache/invalidate} with {@code {"prefix": "..."}} or
- * {@code {"tag": "..."}}, answering how many entries were dropped here and on the shared tier.
+ * {@code {"tag": "..."}}, answering how many entries were dropped here and on the shared tier; 503
+ * {@code shared_invalidation_failed} (with {@code local}) when Redis failed, so nobody mistakes it for done.
  */
 public final class CacheAdmin {
   private static final Logger LOG = Logger.getLogger("dev.bffkit.cache");
@@ -53,6 +54,15 @@ public final class CacheAdmin {
     }
     Future<FieldCache.Invalidated> done = prefix != null ? cache.invalidatePrefix(text) : cache.invalidateTag(text);
     done.onComplete(ar -> {
+      if (ar.failed() && ar.cause() instanceof FieldCache.SharedInvalidationFailed f) {
+        // Not a success: the entries remain in Redis and the other instances still serve theirs.
+        LOG.warning("event=field_cache_invalidate_shared_failed by=" + (prefix != null ? "prefix" : "tag")
+            + " length=" + text.length() + " local=" + f.local() + " error=" + f.getMessage());
+        AdminServer.json(ctx, 503, AdminServer.error(503, "shared_invalidation_failed", "dropped " + f.local()
+            + " here, but Redis failed: its entries remain and the other instances were not told; retry once Redis"
+            + " answers").put("local", f.local()));
+        return;
+      }
       if (ar.failed()) {
         AdminServer.json(ctx, 500, AdminServer.error(500, "invalidate_failed", "the invalidation failed"));
         return;

@@ -54,6 +54,23 @@ public final class FieldCache {
   /** How many entries an invalidation dropped here and on the shared tier (-1: no shared tier). */
   public record Invalidated(long local, long remote) {}
 
+  /**
+   * The local tier was cleared but the shared tier failed (Redis down): its entries remain and the other instances
+   * were not told, so the caller must not report success (retry once Redis is back).
+   */
+  public static final class SharedInvalidationFailed extends RuntimeException {
+    private final long local;
+
+    SharedInvalidationFailed(long local, Throwable cause) {
+      super("the shared tier failed: " + cause.getMessage(), cause, false, false);
+      this.local = local;
+    }
+
+    public long local() {
+      return local;
+    }
+  }
+
   /** A follower waited longer than its own budget for another request's load. */
   public static final class WaitTimeout extends RuntimeException {
     WaitTimeout(String field) {
@@ -254,14 +271,16 @@ public final class FieldCache {
     meters.invalidated(true);
     long n = local.invalidatePrefix(prefix);
     if (remote == null) return Future.succeededFuture(new Invalidated(n, -1));
-    return remote.invalidatePrefix(prefix).map(r -> new Invalidated(n, r)).otherwise(new Invalidated(n, -1));
+    return remote.invalidatePrefix(prefix).map(r -> new Invalidated(n, r))
+        .recover(e -> Future.failedFuture(new SharedInvalidationFailed(n, e)));
   }
 
   public Future<Invalidated> invalidateTag(String tag) {
     meters.invalidated(false);
     long n = local.invalidateTag(tag);
     if (remote == null) return Future.succeededFuture(new Invalidated(n, -1));
-    return remote.invalidateTag(tag).map(r -> new Invalidated(n, r)).otherwise(new Invalidated(n, -1));
+    return remote.invalidateTag(tag).map(r -> new Invalidated(n, r))
+        .recover(e -> Future.failedFuture(new SharedInvalidationFailed(n, e)));
   }
 
   /** For {@code GET /cache}: sizes and per-field counts. */

@@ -106,6 +106,14 @@ class FieldCacheBffTest {
     client = vertx.httpClientBuilder().with(new HttpClientOptions())
         .with(new PoolOptions().setHttp1MaxSize(128)).build();
     loop = new OnLoop(vertx.getOrCreateContext());
+    // /readyz waits for the JWKS: before it a token is unverifiable (a busy machine took over 2 s once).
+    until(() -> {
+      try {
+        return send(HttpMethod.GET, bff.adminPort(), "/readyz", null).await(5, TimeUnit.SECONDS).status() == 200;
+      } catch (Exception e) {
+        return false;
+      }
+    }, "the identity provider's keys");
   }
 
   @AfterAll

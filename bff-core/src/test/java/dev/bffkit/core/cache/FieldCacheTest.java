@@ -257,6 +257,7 @@ class FieldCacheTest {
 
     @Override
     public Future<Long> invalidatePrefix(String prefix) {
+      if (down) return Future.failedFuture("connection refused");
       long n = entries.keySet().stream().filter(k -> k.startsWith(prefix)).count();
       entries.keySet().removeIf(k -> k.startsWith(prefix));
       listeners.forEach(l -> l.accept(new Invalidation(prefix, null)));
@@ -265,6 +266,7 @@ class FieldCacheTest {
 
     @Override
     public Future<Long> invalidateTag(String tag) {
+      if (down) return Future.failedFuture("connection refused");
       listeners.forEach(l -> l.accept(new Invalidation(null, tag)));
       return Future.succeededFuture(0L);
     }
@@ -309,5 +311,23 @@ class FieldCacheTest {
     shared.down = false;
     shared.entries.put("old", CachedEntry.of(Buffer.buffer("ancient"), now.get() - 60_000, p, Set.of()));
     assertEquals("loaded", done(b.get(ask("old", p, "loaded"), null)).value().toString());
+  }
+
+  @Test
+  void aSharedTierThatFailsAnInvalidationFailsIt() {
+    MemoryTier shared = new MemoryTier();
+    FieldCache c = cache(1 << 20, 1 << 16, shared);
+    CachePolicy p = policy(30, 0, 0);
+    done(c.get(ask("k", p, "v"), null));
+    shared.down = true;
+    // Not "-1, no shared tier": the fleet still holds it, and the caller must say so.
+    Future<FieldCache.Invalidated> byPrefix = c.invalidatePrefix("k");
+    Future<FieldCache.Invalidated> byTag = c.invalidateTag("t");
+    for (Future<FieldCache.Invalidated> f : List.of(byPrefix, byTag)) {
+      assertTrue(f.failed(), "failed, not succeeded with a count");
+      assertTrue(f.cause() instanceof FieldCache.SharedInvalidationFailed, String.valueOf(f.cause()));
+    }
+    assertEquals(1, ((FieldCache.SharedInvalidationFailed) byPrefix.cause()).local(), "what was dropped here");
+    assertEquals(0L, c.stats().getLong("entries"), "the local tier was cleared all the same");
   }
 }

@@ -20,6 +20,11 @@ final class UpstreamJson {
   /** As above, building only what {@code projection} wants of the answer (null: all of it). */
   static Future<Object> fetch(ComposeContext cx, String service, UpstreamRequest req, JsonProjection projection) {
     cx.uncached();
+    return call(cx, service, req).map(resp -> parse(service, resp.status(), resp.body(), projection));
+  }
+
+  /** The call within what is left of the deadline; a non-2xx answer fails it. */
+  private static Future<UpstreamResponse> call(ComposeContext cx, String service, UpstreamRequest req) {
     if (req.deadline() != null && req.deadline().expired()) {
       return Future.failedFuture(new UpstreamException(service, UpstreamException.Kind.TIMEOUT,
           "deadline exceeded before calling " + service));
@@ -35,7 +40,7 @@ final class UpstreamJson {
         // Never copy the upstream body into the message: it may hold internals.
         throw new FetchFailure("UPSTREAM_ERROR", service, resp.status(), service + " answered " + resp.status());
       }
-      return parse(service, resp.status(), resp.body(), projection);
+      return resp;
     });
   }
 
@@ -52,20 +57,7 @@ final class UpstreamJson {
    * not kept when the service says {@code Cache-Control: no-store}. A non-2xx fails as {@link #fetch} does.
    */
   static Future<FieldCache.Fill> bytes(ComposeContext cx, String service, UpstreamRequest req) {
-    if (req.deadline() != null && req.deadline().expired()) {
-      return Future.failedFuture(new UpstreamException(service, UpstreamException.Kind.TIMEOUT,
-          "deadline exceeded before calling " + service));
-    }
-    Future<UpstreamResponse> call;
-    try {
-      call = cx.upstreams().call(service, req);
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    return call.map(resp -> {
-      if (!resp.ok()) {
-        throw new FetchFailure("UPSTREAM_ERROR", service, resp.status(), service + " answered " + resp.status());
-      }
+    return call(cx, service, req).map(resp -> {
       String cc = resp.headers() == null ? null : resp.headers().get(HttpHeaders.CACHE_CONTROL);
       boolean noStore = cc != null && cc.toLowerCase(Locale.ROOT).contains("no-store");
       Buffer body = resp.body() == null ? Buffer.buffer() : Buffer.buffer(resp.body().getBytes());

@@ -86,10 +86,10 @@ class DeferBffTest {
     Files.writeString(folder.resolve("bff.yaml"), """
         name: defer
         server: { host: 127.0.0.1, port: 0, instances: 1 }
-        composition: { deadline: 5s, adhocGraphql: true }
+        composition: { deadline: 20s, adhocGraphql: true }
         services:
-          fast: { endpoints: ["http://127.0.0.1:%d"] }
-          slow: { endpoints: ["http://127.0.0.1:%d"], timeout: 5s }
+          fast: { endpoints: ["http://127.0.0.1:%d"], timeout: 10s }
+          slow: { endpoints: ["http://127.0.0.1:%d"], timeout: 20s }
         """.formatted(fast.actualPort(), slow.actualPort()));
     Files.writeString(folder.resolve("schema.graphqls"), SCHEMA);
     Files.writeString(folder.resolve("screens/home.graphql"), HOME);

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import graphql.validation.ValidationError;
 
 /**
  * Parsed and validated documents by query text, so no request parses or validates a screen:
@@ -69,7 +70,7 @@ final class DocumentCache implements PreparsedDocumentProvider {
   /** A valid entry that breaks the {@code @defer}/{@code @stream} rules becomes invalid ({@link IncrementalRules}). */
   private PreparsedDocumentEntry withIncrementalRules(String query, PreparsedDocumentEntry e) {
     if (e.hasErrors() || e.getDocument() == null || !IncrementalRules.mentions(query)) return e;
-    List<graphql.validation.ValidationError> errors = IncrementalRules.check(schema, e.getDocument());
+    List<ValidationError> errors = IncrementalRules.check(schema, e.getDocument());
     return errors.isEmpty() ? e : new PreparsedDocumentEntry(e.getDocument(), errors);
   }
 

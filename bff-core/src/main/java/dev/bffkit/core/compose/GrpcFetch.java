@@ -12,6 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -106,7 +107,7 @@ final class GrpcFetch {
     GrpcMethod m = gb.method();
     List<String> sent = new ArrayList<>(keys.size());
     String[] canonical = new String[keys.size()];
-    Set<String> distinct = new java.util.HashSet<>(keys.size() * 2);
+    Set<String> distinct = new HashSet<>(keys.size() * 2);
     for (int i = 0; i < keys.size(); i++) {
       canonical[i] = gb.keys().canonical(keys.get(i));
       if (canonical[i] != null && distinct.add(canonical[i])) sent.add(canonical[i]);

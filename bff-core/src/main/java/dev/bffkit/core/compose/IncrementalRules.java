@@ -21,11 +21,13 @@ import graphql.schema.GraphQLTypeUtil;
 import graphql.validation.ValidationError;
 import graphql.validation.ValidationErrorType;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.IdentityHashMap;
 
 /**
  * The incremental delivery RFC's validation rules that graphql-java 24 does not apply without its
@@ -64,7 +66,7 @@ final class IncrementalRules {
     final List<ValidationError> errors = new ArrayList<>(0);
     final Set<String> labels = new HashSet<>();
     /** Directive nodes already checked (a fragment spread twice is checked once). */
-    final Set<Directive> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    final Set<Directive> seen = Collections.newSetFromMap(new IdentityHashMap<>());
 
     Walk(GraphQLSchema schema, Map<String, FragmentDefinition> fragments) {
       this.schema = schema;

@@ -28,6 +28,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.IdentityHashMap;
+import graphql.language.Directive;
+import java.util.Set;
 
 /**
  * A validated query compiled once into a tree of field plans, executed by {@link PlanRun}
@@ -85,7 +88,7 @@ final class OperationPlan {
       /** What this field's own fetch needs of the upstream's answer (null: all of it). */
       JsonProjection projection,
       /** Scopes of the field's {@code @auth}, or null when it has none. */
-      java.util.Set<String> authScopes,
+      Set<String> authScopes,
       /** The field's active {@code @stream}, or null (always null in the inline plan). */
       DeferPlan.Stream stream) {}
 
@@ -132,17 +135,17 @@ final class OperationPlan {
       return null;
     }
     try {
-      Map<RestBinding, Projections.Holder> batches = new java.util.IdentityHashMap<>();
+      Map<RestBinding, Projections.Holder> batches = new IdentityHashMap<>();
       DeferPlan.Sites sites = new DeferPlan.Sites();
       // The inline plan (mask 0): every @defer and @stream ignored, exactly the plan without them.
       Node root = new Compiler(schema, fragments, batches, sites, 0L).node(schema.getQueryType(), List.of(op.getSelectionSet()));
-      Map<RestBinding, JsonProjection> batchProjections = new java.util.IdentityHashMap<>();
+      Map<RestBinding, JsonProjection> batchProjections = new IdentityHashMap<>();
       batches.forEach((b, h) -> batchProjections.put(b, h.projection()));
       OperationDefinition operation = op;
       DeferPlan defers = sites.isEmpty() || !sites.plannable() ? null
           : new DeferPlan(sites, mask -> {
             try {
-              return new Compiler(schema, fragments, new java.util.IdentityHashMap<>(), sites, mask)
+              return new Compiler(schema, fragments, new IdentityHashMap<>(), sites, mask)
                   .node(schema.getQueryType(), List.of(operation.getSelectionSet()));
             } catch (Unsupported e) {
               return null; // answered inline
@@ -213,7 +216,7 @@ final class OperationPlan {
     }
 
     /** The fragment's {@code @defer} site; null without directives; any other directive is unsupported. */
-    private DeferPlan.Site deferSite(List<graphql.language.Directive> directives) {
+    private DeferPlan.Site deferSite(List<Directive> directives) {
       if (directives.isEmpty()) return null;
       if (directives.size() > 1 || !directives.get(0).getName().equals(DeferPlan.DEFER)) throw new Unsupported();
       return sites.site(directives.get(0));
@@ -233,7 +236,7 @@ final class OperationPlan {
       GraphQLFieldDefinition def = parent.getFieldDefinition(f.getName());
       if (def == null) throw new Unsupported();
       DataFetcher<?> fetcher = schema.getCodeRegistry().getDataFetcher(FieldCoordinates.coordinates(parent, def), def);
-      java.util.Set<String> authScopes = null;
+      Set<String> authScopes = null;
       if (fetcher instanceof AuthFetcher a) {
         authScopes = a.scopes();
         fetcher = a.delegate();
@@ -268,7 +271,7 @@ final class OperationPlan {
     /** The active {@code @stream} of a list field (of any of its merged occurrences), or null. */
     private DeferPlan.Stream stream(List<Field> same, GraphQLFieldDefinition def) {
       for (Field each : same) {
-        List<graphql.language.Directive> d = each.getDirectives(DeferPlan.STREAM);
+        List<Directive> d = each.getDirectives(DeferPlan.STREAM);
         if (d.isEmpty()) continue;
         DeferPlan.Site site = sites.site(d.get(0));
         if (!active(site)) return null;

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.dataloader.DataLoader;
 import org.dataloader.DataLoaderOptions;
+import io.vertx.core.Future;
 
 /**
  * Fetches one {@code @rest} field. Returns a CompletableFuture completed from the Vert.x
@@ -54,12 +55,12 @@ final class RestFetcher implements DataFetcher<CompletableFuture<Object>> {
    * parent object and the request, calls the service and selects the wanted part. Shared by this
    * fetcher and the screen plans ({@link PlanRun}). Template errors fail the future.
    */
-  static io.vertx.core.Future<Object> single(RestBinding b, Map<String, Object> args, Object source, ComposeContext cx) {
+  static Future<Object> single(RestBinding b, Map<String, Object> args, Object source, ComposeContext cx) {
     return single(b, args, source, cx, null);
   }
 
   /** As above, parsing only what {@code projection} wants of the answer (null: all of it). */
-  static io.vertx.core.Future<Object> single(RestBinding b, Map<String, Object> args, Object source, ComposeContext cx,
+  static Future<Object> single(RestBinding b, Map<String, Object> args, Object source, ComposeContext cx,
       JsonProjection projection) {
     if (b.grpc() != null) return GrpcFetch.single(b, args, source, cx);
     String uri;
@@ -69,7 +70,7 @@ final class RestFetcher implements DataFetcher<CompletableFuture<Object>> {
       uri = b.path().render(values);
       body = b.body() == null ? null : b.body().render(values);
     } catch (RuntimeException e) {
-      return io.vertx.core.Future.failedFuture(e);
+      return Future.failedFuture(e);
     }
     Deadline deadline = b.timeoutMs() > 0 ? cx.deadline().tighten(b.timeoutMs()) : cx.deadline();
     if (CachedFetch.applies(b, cx)) {
@@ -86,7 +87,7 @@ final class RestFetcher implements DataFetcher<CompletableFuture<Object>> {
    * identity headers; the load outlives this client (followers may wait on it), so it does not carry its
    * cancellation, only its deadline.
    */
-  private static io.vertx.core.Future<Object> cached(RestBinding b, ComposeContext cx, String uri, Buffer body,
+  private static Future<Object> cached(RestBinding b, ComposeContext cx, String uri, Buffer body,
       Deadline deadline, Set<String> tags, JsonProjection projection) {
     MultiMap extra = body == null ? null : JSON_HEADERS;
     MultiMap headers = b.cache().isPublic() ? extra : cx.upstreamHeaders(extra);

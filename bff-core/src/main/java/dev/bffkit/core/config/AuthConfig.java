@@ -28,7 +28,12 @@ public record AuthConfig(
      * for the first JWKS fetch): a new instance in a rolling deploy does not take traffic it would have to
      * answer 401 or hold; past it the instance is ready anyway, so a down identity provider cannot stop a start.
      */
-    Duration keysBeforeReady) {
+    Duration keysBeforeReady,
+    /**
+     * While a caller's check waits (a key fetch, a remote token check), the upstreams its route reaches are made
+     * ready: connections opened, sleeping services woken. Nothing of the request is sent before the check says yes.
+     */
+    boolean warmAhead) {
 
   public static final Duration KEYS_BEFORE_READY = Duration.ofSeconds(10);
 
@@ -42,7 +47,7 @@ public record AuthConfig(
 
   public AuthConfig(boolean required, List<String> publicPaths, List<Issuer> issuers, ApiKeys apiKeys,
       Map<String, String> claimsToHeaders, Map<String, Set<String>> screens, int maxTokenLength) {
-    this(required, publicPaths, issuers, apiKeys, claimsToHeaders, screens, maxTokenLength, KEYS_BEFORE_READY);
+    this(required, publicPaths, issuers, apiKeys, claimsToHeaders, screens, maxTokenLength, KEYS_BEFORE_READY, true);
   }
 
   public static AuthConfig off() {

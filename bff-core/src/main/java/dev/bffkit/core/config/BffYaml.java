@@ -70,6 +70,7 @@ final class BffYaml {
   private static final Set<String> RETRY = ConfigKeys.RETRY.names();
   private static final Set<String> HEDGE = ConfigKeys.HEDGE.names();
   private static final Set<String> BULKHEAD = ConfigKeys.BULKHEAD.names();
+  private static final Set<String> COLD_START = ConfigKeys.COLD_START.names();
   private static final Set<String> HTTP2 = ConfigKeys.HTTP2.names();
   private static final Set<String> ROUTE = ConfigKeys.ROUTE.names();
   private static final Set<String> AUTH = ConfigKeys.AUTH.names();
@@ -822,7 +823,7 @@ final class BffYaml {
     }
     // Required by default once anything authenticates; a bundle without auth stays open.
     return new AuthConfig(o.bool("required", !issuers.isEmpty() || !keys.isEmpty()), publicPaths, issuers, new AuthConfig.ApiKeys(header, keys),
-        claims, screens, o.integer("maxTokenLength"), o.durationOrZero("keysBeforeReady"));
+        claims, screens, o.integer("maxTokenLength"), o.durationOrZero("keysBeforeReady"), o.bool("warmAhead"));
   }
 
   /**
@@ -974,7 +975,8 @@ final class BffYaml {
           bulkhead(o.obj("bulkhead", BULKHEAD)),
           http2(o.obj("http2", HTTP2)),
           serviceTls(o.obj("tls", SERVICE_TLS)))
-          .withCanary(labels, CanaryYaml.canary(o, endpoints, labels, discovery)));
+          .withCanary(labels, CanaryYaml.canary(o, endpoints, labels, discovery))
+          .withColdStart(o.has("coldStart") ? coldStart(o.obj("coldStart", COLD_START), o) : null));
     }
     return out;
   }
@@ -1220,6 +1222,25 @@ final class BffYaml {
   private static ServiceConfig.Bulkhead bulkhead(Obj o) {
     return new ServiceConfig.Bulkhead(o.integer("maxConcurrent"),
         o.integer("maxPending"));
+  }
+
+  /** {@code service} is the service's block: a warm-up needs a path, its health check's or a gRPC service's check. */
+  private static ServiceConfig.ColdStart coldStart(Obj o, Obj service) {
+    if (!o.has("expected")) throw o.error("missing 'expected': how long a first call after sleeping takes, e.g. expected: 1500ms");
+    Duration expected = o.duration("expected", null);
+    Duration idleAfter = o.duration("idleAfter");
+    Duration keepWarm = o.durationOrZero("keepWarm");
+    if (!keepWarm.isZero() && keepWarm.compareTo(idleAfter) >= 0) {
+      throw o.error("keepWarm (" + keepWarm.toMillis() + "ms) must be shorter than idleAfter (" + idleAfter.toMillis()
+          + "ms), or the service falls asleep between warm-ups; e.g. keepWarm: " + idleAfter.dividedBy(2).toSeconds() + "s");
+    }
+    String path = o.has("path") ? o.scalar("path", "").value.trim() : null;
+    if (path != null && !path.startsWith("/")) throw o.error("'path' must start with '/', e.g. path: /warm");
+    if (path == null && !grpcProtocol(service) && !service.obj("healthCheck", HEALTH).has("path") && !keepWarm.isZero()) {
+      throw o.error("keepWarm needs a warm-up path: add coldStart.path (e.g. path: /healthz) or healthCheck.path");
+    }
+    return new ServiceConfig.ColdStart(expected, idleAfter, keepWarm, o.duration("keepWarmFor"), path,
+        o.integer("maxConcurrency"), grpcProtocol(service));
   }
 
   private static ServiceConfig.Http2 http2(Obj o) {

@@ -123,6 +123,14 @@ public final class ConfigKeys {
       bool("enabled", "false", "h2 over TLS (ALPN) or h2c with prior knowledge"),
       integer("connections", "2", 1, 1000, "per endpoint and event loop"),
       integer("maxStreams", "100", 1, 100_000, "concurrent streams per connection"));
+  static final Section COLD_START = section("services.<name>.coldStart",
+      "A service that sleeps when idle (serverless): longer first calls, warm-ups, one wake-up at a time.",
+      duration("expected", null, "how long its first answer after sleeping may take (required)"),
+      duration("idleAfter", "5m", "idle this long, it may be asleep: the next call may take expected longer"),
+      duration("keepWarm", "0s", "a warm-up call this often while it has traffic; 0 = none"),
+      duration("keepWarmFor", "10m", "warm-ups go on this long after the last real call"),
+      string("path", null, "GET path of a warm-up (default: healthCheck.path; gRPC services: grpc.health.v1 Check)"),
+      integer("maxConcurrency", "0", 0, MAX, "the function's concurrency limit, capping bulkhead.maxConcurrent; 0 = none"));
   static final Section ENDPOINT = section("services.<name>.endpoints[]", "A labelled endpoint (canary subsets pick by labels).",
       string("url", null, "base URL (required)"),
       namedStrings("labels", "labels, e.g. { version: v2 }"),
@@ -158,6 +166,7 @@ public final class ConfigKeys {
       duration("timeout", "10s", "one call, retries and hedges included (the deadline may cut it)"),
       sub("discovery", DISCOVERY), sub("balancer", BALANCER), sub("healthCheck", HEALTH), sub("outlier", OUTLIER),
       sub("breaker", BREAKER), sub("retry", RETRY), sub("hedge", HEDGE), sub("bulkhead", BULKHEAD), sub("http2", HTTP2),
+      sub("coldStart", COLD_START),
       word("protocol", "http", List.of("http", "grpc"), "grpc: h2c with prior knowledge (or TLS with ALPN h2), gRPC framing; @grpc fields"),
       sub("tls", SERVICE_TLS), sub("canary", CANARY),
       string("openapi", null, "the service's OpenAPI 3 document (classpath: or a path relative to the folder), read by --check"));
@@ -222,7 +231,8 @@ public final class ConfigKeys {
       namedStrings("claimsToHeaders", "claim → header sent upstream, e.g. { sub: x-user-id }; clients' copies are dropped"),
       namedLists("screens", "screen → scopes (or claim:NAME=VALUE) all required"),
       integer("maxTokenLength", "8192", 64, 1 << 20, "longer bearer tokens are refused before parsing"),
-      duration("keysBeforeReady", "10s", "readiness waits this long at most for every issuer's first keys; 0s = ready at once"));
+      duration("keysBeforeReady", "10s", "readiness waits this long at most for every issuer's first keys; 0s = ready at once"),
+      bool("warmAhead", "true", "while a caller's check waits, open the route's upstream connections and wake sleeping services"));
 
   // ---- limits, filters, cors, tls, admin
   static final Section GRAPHQL_LIMITS = section("limits.graphql", "Ad-hoc GraphQL limits (screens are trusted).",

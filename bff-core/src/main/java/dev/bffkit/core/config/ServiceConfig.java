@@ -35,11 +35,14 @@ public record ServiceConfig(
     /** Each endpoint's labels, in the order of {@code endpoints} ({@code {url, labels}} items); empty maps for plain URLs. */
     List<Map<String, String>> labels,
     /** {@code canary:}: a labelled subset that takes a share of traffic; null when none. */
-    CanaryConfig canary) {
+    CanaryConfig canary,
+    /** {@code coldStart:}: a service that sleeps when idle (serverless); {@link ColdStart#none()} for the rest. */
+    ColdStart coldStart) {
 
   public ServiceConfig {
     endpoints = List.copyOf(endpoints);
     if (tls == null) tls = Tls.none();
+    if (coldStart == null) coldStart = ColdStart.none();
     if (labels == null || labels.isEmpty()) {
       labels = Collections.nCopies(endpoints.size(), Map.of());
     } else if (labels.size() != endpoints.size()) {
@@ -54,13 +57,13 @@ public record ServiceConfig(
       Duration timeout, Discovery discovery, Balancer balancer, HealthCheck healthCheck, Outlier outlier,
       Breaker breaker, Retry retry, Hedge hedge, Bulkhead bulkhead, Http2 http2, Tls tls) {
     this(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer, healthCheck, outlier,
-        breaker, retry, hedge, bulkhead, http2, tls, null, null);
+        breaker, retry, hedge, bulkhead, http2, tls, null, null, ColdStart.none());
   }
 
   /** The same service with endpoint labels and a canary. */
   public ServiceConfig withCanary(List<Map<String, String>> endpointLabels, CanaryConfig c) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, tls, endpointLabels, c);
+        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, tls, endpointLabels, c, coldStart);
   }
 
   /**
@@ -72,7 +75,7 @@ public record ServiceConfig(
     List<Map<String, String>> l = endpoints.isEmpty() ? null : labels;
     CanaryConfig c = canary == null ? null : canary.withoutRollback();
     return new ServiceConfig(name, Collections.nCopies(n, backend), connectTimeout, poolSize, keepAlive, timeout,
-        Discovery.defaults(), balancer, healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, Tls.none(), l, c);
+        Discovery.defaults(), balancer, healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, Tls.none(), l, c, coldStart);
   }
 
   /** Without upstream TLS settings (the JVM's trust store, no client certificate). */
@@ -114,42 +117,47 @@ public record ServiceConfig(
 
   public ServiceConfig withBalancer(Balancer b) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, b,
-        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, tls, labels, canary);
+        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, tls, labels, canary, coldStart);
   }
 
   public ServiceConfig withHealthCheck(HealthCheck h) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        h, outlier, breaker, retry, hedge, bulkhead, http2, tls, labels, canary);
+        h, outlier, breaker, retry, hedge, bulkhead, http2, tls, labels, canary, coldStart);
   }
 
   public ServiceConfig withOutlier(Outlier o) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        healthCheck, o, breaker, retry, hedge, bulkhead, http2, tls, labels, canary);
+        healthCheck, o, breaker, retry, hedge, bulkhead, http2, tls, labels, canary, coldStart);
   }
 
   public ServiceConfig withBreaker(Breaker b) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        healthCheck, outlier, b, retry, hedge, bulkhead, http2, tls, labels, canary);
+        healthCheck, outlier, b, retry, hedge, bulkhead, http2, tls, labels, canary, coldStart);
   }
 
   public ServiceConfig withRetry(Retry r) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        healthCheck, outlier, breaker, r, hedge, bulkhead, http2, tls, labels, canary);
+        healthCheck, outlier, breaker, r, hedge, bulkhead, http2, tls, labels, canary, coldStart);
   }
 
   public ServiceConfig withHedge(Hedge h) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        healthCheck, outlier, breaker, retry, h, bulkhead, http2, tls, labels, canary);
+        healthCheck, outlier, breaker, retry, h, bulkhead, http2, tls, labels, canary, coldStart);
   }
 
   public ServiceConfig withBulkhead(Bulkhead b) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
-        healthCheck, outlier, breaker, retry, hedge, b, http2, tls, labels, canary);
+        healthCheck, outlier, breaker, retry, hedge, b, http2, tls, labels, canary, coldStart);
+  }
+
+  public ServiceConfig withColdStart(ColdStart cs) {
+    return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, discovery, balancer,
+        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, tls, labels, canary, cs);
   }
 
   public ServiceConfig withDiscovery(Discovery d) {
     return new ServiceConfig(name, endpoints, connectTimeout, poolSize, keepAlive, timeout, d, balancer,
-        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, tls, labels, canary);
+        healthCheck, outlier, breaker, retry, hedge, bulkhead, http2, tls, labels, canary, coldStart);
   }
 
   /** Where endpoints come from besides the static list: {@code discovery:}. */
@@ -264,6 +272,29 @@ public record ServiceConfig(
   public record Http2(boolean enabled, int connections, int maxStreams) {
     public static Http2 defaults() {
       return new Http2(false, 2, 100);
+    }
+  }
+
+  /**
+   * {@code coldStart:}: a service that sleeps when idle and takes {@code expected} to answer its first call after
+   * (a serverless function). It counts as cold when nothing answered for {@code idleAfter}. A cold service's calls
+   * may take {@code expected} longer than {@code timeout}; while one call or warm-up wakes it, the others wait for
+   * it rather than wake more instances. Every {@code keepWarm} (0: never) a warm-up {@code GET path} (or the gRPC
+   * health check) keeps it awake, for as long as real calls came within {@code keepWarmFor}.
+   * {@code maxConcurrency} caps the calls in flight, as the function's own limit does (0: the bulkhead's).
+   * {@code grpc}: the service speaks gRPC, so a warm-up is its {@code grpc.health.v1} check.
+   */
+  public record ColdStart(Duration expected, Duration idleAfter, Duration keepWarm, Duration keepWarmFor, String path,
+      int maxConcurrency, boolean grpc) {
+    private static final ColdStart NONE =
+        new ColdStart(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO, null, 0, false);
+
+    public static ColdStart none() {
+      return NONE;
+    }
+
+    public boolean enabled() {
+      return expected.compareTo(Duration.ZERO) > 0;
     }
   }
 }

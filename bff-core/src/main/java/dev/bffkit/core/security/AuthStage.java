@@ -3,6 +3,7 @@ package dev.bffkit.core.security;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Failures;
 import dev.bffkit.core.pipeline.Stage;
+import dev.bffkit.core.pipeline.WarmAhead;
 import dev.bffkit.core.route.RoutePolicy;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
@@ -21,9 +22,16 @@ public final class AuthStage implements Stage {
   private static final CharSequence WWW_AUTHENTICATE = HttpHeaders.createOptimized("www-authenticate");
 
   private final Authenticator auth;
+  private final WarmAhead warmAhead;
 
   public AuthStage(Security security, String realm) {
+    this(security, realm, WarmAhead.NONE);
+  }
+
+  /** {@code warmAhead} runs when a decision has to wait (see {@link #waiting}). */
+  public AuthStage(Security security, String realm, WarmAhead warmAhead) {
     this.auth = new Authenticator(security, realm);
+    this.warmAhead = warmAhead;
   }
 
   @Override
@@ -41,7 +49,7 @@ public final class AuthStage implements Stage {
     } catch (KeysPending pending) {
       // Wait for the key fetch (bounded by its timeout), then decide once more on this loop. The
       // body waits too (the endpoint after us resumes it).
-      ex.request().pause();
+      waiting(ex);
       Context here = Vertx.currentContext();
       pending.fetch.onComplete(ar -> {
         if (here == null) decide(ex, next, false);
@@ -51,7 +59,7 @@ public final class AuthStage implements Stage {
     } catch (RuntimeException e) {
       if (e != JwtVerifier.SLOW) throw e;
       // An ECDSA or EdDSA signature costs 0.2 to 1.2 ms: checked on a worker, then back on this loop.
-      ex.request().pause();
+      waiting(ex);
       String token = Authenticator.bearerToken(ex.request().headers());
       RoutePolicy route = ex.route().policy();
       Vertx.currentContext().executeBlocking(() -> auth.admitBearer(token, route, false, false), false).onComplete(ar -> {
@@ -62,6 +70,16 @@ public final class AuthStage implements Stage {
       return;
     }
     admit(ex, next, admitted);
+  }
+
+  /**
+   * The decision waits (a key fetch, a remote token check, a worker's signature check): the body waits with it, and
+   * the route's upstreams are made ready meanwhile ({@link WarmAhead}), so the double cold start (a remote check,
+   * then a sleeping backend) costs the longer of the two instead of their sum.
+   */
+  private void waiting(Exchange ex) {
+    ex.request().pause();
+    warmAhead.warm(ex);
   }
 
   private void admit(Exchange ex, Next next, Authenticator.Admitted a) {

@@ -18,6 +18,7 @@ import dev.bffkit.core.pipeline.Deadline;
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.pipeline.Pipeline;
 import dev.bffkit.core.pipeline.Stage;
+import dev.bffkit.core.pipeline.WarmAhead;
 import dev.bffkit.core.proxy.BodyWaf;
 import dev.bffkit.core.proxy.Destinations;
 import dev.bffkit.core.proxy.ProxyEndpoint;
@@ -217,7 +218,10 @@ public final class BffServer extends VerticleBase {
     if (config.filters().enabled()) stages.add(new StaticFilterStage(config.filters()));
     if (config.cors().enabled()) stages.add(new CorsStage(config.cors(), !config.grpc().web().isEmpty()));
     stages.add(new RouteStage(routes));
-    if (security != null && config.auth().enabled()) stages.add(new AuthStage(security, config.name()));
+    if (security != null && config.auth().enabled()) {
+      stages.add(new AuthStage(security, config.name(),
+          config.auth().warmAhead() ? new RouteWarmUps(routes, engine, upstreams) : WarmAhead.NONE));
+    }
     if (rateLimiting != null) stages.add(new RateLimitStage(rateLimiting)); // keys come from the verified principal
     if (routes.hasWasm()) stages.add(new WasmStage(observe.metrics().registry())); // after auth: filters read the principal
     if (MirrorStage.any(routes)) stages.add(new MirrorStage(vertx, upstreams, routes, observe.metrics().registry())); // admitted requests only

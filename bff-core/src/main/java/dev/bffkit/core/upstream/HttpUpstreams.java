@@ -9,7 +9,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The {@link UpstreamCaller} of one event loop, over pooled Vert.x HTTP clients and the BFF-wide
@@ -37,6 +39,8 @@ public final class HttpUpstreams implements UpstreamCaller {
   private final boolean ownsRegistry;
   private final Map<String, Service> services = new HashMap<>();
   private final GrpcTransport grpc;
+  /** The services spoken to in gRPC, as {@link #preconnect} was told. */
+  private Set<String> grpcServices = Set.of();
 
   /** A caller with its own registry (one event loop, tests). */
   public HttpUpstreams(Vertx vertx, Map<String, ServiceConfig> configs) {
@@ -104,10 +108,19 @@ public final class HttpUpstreams implements UpstreamCaller {
   public Future<UpstreamResponse> call(String serviceName, UpstreamRequest req) {
     Service service = services.get(serviceName);
     Deadline deadline = req.deadline();
-    long budget = budget(service, deadline);
+    long now = System.nanoTime();
+    long budget = budget(service, deadline, now);
     if (budget <= 0 || deadline.cancelled()) return Future.failedFuture(refusal(serviceName, service, deadline));
-    long endNanos = System.nanoTime() + budget * 1_000_000L;
-    boolean clientEnd = clientEnds(service, deadline);
+    service.lastUse = now;
+    ColdStartGate cold = service.state().coldStart;
+    if (cold != null) return cold.call(vertx, now, () -> rest(service, req, now, budget));
+    return rest(service, req, now, budget);
+  }
+
+  private Future<UpstreamResponse> rest(Service service, UpstreamRequest req, long now, long budget) {
+    Deadline deadline = req.deadline();
+    long endNanos = now + budget * 1_000_000L;
+    boolean clientEnd = clientEnds(service, deadline, now);
     UpstreamCall observed = service.state().meters.start(deadline.log(), "rest");
     Bulkhead bulkhead = service.state().bulkhead;
     Future<UpstreamResponse> f;
@@ -127,23 +140,57 @@ public final class HttpUpstreams implements UpstreamCaller {
   public Future<GrpcResponse> grpc(String serviceName, GrpcRequest req) {
     Service service = services.get(serviceName);
     Deadline deadline = req.deadline();
-    long budget = budget(service, deadline);
+    long now = System.nanoTime();
+    long budget = budget(service, deadline, now);
     if (budget <= 0 || deadline.cancelled()) return Future.failedFuture(refusal(serviceName, service, deadline));
-    return grpc.call(service, req, budget, clientEnds(service, deadline), service.state().meters.start(deadline.log(), "grpc"));
+    service.lastUse = now;
+    ColdStartGate cold = service.state().coldStart;
+    if (cold != null) {
+      // After a wait for a wake-up the budget is what is left of it.
+      return cold.call(vertx, now, () -> {
+        long at = System.nanoTime();
+        long left = budget(service, deadline, at);
+        if (left <= 0 || deadline.cancelled()) return Future.failedFuture(refusal(serviceName, service, deadline));
+        return grpc.call(service, req, left, clientEnds(service, deadline, at), service.state().meters.start(deadline.log(), "grpc"));
+      });
+    }
+    return grpc.call(service, req, budget, clientEnds(service, deadline, now), service.state().meters.start(deadline.log(), "grpc"));
+  }
+
+  /**
+   * Requests on this loop will call these services soon (they wait for their token checks): wakes the sleeping ones
+   * and opens connections where this loop has none (see {@link Service#warmAhead}). Nothing waits for it.
+   */
+  public void warmAhead(List<String> names) {
+    long now = System.nanoTime();
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
+      Service service = services.get(name);
+      if (service != null) service.warmAhead(now, grpcServices.contains(name), grpc);
+    }
   }
 
   /**
    * Whether the call's end is the client's: its deadline is one the client chose and comes before
    * the service's timeout. Then running out of time is the client's fault, not the service's.
    */
-  private static boolean clientEnds(Service service, Deadline deadline) {
-    return deadline.clientChosen() && deadline.remainingMillis() <= service.config().timeout().toMillis();
+  private static boolean clientEnds(Service service, Deadline deadline, long now) {
+    return deadline.clientChosen() && deadline.remainingMillis() <= timeoutMillis(service, now);
   }
 
-  /** A call's budget: the earlier of the request's deadline and the service's timeout; 0 when none is left (or no such service). */
-  private static long budget(Service service, Deadline deadline) {
+  /**
+   * A call's budget: the earlier of the request's deadline and the service's timeout (plus its cold start when it
+   * sleeps); 0 when none is left (or no such service).
+   */
+  private static long budget(Service service, Deadline deadline, long now) {
     if (service == null || deadline.expired()) return 0;
-    return Math.max(0, Math.min(deadline.remainingMillis(), service.config().timeout().toMillis()));
+    return Math.max(0, Math.min(deadline.remainingMillis(), timeoutMillis(service, now)));
+  }
+
+  private static long timeoutMillis(Service service, long now) {
+    long t = service.config().timeout().toMillis();
+    ColdStartGate cold = service.state().coldStart;
+    return cold == null ? t : t + cold.extraMillis(now);
   }
 
   /** Why a call is not made: an unknown service, a client that has gone, or a deadline already spent. */
@@ -162,6 +209,7 @@ public final class HttpUpstreams implements UpstreamCaller {
    * checks and the listener. Nothing waits for it.
    */
   public void preconnect(Collection<String> grpcServices) {
+    this.grpcServices = Set.copyOf(grpcServices);
     for (String name : grpcServices) {
       Service service = services.get(name);
       if (service != null) grpc.preconnect(service);

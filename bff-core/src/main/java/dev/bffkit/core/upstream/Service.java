@@ -31,6 +31,13 @@ public final class Service {
   private final Balancer balancer;
   /** The canary subset's own balancer (a policy's state, e.g. a hash ring, is per endpoint set); null without a canary. */
   private final Balancer canaryBalancer;
+  /** An idle pooled connection lives this long: a loop that has not called for longer likely has none open. */
+  private final long keepAliveNanos;
+  /** When this loop last called the service or warmed it (its own clock: loop-local, no lock). */
+  long lastUse = Long.MIN_VALUE / 2;
+  /** This loop's warm-up (its connection lands in this loop's pool); made on first use, null when there is none. */
+  private HealthChecker.Probe warmUp;
+  private boolean warmUpMade;
 
   /** A standalone service with its own state (tests, tools). */
   public Service(Vertx vertx, ServiceConfig config) {
@@ -62,6 +69,44 @@ public final class Service {
     PoolOptions pool = new PoolOptions().setHttp1MaxSize(config.poolSize())
         .setHttp2MaxSize(h2.connections()).setMaxWaitQueueSize(-1);
     this.client = vertx.createHttpClient(options, pool);
+    this.keepAliveNanos = config.keepAlive().toNanos();
+  }
+
+  /**
+   * A request on this loop will call the service soon (it waits for its token check): a sleeping service is woken
+   * now (see {@link ColdStartGate}); else, when this loop has not used it for longer than its keep-alive, a
+   * connection is opened ({@code grpc}: an h2 connection through {@code transport}; HTTP: a warm-up, when the
+   * service has a warm-up or health-check path). Nothing waits for it.
+   */
+  void warmAhead(long now, boolean grpc, GrpcTransport transport) {
+    ColdStartGate gate = state.coldStart;
+    if (gate != null && gate.cold(now)) {
+      HealthChecker.Probe probe = warmUp();
+      if (probe != null) {
+        lastUse = now;
+        gate.wakeAhead(state.group.candidates(), probe);
+        return;
+      }
+    }
+    if (now - lastUse < keepAliveNanos) return;
+    lastUse = now;
+    if (grpc) {
+      transport.preconnect(this);
+    } else if (config.healthCheck().path() != null || config.coldStart().path() != null) {
+      HealthChecker.Probe probe = warmUp();
+      EndpointState e = pick(null, null);
+      if (probe != null && e != null) probe.check(e.endpoint);
+    }
+  }
+
+  private HealthChecker.Probe warmUp() {
+    if (!warmUpMade) {
+      warmUpMade = true;
+      warmUp = config.coldStart().enabled()
+          ? ColdStartGate.probe(vertx, client, config)
+          : HealthChecker.http(client, config.healthCheck());
+    }
+    return warmUp;
   }
 
   public String name() {
@@ -324,6 +369,7 @@ public final class Service {
   }
 
   public void close() {
+    if (warmUp != null) ColdStartGate.close(warmUp);
     client.close();
   }
 }

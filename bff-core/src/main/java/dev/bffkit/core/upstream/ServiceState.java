@@ -35,6 +35,8 @@ public final class ServiceState {
   final ServiceMeters meters;
   /** The canary split; null without {@code canary:}. */
   final Canary canary;
+  /** Sleep, wake-ups and warm-ups of a serverless service; null without {@code coldStart:}. */
+  final ColdStartGate coldStart;
   /** Versions pinned by content rules, by their labels; made when a route's targets are built, read per call. */
   private final Map<Map<String, String>, LabelSubset> subsets = new ConcurrentHashMap<>();
 
@@ -46,7 +48,11 @@ public final class ServiceState {
     if (canary != null && canary.watch != null) canary.watch.start(vertx);
     this.outlier = new OutlierDetector(vertx, config.name(), config.outlier(), group, meters::ejected);
     this.budget = new RetryBudget(config.retry().budget(), config.retry().minPerSecond());
-    this.bulkhead = new Bulkhead(config.name(), config.bulkhead().maxConcurrent(), config.bulkhead().maxPending());
+    ServiceConfig.ColdStart cs = config.coldStart();
+    this.coldStart = cs.enabled() ? new ColdStartGate(cs, config.name(), meters) : null;
+    int maxConcurrent = config.bulkhead().maxConcurrent();
+    if (cs.maxConcurrency() > 0) maxConcurrent = Math.min(maxConcurrent, cs.maxConcurrency()); // the function's own limit
+    this.bulkhead = new Bulkhead(config.name(), maxConcurrent, config.bulkhead().maxPending());
     ServiceConfig.Breaker b = config.breaker();
     if (b.enabled()) {
       CircuitBreakerOptions options = new CircuitBreakerOptions()

@@ -241,7 +241,7 @@ public final class UpstreamRegistry {
     ServiceConfig withNewEndpoints = new ServiceConfig(a.name(), b.endpoints(), a.connectTimeout(), a.poolSize(),
         a.keepAlive(), a.timeout(), a.discovery(), new ServiceConfig.Balancer(ab.policy(), ab.hashOn(), ab.slowStart(),
         b.balancer().weights()), a.healthCheck(), a.outlier(), a.breaker(), a.retry(), a.hedge(), a.bulkhead(),
-        a.http2(), a.tls(), b.labels(), a.canary());
+        a.http2(), a.tls(), b.labels(), a.canary(), a.coldStart());
     return withNewEndpoints.equals(b);
   }
 

@@ -260,7 +260,7 @@ class BundleLoaderTest {
             endpoint: http://127.0.0.1:9101
         """);
     assertMessage(e, 3, "services.users.endpoint", "unknown key 'endpoint'",
-        "balancer, breaker, bulkhead, canary, connectTimeout, discovery, endpoints, healthCheck, hedge, http2, keepAlive, openapi, outlier, poolSize, protocol, retry, timeout");
+        "balancer, breaker, bulkhead, canary, coldStart, connectTimeout, discovery, endpoints, healthCheck, hedge, http2, keepAlive, openapi, outlier, poolSize, protocol, retry, timeout");
     assertMessage(fails("sever:\n  port: 1\n"), 1, "unknown key 'sever'", "server");
   }
 

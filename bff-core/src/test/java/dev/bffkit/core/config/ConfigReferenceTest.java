@@ -36,6 +36,7 @@ class ConfigReferenceTest {
       Map.entry("services.<name>", SERVICE),
       Map.entry("services.<name>.healthCheck", "services: { s: { endpoints: [\"http://127.0.0.1:1\"], protocol: grpc,"
           + " healthCheck: { BODY } } }"),
+      Map.entry("services.<name>.coldStart", SERVICE.replace("BODY", "coldStart: { expected: 1s, BODY }")),
       Map.entry("services.<name>.endpoints[]", "services: { s: { endpoints: [ { url: \"http://127.0.0.1:1\", BODY } ] } }"),
       Map.entry("services.<name>.canary", LABELLED.formatted("BODY")),
       Map.entry("services.<name>.canary.match[]", LABELLED.formatted("match: [ { header: x-beta, BODY } ]")),

@@ -90,6 +90,31 @@ class ResilienceConfigTest {
     assertMsg(fails("services:\n  posts:\n    discovery: {dns: posts.internal}\n"), 3, "host:port");
   }
 
+  @Test
+  void coldStartLoadsAndCapsTheBulkhead() throws IOException {
+    ServiceConfig s = load("""
+        services:
+          fn:
+            endpoints: http://127.0.0.1:9107
+            bulkhead: {maxConcurrent: 100}
+            coldStart: {expected: 1500ms, idleAfter: 10m, keepWarm: 30s, keepWarmFor: 5m, path: /warm, maxConcurrency: 10}
+        """, Map.of());
+    assertEquals(new ServiceConfig.ColdStart(Duration.ofMillis(1500), Duration.ofMinutes(10), Duration.ofSeconds(30),
+        Duration.ofMinutes(5), "/warm", 10, false), s.coldStart());
+    assertEquals(ServiceConfig.ColdStart.none(), load("services:\n  a:\n    endpoints: http://a:1\n", Map.of()).coldStart());
+  }
+
+  @Test
+  void coldStartErrorsNameTheFix() {
+    String svc = "services:\n  fn:\n    endpoints: http://a:1\n";
+    assertMsg(fails(svc + "    coldStart: {keepWarm: 30s}\n"), 4, "missing 'expected'", "expected: 1500ms");
+    assertMsg(fails(svc + "    coldStart: {expected: 1s, idleAfter: 1m, keepWarm: 1m, path: /w}\n"), 4,
+        "keepWarm (60000ms) must be shorter than idleAfter (60000ms)", "keepWarm: 30s");
+    assertMsg(fails(svc + "    coldStart: {expected: 1s, keepWarm: 30s}\n"), 4, "keepWarm needs a warm-up path",
+        "coldStart.path");
+    assertMsg(fails(svc + "    coldStart: {expected: 1s, path: warm}\n"), 4, "must start with '/'");
+  }
+
   private static void assertMsg(ConfigException e, int line, String... fragments) {
     assertTrue(e.getMessage().startsWith("ios/bff.yaml:" + line + ": "), e.getMessage());
     for (String f : fragments) assertTrue(e.getMessage().contains(f), () -> "expected '" + f + "' in: " + e.getMessage());

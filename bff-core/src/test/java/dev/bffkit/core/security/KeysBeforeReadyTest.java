@@ -47,7 +47,7 @@ class KeysBeforeReadyTest {
   private Bff.RunningBff bff(Duration keysBeforeReady) throws Exception {
     AuthConfig auth = new AuthConfig(true, List.of("/healthz", "/readyz"),
         List.of(AuthTestSupport.issuer(idp.issuer, URI.create(idp.jwksUrl()), Duration.ofSeconds(30))),
-        AuthConfig.ApiKeys.none(), Map.of(), Map.of(), 8192, keysBeforeReady);
+        AuthConfig.ApiKeys.none(), Map.of(), Map.of(), 8192, keysBeforeReady, true);
     ServerConfig server = new ServerConfig("127.0.0.1", 0, 1, Duration.ofSeconds(1), Duration.ofSeconds(30), 64 * 1024, 64 * 1024);
     ClientBundle b = TestBundles.bundle(server, Duration.ofSeconds(5), Map.of("up", TestBundles.service("up", 1)),
         List.of(new ProxyRouteConfig("/up", "up", "/up", Set.of())), "type Query { ping: String }", Map.of());

@@ -39,12 +39,22 @@ public abstract class DemoService {
   /** An answer: status, JSON body, the route it counts under, and an optional Location header. */
   protected record Reply(int status, Buffer body, String route, String location) {}
 
-  /** Chaos settings; immutable, swapped atomically. */
-  public record Chaos(int latencyMs, double errorRate) {
-    public static final Chaos NONE = new Chaos(0, 0.0);
+  /**
+   * Chaos settings; immutable, swapped atomically. {@code coldStartMs} > 0 plays the service as a serverless function
+   * ({@link FunctionInstances}): one request per instance, a new instance takes that long, and sleeps after
+   * {@code sleepAfterMs} idle.
+   */
+  public record Chaos(int latencyMs, double errorRate, int coldStartMs, int sleepAfterMs) {
+    public static final int SLEEP_AFTER_MS = 30_000;
+    public static final Chaos NONE = new Chaos(0, 0.0, 0, SLEEP_AFTER_MS);
+
+    public Chaos(int latencyMs, double errorRate) {
+      this(latencyMs, errorRate, 0, SLEEP_AFTER_MS);
+    }
 
     JsonObject toJson() {
-      return new JsonObject().put("latencyMs", latencyMs).put("errorRate", errorRate);
+      return new JsonObject().put("latencyMs", latencyMs).put("errorRate", errorRate).put("coldStartMs", coldStartMs)
+          .put("sleepAfterMs", sleepAfterMs);
     }
   }
 
@@ -111,6 +121,7 @@ public abstract class DemoService {
   private final Map<String, Reply> cache = new ConcurrentHashMap<>();
   private final List<String> deployments = new ArrayList<>();
   private volatile Chaos chaos = Chaos.NONE;
+  private final FunctionInstances function = new FunctionInstances();
   private volatile Vertx vertx;
   private volatile int port = -1;
 
@@ -194,6 +205,37 @@ public abstract class DemoService {
   // ------------------------------------------------------------------ request handling
 
   final void handle(HttpServerRequest req) {
+    Chaos c = chaos;
+    if (c.coldStartMs > 0 && !req.path().startsWith("/_")) {
+      asFunction(req, c);
+      return;
+    }
+    serve(req);
+  }
+
+  /** The request waits for an instance (a cold start when none is idle), is served, then frees it. */
+  private void asFunction(HttpServerRequest req, Chaos c) {
+    long[] delay = new long[1];
+    Object instance = function.take(System.currentTimeMillis(), c.coldStartMs, c.sleepAfterMs, delay);
+    req.response().endHandler(v -> function.release(instance, System.currentTimeMillis()));
+    req.response().exceptionHandler(err -> function.release(instance, System.currentTimeMillis()));
+    if (delay[0] == 0) {
+      serve(req);
+    } else {
+      req.pause();
+      vertx.setTimer(delay[0], t -> {
+        req.resume();
+        serve(req);
+      });
+    }
+  }
+
+  /** Cold starts played so far (chaos {@code coldStartMs}). */
+  public long coldStarts() {
+    return function.coldStarts();
+  }
+
+  private void serve(HttpServerRequest req) {
     String path = req.path();
     if (path.length() > 1 && path.charAt(1) == '_' || path.equals("/health")) {
       control(req, path);
@@ -318,9 +360,9 @@ public abstract class DemoService {
   }
 
   /**
-   * Validates a chaos body: a JSON object with optional {@code latencyMs} (integer 0..60000) and
-   * {@code errorRate} (number 0..1); a field left out keeps its current value; unknown fields are
-   * rejected.
+   * Validates a chaos body: a JSON object with optional {@code latencyMs} (integer 0..60000),
+   * {@code errorRate} (number 0..1), {@code coldStartMs} and {@code sleepAfterMs} (integers, ms); a field left out
+   * keeps its current value; unknown fields are rejected.
    */
   static Chaos parseChaos(Buffer body, Chaos current) {
     Object parsed;
@@ -334,6 +376,8 @@ public abstract class DemoService {
     }
     int latency = current.latencyMs();
     double rate = current.errorRate();
+    int coldStart = current.coldStartMs();
+    int sleepAfter = current.sleepAfterMs();
     for (String field : o.fieldNames()) {
       Object v = o.getValue(field);
       switch (field) {
@@ -350,10 +394,20 @@ public abstract class DemoService {
           }
           rate = n.doubleValue();
         }
-        default -> throw new BadRequest("unknown field " + field + " (latencyMs, errorRate)");
+        case "coldStartMs" -> coldStart = millis(v, field, 0);
+        case "sleepAfterMs" -> sleepAfter = millis(v, field, 1);
+        default -> throw new BadRequest("unknown field " + field + " (latencyMs, errorRate, coldStartMs, sleepAfterMs)");
       }
     }
-    return new Chaos(latency, rate);
+    return new Chaos(latency, rate, coldStart, sleepAfter);
+  }
+
+  private static int millis(Object v, String field, int min) {
+    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+        || n.doubleValue() < min || n.doubleValue() > 600_000) {
+      throw new BadRequest(field + " must be an integer in " + min + "..600000");
+    }
+    return n.intValue();
   }
 
   // ------------------------------------------------------------------ helpers for routes

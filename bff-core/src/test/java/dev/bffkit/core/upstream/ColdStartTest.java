@@ -1,6 +1,7 @@
 package dev.bffkit.core.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,14 +18,18 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.bffkit.core.Bff;
 import dev.bffkit.core.OnLoop;
 import dev.bffkit.core.config.BundleLoader;
+import dev.bffkit.core.config.ServiceConfig;
+import dev.bffkit.core.observe.Observability;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -242,6 +247,22 @@ class ColdStartTest {
       warming.close().await(10, TimeUnit.SECONDS);
       notWarming.close().await(10, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  void theFunctionsConcurrencyLimitCapsTheBulkhead() {
+    ServiceConfig base = new ServiceConfig("fn", List.of(URI.create("http://127.0.0.1:1")), Duration.ofSeconds(1), 8,
+        Duration.ofSeconds(60), Duration.ofSeconds(1)).withBulkhead(new ServiceConfig.Bulkhead(100, 0));
+    ServiceConfig.ColdStart cs = new ServiceConfig.ColdStart(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ZERO,
+        Duration.ofMinutes(10), null, 2, false);
+    ServiceState capped = new ServiceState(vertx, base.withColdStart(cs), Observability.off("t").service("fn"));
+    assertTrue(capped.bulkhead().tryAcquire());
+    assertTrue(capped.bulkhead().tryAcquire());
+    assertFalse(capped.bulkhead().tryAcquire(), "the third concurrent call is over the function's limit of 2");
+    ServiceState uncapped = new ServiceState(vertx, base, Observability.off("t").service("fn"));
+    for (int i = 0; i < 3; i++) assertTrue(uncapped.bulkhead().tryAcquire());
+    capped.close();
+    uncapped.close();
   }
 
   @Test

@@ -82,7 +82,7 @@ class SharedApqTest {
 
   @AfterAll
   void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
+    if (vertx != null) vertx.close().await(10, TimeUnit.SECONDS);
     if (redisServer != null) redisServer.close();
   }
 

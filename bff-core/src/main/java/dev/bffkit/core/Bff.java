@@ -303,7 +303,8 @@ public final class Bff {
     // Key fetches start now and never hold up the start (an identity provider may be down).
     PortalKeys keys = PortalKeys.create(vertx, bundle.config(), observe.metrics().registry());
     Security security = bundle.config().auth().enabled()
-        ? Security.create(vertx, bundle.config().auth(), keys == null ? null : keys.dynamic()).start() : null;
+        ? Security.create(vertx, bundle.config().auth(), keys == null ? null : keys.dynamic(),
+            observe.metrics().registry()).start() : null;
     if (security != null && security.jwt() != null) keysBeforeReady(readiness, security, bundle.config().auth());
     AtomicInteger connections = new AtomicInteger();
     AdminConfig adminConfig = bundle.config().admin();
@@ -551,7 +552,8 @@ public final class Bff {
         g.engine().shareRegistrations(apq);
         g.engine().useFieldCache(fieldCache);
         Security security = nc.auth().equals(oc.auth()) ? old.security()
-            : nc.auth().enabled() ? Security.create(vertx, nc.auth(), keys == null ? null : keys.dynamic()).start() : null;
+            : nc.auth().enabled() ? Security.create(vertx, nc.auth(), keys == null ? null : keys.dynamic(),
+                observability.metrics().registry()).start() : null;
         Future<RateLimiting> limiting = nc.rateLimits().equals(oc.rateLimits()) ? Future.succeededFuture(old.rateLimiting())
             : !nc.rateLimits().enabled() ? Future.succeededFuture()
             : RateLimiting.start(vertx, nc, observability.metrics().registry());

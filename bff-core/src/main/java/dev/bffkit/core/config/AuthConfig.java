@@ -76,11 +76,34 @@ public record AuthConfig(
       /** An unknown {@code kid} triggers a re-fetch at most once per this interval. */
       Duration minRefetchInterval,
       /** Timeout of one JWKS or discovery fetch. */
-      Duration fetchTimeout) {
+      Duration fetchTimeout,
+      /** Its JWTs are verified locally (JWKS); false: its tokens are opaque and only introspected. */
+      boolean jwt,
+      /** RFC 7662 introspection of its opaque tokens; null when none. */
+      Introspection introspection) {
     public Issuer {
       audiences = Set.copyOf(audiences);
       algorithms = Set.copyOf(algorithms);
     }
+
+    /** A JWT issuer without introspection. */
+    public Issuer(String issuer, URI jwksUrl, Set<String> audiences, Set<String> algorithms, Duration clockSkew,
+        Duration jwksRefresh, Duration minRefetchInterval, Duration fetchTimeout) {
+      this(issuer, jwksUrl, audiences, algorithms, clockSkew, jwksRefresh, minRefetchInterval, fetchTimeout, true, null);
+    }
+  }
+
+  /**
+   * {@code introspection:} of an issuer: where and how its opaque tokens are checked (RFC 7662). {@code url} null:
+   * the {@code introspection_endpoint} of its OIDC discovery document. The client authenticates with
+   * {@code client_secret_basic} (RFC 6749 §2.3.1) or {@code private_key_jwt} (RFC 7523 §2.2, a PKCS#8 PEM key).
+   * Answers are remembered by the token's SHA-256: an active one until the earlier of its {@code exp} and
+   * {@code cacheTtl}, an inactive one for {@code negativeTtl}; at most {@code maxEntries}; with {@code shared} also
+   * in the fleet's Redis ({@code redis.url}).
+   */
+  public record Introspection(URI url, String clientId, String clientSecret, String privateKeyPath,
+      ClientAuth clientAuth, Duration cacheTtl, Duration negativeTtl, Duration timeout, int maxEntries, boolean shared) {
+    public enum ClientAuth { CLIENT_SECRET_BASIC, PRIVATE_KEY_JWT }
   }
 
   /** API keys from a header; each stored as the SHA-256 (hex) of the key. */

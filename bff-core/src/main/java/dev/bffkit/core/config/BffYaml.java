@@ -75,6 +75,7 @@ final class BffYaml {
   private static final Set<String> ROUTE = ConfigKeys.ROUTE.names();
   private static final Set<String> AUTH = ConfigKeys.AUTH.names();
   private static final Set<String> ISSUER = ConfigKeys.ISSUER.names();
+  private static final Set<String> INTROSPECTION = ConfigKeys.INTROSPECTION.names();
   private static final Set<String> API_KEYS = ConfigKeys.API_KEYS.names();
   private static final Set<String> API_KEY = ConfigKeys.API_KEY.names();
   /** Asymmetric JWS algorithms only: an HMAC "verified" with a public key is a classic forgery. */
@@ -114,7 +115,7 @@ final class BffYaml {
     ServerConfig server = server(root.obj("server", SERVER));
     FleetConfig fleet = fleet(root.obj("redis", FLEET));
     RateLimitConfig rateLimits = rateLimits(root.obj("rateLimits", RATE_LIMITS), fleet);
-    AuthConfig auth = auth(root.obj("auth", AUTH), rateLimits);
+    AuthConfig auth = auth(root.obj("auth", AUTH), rateLimits, fleet);
     Obj portal = root.obj("portal", PORTAL);
     return new BffConfig(name, server,
         composition(root.obj("composition", COMPOSITION)), services, routes(root, services),
@@ -756,7 +757,7 @@ final class BffYaml {
         o.integer("minBodyRate"));
   }
 
-  private static AuthConfig auth(Obj o, RateLimitConfig rateLimits) {
+  private static AuthConfig auth(Obj o, RateLimitConfig rateLimits, FleetConfig fleet) {
     AuthConfig d = AuthConfig.off();
     List<AuthConfig.Issuer> issuers = new ArrayList<>();
     Set<String> seenIssuers = new LinkedHashSet<>();
@@ -785,11 +786,28 @@ final class BffYaml {
         algs.add(alg);
       }
       if (algs.isEmpty()) algs = Set.of("RS256", "ES256");
+      AuthConfig.Introspection introspection = i.has("introspection")
+          ? introspection(i.obj("introspection", INTROSPECTION), iss, fleet) : null;
+      boolean jwt = i.bool("jwt");
+      if (!jwt && introspection == null) {
+        throw i.scalar("jwt", "").invalid("leaves the issuer nothing to check; add introspection: { url, clientId, ... }"
+            + " or remove jwt: false");
+      }
       issuers.add(new AuthConfig.Issuer(iss.value, jwks, audiences, algs,
           i.duration("clockSkew"),
           i.duration("jwksRefresh"),
           i.duration("minRefetchInterval"),
-          i.duration("fetchTimeout")));
+          i.duration("fetchTimeout"), jwt, introspection));
+    }
+    Scalar secondIntrospection = null;
+    int introspecting = 0;
+    for (Obj i : o.objs("issuers", ISSUER)) {
+      if (i.has("introspection") && ++introspecting == 2) secondIntrospection = i.scalar("issuer", "");
+    }
+    if (secondIntrospection != null) {
+      // An opaque token names no issuer, so exactly one may take them.
+      throw secondIntrospection.invalid("is a second issuer with introspection; an opaque token names no issuer, so"
+          + " only one may introspect: keep introspection on one issuer");
     }
     Obj k = o.obj("apiKeys", API_KEYS);
     String header = k.has("header") ? headerName(k.scalar("header", "")) : d.apiKeys().header();
@@ -854,6 +872,37 @@ final class BffYaml {
     String v = s.value.trim();
     if (!HEADER_NAME.matcher(v).matches()) throw s.invalid("is not a header name; write e.g. x-user-id");
     return v.toLowerCase(Locale.ROOT);
+  }
+
+  /** {@code auth.issuers[].introspection}: the client's credentials must fit its {@code clientAuth}. */
+  private static AuthConfig.Introspection introspection(Obj o, Scalar issuer, FleetConfig fleet) {
+    URI url = o.has("url") ? absoluteUrl(o.scalar("url", ""), "https://login.example.com/oauth2/introspect") : null;
+    if (url == null) absoluteUrl(issuer, "https://login.example.com (OIDC discovery finds the endpoint; or give url)");
+    String clientId = o.scalar("clientId", "write the BFF's client id at the identity provider, e.g. clientId: bff")
+        .value.trim();
+    if (clientId.isEmpty()) throw o.scalar("clientId", "").invalid("must not be empty; write e.g. clientId: bff");
+    AuthConfig.Introspection.ClientAuth how = switch (o.string("clientAuth").trim()) {
+      case "client_secret_basic" -> AuthConfig.Introspection.ClientAuth.CLIENT_SECRET_BASIC;
+      case "private_key_jwt" -> AuthConfig.Introspection.ClientAuth.PRIVATE_KEY_JWT;
+      default -> throw o.scalar("clientAuth", "").invalid("is not a client authentication; write client_secret_basic"
+          + " or private_key_jwt");
+    };
+    String secret = o.has("clientSecret") ? o.scalar("clientSecret", "").value : null;
+    String key = o.has("privateKey") ? nonBlank(o.scalar("privateKey", ""), "/etc/bff/introspection-key.pem") : null;
+    if (how == AuthConfig.Introspection.ClientAuth.CLIENT_SECRET_BASIC && (secret == null || secret.isEmpty())) {
+      throw o.error("client_secret_basic needs clientSecret (e.g. clientSecret: \"${IDP_CLIENT_SECRET}\"),"
+          + " or write clientAuth: private_key_jwt with privateKey");
+    }
+    if (how == AuthConfig.Introspection.ClientAuth.PRIVATE_KEY_JWT && key == null) {
+      throw o.error("private_key_jwt needs privateKey: a PKCS#8 PEM file, e.g. privateKey: /etc/bff/introspection-key.pem");
+    }
+    boolean shared = o.bool("shared");
+    if (shared && fleet.redisUrl() == null) {
+      throw o.scalar("shared", "").invalid("needs the fleet's Redis: set redis.url (e.g. redis: { url: redis://127.0.0.1:6379 })");
+    }
+    Duration negative = o.duration("negativeTtl");
+    return new AuthConfig.Introspection(url, clientId, secret, key, how, o.duration("cacheTtl"), negative,
+        o.duration("timeout"), o.integer("maxEntries"), shared);
   }
 
   private static URI absoluteUrl(Scalar s, String example) {

@@ -206,7 +206,20 @@ public final class ConfigKeys {
           EXPOSE.keys())));
 
   // ---- auth
-  static final Section ISSUER = section("auth.issuers[]", "A JWT issuer; a token is checked against the one its iss names.",
+  static final Section INTROSPECTION = section("auth.issuers[].introspection",
+      "RFC 7662 introspection of the issuer's opaque tokens (a bearer token that is not a JWT).",
+      string("url", null, "the introspection endpoint; absent = introspection_endpoint from OIDC discovery"),
+      string("clientId", null, "this BFF's client id at the identity provider (required)"),
+      string("clientSecret", null, "its secret, for client_secret_basic (use ${ENV})"),
+      string("privateKey", null, "a PKCS#8 PEM private key (RSA or EC), for private_key_jwt"),
+      word("clientAuth", "client_secret_basic", List.of("client_secret_basic", "private_key_jwt"),
+          "how the BFF authenticates to the endpoint"),
+      duration("cacheTtl", "5m", "an active answer is remembered this long at most (and never past its exp)"),
+      duration("negativeTtl", "10s", "an inactive answer is remembered this long"),
+      duration("timeout", "2s", "one introspection call; past it the request is answered 503"),
+      integer("maxEntries", "100000", 1, MAX, "answers remembered at most"),
+      bool("shared", "false", "share answers with the fleet in redis.url (a slow or dead Redis is only a miss)"));
+  static final Section ISSUER = section("auth.issuers[]", "A token issuer: JWTs are checked against the one their iss names; opaque tokens are introspected.",
       string("issuer", null, "the exact iss (required)"),
       string("jwksUrl", "", "keys; empty = OIDC discovery at <issuer>/.well-known/openid-configuration"),
       strings("audiences", "aud must name one; empty = not checked"),
@@ -214,7 +227,9 @@ public final class ConfigKeys {
       duration("clockSkew", "30s", "leeway for exp, nbf and iat"),
       duration("jwksRefresh", "10m", "keys older than this are re-fetched in the background"),
       duration("minRefetchInterval", "30s", "an unknown kid re-fetches at most once per interval"),
-      duration("fetchTimeout", "2s", "one JWKS or discovery fetch"));
+      duration("fetchTimeout", "2s", "one JWKS or discovery fetch"),
+      bool("jwt", "true", "verify this issuer's JWTs locally; false = its tokens are opaque, introspected only"),
+      sub("introspection", INTROSPECTION));
   static final Section API_KEY = section("auth.apiKeys.keys[]", "A partner's API key, known only by its SHA-256.",
       string("name", null, "the key's name: the caller's subject (required)"),
       string("sha256", null, "hex SHA-256 of the key (required)"),

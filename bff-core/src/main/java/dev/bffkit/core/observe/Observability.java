@@ -61,7 +61,7 @@ public final class Observability {
         .serviceLevelObjectives(Duration.ofNanos(100_000), Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
             Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1))
         .register(metrics.registry());
-    for (String as : List.of("jwt", "apikey", "anonymous")) {
+    for (String as : List.of("jwt", "introspected", "apikey", "anonymous")) {
       admitted.put(as, Counter.builder("bff.auth.admitted").description("Callers admitted by auth, by how")
           .tag("as", as).register(metrics.registry()));
     }

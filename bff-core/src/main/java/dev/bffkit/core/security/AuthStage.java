@@ -20,6 +20,7 @@ import io.vertx.core.http.HttpHeaders;
  */
 public final class AuthStage implements Stage {
   private static final CharSequence WWW_AUTHENTICATE = HttpHeaders.createOptimized("www-authenticate");
+  private static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("retry-after");
 
   private final Authenticator auth;
   private final WarmAhead warmAhead;
@@ -47,8 +48,8 @@ public final class AuthStage implements Stage {
       refuse(ex, e);
       return;
     } catch (KeysPending pending) {
-      // Wait for the key fetch (bounded by its timeout), then decide once more on this loop. The
-      // body waits too (the endpoint after us resumes it).
+      // Wait for the key fetch or the introspection (each bounded by its timeout), then decide once
+      // more on this loop. The body waits too (the endpoint after us resumes it).
       waiting(ex);
       Context here = Vertx.currentContext();
       pending.fetch.onComplete(ar -> {
@@ -102,6 +103,13 @@ public final class AuthStage implements Stage {
   }
 
   private void refuse(Exchange ex, AuthException e) {
+    if (e.status == 503) {
+      // Not the caller's fault: no challenge (RFC 9110 §15.6.4), a hint to retry soon.
+      ex.response().putHeader(RETRY_AFTER, "1");
+      ex.fail(503, "identity_provider_unavailable", e.getMessage());
+      ex.request().resume();
+      return;
+    }
     ex.response().putHeader(WWW_AUTHENTICATE, auth.challenge(e));
     ex.fail(e.status, e.error == null ? "unauthenticated" : e.error, e.getMessage());
     ex.request().resume(); // let an unread body drain (it may have been paused while verifying)

@@ -65,7 +65,9 @@ public final class Authenticator {
   public Admitted authenticate(MultiMap headers, RoutePolicy route, boolean mayFetch, boolean onLoop) {
     String authorization = headers.get(HttpHeaders.AUTHORIZATION);
     String token = authorization == null ? null : bearer(authorization);
-    if (token != null && security.jwt() != null) return admitBearer(token, route, mayFetch, onLoop);
+    if (token != null && (security.jwt() != null || security.introspector() != null)) {
+      return admitBearer(token, route, mayFetch, onLoop);
+    }
     String key = security.apiKeys().isEmpty() ? null : headers.get(config.apiKeys().header());
     if (key != null) {
       Principal p = security.apiKeys().lookup(key);
@@ -85,9 +87,30 @@ public final class Authenticator {
     return authorization == null ? null : bearer(authorization);
   }
 
-  /** As {@link #authenticate} for a bearer token already read from the headers. */
+  /**
+   * As {@link #authenticate} for a bearer token already read from the headers: a JWT is verified locally, any other
+   * token introspected when an issuer does that (else refused as a malformed JWT).
+   */
   public Admitted admitBearer(String token, RoutePolicy route, boolean mayFetch, boolean onLoop) {
+    Introspector introspector = security.introspector();
+    if (introspector != null && (security.jwt() == null || !looksLikeJwt(token))) {
+      if (token.length() > config.maxTokenLength()) {
+        throw AuthException.invalid("token longer than " + config.maxTokenLength() + " characters");
+      }
+      return admit(introspector.check(token, mayFetch), route);
+    }
     return admit(security.jwt().verifyNow(token, mayFetch, onLoop), route);
+  }
+
+  /**
+   * A compact JWS: three base64url parts whose header is a JSON object, so it begins {@code eyJ} ({@code {"} encoded).
+   * Anything else is an opaque token. (An opaque token shaped like that is read as a JWT and refused as one.)
+   */
+  static boolean looksLikeJwt(String token) {
+    if (!token.startsWith("eyJ")) return false;
+    int dots = 0;
+    for (int i = 0; i < token.length(); i++) if (token.charAt(i) == '.') dots++;
+    return dots == 2;
   }
 
   private Admitted admit(Principal p, RoutePolicy route) {

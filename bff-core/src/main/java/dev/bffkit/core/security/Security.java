@@ -5,40 +5,57 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.util.List;
 
 /**
  * The BFF-wide security state shared by its event loops: the JWT verifier (with each issuer's
- * cached keys) and the API keys. Created once per BFF by {@code Bff.start}; {@link #start()}
+ * cached keys), the opaque-token introspector and the API keys. Created once per BFF by {@code Bff.start}; {@link #start()}
  * begins fetching keys without waiting, so an identity provider that is down never delays the
  * BFF's start.
  */
 public final class Security {
+  /** Connections per event loop to identity providers (key fetches, introspection calls): a bound, not a target. */
+  private static final int INTROSPECTION_CONNECTIONS = 16;
   private final AuthConfig config;
   private final JwtVerifier jwt;
   private final ApiKeys apiKeys;
+  private final Introspector introspector;
   private final HttpClient client;
 
-  private Security(AuthConfig config, JwtVerifier jwt, ApiKeys apiKeys, HttpClient client) {
+  private Security(AuthConfig config, JwtVerifier jwt, Introspector introspector, ApiKeys apiKeys, HttpClient client) {
     this.config = config;
     this.jwt = jwt;
+    this.introspector = introspector;
     this.apiKeys = apiKeys;
     this.client = client;
   }
 
   public static Security create(Vertx vertx, AuthConfig config) {
-    return create(vertx, config, null);
+    return create(vertx, config, null, new CompositeMeterRegistry());
   }
 
-  /** With the portal's self-service keys ({@code dynamic}, null when off) looked up after the configured ones. */
-  public static Security create(Vertx vertx, AuthConfig config, DynamicKeys dynamic) {
+  /**
+   * With the portal's self-service keys ({@code dynamic}, null when off) looked up after the configured ones; the
+   * introspection meters in {@code registry}.
+   */
+  public static Security create(Vertx vertx, AuthConfig config, DynamicKeys dynamic, MeterRegistry registry) {
     HttpClient client = null;
     JwtVerifier jwt = null;
+    Introspector introspector = null;
     if (!config.issuers().isEmpty()) {
-      client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true));
+      client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+          new PoolOptions().setHttp1MaxSize(INTROSPECTION_CONNECTIONS));
+      List<AuthConfig.Issuer> jwtIssuers = config.issuers().stream().filter(AuthConfig.Issuer::jwt).toList();
       // Fetches run on one context of their own (created here, off any request's loop).
-      jwt = new JwtVerifier(config.issuers(), config.maxTokenLength(), vertx.getOrCreateContext(), client);
+      if (!jwtIssuers.isEmpty()) jwt = new JwtVerifier(jwtIssuers, config.maxTokenLength(), vertx.getOrCreateContext(), client);
+      for (AuthConfig.Issuer i : config.issuers()) {
+        if (i.introspection() != null) introspector = new Introspector(vertx, i, client, registry);
+      }
     }
-    return new Security(config, jwt, new ApiKeys(config.apiKeys(), dynamic), client);
+    return new Security(config, jwt, introspector, new ApiKeys(config.apiKeys(), dynamic), client);
   }
 
   /**
@@ -78,9 +95,14 @@ public final class Security {
     return config;
   }
 
-  /** Null when no issuer is configured. */
+  /** Null when no issuer verifies JWTs. */
   public JwtVerifier jwt() {
     return jwt;
+  }
+
+  /** The opaque-token check of the issuer with {@code introspection:}; null when none. */
+  public Introspector introspector() {
+    return introspector;
   }
 
   /**

@@ -125,4 +125,43 @@ class AuthConfigTest {
     e = fails("auth:\n  unknown: 1\n");
     assertTrue(e.getMessage().contains("unknown"), e.getMessage());
   }
+
+  @Test
+  void introspectionLoads() throws IOException {
+    AuthConfig a = load("""
+        auth:
+          issuers:
+            - issuer: https://idp.example
+              jwt: false
+              audiences: [bff]
+              introspection: { url: "https://idp.example/introspect", clientId: bff, clientSecret: "${SECRET}",
+                               cacheTtl: 1m, negativeTtl: 5s, timeout: 800ms, maxEntries: 500 }
+        """, Map.of("SECRET", "s3cret")).config().auth();
+    AuthConfig.Issuer i = a.issuers().get(0);
+    assertFalse(i.jwt());
+    assertEquals(new AuthConfig.Introspection(URI.create("https://idp.example/introspect"), "bff", "s3cret", null,
+        AuthConfig.Introspection.ClientAuth.CLIENT_SECRET_BASIC, Duration.ofMinutes(1), Duration.ofSeconds(5),
+        Duration.ofMillis(800), 500, false), i.introspection());
+    assertTrue(load("auth:\n  issuers:\n    - { issuer: \"https://x\" }\n", Map.of()).config().auth().issuers().get(0).jwt());
+  }
+
+  @Test
+  void introspectionErrorsNameTheFix() {
+    String issuer = "auth:\n  issuers:\n    - issuer: https://idp.example\n";
+    ConfigException e = fails(issuer + "      introspection: { clientId: bff }\n");
+    assertTrue(e.getMessage().startsWith("web/bff.yaml:4: ") && e.getMessage().contains("needs clientSecret"), e.getMessage());
+    e = fails(issuer + "      introspection: { clientId: bff, clientAuth: private_key_jwt }\n");
+    assertTrue(e.getMessage().contains("private_key_jwt needs privateKey"), e.getMessage());
+    e = fails(issuer + "      introspection: { clientId: bff, clientSecret: s, clientAuth: mtls }\n");
+    assertTrue(e.getMessage().contains("client_secret_basic or private_key_jwt"), e.getMessage());
+    e = fails(issuer + "      introspection: { clientId: bff, clientSecret: s, shared: true }\n");
+    assertTrue(e.getMessage().contains("needs the fleet's Redis: set redis.url"), e.getMessage());
+    e = fails(issuer + "      jwt: false\n");
+    assertTrue(e.getMessage().startsWith("web/bff.yaml:4: ") && e.getMessage().contains("leaves the issuer nothing to check"),
+        e.getMessage());
+    e = fails(issuer + "      introspection: { clientId: a, clientSecret: s }\n"
+        + "    - issuer: https://other.example\n      introspection: { clientId: b, clientSecret: s }\n");
+    assertTrue(e.getMessage().startsWith("web/bff.yaml:5: ") && e.getMessage().contains("only one may introspect"),
+        e.getMessage());
+  }
 }

@@ -53,6 +53,8 @@ class ConfigReferenceTest {
           + "grpc: { descriptors: [\"classpath:grpc/bffkit-services.desc\"], web: [ { service: g,"
           + " grpcService: recs.v1.Recommendations, BODY } ] }"),
       Map.entry("auth.issuers[]", "auth: { issuers: [ { issuer: \"https://idp.example\", BODY } ] }"),
+      Map.entry("auth.issuers[].introspection", "auth: { issuers: [ { issuer: \"https://idp.example\","
+          + " introspection: { clientId: bff, clientSecret: s, BODY } } ] }"),
       Map.entry("auth.apiKeys.keys[]", "auth: { apiKeys: { keys: [ { name: k, sha256: \"" + "a".repeat(64) + "\", BODY } ] } }"),
       Map.entry("observe.slos[]", "observe: { slos: [ { route: \"screen:x\", availability: 99%, BODY } ] }"),
       Map.entry("observe.slos[].latency", "observe: { slos: [ { route: \"screen:x\", latency: { threshold: 300ms, BODY } } ] }"),

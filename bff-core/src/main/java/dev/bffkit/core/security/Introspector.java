@@ -112,7 +112,7 @@ public final class Introspector {
     String key = sha256(token);
     IntrospectionAnswer.Verdict v = verdicts.getIfPresent(key);
     if (v != null && v.untilMillis() >= System.currentTimeMillis()) {
-      hits.increment();
+      if (mayFetch) hits.increment(); // a second look after this request's own call is not a hit
       if (v.principal() == null) throw AuthException.invalid(v.refusal());
       return v.principal();
     }

@@ -19,7 +19,13 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.HttpMethod;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.Date;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -29,16 +35,32 @@ import java.util.regex.Pattern;
  * <pre>
  * GET /token?sub=u7&amp;scope=read%20admin&amp;aud=bff-demo&amp;ttl=3600&amp;alg=RS256   {"access_token": "...", "token_type": "Bearer", "expires_in": 3600}
  * GET /.well-known/jwks.json                                 the public keys (RS256 "dev-1", ES256 "dev-ec-1", EdDSA "dev-ed-1")
- * GET /.well-known/openid-configuration                      OIDC discovery (issuer, jwks_uri, token_endpoint)
+ * GET /.well-known/openid-configuration                      OIDC discovery (issuer, jwks_uri, token_endpoint,
+ *                                                            introspection_endpoint)
+ * GET /token?sub=u7&amp;type=opaque                                an opaque token instead of a JWT
+ * POST /introspect  (client_secret_basic: bff-android / dev-secret)   RFC 7662 introspection of opaque tokens
  * </pre>
  *
  * Defaults: sub {@code u1}, scope {@code read}, aud {@value #AUDIENCE}, ttl 1 h, alg RS256 (or
- * ES256, EdDSA). The keys are generated at start, so tokens do not survive a restart.
+ * ES256, EdDSA). The keys are generated at start, so tokens do not survive a restart; opaque tokens
+ * live in memory (at most {@link #MAX_OPAQUE}).
  */
 public final class DevIdp {
   public static final int DEFAULT_PORT = 9000;
   public static final String AUDIENCE = "bff-demo";
   private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:@ -]{1,200}");
+  /** The demo client allowed to introspect (the Android BFF's bff.yaml names it). */
+  public static final String CLIENT_ID = "bff-android";
+  public static final String CLIENT_SECRET = "dev-secret";
+  static final int MAX_OPAQUE = 100_000;
+
+  /** What an opaque token stands for. */
+  private record Opaque(String sub, String scope, String aud, long expSeconds) {}
+
+  private final Map<String, Opaque> opaque = new ConcurrentHashMap<>();
+  private final SecureRandom random = new SecureRandom();
+  private final String basic = "Basic " + Base64.getEncoder().encodeToString(
+      (CLIENT_ID + ":" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
 
   private final RSAKey key;
   private final com.nimbusds.jose.jwk.ECKey ecKey;
@@ -117,12 +139,14 @@ public final class DevIdp {
   private void handle(HttpServerRequest req) {
     switch (req.path()) {
       case "/token" -> token(req);
+      case "/introspect" -> introspect(req);
       case "/.well-known/jwks.json" -> json(req, 200,
           new JWKSet(java.util.List.of(key.toPublicJWK(), ecKey.toPublicJWK(), edKey.toPublicJWK())).toString(true));
       case "/.well-known/openid-configuration" -> json(req, 200, new JsonObject()
           .put("issuer", issuer)
           .put("jwks_uri", issuer + "/.well-known/jwks.json")
           .put("token_endpoint", issuer + "/token")
+          .put("introspection_endpoint", issuer + "/introspect")
           .put("id_token_signing_alg_values_supported", new io.vertx.core.json.JsonArray().add("RS256").add("ES256").add("EdDSA"))
           .encode());
       default -> json(req, 404, new JsonObject().put("error", "not_found").encode());
@@ -147,9 +171,45 @@ public final class DevIdp {
               + " alg: RS256, ES256 or EdDSA").encode());
       return;
     }
+    if ("opaque".equals(req.getParam("type"))) {
+      if (opaque.size() >= MAX_OPAQUE) opaque.clear();
+      byte[] bytes = new byte[24];
+      random.nextBytes(bytes);
+      String token = "dev-opaque-" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+      opaque.put(token, new Opaque(sub, scope, aud, System.currentTimeMillis() / 1000 + ttl));
+      json(req, 200, new JsonObject().put("access_token", token).put("token_type", "Bearer").put("expires_in", ttl)
+          .put("scope", scope).encode());
+      return;
+    }
     json(req, 200, new JsonObject().put("access_token", mint(sub, scope, aud, ttl, JWSAlgorithm.parse(alg)))
         .put("token_type", "Bearer")
         .put("expires_in", ttl).put("scope", scope).encode());
+  }
+
+  /** RFC 7662: the demo client only; an unknown or expired token is {@code {"active": false}}. */
+  private void introspect(HttpServerRequest req) {
+    if (req.method() != HttpMethod.POST) {
+      json(req, 405, new JsonObject().put("error", "invalid_request").encode());
+      return;
+    }
+    if (!basic.equals(req.getHeader("authorization"))) {
+      req.response().putHeader("www-authenticate", "Basic realm=\"dev-idp\"");
+      json(req, 401, new JsonObject().put("error", "invalid_client").encode());
+      return;
+    }
+    req.setExpectMultipart(true);
+    req.end().onSuccess(v -> {
+      String token = req.getFormAttribute("token");
+      Opaque o = token == null ? null : opaque.get(token);
+      long now = System.currentTimeMillis() / 1000;
+      if (o == null || o.expSeconds() <= now) {
+        json(req, 200, new JsonObject().put("active", false).encode());
+        return;
+      }
+      json(req, 200, new JsonObject().put("active", true).put("sub", o.sub()).put("scope", o.scope())
+          .put("aud", o.aud()).put("iss", issuer).put("exp", o.expSeconds()).put("client_id", CLIENT_ID)
+          .put("token_type", "Bearer").encode());
+    });
   }
 
   private static void json(HttpServerRequest req, int status, String body) {

@@ -89,6 +89,21 @@ class DemoEndToEndTest {
     assertEquals(400, new Http(vertx).get(idp.port(), "/token?alg=HS256").status());
   }
 
+  @Test
+  void androidTakesOpaqueTokensTheDevIdentityProviderIntrospects() {
+    Http.Resp minted = new Http(vertx).get(idp.port(), "/token?sub=u12&type=opaque");
+    assertEquals(200, minted.status(), minted.body().toString());
+    String opaque = minted.json().getString("access_token");
+    assertTrue(opaque.startsWith("dev-opaque-"), opaque);
+    Http.Resp home = http.get(ports.get("android"), "/v1/screens/home", "authorization", "Bearer " + opaque);
+    assertEquals(200, home.status(), home.body().toString());
+    assertEquals("u12", home.json().getJsonObject("data").getJsonObject("profile").getString("id"));
+    Http.Resp unknown = http.get(ports.get("android"), "/v1/screens/home", "authorization", "Bearer dev-opaque-unknown");
+    assertEquals(401, unknown.status(), unknown.body().toString());
+    // The iOS BFF does not introspect: an opaque token is a malformed JWT there.
+    assertEquals(401, http.get(ports.get("ios"), "/v1/screens/home", "authorization", "Bearer " + opaque).status());
+  }
+
   /**
    * These tests assert steady-state behaviour: the first calls of a fresh JVM (class loading, JIT,
    * the first HTTP/2 connection to a gRPC service) can miss a field's tight @timeout on a busy

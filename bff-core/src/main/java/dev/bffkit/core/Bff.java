@@ -304,7 +304,7 @@ public final class Bff {
     PortalKeys keys = PortalKeys.create(vertx, bundle.config(), observe.metrics().registry());
     Security security = bundle.config().auth().enabled()
         ? Security.create(vertx, bundle.config().auth(), keys == null ? null : keys.dynamic(),
-            observe.metrics().registry()).start() : null;
+            observe.metrics().registry(), bundle.config().fleet()).start() : null;
     if (security != null && security.jwt() != null) keysBeforeReady(readiness, security, bundle.config().auth());
     AtomicInteger connections = new AtomicInteger();
     AdminConfig adminConfig = bundle.config().admin();
@@ -553,7 +553,7 @@ public final class Bff {
         g.engine().useFieldCache(fieldCache);
         Security security = nc.auth().equals(oc.auth()) ? old.security()
             : nc.auth().enabled() ? Security.create(vertx, nc.auth(), keys == null ? null : keys.dynamic(),
-                observability.metrics().registry()).start() : null;
+                observability.metrics().registry(), nc.fleet()).start() : null;
         Future<RateLimiting> limiting = nc.rateLimits().equals(oc.rateLimits()) ? Future.succeededFuture(old.rateLimiting())
             : !nc.rateLimits().enabled() ? Future.succeededFuture()
             : RateLimiting.start(vertx, nc, observability.metrics().registry());

@@ -1,17 +1,15 @@
 package dev.bffkit.core.compose;
 
 import dev.bffkit.core.config.FleetConfig;
+import dev.bffkit.core.internal.FleetRedis;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisClientType;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -57,11 +55,8 @@ public final class SharedPersistedQueries {
   public static SharedPersistedQueries create(Vertx vertx, FleetConfig fleet, String bff, MeterRegistry registry) {
     if (!fleet.shared()) return null;
     // A small pool: lookups happen only for hashes an instance has not seen, writes only for new registrations.
-    RedisOptions options = new RedisOptions().setType(RedisClientType.valueOf(fleet.type().toUpperCase(Locale.ROOT)))
-        .setMaxPoolSize(4).setMaxPoolWaiting(256).setPoolName("bff-apq-" + bff).setMetricsName("bff-apq-" + bff);
-    for (String endpoint : fleet.redisUrl().split(",")) options.addConnectionString(endpoint.trim());
-    if (fleet.masterName() != null) options.setMasterName(fleet.masterName());
-    return new SharedPersistedQueries(Redis.createClient(vertx, options), fleet, bff, registry);
+    return new SharedPersistedQueries(Redis.createClient(vertx, FleetRedis.options(fleet, "bff-apq-" + bff, 4)), fleet, bff,
+        registry);
   }
 
   /** The query Redis holds for {@code hash} when its SHA-256 is that hash; else null (also on errors and timeouts). */

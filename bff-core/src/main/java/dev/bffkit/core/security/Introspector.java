@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import dev.bffkit.core.config.AuthConfig;
+import dev.bffkit.core.config.FleetConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -35,7 +36,8 @@ import java.util.logging.Logger;
  * executor threads). Concurrent requests with one new token make one call (single flight): the first starts it,
  * every one waits for it through {@link KeysPending} and decides again once it ended. An identity provider that
  * fails, answers malformed or does not answer within {@code timeout} leaves no verdict, so the waiting requests are
- * answered 503 (fail closed) and the next request asks again.
+ * answered 503 (fail closed) and the next request asks again. With {@code shared}, the fleet's Redis is asked first
+ * and told every new answer ({@link SharedVerdicts}).
  */
 public final class Introspector {
   private static final Logger LOG = Logger.getLogger("dev.bffkit.auth");
@@ -49,6 +51,8 @@ public final class Introspector {
   private final ClientAssertion assertion;
   private final String basicAuth;
   private final Cache<String, IntrospectionAnswer.Verdict> verdicts;
+  /** The fleet's answers ({@code shared}); null when not shared. */
+  private final SharedVerdicts shared;
   private final ConcurrentHashMap<String, Future<Void>> inFlight = new ConcurrentHashMap<>();
   private volatile URI endpoint;
   private final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
@@ -59,8 +63,9 @@ public final class Introspector {
   private final Counter errors;
   private final Timer latency;
 
-  Introspector(Vertx vertx, AuthConfig.Issuer issuer, HttpClient client, MeterRegistry registry) {
+  Introspector(Vertx vertx, AuthConfig.Issuer issuer, HttpClient client, MeterRegistry registry, FleetConfig fleet) {
     this.vertx = vertx;
+    this.shared = issuer.introspection().shared() ? new SharedVerdicts(vertx, fleet, issuer.issuer(), registry) : null;
     this.issuer = issuer;
     this.cfg = issuer.introspection();
     this.client = client;
@@ -138,24 +143,43 @@ public final class Introspector {
         failed("no answer within " + timeoutMs + " ms");
       }
     });
-    endpoint().compose(url -> formBody(token, url).compose(body -> post(url, body))).onComplete(ar -> {
-      vertx.cancelTimer(timer);
-      latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-      if (ar.succeeded()) {
-        try {
-          IntrospectionAnswer.Verdict v = IntrospectionAnswer.parse(ar.result(), issuer, System.currentTimeMillis());
-          // Stored before the waiters are released, so their second look finds it.
-          verdicts.put(key, v);
-          (v.principal() != null ? active : inactive).increment();
-        } catch (IntrospectionAnswer.Malformed e) {
-          failed(e.getMessage());
-        }
-      } else {
-        failed(ar.cause().getMessage());
-      }
-      inFlight.remove(key, done.future());
-      done.tryComplete();
-    });
+    Future<Buffer> fromFleet = shared == null ? Future.succeededFuture() : shared.get(key);
+    fromFleet.compose(known -> known != null ? Future.succeededFuture(new Answer(known, true))
+        : endpoint().compose(url -> formBody(token, url).compose(body -> post(url, body))).map(b -> new Answer(b, false)))
+        .onComplete(ar -> {
+          vertx.cancelTimer(timer);
+          if (ar.succeeded()) {
+            if (!ar.result().fromFleet()) latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            judge(key, ar.result());
+          } else {
+            failed(ar.cause().getMessage());
+          }
+          inFlight.remove(key, done.future());
+          done.tryComplete();
+        });
+  }
+
+  /** An answer's bytes, and whether they came from the fleet's Redis rather than the identity provider. */
+  private record Answer(Buffer bytes, boolean fromFleet) {}
+
+  private void judge(String key, Answer answer) {
+    long now = System.currentTimeMillis();
+    IntrospectionAnswer.Verdict v;
+    try {
+      v = IntrospectionAnswer.parse(answer.bytes(), issuer, now);
+    } catch (IntrospectionAnswer.Malformed e) {
+      if (!answer.fromFleet()) failed(e.getMessage());
+      return;
+    }
+    // Stored before the waiters are released, so their second look finds it.
+    verdicts.put(key, v);
+    if (answer.fromFleet()) return;
+    (v.principal() != null ? active : inactive).increment();
+    if (shared != null) shared.put(key, answer.bytes(), v.untilMillis() - now);
+  }
+
+  void close() {
+    if (shared != null) shared.close();
   }
 
   private void failed(String why) {

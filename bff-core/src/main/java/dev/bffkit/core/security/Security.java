@@ -1,6 +1,7 @@
 package dev.bffkit.core.security;
 
 import dev.bffkit.core.config.AuthConfig;
+import dev.bffkit.core.config.FleetConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -34,14 +35,15 @@ public final class Security {
   }
 
   public static Security create(Vertx vertx, AuthConfig config) {
-    return create(vertx, config, null, new CompositeMeterRegistry());
+    return create(vertx, config, null, new CompositeMeterRegistry(), null);
   }
 
   /**
    * With the portal's self-service keys ({@code dynamic}, null when off) looked up after the configured ones; the
-   * introspection meters in {@code registry}.
+   * introspection meters in {@code registry}, its shared answers in the {@code fleet}'s Redis.
    */
-  public static Security create(Vertx vertx, AuthConfig config, DynamicKeys dynamic, MeterRegistry registry) {
+  public static Security create(Vertx vertx, AuthConfig config, DynamicKeys dynamic, MeterRegistry registry,
+      FleetConfig fleet) {
     HttpClient client = null;
     JwtVerifier jwt = null;
     Introspector introspector = null;
@@ -52,7 +54,7 @@ public final class Security {
       // Fetches run on one context of their own (created here, off any request's loop).
       if (!jwtIssuers.isEmpty()) jwt = new JwtVerifier(jwtIssuers, config.maxTokenLength(), vertx.getOrCreateContext(), client);
       for (AuthConfig.Issuer i : config.issuers()) {
-        if (i.introspection() != null) introspector = new Introspector(vertx, i, client, registry);
+        if (i.introspection() != null) introspector = new Introspector(vertx, i, client, registry, fleet);
       }
     }
     return new Security(config, jwt, introspector, new ApiKeys(config.apiKeys(), dynamic), client);
@@ -88,6 +90,7 @@ public final class Security {
 
   public void close() {
     if (jwt != null) jwt.close();
+    if (introspector != null) introspector.close();
     if (client != null) client.close();
   }
 

@@ -98,6 +98,7 @@ final class ColdStartRun implements AutoCloseable {
           warmAhead: %s
           issuers:
             - issuer: "%s"
+              jwt: false
               audiences: [bff]
               introspection: { url: "%s/introspect", clientId: %s, clientSecret: "%s" }
         """.formatted(name, fnPort, COLD_MS, SLEEP_AFTER_MS, warmAhead, issuer(), issuer(), CLIENT_ID, CLIENT_SECRET));

@@ -250,6 +250,29 @@ class ColdStartTest {
   }
 
   @Test
+  void whileTheTokenIsCheckedAnIdleLoopOpensAConnectionToAnAwakeService() throws Exception {
+    FunctionService awake = new FunctionService(vertx, 1, 60_000).start();
+    // No coldStart: only the connection is warmed, by the health check's path (its own checks start in an hour).
+    Bff.RunningBff bff = bff(awake.port(), "healthCheck: { path: /warm, interval: 1h }", true);
+    try {
+      RSAKey rotated = newKey("k-connection");
+      jwksDelayMs = 300;
+      Answer a = get(bff.port(), "/v1/screens/fn", token(rotated));
+      assertEquals(200, a.status(), a.body());
+      assertEquals(1, awake.warmUps.get(), "one warm-up GET opened this loop's connection during the key fetch");
+      assertEquals(2, awake.requests.get(), "the warm-up, then the call");
+      // The loop has used the service now: a second wait warms nothing.
+      jwksDelayMs = 0;
+      RSAKey again = newKey("k-connection-2");
+      assertEquals(200, get(bff.port(), "/v1/screens/fn", token(again)).status());
+      assertEquals(1, awake.warmUps.get());
+    } finally {
+      jwksDelayMs = 0;
+      bff.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void theFunctionsConcurrencyLimitCapsTheBulkhead() {
     ServiceConfig base = new ServiceConfig("fn", List.of(URI.create("http://127.0.0.1:1")), Duration.ofSeconds(1), 8,
         Duration.ofSeconds(60), Duration.ofSeconds(1)).withBulkhead(new ServiceConfig.Bulkhead(100, 0));

@@ -132,6 +132,16 @@ public final class DevIdp {
     return jwt.serialize();
   }
 
+  /** An opaque access token that {@code /introspect} knows for {@code ttlSeconds}. */
+  public String mintOpaque(String sub, String scope, String audience, long ttlSeconds) {
+    if (opaque.size() >= MAX_OPAQUE) opaque.clear();
+    byte[] bytes = new byte[24];
+    random.nextBytes(bytes);
+    String token = "dev-opaque-" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    opaque.put(token, new Opaque(sub, scope, audience, System.currentTimeMillis() / 1000 + ttlSeconds));
+    return token;
+  }
+
   public String mint(String sub) {
     return mint(sub, "read", AUDIENCE, 3600);
   }
@@ -172,13 +182,8 @@ public final class DevIdp {
       return;
     }
     if ("opaque".equals(req.getParam("type"))) {
-      if (opaque.size() >= MAX_OPAQUE) opaque.clear();
-      byte[] bytes = new byte[24];
-      random.nextBytes(bytes);
-      String token = "dev-opaque-" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-      opaque.put(token, new Opaque(sub, scope, aud, System.currentTimeMillis() / 1000 + ttl));
-      json(req, 200, new JsonObject().put("access_token", token).put("token_type", "Bearer").put("expires_in", ttl)
-          .put("scope", scope).encode());
+      json(req, 200, new JsonObject().put("access_token", mintOpaque(sub, scope, aud, ttl)).put("token_type", "Bearer")
+          .put("expires_in", ttl).put("scope", scope).encode());
       return;
     }
     json(req, 200, new JsonObject().put("access_token", mint(sub, scope, aud, ttl, JWSAlgorithm.parse(alg)))

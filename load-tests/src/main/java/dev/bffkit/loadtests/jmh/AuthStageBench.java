@@ -10,6 +10,7 @@ import dev.bffkit.loadtests.demo.DevIdp;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
+import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -42,6 +43,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code coldRs256}, {@code coldEdDsa}: the verifier's memory cleared first, so the
  *       signature is checked (EdDSA, like ES256, on a worker in the stage: the hop is not in
  *       this figure);
+ *   <li>{@code rememberedOpaqueToken}: an opaque token introspected before (RFC 7662; its verdict in memory);
  *   <li>{@code noCredential}: a public path without a token.
  * </ul>
  * Sample mode, so JMH prints percentiles (p99 is the target's measure).
@@ -66,19 +68,27 @@ public class AuthStageBench {
   Authenticator auth;
   String rs256Header;
   String eddsaHeader;
+  String opaqueHeader;
 
   @Setup(Level.Trial)
   public void setup() throws Exception {
     vertx = Vertx.vertx();
     idp = DevIdp.start(vertx, 0).await(10, TimeUnit.SECONDS);
-    AuthConfig.Issuer issuer = BenchIdp.issuer(idp);
+    AuthConfig.Issuer jwtOnly = BenchIdp.issuer(idp);
+    AuthConfig.Issuer issuer = new AuthConfig.Issuer(jwtOnly.issuer(), jwtOnly.jwksUrl(), jwtOnly.audiences(),
+        jwtOnly.algorithms(), jwtOnly.clockSkew(), jwtOnly.jwksRefresh(), jwtOnly.minRefetchInterval(),
+        jwtOnly.fetchTimeout(), true, new AuthConfig.Introspection(URI.create(idp.issuer() + "/introspect"),
+            DevIdp.CLIENT_ID, DevIdp.CLIENT_SECRET, null, AuthConfig.Introspection.ClientAuth.CLIENT_SECRET_BASIC,
+            Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofSeconds(2), 100_000, false));
     AuthConfig config = new AuthConfig(true, List.of("/healthz", "/readyz"), List.of(issuer), AuthConfig.ApiKeys.none(),
         Map.of("sub", "x-user-id"), Map.of(), 8192);
     security = Security.create(vertx, config).start();
     auth = new Authenticator(security, "ios");
     rs256Header = "Bearer " + idp.mint("u1", "read", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.RS256);
     eddsaHeader = "Bearer " + idp.mint("u1", "read", DevIdp.AUDIENCE, 86_400, JWSAlgorithm.EdDSA);
+    opaqueHeader = "Bearer " + idp.mintOpaque("u1", "read", DevIdp.AUDIENCE, 86_400);
     BenchIdp.awaitKeys(() -> stage(request(rs256Header), HOME));
+    BenchIdp.awaitKeys(() -> stage(request(opaqueHeader), HOME)); // the first look starts the introspection
   }
 
   @TearDown(Level.Trial)
@@ -132,6 +142,11 @@ public class AuthStageBench {
   public Object coldEdDsa() {
     security.jwt().forget();
     return stage(request(eddsaHeader), HOME);
+  }
+
+  @Benchmark
+  public Object rememberedOpaqueToken() {
+    return stage(request(opaqueHeader), HOME);
   }
 
   @Benchmark

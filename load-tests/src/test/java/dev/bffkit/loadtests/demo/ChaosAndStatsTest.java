@@ -39,10 +39,45 @@ class ChaosAndStatsTest {
     }
   }
 
+  /** The chaos settings as GET /_chaos shows them, not played as a function. */
+  static JsonObject chaos(int latencyMs, double errorRate) {
+    return new JsonObject().put("latencyMs", latencyMs).put("errorRate", errorRate).put("coldStartMs", 0)
+        .put("sleepAfterMs", DemoService.Chaos.SLEEP_AFTER_MS);
+  }
+
+  @Test
+  void coldStartPlaysTheServiceAsAFunction() {
+    int p = services.port("ads");
+    Http.Resp set = http.call(HttpMethod.PUT, p, "/_chaos", "{\"coldStartMs\": 400, \"sleepAfterMs\": 500}");
+    assertEquals(200, set.status(), set.body().toString());
+    long cold = timed(() -> assertEquals(200, http.get(p, "/ads?user=u1").status()));
+    long warm = timed(() -> assertEquals(200, http.get(p, "/ads?user=u1").status()));
+    assertTrue(cold >= 390, "a new instance waits its cold start: " + cold + " ms");
+    assertTrue(warm < 300, "the idle instance answers at once: " + warm + " ms");
+    sleep(700); // the instance idle past sleepAfterMs: gone
+    assertTrue(timed(() -> http.get(p, "/ads?user=u1")) >= 390, "asleep again");
+    assertEquals(2, services.service("ads").coldStarts());
+  }
+
+  static long timed(Runnable r) {
+    long t0 = System.nanoTime();
+    r.run();
+    return (System.nanoTime() - t0) / 1_000_000;
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   @Test
   void chaosStartsOffAndEveryServiceHasIt() {
     for (String s : DemoServices.NAMES) {
-      assertEquals(new JsonObject().put("latencyMs", 0).put("errorRate", 0.0),
+      assertEquals(chaos(0, 0.0),
           http.get(services.port(s), "/_chaos").json(), s);
     }
   }
@@ -65,7 +100,7 @@ class ChaosAndStatsTest {
     assertEquals(200, http.get(services.port("posts"), "/posts/p1").status());
 
     Http.Resp del = http.call(HttpMethod.DELETE, p, "/_chaos", null);
-    assertEquals(new JsonObject().put("latencyMs", 0).put("errorRate", 0.0), del.json());
+    assertEquals(chaos(0, 0.0), del.json());
     for (int i = 0; i < 20; i++) {
       assertEquals(200, http.get(p, "/users/u1").status());
     }
@@ -109,7 +144,7 @@ class ChaosAndStatsTest {
     assertTrue(ms < 2_900, "the ten delays overlapped: " + ms);
     // the health check is not delayed; a partial PUT keeps the other field
     http.call(HttpMethod.PUT, p, "/_chaos", "{\"errorRate\": 0.25}");
-    assertEquals(new JsonObject().put("latencyMs", 300).put("errorRate", 0.25), http.get(p, "/_chaos").json());
+    assertEquals(chaos(300, 0.25), http.get(p, "/_chaos").json());
   }
 
   @Test
@@ -118,12 +153,13 @@ class ChaosAndStatsTest {
     http.call(HttpMethod.PUT, p, "/_chaos", "{\"latencyMs\": 5}");
     for (String bad : List.of("not json", "[1,2]", "{\"latencyMs\": -1}", "{\"latencyMs\": 60001}",
         "{\"latencyMs\": 1.5}", "{\"latencyMs\": \"20\"}", "{\"errorRate\": 1.01}", "{\"errorRate\": -0.1}",
-        "{\"errorRate\": null}", "{\"latency\": 20}", "")) {
+        "{\"errorRate\": null}", "{\"latency\": 20}", "{\"coldStartMs\": -1}", "{\"sleepAfterMs\": 0}",
+        "{\"coldStartMs\": 600001}", "")) {
       Http.Resp r = http.call(HttpMethod.PUT, p, "/_chaos", bad);
       assertEquals(400, r.status(), bad);
       assertEquals("bad-request", r.json().getString("error"), bad);
     }
-    assertEquals(new JsonObject().put("latencyMs", 5).put("errorRate", 0.0), http.get(p, "/_chaos").json());
+    assertEquals(chaos(5, 0.0), http.get(p, "/_chaos").json());
     assertEquals(200, http.call(HttpMethod.PUT, p, "/_chaos", "{}").status());
     assertEquals(200, http.call(HttpMethod.PUT, p, "/_chaos", "{\"latencyMs\": 0, \"errorRate\": 0}").status());
   }

@@ -900,9 +900,9 @@ final class BffYaml {
     if (shared && fleet.redisUrl() == null) {
       throw o.scalar("shared", "").invalid("needs the fleet's Redis: set redis.url (e.g. redis: { url: redis://127.0.0.1:6379 })");
     }
-    Duration negative = o.duration("negativeTtl");
-    return new AuthConfig.Introspection(url, clientId, secret, key, how, o.duration("cacheTtl"), negative,
-        o.duration("timeout"), o.integer("maxEntries"), shared);
+    // 0 = nothing remembered: every request asks (concurrent ones still share a call).
+    return new AuthConfig.Introspection(url, clientId, secret, key, how, o.durationOrZero("cacheTtl"),
+        o.durationOrZero("negativeTtl"), o.duration("timeout"), o.integer("maxEntries"), shared);
   }
 
   private static URI absoluteUrl(Scalar s, String example) {

@@ -207,15 +207,16 @@ public final class ConfigKeys {
 
   // ---- auth
   static final Section INTROSPECTION = section("auth.issuers[].introspection",
-      "RFC 7662 introspection of the issuer's opaque tokens (a bearer token that is not a JWT).",
+      "RFC 7662 introspection of the issuer's opaque tokens (a bearer token that is not a JWT). At most one issuer"
+      + " has it: an opaque token names no issuer.",
       string("url", null, "the introspection endpoint; absent = introspection_endpoint from OIDC discovery"),
       string("clientId", null, "this BFF's client id at the identity provider (required)"),
       string("clientSecret", null, "its secret, for client_secret_basic (use ${ENV})"),
       string("privateKey", null, "a PKCS#8 PEM private key (RSA or EC), for private_key_jwt"),
       word("clientAuth", "client_secret_basic", List.of("client_secret_basic", "private_key_jwt"),
           "how the BFF authenticates to the endpoint"),
-      duration("cacheTtl", "5m", "an active answer is remembered this long at most (and never past its exp)"),
-      duration("negativeTtl", "10s", "an inactive answer is remembered this long"),
+      duration("cacheTtl", "5m", "an active answer is remembered this long at most (and never past its exp); 0 = not"),
+      duration("negativeTtl", "10s", "a refused token (inactive, expired, wrong aud) is remembered this long; 0 = not"),
       duration("timeout", "2s", "one introspection call; past it the request is answered 503"),
       integer("maxEntries", "100000", 1, MAX, "answers remembered at most"),
       bool("shared", "false", "share answers with the fleet in redis.url (a slow or dead Redis is only a miss)"));

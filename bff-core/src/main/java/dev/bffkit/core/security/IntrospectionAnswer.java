@@ -22,6 +22,8 @@ final class IntrospectionAnswer {
   /** The largest answer read; a token's answer is a few hundred bytes. */
   static final int MAX_BYTES = 64 * 1024;
   static final String KIND = "introspected";
+  /** The refusal of an answer {@code active: false}. */
+  static final String INACTIVE = "token is not active";
 
   /** A verdict: the principal, or null with {@code refusal}; remembered until {@code untilMillis}. */
   record Verdict(Principal principal, String refusal, long untilMillis) {}
@@ -49,7 +51,7 @@ final class IntrospectionAnswer {
     Object active = map.get("active");
     if (!(active instanceof Boolean)) throw new Malformed("answer has no boolean 'active' (RFC 7662 §2.2)");
     long refusedUntil = nowMillis + cfg.negativeTtl().toMillis();
-    if (!((Boolean) active)) return new Verdict(null, "token is not active", refusedUntil);
+    if (!((Boolean) active)) return new Verdict(null, INACTIVE, refusedUntil);
     long skew = issuer.clockSkew().toMillis();
     Long exp = seconds(map, "exp");
     if (exp != null && nowMillis > exp * 1000 + skew) return new Verdict(null, "token expired", refusedUntil);

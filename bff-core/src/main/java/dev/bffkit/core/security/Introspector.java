@@ -37,12 +37,17 @@ import java.util.logging.Logger;
  * every one waits for it through {@link KeysPending} and decides again once it ended. An identity provider that
  * fails, answers malformed or does not answer within {@code timeout} leaves no verdict, so the waiting requests are
  * answered 503 (fail closed) and the next request asks again. With {@code shared}, the fleet's Redis is asked first
- * and told every new answer ({@link SharedVerdicts}).
+ * and told every new answer ({@link SharedVerdicts}); a Redis that fails is only a miss.
  */
 public final class Introspector {
   private static final Logger LOG = Logger.getLogger("dev.bffkit.auth");
   /** A failing identity provider is logged at most once per this interval. */
   private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /**
+   * A verdict stays readable this long after it was made even when its life was shorter (cacheTtl or negativeTtl
+   * 0, a token expiring during the call), so the requests that waited for the call still find it.
+   */
+  static final long SETTLE_MS = 1000;
 
   private final Vertx vertx;
   private final AuthConfig.Issuer issuer;
@@ -50,7 +55,7 @@ public final class Introspector {
   private final HttpClient client;
   private final ClientAssertion assertion;
   private final String basicAuth;
-  private final Cache<String, IntrospectionAnswer.Verdict> verdicts;
+  private final Cache<String, Remembered> verdicts;
   /** The fleet's answers ({@code shared}); null when not shared. */
   private final SharedVerdicts shared;
   private final ConcurrentHashMap<String, Future<Void>> inFlight = new ConcurrentHashMap<>();
@@ -60,8 +65,12 @@ public final class Introspector {
   private final Counter misses;
   private final Counter active;
   private final Counter inactive;
+  private final Counter refused;
   private final Counter errors;
   private final Timer latency;
+
+  /** A verdict and when it was made (ms since the epoch). */
+  private record Remembered(IntrospectionAnswer.Verdict verdict, long madeMillis) {}
 
   Introspector(Vertx vertx, AuthConfig.Issuer issuer, HttpClient client, MeterRegistry registry, FleetConfig fleet) {
     this.vertx = vertx;
@@ -76,19 +85,20 @@ public final class Introspector {
     this.basicAuth = jwtAuth ? null : "Basic " + Base64.getEncoder().encodeToString(
         (form(cfg.clientId()) + ":" + form(cfg.clientSecret())).getBytes(StandardCharsets.UTF_8));
     this.verdicts = Caffeine.newBuilder().maximumSize(cfg.maxEntries()).executor(Runnable::run)
-        .expireAfter(new Expiry<String, IntrospectionAnswer.Verdict>() {
+        .expireAfter(new Expiry<String, Remembered>() {
           @Override
-          public long expireAfterCreate(String key, IntrospectionAnswer.Verdict v, long currentTime) {
-            return TimeUnit.MILLISECONDS.toNanos(Math.max(0, v.untilMillis() - System.currentTimeMillis()));
+          public long expireAfterCreate(String key, Remembered r, long currentTime) {
+            long life = Math.max(r.verdict().untilMillis(), r.madeMillis() + SETTLE_MS) - System.currentTimeMillis();
+            return TimeUnit.MILLISECONDS.toNanos(Math.max(0, life));
           }
 
           @Override
-          public long expireAfterUpdate(String key, IntrospectionAnswer.Verdict v, long currentTime, long currentDuration) {
-            return expireAfterCreate(key, v, currentTime);
+          public long expireAfterUpdate(String key, Remembered r, long currentTime, long currentDuration) {
+            return expireAfterCreate(key, r, currentTime);
           }
 
           @Override
-          public long expireAfterRead(String key, IntrospectionAnswer.Verdict v, long currentTime, long currentDuration) {
+          public long expireAfterRead(String key, Remembered r, long currentTime, long currentDuration) {
             return currentDuration;
           }
         }).build();
@@ -98,7 +108,9 @@ public final class Introspector {
     this.misses = counter(registry, "bff.auth.introspection.cache", "Opaque-token checks answered from memory or not",
         iss, "result", "miss");
     this.active = counter(registry, "bff.auth.introspections", "Introspection calls by outcome", iss, "outcome", "active");
-    this.inactive = counter(registry, "bff.auth.introspections", "Introspection calls by outcome", iss, "outcome", "refused");
+    this.inactive = counter(registry, "bff.auth.introspections", "Introspection calls by outcome", iss, "outcome", "inactive");
+    // Active, but this BFF's checks said no (exp, nbf, iss, aud): a rise means the settings and the provider disagree.
+    this.refused = counter(registry, "bff.auth.introspections", "Introspection calls by outcome", iss, "outcome", "refused");
     this.errors = counter(registry, "bff.auth.introspections", "Introspection calls by outcome", iss, "outcome", "error");
     this.latency = Timer.builder("bff.auth.introspection.duration").description("Introspection call time")
         .tag("issuer", iss).register(registry);
@@ -110,18 +122,22 @@ public final class Introspector {
 
   /**
    * The principal of {@code token}, from memory; else, with {@code mayFetch}, throws {@link KeysPending} for the call
-   * (the caller waits, then asks again without {@code mayFetch}); without it, 503: the call ended with no verdict.
-   * A refused token is {@link AuthException} 401 {@code invalid_token}.
+   * (the caller waits, then asks again without {@code mayFetch}: the verdict that call made, if it made one); without
+   * it, 503: the call ended with no verdict. A refused token is {@link AuthException} 401 {@code invalid_token}.
    */
   Principal check(String token, boolean mayFetch) {
     String key = sha256(token);
-    IntrospectionAnswer.Verdict v = verdicts.getIfPresent(key);
-    if (v != null && v.untilMillis() >= System.currentTimeMillis()) {
+    Remembered r = verdicts.getIfPresent(key);
+    long now = System.currentTimeMillis();
+    if (r != null && (r.verdict().untilMillis() >= now || !mayFetch && now - r.madeMillis() <= SETTLE_MS)) {
       if (mayFetch) hits.increment(); // a second look after this request's own call is not a hit
+      IntrospectionAnswer.Verdict v = r.verdict();
       if (v.principal() == null) throw AuthException.invalid(v.refusal());
       return v.principal();
     }
-    if (!mayFetch) throw AuthException.unavailable("the identity provider could not check the token; try again");
+    if (!mayFetch) {
+      throw AuthException.unavailable("the identity provider is unavailable: the token could not be checked; try again");
+    }
     misses.increment();
     @SuppressWarnings("unchecked")
     Promise<Void>[] mine = new Promise[1];
@@ -133,9 +149,11 @@ public final class Introspector {
     throw new KeysPending(call);
   }
 
-  /** One call for {@code token}; {@code done} completes when it ended, with or without a verdict. */
+  /**
+   * One check of {@code token}: the fleet's Redis first (bounded by {@code redis.timeout}; any failure is a miss),
+   * then the identity provider. {@code done} completes when it ended, with or without a verdict, or at the timeout.
+   */
   private void start(String token, String key, Promise<Void> done) {
-    long t0 = System.nanoTime();
     long timeoutMs = cfg.timeout().toMillis();
     long timer = vertx.setTimer(timeoutMs, id -> {
       if (done.tryComplete()) {
@@ -143,39 +161,49 @@ public final class Introspector {
         failed("no answer within " + timeoutMs + " ms");
       }
     });
-    Future<Buffer> fromFleet = shared == null ? Future.succeededFuture() : shared.get(key);
-    fromFleet.compose(known -> known != null ? Future.succeededFuture(new Answer(known, true))
-        : endpoint().compose(url -> formBody(token, url).compose(body -> post(url, body))).map(b -> new Answer(b, false)))
-        .onComplete(ar -> {
-          vertx.cancelTimer(timer);
-          if (ar.succeeded()) {
-            if (!ar.result().fromFleet()) latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-            judge(key, ar.result());
-          } else {
-            failed(ar.cause().getMessage());
-          }
-          inFlight.remove(key, done.future());
-          done.tryComplete();
-        });
-  }
-
-  /** An answer's bytes, and whether they came from the fleet's Redis rather than the identity provider. */
-  private record Answer(Buffer bytes, boolean fromFleet) {}
-
-  private void judge(String key, Answer answer) {
-    long now = System.currentTimeMillis();
-    IntrospectionAnswer.Verdict v;
-    try {
-      v = IntrospectionAnswer.parse(answer.bytes(), issuer, now);
-    } catch (IntrospectionAnswer.Malformed e) {
-      if (!answer.fromFleet()) failed(e.getMessage());
+    if (shared == null) {
+      call(token, key, done, timer);
       return;
     }
-    // Stored before the waiters are released, so their second look finds it.
-    verdicts.put(key, v);
-    if (answer.fromFleet()) return;
-    (v.principal() != null ? active : inactive).increment();
-    if (shared != null) shared.put(key, answer.bytes(), v.untilMillis() - now);
+    shared.get(key, issuer).onComplete(ar -> {
+      IntrospectionAnswer.Verdict v = ar.result(); // never fails: a miss of any kind is null
+      if (v == null) {
+        call(token, key, done, timer);
+        return;
+      }
+      verdicts.put(key, new Remembered(v, System.currentTimeMillis()));
+      settle(key, done, timer);
+    });
+  }
+
+  private void call(String token, String key, Promise<Void> done, long timer) {
+    long t0 = System.nanoTime();
+    endpoint().compose(url -> formBody(token, url).compose(body -> post(url, body))).onComplete(ar -> {
+      latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+      if (ar.succeeded()) {
+        try {
+          long now = System.currentTimeMillis();
+          IntrospectionAnswer.Verdict v = IntrospectionAnswer.parse(ar.result(), issuer, now);
+          // Stored before the waiters are released, so their second look finds it. An answer after the timeout is
+          // stored too: the next request needs no call.
+          verdicts.put(key, new Remembered(v, now));
+          if (shared != null) shared.put(key, ar.result(), v.untilMillis());
+          (v.principal() != null ? active : IntrospectionAnswer.INACTIVE.equals(v.refusal()) ? inactive : refused)
+              .increment();
+        } catch (IntrospectionAnswer.Malformed e) {
+          if (!done.future().isComplete()) failed(e.getMessage());
+        }
+      } else if (!done.future().isComplete()) { // else the timeout was counted and logged
+        failed(ar.cause().getMessage());
+      }
+      settle(key, done, timer);
+    });
+  }
+
+  private void settle(String key, Promise<Void> done, long timer) {
+    vertx.cancelTimer(timer);
+    inFlight.remove(key, done.future());
+    done.tryComplete();
   }
 
   void close() {

@@ -20,6 +20,11 @@ import java.util.List;
 public final class Security {
   /** Connections per event loop to identity providers (key fetches, introspection calls): a bound, not a target. */
   private static final int INTROSPECTION_CONNECTIONS = 16;
+  /**
+   * Calls that may wait for one of those connections; beyond, a call fails at once (503) rather than queueing
+   * without end while an identity provider hangs (each waiting request is answered at its timeout anyway).
+   */
+  private static final int INTROSPECTION_WAITERS = 1024;
   private final AuthConfig config;
   private final JwtVerifier jwt;
   private final ApiKeys apiKeys;
@@ -49,7 +54,7 @@ public final class Security {
     Introspector introspector = null;
     if (!config.issuers().isEmpty()) {
       client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
-          new PoolOptions().setHttp1MaxSize(INTROSPECTION_CONNECTIONS));
+          new PoolOptions().setHttp1MaxSize(INTROSPECTION_CONNECTIONS).setMaxWaitQueueSize(INTROSPECTION_WAITERS));
       List<AuthConfig.Issuer> jwtIssuers = config.issuers().stream().filter(AuthConfig.Issuer::jwt).toList();
       // Fetches run on one context of their own (created here, off any request's loop).
       if (!jwtIssuers.isEmpty()) jwt = new JwtVerifier(jwtIssuers, config.maxTokenLength(), vertx.getOrCreateContext(), client);

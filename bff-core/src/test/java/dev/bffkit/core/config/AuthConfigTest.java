@@ -143,6 +143,14 @@ class AuthConfigTest {
         AuthConfig.Introspection.ClientAuth.CLIENT_SECRET_BASIC, Duration.ofMinutes(1), Duration.ofSeconds(5),
         Duration.ofMillis(800), 500, false), i.introspection());
     assertTrue(load("auth:\n  issuers:\n    - { issuer: \"https://x\" }\n", Map.of()).config().auth().issuers().get(0).jwt());
+    AuthConfig.Introspection none = load("""
+        auth:
+          issuers:
+            - issuer: https://idp.example
+              introspection: { clientId: bff, clientSecret: s, cacheTtl: 0s, negativeTtl: 0 }
+        """, Map.of()).config().auth().issuers().get(0).introspection();
+    assertEquals(Duration.ZERO, none.cacheTtl(), "0: nothing remembered");
+    assertEquals(Duration.ZERO, none.negativeTtl());
   }
 
   @Test

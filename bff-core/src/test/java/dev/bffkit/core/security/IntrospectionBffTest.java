@@ -43,6 +43,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,7 +58,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the provider failing (500), slow (past the timeout), down (a closed port) or malformed: 503 within the timeout;
  * one call for 100 concurrent requests with a new token; positive and negative verdicts expire; client_secret_basic
  * with characters RFC 6749 §2.3.1 encodes; private_key_jwt verified with the client's public key; discovery of the
- * endpoint; JWTs of another issuer still verified locally, never introspected.
+ * endpoint; JWTs of another issuer still verified locally, never introspected; credentials the provider refuses
+ * (a 4xx for the BFF itself) are 503 and logged with the issuer, never the token; with cacheTtl and negativeTtl 0
+ * every request asks, and requests waiting on one call still get its verdict.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class IntrospectionBffTest {
@@ -282,8 +287,71 @@ class IntrospectionBffTest {
   @Test
   void aSlowIdentityProviderIs503WithinTheTimeout() throws Exception {
     Answer a = screen(bff, "home", "slow-erin");
+    System.out.println("IntrospectionBffTest: identity provider slow, 503 in " + a.millis() + " ms (timeout 500 ms)");
     assertEquals(503, a.status(), a.body());
     assertTrue(a.millis() >= 450 && a.millis() < 1500, "answered at the 500 ms timeout: " + a.millis() + " ms");
+  }
+
+  @Test
+  void credentialsTheIdentityProviderRefusesAre503AndLoggedWithTheIssuerNeverTheToken() throws Exception {
+    List<String> logged = new CopyOnWriteArrayList<>();
+    Handler h = new Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        logged.add(r.getMessage());
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger log = Logger.getLogger("dev.bffkit.auth");
+    log.addHandler(h);
+    Bff.RunningBff wrong = bff("wrong", "url: \"" + opaqueIssuer + "/introspect\", clientId: \"" + CLIENT_ID
+        + "\", clientSecret: \"not-the-secret\"");
+    try {
+      for (String token : List.of("ok-liam", "ok-liam2")) {
+        Answer a = screen(wrong, "home", token);
+        assertEquals(503, a.status(), a.body());
+        assertTrue(a.json().getJsonObject("error").getString("message").contains("identity provider is unavailable"),
+            a.body());
+        assertEquals(1, calls(token), "the provider was asked (and said 401 invalid_client)");
+      }
+    } finally {
+      log.removeHandler(h);
+      wrong.close().await(10, TimeUnit.SECONDS);
+    }
+    List<String> failures = logged.stream()
+        .filter(l -> l.contains("event=introspection_failed") && l.contains("answered 401")).toList();
+    assertEquals(1, failures.size(), "logged once per interval, not per request: " + logged);
+    assertTrue(failures.get(0).contains("issuer=" + opaqueIssuer), failures.get(0));
+    for (String l : logged) assertTrue(!l.contains("liam"), "no token in the log: " + l);
+  }
+
+  @Test
+  void withNothingRememberedEachRequestAsksAndWaitersStillGetTheVerdict() throws Exception {
+    Bff.RunningBff none = bff("none", "url: \"" + opaqueIssuer + "/introspect\", clientId: \"" + CLIENT_ID
+        + "\", clientSecret: \"" + SECRET + "\", cacheTtl: 0s, negativeTtl: 0s");
+    try {
+      List<Future<Answer>> all = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        all.add(send(none.port(), "/v1/screens/home", "ok-mia"));
+        all.add(send(none.port(), "/v1/screens/home", "inactive-mia"));
+      }
+      Future.all(all).await(20, TimeUnit.SECONDS);
+      for (int i = 0; i < all.size(); i++) {
+        Answer a = all.get(i).result();
+        assertEquals(i % 2 == 0 ? 200 : 401, a.status(), a.body());
+      }
+      int before = calls("ok-mia");
+      Thread.sleep(Introspector.SETTLE_MS + 100);
+      assertEquals(200, screen(none, "home", "ok-mia").status());
+      assertEquals(before + 1, calls("ok-mia"), "nothing remembered: the next request asks again");
+    } finally {
+      none.close().await(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test
@@ -296,6 +364,7 @@ class IntrospectionBffTest {
         + " clientSecret: y, timeout: 2s");
     try {
       Answer a = screen(down, "home", "ok-frank");
+      System.out.println("IntrospectionBffTest: identity provider down, 503 in " + a.millis() + " ms");
       assertEquals(503, a.status(), a.body());
       assertTrue(a.millis() < 1500, "a refused connection is not waited out: " + a.millis() + " ms");
     } finally {
@@ -395,6 +464,11 @@ class IntrospectionBffTest {
         scrape);
     assertTrue(scrape.contains("bff_auth_introspection_cache_total{bff=\"main\",issuer=\"" + opaqueIssuer + "\",result=\"hit\"}"));
     assertTrue(scrape.contains("bff_auth_admitted_total{as=\"introspected\",bff=\"main\"}"));
+    assertTrue(scrape.contains("bff_auth_introspection_duration_seconds_count{bff=\"main\",issuer=\"" + opaqueIssuer + "\"}"));
+    for (String outcome : List.of("inactive", "refused", "error")) {
+      assertTrue(scrape.contains("bff_auth_introspections_total{bff=\"main\",issuer=\"" + opaqueIssuer + "\",outcome=\""
+          + outcome + "\"}"), outcome);
+    }
     Set<String> leaked = Set.of("ok-kim");
     for (String t : leaked) assertTrue(!scrape.contains(t), "no token in the metrics");
   }

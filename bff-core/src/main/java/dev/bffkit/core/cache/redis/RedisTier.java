@@ -3,8 +3,7 @@ package dev.bffkit.core.cache.redis;
 import dev.bffkit.core.cache.CachedEntry;
 import dev.bffkit.core.cache.RemoteTier;
 import io.micrometer.core.instrument.MeterRegistry;
-import dev.bffkit.core.ratelimit.redis.PipelinedConnections;
-import io.vertx.core.Context;
+import dev.bffkit.core.ratelimit.redis.LoopConnections;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -15,7 +14,6 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -35,7 +33,7 @@ import java.util.function.Consumer;
  * <li>Channel {@code <prefix>invalidate}: see {@link InvalidationBus}.
  * </ul>
  *
- * <p>Lookups and writes go over one pipelined connection per event loop ({@link PipelinedConnections}), opened from
+ * <p>Lookups and writes go over one pipelined connection per event loop ({@link LoopConnections}), opened from
  * that loop so no command hops threads; vertx-redis-client's pool leases a connection per command, one at a time,
  * and measured here it answered 20 k lookups/s with p99 10 ms and lost half of a 1000-write burst to its queue.
  * Admin commands (SCAN, ZRANGE, UNLINK) and publishes go through the pool.
@@ -75,12 +73,10 @@ public final class RedisTier implements RemoteTier {
   static final int PAGE = 500;
   /** Beyond the pipelined connections: admin commands, publishes, and sends while a pipelined one reopens. */
   static final int POOL_EXTRA = 4;
-  /** While lookups time out, the pipelined connections are dropped (one may be half-open) at most this often. */
-  static final long RESET_EVERY_MS = 1000;
 
   private final Redis redis;
   /** Per event-loop thread: a lookup is written and answered on its own loop. */
-  private final ConcurrentHashMap<Thread, PipelinedConnections> connections = new ConcurrentHashMap<>();
+  private final LoopConnections connections;
   private final RedisTierSettings settings;
   private final String prefix;
   private final String tagPrefix;
@@ -89,10 +85,10 @@ public final class RedisTier implements RemoteTier {
   /** UNLINK has no cluster splitter in vertx-redis-client, DEL has; entries are small, so DEL frees them cheaply. */
   private final Command unlink;
   private final boolean cluster;
-  private volatile long lastReset;
 
   RedisTier(Redis redis, RedisTierSettings settings, RedisTierMeters meters, InvalidationBus bus) {
     this.redis = redis;
+    this.connections = new LoopConnections(redis, 1);
     this.settings = settings;
     this.prefix = settings.keyPrefix();
     this.tagPrefix = prefix + "tag:";
@@ -121,7 +117,7 @@ public final class RedisTier implements RemoteTier {
         .map(this::found)
         .otherwise(e -> {
           meters.commands.failed("get", e);
-          if (e instanceof TimeoutException) resetSometimes();
+          if (e instanceof TimeoutException) connections.resetSometimes();
           return null;
         });
   }
@@ -227,20 +223,7 @@ public final class RedisTier implements RemoteTier {
 
   /** On an event loop, that loop's pipelined connection; elsewhere (a worker, a test thread) the pool. */
   private Future<Response> send(Request r) {
-    if (!Context.isOnEventLoopThread()) return redis.send(r);
-    Thread t = Thread.currentThread();
-    PipelinedConnections c = connections.get(t);
-    if (c == null) c = connections.computeIfAbsent(t, x -> new PipelinedConnections(redis, 1));
-    return c.send(r);
-  }
-
-  /** A hung Redis fills a pipelined connection's queue; a half-open one never answers: start afresh, not too often. */
-  private void resetSometimes() {
-    long now = System.currentTimeMillis();
-    if (now - lastReset >= RESET_EVERY_MS) {
-      lastReset = now;
-      connections.values().forEach(PipelinedConnections::reset);
-    }
+    return connections.send(r);
   }
 
   private Future<Response> admin(Request r) {
@@ -271,7 +254,7 @@ public final class RedisTier implements RemoteTier {
   @Override
   public Future<Void> close() {
     bus.close();
-    connections.values().forEach(PipelinedConnections::close);
+    connections.close();
     redis.close();
     return Future.succeededFuture();
   }

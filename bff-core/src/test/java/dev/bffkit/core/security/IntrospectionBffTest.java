@@ -14,7 +14,6 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.bffkit.core.Bff;
 import dev.bffkit.core.OnLoop;
 import dev.bffkit.core.config.BundleLoader;
-import dev.bffkit.core.ratelimit.redis.RedisServer;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -421,34 +420,6 @@ class IntrospectionBffTest {
       assertEquals(1, discoveries.get());
     } finally {
       signed.close().await(10, TimeUnit.SECONDS);
-    }
-  }
-
-  @Test
-  void theFleetSharesAnswersThroughRedisAndADeadRedisIsOnlyAMiss() throws Exception {
-    try (RedisServer redis = RedisServer.start()) {
-      String basic = "url: \"" + opaqueIssuer + "/introspect\", clientId: \"" + CLIENT_ID + "\", clientSecret: \""
-          + SECRET + "\", shared: true";
-      String fleet = "redis: { url: \"" + redis.url() + "\" }\n";
-      Bff.RunningBff one = bff("fleet-1", basic, fleet);
-      Bff.RunningBff two = bff("fleet-2", basic, fleet);
-      try {
-        assertEquals(200, screen(one, "home", "ok-lena").status());
-        assertEquals(1, calls("ok-lena"));
-        Answer second = screen(two, "home", "ok-lena");
-        assertEquals(200, second.status(), second.body());
-        assertEquals(1, calls("ok-lena"), "the second instance read the first one's answer");
-        assertEquals(401, screen(one, "home", "inactive-lena").status());
-        assertEquals(401, screen(two, "home", "inactive-lena").status());
-        assertEquals(1, calls("inactive-lena"), "refusals are shared too");
-        redis.close();
-        Answer withoutRedis = screen(two, "home", "ok-mona");
-        assertEquals(200, withoutRedis.status(), withoutRedis.body());
-        assertEquals(1, calls("ok-mona"), "a dead Redis: the instance asks the identity provider itself");
-      } finally {
-        one.close().await(10, TimeUnit.SECONDS);
-        two.close().await(10, TimeUnit.SECONDS);
-      }
     }
   }
 

@@ -234,8 +234,11 @@ class ColdStartTest {
       assertEquals(200, summed.status(), summed.body());
       // Without warming: the key fetch, then the cold start (at least 600 + 900 ms).
       assertTrue(summed.millis() >= 1500, "in series: " + summed.millis() + " ms");
-      // With it: the cold start began with the key fetch; the request took the woken instance.
-      assertTrue(warmed.millis() >= 850 && warmed.millis() < 1350, "side by side: " + warmed.millis() + " ms");
+      // With it: the cold start began with the key fetch; the request took the woken instance. (Bounds relative to the
+      // serial run, which a busy machine slows as much: side by side saves about the 600 ms fetch.)
+      assertTrue(warmed.millis() >= 850, "the cold start happened: " + warmed.millis() + " ms");
+      assertTrue(warmed.millis() < summed.millis() - 300, "side by side: " + warmed.millis() + " ms against "
+          + summed.millis() + " ms in series");
       assertEquals(1, ahead.coldStarts.get(), "one instance woke, and the request used it");
       assertEquals(1, ahead.warmUps.get());
       assertEquals(0, serial.warmUps.get());
@@ -298,9 +301,10 @@ class ColdStartTest {
       assertEquals(200, get(bff.port(), "/v1/screens/fn", token).status());
       assertEquals(1, fn.coldStarts.get());
       Thread.sleep(1300); // longer than the function's 700 ms idle limit: only the warm-ups keep it
+      int before = fn.coldStarts.get(); // 1, or 2 when a warm-up found the instance busy with the call (a platform would start one too)
       Answer later = get(bff.port(), "/v1/screens/fn", token);
       assertEquals(200, later.status(), later.body());
-      assertEquals(1, fn.coldStarts.get(), "kept warm: no second cold start");
+      assertEquals(before, fn.coldStarts.get(), "kept warm: the later call started no instance");
       assertTrue(later.millis() < 400, "a warm answer: " + later.millis() + " ms");
       assertTrue(fn.warmUps.get() >= 4, "warm-ups sent: " + fn.warmUps.get());
       // No traffic for keepWarmFor: the warm-ups stop and the function may sleep.

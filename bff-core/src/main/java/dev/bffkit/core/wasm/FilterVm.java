@@ -37,6 +37,8 @@ final class FilterVm {
   private final Memory memory;
   private final CallbackWatchdog.Guard guard;
   final FilterMeters meters;
+  /** This loop's callback counts and time for the filter (made on the loop that runs this instance). */
+  private final FilterMeters.Tally tally;
   private final ExportFunction malloc;
   private final ExportFunction onContextCreate;
   private final ExportFunction onRequestHeaders;
@@ -64,6 +66,7 @@ final class FilterVm {
     this.module = module;
     this.guard = guard;
     this.meters = meters;
+    this.tally = meters.tally();
     this.instance = Instance.builder(module.module)
         .withMachineFactory(module.machine)
         .withMemoryFactory(ByteArrayMemory::new)
@@ -142,7 +145,7 @@ final class FilterVm {
       args3[2] = endOfStream ? 1 : 0;
       return invoke("proxy_on_request_headers", onRequestHeaders, call, args3);
     } finally {
-      meters.callbacks(calls, System.nanoTime() - start);
+      tally.add(calls, System.nanoTime() - start);
     }
   }
 
@@ -158,7 +161,7 @@ final class FilterVm {
       args3[2] = endOfStream ? 1 : 0;
       return invoke("proxy_on_response_headers", onResponseHeaders, call, args3);
     } finally {
-      meters.callbacks(1, System.nanoTime() - start);
+      tally.add(1, System.nanoTime() - start);
     }
   }
 
@@ -197,7 +200,7 @@ final class FilterVm {
     try {
       return invoke(name, f, call, args);
     } finally {
-      meters.callbacks(1, System.nanoTime() - start);
+      tally.add(1, System.nanoTime() - start);
     }
   }
 

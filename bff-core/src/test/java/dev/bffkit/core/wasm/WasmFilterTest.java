@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bffkit.core.Bff;
 import dev.bffkit.core.OnLoop;
 import dev.bffkit.core.config.BundleLoader;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -143,6 +146,45 @@ class WasmFilterTest {
     Answer post = send(b, HttpMethod.POST, "/api/posts/1", Buffer.buffer("{\"a\":1}"), "content-type", "application/json");
     assertEquals("{\"a\":1}", post.json().getString("body"));
     assertTrue(Integer.parseInt(post.resp().getHeader("content-length")) > 0);
+  }
+
+  static double callbacks(MeterRegistry r, String filter) {
+    FunctionCounter c = r.find("bff.wasm.callbacks").tag("filter", filter).functionCounter();
+    return c == null ? -1 : c.count();
+  }
+
+  static double callbackSeconds(MeterRegistry r, String filter) {
+    FunctionCounter c = r.find("bff.wasm.callback.seconds").tag("filter", filter).functionCounter();
+    return c == null ? -1 : c.count();
+  }
+
+  @Test
+  void everyCallbackIsCountedAndTimed() throws Exception {
+    Bff.RunningBff b = bff(Map.of("add.wasm", Wat.compile(ADD_HEADERS)),
+        "    - { name: add, file: filters/add.wasm, routes: [\"proxy:/api/posts\"] }\n");
+    MeterRegistry r = HostileFiltersTest.registry(b);
+    assertEquals(200, send(b, HttpMethod.GET, "/api/posts/1", null).resp().statusCode()); // the instance is made
+    double before = callbacks(r, "add");
+    double secondsBefore = callbackSeconds(r, "add");
+    for (int i = 0; i < 5; i++) assertEquals(200, send(b, HttpMethod.GET, "/api/posts/1", null).resp().statusCode());
+    // on_context_create, on_request_headers and on_response_headers, for each request (the first two timed as one)
+    assertEquals(before + 15, callbacks(r, "add"));
+    assertTrue(callbackSeconds(r, "add") > secondsBefore, "no time in callbacks counted");
+  }
+
+  @Test
+  void aReloadedFiltersMetersAddToTheSameCounters() {
+    MeterRegistry r = new SimpleMeterRegistry();
+    new FilterMeters("f", r).tally().add(2, 1_000_000);
+    // a reload makes new meters for the filter: the registry keeps the first counters, which must see these too
+    new FilterMeters("f", r).tally().add(3, 2_000_000);
+    assertEquals(5, callbacks(r, "f"));
+    assertEquals(0.003, callbackSeconds(r, "f"), 1e-9);
+    // another registry (another BFF in this JVM) counts its own
+    MeterRegistry other = new SimpleMeterRegistry();
+    new FilterMeters("f", other).tally().add(1, 1);
+    assertEquals(1, callbacks(other, "f"));
+    assertEquals(5, callbacks(r, "f"));
   }
 
   @Test

@@ -80,6 +80,8 @@ public final class BenchMain {
   private String nginxError;
   /** Every round of the last {@link #maxInRounds} by system, in round order. */
   private Map<String, List<LoadResult>> lastRounds = Map.of();
+  /** The same for the last {@link #openInRounds}. */
+  private Map<String, List<LoadResult>> lastOpenRounds = Map.of();
   /** Pass-through's ceiling on our own stack (Vert.x and Netty without the BFF). */
   private Scenarios.ProcessTarget handProxy;
   private String handProxyError = "not needed by the selected scenarios";
@@ -1161,6 +1163,7 @@ public final class BenchMain {
   private Map<String, LoadResult> openInRounds(ScenarioResult sc, String label, List<Sys> systems, double rate, int conns,
       int n, Duration w, Duration d) {
     Map<String, List<LoadResult>> all = new LinkedHashMap<>();
+    lastOpenRounds = all;
     for (int round = 1; round <= n; round++) {
       progress.scenario(label + " (round " + round + "/" + n + ")");
       List<Sys> order = new ArrayList<>(systems);
@@ -1590,6 +1593,7 @@ public final class BenchMain {
     String worst = worstRoundRatio(WASM_ON, WASM_OFF);
     if (worst != null) sc.note("header-only filter: throughput ratio by round, worst " + worst);
     double[] closedCpu = {medianCpu(sc, WASM_ON), medianCpu(sc, WASM_OFF)};
+    Map<String, List<LoadResult>> closedRounds = lastRounds;
     LoadResult offMax = max.get(WASM_OFF);
     // a quarter of the unfiltered max, not half: with the driver and the other work on the same two cores, half the
     // closed max saturated the machine (p50 65 ms in the first full run), and a saturated system's CPU per request
@@ -1598,6 +1602,10 @@ public final class BenchMain {
     Map<String, LoadResult> open = openInRounds(sc, sc.name() + String.format(Locale.ROOT, " (open %.0f req/s)", rate),
         systems, rate, conns, quick ? 1 : WASM_ROUNDS, roundWarmup, roundDuration);
     featureCost(WASM_HEADER, "pass-through", sc, max, open, WASM_ON, WASM_OFF);
+    String closedByRound = cpuByRound(sc, closedRounds, WASM_ON, WASM_OFF);
+    if (closedByRound != null) sc.note("header-only filter: CPU per request by closed round, " + closedByRound);
+    String openByRound = cpuByRound(sc, lastOpenRounds, WASM_ON, WASM_OFF);
+    if (openByRound != null) sc.note("header-only filter: CPU per request by open round, " + openByRound);
     if (max.containsKey(WASM_ON_PREVIOUS)) {
       featureCost(WASM_HEADER_PREVIOUS, "pass-through", sc, max, open, WASM_ON_PREVIOUS, WASM_OFF);
       againstPrevious("pass-through with the header-only Wasm filter", max, open, WASM_ON, WASM_ON_PREVIOUS);
@@ -1614,6 +1622,35 @@ public final class BenchMain {
             + " %.0f req/s)", rate), "reported", both ? "filter on " + ms(a.p50()) + " / " + ms(a.p99()) : "not measured",
         ok(b) ? "no filters " + ms(b.p50()) + " / " + ms(b.p99()) : "—",
         both ? signedMs(a.p50() - b.p50()) + " / " + signedMs(a.p99() - b.p99()) : "—", null));
+  }
+
+  /**
+   * Two systems' CPU per request round by round (they ran side by side in each round) and the ratio of each round,
+   * with the ratios' median and range: how much of a few-percent figure is the shared machine's noise. Null when a
+   * round lacks a CPU figure.
+   */
+  private static String cpuByRound(ScenarioResult sc, Map<String, List<LoadResult>> rounds, String on, String off) {
+    List<LoadResult> as = rounds.get(on);
+    List<LoadResult> bs = rounds.get(off);
+    if (as == null || bs == null || as.size() != bs.size() || as.size() < 2) return null;
+    double[] ratios = new double[as.size()];
+    StringBuilder onUs = new StringBuilder();
+    StringBuilder offUs = new StringBuilder();
+    StringBuilder byRound = new StringBuilder();
+    for (int i = 0; i < as.size(); i++) {
+      double a = sc.cpu(as.get(i));
+      double b = sc.cpu(bs.get(i));
+      if (Double.isNaN(a) || Double.isNaN(b) || b <= 0) return null;
+      ratios[i] = a / b;
+      String sep = i == 0 ? "" : " / ";
+      onUs.append(sep).append(String.format(Locale.ROOT, "%.1f", a));
+      offUs.append(sep).append(String.format(Locale.ROOT, "%.1f", b));
+      byRound.append(sep).append(String.format(Locale.ROOT, "×%.3f", ratios[i]));
+    }
+    double[] sorted = ratios.clone();
+    Arrays.sort(sorted);
+    return String.format(Locale.ROOT, "filter on %s µs, no filters %s µs; ratio %s: median ×%.3f, range ×%.3f-×%.3f",
+        onUs, offUs, byRound, Rounds.median(ratios), sorted[0], sorted[sorted.length - 1]);
   }
 
   /** The median over the last closed rounds of a system's CPU per request; NaN when not measured. */

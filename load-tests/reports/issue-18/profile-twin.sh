@@ -6,7 +6,9 @@
 # sampling (1 ms) and measured by the process's /proc CPU time. Writes twin-<route><suffix>.collapsed (all rounds),
 # twin-<route><suffix>.html (the last round's flame graph) and twin<suffix>.txt (CPU µs per request per window, and
 # the ratio) beside this script.
+# twin-diff.py reads them (µs per request by kind of frame on both routes, the wasm package's own work).
 #   ASPROF_LIB=/tmp/ap/linux-x64/libasyncProfiler.so load-tests/reports/issue-18/profile-twin.sh [suffix] [rounds]
+#   BFF_JAR=/path/to/an/older/bff.jar ...   # another build (the "before" of a change)
 set -euo pipefail
 lib="${ASPROF_LIB:?set ASPROF_LIB to libasyncProfiler.so (async-profiler 3.x/4.x: tools.profiler:async-profiler)}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -42,7 +44,7 @@ printf 'type Query {\n  post(id: ID = "p1"): Post @rest(service: "posts", path: 
 echo 'query Home { post { id text } }' > "$dir/screens/home.graphql"
 sleep 3
 java -XX:+UseParallelGC -Xms256m -Xmx512m -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints \
-  -jar "$root/bff-core/target/bff.jar" --config "$dir" --port "$port" > "$tmp/bff.log" 2>&1 &
+  -jar "${BFF_JAR:-$root/bff-core/target/bff.jar}" --config "$dir" --port "$port" > "$tmp/bff.log" 2>&1 &
 pid=$!
 pids+=($pid)
 for _ in $(seq 150); do curl -fs "http://127.0.0.1:$port/api/posts/p1" > /dev/null && break; sleep 0.2; done

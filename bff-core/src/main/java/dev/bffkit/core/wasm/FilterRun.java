@@ -306,7 +306,8 @@ final class FilterRun implements Exchange.AnswerFilter {
     int length = out == null ? 0 : out.length();
     if (!headSent) {
       headSent = true;
-      String cl = resp.headers().get(HttpHeaders.CONTENT_LENGTH);
+      // as the filters left it (the response view noted it while counting the fields for their callback)
+      String cl = responseHeaders != null ? responseHeaders.contentLength() : resp.headers().get(HttpHeaders.CONTENT_LENGTH);
       if (end && !resp.isChunked()) {
         // the whole body is known: its length is what the filters made of it
         if (cl != null) resp.headers().set(HttpHeaders.CONTENT_LENGTH, Integer.toString(length));

@@ -218,6 +218,27 @@ class WasmFilterTest {
     assertNull(a.resp().getHeader("content-length"), "streamed, as the upstream did");
   }
 
+  /** A header-only filter that sets the answer's content-length to 3 (a lie: it does not touch the body). */
+  static final String LYING_LENGTH = Wat.filter("""
+        (import "env" "proxy_replace_header_map_value" (func $replace (param i32 i32 i32 i32 i32) (result i32)))
+      """, """
+        (data (i32.const 16) "content-length")
+        (data (i32.const 40) "3")
+        (func (export "proxy_on_response_headers") (param i32 i32 i32) (result i32)
+          (drop (call $replace (i32.const 2) (i32.const 16) (i32.const 14) (i32.const 40) (i32.const 1)))
+          (i32.const 0))
+      """);
+
+  @Test
+  void aHeaderFilterThatChangesContentLengthIsCaughtBeforeTheHeadGoesOut() throws Exception {
+    // the host notes content-length while counting the answer's fields for the callback: a filter's write must win
+    Bff.RunningBff b = bff(Map.of("lie.wasm", Wat.compile(LYING_LENGTH)),
+        "    - { name: lie, file: filters/lie.wasm, routes: [\"proxy:/api/posts\"] }\n");
+    Answer a = send(b, HttpMethod.GET, "/api/posts/1", null);
+    assertEquals(503, a.resp().statusCode(), a.body().toString());
+    assertEquals("filter_failed", a.json().getJsonObject("error").getString("code"));
+  }
+
   /** The load test's body filter (load-tests/src/main/resources/wasm/mask-digits.wat): buffers, masks every digit. */
   static final String MASK_DIGITS = Wat.filter("""
         (import "env" "proxy_get_buffer_bytes" (func $get (param i32 i32 i32 i32 i32) (result i32)))

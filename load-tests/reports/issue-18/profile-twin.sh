@@ -9,7 +9,7 @@
 # folder, auth and observe on, 64 connections with the bench's token), as its wasm scenario measures it.
 # twin-diff.py reads them (µs per request by kind of frame on both routes, the wasm package's own work).
 #   ASPROF_LIB=/tmp/ap/linux-x64/libasyncProfiler.so load-tests/reports/issue-18/profile-twin.sh [suffix] [rounds]
-#   BFF_JAR=/path/to/an/older/bff.jar ...   # another build (the "before" of a change)
+#   BFF_JAR=/path/to/an/older/bff.jar ...   # another build (the "before" of a change; with IOS=1 its bff-ios.jar)
 set -euo pipefail
 lib="${ASPROF_LIB:?set ASPROF_LIB to libasyncProfiler.so (async-profiler 3.x/4.x: tools.profiler:async-profiler)}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -25,7 +25,7 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tm
 if [[ "${IOS:-}" == 1 ]]; then
   # the load test's own BFF: the iOS BFF on WasmBundle's folder (auth, observe, twin routes), its services and IdP
   java -Dbffkit.root="$root" -cp "$root/load-tests/target/bff-demo.jar" dev.bffkit.loadtests.bench.WasmTwinServe \
-    "$tmp/serve" > "$tmp/serve.log" 2>&1 &
+    "$tmp/serve" ${BFF_JAR:+"$BFF_JAR"} > "$tmp/serve.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 600); do [[ -s "$tmp/serve" ]] && break; sleep 0.5; done
   read -r port pid scheme token < "$tmp/serve"

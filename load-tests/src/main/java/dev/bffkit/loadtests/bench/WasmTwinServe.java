@@ -10,7 +10,8 @@ import java.util.concurrent.CountDownLatch;
  * the bench's identity provider in this one), held up until this process is stopped. Writes {@code PORT PID
  * AUTHORIZATION} to the file given once the BFF answers signed-in requests, so a script can load the twins with its
  * own client under a profiler ({@code load-tests/reports/issue-18/profile-twin.sh} with {@code IOS=1}).
- * {@code java -Dbffkit.root=. -cp load-tests/target/bff-demo.jar dev.bffkit.loadtests.bench.WasmTwinServe OUT}
+ * {@code java -Dbffkit.root=. -cp load-tests/target/bff-demo.jar dev.bffkit.loadtests.bench.WasmTwinServe OUT [JAR]}
+ * (JAR: another build's bff-ios.jar, the "before" of a change).
  */
 public final class WasmTwinServe {
   private WasmTwinServe() {}
@@ -20,7 +21,8 @@ public final class WasmTwinServe {
     Path logDir = Files.createTempDirectory("bffkit-wasm-twin-logs");
     Scenarios.ProcessBackends backends = Scenarios.ProcessBackends.start(logDir, 2);
     Scenarios.ProcessTarget upstream = WasmBundle.startUpstream(logDir);
-    Scenarios.ProcessTarget bff = WasmBundle.start(Scenarios.jar("bff-ios/target/bff-ios.jar"), backends,
+    Path jar = args.length > 1 ? Path.of(args[1]) : Scenarios.jar("bff-ios/target/bff-ios.jar");
+    Scenarios.ProcessTarget bff = WasmBundle.start(jar, backends,
         WasmBundle.write(Files.createTempDirectory("bffkit-wasm-twin"), "filters", upstream.port()), logDir, "bff-wasm");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -40,6 +40,10 @@ public final class FilterModule {
   final MemoryLimits limits;
   final byte[] pluginConfig;
   final long budgetNanos;
+  /** The same in µs, as the watchdog's guard takes it (at least 1, at most about 35 minutes). */
+  final int budgetMicros;
+  /** Whether the module exports proxy_on_request_body (a request's body is then read whole for it). */
+  final boolean readsRequestBody;
   final Set<String> exports;
   /** proxy_get/set_shared_data: one store per filter, seen by all its instances (and kept across a reload). */
   final SharedData shared;
@@ -53,6 +57,8 @@ public final class FilterModule {
     this.limits = limits;
     this.pluginConfig = config.config() == null ? new byte[0] : config.config().getBytes(StandardCharsets.UTF_8);
     this.budgetNanos = config.callbackBudget().toNanos();
+    this.budgetMicros = (int) Math.min(Integer.MAX_VALUE, Math.max(1, budgetNanos / 1000));
+    this.readsRequestBody = exports.contains("proxy_on_request_body");
     this.exports = exports;
     this.shared = shared;
   }

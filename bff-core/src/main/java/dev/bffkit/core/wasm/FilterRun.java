@@ -8,7 +8,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Logger;
@@ -30,7 +29,9 @@ final class FilterRun implements Exchange.AnswerFilter {
   private static final int MAX_PROPERTIES = 64;
 
   private final Exchange ex;
-  private final List<FilterCall> calls;
+  /** The filters' contexts, in the order written ({@code n} of them): an array, the loops allocate no iterator. */
+  private final FilterCall[] calls;
+  private int n;
   private Map<String, byte[]> properties;
   private byte[] requestBody;
   private byte[] responseBody;
@@ -49,9 +50,14 @@ final class FilterRun implements Exchange.AnswerFilter {
   private long sent;
   private boolean headSent;
 
-  FilterRun(Exchange ex, List<FilterCall> calls) {
+  /** A run for up to {@code filters} filters; {@link #add} their contexts. */
+  FilterRun(Exchange ex, int filters) {
     this.ex = ex;
-    this.calls = calls;
+    this.calls = new FilterCall[filters];
+  }
+
+  void add(FilterCall c) {
+    calls[n++] = c;
   }
 
   Exchange exchange() {
@@ -115,7 +121,8 @@ final class FilterRun implements Exchange.AnswerFilter {
    */
   boolean requestHeaders(boolean endOfStream) {
     int count = -1;
-    for (FilterCall c : calls) {
+    for (int i = 0; i < n; i++) {
+      FilterCall c = calls[i];
       if (c.skipped) continue;
       if (count < 0) count = map(Abi.HTTP_REQUEST_HEADERS).size();
       try {
@@ -131,14 +138,15 @@ final class FilterRun implements Exchange.AnswerFilter {
 
   /** Whether any filter reads request bodies. */
   boolean wantsRequestBody() {
-    for (FilterCall c : calls) if (!c.skipped && c.vm.module.exports.contains("proxy_on_request_body")) return true;
+    for (int i = 0; i < n; i++) if (!calls[i].skipped && calls[i].vm.readsRequestBody()) return true;
     return false;
   }
 
   /** The request body callbacks; the body as rewritten, or null when the request was answered. */
   Buffer requestBody(Buffer body) {
     requestBody = body.getBytes();
-    for (FilterCall c : calls) {
+    for (int i = 0; i < n; i++) {
+      FilterCall c = calls[i];
       if (c.skipped) continue;
       try {
         c.vm.requestBody(c, requestBody.length);
@@ -185,7 +193,7 @@ final class FilterRun implements Exchange.AnswerFilter {
       if (!noBody && !responseBody(true)) return Future.succeededFuture();
     }
     HttpServerResponse resp = ex.response();
-    if (!resp.trailers().isEmpty() && !responseTrailers()) return Future.succeededFuture();
+    if (readsTrailers() && !resp.trailers().isEmpty() && !responseTrailers()) return Future.succeededFuture();
     return passed ? send(last, true) : flush(true);
   }
 
@@ -195,8 +203,14 @@ final class FilterRun implements Exchange.AnswerFilter {
    */
   private boolean passesBody() {
     if (responseBody != null || held != null) return false;
-    for (FilterCall c : calls) if (!c.skipped && c.vm.readsResponseBody()) return false;
+    for (int i = 0; i < n; i++) if (!calls[i].skipped && calls[i].vm.readsResponseBody()) return false;
     return true;
+  }
+
+  /** Whether a filter of this request reads response trailers: Vert.x makes a trailers map when asked for one. */
+  private boolean readsTrailers() {
+    for (int i = 0; i < n; i++) if (!calls[i].skipped && calls[i].vm.readsResponseTrailers()) return true;
+    return false;
   }
 
   /** Chunks gather in a Buffer (amortised copies); the filters' byte[] is made once, when a callback reads it. */
@@ -224,8 +238,8 @@ final class FilterRun implements Exchange.AnswerFilter {
     inResponse = true;
     headersDone = true;
     int count = -1;
-    for (int i = calls.size() - 1; i >= 0; i--) {
-      FilterCall c = calls.get(i);
+    for (int i = n - 1; i >= 0; i--) {
+      FilterCall c = calls[i];
       if (c.skipped) continue;
       if (count < 0) count = map(Abi.HTTP_RESPONSE_HEADERS).size();
       try {
@@ -244,8 +258,8 @@ final class FilterRun implements Exchange.AnswerFilter {
     takeHeld();
     if (responseBody == null) responseBody = new byte[0];
     buffering = false;
-    for (int i = calls.size() - 1; i >= 0; i--) {
-      FilterCall c = calls.get(i);
+    for (int i = n - 1; i >= 0; i--) {
+      FilterCall c = calls[i];
       if (c.skipped || !c.vm.readsResponseBody()) continue;
       int action;
       try {
@@ -264,8 +278,8 @@ final class FilterRun implements Exchange.AnswerFilter {
   }
 
   private boolean responseTrailers() {
-    for (int i = calls.size() - 1; i >= 0; i--) {
-      FilterCall c = calls.get(i);
+    for (int i = n - 1; i >= 0; i--) {
+      FilterCall c = calls[i];
       if (c.skipped) continue;
       try {
         c.vm.responseTrailers(c, ex.response().trailers().size());
@@ -292,7 +306,8 @@ final class FilterRun implements Exchange.AnswerFilter {
     int length = out == null ? 0 : out.length();
     if (!headSent) {
       headSent = true;
-      String cl = resp.headers().get(HttpHeaders.CONTENT_LENGTH);
+      // as the filters left it (the response view noted it while counting the fields for their callback)
+      String cl = responseHeaders != null ? responseHeaders.contentLength() : resp.headers().get(HttpHeaders.CONTENT_LENGTH);
       if (end && !resp.isChunked()) {
         // the whole body is known: its length is what the filters made of it
         if (cl != null) resp.headers().set(HttpHeaders.CONTENT_LENGTH, Integer.toString(length));
@@ -389,8 +404,9 @@ final class FilterRun implements Exchange.AnswerFilter {
     if (finished) return;
     finished = true;
     over = true; // what the target still sends goes nowhere: the filters' contexts are gone
-    for (FilterCall c : calls) {
-      if (c.skipped || c.vm.broken()) continue;
+    for (int i = 0; i < n; i++) {
+      FilterCall c = calls[i];
+      if (c.skipped || c.id == 0 || c.vm.broken()) continue; // id 0: its context was never created
       try {
         c.vm.done(c);
       } catch (FilterFailure f) {

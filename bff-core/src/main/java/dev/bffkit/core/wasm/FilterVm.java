@@ -37,6 +37,8 @@ final class FilterVm {
   private final Memory memory;
   private final CallbackWatchdog.Guard guard;
   final FilterMeters meters;
+  /** This loop's callback counts and time for the filter (made on the loop that runs this instance). */
+  private final FilterMeters.Tally tally;
   private final ExportFunction malloc;
   private final ExportFunction onContextCreate;
   private final ExportFunction onRequestHeaders;
@@ -48,6 +50,12 @@ final class FilterVm {
   private final ExportFunction onLog;
   private final ExportFunction onDelete;
   private int nextId = ROOT + 1;
+  /**
+   * The hot callbacks' arguments, reused: Chicory reads them into the compiled function's locals on entry and keeps
+   * no reference (a callback's host calls that call back in, such as malloc, pass arrays of their own).
+   */
+  private final long[] args2 = new long[2];
+  private final long[] args3 = new long[3];
   /** The request whose callback runs; null in the root context's callbacks. */
   private FilterCall current;
   private boolean broken;
@@ -58,6 +66,7 @@ final class FilterVm {
     this.module = module;
     this.guard = guard;
     this.meters = meters;
+    this.tally = meters.tally();
     this.instance = Instance.builder(module.module)
         .withMachineFactory(module.machine)
         .withMemoryFactory(ByteArrayMemory::new)
@@ -114,16 +123,30 @@ final class FilterVm {
 
   // ---- callbacks
 
-  /** A new HTTP context for {@code call}; its id, or a failure. */
-  int newContext(FilterCall call) throws FilterFailure {
-    int id = nextId++;
-    if (nextId < 0) nextId = ROOT + 1;
-    call(FilterCall.CREATE, onContextCreate, call, id, ROOT);
-    return id;
-  }
-
+  /**
+   * The request's headers, for {@code call}: its HTTP context is created first (on_context_create, when the filter
+   * first sees the request), in the same timed window. The result of on_request_headers, or a failure of either.
+   */
   int requestHeaders(FilterCall call, int headers, boolean endOfStream) throws FilterFailure {
-    return call("proxy_on_request_headers", onRequestHeaders, call, call.id, headers, endOfStream ? 1 : 0);
+    long start = System.nanoTime();
+    int calls = 1;
+    try {
+      if (call.id == 0) {
+        int id = nextId++;
+        if (nextId < 0) nextId = ROOT + 1;
+        call.id = id;
+        args2[0] = id;
+        args2[1] = ROOT;
+        invoke(FilterCall.CREATE, onContextCreate, call, args2);
+        calls = 2;
+      }
+      args3[0] = call.id;
+      args3[1] = headers;
+      args3[2] = endOfStream ? 1 : 0;
+      return invoke("proxy_on_request_headers", onRequestHeaders, call, args3);
+    } finally {
+      tally.add(calls, System.nanoTime() - start);
+    }
   }
 
   int requestBody(FilterCall call, int size) throws FilterFailure {
@@ -131,11 +154,27 @@ final class FilterVm {
   }
 
   int responseHeaders(FilterCall call, int headers, boolean endOfStream) throws FilterFailure {
-    return call("proxy_on_response_headers", onResponseHeaders, call, call.id, headers, endOfStream ? 1 : 0);
+    long start = System.nanoTime();
+    try {
+      args3[0] = call.id;
+      args3[1] = headers;
+      args3[2] = endOfStream ? 1 : 0;
+      return invoke("proxy_on_response_headers", onResponseHeaders, call, args3);
+    } finally {
+      tally.add(1, System.nanoTime() - start);
+    }
+  }
+
+  boolean readsRequestBody() {
+    return onRequestBody != null;
   }
 
   boolean readsResponseBody() {
     return onResponseBody != null;
+  }
+
+  boolean readsResponseTrailers() {
+    return onResponseTrailers != null;
   }
 
   int responseBody(FilterCall call, int size, boolean endOfStream) throws FilterFailure {
@@ -155,17 +194,26 @@ final class FilterVm {
     if (onDelete != null) call("proxy_on_delete", onDelete, call, call.id);
   }
 
+  /** One export call, timed for the meters (two clock reads); see {@link #invoke}. */
+  private int call(String name, ExportFunction f, FilterCall call, long... args) throws FilterFailure {
+    long start = System.nanoTime();
+    try {
+      return invoke(name, f, call, args);
+    } finally {
+      tally.add(1, System.nanoTime() - start);
+    }
+  }
+
   /**
    * One export call within the budget, for request {@code call} (null: the root context); its i32 result (0 when it
-   * returns none). A null {@code f} initialises the instance (its data and start function). No allocation but the
-   * arguments' array: this runs several times per filtered request.
+   * returns none). A null {@code f} initialises the instance (its data and start function). No clock read and no
+   * allocation: the guard is one volatile write and a CAS, the watchdog times the callback (issue 18's profile).
    */
-  private int call(String name, ExportFunction f, FilterCall call, long... args) throws FilterFailure {
+  private int invoke(String name, ExportFunction f, FilterCall call, long[] args) throws FilterFailure {
     if (broken) throw new FilterFailure(FilterFailure.Kind.ABI, name, "the instance failed earlier");
     FilterCall before = current;
     current = call;
-    long start = System.nanoTime();
-    long seq = guard.enter(start + module.budgetNanos); // one clock read for the deadline and the meter
+    long seq = guard.enter(module.budgetMicros);
     FilterFailure failed = null;
     int result = 0;
     try {
@@ -180,7 +228,6 @@ final class FilterVm {
       failed = new FilterFailure(FilterFailure.Kind.TRAP, name, "call stack exhausted");
     } finally {
       if (guard.exit(seq) && failed == null) failed = overBudget(name);
-      meters.callback(System.nanoTime() - start);
       current = before;
       flushLogs();
     }

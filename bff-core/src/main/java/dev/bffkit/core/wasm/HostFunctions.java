@@ -130,6 +130,21 @@ final class HostFunctions {
   }
 
   /**
+   * The result arrays of the statuses the ABI and WASI define (0-76), made once: Chicory reads a host function's
+   * result array into the caller's stack and keeps no reference, so one array per status serves every call (two host
+   * calls per request for a header filter, each an allocation before).
+   */
+  private static final long[][] RESULTS = new long[77][];
+
+  static {
+    for (int i = 0; i < RESULTS.length; i++) RESULTS[i] = new long[] {i};
+  }
+
+  private static long[] result(int status) {
+    return status >= 0 && status < RESULTS.length ? RESULTS[status] : new long[] {status};
+  }
+
+  /**
    * Binds one host function. A pointer the filter passed outside its memory ({@link FilterVm.BadPointer}) is the
    * filter's fault, answered here for every function at once: the ABI's INVALID_MEMORY_ACCESS, WASI's EFAULT.
    */
@@ -143,7 +158,7 @@ final class HostFunctions {
       } catch (FilterVm.BadPointer e) {
         status = fault;
       }
-      return result ? new long[] {status} : null;
+      return result ? result(status) : null;
     };
     return new HostFunction(module, name, type, handle);
   }

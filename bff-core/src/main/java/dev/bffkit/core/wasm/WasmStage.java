@@ -11,7 +11,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
-import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +29,8 @@ public final class WasmStage implements Stage {
 
   private final MeterRegistry registry;
   private final Map<FilterModule, Pool> pools = new IdentityHashMap<>();
+  private FilterModule lastModule;
+  private Pool lastPool;
 
   public WasmStage(MeterRegistry registry) {
     this.registry = registry;
@@ -49,23 +50,26 @@ public final class WasmStage implements Stage {
       next.proceed(ex);
       return;
     }
-    List<FilterCall> calls = new ArrayList<>(filters.size());
-    FilterRun run = new FilterRun(ex, calls);
-    for (FilterModule m : filters) {
-      FilterCall c = start(run, m);
-      if (c == null) {
+    FilterRun run = new FilterRun(ex, filters.size());
+    for (int i = 0; i < filters.size(); i++) {
+      FilterModule m = filters.get(i);
+      FilterVm vm = instance(run, m);
+      if (vm == null) {
         if (m.config.failure() == WasmFilterConfig.Failure.OPEN) continue;
         run.finish();
         ex.fail(503, "filter_failed", "filter " + m.name() + " failed");
         ex.request().resume(); // let an unread body drain: a paused request stalls its keep-alive connection
         return;
       }
-      calls.add(c);
+      run.add(new FilterCall(run, vm)); // its context is created with the request-headers callback
     }
     Cancellation.watch(ex).onCancel(run::finish);
     HttpServerRequest req = ex.request();
     boolean body = hasBody(req) && ex.route().kind() != RouteKind.GRPC_WEB;
-    if (!run.requestHeaders(!body)) return;
+    if (!run.requestHeaders(!body)) { // answered: a local response, a closed stream or a filter failing closed
+      req.resume(); // let an unread body drain, as above
+      return;
+    }
     ex.answerFilter(run);
     if (!body || !run.wantsRequestBody()) {
       next.proceed(ex);
@@ -88,42 +92,42 @@ public final class WasmStage implements Stage {
     return declared > 0 || declared == BodyReader.MALFORMED || req.headers().contains(HttpHeaders.TRANSFER_ENCODING);
   }
 
-  /** The filter's context for this request on this loop's instance; null when the filter cannot run now. */
-  private FilterCall start(FilterRun run, FilterModule m) {
-    Pool pool = pools.computeIfAbsent(m, k -> new Pool());
-    if (pool.vm == null || pool.vm.broken()) {
-      long now = System.nanoTime();
-      if (now - pool.windowStart > 1_000_000_000L) {
-        pool.windowStart = now;
-        pool.restarts = 0;
-      }
-      if (pool.restarts >= MAX_RESTARTS) {
-        // counted on every refused request, logged once a window (a crash loop must not flood the log)
-        m.meters(registry).failure("instantiate", "crash_loop");
-        if (pool.restarts++ == MAX_RESTARTS) {
-          LOG.warning("event=wasm_filter_failed filter=" + m.name() + " callback=instantiate kind=crash_loop "
-              + run.exchange().logIds() + " error=\"" + MAX_RESTARTS + " instances this second; the filter fails"
-              + " until the next\"");
-        }
-        return null;
-      }
-      pool.restarts++;
-      m.meters(registry).instance();
-      try {
-        pool.vm = FilterVm.create(m, CallbackWatchdog.get().guard(), m.meters(registry));
-      } catch (FilterFailure f) {
-        pool.vm = null;
-        m.meters(registry).failed(f, run.exchange().logIds(), "");
-        return null;
-      }
+  /** This loop's instance of filter {@code m}, made when there is none or it broke; null when it cannot run now. */
+  private FilterVm instance(FilterRun run, FilterModule m) {
+    Pool pool = pool(m);
+    if (pool.vm != null && !pool.vm.broken()) return pool.vm;
+    long now = System.nanoTime();
+    if (now - pool.windowStart > 1_000_000_000L) {
+      pool.windowStart = now;
+      pool.restarts = 0;
     }
-    FilterCall c = new FilterCall(run, pool.vm);
-    try {
-      c.id = pool.vm.newContext(c);
-    } catch (FilterFailure f) {
-      m.meters(registry).failed(f, run.exchange().logIds(), "");
+    if (pool.restarts >= MAX_RESTARTS) {
+      // counted on every refused request, logged once a window (a crash loop must not flood the log)
+      m.meters(registry).failure("instantiate", "crash_loop");
+      if (pool.restarts++ == MAX_RESTARTS) {
+        LOG.warning("event=wasm_filter_failed filter=" + m.name() + " callback=instantiate kind=crash_loop "
+            + run.exchange().logIds() + " error=\"" + MAX_RESTARTS + " instances this second; the filter fails"
+            + " until the next\"");
+      }
       return null;
     }
-    return c;
+    pool.restarts++;
+    m.meters(registry).instance();
+    try {
+      pool.vm = FilterVm.create(m, CallbackWatchdog.get().guard(), m.meters(registry));
+    } catch (FilterFailure f) {
+      pool.vm = null;
+      m.meters(registry).failed(f, run.exchange().logIds(), "");
+    }
+    return pool.vm;
+  }
+
+  /** The pool of {@code m}; the last one looked up is kept aside (a route mostly has one filter: no hashing). */
+  private Pool pool(FilterModule m) {
+    if (m == lastModule) return lastPool;
+    Pool p = pools.computeIfAbsent(m, k -> new Pool());
+    lastModule = m;
+    lastPool = p;
+    return p;
   }
 }

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bffkit.core.Bff;
 import dev.bffkit.core.OnLoop;
 import dev.bffkit.core.config.BundleLoader;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -145,6 +148,45 @@ class WasmFilterTest {
     assertTrue(Integer.parseInt(post.resp().getHeader("content-length")) > 0);
   }
 
+  static double callbacks(MeterRegistry r, String filter) {
+    FunctionCounter c = r.find("bff.wasm.callbacks").tag("filter", filter).functionCounter();
+    return c == null ? -1 : c.count();
+  }
+
+  static double callbackSeconds(MeterRegistry r, String filter) {
+    FunctionCounter c = r.find("bff.wasm.callback.seconds").tag("filter", filter).functionCounter();
+    return c == null ? -1 : c.count();
+  }
+
+  @Test
+  void everyCallbackIsCountedAndTimed() throws Exception {
+    Bff.RunningBff b = bff(Map.of("add.wasm", Wat.compile(ADD_HEADERS)),
+        "    - { name: add, file: filters/add.wasm, routes: [\"proxy:/api/posts\"] }\n");
+    MeterRegistry r = HostileFiltersTest.registry(b);
+    assertEquals(200, send(b, HttpMethod.GET, "/api/posts/1", null).resp().statusCode()); // the instance is made
+    double before = callbacks(r, "add");
+    double secondsBefore = callbackSeconds(r, "add");
+    for (int i = 0; i < 5; i++) assertEquals(200, send(b, HttpMethod.GET, "/api/posts/1", null).resp().statusCode());
+    // on_context_create, on_request_headers and on_response_headers, for each request (the first two timed as one)
+    assertEquals(before + 15, callbacks(r, "add"));
+    assertTrue(callbackSeconds(r, "add") > secondsBefore, "no time in callbacks counted");
+  }
+
+  @Test
+  void aReloadedFiltersMetersAddToTheSameCounters() {
+    MeterRegistry r = new SimpleMeterRegistry();
+    new FilterMeters("f", r).tally().add(2, 1_000_000);
+    // a reload makes new meters for the filter: the registry keeps the first counters, which must see these too
+    new FilterMeters("f", r).tally().add(3, 2_000_000);
+    assertEquals(5, callbacks(r, "f"));
+    assertEquals(0.003, callbackSeconds(r, "f"), 1e-9);
+    // another registry (another BFF in this JVM) counts its own
+    MeterRegistry other = new SimpleMeterRegistry();
+    new FilterMeters("f", other).tally().add(1, 1);
+    assertEquals(1, callbacks(other, "f"));
+    assertEquals(5, callbacks(r, "f"));
+  }
+
   @Test
   void screensGraphqlAndNotModifiedAnswersPassTheirFilters() throws Exception {
     Bff.RunningBff b = bff(Map.of("add.wasm", Wat.compile(ADD_HEADERS)),
@@ -174,6 +216,27 @@ class WasmFilterTest {
     assertEquals("chunk-0chunk-1chunk-2", a.body().toString());
     assertEquals("1", a.resp().getHeader("x-wasm"));
     assertNull(a.resp().getHeader("content-length"), "streamed, as the upstream did");
+  }
+
+  /** A header-only filter that sets the answer's content-length to 3 (a lie: it does not touch the body). */
+  static final String LYING_LENGTH = Wat.filter("""
+        (import "env" "proxy_replace_header_map_value" (func $replace (param i32 i32 i32 i32 i32) (result i32)))
+      """, """
+        (data (i32.const 16) "content-length")
+        (data (i32.const 40) "3")
+        (func (export "proxy_on_response_headers") (param i32 i32 i32) (result i32)
+          (drop (call $replace (i32.const 2) (i32.const 16) (i32.const 14) (i32.const 40) (i32.const 1)))
+          (i32.const 0))
+      """);
+
+  @Test
+  void aHeaderFilterThatChangesContentLengthIsCaughtBeforeTheHeadGoesOut() throws Exception {
+    // the host notes content-length while counting the answer's fields for the callback: a filter's write must win
+    Bff.RunningBff b = bff(Map.of("lie.wasm", Wat.compile(LYING_LENGTH)),
+        "    - { name: lie, file: filters/lie.wasm, routes: [\"proxy:/api/posts\"] }\n");
+    Answer a = send(b, HttpMethod.GET, "/api/posts/1", null);
+    assertEquals(503, a.resp().statusCode(), a.body().toString());
+    assertEquals("filter_failed", a.json().getJsonObject("error").getString("code"));
   }
 
   /** The load test's body filter (load-tests/src/main/resources/wasm/mask-digits.wat): buffers, masks every digit. */

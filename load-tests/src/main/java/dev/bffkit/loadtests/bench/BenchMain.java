@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,6 +81,8 @@ public final class BenchMain {
   private String nginxError;
   /** Every round of the last {@link #maxInRounds} by system, in round order. */
   private Map<String, List<LoadResult>> lastRounds = Map.of();
+  /** The same for the last {@link #openInRounds}. */
+  private Map<String, List<LoadResult>> lastOpenRounds = Map.of();
   /** Pass-through's ceiling on our own stack (Vert.x and Netty without the BFF). */
   private Scenarios.ProcessTarget handProxy;
   private String handProxyError = "not needed by the selected scenarios";
@@ -1161,10 +1164,11 @@ public final class BenchMain {
   private Map<String, LoadResult> openInRounds(ScenarioResult sc, String label, List<Sys> systems, double rate, int conns,
       int n, Duration w, Duration d) {
     Map<String, List<LoadResult>> all = new LinkedHashMap<>();
+    lastOpenRounds = all;
     for (int round = 1; round <= n; round++) {
       progress.scenario(label + " (round " + round + "/" + n + ")");
       List<Sys> order = new ArrayList<>(systems);
-      if (round % 2 == 0) java.util.Collections.reverse(order);
+      if (round % 2 == 0) Collections.reverse(order);
       for (Sys s : order) {
         if (s.skip() != null) continue;
         LoadResult r = measure(sc, LoadSpec.open(s.name(), s.port(), s.path(), rate, conns, w, d).withHeaders(s.headers()),
@@ -1512,8 +1516,9 @@ public final class BenchMain {
     ScenarioResult sc = new ScenarioResult("wasm", "Proxy-Wasm filters (issue 18): one iOS BFF process (bff-ios.jar"
         + " --config on a copy of its folder, auth and observe as deployed) with twin routes that differ only by their"
         + " filters: GET /api/posts/p1 (no filter) and /wasm/posts/p1 (the same service, path and rules, with a header-only"
-        + " filter that adds x-wasm: 1 to the request and the answer); closed model in " + (quick ? 1 : WASM_ROUNDS)
-        + " interleaved round(s) (median), then open model at a quarter of the unfiltered max. Then GET"
+        + " filter that adds x-wasm: 1 to the request and the answer); closed model in " + (quick ? 1 : WASM_HEADER_ROUNDS)
+        + " interleaved round(s) (median; every other round the filtered twin first), then open model at a quarter of"
+        + " the unfiltered max in as many (each round's CPU ratio in the notes). Then GET"
         + " /api/blob/{1,16,64} and /wasm/blob/{1,16,64} (JSON answers of that many KiB from a small upstream process),"
         + " the second through a body filter that buffers the answer and masks every digit; open model at a fixed rate,"
         + " rounds pooled.");
@@ -1573,8 +1578,13 @@ public final class BenchMain {
     }
   }
 
-  /** Closed rounds for the header-only filter: more than the other scenarios' 3, a 5 % target on two shared cores. */
+  /** Rounds of the body filter's rows: more than the other scenarios' 3. */
   static final int WASM_ROUNDS = 5;
+  /**
+   * Closed and open rounds of the header-only filter's rows: a 5 % target on two shared cores, where one round's CPU
+   * ratio varied by ±10 % (issue 18, third pass): the median of seven.
+   */
+  static final int WASM_HEADER_ROUNDS = 7;
 
   private static Sys wasmSys(String name, Scenarios.ProcessTarget t, String path) {
     return new Sys(name, t.port(), path, null, t.process()::cpuNanos, Scenarios.bffHeaders());
@@ -1586,18 +1596,23 @@ public final class BenchMain {
 
   /** Throughput, CPU per request and latency with the header-only filter vs none (issue 18's ≤ 5 % rows). */
   private void headerFilterRows(ScenarioResult sc, List<Sys> systems, int conns) {
-    Map<String, LoadResult> max = maxInRounds(sc, systems, conns, quick ? 1 : WASM_ROUNDS);
+    Map<String, LoadResult> max = maxInRounds(sc, systems, conns, quick ? 1 : WASM_HEADER_ROUNDS, true);
     String worst = worstRoundRatio(WASM_ON, WASM_OFF);
     if (worst != null) sc.note("header-only filter: throughput ratio by round, worst " + worst);
     double[] closedCpu = {medianCpu(sc, WASM_ON), medianCpu(sc, WASM_OFF)};
+    Map<String, List<LoadResult>> closedRounds = lastRounds;
     LoadResult offMax = max.get(WASM_OFF);
     // a quarter of the unfiltered max, not half: with the driver and the other work on the same two cores, half the
     // closed max saturated the machine (p50 65 ms in the first full run), and a saturated system's CPU per request
     // measures its queues
     double rate = ok(offMax) ? Math.max(50, Math.floor(offMax.achievedRate() / 4)) : halfOfLowest(sc, max) / 2;
     Map<String, LoadResult> open = openInRounds(sc, sc.name() + String.format(Locale.ROOT, " (open %.0f req/s)", rate),
-        systems, rate, conns, quick ? 1 : WASM_ROUNDS, roundWarmup, roundDuration);
+        systems, rate, conns, quick ? 1 : WASM_HEADER_ROUNDS, roundWarmup, roundDuration);
     featureCost(WASM_HEADER, "pass-through", sc, max, open, WASM_ON, WASM_OFF);
+    String closedByRound = cpuByRound(sc, closedRounds, WASM_ON, WASM_OFF);
+    if (closedByRound != null) sc.note("header-only filter: CPU per request by closed round, " + closedByRound);
+    String openByRound = cpuByRound(sc, lastOpenRounds, WASM_ON, WASM_OFF);
+    if (openByRound != null) sc.note("header-only filter: CPU per request by open round, " + openByRound);
     if (max.containsKey(WASM_ON_PREVIOUS)) {
       featureCost(WASM_HEADER_PREVIOUS, "pass-through", sc, max, open, WASM_ON_PREVIOUS, WASM_OFF);
       againstPrevious("pass-through with the header-only Wasm filter", max, open, WASM_ON, WASM_ON_PREVIOUS);
@@ -1614,6 +1629,35 @@ public final class BenchMain {
             + " %.0f req/s)", rate), "reported", both ? "filter on " + ms(a.p50()) + " / " + ms(a.p99()) : "not measured",
         ok(b) ? "no filters " + ms(b.p50()) + " / " + ms(b.p99()) : "—",
         both ? signedMs(a.p50() - b.p50()) + " / " + signedMs(a.p99() - b.p99()) : "—", null));
+  }
+
+  /**
+   * Two systems' CPU per request round by round (they ran side by side in each round) and the ratio of each round,
+   * with the ratios' median and range: how much of a few-percent figure is the shared machine's noise. Null when a
+   * round lacks a CPU figure.
+   */
+  private static String cpuByRound(ScenarioResult sc, Map<String, List<LoadResult>> rounds, String on, String off) {
+    List<LoadResult> as = rounds.get(on);
+    List<LoadResult> bs = rounds.get(off);
+    if (as == null || bs == null || as.size() != bs.size() || as.size() < 2) return null;
+    double[] ratios = new double[as.size()];
+    StringBuilder onUs = new StringBuilder();
+    StringBuilder offUs = new StringBuilder();
+    StringBuilder byRound = new StringBuilder();
+    for (int i = 0; i < as.size(); i++) {
+      double a = sc.cpu(as.get(i));
+      double b = sc.cpu(bs.get(i));
+      if (Double.isNaN(a) || Double.isNaN(b) || b <= 0) return null;
+      ratios[i] = a / b;
+      String sep = i == 0 ? "" : " / ";
+      onUs.append(sep).append(String.format(Locale.ROOT, "%.1f", a));
+      offUs.append(sep).append(String.format(Locale.ROOT, "%.1f", b));
+      byRound.append(sep).append(String.format(Locale.ROOT, "×%.3f", ratios[i]));
+    }
+    double[] sorted = ratios.clone();
+    Arrays.sort(sorted);
+    return String.format(Locale.ROOT, "filter on %s µs, no filters %s µs; ratio %s: median ×%.3f, range ×%.3f-×%.3f",
+        onUs, offUs, byRound, Rounds.median(ratios), sorted[0], sorted[sorted.length - 1]);
   }
 
   /** The median over the last closed rounds of a system's CPU per request; NaN when not measured. */
@@ -1855,16 +1899,21 @@ public final class BenchMain {
    * each system's median round to the scenario and returns them by system name.
    */
   private Map<String, LoadResult> maxInRounds(ScenarioResult sc, List<Sys> systems, int conns) {
-    return maxInRounds(sc, systems, conns, rounds);
+    return maxInRounds(sc, systems, conns, rounds, false);
   }
 
-  /** The same with {@code n} rounds. */
-  private Map<String, LoadResult> maxInRounds(ScenarioResult sc, List<Sys> systems, int conns, int n) {
+  /**
+   * The same with {@code n} rounds; {@code alternate}: every other round runs the systems in reverse order, as the open
+   * rounds do, so neither of two systems always runs second (the wasm twins' few-percent CPU ratio).
+   */
+  private Map<String, LoadResult> maxInRounds(ScenarioResult sc, List<Sys> systems, int conns, int n, boolean alternate) {
     Map<String, List<LoadResult>> all = new LinkedHashMap<>();
     lastRounds = all;
     for (int round = 1; round <= n; round++) {
       progress.scenario(sc.name() + " (max, round " + round + "/" + n + ")");
-      for (Sys s : systems) {
+      List<Sys> order = new ArrayList<>(systems);
+      if (alternate && round % 2 == 0) Collections.reverse(order);
+      for (Sys s : order) {
         if (s.skip() != null) continue;
         LoadResult r = measure(sc, LoadSpec.closed(s.name(), s.port(), s.path(), conns, roundWarmup, roundDuration)
             .withHeaders(s.headers()), s.cpu());

@@ -24,6 +24,7 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Netty's HTTP/3 client for tests: one QUIC connection (trusting any certificate, for the test's self-signed one),
@@ -50,7 +52,7 @@ public final class H3Client implements AutoCloseable {
     }
 
     public String text() {
-      return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+      return new String(body, StandardCharsets.UTF_8);
     }
   }
 
@@ -62,7 +64,7 @@ public final class H3Client implements AutoCloseable {
     QuicSslContext ssl = QuicSslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE)
         .applicationProtocols(Http3.supportedApplicationProtocols()).build();
     ChannelHandler codec = Http3.newQuicClientCodecBuilder().sslContext(ssl)
-        .maxIdleTimeout(10_000, TimeUnit.MILLISECONDS)
+        .maxIdleTimeout(60_000, TimeUnit.MILLISECONDS)
         .initialMaxData(maxData).initialMaxStreamDataBidirectionalLocal(maxStreamData)
         .initialMaxStreamDataUnidirectional(64 * 1024).initialMaxStreamsUnidirectional(8)
         .build();
@@ -85,6 +87,8 @@ public final class H3Client implements AutoCloseable {
     DefaultHttp3HeadersFrame head = new DefaultHttp3HeadersFrame();
     head.headers().method(method).path(path).authority("127.0.0.1").scheme("https");
     headers.forEach((k, v) -> head.headers().add(k.toLowerCase(), v));
+    // As browsers and phone stacks do: a body of known size is announced.
+    if (body != null && !headers.containsKey("content-length")) head.headers().add("content-length", String.valueOf(body.length));
     return open(stream -> {
       if (body == null) {
         stream.writeAndFlush(head).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
@@ -97,7 +101,7 @@ public final class H3Client implements AutoCloseable {
   }
 
   /** Opens a request stream and lets {@code writer} write what it likes on it (malformed input included). */
-  public CompletableFuture<Answer> open(java.util.function.Consumer<QuicStreamChannel> writer) throws Exception {
+  public CompletableFuture<Answer> open(Consumer<QuicStreamChannel> writer) throws Exception {
     CompletableFuture<Answer> answer = new CompletableFuture<>();
     QuicStreamChannel stream = Http3.newRequestStream(quic, new Collector(answer)).get(10, TimeUnit.SECONDS);
     writer.accept(stream);

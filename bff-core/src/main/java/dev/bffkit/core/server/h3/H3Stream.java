@@ -4,8 +4,12 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http3.Http3DataFrame;
 import io.netty.handler.codec.http3.Http3Headers;
+import io.netty.handler.codec.http3.Http3ErrorCode;
+import io.netty.handler.codec.http3.Http3Exception;
 import io.netty.handler.codec.http3.Http3HeadersFrame;
+import io.netty.handler.codec.http3.Http3HeadersValidationException;
 import io.netty.handler.codec.http3.Http3RequestStreamInboundHandler;
+import io.netty.handler.codec.quic.QuicException;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -75,7 +79,12 @@ final class H3Stream extends Http3RequestStreamInboundHandler {
 
   @Override
   protected void channelInputClosed(ChannelHandlerContext ctx) {
-    if (request != null) context.dispatch(v -> request.onInputEnd());
+    if (request != null) {
+      context.dispatch(v -> request.onInputEnd());
+    } else {
+      // RFC 9114 section 4.1.2: the stream ended before a complete request head (nothing, or a frame cut short).
+      ((QuicStreamChannel) ctx.channel()).shutdown(Http3ErrorCode.H3_REQUEST_INCOMPLETE.code());
+    }
   }
 
   @Override
@@ -97,8 +106,14 @@ final class H3Stream extends Http3RequestStreamInboundHandler {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    // Malformed frames and fields were answered by the codec (a stream or connection error); a reset by the client
-    // arrives as the stream's close. Nothing of it is the gateway's fault or worth a log line per request.
-    ctx.close();
+    // Malformed frames and fields were answered by the codec already (a stream error with its code, or a connection
+    // error); a reset by the client arrives as the stream's close. None of it is the gateway's fault or worth a log
+    // line per request. Anything else thrown before the head was decoded is input the codec could not take (a field
+    // value Netty's header validation refused, say): a malformed request (RFC 9114 section 4.1.2), a stream error.
+    if (cause instanceof Http3Exception || cause instanceof Http3HeadersValidationException || cause instanceof QuicException) {
+      return;
+    }
+    Http3ErrorCode code = request == null ? Http3ErrorCode.H3_MESSAGE_ERROR : Http3ErrorCode.H3_INTERNAL_ERROR;
+    ((QuicStreamChannel) ctx.channel()).shutdown(code.code());
   }
 }

@@ -3,6 +3,8 @@ package dev.bffkit.core.server.h3;
 import dev.bffkit.core.config.ConfigException;
 import dev.bffkit.core.config.Http3Config;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.InternetProtocolFamily;
@@ -139,8 +141,16 @@ public final class Http3Listener {
               }
             };
             // The QPACK dynamic table is off: no state a client can make us hold beyond the field-section limit.
-            ch.pipeline().addLast(new Http3ServerConnectionHandler(streams, null, null, settings, true));
-            context.dispatch(conn, onConnection);
+            ch.pipeline().addLast(new Http3ServerConnectionHandler(streams, null, null, settings, true),
+                new ChannelInboundHandlerAdapter() {
+                  @Override
+                  public void channelActive(ChannelHandlerContext ctx) {
+                    // Counted (limits.maxConnections) once the handshake is done: a close before it would not
+                    // reach the client, which would only retransmit its Initial.
+                    context.dispatch(conn, onConnection);
+                    ctx.fireChannelActive();
+                  }
+                });
           }
         })
         .build();

@@ -5,7 +5,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -18,6 +21,8 @@ import io.netty.handler.codec.http3.Http3DataFrame;
 import io.netty.handler.codec.http3.Http3HeadersFrame;
 import io.netty.handler.codec.http3.Http3RequestStreamInboundHandler;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
+import io.netty.handler.codec.quic.QuicStreamResetException;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
@@ -43,9 +48,13 @@ public final class H3Client implements AutoCloseable {
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel udp;
   private final QuicChannel quic;
+  private final CompletableFuture<QuicConnectionCloseEvent> closeEvent = new CompletableFuture<>();
 
-  /** An answer; {@code status} 0 when the stream ended before a head. */
-  public record Answer(int status, Map<String, List<String>> headers, byte[] body, boolean reset) {
+  /**
+   * An answer; {@code status} 0 when the stream ended before a head; {@code resetCode} the server's RESET_STREAM
+   * code, or -1.
+   */
+  public record Answer(int status, Map<String, List<String>> headers, byte[] body, boolean reset, long resetCode) {
     public String header(String name) {
       List<String> v = headers.get(name);
       return v == null ? null : v.get(0);
@@ -69,8 +78,36 @@ public final class H3Client implements AutoCloseable {
         .initialMaxStreamDataUnidirectional(64 * 1024).initialMaxStreamsUnidirectional(8)
         .build();
     udp = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec).bind(0).sync().channel();
-    quic = QuicChannel.newBootstrap(udp).handler(new Http3ClientConnectionHandler())
+    quic = QuicChannel.newBootstrap(udp).handler(new ChannelInitializer<QuicChannel>() {
+          @Override
+          protected void initChannel(QuicChannel ch) {
+            ch.pipeline().addLast(new Http3ClientConnectionHandler(), new ChannelInboundHandlerAdapter() {
+              @Override
+              public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                if (evt instanceof QuicConnectionCloseEvent e) closeEvent.complete(e);
+                ctx.fireUserEventTriggered(evt);
+              }
+            });
+          }
+        })
         .remoteAddress(new InetSocketAddress("127.0.0.1", port)).connect().get(10, TimeUnit.SECONDS);
+  }
+
+  /** Completes when the server closes the connection, with its error code. */
+  public CompletableFuture<QuicConnectionCloseEvent> closeEvent() {
+    return closeEvent;
+  }
+
+  /**
+   * Writes {@code bytes} as they are on a new request stream (HTTP/3 frames made by hand, malformed ones included:
+   * they go below the client's codec), then its FIN when {@code fin}; the answer is decoded as usual.
+   */
+  public CompletableFuture<Answer> raw(byte[] bytes, boolean fin) throws Exception {
+    CompletableFuture<Answer> answer = new CompletableFuture<>();
+    QuicStreamChannel stream = stream(answer);
+    ChannelFuture f = stream.pipeline().firstContext().writeAndFlush(Unpooled.wrappedBuffer(bytes));
+    if (fin) f.addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
+    return answer;
   }
 
   public QuicChannel quic() {
@@ -103,9 +140,22 @@ public final class H3Client implements AutoCloseable {
   /** Opens a request stream and lets {@code writer} write what it likes on it (malformed input included). */
   public CompletableFuture<Answer> open(Consumer<QuicStreamChannel> writer) throws Exception {
     CompletableFuture<Answer> answer = new CompletableFuture<>();
-    QuicStreamChannel stream = Http3.newRequestStream(quic, new Collector(answer)).get(10, TimeUnit.SECONDS);
-    writer.accept(stream);
+    writer.accept(stream(answer));
     return answer;
+  }
+
+  /** A request stream whose answer {@code answer} gathers; the reset code is read below the codec, which keeps it. */
+  private QuicStreamChannel stream(CompletableFuture<Answer> answer) throws Exception {
+    Collector collector = new Collector(answer);
+    QuicStreamChannel stream = Http3.newRequestStream(quic, collector).get(10, TimeUnit.SECONDS);
+    stream.pipeline().addFirst(new ChannelInboundHandlerAdapter() {
+      @Override
+      public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof QuicStreamResetException r) collector.resetCode = r.applicationProtocolCode();
+        ctx.fireExceptionCaught(cause);
+      }
+    });
+    return stream;
   }
 
   @Override
@@ -121,6 +171,7 @@ public final class H3Client implements AutoCloseable {
     private int status;
     private final Map<String, List<String>> headers = new TreeMap<>();
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+    volatile long resetCode = -1;
 
     Collector(CompletableFuture<Answer> answer) {
       this.answer = answer;
@@ -146,18 +197,19 @@ public final class H3Client implements AutoCloseable {
 
     @Override
     protected void channelInputClosed(ChannelHandlerContext ctx) {
-      answer.complete(new Answer(status, new LinkedHashMap<>(headers), body.toByteArray(), false));
+      answer.complete(new Answer(status, new LinkedHashMap<>(headers), body.toByteArray(), resetCode >= 0, resetCode));
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-      answer.complete(new Answer(status, new LinkedHashMap<>(headers), body.toByteArray(), true));
+      answer.complete(new Answer(status, new LinkedHashMap<>(headers), body.toByteArray(), true, resetCode));
       super.channelInactive(ctx);
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      answer.complete(new Answer(status, new LinkedHashMap<>(headers), body.toByteArray(), true));
+      long code = cause instanceof QuicStreamResetException r ? r.applicationProtocolCode() : resetCode;
+      answer.complete(new Answer(status, new LinkedHashMap<>(headers), body.toByteArray(), true, code));
       ctx.close();
     }
   }

@@ -2,6 +2,9 @@ package dev.bffkit.loadtests.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -10,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
  * the bench's identity provider in this one), held up until this process is stopped. Writes {@code PORT PID
  * AUTHORIZATION} to the file given once the BFF answers signed-in requests, so a script can load the twins with its
  * own client under a profiler ({@code load-tests/reports/issue-18/profile-twin.sh} with {@code IOS=1}).
- * {@code java -Dbffkit.root=. -cp load-tests/target/bff-demo.jar dev.bffkit.loadtests.bench.WasmTwinServe OUT [JAR]}
+ * {@code java -Dbffkit.root=. -cp load-tests/target/bff-demo.jar dev.bffkit.loadtests.bench.WasmTwinServe OUT [JAR|-] [ROUNDS]}
  * (JAR: another build's bff-ios.jar, the "before" of a change).
  */
 public final class WasmTwinServe {
@@ -21,7 +24,7 @@ public final class WasmTwinServe {
     Path logDir = Files.createTempDirectory("bffkit-wasm-twin-logs");
     Scenarios.ProcessBackends backends = Scenarios.ProcessBackends.start(logDir, 2);
     Scenarios.ProcessTarget upstream = WasmBundle.startUpstream(logDir);
-    Path jar = args.length > 1 ? Path.of(args[1]) : Scenarios.jar("bff-ios/target/bff-ios.jar");
+    Path jar = args.length > 1 && !args[1].equals("-") ? Path.of(args[1]) : Scenarios.jar("bff-ios/target/bff-ios.jar");
     Scenarios.ProcessTarget bff = WasmBundle.start(jar, backends,
         WasmBundle.write(Files.createTempDirectory("bffkit-wasm-twin"), "filters", upstream.port()), logDir, "bff-wasm");
     CountDownLatch stopped = new CountDownLatch(1);
@@ -35,6 +38,69 @@ public final class WasmTwinServe {
     Files.writeString(out, bff.port() + " " + bff.process().pid() + " " + Scenarios.bffHeaders().get("authorization")
         + "\n");
     System.out.println("serving on " + bff.port() + " (logs in " + logDir + ")");
+    if (args.length > 2) {
+      rounds(bff, Integer.parseInt(args[2]), System.getenv("ASPROF_LIB"), out.resolveSibling("twin-harness-"));
+      System.exit(0);
+    }
     stopped.await();
+  }
+
+  /**
+   * The load test's closed rounds on the twins (its driver, 64 connections, 2 s + 4 s, alternating which twin goes
+   * first), each recorded window's CPU per request printed, and with {@code asprof} (libasyncProfiler.so) each
+   * window profiled into {@code prefix + route + ".collapsed"} (appended).
+   */
+  private static void rounds(Scenarios.ProcessTarget bff, int n, String asprof, Path prefix) throws Exception {
+    String[] paths = {Scenarios.PROXY_PATH, WasmBundle.FILTERED_PROXY_PATH};
+    String[] names = {"api", "wasm"};
+    long pid = bff.process().pid();
+    try (LoadDriver driver = new LoadDriver(2)) {
+      for (String p : paths) { // the harness's pre-warm
+        driver.start(LoadSpec.closed("pre-warm", bff.port(), p, 32, Duration.ofSeconds(1), Duration.ofSeconds(12))
+            .withHeaders(Scenarios.bffHeaders())).await();
+      }
+      for (int round = 1; round <= n; round++) {
+        for (int k = 0; k < 2; k++) {
+          int i = round % 2 == 1 ? k : 1 - k;
+          long[] cpu = new long[2];
+          LoadDriver.Probe probe = new LoadDriver.Probe() {
+            @Override
+            public void windowStart() {
+              if (asprof != null) jcmd(pid, asprof, "start,event=cpu,interval=1ms");
+              cpu[0] = bff.process().cpuNanos();
+            }
+
+            @Override
+            public void windowEnd() {
+              cpu[1] = bff.process().cpuNanos();
+              if (asprof != null) {
+                jcmd(pid, asprof, "stop,collapsed,file=" + prefix + names[i] + ".part");
+              }
+            }
+          };
+          LoadResult r = driver.start(LoadSpec.closed(names[i], bff.port(), paths[i], 64, Duration.ofSeconds(2),
+              Duration.ofSeconds(4)).withHeaders(Scenarios.bffHeaders()), probe).await();
+          if (asprof != null) {
+            Path part = Path.of(prefix + names[i] + ".part");
+            if (Files.exists(part)) {
+              Files.write(Path.of(prefix + names[i] + ".collapsed"), Files.readAllBytes(part), StandardOpenOption.CREATE,
+                  StandardOpenOption.APPEND);
+            }
+          }
+          System.out.printf(Locale.ROOT, "round %d %-4s %8.0f req/s  %6.1f µs/req (proc) %d requests%n", round, names[i],
+              r.achievedRate(), (cpu[1] - cpu[0]) / 1e3 / r.requests(), r.requests());
+        }
+      }
+    }
+  }
+
+  private static void jcmd(long pid, String lib, String command) {
+    try {
+      // jcmd joins its arguments: the agent's options travel quoted, as one
+      new ProcessBuilder("jcmd", Long.toString(pid), "JVMTI.agent_load", lib, "\"" + command + "\"").redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    } catch (Exception e) {
+      throw new IllegalStateException("jcmd " + command + ": " + e, e);
+    }
   }
 }

@@ -29,6 +29,7 @@ import dev.bffkit.core.portal.ApiDocsPages;
 import dev.bffkit.core.reload.Reloader;
 import dev.bffkit.core.route.RouteTable;
 import dev.bffkit.core.security.Security;
+import dev.bffkit.core.server.h3.Http3Listener;
 import dev.bffkit.core.server.BffServer;
 import dev.bffkit.core.server.NettyDefaults;
 import dev.bffkit.core.server.Reload;
@@ -313,6 +314,7 @@ public final class Bff {
     AtomicReference<RunningBff> running = new AtomicReference<>();
     AtomicReference<PublicPortal> publicPortal = new AtomicReference<>();
     try {
+      if (bundle.config().server().http3().enabled()) Http3Listener.requireNative();
       Observers.install(observe, bundle.config(), routes, registry, admin.router());
       if (watch != null) {
         reloader.set(new Reloader(vertx, watch.dir(), watch.load(), next -> running.get().reload(next)));

@@ -130,6 +130,10 @@ public record BffConfig(
         PortalConfig.defaults());
   }
 
+  public BffConfig withServer(ServerConfig newServer) {
+    return new BffConfig(name, newServer, composition, services, routes, grpc, auth, limits, filters, cors, tls, admin, observe, rateLimits, traffic, portal, contracts, fleet);
+  }
+
   public BffConfig withAdmin(AdminConfig newAdmin) {
     return new BffConfig(name, server, composition, services, routes, grpc, auth, limits, filters, cors, tls, newAdmin, observe, rateLimits, traffic, portal, contracts, fleet);
   }

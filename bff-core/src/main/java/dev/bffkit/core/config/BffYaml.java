@@ -59,6 +59,7 @@ final class BffYaml {
   private static final Set<String> GRAPHQL_LIMITS = ConfigKeys.GRAPHQL_LIMITS.names();
   private static final Set<String> SERVER = ConfigKeys.SERVER.names();
   private static final Set<String> WARM_UP = ConfigKeys.WARM_UP.names();
+  private static final Set<String> HTTP3 = ConfigKeys.HTTP3.names();
   private static final Set<String> COMPOSITION = ConfigKeys.COMPOSITION.names();
   private static final Set<String> SERVICE = ConfigKeys.SERVICE.names();
   private static final Set<String> SERVICE_TLS = ConfigKeys.SERVICE_TLS.names();
@@ -113,6 +114,11 @@ final class BffYaml {
     Obj servicesObj = root.obj("services", null);
     Map<String, ServiceConfig> services = services(servicesObj);
     ServerConfig server = server(root.obj("server", SERVER));
+    TlsConfig tls = tls(root.obj("tls", TLS));
+    if (server.http3().enabled() && !tls.enabled()) {
+      throw root.obj("server", SERVER).obj("http3", HTTP3).scalar("enabled", "").invalid(
+          "needs tls: HTTP/3 is always TLS 1.3; set tls.certPath and tls.keyPath (the same PEM files serve TCP and QUIC)");
+    }
     FleetConfig fleet = fleet(root.obj("redis", FLEET));
     RateLimitConfig rateLimits = rateLimits(root.obj("rateLimits", RATE_LIMITS), fleet);
     AuthConfig auth = auth(root.obj("auth", AUTH), rateLimits, fleet);
@@ -121,7 +127,7 @@ final class BffYaml {
         composition(root.obj("composition", COMPOSITION)), services, routes(root, services),
         grpc(root.obj("grpc", GRPC), servicesObj, services),
         auth, limits(root.obj("limits", LIMITS)), filters(root.obj("filters", FILTERS), includes),
-        cors(root.obj("cors", CORS)), tls(root.obj("tls", TLS)), admin(root.obj("admin", ADMIN), server),
+        cors(root.obj("cors", CORS)), tls, admin(root.obj("admin", ADMIN), server),
         observe(root.obj("observe", OBSERVE)), rateLimits, traffic(root.obj("traffic", TRAFFIC), services),
         portal(portal, rateLimits).withPublic(portalPublic(portal, auth)), contracts(servicesObj, services), fleet);
   }
@@ -931,7 +937,17 @@ final class BffYaml {
         o.bytes("maxHeaderBytes"),
         o.bool("h2c"),
         warmUp(o.obj("warmUp", WARM_UP), d.warmUp()),
-        o.durationOrZero("drainDelay"));
+        o.durationOrZero("drainDelay"),
+        http3(o.obj("http3", HTTP3)));
+  }
+
+  private static Http3Config http3(Obj o) {
+    Duration idle = o.duration("idleTimeout");
+    if (idle.isZero() || idle.isNegative()) {
+      throw o.scalar("idleTimeout", "").invalid("must be positive, e.g. 30s: a QUIC connection without one is never reaped");
+    }
+    return new Http3Config(o.bool("enabled"), o.integer("port"), o.integer("maxConcurrentStreams"), idle,
+        o.bytes("maxData"), o.bytes("maxStreamData"), o.durationOrZero("altSvcMaxAge"));
   }
 
   private static ServerConfig.WarmUp warmUp(Obj o, ServerConfig.WarmUp d) {

@@ -34,6 +34,15 @@ public final class ConfigKeys {
       "Requests through a loopback copy of the BFF before /readyz: the JIT's warm-up is paid before clients arrive.",
       integer("requests", "0", 0, 1_000_000, "requests through every proxy route and screen (services answer {} in-process); 0 = off"),
       duration("maxTime", "5s", "readiness waits this long at most (1ms..1m)"));
+  static final Section HTTP3 = section("server.http3",
+      "An HTTP/3 (QUIC) listener beside the TCP one: same port number over UDP, TLS 1.3 from tls: (needed), same routes.",
+      bool("enabled", "false", "serve HTTP/3; needs tls.certPath and the QUIC native library (linux-x86_64)"),
+      integer("port", "0", 0, 65535, "UDP port; 0 = server.port"),
+      integer("maxConcurrentStreams", "100", 1, 100_000, "requests in flight on one connection (QUIC bidirectional streams)"),
+      duration("idleTimeout", "30s", "a connection idle this long is closed (QUIC max_idle_timeout)"),
+      size("maxData", "8mb", "a connection's flow-control window (bytes in flight on all its streams)"),
+      size("maxStreamData", "1mb", "a request stream's flow-control window"),
+      duration("altSvcMaxAge", "24h", "Alt-Svc ma= on TCP answers (RFC 7838); 0s = do not advertise"));
   static final Section SERVER = section("server", "The client listener.",
       string("host", "127.0.0.1", "address to bind"),
       integer("port", "8080", 0, 65535, "port; 0 = any free port (tests)"),
@@ -44,7 +53,8 @@ public final class ConfigKeys {
       size("maxBodyBytes", "1mb", "largest request body (413 beyond); a route may set its own"),
       size("maxHeaderBytes", "8kb", "largest request head (431 beyond)"),
       bool("h2c", "false", "HTTP/2 cleartext (prior knowledge or upgrade), for a trusted load balancer in front"),
-      sub("warmUp", WARM_UP));
+      sub("warmUp", WARM_UP),
+      sub("http3", HTTP3));
   static final Section CACHE_REDIS = section("composition.cache.redis",
       "The fleet's shared tier of the field cache; off unless enabled (then on the url, or redis.url).",
       bool("enabled", "false", "share cached fields between the instances of this BFF"),

@@ -27,11 +27,19 @@ public record ServerConfig(
      * On a stop, how long the BFF keeps serving while not ready (HTTP/1.1 answers close their connections) before
      * it stops accepting: a load balancer or Kubernetes' endpoints see it leave before its port closes.
      */
-    Duration drainDelay) {
+    Duration drainDelay,
+    /** {@code server.http3}: the QUIC listener beside this one; off by default. */
+    Http3Config http3) {
 
   public ServerConfig {
     if (warmUp == null) warmUp = WarmUp.off();
     if (drainDelay == null) drainDelay = Duration.ZERO;
+    if (http3 == null) http3 = Http3Config.off();
+  }
+
+  public ServerConfig(String host, int port, int instances, Duration shutdownGrace, Duration idleTimeout,
+      int maxBodyBytes, int maxHeaderBytes, boolean h2c, WarmUp warmUp, Duration drainDelay) {
+    this(host, port, instances, shutdownGrace, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c, warmUp, drainDelay, null);
   }
 
   public ServerConfig(String host, int port, int instances, Duration shutdownGrace, Duration idleTimeout,
@@ -65,13 +73,13 @@ public record ServerConfig(
   }
 
   public ServerConfig withWarmUp(WarmUp w) {
-    return new ServerConfig(host, port, instances, shutdownGrace, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c, w, drainDelay);
+    return new ServerConfig(host, port, instances, shutdownGrace, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c, w, drainDelay, http3);
   }
 
   /** The loopback listener a warm-up copy serves on: 127.0.0.1, an ephemeral port, no warm-up of its own. */
   public ServerConfig forWarmUp() {
     return new ServerConfig("127.0.0.1", 0, instances, Duration.ZERO, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c,
-        WarmUp.off(), Duration.ZERO);
+        WarmUp.off(), Duration.ZERO, http3.withEnabled(false));
   }
 
   public static ServerConfig defaults() {
@@ -80,6 +88,10 @@ public record ServerConfig(
   }
 
   public ServerConfig withPort(int newPort) {
-    return new ServerConfig(host, newPort, instances, shutdownGrace, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c, warmUp, drainDelay);
+    return new ServerConfig(host, newPort, instances, shutdownGrace, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c, warmUp, drainDelay, http3);
+  }
+
+  public ServerConfig withHttp3(Http3Config h3) {
+    return new ServerConfig(host, port, instances, shutdownGrace, idleTimeout, maxBodyBytes, maxHeaderBytes, h2c, warmUp, drainDelay, h3);
   }
 }

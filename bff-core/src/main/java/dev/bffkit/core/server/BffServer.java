@@ -7,6 +7,7 @@ import dev.bffkit.core.compose.GraphqlEndpoint;
 import dev.bffkit.core.compose.ScreenEndpoint;
 import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.config.CompositionConfig;
+import dev.bffkit.core.config.Http3Config;
 import dev.bffkit.core.config.ProxyRouteConfig;
 import dev.bffkit.core.config.ServerConfig;
 import dev.bffkit.core.config.TlsConfig;
@@ -29,6 +30,7 @@ import dev.bffkit.core.route.RouteStage;
 import dev.bffkit.core.route.RouteTable;
 import dev.bffkit.core.route.TargetStage;
 import dev.bffkit.core.security.AuthStage;
+import dev.bffkit.core.server.h3.Http3Listener;
 import dev.bffkit.core.security.Security;
 import dev.bffkit.core.security.StaticFilterStage;
 import dev.bffkit.core.traffic.MirrorStage;
@@ -43,6 +45,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.PemTrustOptions;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -58,6 +61,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * built once and shared, since it is immutable.
  */
 public final class BffServer extends VerticleBase {
+  private static final CharSequence ALT_SVC = HttpHeaders.createOptimized("alt-svc");
   // The config generation: replaced by swap() on this verticle's loop, read only there.
   private BffConfig config;
   private CompositionEngine engine;
@@ -73,6 +77,10 @@ public final class BffServer extends VerticleBase {
   private TlsReloader tls;
   private boolean clientCerts;
   private HttpServer server;
+  /** The HTTP/3 listener (server.http3), null when off. */
+  private Http3Listener h3;
+  /** {@code Alt-Svc} for TCP answers when HTTP/3 is on (RFC 7838), else null. */
+  private String altSvc;
   private HttpUpstreams upstreams;
   /** Callers a services reload replaced, serving the requests that started on them until the drain grace ends. */
   private final List<HttpUpstreams> retiring = new ArrayList<>();
@@ -141,13 +149,40 @@ public final class BffServer extends VerticleBase {
       guard.connected(conn);
     }).requestHandler(this::accept);
     observe.watchEventLoop(vertx);
-    return server.listen().onSuccess(s -> {
-      if (config.tls().enabled()) tls = TlsReloader.start(vertx, server, config.tls(), options.getSslOptions().copy());
+    return server.listen().compose(s -> startHttp3()).onSuccess(s -> {
+      if (config.tls().enabled()) {
+        tls = TlsReloader.start(vertx, server, config.tls(), options.getSslOptions().copy(), h3 == null ? null : h3::keys);
+      }
       // This loop's gRPC connections open now, beside readiness rather than before it (awaiting
       // them cost the start ~100 ms on two cores); a first call meanwhile joins the handshake.
       upstreams.preconnect(config.grpc().services());
       if (rateLimiting != null) rateLimiting.preconnect();
     });
+  }
+
+  /**
+   * server.http3: the QUIC listener on this loop, on the TCP listener's port number unless another is set (with
+   * server.port 0 that is the ephemeral port TCP got, which every loop shares over SO_REUSEPORT).
+   */
+  private Future<Void> startHttp3() {
+    Http3Config h3c = config.server().http3();
+    if (!h3c.enabled()) return Future.succeededFuture();
+    int udp = h3c.port() == 0 ? server.actualPort() : h3c.port();
+    ContextInternal ctx = (ContextInternal) context;
+    // The PEM files are read off the loop, once; a reload hands the listener the new key manager.
+    return vertx.executeBlocking(() -> TlsReloader.pem(config.tls()).getKeyManagerFactory(vertx))
+        .compose(keys -> Http3Listener.start(ctx, config.server().host(), udp, h3c, config.server().maxHeaderBytes(),
+            keys, guard::connected, this::accept))
+        .onSuccess(l -> {
+          h3 = l;
+          if (!h3c.altSvcMaxAge().isZero()) altSvc = "h3=\":" + l.actualPort() + "\"; ma=" + h3c.altSvcMaxAge().toSeconds();
+        })
+        .mapEmpty();
+  }
+
+  /** The UDP port of the HTTP/3 listener, or -1 when it is off. */
+  public int http3Port() {
+    return h3 == null ? -1 : h3.actualPort();
   }
 
   /**
@@ -276,6 +311,8 @@ public final class BffServer extends VerticleBase {
       observe.completed(log, request);
     });
     if (clientCerts && request.isSSL()) clientSubject(request, ex);
+    // RFC 7838: TCP answers name the HTTP/3 listener, so a client's next connection may move to it.
+    if (altSvc != null && !Http3Listener.isHttp3(request)) request.response().putHeader(ALT_SVC, altSvc);
     // Draining: this answer closes its HTTP/1.1 connection (RFC 9112 section 9.6), so the client's next request
     // opens a new one, which the load balancer sends to an instance that stays.
     if (readiness.isDraining() && request.version() != HttpVersion.HTTP_2) {
@@ -310,7 +347,8 @@ public final class BffServer extends VerticleBase {
         : Future.future(p -> vertx.setTimer(delayMs, id -> p.complete()));
     return delayed.compose(v -> {
           if (tls != null) tls.stop();
-          return server.shutdown(graceMs, TimeUnit.MILLISECONDS);
+          Future<Void> quic = h3 == null ? Future.succeededFuture() : h3.shutdown(graceMs);
+          return Future.join(server.shutdown(graceMs, TimeUnit.MILLISECONDS), quic);
         })
         .eventually(() -> {
           for (HttpUpstreams old : retiring) old.retire(upstreams);

@@ -1,12 +1,15 @@
 package dev.bffkit.core.server;
 
 import dev.bffkit.core.config.TlsConfig;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
+import javax.net.ssl.KeyManagerFactory;
 
 /**
  * Hot certificate reload: every {@code reloadInterval} the PEM files' modification times are
@@ -21,12 +24,16 @@ final class TlsReloader {
   private final HttpServer server;
   private final TlsConfig config;
   private final ServerSSLOptions base;
+  /** Also takes each new certificate (the HTTP/3 listener's key manager); null for none. */
+  private final Consumer<KeyManagerFactory> alsoTo;
   private long timer;
   private long lastCert;
   private long lastKey;
 
-  private TlsReloader(Vertx vertx, HttpServer server, TlsConfig config, ServerSSLOptions base) {
+  private TlsReloader(Vertx vertx, HttpServer server, TlsConfig config, ServerSSLOptions base,
+      Consumer<KeyManagerFactory> alsoTo) {
     this.base = base;
+    this.alsoTo = alsoTo;
     this.vertx = vertx;
     this.server = server;
     this.config = config;
@@ -37,9 +44,13 @@ final class TlsReloader {
     return new PemKeyCertOptions().setCertPath(c.certPath()).setKeyPath(c.keyPath());
   }
 
-  /** {@code base}: the listener's TLS options (protocols, ALPN), kept on reload. */
-  static TlsReloader start(Vertx vertx, HttpServer server, TlsConfig config, ServerSSLOptions base) {
-    TlsReloader r = new TlsReloader(vertx, server, config, base);
+  /**
+   * {@code base}: the listener's TLS options (protocols, ALPN), kept on reload; {@code alsoTo}, when not null, is
+   * handed each new certificate and key as well.
+   */
+  static TlsReloader start(Vertx vertx, HttpServer server, TlsConfig config, ServerSSLOptions base,
+      Consumer<KeyManagerFactory> alsoTo) {
+    TlsReloader r = new TlsReloader(vertx, server, config, base, alsoTo);
     r.stamp().onSuccess(v -> r.timer = vertx.setPeriodic(Math.max(100, config.reloadInterval().toMillis()), id -> r.check()));
     return r;
   }
@@ -48,7 +59,15 @@ final class TlsReloader {
     vertx.cancelTimer(timer);
   }
 
-  private io.vertx.core.Future<Void> stamp() {
+  private KeyManagerFactory keys(PemKeyCertOptions pem) {
+    try {
+      return pem.getKeyManagerFactory(vertx);
+    } catch (Exception e) {
+      throw new IllegalArgumentException("certificate or key does not parse: " + e.getMessage(), e);
+    }
+  }
+
+  private Future<Void> stamp() {
     return vertx.fileSystem().props(config.certPath()).compose(c -> vertx.fileSystem().props(config.keyPath()).map(k -> {
       lastCert = c.lastModifiedTime();
       lastKey = k.lastModifiedTime();
@@ -63,8 +82,14 @@ final class TlsReloader {
       if (lastCert == cert && lastKey == key) return;
       // Read both files now; a half-written pair fails here and is retried on the next tick.
       vertx.fileSystem().readFile(config.certPath()).compose(c -> vertx.fileSystem().readFile(config.keyPath())
-          .compose(k -> server.updateSSLOptions(base.copy().setKeyCertOptions(
-              new PemKeyCertOptions().setCertValue(c).setKeyValue(k)), true)))
+          .compose(k -> {
+            PemKeyCertOptions pem = new PemKeyCertOptions().setCertValue(c).setKeyValue(k);
+            return server.updateSSLOptions(base.copy().setKeyCertOptions(pem), true).map(updated -> {
+              // From the values read above: parsing them does no I/O.
+              if (alsoTo != null && updated) alsoTo.accept(keys(pem));
+              return updated;
+            });
+          }))
           .onSuccess(updated -> LOG.info("event=tls_reloaded cert=" + config.certPath()))
           .onFailure(e -> {
             lastCert = cert; // try again next time

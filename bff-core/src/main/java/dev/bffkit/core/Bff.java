@@ -29,13 +29,14 @@ import dev.bffkit.core.portal.ApiDocsPages;
 import dev.bffkit.core.reload.Reloader;
 import dev.bffkit.core.route.RouteTable;
 import dev.bffkit.core.security.Security;
-import dev.bffkit.core.server.h3.Http3Listener;
 import dev.bffkit.core.server.BffServer;
 import dev.bffkit.core.server.NettyDefaults;
 import dev.bffkit.core.server.Reload;
 import dev.bffkit.core.server.Routes;
 import dev.bffkit.core.server.WarmUp;
+import dev.bffkit.core.server.h3.Http3Listener;
 import dev.bffkit.core.upstream.UpstreamRegistry;
+import io.micrometer.core.instrument.Gauge;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Context;
@@ -308,6 +309,9 @@ public final class Bff {
             observe.metrics().registry(), bundle.config().fleet()).start() : null;
     if (security != null && security.jwt() != null) keysBeforeReady(readiness, security, bundle.config().auth());
     AtomicInteger connections = new AtomicInteger();
+    Gauge.builder("bff.server.connections", connections, AtomicInteger::get)
+        .description("Open client connections, TCP and QUIC: what limits.maxConnections counts")
+        .strongReference(true).register(observe.metrics().registry());
     AdminConfig adminConfig = bundle.config().admin();
     AdminServer admin = new AdminServer(vertx, adminConfig, readiness, routes, registry, observe);
     AtomicReference<Reloader> reloader = new AtomicReference<>();

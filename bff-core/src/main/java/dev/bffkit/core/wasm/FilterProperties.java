@@ -2,6 +2,7 @@ package dev.bffkit.core.wasm;
 
 import dev.bffkit.core.pipeline.Exchange;
 import dev.bffkit.core.security.Principal;
+import dev.bffkit.core.server.h3.Http3Listener;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.Json;
 import io.vertx.core.net.SocketAddress;
@@ -52,7 +53,7 @@ final class FilterProperties {
       case "request.scheme":
         return utf8(req.scheme() == null ? "http" : req.scheme());
       case "request.protocol":
-        return utf8(switch (req.version()) {
+        return utf8(Http3Listener.isHttp3(req) ? "HTTP/3" : switch (req.version()) {
           case HTTP_1_0 -> "HTTP/1.0";
           case HTTP_1_1 -> "HTTP/1.1";
           default -> "HTTP/2";

@@ -5,11 +5,15 @@ import dev.bffkit.core.config.BffConfig;
 import dev.bffkit.core.config.ClasspathBundles;
 import dev.bffkit.core.config.ClientBundle;
 import dev.bffkit.core.config.Http3Config;
+import dev.bffkit.core.config.ServerConfig;
 import dev.bffkit.core.config.TlsConfig;
 import dev.bffkit.core.server.NettyDefaults;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -21,9 +25,11 @@ import io.netty.handler.codec.http3.Http3DataFrame;
 import io.netty.handler.codec.http3.Http3HeadersFrame;
 import io.netty.handler.codec.http3.Http3RequestStreamInboundHandler;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamResetException;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -49,6 +55,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Issue 21's measurement: the time to first byte of the iOS home screen over HTTP/3 and over HTTP/2 (TLS 1.3, TCP)
@@ -101,6 +108,12 @@ public final class H3Netem {
     BffConfig cfg = bundle.config();
     cfg = cfg.withEdge(cfg.filters(), cfg.cors(), new TlsConfig(cert, key, Duration.ofMinutes(1), Duration.ZERO));
     cfg = cfg.withServer(cfg.server().withHttp3(Http3Config.off().withEnabled(true)));
+    String instances = System.getenv("H3NETEM_INSTANCES"); // event loops (server.instances); default one per core
+    if (instances != null) {
+      var s = cfg.server();
+      cfg = cfg.withServer(new ServerConfig(s.host(), s.port(), Integer.parseInt(instances), s.shutdownGrace(),
+          s.idleTimeout(), s.maxBodyBytes(), s.maxHeaderBytes(), s.h2c(), s.warmUp(), s.drainDelay(), s.http3()));
+    }
     Bff.RunningBff bff = Bff.start(vertx, new ClientBundle(cfg, bundle.schema(), bundle.screens())).await(60, TimeUnit.SECONDS);
     Files.writeString(tokenFile, Scenarios.bffHeaders().get("authorization"));
     System.out.println("serving https://" + host + ":" + bff.port() + " (TCP: h2, http/1.1; UDP: h3)");
@@ -110,8 +123,16 @@ public final class H3Netem {
 
   // ------------------------------------------------------------------ measure
 
-  /** One request's timings in nanoseconds; status 0 when it failed. */
-  record Sample(long ttfbNanos, long lastByteNanos, int status, int bytes) {}
+  /** One request's timings in nanoseconds; status 0 when it failed, and why in {@code error}. */
+  record Sample(long ttfbNanos, long lastByteNanos, int status, int bytes, String error) {
+    Sample(long ttfbNanos, long lastByteNanos, int status, int bytes) {
+      this(ttfbNanos, lastByteNanos, status, bytes, null);
+    }
+
+    static Sample failed(String why) {
+      return new Sample(0, 0, 0, 0, why);
+    }
+  }
 
   interface Client extends AutoCloseable {
     Sample get() throws Exception;
@@ -169,7 +190,9 @@ public final class H3Netem {
         .put("ok", ttfb.length).put("failed", samples.size() - ttfb.length)
         .put("ttfbMedianMs", ms(pct(ttfb, 50))).put("ttfbP90Ms", ms(pct(ttfb, 90))).put("ttfbP99Ms", ms(pct(ttfb, 99)))
         .put("lastByteMedianMs", ms(pct(last, 50))).put("lastByteP90Ms", ms(pct(last, 90)))
-        .put("bytes", samples.stream().mapToInt(Sample::bytes).max().orElse(0));
+        .put("bytes", samples.stream().mapToInt(Sample::bytes).max().orElse(0))
+        .put("errors", new JsonObject(new LinkedHashMap<>(samples.stream().filter(s -> s.error() != null)
+            .collect(Collectors.groupingBy(Sample::error, LinkedHashMap::new, Collectors.counting())))));
   }
 
   static long pct(long[] sorted, int p) {
@@ -217,7 +240,7 @@ public final class H3Netem {
       try {
         return p.future().await(60, TimeUnit.SECONDS);
       } catch (Exception e) {
-        return new Sample(0, 0, 0, 0);
+        return Sample.failed(e.toString());
       }
     }
 
@@ -249,9 +272,23 @@ public final class H3Netem {
       udp = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec).bind(0).syncUninterruptibly().channel();
     }
 
+    /** How the last connection was closed by its peer (a CONNECTION_CLOSE), for the failure's reason. */
+    private volatile String closedBy;
+
     private QuicChannel connect() throws Exception {
-      return QuicChannel.newBootstrap(udp).handler(new Http3ClientConnectionHandler()).remoteAddress(server)
-          .connect().get(60, TimeUnit.SECONDS);
+      closedBy = null;
+      return QuicChannel.newBootstrap(udp).handler(new ChannelInitializer<QuicChannel>() {
+        @Override
+        protected void initChannel(QuicChannel ch) {
+          ch.pipeline().addLast(new Http3ClientConnectionHandler(), new ChannelInboundHandlerAdapter() {
+            @Override
+            public void userEventTriggered(ChannelHandlerContext c, Object evt) {
+              if (evt instanceof QuicConnectionCloseEvent e) closedBy = e.toString();
+              c.fireUserEventTriggered(evt);
+            }
+          });
+        }
+      }).remoteAddress(server).connect().get(60, TimeUnit.SECONDS);
     }
 
     @Override
@@ -260,6 +297,7 @@ public final class H3Netem {
       try {
         if (cold || quic == null || !quic.isActive()) quic = connect();
         CompletableFuture<Sample> done = new CompletableFuture<>();
+        boolean[] finSeen = new boolean[1];
         QuicStreamChannel stream = Http3.newRequestStream(quic, new Http3RequestStreamInboundHandler() {
           long ttfb;
           int status;
@@ -285,11 +323,34 @@ public final class H3Netem {
           }
 
           @Override
+          public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+            done.complete(Sample.failed("stream: " + cause));
+          }
+
+          @Override
           public void channelInactive(ChannelHandlerContext c) throws Exception {
-            done.complete(new Sample(0, 0, 0, 0));
+            done.complete(Sample.failed("stream closed before its end (status " + status + ", " + bytes + " bytes, FIN "
+                + (finSeen[0] ? "seen below the codec" : "not seen") + ", connection " + (closedBy != null ? closedBy
+                : quic.isActive() ? "open" : "closed without CONNECTION_CLOSE") + ")"));
             super.channelInactive(c);
           }
         }).get(60, TimeUnit.SECONDS);
+        // Below the codec, which keeps a reset to itself: the code says who ended the stream and why.
+        stream.pipeline().addFirst(new ChannelInboundHandlerAdapter() {
+          @Override
+          public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+            if (cause instanceof QuicStreamResetException r) {
+              done.complete(Sample.failed("stream reset by the server, code 0x" + Long.toHexString(r.applicationProtocolCode())));
+            }
+            c.fireExceptionCaught(cause);
+          }
+
+          @Override
+          public void userEventTriggered(ChannelHandlerContext c, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) finSeen[0] = true;
+            c.fireUserEventTriggered(evt);
+          }
+        });
         DefaultHttp3HeadersFrame head = new DefaultHttp3HeadersFrame();
         head.headers().method("GET").path("/v1/screens/home").scheme("https").authority(authority).add("authorization", token);
         stream.writeAndFlush(head).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
@@ -299,7 +360,7 @@ public final class H3Netem {
       } catch (Exception e) {
         if (quic != null) quic.close();
         quic = null;
-        return new Sample(0, 0, 0, 0);
+        return Sample.failed(e.toString());
       }
     }
 

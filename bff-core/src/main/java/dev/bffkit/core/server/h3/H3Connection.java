@@ -113,6 +113,8 @@ final class H3Connection implements HttpConnection {
   @Override
   public HttpConnection closeHandler(Handler<Void> handler) {
     this.closeHandler = handler;
+    // A handler set after the close still runs, or a count kept by it (limits.maxConnections) would never drop.
+    if (closed && handler != null) context.dispatch(handler);
     return this;
   }
 

@@ -53,11 +53,14 @@ class Http3EdgeTest {
   static final long QPACK_DECOMPRESSION_FAILED = 0x200;
   static final int STREAMS = 8;
   static final Duration IDLE = Duration.ofSeconds(2);
+  static final int LIMIT = 3;
 
   @TempDir static Path dir;
   static Vertx vertx;
   static HttpServer upstream;
   static Bff.RunningBff bff;
+  /** The same BFF with limits.maxConnections = {@link #LIMIT}. */
+  static Bff.RunningBff limited;
 
   /** How a stream's exchange ended: an answer's status, the stream reset with a code, or the connection closed with one. */
   record Outcome(String kind, long code) {
@@ -156,6 +159,14 @@ class Http3EdgeTest {
       req.body().onSuccess(b -> req.response().end("{\"bytes\":" + b.length() + "}"));
     }).listen(0, "127.0.0.1").await();
     TestCerts certs = new TestCerts(dir).issue("bff");
+    // The malformed-input table and the stream limits run on a BFF without a connection limit, the connection limit
+    // on one of its own: a closed QUIC connection holds its slot while it drains (three PTOs), so sharing one limit
+    // made the tests depend on each other's timing.
+    bff = start(certs, 0);
+    limited = start(certs, LIMIT);
+  }
+
+  private static Bff.RunningBff start(TestCerts certs, int maxConnections) throws Exception {
     ServerConfig server = new ServerConfig("127.0.0.1", 0, 1, Duration.ofSeconds(1), Duration.ofSeconds(30), 4 << 20, 8192);
     ClientBundle b = TestBundles.bundle(server, Duration.ofSeconds(5), Map.of("up", TestBundles.service("up", upstream.actualPort())),
         List.of(new ProxyRouteConfig("/api/", "up", "/api", Set.of())), "type Query { ping: String }", Map.of());
@@ -163,14 +174,25 @@ class Http3EdgeTest {
         new TlsConfig(certs.path("bff.pem"), certs.path("bff-key.pem"), Duration.ofMinutes(1), Duration.ZERO));
     // Small windows and few streams, so the limits show with small requests.
     Http3Config h3 = new Http3Config(true, 0, STREAMS, IDLE, 64 * 1024, 16 * 1024, Duration.ofHours(24));
-    cfg = cfg.withServer(cfg.server().withHttp3(h3)).withLimits(new LimitsConfig(8192, Duration.ofSeconds(60), 3,
+    cfg = cfg.withServer(cfg.server().withHttp3(h3)).withLimits(new LimitsConfig(8192, Duration.ofSeconds(60), maxConnections,
         LimitsConfig.Graphql.defaults()));
-    bff = Bff.start(vertx, new ClientBundle(cfg, b.schema(), b.screens())).await();
+    return Bff.start(vertx, new ClientBundle(cfg, b.schema(), b.screens())).await();
   }
 
-  @AfterAll
-  static void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
+  /** The connections a BFF counts against limits.maxConnections (its {@code bff_server_connections} gauge). */
+  static int open(Bff.RunningBff b) {
+    return (int) b.observability().metrics().registry().get("bff.server.connections").gauge().value();
+  }
+
+  /** Waits until {@code b} counts {@code n} open connections; returns how long that took, in ms. */
+  static long awaitOpen(Bff.RunningBff b, int n, Duration within) throws InterruptedException {
+    long t0 = System.nanoTime();
+    long deadline = t0 + within.toNanos();
+    while (open(b) != n) {
+      assertTrue(System.nanoTime() < deadline, "the BFF counts " + open(b) + " open connections, not " + n + ", after " + within);
+      Thread.sleep(10);
+    }
+    return (System.nanoTime() - t0) / 1_000_000;
   }
 
   @ParameterizedTest(name = "{0}")
@@ -227,7 +249,7 @@ class Http3EdgeTest {
       }
       assertEquals(0, client.quic().peerAllowedStreams(QuicStreamType.BIDIRECTIONAL), "no credit for a ninth stream");
       open.get(0).shutdown(0x10c).sync(); // H3_REQUEST_CANCELLED
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (client.quic().peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) == 0 && System.nanoTime() < deadline) {
         Thread.sleep(20);
         client.quic().eventLoop().submit(() -> client.quic().flush()).sync(); // let the client see MAX_STREAMS
@@ -248,27 +270,32 @@ class Http3EdgeTest {
 
   /**
    * quiche drops an idle connection silently (RFC 9000 section 10.1), so the client, whose own timer is 60 s, is not
-   * told; the server's side shows in limits.maxConnections (3 here): three idle connections hold every slot until
-   * the idle timeout, then three new ones are served.
+   * told; the server's side shows in its count and in limits.maxConnections: three idle connections hold every slot
+   * until the idle timeout, then three new ones are served.
    */
   @Test
   void idleConnectionsAreReapedAfterTheIdleTimeout() throws Exception {
+    awaitOpen(limited, 0, Duration.ofSeconds(10)); // what earlier tests closed has drained
     List<H3Client> idle = new ArrayList<>();
     List<H3Client> next = new ArrayList<>();
     try {
-      for (int i = 0; i < 3; i++) {
-        idle.add(new H3Client(bff.port()));
+      for (int i = 0; i < LIMIT; i++) {
+        idle.add(new H3Client(limited.port()));
         assertEquals(200, idle.get(i).get("/healthz").status());
       }
-      try (H3Client over = new H3Client(bff.port())) {
+      long lastUse = System.nanoTime();
+      awaitOpen(limited, LIMIT, Duration.ofSeconds(2));
+      try (H3Client over = new H3Client(limited.port())) {
         assertEquals(0x100, over.closeEvent().get(2, TimeUnit.SECONDS).error(), "every slot is held");
       }
-      Thread.sleep(IDLE.toMillis() + 1000);
-      for (int i = 0; i < 3; i++) {
-        next.add(new H3Client(bff.port()));
+      awaitOpen(limited, 0, IDLE.plusSeconds(5));
+      long idleMs = (System.nanoTime() - lastUse) / 1_000_000;
+      assertTrue(idleMs >= IDLE.toMillis() - 50, "reaped after " + idleMs + " ms idle, before the idle timeout of " + IDLE);
+      for (int i = 0; i < LIMIT; i++) {
+        next.add(new H3Client(limited.port()));
         assertEquals(200, next.get(i).get("/healthz").status());
       }
-      Thread.sleep(300);
+      assertEquals(LIMIT, open(limited), "a freed slot serves a new connection");
       for (H3Client c : next) assertTrue(!c.closeEvent().isDone(), "a freed slot serves a new connection");
     } finally {
       idle.forEach(H3Client::close);
@@ -278,20 +305,23 @@ class Http3EdgeTest {
 
   @Test
   void connectionsBeyondLimitsMaxConnectionsAreClosed() throws Exception {
+    awaitOpen(limited, 0, Duration.ofSeconds(10));
     List<H3Client> kept = new ArrayList<>();
     try {
-      for (int i = 0; i < 3; i++) {
-        H3Client c = new H3Client(bff.port());
+      for (int i = 0; i < LIMIT; i++) {
+        H3Client c = new H3Client(limited.port());
         kept.add(c);
         assertEquals(200, c.get("/healthz").status());
       }
-      try (H3Client over = new H3Client(bff.port())) {
+      try (H3Client over = new H3Client(limited.port())) {
         QuicConnectionCloseEvent e = over.closeEvent().get(2, TimeUnit.SECONDS);
         assertTrue(e.isApplicationClose(), e.toString());
         assertEquals(0x100, e.error(), "H3_NO_ERROR");
       }
+      assertEquals(200, kept.get(0).get("/healthz").status(), "the connections within the limit are served");
     } finally {
       kept.forEach(H3Client::close);
     }
+    awaitOpen(limited, 0, Duration.ofSeconds(10)); // a closed connection gives its slot back
   }
 }

@@ -1,5 +1,6 @@
 package dev.bffkit.core.server.h3;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http3.DefaultHttp3DataFrame;
@@ -35,6 +36,7 @@ final class H3Response implements HttpServerResponse {
   private static final Buffer EMPTY = Buffer.buffer(0);
 
   private final QuicStreamChannel stream;
+  private final FinWithLastFrame fin;
   private final ContextInternal context;
   private final boolean head;
   private final MultiMap headers = HttpHeaders.headers();
@@ -55,8 +57,9 @@ final class H3Response implements HttpServerResponse {
   private Handler<Void> headersEndHandler;
   private Handler<Void> bodyEndHandler;
 
-  H3Response(QuicStreamChannel stream, ContextInternal context, HttpMethod method) {
+  H3Response(QuicStreamChannel stream, ContextInternal context, HttpMethod method, FinWithLastFrame fin) {
     this.stream = stream;
+    this.fin = fin;
     this.context = context;
     this.head = method == HttpMethod.HEAD;
   }
@@ -162,24 +165,48 @@ final class H3Response implements HttpServerResponse {
     if (ended) return context.failedFuture(new IllegalStateException("Response has already been written"));
     if (closed) return failed();
     int len = data.length();
-    if (!headWritten) lastWrite = writeHeaders(last && !chunked && !headers.contains(HttpHeaders.CONTENT_LENGTH) ? len : -1);
-    if (len > 0 && !head) {
+    boolean body = len > 0 && !head;
+    boolean trailing = last && trailers != null && !trailers.isEmpty();
+    // The FIN rides in the STREAM frame of the last HTTP/3 frame (FinWithLastFrame says why): the head, the last
+    // DATA frame or the trailers, whichever ends the answer.
+    boolean finArmed = false;
+    if (!headWritten) {
+      if (last && !body && !trailing) finArmed = armFin();
+      lastWrite = writeHeaders(last && !chunked && !headers.contains(HttpHeaders.CONTENT_LENGTH) ? len : -1);
+    }
+    if (body) {
       bytesWritten += len;
+      if (last && !trailing) finArmed = armFin();
       lastWrite = stream.writeAndFlush(new DefaultHttp3DataFrame(((BufferInternal) data).getByteBuf()));
     }
     if (!last) return promise(lastWrite);
     ended = true;
-    if (trailers != null && !trailers.isEmpty()) {
+    if (trailing) {
       DefaultHttp3HeadersFrame t = new DefaultHttp3HeadersFrame();
       copy(trailers, t.headers());
+      finArmed = armFin();
       lastWrite = stream.writeAndFlush(t);
     }
-    // The FIN follows the last frame: writes complete in order.
-    lastWrite.addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
+    if (!finArmed) {
+      if (head) {
+        // The head went out before and a HEAD answer carries no DATA frame: a FIN of its own (writes complete in
+        // order, so it follows the head).
+        lastWrite.addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
+      } else {
+        // The head and body went out before: an empty DATA frame (no content) carries the FIN.
+        armFin();
+        lastWrite = stream.writeAndFlush(new DefaultHttp3DataFrame(Unpooled.EMPTY_BUFFER));
+      }
+    }
     Handler<Void> be = bodyEndHandler;
     if (be != null) be.handle(null);
     disposed();
     return promise(lastWrite);
+  }
+
+  private boolean armFin() {
+    fin.finNext();
+    return true;
   }
 
   private ChannelFuture writeHeaders(long contentLength) {

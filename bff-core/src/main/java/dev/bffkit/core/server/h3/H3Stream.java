@@ -32,13 +32,15 @@ final class H3Stream extends Http3RequestStreamInboundHandler {
   private final ContextInternal context;
   private final H3Connection connection;
   private final Handler<HttpServerRequest> onRequest;
+  private final FinWithLastFrame fin;
   private H3Request request;
   private H3Response response;
 
-  H3Stream(ContextInternal context, H3Connection connection, Handler<HttpServerRequest> onRequest) {
+  H3Stream(ContextInternal context, H3Connection connection, Handler<HttpServerRequest> onRequest, FinWithLastFrame fin) {
     this.context = context;
     this.connection = connection;
     this.onRequest = onRequest;
+    this.fin = fin;
   }
 
   @Override
@@ -56,7 +58,7 @@ final class H3Stream extends Http3RequestStreamInboundHandler {
     if (auth == null) auth = headers.get(HttpHeaders.HOST);
     HostAndPort authority = auth == null ? null : HostAndPort.parseAuthority(auth.toString(), -1);
     connection.streamOpened(stream.streamId());
-    response = new H3Response(stream, context, method);
+    response = new H3Response(stream, context, method, fin);
     request = new H3Request(stream, context, connection, method, h.path().toString(), authority, headers, response);
     context.dispatch(request, onRequest);
   }

@@ -137,7 +137,9 @@ public final class Http3Listener {
               @Override
               protected void initChannel(QuicStreamChannel stream) {
                 conn.streamActive(stream);
-                stream.pipeline().addLast(new H3Stream(context, conn, onRequest));
+                FinWithLastFrame fin = new FinWithLastFrame();
+                stream.pipeline().addFirst(fin); // below the codec: it sees each encoded frame
+                stream.pipeline().addLast(new H3Stream(context, conn, onRequest, fin));
               }
             };
             // The QPACK dynamic table is off: no state a client can make us hold beyond the field-section limit.

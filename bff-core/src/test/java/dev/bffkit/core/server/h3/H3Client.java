@@ -20,7 +20,9 @@ import io.netty.handler.codec.http3.Http3ClientConnectionHandler;
 import io.netty.handler.codec.http3.Http3DataFrame;
 import io.netty.handler.codec.http3.Http3HeadersFrame;
 import io.netty.handler.codec.http3.Http3RequestStreamInboundHandler;
+import io.netty.handler.codec.quic.QLogConfiguration;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.handler.codec.quic.QuicStreamResetException;
 import io.netty.handler.codec.quic.QuicSslContext;
@@ -30,6 +32,7 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,6 +73,11 @@ public final class H3Client implements AutoCloseable {
   }
 
   public H3Client(int port, long maxData, long maxStreamData) throws Exception {
+    this(port, maxData, maxStreamData, null);
+  }
+
+  /** {@code qlogDir}: where quiche writes this connection's qlog (JSON-SEQ), or null. */
+  public H3Client(int port, long maxData, long maxStreamData, Path qlogDir) throws Exception {
     QuicSslContext ssl = QuicSslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE)
         .applicationProtocols(Http3.supportedApplicationProtocols()).build();
     ChannelHandler codec = Http3.newQuicClientCodecBuilder().sslContext(ssl)
@@ -78,7 +86,9 @@ public final class H3Client implements AutoCloseable {
         .initialMaxStreamDataUnidirectional(64 * 1024).initialMaxStreamsUnidirectional(8)
         .build();
     udp = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec).bind(0).sync().channel();
-    quic = QuicChannel.newBootstrap(udp).handler(new ChannelInitializer<QuicChannel>() {
+    quic = QuicChannel.newBootstrap(udp)
+        .option(QuicChannelOption.QLOG, qlogDir == null ? null : new QLogConfiguration(qlogDir.toString(), "test", "h3"))
+        .handler(new ChannelInitializer<QuicChannel>() {
           @Override
           protected void initChannel(QuicChannel ch) {
             ch.pipeline().addLast(new Http3ClientConnectionHandler(), new ChannelInboundHandlerAdapter() {

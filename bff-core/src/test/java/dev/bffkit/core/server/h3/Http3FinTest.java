@@ -1,0 +1,130 @@
+package dev.bffkit.core.server.h3;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bffkit.core.Bff;
+import dev.bffkit.core.TestBundles;
+import dev.bffkit.core.TestCerts;
+import dev.bffkit.core.config.ClientBundle;
+import dev.bffkit.core.config.CorsConfig;
+import dev.bffkit.core.config.FiltersConfig;
+import dev.bffkit.core.config.Http3Config;
+import dev.bffkit.core.config.ProxyRouteConfig;
+import dev.bffkit.core.config.ServerConfig;
+import dev.bffkit.core.config.TlsConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The FIN of every answer rides in the STREAM frame of its last HTTP/3 frame, never in an empty frame of its own:
+ * the quiche Netty bundles does not resend a lost FIN-only frame, and the stream then hangs until the idle timeout
+ * ({@link FinWithLastFrame}). Read from the client's qlog: each request stream's frames as received.
+ */
+class Http3FinTest {
+  @TempDir static Path dir;
+  static Vertx vertx;
+  static HttpServer upstream;
+  static Bff.RunningBff bff;
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    upstream = vertx.createHttpServer().requestHandler(req -> {
+      HttpServerResponse r = req.response();
+      switch (req.path()) {
+        case "/fixed" -> r.end("x".repeat(3000)); // a Content-Length and one write
+        case "/chunked" -> { // written in parts, some time apart: the end comes after the last part
+          r.setChunked(true).write("a".repeat(2000));
+          vertx.setTimer(20, t -> r.write("b".repeat(2000)));
+          vertx.setTimer(40, t -> r.end());
+        }
+        case "/empty" -> r.setStatusCode(204).end();
+        default -> r.setStatusCode(404).end();
+      }
+    }).listen(0, "127.0.0.1").await();
+    TestCerts certs = new TestCerts(dir).issue("bff");
+    ServerConfig server = new ServerConfig("127.0.0.1", 0, 1, Duration.ofSeconds(1), Duration.ofSeconds(30), 4 << 20, 8192);
+    ClientBundle b = TestBundles.bundle(server, Duration.ofSeconds(5), Map.of("up", TestBundles.service("up", upstream.actualPort())),
+        List.of(new ProxyRouteConfig("/api/", "up", "/api", Set.of())), "type Query { ping: String }", Map.of());
+    var cfg = b.config().withEdge(FiltersConfig.none(), CorsConfig.off(),
+        new TlsConfig(certs.path("bff.pem"), certs.path("bff-key.pem"), Duration.ofMinutes(1), Duration.ZERO));
+    cfg = cfg.withServer(cfg.server().withHttp3(Http3Config.off().withEnabled(true)));
+    bff = Bff.start(vertx, new ClientBundle(cfg, b.schema(), b.screens())).await();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  static Stream<Arguments> answers() {
+    return Stream.of(
+        Arguments.of("GET", "/api/fixed", 200, 3000),
+        Arguments.of("GET", "/api/chunked", 200, 4000),
+        Arguments.of("GET", "/api/empty", 204, 0),
+        Arguments.of("HEAD", "/api/fixed", 200, 0),
+        Arguments.of("GET", "/api/nowhere", 404, 0),
+        Arguments.of("GET", "/healthz", 200, -1), // answered by the gateway itself
+        Arguments.of("POST", "/v1/screens/none", 405, -1)); // an error the gateway writes
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("answers")
+  void theFinRidesWithTheLastFrame(String method, String path, int status, int bytes) throws Exception {
+    Path qlog = Files.createTempDirectory(dir, "qlog");
+    try (H3Client client = new H3Client(bff.port(), 10_000_000, 1_000_000, qlog)) {
+      H3Client.Answer a = client.send(method, path, Map.of(), null).get(5, TimeUnit.SECONDS);
+      assertEquals(status, a.status(), a.text());
+      if (bytes >= 0) assertEquals(bytes, a.body().length);
+    }
+    List<JsonObject> frames = requestStreamFramesReceived(qlog);
+    List<JsonObject> fins = frames.stream().filter(f -> f.getBoolean("fin", false)).toList();
+    assertEquals(1, fins.size(), "one FIN on the request stream: " + frames);
+    assertTrue(fins.get(0).getLong("length") > 0, "the FIN came in an empty STREAM frame of its own: " + frames);
+  }
+
+  /** The STREAM frames the client received on its request streams (client-initiated bidirectional: id % 4 == 0). */
+  static List<JsonObject> requestStreamFramesReceived(Path qlogDir) throws Exception {
+    List<JsonObject> out = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    List<Path> files;
+    do { // quiche writes the file as the connection goes and ends it when the connection is freed
+      try (Stream<Path> s = Files.list(qlogDir)) {
+        files = s.toList();
+      }
+      if (!files.isEmpty()) break;
+      Thread.sleep(20);
+    } while (System.nanoTime() < deadline);
+    assertEquals(1, files.size(), "one qlog for the connection");
+    for (String record : Files.readString(files.get(0)).split("\u001e")) {
+      if (record.isBlank()) continue;
+      JsonObject e = new JsonObject(record.trim());
+      if (!"transport:packet_received".equals(e.getString("name"))) continue;
+      JsonArray fs = e.getJsonObject("data").getJsonArray("frames", new JsonArray());
+      for (int i = 0; i < fs.size(); i++) {
+        JsonObject f = fs.getJsonObject(i);
+        if ("stream".equals(f.getString("frame_type")) && f.getLong("stream_id") % 4 == 0) out.add(f);
+      }
+    }
+    return out;
+  }
+}

@@ -97,6 +97,11 @@ final class H3Request implements HttpServerRequest {
     }
   }
 
+  /** Whether the client's FIN came (the request stream's receiving side ended). */
+  boolean inputEnded() {
+    return inputEnded;
+  }
+
   void onInputEnd() {
     inputEnded = true;
     drain();

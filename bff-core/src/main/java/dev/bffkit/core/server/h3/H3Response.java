@@ -56,6 +56,8 @@ final class H3Response implements HttpServerResponse {
   private Handler<Void> endHandler;
   private Handler<Void> headersEndHandler;
   private Handler<Void> bodyEndHandler;
+  /** Run when the answer's last frame is written (the stream's own follow-up, not a user's handler). */
+  private Runnable whenEnded;
 
   H3Response(QuicStreamChannel stream, ContextInternal context, HttpMethod method, FinWithLastFrame fin) {
     this.stream = stream;
@@ -198,10 +200,15 @@ final class H3Response implements HttpServerResponse {
         lastWrite = stream.writeAndFlush(new DefaultHttp3DataFrame(Unpooled.EMPTY_BUFFER));
       }
     }
+    if (whenEnded != null) whenEnded.run();
     Handler<Void> be = bodyEndHandler;
     if (be != null) be.handle(null);
     disposed();
     return promise(lastWrite);
+  }
+
+  void whenEnded(Runnable r) {
+    this.whenEnded = r;
   }
 
   private boolean armFin() {

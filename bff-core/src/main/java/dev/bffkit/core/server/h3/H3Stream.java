@@ -60,6 +60,13 @@ final class H3Stream extends Http3RequestStreamInboundHandler {
     connection.streamOpened(stream.streamId());
     response = new H3Response(stream, context, method, fin);
     request = new H3Request(stream, context, connection, method, h.path().toString(), authority, headers, response);
+    H3Request req = request;
+    response.whenEnded(() -> {
+      // RFC 9114 section 4.1: a complete answer to a request the client has not finished; the rest is not needed,
+      // so the client is asked to stop sending (STOP_SENDING, H3_NO_ERROR) and the stream can close. Without it a
+      // client FIN lost where it is not sent again (quiche: see FinWithLastFrame) holds the stream until idle.
+      if (!req.inputEnded()) stream.shutdownInput(Http3ErrorCode.H3_NO_ERROR.code());
+    });
     context.dispatch(request, onRequest);
   }
 

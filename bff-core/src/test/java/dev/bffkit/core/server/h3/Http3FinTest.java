@@ -13,6 +13,7 @@ import dev.bffkit.core.config.Http3Config;
 import dev.bffkit.core.config.ProxyRouteConfig;
 import dev.bffkit.core.config.ServerConfig;
 import dev.bffkit.core.config.TlsConfig;
+import io.netty.handler.codec.http3.DefaultHttp3HeadersFrame;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
@@ -29,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -102,8 +104,46 @@ class Http3FinTest {
     assertTrue(fins.get(0).getLong("length") > 0, "the FIN came in an empty STREAM frame of its own: " + frames);
   }
 
+  /**
+   * RFC 9114 section 4.1: an answer complete before the request ends asks the client to stop sending (STOP_SENDING,
+   * H3_NO_ERROR), so a request whose FIN is lost (and, with quiche, never sent again) does not hold its stream.
+   */
+  @Test
+  void aRequestStillOpenWhenItsAnswerIsCompleteIsAskedToStop() throws Exception {
+    Path qlog = Files.createTempDirectory(dir, "qlog");
+    try (H3Client client = new H3Client(bff.port(), 10_000_000, 1_000_000, qlog)) {
+      H3Client.Answer a = client.open(s -> {
+        DefaultHttp3HeadersFrame h = new DefaultHttp3HeadersFrame();
+        // no body (announced, so the proxy does not wait for one) and no FIN
+        h.headers().method("GET").path("/api/fixed").scheme("https").authority("127.0.0.1").add("content-length", "0");
+        s.writeAndFlush(h);
+      }).get(5, TimeUnit.SECONDS);
+      assertEquals(200, a.status());
+      assertEquals(3000, a.body().length, "the answer is whole");
+    }
+    List<JsonObject> stops = framesReceived(qlog, "stop_sending");
+    assertEquals(1, stops.size(), "one STOP_SENDING: " + stops);
+    assertEquals(0, stops.get(0).getLong("stream_id"));
+    assertEquals(0x100, stops.get(0).getLong("error_code"), "H3_NO_ERROR");
+  }
+
+  @Test
+  void aFinishedRequestIsNotAskedToStop() throws Exception {
+    Path qlog = Files.createTempDirectory(dir, "qlog");
+    try (H3Client client = new H3Client(bff.port(), 10_000_000, 1_000_000, qlog)) {
+      H3Client.Answer a = client.send("POST", "/api/fixed", Map.of(), new byte[100]).get(5, TimeUnit.SECONDS);
+      assertEquals(200, a.status());
+    }
+    assertEquals(List.of(), framesReceived(qlog, "stop_sending"));
+  }
+
   /** The STREAM frames the client received on its request streams (client-initiated bidirectional: id % 4 == 0). */
   static List<JsonObject> requestStreamFramesReceived(Path qlogDir) throws Exception {
+    return framesReceived(qlogDir, "stream").stream().filter(f -> f.getLong("stream_id") % 4 == 0).toList();
+  }
+
+  /** The frames of one type the client received, in order. */
+  static List<JsonObject> framesReceived(Path qlogDir, String type) throws Exception {
     List<JsonObject> out = new ArrayList<>();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     List<Path> files;
@@ -122,7 +162,7 @@ class Http3FinTest {
       JsonArray fs = e.getJsonObject("data").getJsonArray("frames", new JsonArray());
       for (int i = 0; i < fs.size(); i++) {
         JsonObject f = fs.getJsonObject(i);
-        if ("stream".equals(f.getString("frame_type")) && f.getLong("stream_id") % 4 == 0) out.add(f);
+        if (type.equals(f.getString("frame_type"))) out.add(f);
       }
     }
     return out;

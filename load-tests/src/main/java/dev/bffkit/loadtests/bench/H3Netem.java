@@ -24,7 +24,9 @@ import io.netty.handler.codec.http3.Http3ClientConnectionHandler;
 import io.netty.handler.codec.http3.Http3DataFrame;
 import io.netty.handler.codec.http3.Http3HeadersFrame;
 import io.netty.handler.codec.http3.Http3RequestStreamInboundHandler;
+import io.netty.handler.codec.quic.QLogConfiguration;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
@@ -277,7 +279,10 @@ public final class H3Netem {
 
     private QuicChannel connect() throws Exception {
       closedBy = null;
-      return QuicChannel.newBootstrap(udp).handler(new ChannelInitializer<QuicChannel>() {
+      String qlog = System.getenv("H3NETEM_QLOG"); // a directory: the measuring client's qlog, one file per connection
+      return QuicChannel.newBootstrap(udp)
+          .option(QuicChannelOption.QLOG, qlog == null ? null : new QLogConfiguration(qlog, "h3netem", "client"))
+          .handler(new ChannelInitializer<QuicChannel>() {
         @Override
         protected void initChannel(QuicChannel ch) {
           ch.pipeline().addLast(new Http3ClientConnectionHandler(), new ChannelInboundHandlerAdapter() {

@@ -64,6 +64,34 @@ public final class ProcStats {
     }
   }
 
+  /**
+   * CPU time of a process's live threads whose name ({@code /proc/PID/task/TID/stat}'s comm) starts with one of
+   * {@code prefixes}, nanoseconds: say the JIT's compiler threads, whose bursts land in whichever window they fall.
+   */
+  public static long threadsCpuNanos(long pid, String... prefixes) {
+    long ticks = 0;
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path t : tasks.toList()) {
+        String stat;
+        try {
+          stat = Files.readString(t.resolve("stat"));
+        } catch (IOException gone) {
+          continue; // the thread ended
+        }
+        String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        for (String prefix : prefixes) {
+          if (comm.startsWith(prefix)) {
+            ticks += parseStatTicks(stat);
+            break;
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+    return ticks * 1_000_000_000L / clockTicksPerSecond();
+  }
+
   /** CPU time of a process and all its descendants (nginx master + workers), nanoseconds. */
   public static long treeCpuNanos(ProcessHandle h) {
     long sum = Math.max(0, cpuNanos(h.pid()));

@@ -63,16 +63,22 @@ public final class WasmTwinServe {
         for (int k = 0; k < 2; k++) {
           int i = round % 2 == 1 ? k : 1 - k;
           long[] cpu = new long[2];
+          long[] jit = new long[2];
+          long[][] sys = new long[2][];
           LoadDriver.Probe probe = new LoadDriver.Probe() {
             @Override
             public void windowStart() {
               if (asprof != null) jcmd(pid, asprof, "start,event=cpu,interval=1ms");
               cpu[0] = bff.process().cpuNanos();
+              jit[0] = ProcStats.threadsCpuNanos(pid, "C1 Compiler", "C2 Compiler");
+              sys[0] = syscalls(pid);
             }
 
             @Override
             public void windowEnd() {
               cpu[1] = bff.process().cpuNanos();
+              jit[1] = ProcStats.threadsCpuNanos(pid, "C1 Compiler", "C2 Compiler");
+              sys[1] = syscalls(pid);
               if (asprof != null) {
                 jcmd(pid, asprof, "stop,collapsed,file=" + prefix + names[i] + ".part");
               }
@@ -87,11 +93,28 @@ public final class WasmTwinServe {
                   StandardOpenOption.APPEND);
             }
           }
-          System.out.printf(Locale.ROOT, "round %d %-4s %8.0f req/s  %6.1f µs/req (proc) %d requests%n", round, names[i],
-              r.achievedRate(), (cpu[1] - cpu[0]) / 1e3 / r.requests(), r.requests());
+          System.out.printf(Locale.ROOT, "round %d %-4s %8.0f req/s  %6.1f µs/req (proc) %d requests;"
+              + " JIT compiler threads %.1f µs/req; per request %.3f reads %.3f writes%n", round, names[i], r.achievedRate(),
+              (cpu[1] - cpu[0]) / 1e3 / r.requests(), r.requests(), (jit[1] - jit[0]) / 1e3 / r.requests(),
+              (double) (sys[1][0] - sys[0][0]) / r.requests(),
+              (double) (sys[1][1] - sys[0][1]) / r.requests());
         }
       }
     }
+  }
+
+  /** The process's read and write system calls so far ({@code /proc/PID/io}: syscr, syscw). */
+  private static long[] syscalls(long pid) {
+    long[] rw = new long[2];
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/io"))) {
+        if (line.startsWith("syscr:")) rw[0] = Long.parseLong(line.substring(6).trim());
+        if (line.startsWith("syscw:")) rw[1] = Long.parseLong(line.substring(6).trim());
+      }
+    } catch (Exception e) {
+      // not Linux: zeros
+    }
+    return rw;
   }
 
   private static void jcmd(long pid, String lib, String command) {

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.stream.Collectors;
 
 /** Medians over interleaved rounds (A B C A B C ...), so a noisy moment hurts one round of each. */
@@ -40,5 +41,24 @@ public final class Rounds {
   public static String rates(List<LoadResult> rounds) {
     return rounds.stream().map(r -> r.isSkipped() ? "skipped" : String.format(Locale.ROOT, "%.0f", r.achievedRate()))
         .collect(Collectors.joining(" / ")) + " req/s";
+  }
+
+  /**
+   * A percentile bootstrap interval for the median of {@code values}: {@code level} (say 0.90) of 5 000 resamples'
+   * medians fall within it. Seeded, so a report reads the same when rebuilt from the same figures.
+   */
+  public static double[] medianInterval(double[] values, double level, long seed) {
+    if (values.length == 0) return new double[] {Double.NaN, Double.NaN};
+    Random random = new Random(seed);
+    int n = 5000;
+    double[] medians = new double[n];
+    double[] sample = new double[values.length];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < sample.length; j++) sample[j] = values[random.nextInt(values.length)];
+      medians[i] = median(sample);
+    }
+    Arrays.sort(medians);
+    double tail = (1 - level) / 2;
+    return new double[] {medians[(int) Math.floor(tail * (n - 1))], medians[(int) Math.ceil((1 - tail) * (n - 1))]};
   }
 }

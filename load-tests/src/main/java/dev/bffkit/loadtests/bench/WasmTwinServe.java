@@ -13,7 +13,8 @@ import java.util.concurrent.CountDownLatch;
  * the bench's identity provider in this one), held up until this process is stopped. Writes {@code PORT PID
  * AUTHORIZATION} to the file given once the BFF answers signed-in requests, so a script can load the twins with its
  * own client under a profiler ({@code load-tests/reports/issue-18/profile-twin.sh} with {@code IOS=1}).
- * {@code java -Dbffkit.root=. -cp load-tests/target/bff-demo.jar dev.bffkit.loadtests.bench.WasmTwinServe OUT [JAR|-] [ROUNDS]}
+ * {@code java -Dbffkit.root=. -cp load-tests/target/bff-demo.jar dev.bffkit.loadtests.bench.WasmTwinServe OUT [JAR|-] [ROUNDS
+ * [WARMUP_MS WINDOW_MS]]}
  * (JAR: another build's bff-ios.jar, the "before" of a change).
  */
 public final class WasmTwinServe {
@@ -39,7 +40,11 @@ public final class WasmTwinServe {
         + "\n");
     System.out.println("serving on " + bff.port() + " (logs in " + logDir + ")");
     if (args.length > 2) {
-      rounds(bff, Integer.parseInt(args[2]), System.getenv("ASPROF_LIB"), out.resolveSibling("twin-harness-"));
+      // a round: each twin loaded for WARMUP_MS unrecorded then WINDOW_MS recorded (default 2 s + 4 s, as the bench)
+      Duration warmup = Duration.ofMillis(args.length > 3 ? Long.parseLong(args[3]) : 2000);
+      Duration window = Duration.ofMillis(args.length > 4 ? Long.parseLong(args[4]) : 4000);
+      rounds(bff, Integer.parseInt(args[2]), System.getenv("ASPROF_LIB"), out.resolveSibling("twin-harness-"), warmup,
+          window);
       System.exit(0);
     }
     stopped.await();
@@ -50,7 +55,8 @@ public final class WasmTwinServe {
    * first), each recorded window's CPU per request printed, and with {@code asprof} (libasyncProfiler.so) each
    * window profiled into {@code prefix + route + ".collapsed"} (appended).
    */
-  private static void rounds(Scenarios.ProcessTarget bff, int n, String asprof, Path prefix) throws Exception {
+  private static void rounds(Scenarios.ProcessTarget bff, int n, String asprof, Path prefix, Duration warmup,
+      Duration window) throws Exception {
     String[] paths = {Scenarios.PROXY_PATH, WasmBundle.FILTERED_PROXY_PATH};
     String[] names = {"api", "wasm"};
     long pid = bff.process().pid();
@@ -65,6 +71,7 @@ public final class WasmTwinServe {
           long[] cpu = new long[2];
           long[] jit = new long[2];
           long[][] sys = new long[2][];
+          CountDownLatch measured = new CountDownLatch(1); // the probe's thread may end after the load's future
           LoadDriver.Probe probe = new LoadDriver.Probe() {
             @Override
             public void windowStart() {
@@ -79,13 +86,15 @@ public final class WasmTwinServe {
               cpu[1] = bff.process().cpuNanos();
               jit[1] = ProcStats.threadsCpuNanos(pid, "C1 Compiler", "C2 Compiler");
               sys[1] = syscalls(pid);
+              measured.countDown();
               if (asprof != null) {
                 jcmd(pid, asprof, "stop,collapsed,file=" + prefix + names[i] + ".part");
               }
             }
           };
-          LoadResult r = driver.start(LoadSpec.closed(names[i], bff.port(), paths[i], 64, Duration.ofSeconds(2),
-              Duration.ofSeconds(4)).withHeaders(Scenarios.bffHeaders()), probe).await();
+          LoadResult r = driver.start(LoadSpec.closed(names[i], bff.port(), paths[i], 64, warmup, window)
+              .withHeaders(Scenarios.bffHeaders()), probe).await();
+          measured.await();
           if (asprof != null) {
             Path part = Path.of(prefix + names[i] + ".part");
             if (Files.exists(part)) {

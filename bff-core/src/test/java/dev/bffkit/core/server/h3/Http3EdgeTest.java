@@ -5,15 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bffkit.core.Bff;
 import dev.bffkit.core.TestBundles;
-import dev.bffkit.core.TestCerts;
 import dev.bffkit.core.config.ClientBundle;
-import dev.bffkit.core.config.CorsConfig;
-import dev.bffkit.core.config.FiltersConfig;
 import dev.bffkit.core.config.Http3Config;
 import dev.bffkit.core.config.LimitsConfig;
 import dev.bffkit.core.config.ProxyRouteConfig;
 import dev.bffkit.core.config.ServerConfig;
-import dev.bffkit.core.config.TlsConfig;
 import io.netty.handler.codec.http3.DefaultHttp3HeadersFrame;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.handler.codec.quic.QuicStreamChannel;
@@ -158,25 +154,21 @@ class Http3EdgeTest {
       if (req.path().equals("/hang")) return; // holds its stream until the client leaves
       req.body().onSuccess(b -> req.response().end("{\"bytes\":" + b.length() + "}"));
     }).listen(0, "127.0.0.1").await();
-    TestCerts certs = new TestCerts(dir).issue("bff");
     // The malformed-input table and the stream limits run on a BFF without a connection limit, the connection limit
     // on one of its own: a closed QUIC connection holds its slot while it drains (three PTOs), so sharing one limit
     // made the tests depend on each other's timing.
-    bff = start(certs, 0);
-    limited = start(certs, LIMIT);
+    bff = start(0);
+    limited = start(LIMIT);
   }
 
-  private static Bff.RunningBff start(TestCerts certs, int maxConnections) throws Exception {
+  private static Bff.RunningBff start(int maxConnections) throws Exception {
     ServerConfig server = new ServerConfig("127.0.0.1", 0, 1, Duration.ofSeconds(1), Duration.ofSeconds(30), 4 << 20, 8192);
     ClientBundle b = TestBundles.bundle(server, Duration.ofSeconds(5), Map.of("up", TestBundles.service("up", upstream.actualPort())),
         List.of(new ProxyRouteConfig("/api/", "up", "/api", Set.of())), "type Query { ping: String }", Map.of());
-    var cfg = b.config().withEdge(FiltersConfig.none(), CorsConfig.off(),
-        new TlsConfig(certs.path("bff.pem"), certs.path("bff-key.pem"), Duration.ofMinutes(1), Duration.ZERO));
     // Small windows and few streams, so the limits show with small requests.
     Http3Config h3 = new Http3Config(true, 0, STREAMS, IDLE, 64 * 1024, 16 * 1024, Duration.ofHours(24));
-    cfg = cfg.withServer(cfg.server().withHttp3(h3)).withLimits(new LimitsConfig(8192, Duration.ofSeconds(60), maxConnections,
-        LimitsConfig.Graphql.defaults()));
-    return Bff.start(vertx, new ClientBundle(cfg, b.schema(), b.screens())).await();
+    return H3Bffs.start(vertx, dir.resolve("bff-" + maxConnections), b, h3, cfg -> cfg.withLimits(
+        new LimitsConfig(8192, Duration.ofSeconds(60), maxConnections, LimitsConfig.Graphql.defaults())));
   }
 
   /** The connections a BFF counts against limits.maxConnections (its {@code bff_server_connections} gauge). */

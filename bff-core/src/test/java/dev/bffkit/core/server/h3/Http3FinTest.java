@@ -5,14 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bffkit.core.Bff;
 import dev.bffkit.core.TestBundles;
-import dev.bffkit.core.TestCerts;
 import dev.bffkit.core.config.ClientBundle;
-import dev.bffkit.core.config.CorsConfig;
-import dev.bffkit.core.config.FiltersConfig;
 import dev.bffkit.core.config.Http3Config;
 import dev.bffkit.core.config.ProxyRouteConfig;
 import dev.bffkit.core.config.ServerConfig;
-import dev.bffkit.core.config.TlsConfig;
 import io.netty.handler.codec.http3.DefaultHttp3HeadersFrame;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -63,14 +59,10 @@ class Http3FinTest {
         default -> r.setStatusCode(404).end();
       }
     }).listen(0, "127.0.0.1").await();
-    TestCerts certs = new TestCerts(dir).issue("bff");
     ServerConfig server = new ServerConfig("127.0.0.1", 0, 1, Duration.ofSeconds(1), Duration.ofSeconds(30), 4 << 20, 8192);
     ClientBundle b = TestBundles.bundle(server, Duration.ofSeconds(5), Map.of("up", TestBundles.service("up", upstream.actualPort())),
         List.of(new ProxyRouteConfig("/api/", "up", "/api", Set.of())), "type Query { ping: String }", Map.of());
-    var cfg = b.config().withEdge(FiltersConfig.none(), CorsConfig.off(),
-        new TlsConfig(certs.path("bff.pem"), certs.path("bff-key.pem"), Duration.ofMinutes(1), Duration.ZERO));
-    cfg = cfg.withServer(cfg.server().withHttp3(Http3Config.off().withEnabled(true)));
-    bff = Bff.start(vertx, new ClientBundle(cfg, b.schema(), b.screens())).await();
+    bff = H3Bffs.start(vertx, dir, b, Http3Config.off().withEnabled(true));
   }
 
   @AfterAll

@@ -4,12 +4,8 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.bffkit.core.Bff;
 import dev.bffkit.core.TestBundles;
-import dev.bffkit.core.TestCerts;
 import dev.bffkit.core.config.ClientBundle;
-import dev.bffkit.core.config.CorsConfig;
-import dev.bffkit.core.config.FiltersConfig;
 import dev.bffkit.core.config.Http3Config;
-import dev.bffkit.core.config.TlsConfig;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,13 +37,9 @@ class Http3FuzzTest {
   static void start() throws Exception {
     vertx = Vertx.vertx();
     dir = Files.createTempDirectory("h3fuzz");
-    TestCerts certs = new TestCerts(dir).issue("bff");
     ClientBundle b = TestBundles.bundle(TestBundles.server(Duration.ofSeconds(1)), Duration.ofSeconds(1), Map.of(),
         List.of(), "type Query { ping: String }", Map.of());
-    var cfg = b.config().withEdge(FiltersConfig.none(), CorsConfig.off(),
-        new TlsConfig(certs.path("bff.pem"), certs.path("bff-key.pem"), Duration.ofMinutes(1), Duration.ZERO));
-    cfg = cfg.withServer(cfg.server().withHttp3(Http3Config.off().withEnabled(true)));
-    bff = Bff.start(vertx, new ClientBundle(cfg, b.schema(), b.screens())).await();
+    bff = H3Bffs.start(vertx, dir, b, Http3Config.off().withEnabled(true));
   }
 
   @AfterAll

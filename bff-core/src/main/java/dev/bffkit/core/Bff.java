@@ -318,7 +318,10 @@ public final class Bff {
     AtomicReference<RunningBff> running = new AtomicReference<>();
     AtomicReference<PublicPortal> publicPortal = new AtomicReference<>();
     try {
-      if (bundle.config().server().http3().enabled()) Http3Listener.requireNative();
+      if (bundle.config().server().http3().enabled()) {
+        Http3Listener.requireNative();
+        Http3Listener.requireQlogDir(bundle.config().server().http3());
+      }
       Observers.install(observe, bundle.config(), routes, registry, admin.router());
       if (watch != null) {
         reloader.set(new Reloader(vertx, watch.dir(), watch.load(), next -> running.get().reload(next)));

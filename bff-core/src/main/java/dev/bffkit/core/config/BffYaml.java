@@ -946,8 +946,9 @@ final class BffYaml {
     if (idle.isZero() || idle.isNegative()) {
       throw o.scalar("idleTimeout", "").invalid("must be positive, e.g. 30s: a QUIC connection without one is never reaped");
     }
+    String qlog = o.string("qlogDir").trim();
     return new Http3Config(o.bool("enabled"), o.integer("port"), o.integer("maxConcurrentStreams"), idle,
-        o.bytes("maxData"), o.bytes("maxStreamData"), o.durationOrZero("altSvcMaxAge"));
+        o.bytes("maxData"), o.bytes("maxStreamData"), o.durationOrZero("altSvcMaxAge"), qlog.isEmpty() ? null : qlog);
   }
 
   private static ServerConfig.WarmUp warmUp(Obj o, ServerConfig.WarmUp d) {

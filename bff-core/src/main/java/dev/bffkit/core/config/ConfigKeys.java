@@ -42,7 +42,9 @@ public final class ConfigKeys {
       duration("idleTimeout", "30s", "a connection idle this long is closed (QUIC max_idle_timeout)"),
       size("maxData", "8mb", "a connection's flow-control window (bytes in flight on all its streams)"),
       size("maxStreamData", "1mb", "a request stream's flow-control window"),
-      duration("altSvcMaxAge", "24h", "Alt-Svc ma= on TCP answers (RFC 7838); 0s = do not advertise"));
+      duration("altSvcMaxAge", "24h", "Alt-Svc ma= on TCP answers (RFC 7838); 0s = do not advertise"),
+      string("qlogDir", "", "a directory where quiche writes one qlog per connection (packets, losses, RTT: for"
+          + " diagnosis, not for normal running); empty = none"));
   static final Section SERVER = section("server", "The client listener.",
       string("host", "127.0.0.1", "address to bind"),
       integer("port", "8080", 0, 65535, "port; 0 = any free port (tests)"),

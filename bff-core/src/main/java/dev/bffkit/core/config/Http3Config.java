@@ -10,20 +10,24 @@ import java.time.Duration;
  * SETTINGS_MAX_FIELD_SECTION_SIZE, {@code idleTimeout} (max_idle_timeout), {@code maxData} (the connection's flow
  * control window) and {@code maxStreamData} (each request stream's). 0-RTT is off: early data is replayable
  * (RFC 8470 section 3) and the listener does not accept it. {@code altSvcMaxAge} &gt; 0 advertises the listener on TCP answers
- * ({@code Alt-Svc}, RFC 7838).
+ * ({@code Alt-Svc}, RFC 7838). {@code qlogDir}, when set, gets one qlog file per connection (null = none).
  */
 public record Http3Config(boolean enabled, int port, int maxConcurrentStreams, Duration idleTimeout, long maxData,
-    long maxStreamData, Duration altSvcMaxAge) {
+    long maxStreamData, Duration altSvcMaxAge, String qlogDir) {
 
   public static Http3Config off() {
-    return new Http3Config(false, 0, 100, Duration.ofSeconds(30), 8L << 20, 1L << 20, Duration.ofHours(24));
+    return new Http3Config(false, 0, 100, Duration.ofSeconds(30), 8L << 20, 1L << 20, Duration.ofHours(24), null);
   }
 
   public Http3Config withPort(int p) {
-    return new Http3Config(enabled, p, maxConcurrentStreams, idleTimeout, maxData, maxStreamData, altSvcMaxAge);
+    return new Http3Config(enabled, p, maxConcurrentStreams, idleTimeout, maxData, maxStreamData, altSvcMaxAge, qlogDir);
   }
 
   public Http3Config withEnabled(boolean on) {
-    return new Http3Config(on, port, maxConcurrentStreams, idleTimeout, maxData, maxStreamData, altSvcMaxAge);
+    return new Http3Config(on, port, maxConcurrentStreams, idleTimeout, maxData, maxStreamData, altSvcMaxAge, qlogDir);
+  }
+
+  public Http3Config withQlogDir(String dir) {
+    return new Http3Config(enabled, port, maxConcurrentStreams, idleTimeout, maxData, maxStreamData, altSvcMaxAge, dir);
   }
 }

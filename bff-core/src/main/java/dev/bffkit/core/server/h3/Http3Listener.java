@@ -14,7 +14,9 @@ import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.http3.Http3ServerConnectionHandler;
 import io.netty.handler.codec.http3.Http3SettingsFrame;
 import io.netty.handler.codec.quic.Quic;
+import io.netty.handler.codec.quic.QLogConfiguration;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
@@ -31,6 +33,8 @@ import io.vertx.core.spi.transport.Transport;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -76,6 +80,16 @@ public final class Http3Listener {
         + (cause == null ? "unknown cause" : cause) + "; set server.http3.enabled: false or run on linux-x86_64");
   }
 
+  /** A qlog directory that is set must exist and be writable: quiche would only log each file it cannot create. */
+  public static void requireQlogDir(Http3Config c) {
+    if (c.qlogDir() == null) return;
+    Path dir = Path.of(c.qlogDir());
+    if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
+      throw new ConfigException("bff.yaml", 0, "server.http3.qlogDir: " + dir.toAbsolutePath() + " is not a writable"
+          + " directory; create it, or remove the key (qlogs are for diagnosis)");
+    }
+  }
+
   /**
    * Binds {@code host:port} over UDP on {@code context}'s event loop. {@code keys}: the TCP listener's certificate
    * and key; {@code maxHeaderBytes} is announced as SETTINGS_MAX_FIELD_SECTION_SIZE and enforced by the codec.
@@ -111,6 +125,8 @@ public final class Http3Listener {
     // RFC 9114 section 4.2.2: the largest field section we accept; the codec refuses a larger one (H3_EXCESSIVE_LOAD).
     settings.put(Http3SettingsFrame.HTTP3_SETTINGS_MAX_FIELD_SECTION_SIZE, (long) maxHeaderBytes);
     return Http3.newQuicServerCodecBuilder()
+        // one file per connection, named by its id, when an operator asked for them (diagnosis)
+        .option(QuicChannelOption.QLOG, c.qlogDir() == null ? null : new QLogConfiguration(c.qlogDir(), "bff", "HTTP/3"))
         .sslContext(ssl)
         .maxIdleTimeout(c.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .initialMaxData(c.maxData())

@@ -166,7 +166,7 @@ class Http3EdgeTest {
     ClientBundle b = TestBundles.bundle(server, Duration.ofSeconds(5), Map.of("up", TestBundles.service("up", upstream.actualPort())),
         List.of(new ProxyRouteConfig("/api/", "up", "/api", Set.of())), "type Query { ping: String }", Map.of());
     // Small windows and few streams, so the limits show with small requests.
-    Http3Config h3 = new Http3Config(true, 0, STREAMS, IDLE, 64 * 1024, 16 * 1024, Duration.ofHours(24));
+    Http3Config h3 = new Http3Config(true, 0, STREAMS, IDLE, 64 * 1024, 16 * 1024, Duration.ofHours(24), null);
     return H3Bffs.start(vertx, dir.resolve("bff-" + maxConnections), b, h3, cfg -> cfg.withLimits(
         new LimitsConfig(8192, Duration.ofSeconds(60), maxConnections, LimitsConfig.Graphql.defaults())));
   }

@@ -1,6 +1,7 @@
 package dev.bffkit.core.server.h3;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bffkit.core.Bff;
@@ -62,7 +63,8 @@ class Http3FinTest {
     ServerConfig server = new ServerConfig("127.0.0.1", 0, 1, Duration.ofSeconds(1), Duration.ofSeconds(30), 4 << 20, 8192);
     ClientBundle b = TestBundles.bundle(server, Duration.ofSeconds(5), Map.of("up", TestBundles.service("up", upstream.actualPort())),
         List.of(new ProxyRouteConfig("/api/", "up", "/api", Set.of())), "type Query { ping: String }", Map.of());
-    bff = H3Bffs.start(vertx, dir, b, Http3Config.off().withEnabled(true));
+    bff = H3Bffs.start(vertx, dir, b, Http3Config.off().withEnabled(true)
+        .withQlogDir(Files.createDirectories(dir.resolve("server-qlog")).toString()));
   }
 
   @AfterAll
@@ -129,6 +131,46 @@ class Http3FinTest {
       assertEquals(200, client.get("/healthz").status()); // as above: what the server sent after the answer is in
     }
     assertEquals(List.of(), stopSending(qlog, 0));
+  }
+
+  /** server.http3.qlogDir: one qlog per connection, written from the server's side. */
+  @Test
+  void theServerWritesAQlogPerConnectionWhenAsked() throws Exception {
+    Path serverQlogs = dir.resolve("server-qlog");
+    long before;
+    try (Stream<Path> s = Files.list(serverQlogs)) {
+      before = s.count();
+    }
+    try (H3Client client = new H3Client(bff.port())) {
+      assertEquals(200, client.get("/healthz").status());
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    List<Path> files;
+    do {
+      try (Stream<Path> s = Files.list(serverQlogs)) {
+        files = s.sorted().toList();
+      }
+    } while (files.size() == before && System.nanoTime() < deadline && sleep(20));
+    assertEquals(before + 1, files.size(), "one more qlog: " + files);
+    boolean serverSide = false;
+    for (Path f : files) serverSide |= Files.readString(f).contains("\"vantage_point\":{\"type\":\"server\"}");
+    assertTrue(serverSide, "written from the server's side");
+  }
+
+  @Test
+  void aQlogDirThatIsNotADirectoryIsRefusedAtStart() throws Exception {
+    ClientBundle b = TestBundles.bundle(TestBundles.server(Duration.ofSeconds(1)), Duration.ofSeconds(1), Map.of(),
+        List.of(), "type Query { ping: String }", Map.of());
+    Path missing = dir.resolve("no-such-dir");
+    Exception e = assertThrows(Exception.class, () -> H3Bffs.start(vertx, dir.resolve("refused"), b,
+        Http3Config.off().withEnabled(true).withQlogDir(missing.toString())));
+    assertTrue(e.getMessage().contains("server.http3.qlogDir") && e.getMessage().contains("not a writable directory"),
+        e.getMessage());
+  }
+
+  private static boolean sleep(long ms) throws InterruptedException {
+    Thread.sleep(ms);
+    return true;
   }
 
   /** The STREAM frames the client received on its request streams (client-initiated bidirectional: id % 4 == 0). */

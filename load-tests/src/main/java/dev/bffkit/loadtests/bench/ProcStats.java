@@ -92,6 +92,20 @@ public final class ProcStats {
     return ticks * 1_000_000_000L / clockTicksPerSecond();
   }
 
+  /** A process's read and write system calls so far ({@code /proc/PID/io}: syscr, syscw); zeros when unreadable. */
+  public static long[] ioSyscalls(long pid) {
+    long[] rw = new long[2];
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "io"))) {
+        if (line.startsWith("syscr:")) rw[0] = Long.parseLong(line.substring(6).trim());
+        if (line.startsWith("syscw:")) rw[1] = Long.parseLong(line.substring(6).trim());
+      }
+    } catch (IOException | RuntimeException e) {
+      return new long[2];
+    }
+    return rw;
+  }
+
   /** CPU time of a process and all its descendants (nginx master + workers), nanoseconds. */
   public static long treeCpuNanos(ProcessHandle h) {
     long sum = Math.max(0, cpuNanos(h.pid()));

@@ -51,8 +51,9 @@ public final class WasmTwinServe {
   }
 
   /**
-   * The load test's closed rounds on the twins (its driver, 64 connections, 2 s + 4 s, alternating which twin goes
-   * first), each recorded window's CPU per request printed, and with {@code asprof} (libasyncProfiler.so) each
+   * The load test's closed rounds on the twins (its driver, 64 connections, {@code warmup} + {@code window},
+   * alternating which twin goes first), each recorded window's CPU per request, JIT compiler threads' CPU and system
+   * calls printed, and with {@code asprof} (libasyncProfiler.so) each
    * window profiled into {@code prefix + route + ".collapsed"} (appended).
    */
   private static void rounds(Scenarios.ProcessTarget bff, int n, String asprof, Path prefix, Duration warmup,
@@ -78,18 +79,18 @@ public final class WasmTwinServe {
               if (asprof != null) jcmd(pid, asprof, "start,event=cpu,interval=1ms");
               cpu[0] = bff.process().cpuNanos();
               jit[0] = ProcStats.threadsCpuNanos(pid, "C1 Compiler", "C2 Compiler");
-              sys[0] = syscalls(pid);
+              sys[0] = ProcStats.ioSyscalls(pid);
             }
 
             @Override
             public void windowEnd() {
               cpu[1] = bff.process().cpuNanos();
               jit[1] = ProcStats.threadsCpuNanos(pid, "C1 Compiler", "C2 Compiler");
-              sys[1] = syscalls(pid);
-              measured.countDown();
+              sys[1] = ProcStats.ioSyscalls(pid);
               if (asprof != null) {
                 jcmd(pid, asprof, "stop,collapsed,file=" + prefix + names[i] + ".part");
               }
+              measured.countDown(); // after the profile's file is written: the main thread appends it next
             }
           };
           LoadResult r = driver.start(LoadSpec.closed(names[i], bff.port(), paths[i], 64, warmup, window)
@@ -110,20 +111,6 @@ public final class WasmTwinServe {
         }
       }
     }
-  }
-
-  /** The process's read and write system calls so far ({@code /proc/PID/io}: syscr, syscw). */
-  private static long[] syscalls(long pid) {
-    long[] rw = new long[2];
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/io"))) {
-        if (line.startsWith("syscr:")) rw[0] = Long.parseLong(line.substring(6).trim());
-        if (line.startsWith("syscw:")) rw[1] = Long.parseLong(line.substring(6).trim());
-      }
-    } catch (Exception e) {
-      // not Linux: zeros
-    }
-    return rw;
   }
 
   private static void jcmd(long pid, String lib, String command) {

@@ -171,14 +171,14 @@ final class H3Response implements HttpServerResponse {
     boolean trailing = last && trailers != null && !trailers.isEmpty();
     // The FIN rides in the STREAM frame of the last HTTP/3 frame (FinWithLastFrame says why): the head, the last
     // DATA frame or the trailers, whichever ends the answer.
-    boolean finArmed = false;
-    if (!headWritten) {
-      if (last && !body && !trailing) finArmed = armFin();
+    boolean headNow = !headWritten;
+    if (headNow) {
+      if (last && !body && !trailing) fin.finNext();
       lastWrite = writeHeaders(last && !chunked && !headers.contains(HttpHeaders.CONTENT_LENGTH) ? len : -1);
     }
     if (body) {
       bytesWritten += len;
-      if (last && !trailing) finArmed = armFin();
+      if (last && !trailing) fin.finNext();
       lastWrite = stream.writeAndFlush(new DefaultHttp3DataFrame(((BufferInternal) data).getByteBuf()));
     }
     if (!last) return promise(lastWrite);
@@ -186,17 +186,15 @@ final class H3Response implements HttpServerResponse {
     if (trailing) {
       DefaultHttp3HeadersFrame t = new DefaultHttp3HeadersFrame();
       copy(trailers, t.headers());
-      finArmed = armFin();
+      fin.finNext();
       lastWrite = stream.writeAndFlush(t);
-    }
-    if (!finArmed) {
+    } else if (!headNow && !body) { // the head and body went out before this end
       if (head) {
-        // The head went out before and a HEAD answer carries no DATA frame: a FIN of its own (writes complete in
-        // order, so it follows the head).
+        // A HEAD answer carries no DATA frame: a FIN of its own (writes complete in order, so it follows the head).
         lastWrite.addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
       } else {
-        // The head and body went out before: an empty DATA frame (no content) carries the FIN.
-        armFin();
+        // An empty DATA frame (no content) carries the FIN.
+        fin.finNext();
         lastWrite = stream.writeAndFlush(new DefaultHttp3DataFrame(Unpooled.EMPTY_BUFFER));
       }
     }
@@ -209,11 +207,6 @@ final class H3Response implements HttpServerResponse {
 
   void whenEnded(Runnable r) {
     this.whenEnded = r;
-  }
-
-  private boolean armFin() {
-    fin.finNext();
-    return true;
   }
 
   private ChannelFuture writeHeaders(long contentLength) {
